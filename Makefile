@@ -1,0 +1,117 @@
+# assess-search — build, test, demo, install.
+#
+#   make          build bin/assess-index and bin/assess-search
+#   make check    unit + CLI tests, then the same under ASan/UBSan, man lint
+#   make demo     build, index the bundled corpus, search it
+#   make install  PREFIX=/usr/local DESTDIR= (binaries, man pages, corpus)
+#
+# Sources are found by wildcard: every common/*.c (and the one common/*.cc,
+# the Xapian shim) goes into the library, every tests/unit/test_*.c is a test
+# program, every tests/cli/*.sh a CLI test.  Adding a file needs no edit here.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build/rel
+SAN     ?=
+
+CC      ?= cc
+CXX     ?= c++
+OPT     ?= -O2
+CFLAGS_ALL   = -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -pthread -Icommon $(CFLAGS)
+CXXFLAGS_ALL = -std=c++17 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -pthread -Icommon $(CXXFLAGS)
+LDLIBS_ALL   = -lxapian -lstemmer -lz -lm -lstdc++ -pthread $(LDLIBS)
+ifneq ($(SAN),)
+CFLAGS_ALL   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+CXXFLAGS_ALL += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS      += -fsanitize=address,undefined
+endif
+
+DATADIR = $(PREFIX)/share/assess-search
+CFLAGS_ALL += -DAS_DATADIR='"$(DATADIR)"'
+
+COMMON_C  := $(sort $(wildcard common/*.c))
+COMMON_CC := $(sort $(wildcard common/*.cc))
+INDEXER_C := $(sort $(wildcard indexer/*.c))
+SEARCH_C  := $(sort $(wildcard searcher/*.c))
+UNIT_C    := $(sort $(wildcard tests/unit/test_*.c))
+CLI_SH    := $(sort $(wildcard tests/cli/*.sh))
+MANS      := $(sort $(wildcard man/*.1 man/*.5))
+
+LIB     = $(BUILD)/libassess.a
+LIBOBJ  = $(COMMON_C:%.c=$(BUILD)/%.o) $(COMMON_CC:%.cc=$(BUILD)/%.o)
+BINDIR  = $(if $(SAN),$(BUILD)/bin,bin)
+PROGS   = $(BINDIR)/assess-index $(BINDIR)/assess-search
+UNITS   = $(UNIT_C:tests/unit/%.c=$(BUILD)/tests/%)
+DEPSTAMP = build/.deps-ok
+
+.PHONY: all check test-unit test-cli test-san lint-man demo install clean deps bench eval fuzz
+.SUFFIXES:
+
+all: $(PROGS)
+
+# Debian packages the project needs; installed when missing (root, apt-get).
+deps: $(DEPSTAMP)
+$(DEPSTAMP): scripts/deps.sh
+	@sh scripts/deps.sh
+	@mkdir -p build && touch $@
+
+$(BUILD)/%.o: %.c $(DEPSTAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+$(BUILD)/%.o: %.cc $(DEPSTAMP)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIBOBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BINDIR)/assess-index: $(INDEXER_C:%.c=$(BUILD)/%.o) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+$(BINDIR)/assess-search: $(SEARCH_C:%.c=$(BUILD)/%.o) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS_ALL)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+test-unit: $(UNITS)
+	@set -e; for t in $(UNITS); do echo "== $$t"; ( cd tests && AS_SRCDIR=$(CURDIR) ../$$t ); done
+
+test-cli: $(PROGS)
+	@set -e; for t in $(CLI_SH); do echo "== $$t"; \
+	  AS_BIN=$(CURDIR)/$(BINDIR) AS_SRCDIR=$(CURDIR) bash $$t; done
+
+# The same tests built with AddressSanitizer and UBSan.
+test-san:
+	$(MAKE) BUILD=build/asan SAN=1 OPT=-O1 test-unit test-cli
+
+lint-man: $(DEPSTAMP)
+	@for m in $(MANS); do mandoc -Tlint -W warning $$m || exit 1; done
+	@echo "man pages lint-clean: $(MANS)"
+
+check: all
+	$(MAKE) test-unit test-cli
+	$(MAKE) test-san
+	$(MAKE) lint-man
+	@echo "make check: all tests passed"
+
+demo: all
+	@rm -rf build/demo-index
+	./bin/assess-index --index build/demo-index corpus
+	./bin/assess-search --index build/demo-index "technology enabled care"
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(DATADIR)/corpus
+	install -m 755 bin/assess-index bin/assess-search $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(wildcard man/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/
+	cp -R corpus/. $(DESTDIR)$(DATADIR)/corpus/
+
+clean:
+	rm -rf build bin

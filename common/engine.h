@@ -1,0 +1,81 @@
+/*
+ * engine.h — Interface to the native search engine (engine.c): runs a query
+ * tree against an open generation with BM25 (Xapian 1.4 BM25Weight, see
+ * DESIGN.md section 7), top-k pruning (block-max MaxScore), filters as
+ * docid ranges, duplicate-group collapsing and kind weighting.
+ *
+ * Lives in common/ (not searcher/) because the tests, the benchmarks and the
+ * Xapian differential tests call it in process.
+ */
+#ifndef AS_ENGINE_H
+#define AS_ENGINE_H
+
+#include "as.h"
+#include "index.h"
+#include "query.h"
+
+typedef struct as_bm25 {
+    double k1, b, min_normlen;
+} as_bm25;
+/* Xapian's defaults; the shipped defaults are chosen by measurement
+ * (bench/RESULTS.md, make eval). */
+#define AS_BM25_DEFAULTS {1.0, 0.5, 0.5}
+
+/* Ranking below findings: score = bm25 * kind_weight[kind]. */
+#define AS_KIND_WEIGHTS {1.0, 0.5, 0.5, 0.5}
+
+typedef struct as_search_opts {
+    as_bm25 bm25;
+    double kind_weight[AS_NKINDS];
+    size_t offset, limit;   /* hits [offset, offset+limit) of the ranking */
+    int collapse;           /* 1: one hit per duplicate group (default) */
+} as_search_opts;
+void as_search_opts_default(as_search_opts *o);
+
+typedef struct as_hit {
+    uint32_t doc;
+    double weight;          /* final score (bm25 * kind weight) */
+    uint32_t copies;        /* sentences of the group that match (1 if unique) */
+    uint32_t reports;       /* distinct files among them */
+} as_hit;
+
+typedef struct as_hits {
+    as_hit *hits;
+    size_t n;
+    uint64_t total;         /* exact number of matching hits (collapsed if
+                               collapsing), 0 if not computed */
+} as_hits;
+void as_hits_free(as_hits *h);
+
+typedef struct as_engine as_engine; /* per-thread scratch over one index */
+
+int as_engine_new(const as_index *ix, as_engine **out);
+void as_engine_free(as_engine *e);
+const char *as_engine_errmsg(const as_engine *e);
+
+/* Resolves the filter's council names against the index (any unambiguous
+ * case/punctuation-insensitive part of a name); AS_EINVAL with a message
+ * listing candidates when ambiguous, AS_ENOTFOUND when none. */
+int as_engine_bind(as_engine *e, const as_query *q);
+
+/* Top hits, best first; equal weights in ascending docid.  Exact: the same
+ * hits and weights as scoring every sentence. */
+int as_engine_search(as_engine *e, const as_query *q, const as_search_opts *o,
+                     as_hits *out);
+
+/* Visits every matching doc (not collapsed), ascending docid, with its
+ * weight; fn returning non-zero stops.  For --by counts, --count, --all. */
+typedef int (*as_match_fn)(void *arg, uint32_t doc, double weight);
+int as_engine_each(as_engine *e, const as_query *q, const as_search_opts *o,
+                   as_match_fn fn, void *arg);
+
+/* Per-term BM25 contributions of a query for one doc (for --explain). */
+typedef struct as_contrib {
+    const as_qnode *leaf;
+    uint32_t wdf;
+    double weight;          /* before kind weighting */
+} as_contrib;
+int as_engine_explain(as_engine *e, const as_query *q, const as_search_opts *o,
+                      uint32_t doc, as_contrib **out, size_t *n);
+
+#endif

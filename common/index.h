@@ -1,0 +1,212 @@
+/*
+ * index.h — Interface to the native index: writing one generation
+ * (writer.c and friends) and reading one (index.c, postings.c, dict.c,
+ * store.c).  The on-disk format is written out in prose in format.h.
+ *
+ * Model: documents are sentences, numbered 0..N-1 (docids) in canonical
+ * order: corpus files in byte order of their path, sentences in file order.
+ * A *unit* is a run of consecutive sentences of one file sharing metadata
+ * (council, statement, score, dates); every filter except kind is a property
+ * of units, so a filter becomes a set of docid ranges.  Identical sentence
+ * texts form a duplicate group.
+ *
+ * An index directory holds generations gen-NNNNNN/ and CURRENT naming the
+ * live one (generation.c); readers mmap a generation read-only, never lock
+ * and never write.
+ */
+#ifndef AS_INDEX_H
+#define AS_INDEX_H
+
+#include "as.h"
+#include "analyze.h"
+
+#define AS_DOC_END UINT32_MAX
+#define AS_NONE UINT32_MAX
+
+/* ---- Shared records ---------------------------------------------------- */
+
+typedef struct as_unit {
+    uint32_t first_doc, ndocs;
+    uint32_t file;      /* index into files */
+    uint32_t council;   /* index into councils, AS_NONE if unknown */
+    uint8_t statement;  /* 0..9 */
+    uint8_t theme;      /* 0..4 */
+    uint8_t score;      /* 0..4 */
+    uint32_t published; /* yyyymmdd or 0 */
+    uint32_t updated;
+} as_unit;
+
+typedef struct as_file_state {
+    const char *path;   /* canonical absolute path (index-owned when read) */
+    const char *display;/* path as shown to users */
+    uint64_t size;
+    int64_t mtime_ns;
+    uint32_t crc32;     /* zlib crc32 of the raw file bytes */
+    uint32_t first_doc, ndocs;
+} as_file_state;
+
+/* A sentence as stored (store + columns). */
+typedef struct as_docrec {
+    const char *text;    /* NUL-terminated; valid until the next as_index_doc
+                            call with the same buffer or as_docbuf_free */
+    const char *section; /* NUL-terminated; "" when none */
+    uint32_t line, paragraph, sentence;
+    uint32_t doclen;     /* BM25 length: number of terms (with positions) */
+    int kind;
+} as_docrec;
+
+typedef struct as_docbuf { void *p; size_t cap; int block; size_t n; } as_docbuf;
+void as_docbuf_free(as_docbuf *b);
+
+/* ---- Writing a generation ---------------------------------------------- */
+
+typedef struct as_writer as_writer;
+
+typedef struct as_writer_opts {
+    size_t mem_limit;    /* bytes of in-memory postings before spilling a
+                            sorted run to disk; 0 = default (256 MiB) */
+    const char *tmpdir;  /* where runs go; NULL = inside the generation dir */
+} as_writer_opts;
+
+/* Starts writing a generation into the empty directory gendir. */
+int as_writer_open(const char *gendir, const as_writer_opts *o,
+                   as_writer **out, as_err *err);
+/* Files must be added in canonical order (byte order of path). */
+int as_writer_begin_file(as_writer *w, const as_file_state *fs);
+/* Adds one sentence of the current file: the tokens are as_analyze()'s for
+ * d->text.  meta may differ between sentences (a new unit starts whenever it
+ * does). */
+typedef struct as_doc_in {
+    const as_meta *meta;
+    const char *text;
+    const char *section; /* NULL = none */
+    int kind;
+    uint32_t line, paragraph, sentence;
+} as_doc_in;
+int as_writer_add(as_writer *w, const as_doc_in *d, const as_token *toks,
+                  size_t ntoks);
+/* Acronym definitions mined from the current file (kept per file so that
+ * an incremental build can recompute the corpus table exactly). */
+int as_writer_end_file(as_writer *w, const as_acrotab *mined);
+/* Copies file `file` of an open older generation into this one unchanged:
+ * its sentences, columns, terms, positions and mined acronyms, without
+ * re-analysis.  Used by incremental builds; files still in path order. */
+int as_writer_copy_file(as_writer *w, const struct as_index *old, uint32_t file);
+/* Merges runs, computes duplicate groups, acronym table and statistics,
+ * writes every file with header and crc32, fsyncs.  The writer is freed. */
+int as_writer_finish(as_writer *w, as_err *err);
+/* Abandons the generation (files left for the caller to remove). */
+void as_writer_abort(as_writer *w);
+const char *as_writer_errmsg(const as_writer *w);
+
+/* ---- Reading a generation ---------------------------------------------- */
+
+typedef struct as_index as_index;
+
+/* Opens the live generation of an index directory (reads CURRENT; if that
+ * generation vanished meanwhile, re-reads CURRENT and retries).  Validates
+ * headers, versions (AS_EFORMAT: "rebuild") and the small files' crc32.
+ * Big files are checked block by block as blocks are read. */
+int as_index_open(const char *indexdir, as_index **out, as_err *err);
+int as_index_open_gen(const char *gendir, as_index **out, as_err *err);
+void as_index_close(as_index *ix); /* NULL is fine */
+
+/* Full verification of every byte (crc32s, internal consistency). */
+int as_index_verify(const as_index *ix, as_err *err);
+/* Sticky: AS_ECORRUPT after any cursor/store read found damage; AS_OK otherwise. */
+int as_index_status(const as_index *ix);
+const char *as_index_errmsg(const as_index *ix);
+
+const char *as_index_gen_dir(const as_index *ix);
+int64_t as_index_built(const as_index *ix); /* unix time */
+uint32_t as_index_ndocs(const as_index *ix);
+uint64_t as_index_total_len(const as_index *ix); /* sum of doclens */
+uint64_t as_index_nterms(const as_index *ix);
+
+uint32_t as_index_doclen(const as_index *ix, uint32_t doc);
+int as_index_kind(const as_index *ix, uint32_t doc);
+
+uint32_t as_index_nunits(const as_index *ix);
+const as_unit *as_index_unit(const as_index *ix, uint32_t u);
+uint32_t as_index_unit_of(const as_index *ix, uint32_t doc);
+
+uint32_t as_index_ncouncils(const as_index *ix);
+const char *as_index_council(const as_index *ix, uint32_t c); /* sorted */
+
+uint32_t as_index_nfiles(const as_index *ix);
+int as_index_file(const as_index *ix, uint32_t f, as_file_state *out);
+
+const as_acrotab *as_index_acronyms(const as_index *ix);
+
+/* Members of doc's duplicate group, ascending (including doc itself).  For a
+ * unique sentence: *n == 1, (*members)[0] == doc. */
+void as_index_dups(const as_index *ix, uint32_t doc, const uint32_t **members,
+                   uint32_t *n);
+
+/* Reads the stored sentence. */
+int as_index_doc(const as_index *ix, uint32_t doc, as_docbuf *buf,
+                 as_docrec *out);
+
+/* ---- Dictionary -------------------------------------------------------- */
+
+typedef struct as_term {
+    uint32_t df;        /* documents containing the term */
+    uint64_t cf;        /* total occurrences */
+    uint32_t max_wdf;   /* over all docs: bounds for pruning */
+    uint32_t min_doclen;
+    uint64_t post_off;  /* opaque locations for cursors */
+    uint64_t post_len;
+    uint64_t pos_off;
+    uint64_t pos_len;
+} as_term;
+
+/* AS_OK, or AS_ENOTFOUND. */
+int as_index_find_term(const as_index *ix, const char *t, size_t len,
+                       as_term *out);
+/* Calls fn for every term starting with prefix, in byte order, until fn
+ * returns non-zero (that value is returned). */
+typedef int (*as_term_fn)(void *arg, const char *term, size_t len,
+                          const as_term *info);
+int as_index_each_term(const as_index *ix, const char *prefix, size_t plen,
+                       as_term_fn fn, void *arg);
+
+/* ---- Postings cursors -------------------------------------------------- */
+
+/* A cursor over one term's postings (docid ascending).  Caller-allocated
+ * (on the stack is fine); no cleanup needed.  Public fields are read-only. */
+typedef struct as_pcur {
+    uint32_t doc;   /* current docid, AS_DOC_END when exhausted */
+    uint32_t wdf;   /* within-document frequency of the current doc */
+    /* private */
+    const as_index *ix;
+    const uint8_t *p, *end;       /* postings bytes of the term */
+    const uint8_t *pp, *pend;     /* positions bytes of the term */
+    uint32_t nblocks, block;      /* current block */
+    uint32_t block_last;          /* last docid of current block */
+    uint32_t block_maxwdf, block_mindoclen;
+    uint32_t i, n;                /* index within decoded block */
+    int decoded;                  /* block docs decoded? */
+    const uint8_t *bp;            /* current block header */
+    uint32_t docs[128], wdfs[128];
+    uint32_t posdecoded;          /* positions of block decoded? */
+    uint32_t posstart[129];       /* offsets into pos[] per doc of block */
+    uint32_t *pos;                /* decoded positions of the block */
+    uint32_t poscap;
+    uint32_t posbuf[1024];
+} as_pcur;
+
+void as_pcur_init(as_pcur *c, const as_index *ix, const as_term *t);
+void as_pcur_release(as_pcur *c); /* frees a grown positions buffer */
+/* Advance to the next posting; returns the new doc (AS_DOC_END at end). */
+uint32_t as_pcur_next(as_pcur *c);
+/* Advance to the first doc >= target (never backwards). */
+uint32_t as_pcur_seek(as_pcur *c, uint32_t target);
+/* Shallow move for block-max pruning: position on the block that would
+ * contain target without decoding it; then block_last/block_maxwdf/
+ * block_mindoclen describe that block.  Returns block_last, or AS_DOC_END
+ * past the end.  A following as_pcur_seek(target) decodes. */
+uint32_t as_pcur_seek_block(as_pcur *c, uint32_t target);
+/* Positions (ascending) of the current doc: *n = wdf values into *pos. */
+int as_pcur_positions(as_pcur *c, const uint32_t **pos, uint32_t *n);
+
+#endif

@@ -1,0 +1,165 @@
+/*
+ * model.c — the CQC domain model: status messages, quality statements,
+ * themes, score labels, sentence kinds, dates.
+ */
+#include "as.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int as_err_set(as_err *err, int code, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->code = code;
+    }
+    return code;
+}
+
+const char *as_strerror(int code)
+{
+    switch (code) {
+    case AS_OK: return "ok";
+    case AS_ENOMEM: return "out of memory";
+    case AS_EIO: return "input/output error";
+    case AS_ECORRUPT: return "corrupt index";
+    case AS_EFORMAT: return "index of another format";
+    case AS_ESYNTAX: return "query syntax error";
+    case AS_ENOTFOUND: return "not found";
+    case AS_ESKIP: return "skipped";
+    case AS_EINVAL: return "invalid argument";
+    case AS_ELOCKED: return "index locked";
+    case AS_ELIMIT: return "limit exceeded";
+    case AS_EREMOTE: return "remote error";
+    }
+    return "unknown error";
+}
+
+static const char *const kinds[AS_NKINDS] = {
+    "finding", "commitment", "expectation", "heading"
+};
+
+const char *as_kind_name(int kind)
+{
+    return kind >= 0 && kind < AS_NKINDS ? kinds[kind] : NULL;
+}
+
+int as_kind_parse(const char *s, size_t len)
+{
+    for (int k = 0; k < AS_NKINDS; k++)
+        if (strlen(kinds[k]) == len && strncasecmp(kinds[k], s, len) == 0)
+            return k;
+    /* plural forms are accepted as a courtesy: kind:findings */
+    for (int k = 0; k < AS_NKINDS; k++)
+        if (strlen(kinds[k]) + 1 == len && strncasecmp(kinds[k], s, len - 1) == 0
+            && (s[len - 1] == 's' || s[len - 1] == 'S'))
+            return k;
+    return -1;
+}
+
+/* The nine quality statements of the CQC assessment framework for local
+ * authorities, in the framework's order, with their theme. */
+static const struct {
+    const char *name;
+    int theme;
+} statements[AS_NSTATEMENTS + 1] = {
+    {NULL, 0},
+    {"Assessing needs", 1},
+    {"Supporting people to live healthier lives", 1},
+    {"Equity in experiences and outcomes", 1},
+    {"Care provision, integration and continuity", 2},
+    {"Partnerships and communities", 2},
+    {"Safe pathways, systems and transitions", 3},
+    {"Safeguarding", 3},
+    {"Governance, management and sustainability", 4},
+    {"Learning, improvement and innovation", 4},
+};
+
+static const char *const themes[5] = {
+    NULL, "How the local authority works with people",
+    "Providing support", "How the local authority ensures safety within the system",
+    "Leadership"
+};
+
+const char *as_statement_name(int s)
+{
+    return s >= 1 && s <= AS_NSTATEMENTS ? statements[s].name : NULL;
+}
+
+int as_statement_theme(int s)
+{
+    return s >= 1 && s <= AS_NSTATEMENTS ? statements[s].theme : 0;
+}
+
+const char *as_theme_name(int t)
+{
+    return t >= 1 && t <= 4 ? themes[t] : NULL;
+}
+
+/* Case-insensitive substring search in a length-bounded string. */
+static int has(const char *s, size_t len, const char *word)
+{
+    size_t wl = strlen(word);
+    for (size_t i = 0; i + wl <= len; i++)
+        if (strncasecmp(s + i, word, wl) == 0)
+            return 1;
+    return 0;
+}
+
+/* Keywords, not exact strings: headings vary ("Supporting people to lead
+ * healthier lives", "Safe systems, pathways and transitions", "Learning,
+ * improvement and innovation:").  Order matters: "safeguarding" before
+ * "safe", "care provision" before anything with "care". */
+int as_statement_match(const char *s, size_t len)
+{
+    /* A bare number 1..9 (after trimming). */
+    size_t a = 0, b = len;
+    while (a < b && isspace((unsigned char)s[a])) a++;
+    while (b > a && isspace((unsigned char)s[b - 1])) b--;
+    if (b - a == 1 && s[a] >= '1' && s[a] <= '9')
+        return s[a] - '0';
+    s += a;
+    len = b - a;
+    if (len == 0 || len > 200)
+        return 0;
+    if (has(s, len, "assessing need")) return 1;
+    if (has(s, len, "healthier lives") || has(s, len, "healthier live")) return 2;
+    if (has(s, len, "equity")) return 3;
+    if (has(s, len, "care provision") || has(s, len, "integration and continuity")) return 4;
+    if (has(s, len, "partnerships and communit")) return 5;
+    if (has(s, len, "safe pathways") || has(s, len, "safe systems")
+        || (has(s, len, "pathways") && has(s, len, "transitions"))) return 6;
+    if (has(s, len, "safeguarding")) return 7;
+    if (has(s, len, "governance")) return 8;
+    if (has(s, len, "learning, improvement") || has(s, len, "learning improvement")
+        || (has(s, len, "improvement") && has(s, len, "innovation"))) return 9;
+    return 0;
+}
+
+static const char *const score_labels[5] = {
+    NULL,
+    "Evidence shows significant shortfalls",
+    "Evidence shows some shortfalls",
+    "Evidence shows a good standard",
+    "Evidence shows an exceptional standard",
+};
+
+const char *as_score_label(int score)
+{
+    return score >= 1 && score <= 4 ? score_labels[score] : NULL;
+}
+
+void as_date_iso(uint32_t ymd, char buf[11])
+{
+    if (ymd == 0) {
+        buf[0] = '\0';
+        return;
+    }
+    snprintf(buf, 11, "%04u-%02u-%02u", (unsigned)(ymd / 10000) % 10000,
+             (unsigned)(ymd / 100 % 100), (unsigned)(ymd % 100));
+}
