@@ -58,6 +58,8 @@ typedef struct as_docrec {
 typedef struct as_docbuf { void *p; size_t cap; int block; size_t n; } as_docbuf;
 void as_docbuf_free(as_docbuf *b);
 
+typedef struct as_index as_index; /* an open generation (below) */
+
 /* ---- Writing a generation ---------------------------------------------- */
 
 typedef struct as_writer as_writer;
@@ -91,7 +93,7 @@ int as_writer_end_file(as_writer *w, const as_acrotab *mined);
 /* Copies file `file` of an open older generation into this one unchanged:
  * its sentences, columns, terms, positions and mined acronyms, without
  * re-analysis.  Used by incremental builds; files still in path order. */
-int as_writer_copy_file(as_writer *w, const struct as_index *old, uint32_t file);
+int as_writer_copy_file(as_writer *w, const as_index *old, uint32_t file);
 /* Merges runs, computes duplicate groups, acronym table and statistics,
  * writes every file with header and crc32, fsyncs.  The writer is freed. */
 int as_writer_finish(as_writer *w, as_err *err);
@@ -100,8 +102,6 @@ void as_writer_abort(as_writer *w);
 const char *as_writer_errmsg(const as_writer *w);
 
 /* ---- Reading a generation ---------------------------------------------- */
-
-typedef struct as_index as_index;
 
 /* Opens the live generation of an index directory (reads CURRENT; if that
  * generation vanished meanwhile, re-reads CURRENT and retries).  Validates
