@@ -1,0 +1,515 @@
+/*
+ * build.c — one indexing run: walk the corpus, decide per file whether the
+ * live generation's copy can be reused (size and mtime equal, or crc32
+ * equal), read and analyse the rest on all cores, feed everything to the
+ * writer in canonical (path) order, verify the new generation and switch.
+ *
+ * Threads: workers parse and analyse files into self-contained results
+ * (page, tokens, mined acronyms, warnings); the main thread alone talks to
+ * the writer, consuming results strictly in file order so the generation
+ * is identical whatever the scheduling.  Workers stay at most WINDOW files
+ * ahead of the consumer, which bounds the memory held in results.
+ */
+#include "build.h"
+
+#include "analyze.h"
+#include "generation.h"
+#include "index.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define WINDOW_PER_THREAD 8
+
+typedef struct warnmsg {
+    char *text;
+    struct warnmsg *next;
+} warnmsg;
+
+/* Everything one file produced, owned by the result until consumed. */
+typedef struct fileres {
+    int done;
+    int status;           /* AS_OK, AS_ESKIP, AS_ENOMEM */
+    char msg[512];
+    as_page *page;
+    uint32_t crc;
+    as_token *toks;       /* all sentences' tokens, terms in terms[] */
+    size_t *tokstart;     /* nsents + 1 offsets into toks */
+    char *terms;
+    as_acrotab *mined;
+    warnmsg *warns, **warntail;
+} fileres;
+
+typedef struct job {
+    const as_file *file;
+    int parse;            /* 0: reused from the old generation */
+    uint32_t oldfile;     /* when reused */
+    fileres res;
+} job;
+
+typedef struct pool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    job *jobs;
+    size_t njobs;
+    size_t next;          /* next job a worker may take */
+    size_t consumed;      /* jobs the main thread has finished with */
+    size_t window;
+    int stop;
+} pool;
+
+static void res_warn(void *ctx, const char *path, const char *reason)
+{
+    fileres *r = ctx;
+    size_t n = strlen(path) + strlen(reason) + 3;
+    warnmsg *w = malloc(sizeof *w);
+    char *t = malloc(n);
+    if (!w || !t) {
+        free(w);
+        free(t);
+        return;
+    }
+    snprintf(t, n, "%s: %s", path, reason);
+    w->text = t;
+    w->next = NULL;
+    *r->warntail = w;
+    r->warntail = &w->next;
+}
+
+static void res_free(fileres *r)
+{
+    as_page_free(r->page);
+    free(r->toks);
+    free(r->tokstart);
+    free(r->terms);
+    as_acrotab_free(r->mined);
+    for (warnmsg *w = r->warns, *n; w; w = n) {
+        n = w->next;
+        free(w->text);
+        free(w);
+    }
+    memset(r, 0, sizeof *r);
+}
+
+/* Reads and analyses one file into r.  Runs on a worker thread. */
+static void analyse_file(as_analyzer *an, const as_file *f, fileres *r)
+{
+    as_err err = {0};
+    r->warntail = &r->warns;
+    r->status = as_page_read(f, res_warn, r, &r->page, &r->crc, &err);
+    if (r->status != AS_OK) {
+        snprintf(r->msg, sizeof r->msg, "%s", err.msg);
+        return;
+    }
+    const as_page *p = r->page;
+    size_t cap = 256, n = 0, tcap = 4096, tn = 0;
+    r->toks = malloc(cap * sizeof *r->toks);
+    r->terms = malloc(tcap);
+    r->tokstart = malloc((p->nsents + 1) * sizeof *r->tokstart);
+    if (as_acrotab_new(&r->mined) != AS_OK || !r->toks || !r->terms || !r->tokstart)
+        goto nomem;
+    for (size_t s = 0; s < p->nsents; s++) {
+        const as_token *tk;
+        size_t nt;
+        const char *text = p->sents[s].text;
+        size_t len = strlen(text);
+        r->tokstart[s] = n;
+        if (as_acrotab_mine(r->mined, text, len) != AS_OK)
+            goto nomem;
+        if (as_analyze(an, text, len, &tk, &nt) != AS_OK)
+            goto nomem;
+        for (size_t i = 0; i < nt; i++) {
+            if (n == cap) {
+                cap *= 2;
+                as_token *g = realloc(r->toks, cap * sizeof *g);
+                if (!g)
+                    goto nomem;
+                r->toks = g;
+            }
+            while (tn + tk[i].len > tcap) {
+                tcap *= 2;
+                char *g = realloc(r->terms, tcap);
+                if (!g)
+                    goto nomem;
+                r->terms = g;
+            }
+            memcpy(r->terms + tn, tk[i].term, tk[i].len);
+            r->toks[n] = tk[i];
+            /* Offsets for now: the terms buffer may still move. */
+            r->toks[n].term = (const char *)(uintptr_t)tn;
+            tn += tk[i].len;
+            n++;
+        }
+    }
+    r->tokstart[p->nsents] = n;
+    for (size_t i = 0; i < n; i++)
+        r->toks[i].term = r->terms + (uintptr_t)r->toks[i].term;
+    return;
+nomem:
+    r->status = AS_ENOMEM;
+    snprintf(r->msg, sizeof r->msg, "out of memory");
+}
+
+static void *worker(void *arg)
+{
+    pool *pl = arg;
+    as_analyzer *an = NULL;
+    int anrc = as_analyzer_new(&an);
+    pthread_mutex_lock(&pl->mu);
+    for (;;) {
+        while (!pl->stop && pl->next < pl->njobs
+               && (!pl->jobs[pl->next].parse || pl->next >= pl->consumed + pl->window)) {
+            if (!pl->jobs[pl->next].parse) {
+                pl->next++; /* reused files need no work */
+                continue;
+            }
+            pthread_cond_wait(&pl->cv, &pl->mu);
+        }
+        if (pl->stop || pl->next >= pl->njobs)
+            break;
+        job *j = &pl->jobs[pl->next++];
+        pthread_mutex_unlock(&pl->mu);
+        if (anrc == AS_OK) {
+            analyse_file(an, j->file, &j->res);
+        } else {
+            j->res.status = AS_ENOMEM;
+            snprintf(j->res.msg, sizeof j->res.msg, "out of memory");
+        }
+        pthread_mutex_lock(&pl->mu);
+        j->res.done = 1;
+        pthread_cond_broadcast(&pl->cv);
+    }
+    pthread_mutex_unlock(&pl->mu);
+    as_analyzer_free(an);
+    return NULL;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static uint32_t file_crc(const char *path, int *ok)
+{
+    FILE *f = fopen(path, "rbe");
+    uLong crc = crc32(0L, Z_NULL, 0);
+    *ok = 0;
+    if (!f)
+        return 0;
+    unsigned char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        crc = crc32(crc, buf, (uInt)n);
+    *ok = !ferror(f);
+    fclose(f);
+    return (uint32_t)crc;
+}
+
+/* Index of the old generation's file with this canonical path, or AS_NONE. */
+static uint32_t find_old(const as_index *old, const char *path)
+{
+    uint32_t lo = 0, hi = as_index_nfiles(old);
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        as_file_state fs;
+        if (as_index_file(old, mid, &fs) != AS_OK)
+            return AS_NONE;
+        int c = strcmp(fs.path, path);
+        if (c == 0)
+            return mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return AS_NONE;
+}
+
+static void progress(const as_build_opts *o, size_t i, size_t n, double t0, int *shown)
+{
+    if (!o->progress)
+        return;
+    double t = now() - t0;
+    if (t < 1.0 && !*shown)
+        return; /* short runs draw nothing */
+    fprintf(stderr, "\rassess-index: %zu/%zu files, %.0f s", i, n, t);
+    *shown = 1;
+    if (i == n)
+        fputc('\n', stderr);
+}
+
+/* Checks that the freshly written generation opens, verifies, and answers a
+ * canary query: the term we know was posted for canary_doc. */
+static int verify_new(const char *gendir, uint32_t ndocs, const char *canary,
+                      size_t clen, uint32_t canary_doc, as_err *err)
+{
+    as_index *ix = NULL;
+    int rc = as_index_open_gen(gendir, &ix, err);
+    if (rc != AS_OK)
+        return rc;
+    rc = as_index_verify(ix, err);
+    if (rc == AS_OK && as_index_ndocs(ix) != ndocs)
+        rc = as_err_set(err, AS_ECORRUPT, "%s: holds %u sentences, %u were written",
+                        gendir, as_index_ndocs(ix), ndocs);
+    if (rc == AS_OK && clen > 0) {
+        as_term t;
+        as_pcur c;
+        rc = as_index_find_term(ix, canary, clen, &t);
+        if (rc == AS_OK) {
+            as_pcur_init(&c, ix, &t);
+            if (as_pcur_seek(&c, canary_doc) != canary_doc)
+                rc = AS_ECORRUPT;
+            as_pcur_release(&c);
+        }
+        if (rc != AS_OK)
+            rc = as_err_set(err, AS_ECORRUPT, "%s: canary query failed", gendir);
+    }
+    as_index_close(ix);
+    return rc;
+}
+
+int as_build_run(const as_build_opts *o, as_build_stats *st, as_err *err)
+{
+    double t0 = now();
+    memset(st, 0, sizeof *st);
+    as_corpus *corpus = NULL;
+    as_index *old = NULL;
+    as_writer *w = NULL;
+    job *jobs = NULL;
+    pool pl;
+    pthread_t *tids = NULL;
+    int nthreads = 0, rc, shown = 0;
+    char tmppath[4096] = "", name[64] = "";
+
+    as_gen_cleanup(o->indexdir, NULL); /* a dead run's leftovers */
+    rc = as_corpus_walk(o->roots, o->nroots, o->warn, o->warn_ctx, &corpus, err);
+    if (rc != AS_OK)
+        return rc;
+    size_t nf = as_corpus_nfiles(corpus);
+
+    if (!o->rebuild) {
+        as_err oerr = {0};
+        if (as_index_open(o->indexdir, &old, &oerr) != AS_OK)
+            old = NULL; /* none, or unreadable: build from scratch */
+    }
+
+    jobs = calloc(nf ? nf : 1, sizeof *jobs);
+    if (!jobs) {
+        rc = as_err_set(err, AS_ENOMEM, "out of memory");
+        goto out;
+    }
+    size_t toparse = 0, kept = 0;
+    for (size_t i = 0; i < nf; i++) {
+        const as_file *f = as_corpus_file(corpus, i);
+        jobs[i].file = f;
+        jobs[i].parse = 1;
+        uint32_t of = old ? find_old(old, f->path) : AS_NONE;
+        if (of != AS_NONE) {
+            as_file_state fs;
+            as_index_file(old, of, &fs);
+            int same = fs.size == f->size && fs.mtime_ns == f->mtime_ns;
+            if (!same && fs.size == f->size) {
+                /* Touched but maybe not changed: the crc decides. */
+                int ok;
+                uint32_t c = file_crc(f->path, &ok);
+                same = ok && c == fs.crc32;
+            }
+            if (same) {
+                jobs[i].parse = 0;
+                jobs[i].oldfile = of;
+                st->unchanged++;
+                kept++;
+            } else {
+                st->changed++;
+            }
+        } else {
+            st->added++;
+        }
+        toparse += jobs[i].parse;
+    }
+    if (old)
+        st->removed = as_index_nfiles(old) - (unsigned)kept;
+
+    if (old && toparse == 0 && st->removed == 0) {
+        /* Nothing changed: no work, no new generation. */
+        st->sentences = as_index_ndocs(old);
+        snprintf(st->generation, sizeof st->generation, "%s", as_index_gen_dir(old));
+        rc = AS_OK;
+        goto out;
+    }
+
+    rc = as_gen_begin(o->indexdir, tmppath, sizeof tmppath, name, sizeof name, err);
+    if (rc != AS_OK)
+        goto out;
+    as_writer_opts wo = {o->mem_limit, NULL};
+    rc = as_writer_open(tmppath, &wo, &w, err);
+    if (rc != AS_OK)
+        goto out;
+
+    nthreads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (nthreads < 1)
+        nthreads = 1;
+    if ((size_t)nthreads > toparse)
+        nthreads = (int)(toparse ? toparse : 1);
+    memset(&pl, 0, sizeof pl);
+    pthread_mutex_init(&pl.mu, NULL);
+    pthread_cond_init(&pl.cv, NULL);
+    pl.jobs = jobs;
+    pl.njobs = nf;
+    pl.window = (size_t)nthreads * WINDOW_PER_THREAD;
+    tids = calloc((size_t)nthreads, sizeof *tids);
+    if (!tids) {
+        rc = as_err_set(err, AS_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (int t = 0; t < nthreads; t++)
+        if (pthread_create(&tids[t], NULL, worker, &pl) != 0) {
+            nthreads = t;
+            break;
+        }
+    if (nthreads == 0) {
+        rc = as_err_set(err, AS_ENOMEM, "cannot start analysis threads");
+        goto out;
+    }
+
+    uint64_t ndocs = 0;
+    char canary[AS_TERM_MAX + 8];
+    size_t clen = 0;
+    uint32_t canary_doc = 0;
+    for (size_t i = 0; i < nf && rc == AS_OK; i++) {
+        job *j = &jobs[i];
+        const as_file *f = j->file;
+        if (!j->parse) {
+            rc = as_writer_copy_file(w, old, j->oldfile);
+            if (rc != AS_OK) {
+                as_err_set(err, rc, "%s", as_writer_errmsg(w));
+                break;
+            }
+            as_file_state fs;
+            as_index_file(old, j->oldfile, &fs);
+            ndocs += fs.ndocs;
+        } else {
+            pthread_mutex_lock(&pl.mu);
+            while (!j->res.done)
+                pthread_cond_wait(&pl.cv, &pl.mu);
+            pthread_mutex_unlock(&pl.mu);
+            fileres *r = &j->res;
+            for (warnmsg *m = r->warns; m; m = m->next)
+                if (o->warn)
+                    o->warn(o->warn_ctx, m->text, NULL);
+            if (r->warns)
+                st->warned++;
+            as_file_state fs = {0};
+            fs.path = f->path;
+            fs.display = f->display;
+            fs.size = f->size;
+            fs.mtime_ns = f->mtime_ns;
+            fs.crc32 = r->crc;
+            if (r->status == AS_ENOMEM) {
+                rc = as_err_set(err, AS_ENOMEM, "%s: out of memory", f->display);
+            } else if (r->status != AS_OK) {
+                /* Skipped files are recorded with no sentences so that an
+                 * unchanged bad file does not force a new generation on
+                 * every run; it is reported again when it changes. */
+                if (o->warn)
+                    o->warn(o->warn_ctx, f->display, r->msg);
+                st->skipped++;
+                if (r->crc == 0) {
+                    int ok;
+                    fs.crc32 = file_crc(f->path, &ok);
+                }
+                rc = as_writer_begin_file(w, &fs);
+                if (rc == AS_OK)
+                    rc = as_writer_end_file(w, NULL);
+            } else {
+                rc = as_writer_begin_file(w, &fs);
+                const as_page *p = r->page;
+                for (size_t s = 0; s < p->nsents && rc == AS_OK; s++) {
+                    const as_sentence *se = &p->sents[s];
+                    as_doc_in d = {se->meta, se->text, se->section, se->kind,
+                                   se->line, se->paragraph, se->sentence};
+                    size_t a = r->tokstart[s], b = r->tokstart[s + 1];
+                    rc = as_writer_add(w, &d, r->toks + a, b - a);
+                    if (rc == AS_OK && b > a) {
+                        clen = r->toks[a].len;
+                        memcpy(canary, r->toks[a].term, clen);
+                        canary_doc = (uint32_t)ndocs;
+                    }
+                    ndocs++;
+                }
+                if (rc == AS_OK)
+                    rc = as_writer_end_file(w, r->mined);
+            }
+            if (rc != AS_OK && err->code == AS_OK)
+                as_err_set(err, rc, "%s", as_writer_errmsg(w));
+            st->parsed++;
+            res_free(r);
+        }
+        pthread_mutex_lock(&pl.mu);
+        pl.consumed = i + 1;
+        pthread_cond_broadcast(&pl.cv);
+        pthread_mutex_unlock(&pl.mu);
+        progress(o, i + 1, nf, t0, &shown);
+    }
+    pthread_mutex_lock(&pl.mu);
+    pl.stop = 1;
+    pthread_cond_broadcast(&pl.cv);
+    pthread_mutex_unlock(&pl.mu);
+    for (int t = 0; t < nthreads; t++)
+        pthread_join(tids[t], NULL);
+    nthreads = 0;
+    if (rc != AS_OK)
+        goto out;
+
+    rc = as_writer_finish(w, err);
+    w = NULL;
+    if (rc != AS_OK)
+        goto out;
+    rc = verify_new(tmppath, (uint32_t)ndocs, canary, clen, canary_doc, err);
+    if (rc != AS_OK)
+        goto out;
+    as_index_close(old); /* our mapping of the old generation goes first */
+    old = NULL;
+    rc = as_gen_publish(o->indexdir, tmppath, name, err);
+    if (rc != AS_OK)
+        goto out;
+    tmppath[0] = '\0';
+    st->new_generation = 1;
+    st->sentences = ndocs;
+    snprintf(st->generation, sizeof st->generation, "%s", name);
+    as_gen_cleanup(o->indexdir, NULL);
+
+out:
+    if (shown && rc != AS_OK)
+        fputc('\n', stderr);
+    if (nthreads > 0) {
+        pthread_mutex_lock(&pl.mu);
+        pl.stop = 1;
+        pthread_cond_broadcast(&pl.cv);
+        pthread_mutex_unlock(&pl.mu);
+        for (int t = 0; t < nthreads; t++)
+            pthread_join(tids[t], NULL);
+    }
+    if (jobs)
+        for (size_t i = 0; i < nf; i++)
+            res_free(&jobs[i].res);
+    free(jobs);
+    free(tids);
+    if (w)
+        as_writer_abort(w);
+    if (tmppath[0])
+        as_gen_remove_dir(tmppath, NULL); /* the live generation is untouched */
+    as_index_close(old);
+    as_corpus_free(corpus);
+    st->seconds = now() - t0;
+    return rc;
+}

@@ -1,0 +1,278 @@
+/*
+ * main.c — assess-index: the command line.  Builds (incrementally) the
+ * native index of a corpus, or dumps parsed sentences, or checks the live
+ * generation.  Exit status: 0 ok, 1 some files skipped or repaired,
+ * 2 usage or fatal error, 75 index locked by another writer.
+ */
+#include "as.h"
+#include "build.h"
+#include "dump.h"
+#include "generation.h"
+#include "index.h"
+#include "reader.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define EXIT_SKIPPED 1
+#define EXIT_FATAL 2
+#define EXIT_LOCKED 75
+
+static const char *prog = "assess-index";
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+"usage: assess-index [options] [CORPUS...]\n"
+"Build or update the assess-search index of a corpus of CQC assessment pages.\n"
+"CORPUS is a file or directory (default: ./corpus if present, else the\n"
+"installed bundled corpus).  Unchanged files are reused from the live index.\n"
+"\n"
+"  --index PATH     index directory (default $ASSESS_INDEX, else\n"
+"                   $XDG_DATA_HOME/assess-search/index)\n"
+"  --rebuild        ignore the live index and build from scratch\n"
+"  --wait           wait for another running assess-index instead of exit 75\n"
+"  --check          verify every byte of the live index and its source files\n"
+"  --dump           print the parsed sentences as JSON Lines; no index\n"
+"  --threads N      analysis threads (default: number of cores)\n"
+"  --mem MB         memory for postings before spilling to disk (default 256)\n"
+"  -v, --verbose    print a summary line\n"
+"  -h, --help       this help\n"
+"      --version    print the version\n"
+"\n"
+"Exit status: 0 ok, 1 some files skipped, 2 usage or fatal error, 75 locked.\n");
+}
+
+typedef struct warnctx {
+    unsigned n;
+} warnctx;
+
+static void warn_cb(void *ctx, const char *path, const char *reason)
+{
+    warnctx *w = ctx;
+    w->n++;
+    if (reason)
+        fprintf(stderr, "%s: %s: %s\n", prog, path, reason);
+    else
+        fprintf(stderr, "%s: %s\n", prog, path);
+}
+
+/* The corpus when none is named: ./corpus in a checkout, else the bundled
+ * corpus installed with the program. */
+static const char *default_corpus(void)
+{
+    struct stat st;
+    if (stat("corpus", &st) == 0 && S_ISDIR(st.st_mode))
+        return "corpus";
+    return AS_DATADIR "/corpus";
+}
+
+static int run_dump(const char *const *roots, size_t nroots)
+{
+    warnctx wc = {0};
+    as_err err = {0};
+    as_corpus *c = NULL;
+    if (as_corpus_walk(roots, nroots, warn_cb, &wc, &c, &err) != AS_OK) {
+        fprintf(stderr, "%s: %s\n", prog, err.msg);
+        return EXIT_FATAL;
+    }
+    int status = 0;
+    for (size_t i = 0; i < as_corpus_nfiles(c); i++) {
+        const as_file *f = as_corpus_file(c, i);
+        as_page *p = NULL;
+        as_err e = {0};
+        int rc = as_page_read(f, warn_cb, &wc, &p, NULL, &e);
+        if (rc == AS_ENOMEM) {
+            fprintf(stderr, "%s: %s: out of memory\n", prog, f->display);
+            as_corpus_free(c);
+            return EXIT_FATAL;
+        }
+        if (rc != AS_OK) {
+            fprintf(stderr, "%s: %s: %s\n", prog, f->display, e.msg);
+            status = EXIT_SKIPPED;
+            continue;
+        }
+        if (as_dump_page(stdout, p) != AS_OK) {
+            fprintf(stderr, "%s: write error: %s\n", prog, strerror(errno));
+            as_page_free(p);
+            as_corpus_free(c);
+            return EXIT_FATAL;
+        }
+        as_page_free(p);
+    }
+    as_corpus_free(c);
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "%s: write error: %s\n", prog, strerror(errno));
+        return EXIT_FATAL;
+    }
+    return wc.n ? EXIT_SKIPPED : status;
+}
+
+/* --check: every byte of the live generation, then every source file's
+ * recorded state against the disk. */
+static int run_check(const char *indexdir, int verbose)
+{
+    as_err err = {0};
+    as_index *ix = NULL;
+    if (as_index_open(indexdir, &ix, &err) != AS_OK) {
+        fprintf(stderr, "%s: %s\n", prog, err.msg);
+        return EXIT_FATAL;
+    }
+    if (as_index_verify(ix, &err) != AS_OK) {
+        fprintf(stderr, "%s: %s/%s\n", prog, as_index_gen_dir(ix), err.msg);
+        as_index_close(ix);
+        return EXIT_FATAL;
+    }
+    unsigned stale = 0;
+    for (uint32_t f = 0; f < as_index_nfiles(ix); f++) {
+        as_file_state fs;
+        struct stat st;
+        if (as_index_file(ix, f, &fs) != AS_OK)
+            continue;
+        if (stat(fs.path, &st) != 0) {
+            printf("%s: source gone since indexing: %s\n", prog, fs.display);
+            stale++;
+        } else if ((uint64_t)st.st_size != fs.size
+                   || (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec
+                          != fs.mtime_ns) {
+            printf("%s: source changed since indexing: %s\n", prog, fs.display);
+            stale++;
+        }
+    }
+    if (verbose || isatty(STDOUT_FILENO))
+        printf("%s: %s: ok: %u files, %u sentences%s\n", prog, as_index_gen_dir(ix),
+               as_index_nfiles(ix), as_index_ndocs(ix),
+               stale ? " (some sources changed: run assess-index)" : "");
+    as_index_close(ix);
+    return stale ? EXIT_SKIPPED : 0;
+}
+
+static int parse_count(const char *s, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    enum { O_INDEX = 256, O_REBUILD, O_WAIT, O_CHECK, O_DUMP, O_THREADS, O_MEM,
+           O_VERSION };
+    static const struct option opts[] = {
+        {"index", required_argument, NULL, O_INDEX},
+        {"rebuild", no_argument, NULL, O_REBUILD},
+        {"wait", no_argument, NULL, O_WAIT},
+        {"check", no_argument, NULL, O_CHECK},
+        {"dump", no_argument, NULL, O_DUMP},
+        {"threads", required_argument, NULL, O_THREADS},
+        {"mem", required_argument, NULL, O_MEM},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, O_VERSION},
+        {NULL, 0, NULL, 0}};
+    const char *index_opt = NULL;
+    int rebuild = 0, wait = 0, check = 0, dump = 0, verbose = 0;
+    long threads = 0, mem = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+        switch (c) {
+        case O_INDEX: index_opt = optarg; break;
+        case O_REBUILD: rebuild = 1; break;
+        case O_WAIT: wait = 1; break;
+        case O_CHECK: check = 1; break;
+        case O_DUMP: dump = 1; break;
+        case O_THREADS:
+            if (parse_count(optarg, 1, 256, &threads) != 0) {
+                fprintf(stderr, "%s: --threads: expected a number from 1 to 256, got '%s'\n",
+                        prog, optarg);
+                return EXIT_FATAL;
+            }
+            break;
+        case O_MEM:
+            if (parse_count(optarg, 1, 1 << 20, &mem) != 0) {
+                fprintf(stderr, "%s: --mem: expected megabytes (1 or more), got '%s'\n",
+                        prog, optarg);
+                return EXIT_FATAL;
+            }
+            break;
+        case 'v': verbose = 1; break;
+        case 'h': usage(stdout); return 0;
+        case O_VERSION: printf("assess-index %s\n", AS_VERSION); return 0;
+        default: usage(stderr); return EXIT_FATAL;
+        }
+    }
+    const char *defroot = default_corpus();
+    const char *const *roots = (const char *const *)argv + optind;
+    size_t nroots = (size_t)(argc - optind);
+    if (nroots == 0) {
+        roots = &defroot;
+        nroots = 1;
+    }
+    if (dump)
+        return run_dump(roots, nroots);
+
+    char indexdir[4096];
+    as_err err = {0};
+    if (as_gen_default_dir(index_opt, indexdir, sizeof indexdir, &err) != AS_OK) {
+        fprintf(stderr, "%s: %s\n", prog, err.msg);
+        return EXIT_FATAL;
+    }
+    if (check)
+        return run_check(indexdir, verbose);
+
+    /* A full disk or `ulimit -f` must surface as a write error we report,
+     * not kill us half-way (the live generation is safe either way). */
+    signal(SIGXFSZ, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (as_gen_mkdir(indexdir, &err) != AS_OK) {
+        fprintf(stderr, "%s: %s\n", prog, err.msg);
+        return EXIT_FATAL;
+    }
+    int lockfd = -1;
+    int rc = as_gen_lock(indexdir, wait, &lockfd, &err);
+    if (rc == AS_ELOCKED) {
+        fprintf(stderr, "%s: %s\n", prog, err.msg);
+        return EXIT_LOCKED;
+    }
+    if (rc != AS_OK) {
+        fprintf(stderr, "%s: %s\n", prog, err.msg);
+        return EXIT_FATAL;
+    }
+    warnctx wc = {0};
+    as_build_opts bo = {0};
+    bo.indexdir = indexdir;
+    bo.roots = roots;
+    bo.nroots = nroots;
+    bo.rebuild = rebuild;
+    bo.threads = (int)threads;
+    bo.mem_limit = (size_t)mem << 20;
+    bo.progress = isatty(STDERR_FILENO);
+    bo.warn = warn_cb;
+    bo.warn_ctx = &wc;
+    as_build_stats st;
+    rc = as_build_run(&bo, &st, &err);
+    as_gen_unlock(lockfd);
+    if (rc != AS_OK) {
+        fprintf(stderr, "%s: %s (the live index, if any, is unchanged)\n", prog, err.msg);
+        return EXIT_FATAL;
+    }
+    if (verbose || isatty(STDOUT_FILENO))
+        printf("%s: %u added, %u changed, %u removed, %u unchanged, %u skipped; "
+               "%llu files parsed; %llu sentences; %s%s; %.2f s\n",
+               prog, st.added, st.changed, st.removed, st.unchanged, st.skipped,
+               (unsigned long long)st.parsed, (unsigned long long)st.sentences,
+               st.new_generation ? "new generation " : "no change, still ",
+               st.generation, st.seconds);
+    return (st.skipped || wc.n) ? EXIT_SKIPPED : 0;
+}

@@ -1,0 +1,249 @@
+/*
+ * render.c — prints hits: a text block per hit (header line, the sentence
+ * with matched words highlighted on a terminal, path:line), JSON Lines with
+ * every field, or RFC 4180 CSV.  Corpus text is hostile: control characters
+ * never reach the terminal raw, JSON is always valid, CSV cells that a
+ * spreadsheet would execute are made inert.
+ */
+#include "render.h"
+#include "reader.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define BOLD_HL "\033[1;31m"
+#define DIM "\033[2m"
+#define HEAD "\033[1;36m"
+#define RESET "\033[0m"
+
+void as_render_safe(FILE *f, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned c = p[i];
+        int bad = c < 0x20 || c == 0x7f;
+        int c1 = c == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f;
+        if (!bad && !c1)
+            continue;
+        fwrite(s + run, 1, i - run, f);
+        if (c == '\t' || c == '\n' || c == '\r')
+            fputc(' ', f);
+        else if (c1)
+            fprintf(f, "<U+%04X>", p[i + 1]), i++;
+        else
+            fprintf(f, "^%c", c == 0x7f ? '?' : (int)(c + '@'));
+        run = i + 1;
+    }
+    fwrite(s + run, 1, len - run, f);
+}
+
+static int is_query_term(const as_render *r, const char *t, size_t len)
+{
+    for (size_t i = 0; i < r->nterms; i++)
+        if (strlen(r->terms[i]) == len && memcmp(r->terms[i], t, len) == 0)
+            return 1;
+    return 0;
+}
+
+/* Prints the sentence, highlighting the spans of tokens whose term is a
+ * query term: the same analyzer that indexed it says what matched. */
+static void print_highlighted(as_render *r, const char *text)
+{
+    size_t len = strlen(text);
+    const as_token *tk;
+    size_t nt;
+    if (!r->color || !r->an || r->nterms == 0
+        || as_analyze(r->an, text, len, &tk, &nt) != AS_OK) {
+        as_render_safe(r->out, text, len);
+        return;
+    }
+    size_t at = 0;
+    for (size_t i = 0; i < nt; i++) {
+        if (!is_query_term(r, tk[i].term, tk[i].len))
+            continue;
+        size_t s = tk[i].start, e = tk[i].end;
+        if (e > len || s >= e)
+            continue;
+        if (s < at) /* overlaps the previous highlight (compound parts) */
+            s = at;
+        if (s >= e)
+            continue;
+        as_render_safe(r->out, text + at, s - at);
+        fputs(BOLD_HL, r->out);
+        as_render_safe(r->out, text + s, e - s);
+        fputs(RESET, r->out);
+        at = e;
+    }
+    as_render_safe(r->out, text + at, len - at);
+}
+
+static int render_text(as_render *r, const as_hitrec *h)
+{
+    FILE *f = r->out;
+    char date[11];
+    if (r->nprinted > 0)
+        fputc('\n', f);
+    if (r->color)
+        fputs(HEAD, f);
+    const char *council = h->council ? h->council : "council unknown";
+    as_render_safe(f, council, strlen(council));
+    const char *sn = as_statement_name(h->statement);
+    if (sn)
+        fprintf(f, " \xc2\xb7 %s", sn);
+    if (h->score)
+        fprintf(f, " \xc2\xb7 score %d", h->score);
+    as_date_iso(h->published ? h->published : h->updated, date);
+    if (date[0])
+        fprintf(f, " \xc2\xb7 %s", date);
+    if (h->kind != AS_KIND_FINDING)
+        fprintf(f, " \xc2\xb7 %s", as_kind_name(h->kind));
+    if (h->reports > 1)
+        fprintf(f, " \xc2\xb7 in %u reports", h->reports);
+    if (r->color)
+        fputs(RESET, f);
+    fputc('\n', f);
+    print_highlighted(r, h->text);
+    fputc('\n', f);
+    if (r->color)
+        fputs(DIM, f);
+    as_render_safe(f, h->path, strlen(h->path));
+    fprintf(f, ":%u", h->line);
+    if (r->color)
+        fputs(RESET, f);
+    fputc('\n', f);
+    return ferror(f) ? AS_EIO : AS_OK;
+}
+
+static void json_str_or_null(FILE *f, const char *s)
+{
+    if (s && *s)
+        as_json_string(f, s, strlen(s));
+    else
+        fputs("null", f);
+}
+
+static void json_int_or_null(FILE *f, long v)
+{
+    if (v)
+        fprintf(f, "%ld", v);
+    else
+        fputs("null", f);
+}
+
+static int render_json(as_render *r, const as_hitrec *h)
+{
+    FILE *f = r->out;
+    char d[11];
+    fputs("{\"council\":", f);
+    json_str_or_null(f, h->council);
+    fputs(",\"statement\":", f);
+    json_int_or_null(f, h->statement);
+    fputs(",\"statement_name\":", f);
+    json_str_or_null(f, as_statement_name(h->statement));
+    fputs(",\"theme\":", f);
+    json_int_or_null(f, as_statement_theme(h->statement));
+    fputs(",\"score\":", f);
+    json_int_or_null(f, h->score);
+    fputs(",\"score_label\":", f);
+    json_str_or_null(f, as_score_label(h->score));
+    as_date_iso(h->published, d);
+    fputs(",\"published\":", f);
+    json_str_or_null(f, d);
+    as_date_iso(h->updated, d);
+    fputs(",\"updated\":", f);
+    json_str_or_null(f, d);
+    fputs(",\"section\":", f);
+    json_str_or_null(f, h->section);
+    fputs(",\"kind\":", f);
+    json_str_or_null(f, as_kind_name(h->kind));
+    fputs(",\"text\":", f);
+    as_json_string(f, h->text, strlen(h->text));
+    fputs(",\"path\":", f);
+    json_str_or_null(f, h->path);
+    fprintf(f, ",\"line\":%u,\"paragraph\":%u,\"sentence\":%u", h->line, h->paragraph,
+            h->sentence);
+    if (h->id) {
+        fputs(",\"id\":", f);
+        as_json_string(f, h->id, strlen(h->id));
+    }
+    fprintf(f, ",\"rank\":%zu,\"weight\":%.17g,\"reports\":%u}\n", h->rank, h->weight,
+            h->reports);
+    return ferror(f) ? AS_EIO : AS_OK;
+}
+
+/* RFC 4180 cell; a leading = + - @ (or tab / CR) would make a spreadsheet
+ * evaluate the cell, so it gets a leading apostrophe. */
+static void csv_cell(FILE *f, const char *s)
+{
+    if (!s)
+        return;
+    fputc('"', f);
+    if (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r')
+        fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+int as_render_csv_header(as_render *r)
+{
+    fputs("rank,weight,council,statement,statement_name,theme,score,score_label,"
+          "published,updated,section,kind,text,path,line,paragraph,sentence,reports\r\n",
+          r->out);
+    return ferror(r->out) ? AS_EIO : AS_OK;
+}
+
+static int render_csv(as_render *r, const as_hitrec *h)
+{
+    FILE *f = r->out;
+    char d[11], num[32];
+    fprintf(f, "%zu,%.17g,", h->rank, h->weight);
+    csv_cell(f, h->council);
+    fputc(',', f);
+    if (h->statement)
+        fprintf(f, "%d", h->statement);
+    fputc(',', f);
+    csv_cell(f, as_statement_name(h->statement));
+    fputc(',', f);
+    if (h->statement)
+        fprintf(f, "%d", as_statement_theme(h->statement));
+    fputc(',', f);
+    if (h->score)
+        fprintf(f, "%d", h->score);
+    fputc(',', f);
+    csv_cell(f, as_score_label(h->score));
+    fputc(',', f);
+    as_date_iso(h->published, d);
+    csv_cell(f, d[0] ? d : NULL);
+    fputc(',', f);
+    as_date_iso(h->updated, d);
+    csv_cell(f, d[0] ? d : NULL);
+    fputc(',', f);
+    csv_cell(f, h->section && *h->section ? h->section : NULL);
+    fputc(',', f);
+    csv_cell(f, as_kind_name(h->kind));
+    fputc(',', f);
+    csv_cell(f, h->text);
+    fputc(',', f);
+    csv_cell(f, h->path);
+    snprintf(num, sizeof num, ",%u,%u,%u,%u\r\n", h->line, h->paragraph, h->sentence,
+             h->reports);
+    fputs(num, f);
+    return ferror(f) ? AS_EIO : AS_OK;
+}
+
+int as_render_hit(as_render *r, const as_hitrec *h)
+{
+    int rc;
+    switch (r->format) {
+    case AS_OUT_JSON: rc = render_json(r, h); break;
+    case AS_OUT_CSV: rc = render_csv(r, h); break;
+    default: rc = render_text(r, h); break;
+    }
+    r->nprinted++;
+    return rc;
+}
