@@ -93,4 +93,12 @@ const as_acronym *as_acrotab_get(const as_acrotab *t, size_t i);
 const as_acronym *as_acrotab_find(const as_acrotab *t, const char *acro,
                                   size_t len);
 
+/* Stores a table in a self-checking byte string (format in acronym.c) and
+ * reads it back.  serialize: *buf is malloc'd, the caller free()s it.
+ * deserialize: *out is a new table (as_acrotab_free); damaged or truncated
+ * bytes give AS_ECORRUPT, another format version AS_EFORMAT, never a crash. */
+int as_acrotab_serialize(const as_acrotab *t, char **buf, size_t *len);
+int as_acrotab_deserialize(as_acrotab **out, const char *buf, size_t len,
+                           as_err *err);
+
 #endif

@@ -1,0 +1,678 @@
+/*
+ * acronym.c — the acronym table: definitions mined from report text
+ * ("Safeguarding Adults Reviews (SAR)"), a small curated table, lookup,
+ * and a byte format so an index can store the table.
+ *
+ * Mining.  A definition is an acronym in parentheses — 2 to ACRO_MINE_MAX
+ * ASCII letters, at least two capitals, more capitals than lower-case
+ * letters, optionally a plural "s" after a capital ("SARs" -> "SAR") —
+ * right after words whose initials spell it.  The words are read backwards
+ * from the parenthesis; each of them supplies the next letter (compared
+ * case-insensitively), or, if it is one of of/and/the/for/in/to/&, may be
+ * skipped.  A stop word may supply a letter too: D-o-L-S from "Deprivations
+ * of Liberty Safeguards"; "and" is skipped in LGSCO, "of" in ADASS.  A
+ * hyphenated word gives a letter per part ("technology-enabled care (TEC)")
+ * or one for the whole ("North-East"), whichever matches.  The word just
+ * before the parenthesis must supply the last letter, the words may not
+ * cross punctuation, and every letter must be matched, or there is no
+ * definition.  The expansion is the matched words as written, whitespace
+ * runs collapsed to one space.
+ *
+ * Table.  Entries are kept sorted by (ASCII-lower-case acronym, expansion
+ * bytes) and are unique on that key; adding an existing key adds the counts,
+ * ORs the curated flag and keeps the byte-smallest spelling of the acronym.
+ * So the table's content never depends on the order things were added in,
+ * which incremental index builds rely on.
+ *
+ * Byte format (all integers little-endian):
+ *   magic "ASAC" | u32 version (1) | u32 n |
+ *   n x { u8 acro_len (1..32) | acro | u16 exp_len (1..1024) | expansion |
+ *         u32 count | u8 curated (0/1) } |
+ *   u32 crc32 (zlib) of every byte before it.
+ * Entries appear in table order (strictly increasing keys); strings hold
+ * no NUL byte.  A reader checks all of it.
+ */
+#include "analyze.h"
+#include "utf8.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#define ACRO_STORE_MAX 32   /* bytes of an acronym */
+#define EXP_STORE_MAX 1024  /* bytes of an expansion */
+#define ACRO_MINE_MAX 10    /* letters of a mined acronym */
+#define MINE_WORDS 64       /* words kept before a parenthesis */
+#define MATCH_BUDGET 20000  /* recursion steps per candidate */
+#define ACAC_VERSION 1
+
+struct as_acrotab {
+    as_acronym *e;
+    size_t n, cap;
+};
+
+static int lower_ascii(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+/* Compares acronyms case-insensitively (ASCII) as bytes. */
+static int acro_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+    size_t n = an < bn ? an : bn;
+    for (size_t i = 0; i < n; i++) {
+        int x = lower_ascii((unsigned char)a[i]), y = lower_ascii((unsigned char)b[i]);
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return an < bn ? -1 : an > bn;
+}
+
+static int key_cmp(const char *acro, size_t alen, const char *exp, const as_acronym *e)
+{
+    int c = acro_cmp(acro, alen, e->acro, strlen(e->acro));
+    return c ? c : strcmp(exp, e->expansion);
+}
+
+/* First index whose key is >= (acro, exp). */
+static size_t lower_bound(const as_acrotab *t, const char *acro, size_t alen,
+                          const char *exp)
+{
+    size_t lo = 0, hi = t->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (key_cmp(acro, alen, exp, &t->e[mid]) > 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int as_acrotab_new(as_acrotab **out)
+{
+    *out = calloc(1, sizeof **out);
+    return *out ? AS_OK : AS_ENOMEM;
+}
+
+void as_acrotab_free(as_acrotab *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n; i++) {
+        free(t->e[i].acro);
+        free(t->e[i].expansion);
+    }
+    free(t->e);
+    free(t);
+}
+
+static int valid_str(const char *s, size_t n, size_t max)
+{
+    return n >= 1 && n <= max && memchr(s, '\0', n) == NULL;
+}
+
+/* Adds (acro[0..alen), exp[0..elen)). */
+static int add_n(as_acrotab *t, const char *acro, size_t alen, const char *exp,
+                 size_t elen, uint32_t count, int curated)
+{
+    if (!valid_str(acro, alen, ACRO_STORE_MAX) || !valid_str(exp, elen, EXP_STORE_MAX))
+        return AS_EINVAL;
+    char *a = malloc(alen + 1), *x = malloc(elen + 1);
+    if (!a || !x) {
+        free(a);
+        free(x);
+        return AS_ENOMEM;
+    }
+    memcpy(a, acro, alen);
+    a[alen] = '\0';
+    memcpy(x, exp, elen);
+    x[elen] = '\0';
+    size_t i = lower_bound(t, a, alen, x);
+    if (i < t->n && key_cmp(a, alen, x, &t->e[i]) == 0) {
+        as_acronym *e = &t->e[i];
+        e->count = count > UINT32_MAX - e->count ? UINT32_MAX : e->count + count;
+        e->curated |= curated ? 1 : 0;
+        if (strcmp(a, e->acro) < 0) {
+            free(e->acro);
+            e->acro = a;
+            a = NULL;
+        }
+        free(a);
+        free(x);
+        return AS_OK;
+    }
+    if (t->n == t->cap) {
+        size_t nc = t->cap ? t->cap * 2 : 32;
+        as_acronym *ne = realloc(t->e, nc * sizeof *ne);
+        if (!ne) {
+            free(a);
+            free(x);
+            return AS_ENOMEM;
+        }
+        t->e = ne;
+        t->cap = nc;
+    }
+    memmove(&t->e[i + 1], &t->e[i], (t->n - i) * sizeof *t->e);
+    t->e[i].acro = a;
+    t->e[i].expansion = x;
+    t->e[i].count = count;
+    t->e[i].curated = curated ? 1 : 0;
+    t->n++;
+    return AS_OK;
+}
+
+int as_acrotab_add(as_acrotab *t, const char *acro, const char *expansion,
+                   uint32_t count, int curated)
+{
+    if (!t || !acro || !expansion)
+        return AS_EINVAL;
+    return add_n(t, acro, strlen(acro), expansion, strlen(expansion), count, curated);
+}
+
+int as_acrotab_merge(as_acrotab *t, const as_acrotab *src)
+{
+    if (!t || !src)
+        return AS_EINVAL;
+    if (t == src) { /* doubling: every count twice */
+        for (size_t i = 0; i < t->n; i++)
+            t->e[i].count = t->e[i].count > UINT32_MAX / 2 ? UINT32_MAX : t->e[i].count * 2;
+        return AS_OK;
+    }
+    for (size_t i = 0; i < src->n; i++) {
+        int rc = as_acrotab_add(t, src->e[i].acro, src->e[i].expansion,
+                                src->e[i].count, src->e[i].curated);
+        if (rc)
+            return rc;
+    }
+    return AS_OK;
+}
+
+size_t as_acrotab_size(const as_acrotab *t)
+{
+    return t ? t->n : 0;
+}
+
+const as_acronym *as_acrotab_get(const as_acrotab *t, size_t i)
+{
+    return t && i < t->n ? &t->e[i] : NULL;
+}
+
+static const as_acronym *find_exact(const as_acrotab *t, const char *acro, size_t len)
+{
+    size_t lo = 0, hi = t->n;
+    while (lo < hi) { /* first entry with this acronym */
+        size_t mid = lo + (hi - lo) / 2;
+        if (acro_cmp(acro, len, t->e[mid].acro, strlen(t->e[mid].acro)) > 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const as_acronym *best = NULL;
+    /* Within one acronym entries are in expansion byte order, so the first
+     * of the best (count, mined) wins ties on byte order. */
+    for (size_t i = lo; i < t->n; i++) {
+        const as_acronym *e = &t->e[i];
+        if (acro_cmp(acro, len, e->acro, strlen(e->acro)) != 0)
+            break;
+        if (!best || e->count > best->count
+            || (e->count == best->count && best->curated && !e->curated))
+            best = e;
+    }
+    return best;
+}
+
+const as_acronym *as_acrotab_find(const as_acrotab *t, const char *acro, size_t len)
+{
+    if (!t || !acro || len == 0)
+        return NULL;
+    const as_acronym *e = find_exact(t, acro, len);
+    if (!e && len >= 3 && acro[len - 1] == 's' && acro[len - 2] >= 'A'
+        && acro[len - 2] <= 'Z')
+        e = find_exact(t, acro, len - 1); /* "SARs" */
+    return e;
+}
+
+/* ---- Curated table ----------------------------------------------------- */
+
+/* Acronyms English adult social care reports use without defining them.
+ * Expansions are the usual official names, singular. */
+static const char *const curated[][2] = {
+    {"ADASS", "Association of Directors of Adult Social Services"},
+    {"AMHP", "Approved Mental Health Professional"},
+    {"ASC", "Adult Social Care"},
+    {"ASCOF", "Adult Social Care Outcomes Framework"},
+    {"ASYE", "Assessed and Supported Year in Employment"},
+    {"BCF", "Better Care Fund"},
+    {"CHC", "Continuing Healthcare"},
+    {"CQC", "Care Quality Commission"},
+    {"DFG", "Disabled Facilities Grant"},
+    {"DHSC", "Department of Health and Social Care"},
+    {"DoLS", "Deprivation of Liberty Safeguards"},
+    {"EDI", "Equality, Diversity and Inclusion"},
+    {"ICB", "Integrated Care Board"},
+    {"ICS", "Integrated Care System"},
+    {"IMCA", "Independent Mental Capacity Advocate"},
+    {"JSNA", "Joint Strategic Needs Assessment"},
+    {"LGA", "Local Government Association"},
+    {"LGSCO", "Local Government and Social Care Ombudsman"},
+    {"LPS", "Liberty Protection Safeguards"},
+    {"MASH", "Multi-Agency Safeguarding Hub"},
+    {"MCA", "Mental Capacity Act"},
+    {"NHS", "National Health Service"},
+    {"OT", "Occupational Therapist"},
+    {"PA", "Personal Assistant"},
+    {"PSW", "Principal Social Worker"},
+    {"SAB", "Safeguarding Adults Board"},
+    {"SAR", "Safeguarding Adults Review"},
+    {"SEND", "Special Educational Needs and Disabilities"},
+    {"TEC", "Technology Enabled Care"},
+    {"VCS", "Voluntary and Community Sector"},
+    {"VCSE", "Voluntary, Community and Social Enterprise"},
+};
+
+int as_acrotab_add_curated(as_acrotab *t)
+{
+    if (!t)
+        return AS_EINVAL;
+    for (size_t i = 0; i < sizeof curated / sizeof curated[0]; i++) {
+        int rc = as_acrotab_add(t, curated[i][0], curated[i][1], 0, 1);
+        if (rc)
+            return rc;
+    }
+    return AS_OK;
+}
+
+/* ---- Mining ------------------------------------------------------------ */
+
+typedef struct mword {
+    uint32_t start, end; /* bytes in the text */
+    char init;           /* folded first byte */
+    unsigned char stop;  /* of/and/the/for/in/to/& */
+    unsigned char gpos;  /* index within its hyphenated group (0: first) */
+} mword;
+
+typedef struct matcher {
+    const mword *w;
+    const char *acro; /* folded (lower-case) letters */
+    int budget;
+} matcher;
+
+/* Matches acronym letters [0..li] against words [0..wi], reading backwards;
+ * on success *first is the index of the expansion's first word.  noskip:
+ * this word must supply a letter (the word before the parenthesis). */
+static int match(matcher *m, int wi, int li, int noskip, int *first)
+{
+    if (li < 0) {
+        /* the expansion may not start inside a hyphenated word */
+        if (m->w[wi + 1].gpos > 0)
+            return 0;
+        *first = wi + 1;
+        return 1;
+    }
+    if (wi < 0 || --m->budget < 0)
+        return 0;
+    const mword *w = &m->w[wi];
+    char want = m->acro[li];
+    if (w->init == want && match(m, wi - 1, li - 1, 0, first))
+        return 1;
+    if (w->gpos > 0) { /* the whole hyphenated word gives one letter */
+        int a = wi - w->gpos;
+        if (m->w[a].init == want && match(m, a - 1, li - 1, 0, first))
+            return 1;
+    }
+    if (w->stop && !noskip && match(m, wi - 1, li, 0, first))
+        return 1;
+    return 0;
+}
+
+static int is_stop(const char *f, size_t n)
+{
+    switch (n) {
+    case 1: return f[0] == '&';
+    case 2: return memcmp(f, "of", 2) == 0 || memcmp(f, "in", 2) == 0
+                   || memcmp(f, "to", 2) == 0;
+    case 3: return memcmp(f, "and", 3) == 0 || memcmp(f, "the", 3) == 0
+                   || memcmp(f, "for", 3) == 0;
+    }
+    return 0;
+}
+
+/* Whitespace and quote marks: transparent between the words of a
+ * definition.  Everything else that is not a word character is a barrier. */
+static int is_space_or_quote(uint32_t cp)
+{
+    switch (cp) {
+    case ' ': case '\t': case '\n': case '\r': case '\f': case '\v':
+    case '"': case '\'': case 0xA0: case 0x2018: case 0x2019: case 0x201C:
+    case 0x201D: case 0x202F: case 0x205F: case 0x3000:
+        return 1;
+    }
+    return cp >= 0x2000 && cp <= 0x200B;
+}
+
+/* Checks the parenthesised text t[0..n) (without the parentheses) as an
+ * acronym; writes its folded singular letters to ac and returns their
+ * number, or 0. */
+static size_t paren_acronym(const char *t, size_t n, char *ac)
+{
+    if (n < 2 || n > ACRO_MINE_MAX + 1)
+        return 0;
+    unsigned up = 0, lo = 0;
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)t[i];
+        if (c >= 'A' && c <= 'Z')
+            up++;
+        else if (c >= 'a' && c <= 'z')
+            lo++;
+        else
+            return 0;
+    }
+    if (n >= 3 && t[n - 1] == 's' && t[n - 2] >= 'A' && t[n - 2] <= 'Z') {
+        n--;
+        lo--;
+    }
+    if (n > ACRO_MINE_MAX || up < 2 || up <= lo)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        ac[i] = (char)lower_ascii((unsigned char)t[i]);
+    return n;
+}
+
+/* Adds the definition for the acronym t[ps+1..pe) given the words before
+ * it, if their initials spell it. */
+static int define(as_acrotab *t, const char *text, const mword *w, size_t nw,
+                  size_t ps, size_t pe)
+{
+    char ac[ACRO_MINE_MAX + 1];
+    size_t al = paren_acronym(text + ps + 1, pe - ps - 1, ac);
+    if (!al || nw == 0)
+        return AS_OK;
+    matcher m = {w, ac, MATCH_BUDGET};
+    int first = -1;
+    if (!match(&m, (int)nw - 1, (int)al - 1, 1, &first))
+        return AS_OK;
+    /* the expansion as written, whitespace (and line breaks) collapsed */
+    char exp[EXP_STORE_MAX];
+    size_t el = 0;
+    int space = 0;
+    const unsigned char *s = (const unsigned char *)text;
+    for (size_t i = w[first].start; i < w[nw - 1].end;) {
+        uint32_t cp;
+        size_t cl = as_utf8_decode(s + i, w[nw - 1].end - i, &cp);
+        if (!cl) { /* cannot happen inside words; be safe */
+            cl = 1;
+            cp = 0xFFFD;
+        }
+        if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f'
+            || cp == '\v' || cp == 0xA0) {
+            space = 1;
+            i += cl;
+            continue;
+        }
+        if (space) {
+            if (el + 1 > sizeof exp)
+                return AS_OK; /* too long to be a name */
+            exp[el++] = ' ';
+            space = 0;
+        }
+        if (el + cl > sizeof exp)
+            return AS_OK;
+        memcpy(exp + el, s + i, cl);
+        el += cl;
+        i += cl;
+    }
+    char acro[ACRO_MINE_MAX + 2];
+    memcpy(acro, text + ps + 1, al); /* singular, as written */
+    return add_n(t, acro, al, exp, el, 1, 0);
+}
+
+/* Appends a word to the window, dropping the oldest when it is full. */
+static void push_word(mword *w, size_t *nw, mword cur)
+{
+    if (*nw == MINE_WORDS) {
+        memmove(w, w + 1, (MINE_WORDS - 1) * sizeof *w);
+        (*nw)--;
+        if (w[0].gpos) /* its group lost its head: renumber what is left */
+            for (size_t q = 0; q < *nw && w[q].gpos; q++)
+                w[q].gpos = (unsigned char)(q ? w[q - 1].gpos + 1 : 0);
+    }
+    w[(*nw)++] = cur;
+}
+
+int as_acrotab_mine(as_acrotab *t, const char *text, size_t len)
+{
+    if (!t || (!text && len))
+        return AS_EINVAL;
+    if (len > UINT32_MAX)
+        return AS_ELIMIT;
+    const unsigned char *s = (const unsigned char *)text;
+    mword w[MINE_WORDS];
+    size_t nw = 0;
+    int hyphen = 0; /* the last word ended with a hyphen joining the next */
+    size_t i = 0;
+    while (i < len) {
+        uint32_t cp;
+        size_t cl = as_utf8_decode(s + i, len - i, &cp);
+        if (!cl) {
+            nw = 0;
+            hyphen = 0;
+            i++;
+            continue;
+        }
+        char f[4];
+        size_t fl;
+        int cls = as_utf8_fold(cp, f, &fl);
+        if (cls == AS_CH_LETTER || cls == AS_CH_DIGIT) {
+            /* a word: letters, digits, in-word apostrophes, invisibles */
+            mword cur = {(uint32_t)i, 0, f[0], 0, 0};
+            char lw[4];
+            size_t ln = 0;
+            size_t j = i;
+            while (j < len) {
+                uint32_t c2;
+                size_t l2 = as_utf8_decode(s + j, len - j, &c2);
+                if (!l2)
+                    break;
+                char f2[4];
+                size_t fl2;
+                int k2 = as_utf8_fold(c2, f2, &fl2);
+                if (k2 == AS_CH_LETTER || k2 == AS_CH_DIGIT) {
+                    for (size_t q = 0; q < fl2; q++, ln++)
+                        if (ln < sizeof lw)
+                            lw[ln] = f2[q];
+                    j += l2;
+                    cur.end = (uint32_t)j;
+                    continue;
+                }
+                if (k2 == AS_CH_IGNORE) {
+                    j += l2;
+                    continue;
+                }
+                if (k2 == AS_CH_APOS && j + l2 < len) {
+                    uint32_t c3;
+                    size_t l3 = as_utf8_decode(s + j + l2, len - j - l2, &c3);
+                    char f3[4];
+                    size_t fl3;
+                    int k3 = l3 ? as_utf8_fold(c3, f3, &fl3) : AS_CH_SEP;
+                    if (k3 == AS_CH_LETTER || k3 == AS_CH_DIGIT) {
+                        j += l2;
+                        continue;
+                    }
+                }
+                break;
+            }
+            cur.stop = (unsigned char)is_stop(lw, ln);
+            if (hyphen && nw > 0)
+                cur.gpos = (unsigned char)(w[nw - 1].gpos < 255 ? w[nw - 1].gpos + 1 : 255);
+            push_word(w, &nw, cur);
+            hyphen = 0;
+            i = j;
+            /* a hyphen with a word character right after it joins */
+            if (i < len) {
+                uint32_t c2, c3;
+                size_t l2 = as_utf8_decode(s + i, len - i, &c2);
+                char f2[4];
+                size_t fl2;
+                if (l2 && as_utf8_fold(c2, f2, &fl2) == AS_CH_HYPHEN && i + l2 < len) {
+                    size_t l3 = as_utf8_decode(s + i + l2, len - i - l2, &c3);
+                    int k3 = l3 ? as_utf8_fold(c3, f2, &fl2) : AS_CH_SEP;
+                    if (k3 == AS_CH_LETTER || k3 == AS_CH_DIGIT) {
+                        hyphen = 1;
+                        i += l2;
+                    }
+                }
+            }
+            continue;
+        }
+        if (cp == '&') {
+            mword amp = {(uint32_t)i, (uint32_t)(i + 1), '&', 1, 0};
+            push_word(w, &nw, amp);
+            i++;
+            continue;
+        }
+        if (cp == '(') {
+            size_t pe = i + 1;
+            while (pe < len && pe - i <= ACRO_MINE_MAX + 2 && s[pe] != ')')
+                pe++;
+            if (pe < len && s[pe] == ')') {
+                int rc = define(t, text, w, nw, i, pe);
+                if (rc)
+                    return rc;
+            }
+            nw = 0;
+            i++;
+            continue;
+        }
+        if (!is_space_or_quote(cp))
+            nw = 0; /* punctuation: a definition does not reach across it */
+        i += cl;
+    }
+    return AS_OK;
+}
+
+/* ---- Byte format ------------------------------------------------------- */
+
+static void put32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16
+           | (uint32_t)p[3] << 24;
+}
+
+int as_acrotab_serialize(const as_acrotab *t, char **buf, size_t *len)
+{
+    *buf = NULL;
+    *len = 0;
+    if (!t)
+        return AS_EINVAL;
+    size_t n = 12 + 4;
+    for (size_t i = 0; i < t->n; i++)
+        n += 1 + strlen(t->e[i].acro) + 2 + strlen(t->e[i].expansion) + 4 + 1;
+    unsigned char *b = malloc(n), *p = b;
+    if (!b)
+        return AS_ENOMEM;
+    memcpy(p, "ASAC", 4);
+    put32(p + 4, ACAC_VERSION);
+    put32(p + 8, (uint32_t)t->n);
+    p += 12;
+    for (size_t i = 0; i < t->n; i++) {
+        const as_acronym *e = &t->e[i];
+        size_t al = strlen(e->acro), el = strlen(e->expansion);
+        *p++ = (unsigned char)al;
+        memcpy(p, e->acro, al);
+        p += al;
+        *p++ = (unsigned char)el;
+        *p++ = (unsigned char)(el >> 8);
+        memcpy(p, e->expansion, el);
+        p += el;
+        put32(p, e->count);
+        p += 4;
+        *p++ = (unsigned char)(e->curated ? 1 : 0);
+    }
+    put32(p, (uint32_t)crc32(0L, b, (uInt)(n - 4)));
+    *buf = (char *)b;
+    *len = n;
+    return AS_OK;
+}
+
+int as_acrotab_deserialize(as_acrotab **out, const char *buf, size_t len, as_err *err)
+{
+    *out = NULL;
+    const unsigned char *b = (const unsigned char *)buf;
+    if (!buf || len < 16 || memcmp(b, "ASAC", 4) != 0)
+        return as_err_set(err, AS_ECORRUPT, "acronym table: bad header");
+    if (get32(b + 4) != ACAC_VERSION)
+        return as_err_set(err, AS_EFORMAT, "acronym table: version %u, expected %u",
+                          (unsigned)get32(b + 4), ACAC_VERSION);
+    if (len > UINT32_MAX
+        || get32(b + len - 4) != (uint32_t)crc32(0L, b, (uInt)(len - 4)))
+        return as_err_set(err, AS_ECORRUPT, "acronym table: checksum mismatch");
+    uint32_t n = get32(b + 8);
+    if (n > (len - 16) / 9) /* each entry takes >= 9 bytes */
+        return as_err_set(err, AS_ECORRUPT, "acronym table: bad entry count");
+    as_acrotab *t = calloc(1, sizeof *t);
+    if (!t)
+        return as_err_set(err, AS_ENOMEM, "acronym table: out of memory");
+    if (n) {
+        t->e = calloc(n, sizeof *t->e);
+        if (!t->e) {
+            free(t);
+            return as_err_set(err, AS_ENOMEM, "acronym table: out of memory");
+        }
+        t->cap = n;
+    }
+    size_t off = 12, end = len - 4;
+    int rc = AS_OK;
+    for (uint32_t i = 0; i < n; i++) {
+        if (end - off < 1) goto corrupt;
+        size_t al = b[off++];
+        if (end - off < al + 2) goto corrupt;
+        const char *a = (const char *)b + off;
+        off += al;
+        size_t el = (size_t)b[off] | (size_t)b[off + 1] << 8;
+        off += 2;
+        if (end - off < el + 5) goto corrupt;
+        const char *x = (const char *)b + off;
+        off += el;
+        uint32_t count = get32(b + off);
+        off += 4;
+        unsigned cur = b[off++];
+        if (!valid_str(a, al, ACRO_STORE_MAX) || !valid_str(x, el, EXP_STORE_MAX)
+            || cur > 1)
+            goto corrupt;
+        as_acronym *e = &t->e[t->n];
+        if (!(e->acro = malloc(al + 1)) || !(e->expansion = malloc(el + 1))) {
+            free(e->acro);
+            e->acro = NULL;
+            rc = AS_ENOMEM;
+            goto fail;
+        }
+        memcpy(e->acro, a, al);
+        e->acro[al] = '\0';
+        memcpy(e->expansion, x, el);
+        e->expansion[el] = '\0';
+        e->count = count;
+        e->curated = (int)cur;
+        t->n++;
+        if (t->n > 1 && key_cmp(e->acro, al, e->expansion, &t->e[t->n - 2]) <= 0)
+            goto corrupt; /* out of order or duplicate */
+    }
+    if (off != end)
+        goto corrupt;
+    *out = t;
+    return AS_OK;
+corrupt:
+    rc = AS_ECORRUPT;
+fail:
+    as_acrotab_free(t);
+    return as_err_set(err, rc, rc == AS_ENOMEM ? "acronym table: out of memory"
+                                               : "acronym table: corrupt entry");
+}

@@ -1,0 +1,584 @@
+/*
+ * analyze.c — the analyzer: UTF-8 text to index terms (Snowball stems,
+ * compounds, acronyms).  The contract is in analyze.h; the decisions it
+ * leaves open are taken here:
+ *
+ * Words.  A word is a run of letters and digits (utf8.c decides what is a
+ * letter).  Case is folded and diacritics are stripped (utf8.c: "Café" ->
+ * "cafe").  Invalid UTF-8 bytes, NUL and every other character separate
+ * words.  Soft hyphens, combining marks and zero-width joiners inside a word
+ * are dropped without splitting it.
+ *
+ * Apostrophes (' and the curly ’ ‘ ʼ).  A trailing possessive 's is
+ * stripped, its bytes still part of the word's span ("people’s" -> "peopl",
+ * "staff's" -> "staff", "it's" -> "it").  An apostrophe between two word
+ * characters is otherwise dropped and the word goes on ("don't" -> "dont",
+ * "O'Neill" -> "oneill"), so the spelling with and without it meet.  A
+ * leading or trailing apostrophe is a quote mark ("carers'" -> "carer").
+ *
+ * Numbers.  Inside a word, '.' and '/' between two ASCII digits are kept
+ * ("68.42%" -> "68.42", "2022/23", "17/11/2023", "3.2.1"), and a ',' between
+ * digits that is followed by exactly three digits is a thousands separator
+ * and is dropped ("1,000" -> "1000", "12,345,678" -> "12345678").  Letters
+ * glued to a number stay with it ("£1.5m" -> "1.5m", "10th").  A word that
+ * contains a digit is never stemmed; one that starts with a digit is flagged
+ * AS_TOK_NUMBER.
+ *
+ * Compounds.  Words joined by '-', U+2010, U+2011 or an en dash (folded to
+ * '-') with no space on either side form a compound of up to MAX_PARTS
+ * parts (a longer chain is cut there and goes on as a new word).  Each part
+ * is a term of its own at consecutive positions (AS_TOK_PART) and the joined
+ * spelling ("coproduction" -> "coproduct") is a term at the first part's
+ * position (AS_TOK_JOINED), spanning the whole compound, unless it is the
+ * same term as the first part.  An em dash, or a dash with spaces, is
+ * punctuation.
+ *
+ * Acronyms.  A word (or part) of ASCII letters only is an acronym when,
+ * after dropping a plural lower-case "s" that follows a capital ("SARs"),
+ * it has at least two capitals, more capitals than lower-case letters, and
+ * at most ACRO_MAX (6) letters: TEC, SARs, DoLS, LGSCO, ADASS, NHS, OT, PhD,
+ * DfE.  The length limit keeps capitalised headings ("MEASUREMENT OF
+ * DIELECTRIC CONSTANT") from filling the index with ^terms; their short
+ * words (OF) still get one, which is harmless: a ^term only matters when a
+ * query writes the word in capitals too.  An acronym gets its ordinary term
+ * (the stem of the lower-cased word: "SARs" -> "sar", "DoLS" -> "dol") and,
+ * after it at the same position, "^" + the lower-case singular ("^sar",
+ * "^dols"), flagged AS_TOK_ACRONYM (| AS_TOK_PART inside a compound).
+ *
+ * Terms.  A word whose folded form is longer than PART_MAX bytes is not
+ * stemmed; every term is cut to AS_TERM_MAX bytes at a character boundary.
+ *
+ * Speed.  Stemming dominates, so a small direct-mapped cache of recent
+ * (word -> term) pairs per analyzer skips libstemmer for repeated words.
+ * The cache only remembers a pure function of the word, so results never
+ * depend on what was analyzed before.
+ */
+#include "analyze.h"
+#include "utf8.h"
+
+#include <libstemmer.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PART_MAX 128  /* folded bytes kept per part; longer parts are not stemmed */
+#define MAX_PARTS 16  /* parts in one compound */
+#define ACRO_MAX 6    /* letters in an acronym (singular) */
+#define FOLD_CAP (MAX_PARTS * PART_MAX)
+
+#define CACHE_SLOTS 4096 /* power of two */
+#define CACHE_KEY 22
+#define CACHE_VAL 24
+
+/* Protected words: Snowball english conflations that mislead in social-care
+ * reports, mapped to a fixed term before stemming.  Each checked against
+ * libstemmer (stems in brackets):
+ *   commission(s) [commiss] would match commissioning/commissioned
+ *     [commiss] — the Care Quality Commission is not commissioning of
+ *     services.  Commissioner(s) [commission!] is a commissioning role, so
+ *     it joins that family instead of colliding with "Commission".
+ *   careful(ly) [care] would match care/cared/caring: "careful" is not care.
+ *   university/universities [univers] would match universal (services) and
+ *     universe.
+ *   provider(s) [provid] would match provide/provided/providing: a search
+ *     for care providers should not return every "provided".
+ *   personal [person] would match person: "personal care", "personal
+ *     budget" are terms of art, "person" is everywhere.
+ * Sorted by word; keep it short. */
+static const struct {
+    const char *word;
+    const char *term;
+} protected_words[] = {
+    {"careful", "careful"},
+    {"carefully", "careful"},
+    {"commission", "commission"},
+    {"commissioner", "commiss"},
+    {"commissioners", "commiss"},
+    {"commissions", "commission"},
+    {"personal", "personal"},
+    {"provider", "provider"},
+    {"providers", "provider"},
+    {"universities", "universiti"},
+    {"university", "universiti"},
+};
+
+typedef struct part {
+    uint32_t start, end; /* byte span in the input */
+    uint32_t foff, flen; /* folded bytes in an->fold */
+    unsigned nup, nlo;   /* ASCII capitals / lower-case letters */
+    unsigned char b0, b1; /* last two ASCII word bytes as written (0: other) */
+    unsigned char other;  /* non-ASCII letter or in-word punctuation seen */
+    unsigned char digit, digit_first, over;
+} part;
+
+typedef struct cache_slot {
+    unsigned char klen, vlen; /* klen 0: empty */
+    char key[CACHE_KEY];
+    char val[CACHE_VAL];
+} cache_slot;
+
+struct as_analyzer {
+    struct sb_stemmer *stemmer;
+    as_token *toks;
+    uint32_t *toff; /* term offsets into arena, until the pointers are set */
+    size_t ntoks, tcap;
+    char *arena;
+    size_t alen, acap;
+    part parts[MAX_PARTS];
+    char fold[FOLD_CAP + 8];
+    char word[AS_TERM_MAX + 8]; /* as_analyze_word's result */
+    cache_slot *cache;
+};
+
+/* ASCII classes and folds, so the common case needs no decoding. */
+static const unsigned char ascii_class[128] = {
+    ['\''] = AS_CH_APOS, ['-'] = AS_CH_HYPHEN,
+    ['0'] = AS_CH_DIGIT, ['1'] = AS_CH_DIGIT, ['2'] = AS_CH_DIGIT,
+    ['3'] = AS_CH_DIGIT, ['4'] = AS_CH_DIGIT, ['5'] = AS_CH_DIGIT,
+    ['6'] = AS_CH_DIGIT, ['7'] = AS_CH_DIGIT, ['8'] = AS_CH_DIGIT,
+    ['9'] = AS_CH_DIGIT,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1,
+    ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
+    ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
+    ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1,
+    ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+    ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+    ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
+/* Reads the character at t[i] (i < len): returns its class, its byte
+ * length in *clen (>= 1) and, for letters and digits, its folded bytes. */
+static inline int readch(const unsigned char *t, size_t len, size_t i,
+                         size_t *clen, char f[4], size_t *flen)
+{
+    unsigned c = t[i];
+    if (c < 0x80) {
+        int cls = ascii_class[c];
+        *clen = 1;
+        *flen = 0;
+        if (cls == AS_CH_LETTER || cls == AS_CH_DIGIT) {
+            f[0] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+            *flen = 1;
+        }
+        return cls;
+    }
+    uint32_t cp;
+    size_t n = as_utf8_decode(t + i, len - i, &cp);
+    if (!n) {
+        *clen = 1;
+        *flen = 0;
+        return AS_CH_SEP;
+    }
+    *clen = n;
+    return as_utf8_fold(cp, f, flen);
+}
+
+static inline int is_wordch(int cls)
+{
+    return cls == AS_CH_LETTER || cls == AS_CH_DIGIT;
+}
+
+static inline int is_digit(unsigned c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Reads one part starting at the word character t[*ip], appending its
+ * folded form at an->fold[*fl].  Stops before anything that is not part of
+ * the word (a hyphen included); consumes a possessive 's. */
+static void scan_part(as_analyzer *an, const unsigned char *t, size_t len,
+                      size_t *ip, size_t *fl, part *p)
+{
+    size_t i = *ip;
+    memset(p, 0, sizeof *p);
+    p->start = (uint32_t)i;
+    p->end = (uint32_t)i;
+    p->foff = (uint32_t)*fl;
+    while (i < len) {
+        size_t clen, flen;
+        char f[4];
+        int cls = readch(t, len, i, &clen, f, &flen);
+        unsigned c = t[i];
+        if (is_wordch(cls)) {
+            if (p->flen + flen <= PART_MAX && *fl + flen <= FOLD_CAP) {
+                memcpy(an->fold + *fl, f, flen);
+                *fl += flen;
+                p->flen += (uint32_t)flen;
+            } else {
+                p->over = 1;
+            }
+            if (c < 0x80) {
+                if (c >= 'A' && c <= 'Z')
+                    p->nup++;
+                else if (c >= 'a' && c <= 'z')
+                    p->nlo++;
+                else if (i == p->start)
+                    p->digit = p->digit_first = 1;
+                else
+                    p->digit = 1;
+                p->b1 = p->b0;
+                p->b0 = (unsigned char)c;
+            } else {
+                if (cls == AS_CH_DIGIT)
+                    p->digit = 1;
+                p->other = 1;
+                p->b1 = p->b0;
+                p->b0 = 0;
+            }
+            i += clen;
+            p->end = (uint32_t)i;
+            continue;
+        }
+        if (cls == AS_CH_IGNORE) {
+            i += clen;
+            continue;
+        }
+        if (cls == AS_CH_APOS) {
+            size_t j = i + clen, c2len, f2len;
+            char f2[4];
+            if (j >= len || !is_wordch(readch(t, len, j, &c2len, f2, &f2len)))
+                break;
+            if (t[j] == 's' || t[j] == 'S') {
+                size_t c3len, f3len;
+                char f3[4];
+                if (j + 1 >= len
+                    || !is_wordch(readch(t, len, j + 1, &c3len, f3, &f3len))) {
+                    i = j + 1; /* possessive: part of the span, not the term */
+                    p->end = (uint32_t)i;
+                    break;
+                }
+            }
+            p->other = 1; /* in-word apostrophe: dropped */
+            i = j;
+            continue;
+        }
+        if ((c == '.' || c == '/' || c == ',') && is_digit(p->b0) && i + 1 < len
+            && is_digit(t[i + 1])) {
+            if (c == ',') {
+                if (i + 3 < len && is_digit(t[i + 2]) && is_digit(t[i + 3])
+                    && (i + 4 >= len || !is_digit(t[i + 4]))) {
+                    i++;
+                    continue;
+                }
+                break;
+            }
+            if (p->flen + 1 <= PART_MAX && *fl + 1 <= FOLD_CAP) {
+                an->fold[(*fl)++] = (char)c;
+                p->flen++;
+            } else {
+                p->over = 1;
+            }
+            p->other = 1;
+            i++;
+            continue;
+        }
+        break;
+    }
+    *ip = i;
+}
+
+/* Reads a compound (one or more parts) starting at the word character
+ * t[*ip]; returns the number of parts. */
+static size_t scan_compound(as_analyzer *an, const unsigned char *t, size_t len,
+                            size_t *ip, size_t *fl)
+{
+    size_t np = 0, i = *ip;
+    for (;;) {
+        scan_part(an, t, len, &i, fl, &an->parts[np]);
+        np++;
+        if (np == MAX_PARTS || i >= len)
+            break;
+        size_t hlen, clen, flen;
+        char f[4];
+        if (readch(t, len, i, &hlen, f, &flen) != AS_CH_HYPHEN || i + hlen >= len)
+            break;
+        if (!is_wordch(readch(t, len, i + hlen, &clen, f, &flen)))
+            break;
+        i += hlen;
+    }
+    *ip = i;
+    return np;
+}
+
+static size_t cut_utf8(const char *s, size_t n)
+{
+    if (n <= AS_TERM_MAX)
+        return n;
+    size_t k = AS_TERM_MAX;
+    while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+        k--;
+    return k;
+}
+
+static uint32_t hash_bytes(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+/* The term for folded word w[0..n): protected form or Snowball stem when
+ * stem is set, else w itself; cut to AS_TERM_MAX. */
+static int word_term(as_analyzer *an, const char *w, size_t n, int stem,
+                     const char **out, size_t *olen)
+{
+    if (!stem || n == 0) {
+        *out = w;
+        *olen = cut_utf8(w, n);
+        return AS_OK;
+    }
+    cache_slot *slot = NULL;
+    if (n <= CACHE_KEY) {
+        slot = &an->cache[hash_bytes(w, n) & (CACHE_SLOTS - 1)];
+        if (slot->klen == n && memcmp(slot->key, w, n) == 0) {
+            *out = slot->val;
+            *olen = slot->vlen;
+            return AS_OK;
+        }
+    }
+    const char *r = NULL;
+    size_t rn = 0;
+    if (n >= 7 && n <= 13 && (w[0] == 'c' || w[0] == 'p' || w[0] == 'u')) {
+        for (size_t k = 0; k < sizeof protected_words / sizeof protected_words[0]; k++) {
+            const char *pw = protected_words[k].word;
+            if (strlen(pw) == n && memcmp(pw, w, n) == 0) {
+                r = protected_words[k].term;
+                rn = strlen(r);
+                break;
+            }
+        }
+    }
+    if (!r) {
+        r = (const char *)sb_stemmer_stem(an->stemmer, (const sb_symbol *)w, (int)n);
+        if (!r)
+            return AS_ENOMEM;
+        rn = (size_t)sb_stemmer_length(an->stemmer);
+    }
+    rn = cut_utf8(r, rn);
+    if (slot && rn <= CACHE_VAL) {
+        slot->klen = (unsigned char)n;
+        memcpy(slot->key, w, n);
+        slot->vlen = (unsigned char)rn;
+        memcpy(slot->val, r, rn);
+    }
+    *out = r;
+    *olen = rn;
+    return AS_OK;
+}
+
+static int push(as_analyzer *an, const char *term, size_t tlen, uint32_t pos,
+                uint32_t start, uint32_t end, uint32_t flags)
+{
+    if (an->ntoks == an->tcap) {
+        size_t nc = an->tcap ? an->tcap * 2 : 256;
+        as_token *nt = realloc(an->toks, nc * sizeof *nt);
+        if (!nt)
+            return AS_ENOMEM;
+        an->toks = nt;
+        uint32_t *no = realloc(an->toff, nc * sizeof *no);
+        if (!no)
+            return AS_ENOMEM;
+        an->toff = no;
+        an->tcap = nc;
+    }
+    if (an->alen + tlen > an->acap) {
+        size_t nc = an->acap ? an->acap : 4096;
+        while (nc < an->alen + tlen)
+            nc *= 2;
+        char *na = realloc(an->arena, nc);
+        if (!na)
+            return AS_ENOMEM;
+        an->arena = na;
+        an->acap = nc;
+    }
+    memcpy(an->arena + an->alen, term, tlen);
+    as_token *tk = &an->toks[an->ntoks];
+    an->toff[an->ntoks] = (uint32_t)an->alen;
+    an->alen += tlen;
+    tk->term = NULL;
+    tk->len = (uint32_t)tlen;
+    tk->pos = pos;
+    tk->start = start;
+    tk->end = end;
+    tk->flags = flags;
+    an->ntoks++;
+    return AS_OK;
+}
+
+/* Length of the acronym (singular) a part spells, 0 if it is not one. */
+static size_t acro_len(const part *p)
+{
+    if (p->other || p->digit || p->over)
+        return 0;
+    unsigned up = p->nup, lo = p->nlo;
+    size_t n = p->flen;
+    if (p->b0 == 's' && p->b1 >= 'A' && p->b1 <= 'Z' && n >= 3) {
+        lo--;
+        n--;
+    }
+    return up >= 2 && up > lo && n <= ACRO_MAX ? n : 0;
+}
+
+static int emit_compound(as_analyzer *an, size_t np, size_t fl, uint32_t pos)
+{
+    int rc;
+    const char *term;
+    size_t tlen;
+    uint32_t kind = np > 1 ? AS_TOK_PART : AS_TOK_WORD;
+    for (size_t k = 0; k < np; k++) {
+        const part *p = &an->parts[k];
+        const char *w = an->fold + p->foff;
+        if ((rc = word_term(an, w, p->flen, !p->digit && !p->over, &term, &tlen)))
+            return rc;
+        size_t first = an->ntoks;
+        if ((rc = push(an, term, tlen, pos + (uint32_t)k, p->start, p->end,
+                       kind | (p->digit_first ? AS_TOK_NUMBER : 0))))
+            return rc;
+        size_t al = acro_len(p);
+        if (al) {
+            char a[ACRO_MAX + 1];
+            a[0] = '^';
+            memcpy(a + 1, w, al);
+            if ((rc = push(an, a, al + 1, pos + (uint32_t)k, p->start, p->end,
+                           AS_TOK_ACRONYM | (kind & AS_TOK_PART))))
+                return rc;
+        }
+        if (k == 0 && np > 1) {
+            int digit = 0, over = fl > PART_MAX;
+            for (size_t m = 0; m < np; m++) {
+                digit |= an->parts[m].digit;
+                over |= an->parts[m].over;
+            }
+            if ((rc = word_term(an, an->fold, fl, !digit && !over, &term, &tlen)))
+                return rc;
+            const as_token *t0 = &an->toks[first];
+            if (tlen == t0->len && memcmp(term, an->arena + an->toff[first], tlen) == 0)
+                continue; /* "car-s": joined term = first part's term */
+            if ((rc = push(an, term, tlen, pos, p->start, an->parts[np - 1].end,
+                           AS_TOK_JOINED | (p->digit_first ? AS_TOK_NUMBER : 0))))
+                return rc;
+        }
+    }
+    return AS_OK;
+}
+
+int as_analyzer_new(as_analyzer **out)
+{
+    *out = NULL;
+    as_analyzer *an = calloc(1, sizeof *an);
+    if (!an)
+        return AS_ENOMEM;
+    an->cache = calloc(CACHE_SLOTS, sizeof *an->cache);
+    an->stemmer = sb_stemmer_new("english", NULL);
+    if (!an->cache || !an->stemmer) {
+        as_analyzer_free(an);
+        return AS_ENOMEM;
+    }
+    *out = an;
+    return AS_OK;
+}
+
+void as_analyzer_free(as_analyzer *an)
+{
+    if (!an)
+        return;
+    if (an->stemmer)
+        sb_stemmer_delete(an->stemmer);
+    free(an->toks);
+    free(an->toff);
+    free(an->arena);
+    free(an->cache);
+    free(an);
+}
+
+int as_analyze(as_analyzer *an, const char *text, size_t len,
+               const as_token **toks, size_t *ntoks)
+{
+    *toks = NULL;
+    *ntoks = 0;
+    an->ntoks = 0;
+    an->alen = 0;
+    if (len == 0)
+        return AS_OK;
+    if (!text)
+        return AS_EINVAL;
+    if (len > UINT32_MAX) /* spans and positions are 32-bit */
+        return AS_ELIMIT;
+    const unsigned char *t = (const unsigned char *)text;
+    size_t i = 0;
+    uint32_t pos = 0;
+    int rc;
+    while (i < len) {
+        unsigned c = t[i];
+        if (c < 0x80) { /* fast skip of ASCII separators */
+            int cls = ascii_class[c];
+            if (cls != AS_CH_LETTER && cls != AS_CH_DIGIT) {
+                i++;
+                continue;
+            }
+        } else {
+            size_t clen, flen;
+            char f[4];
+            if (!is_wordch(readch(t, len, i, &clen, f, &flen))) {
+                i += clen;
+                continue;
+            }
+        }
+        size_t fl = 0;
+        size_t np = scan_compound(an, t, len, &i, &fl);
+        if ((rc = emit_compound(an, np, fl, pos))) {
+            an->ntoks = 0;
+            return rc;
+        }
+        pos += (uint32_t)np;
+    }
+    for (size_t k = 0; k < an->ntoks; k++)
+        an->toks[k].term = an->arena + an->toff[k];
+    *toks = an->toks;
+    *ntoks = an->ntoks;
+    return AS_OK;
+}
+
+int as_analyze_word(as_analyzer *an, const char *word, size_t len,
+                    const char **term, size_t *tlen)
+{
+    *term = an->word;
+    *tlen = 0;
+    if (len == 0)
+        return AS_OK;
+    if (!word)
+        return AS_EINVAL;
+    if (len > UINT32_MAX)
+        return AS_ELIMIT;
+    /* Every word character of the input, as one word: "co-production" gives
+     * the joined compound's term, "SARs" the acronym's ordinary term. */
+    const unsigned char *t = (const unsigned char *)word;
+    size_t i = 0, fl = 0;
+    int digit = 0, over = 0;
+    while (i < len) {
+        size_t clen, flen;
+        char f[4];
+        if (!is_wordch(readch(t, len, i, &clen, f, &flen))) {
+            i += clen;
+            continue;
+        }
+        size_t np = scan_compound(an, t, len, &i, &fl);
+        for (size_t k = 0; k < np; k++) {
+            digit |= an->parts[k].digit;
+            over |= an->parts[k].over;
+        }
+    }
+    if (fl > PART_MAX)
+        over = 1;
+    const char *r;
+    size_t rn;
+    int rc = word_term(an, an->fold, fl, !digit && !over, &r, &rn);
+    if (rc)
+        return rc;
+    memcpy(an->word, r, rn);
+    *tlen = rn;
+    return AS_OK;
+}
