@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# lifecycle.sh — the cron contract: incremental runs equal rebuilds, searches
+# never fail during rebuilds, kill -9 at any moment is harmless, one writer,
+# a full disk is survived, a flipped byte is detected.
+. "$(dirname "$0")/lib/testlib.bash"
+
+gen() { mkdir -p "$1"; awk -v dir="$1" -v files="$2" -v rows="$3" -v seed="$4" -f "$SRC/tests/cli/lib/gencorpus.awk"; }
+QUERIES=("care" "hoarding reablement" '"direct payments"' "safeguard*" "marker3" "score:<=2 advocacy" "complaints OR feedback" "council:003 training")
+# answers INDEX: every query's full JSON output, concatenated
+answers() {
+    for q in "${QUERIES[@]}"; do echo "## $q"; "$SRCH_BIN" --index "$1" --json -n 100000 "$q" 2>&1; echo "rc=$?"; done
+}
+same_as_rebuild() {
+    rm -rf "$T/ref"
+    "$IDX_BIN" --index "$T/ref" --rebuild "$C" >/dev/null 2>&1
+    if diff <(answers "$IDX") <(answers "$T/ref") >"$T/diff"; then ok "$1: answers equal a --rebuild"
+    else nok "$1: answers equal a --rebuild" "$(head -n 20 "$T/diff")"; fi
+}
+
+C="$T/corpus"; IDX="$T/idx"
+gen "$C" 12 200 1
+"$IDX_BIN" --index "$IDX" "$C" >/dev/null 2>&1
+expect_rc "first build" 0 $?
+gen1=$(cat "$IDX/CURRENT")
+out=$("$IDX_BIN" --index "$IDX" --verbose "$C" 2>&1); rc=$?
+expect_rc "second run: exit 0" 0 $rc
+expect_match "second run: nothing parsed" ' 0 files parsed' "$out"
+expect_eq "second run: no new generation" "$gen1" "$(cat "$IDX/CURRENT")"
+printf 'Council 005\t3\t2\t2024-05-10\t\tA brand new sentence about zebras.\n' >> "$C/council-005.tsv"
+out=$("$IDX_BIN" --index "$IDX" --verbose "$C" 2>&1)
+expect_match "one file changed: exactly that file parsed" '0 added, 1 changed, 0 removed, 11 unchanged.* 1 files parsed' "$out"
+expect_match "changed file: new sentence found" 'zebras' "$("$SRCH_BIN" --index "$IDX" zebras)"
+same_as_rebuild "after a change"
+rm "$C/council-007.tsv"
+"$IDX_BIN" --index "$IDX" "$C" >/dev/null 2>&1
+"$SRCH_BIN" --index "$IDX" marker7 >/dev/null 2>&1
+expect_rc "deleted file: its sentences are gone" 1 $?
+same_as_rebuild "after a delete"
+gen "$T/extra" 1 50 9
+mv "$T/extra/council-000.tsv" "$C/council-100.tsv"
+"$IDX_BIN" --index "$IDX" "$C" >/dev/null 2>&1
+expect_match "added file: found" 'marker0' "$("$SRCH_BIN" --index "$IDX" --council 100 marker0 2>&1 || true)"
+same_as_rebuild "after an add"
+touch "$C/council-001.tsv"
+out=$("$IDX_BIN" --index "$IDX" --verbose "$C" 2>&1)
+expect_match "touched but unchanged file: not parsed" ' 0 files parsed' "$out"
+
+# Searches during 20 incremental runs and 5 rebuilds never fail.
+expected=$("$SRCH_BIN" --index "$IDX" --json -n 100000 marker2)
+( fails=0; n=0
+  while [ ! -e "$T/stop" ]; do
+      got=$("$SRCH_BIN" --index "$IDX" --json -n 100000 marker2 2>&1); rc=$?
+      n=$((n + 1))
+      if [ $rc -ne 0 ] || [ "$got" != "$expected" ]; then fails=$((fails + 1)); echo "$got" > "$T/lastfail"; fi
+  done
+  echo "$n $fails" > "$T/searches" ) &
+loop=$!
+for i in $(seq 1 20); do
+    printf 'Council 004\t1\t1\t2024-01-01\t\tLoop sentence %d about otters.\n' "$i" >> "$C/council-004.tsv"
+    "$IDX_BIN" --index "$IDX" "$C" >/dev/null 2>&1 || echo "incremental $i failed" >> "$T/ixfail"
+done
+for i in $(seq 1 5); do
+    "$IDX_BIN" --index "$IDX" --rebuild "$C" >/dev/null 2>&1 || echo "rebuild $i failed" >> "$T/ixfail"
+done
+touch "$T/stop"; wait $loop
+read -r nsearch nfail < "$T/searches"
+expect_eq "20 incremental runs and 5 rebuilds succeed" "" "$(cat "$T/ixfail" 2>/dev/null)"
+if [ "$nsearch" -gt 0 ] && [ "$nfail" -eq 0 ]; then ok "$nsearch searches during rebuilds: none failed"
+else nok "searches during rebuilds: $nfail of $nsearch failed" "$(cat "$T/lastfail" 2>/dev/null)"; fi
+
+# One writer: a second concurrent run exits 75; --wait waits then succeeds.
+B="$T/big"; BIDX="$T/bidx"
+gen "$B" 40 1500 2
+"$IDX_BIN" --index "$BIDX" "$B" >/dev/null 2>&1
+before=$(answers "$BIDX")
+"$IDX_BIN" --index "$BIDX" --rebuild "$B" >/dev/null 2>&1 &
+first=$!
+for _ in $(seq 1 100); do [ -d "$(ls -d "$BIDX"/tmp-gen-* 2>/dev/null | head -n 1)" ] && break; sleep 0.02; done
+out=$("$IDX_BIN" --index "$BIDX" "$B" 2>&1); rc=$?
+expect_rc "second concurrent assess-index: exit 75" 75 $rc
+expect_match "it names the holder's pid" "locked by another assess-index \\(pid $first\\)" "$out"
+"$IDX_BIN" --index "$BIDX" --wait "$B" >/dev/null 2>&1
+expect_rc "--wait waits, then succeeds" 0 $?
+wait $first
+
+# kill -9 at 10 moments of a rebuild: the index answers as before, --check passes.
+before=$(answers "$BIDX")
+for i in $(seq 1 10); do
+    "$IDX_BIN" --index "$BIDX" --rebuild "$B" >/dev/null 2>&1 &
+    pid=$!
+    t=$(awk -v i="$i" 'BEGIN { printf "%.2f", i * 0.09 }')
+    sleep "$t"
+    kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+    if [ "$(answers "$BIDX")" == "$before" ] && "$IDX_BIN" --index "$BIDX" --check >/dev/null 2>&1; then
+        ok "kill -9 after ${t}s: answers unchanged, --check passes"
+    else
+        nok "kill -9 after ${t}s: answers unchanged, --check passes"
+    fi
+done
+"$IDX_BIN" --index "$BIDX" "$B" >/dev/null 2>&1
+expect_rc "the next run completes" 0 $?
+expect_eq "no leftovers of killed runs" "" "$(ls -d "$BIDX"/tmp-* 2>/dev/null)"
+
+# A full disk (ulimit -f): clear error, exit 2, the previous generation answers.
+before=$(answers "$BIDX")
+out=$( (ulimit -f 64; "$IDX_BIN" --index "$BIDX" --rebuild "$B") 2>&1); rc=$?
+expect_rc "write fails under ulimit -f: exit 2" 2 $rc
+expect_match "write failure: a clear message" '(File too large|No space)' "$out"
+expect_eq "after the failed build the old generation answers" "$before" "$(answers "$BIDX")"
+
+# A flipped byte in each index file: --check names the file, search refuses.
+SIDX="$T/sidx"
+"$IDX_BIN" --index "$SIDX" "$SRC/corpus" >/dev/null 2>&1
+good=$("$SRCH_BIN" --index "$SIDX" --json -n 1000 --any learning care complaints hoarding SAR TEC 2>&1)
+gdir="$SIDX/$(cat "$SIDX/CURRENT")"
+for f in "$gdir"/*; do
+    name=$(basename "$f")
+    cp "$f" "$T/saved"
+    size=$(stat -c %s "$f")
+    for off in $((size / 2)) 7 $((size - 3)); do
+        cp "$T/saved" "$f"
+        byte=$(od -An -tu1 -j "$off" -N1 "$f" | tr -d ' ')
+        printf "$(printf '\\%03o' $(( (byte ^ 255) & 255 )))" | dd of="$f" bs=1 seek="$off" conv=notrunc 2>/dev/null
+        out=$("$IDX_BIN" --index "$SIDX" --check 2>&1); rc=$?
+        if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q "$name"; then ok "$name byte $off flipped: --check fails naming it"
+        else nok "$name byte $off flipped: --check fails naming it" "rc=$rc $out"; fi
+        got=$("$SRCH_BIN" --index "$SIDX" --json -n 1000 --any learning care complaints hoarding SAR TEC 2>&1); rc=$?
+        if { [ $rc -eq 2 ] && [ "$(printf '%s\n' "$got" | wc -l)" -eq 1 ]; } || [ "$got" == "$good" ]; then
+            ok "$name byte $off flipped: search refuses with one line (or is unaffected)"
+        else
+            nok "$name byte $off flipped: search refuses with one line (or is unaffected)" "rc=$rc $got"
+        fi
+    done
+    cp "$T/saved" "$f"
+done
+"$IDX_BIN" --index "$SIDX" --check >/dev/null 2>&1
+expect_rc "restored index: --check passes" 0 $?
+finish
