@@ -90,6 +90,15 @@ typedef struct as_query {
 int as_query_parse(const char *q, size_t len, as_analyzer *an,
                    const as_lexicon *lex, const as_query_opts *o,
                    as_query **out, as_err *err);
+/* Adds one filter given apart from the query text (--council durham,
+ * --score '<=2'): field is "council", "statement", "theme", "score", "year"
+ * or "kind", value as it would follow "field:" in a query.  The same rules as
+ * in the query: repeating council/statement/theme/score/kind allows any of
+ * the values, repeating year narrows it.  AS_EINVAL for an unknown field,
+ * AS_ESYNTAX for a bad value (message without a column).  Copies value into
+ * q's arena. */
+int as_query_add_filter(as_query *q, const char *field, const char *value,
+                        as_err *err);
 /* The same words, all optional (for the partial-match fallback). */
 int as_query_relax(const as_query *q, as_query **out, as_err *err);
 void as_query_free(as_query *q); /* NULL is fine */

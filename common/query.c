@@ -1,0 +1,1385 @@
+/*
+ * query.c — the query parser: query string -> query tree (as_qnode) and
+ * filters, with every word put through the indexer's own analyzer so that
+ * query terms are exactly index terms; also the partial-match relaxation and
+ * the S-expression dump the tests compare against.
+ *
+ * Grammar (OR binds tighter than the implicit AND, so `a b OR c d` is
+ * a AND (b OR c) AND d):
+ *   query   := item*
+ *   item    := unary (OR unary)*
+ *   unary   := '-' primary | NOT primary | primary
+ *   primary := word | word* | "phrase" | ( query ) | field:value
+ * Lexing: items are separated by white space (ASCII, NUL, no-break and
+ * typographic spaces); ( ) and quotes (" “ ”, any closes any) also end a
+ * word.  OR and NOT are operators only in capitals; AND in capitals is
+ * accepted and ignored (words are required anyway).  '-' negates only at the
+ * start of an item and directly before a word, quote or '(' ("-word",
+ * "-(a b)"); "co-production" and a lone "-" are text.
+ *
+ * Words.  Each word is analysed alone (as_analyze): one term -> TERM; a
+ * hyphenated compound (parts + joined) -> OR(PHRASE(parts), joined) flagged
+ * AS_QF_COMPOUND; several plain terms ("a/b") -> PHRASE; none (punctuation)
+ * -> ignored.  Inside quotes, the PHRASE holds every plain term at its
+ * analyzer position (joined and ^acronym terms skipped); a phrase of one
+ * term is that TERM.
+ *
+ * Acronyms (DESIGN.md section 6).  A word in capitals whose acronym the
+ * lexicon's table knows -> OR(^acro, PHRASE(expansion)), flagged
+ * AS_QF_ACRONYM with the table index; otherwise its ordinary term.  A run of
+ * consecutive plain words whose terms are exactly those of some acronym's
+ * expansion (any definition of it in the table) -> OR(AND(words), ^acro);
+ * the longest run wins, then the lowest table index.  Either way the table
+ * index of the acronym's chosen expansion (as_acrotab_find) is recorded
+ * once in acronyms_used.
+ *
+ * prefix*.  The prefix is case-, diacritic- and punctuation-folded like
+ * the analyzer folds words, but not stemmed (index terms are stems, and a
+ * stem need not start with the stem of a prefix): "complain*" finds complain
+ * and complaint.  Because the index holds stems, the word before the '*'
+ * also stands for itself: its own stem ("learning*" -> learn) is added when
+ * indexed.  At most max_expansion indexed terms (in byte order) are kept,
+ * truncated_prefix is set when more existed; no term at all -> NOTHING.
+ * There is no wildcard inside quotes.
+ *
+ * Filters (field:value, values in qfilter.c) are known field names,
+ * case-insensitive, directly followed by ':' and a value or a quoted value;
+ * any other "x:y" is text.  Filters restrict the whole query, so they may
+ * stand only at the top level: not inside ( ), not negated, not joined by
+ * OR (repeat the field instead).
+ *
+ * Errors: one line, AS_ESYNTAX, pointing at the problem with a 1-based
+ * column counted in characters (UTF-8 sequences; an invalid byte counts
+ * one).  Limits (AS_ELIMIT): query length, parenthesis depth, leaves.
+ */
+#include "query.h"
+#include "qfilter.h"
+#include "utf8.h"
+
+#include <stdalign.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_EXPANSION 1000
+#define DEFAULT_LENGTH 4096
+#define MAX_DEPTH 32      /* nesting of ( ): the parser recurses per level */
+#define MAX_LEAVES 10000  /* TERM nodes: bounds the work of either engine */
+
+/* ---- Arena: every node, string and array of a query ----------------- */
+
+typedef struct blk {
+    struct blk *next;
+    size_t cap, used;
+    max_align_t data[];
+} blk;
+
+typedef struct arena {
+    blk *head;
+} arena;
+
+static void *aalloc(arena *a, size_t n)
+{
+    const size_t al = alignof(max_align_t);
+    if (n > SIZE_MAX / 4)
+        return NULL;
+    n = n ? (n + al - 1) / al * al : al;
+    blk *b = a->head;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = b && b->cap < ((size_t)1 << 20) ? b->cap * 2 : 8192;
+        if (cap < n)
+            cap = n;
+        b = malloc(sizeof *b + cap);
+        if (!b)
+            return NULL;
+        b->next = a->head;
+        b->cap = cap;
+        b->used = 0;
+        a->head = b;
+    }
+    void *p = (char *)b->data + b->used;
+    b->used += n;
+    return p;
+}
+
+static void *azalloc(arena *a, size_t n)
+{
+    void *p = aalloc(a, n);
+    if (p)
+        memset(p, 0, n);
+    return p;
+}
+
+static char *adup(arena *a, const char *s, size_t n)
+{
+    char *d = aalloc(a, n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+static void arena_free(arena *a)
+{
+    if (!a)
+        return;
+    for (blk *b = a->head, *nx; b; b = nx) {
+        nx = b->next;
+        free(b);
+    }
+    free(a);
+}
+
+/* Grows an arena array of elsz-byte elements to hold n + 1 (doubling; the
+ * old copy stays in the arena, so the waste is bounded by the final size). */
+static int agrow(arena *a, void **v, size_t *cap, size_t n, size_t elsz)
+{
+    if (n < *cap)
+        return AS_OK;
+    size_t nc = *cap ? *cap * 2 : 8;
+    if (nc > SIZE_MAX / 4 / elsz)
+        return AS_ENOMEM;
+    void *nv = aalloc(a, nc * elsz);
+    if (!nv)
+        return AS_ENOMEM;
+    if (n)
+        memcpy(nv, *v, n * elsz);
+    *v = nv;
+    *cap = nc;
+    return AS_OK;
+}
+
+/* ---- Node construction (sticky status: NULL once rc != AS_OK) --------- */
+
+typedef struct build {
+    arena *A;
+    int rc;
+    size_t leaves, max_leaves;
+    as_err *err;
+} build;
+
+static as_qnode *mk(build *b, int op, int flags, const char *origin)
+{
+    if (b->rc)
+        return NULL;
+    as_qnode *n = azalloc(b->A, sizeof *n);
+    if (!n) {
+        b->rc = as_err_set(b->err, AS_ENOMEM, "out of memory");
+        return NULL;
+    }
+    n->op = op;
+    n->flags = flags;
+    n->origin = origin;
+    n->acronym = -1;
+    return n;
+}
+
+static as_qnode *mk_term(build *b, const char *term, size_t len, uint32_t offset,
+                         int flags, const char *origin)
+{
+    if (b->rc)
+        return NULL;
+    if (++b->leaves > b->max_leaves) {
+        b->rc = as_err_set(b->err, AS_ELIMIT, "query too complex (more than %zu terms)",
+                           b->max_leaves);
+        return NULL;
+    }
+    as_qnode *n = mk(b, AS_Q_TERM, flags, origin);
+    if (n && !(n->term = adup(b->A, term, len))) {
+        b->rc = as_err_set(b->err, AS_ENOMEM, "out of memory");
+        return NULL;
+    }
+    if (n)
+        n->offset = offset;
+    return n;
+}
+
+/* An AND/OR/PHRASE/ANDNOT over kids[0..nk).  AND and OR absorb kids of the
+ * same operator that carry no provenance flags ((a b) c == a b c), which
+ * changes neither the matches nor the BM25 sum. */
+static as_qnode *mk_list(build *b, int op, int flags, as_qnode *const *kids, size_t nk,
+                         const char *origin)
+{
+    as_qnode *n = mk(b, op, flags, origin);
+    if (!n)
+        return NULL;
+    size_t total = 0;
+    for (size_t i = 0; i < nk; i++) {
+        const as_qnode *k = kids[i];
+        if ((op == AS_Q_AND || op == AS_Q_OR) && k->op == op && k->flags == 0)
+            total += k->nkids;
+        else
+            total++;
+    }
+    n->kids = aalloc(b->A, (total ? total : 1) * sizeof *n->kids);
+    if (!n->kids) {
+        b->rc = as_err_set(b->err, AS_ENOMEM, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < nk; i++) {
+        as_qnode *k = kids[i];
+        if ((op == AS_Q_AND || op == AS_Q_OR) && k->op == op && k->flags == 0)
+            for (size_t j = 0; j < k->nkids; j++)
+                n->kids[n->nkids++] = k->kids[j];
+        else
+            n->kids[n->nkids++] = k;
+    }
+    return n;
+}
+
+static as_qnode *mk2(build *b, int op, int flags, as_qnode *x, as_qnode *y)
+{
+    as_qnode *kids[2] = {x, y};
+    if (!x || !y)
+        return NULL;
+    return mk_list(b, op, flags, kids, 2, NULL);
+}
+
+/* ---- Parser state ------------------------------------------------------ */
+
+enum { T_END, T_WORD, T_PHRASE, T_LP, T_RP, T_OR, T_NOT, T_MINUS, T_FIELD };
+
+typedef struct tok {
+    int type;
+    size_t off;      /* byte offset where the token starts (for columns) */
+    size_t s, e;     /* text: word, phrase content or filter value */
+    int field;       /* T_FIELD: enum as_qfield */
+    int prefix;      /* T_WORD ending in '*' */
+} tok;
+
+/* An analysed token, copied out of the analyzer's buffer. */
+typedef struct atok {
+    char *term;
+    uint32_t len, pos, flags;
+} atok;
+
+/* One acronym table entry prepared for matching runs of query words. */
+typedef struct expn {
+    atok *terms;     /* plain terms of the expansion, in order */
+    size_t n;
+    int idx;         /* table index of the acronym's chosen expansion */
+    char *acro_term; /* "^sar" */
+} expn;
+
+/* One item of a conjunction (a group or the whole query). */
+typedef struct item {
+    as_qnode *node;  /* NULL: nothing to search (ignored word, filter) */
+    int neg;         /* excluded (-x, NOT x) */
+    int filter;
+    int eligible;    /* a plain word that may be part of an acronym's expansion */
+    atok *seq;       /* its plain terms, for matching expansions */
+    size_t nseq;
+    size_t off;
+} item;
+
+typedef struct parser {
+    const char *q;
+    size_t len;
+    as_analyzer *an;
+    const as_lexicon *lex;
+    size_t max_exp;
+    int any;
+    as_query *out;
+    build b;
+    tok *toks;
+    size_t ntoks, tcap, ti;
+    expn *exps;
+    size_t nexps;
+    int exps_ready;
+    size_t used_cap;
+    int saw_filter;
+} parser;
+
+/* 1-based column of byte offset off, counting characters. */
+static size_t column(const parser *p, size_t off)
+{
+    size_t c = 1;
+    for (size_t i = 0; i < off && i < p->len; i++)
+        if (((unsigned char)p->q[i] & 0xC0) != 0x80)
+            c++;
+    return c;
+}
+
+static void fail(parser *p, int code, const char *msg, size_t off)
+{
+    if (!p->b.rc)
+        p->b.rc = as_err_set(p->b.err, code, "%s at column %zu", msg, column(p, off));
+}
+
+static void fail_paren(parser *p, const char *msg, size_t off)
+{
+    if (!p->b.rc)
+        p->b.rc = as_err_set(p->b.err, AS_ESYNTAX, "%s (column %zu)", msg, column(p, off));
+}
+
+static void nomem(parser *p)
+{
+    if (!p->b.rc)
+        p->b.rc = as_err_set(p->b.err, AS_ENOMEM, "out of memory");
+}
+
+/* ---- Lexer ------------------------------------------------------------- */
+
+/* Byte length of the white-space character at q[i], or 0. */
+static size_t space_len(const parser *p, size_t i)
+{
+    const unsigned char *s = (const unsigned char *)p->q + i;
+    size_t n = p->len - i;
+    if (s[0] == ' ' || (s[0] >= '\t' && s[0] <= '\r') || s[0] == '\0')
+        return 1;
+    if (n >= 2 && s[0] == 0xC2 && s[1] == 0xA0) /* no-break space */
+        return 2;
+    if (n >= 3 && s[0] == 0xE2 && s[1] == 0x80 && ((s[2] >= 0x80 && s[2] <= 0x8A) || s[2] == 0xAF))
+        return 3; /* U+2000..U+200A, U+202F */
+    if (n >= 3 && s[0] == 0xE3 && s[1] == 0x80 && s[2] == 0x80) /* U+3000 */
+        return 3;
+    return 0;
+}
+
+/* Byte length of the quote mark at q[i] (" “ ”), or 0. */
+static size_t quote_len(const parser *p, size_t i)
+{
+    const unsigned char *s = (const unsigned char *)p->q + i;
+    if (s[0] == '"')
+        return 1;
+    if (p->len - i >= 3 && s[0] == 0xE2 && s[1] == 0x80 && (s[2] == 0x9C || s[2] == 0x9D))
+        return 3;
+    return 0;
+}
+
+/* Finds the quote closing the one at q[i] (of length ql): sets *s, *e to
+ * the content and returns the offset after the closing quote, or 0 with an
+ * error when there is none. */
+static size_t lex_quoted(parser *p, size_t i, size_t ql, size_t *s, size_t *e)
+{
+    size_t j = i + ql, cl = 0;
+    while (j < p->len && !(cl = quote_len(p, j)))
+        j++;
+    if (j >= p->len) {
+        fail(p, AS_ESYNTAX, "unterminated quote", i);
+        return 0;
+    }
+    *s = i + ql;
+    *e = j;
+    return j + cl;
+}
+
+static int push_tok(parser *p, int type, size_t off, size_t s, size_t e)
+{
+    void *v = p->toks;
+    if (agrow(p->b.A, &v, &p->tcap, p->ntoks, sizeof *p->toks)) {
+        nomem(p);
+        return -1;
+    }
+    p->toks = v;
+    tok *t = &p->toks[p->ntoks++];
+    memset(t, 0, sizeof *t);
+    t->type = type;
+    t->off = off;
+    t->s = s;
+    t->e = e;
+    return 0;
+}
+
+static int word_end(const parser *p, size_t j)
+{
+    return j >= p->len || space_len(p, j) || p->q[j] == '(' || p->q[j] == ')' || quote_len(p, j);
+}
+
+static void tokenize(parser *p)
+{
+    size_t i = 0, sl, ql;
+    for (;;) {
+        while (i < p->len && (sl = space_len(p, i)))
+            i += sl;
+        if (i >= p->len) {
+            push_tok(p, T_END, p->len, p->len, p->len);
+            return;
+        }
+        const char *q = p->q;
+        if (q[i] == '(' || q[i] == ')') {
+            if (push_tok(p, q[i] == '(' ? T_LP : T_RP, i, i, i + 1))
+                return;
+            i++;
+            continue;
+        }
+        if ((ql = quote_len(p, i))) {
+            size_t s, e, nx = lex_quoted(p, i, ql, &s, &e);
+            if (!nx || push_tok(p, T_PHRASE, i, s, e))
+                return;
+            i = nx;
+            continue;
+        }
+        if (q[i] == '-' && i + 1 < p->len && !space_len(p, i + 1) && q[i + 1] != '-'
+            && q[i + 1] != ')') {
+            if (push_tok(p, T_MINUS, i, i, i + 1))
+                return;
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (!word_end(p, j))
+            j++;
+        size_t n = j - i;
+        if (n == 3 && memcmp(q + i, "AND", 3) == 0) {
+            i = j;
+            continue;
+        }
+        int type = T_WORD;
+        if (n == 2 && memcmp(q + i, "OR", 2) == 0)
+            type = T_OR;
+        else if (n == 3 && memcmp(q + i, "NOT", 3) == 0)
+            type = T_NOT;
+        const char *colon = memchr(q + i, ':', n);
+        int field = colon ? as_qfield_lookup(q + i, (size_t)(colon - (q + i))) : -1;
+        if (field >= 0) {
+            size_t vs = (size_t)(colon - q) + 1, ve = j;
+            if (vs == j && j < p->len && (ql = quote_len(p, j))) {
+                j = lex_quoted(p, j, ql, &vs, &ve);
+                if (!j)
+                    return;
+            } else if (vs == j) {
+                char m[64];
+                snprintf(m, sizeof m, "%s: needs a value", as_qfield_name(field));
+                fail_paren(p, m, i);
+                return;
+            }
+            if (push_tok(p, T_FIELD, i, vs, ve))
+                return;
+            p->toks[p->ntoks - 1].field = field;
+            i = j;
+            continue;
+        }
+        if (push_tok(p, type, i, i, j))
+            return;
+        p->toks[p->ntoks - 1].prefix = type == T_WORD && q[j - 1] == '*';
+        i = j;
+    }
+}
+
+/* ---- Words, phrases, prefixes, acronyms -------------------------------- */
+
+/* Analyses text[0..n) into arena copies of its tokens. */
+static atok *analyse(parser *p, const char *text, size_t n, size_t *nout)
+{
+    const as_token *t;
+    size_t nt;
+    *nout = 0;
+    if (p->b.rc)
+        return NULL;
+    int rc = as_analyze(p->an, text, n, &t, &nt);
+    if (rc) {
+        p->b.rc = as_err_set(p->b.err, rc, "%s while analysing the query", as_strerror(rc));
+        return NULL;
+    }
+    atok *a = aalloc(p->b.A, (nt ? nt : 1) * sizeof *a);
+    if (!a) {
+        nomem(p);
+        return NULL;
+    }
+    for (size_t i = 0; i < nt; i++) {
+        a[i].term = adup(p->b.A, t[i].term, t[i].len);
+        if (!a[i].term) {
+            nomem(p);
+            return NULL;
+        }
+        a[i].len = t[i].len;
+        a[i].pos = t[i].pos;
+        a[i].flags = t[i].flags;
+    }
+    *nout = nt;
+    return a;
+}
+
+static int plain(const atok *t)
+{
+    return !(t->flags & (AS_TOK_JOINED | AS_TOK_ACRONYM));
+}
+
+/* Keeps the plain tokens (not joined, not ^acronym), in place. */
+static size_t keep_plain(atok *t, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (plain(&t[i]))
+            t[k++] = t[i];
+    return k;
+}
+
+/* TERM for one term, else PHRASE at the analyzer's relative positions. */
+static as_qnode *phrase_of(parser *p, const atok *t, size_t n, int flags, const char *origin)
+{
+    if (n == 0)
+        return NULL;
+    if (n == 1)
+        return mk_term(&p->b, t[0].term, t[0].len, 0, flags, origin);
+    as_qnode *ph = mk(&p->b, AS_Q_PHRASE, flags, origin);
+    if (!ph)
+        return NULL;
+    ph->kids = aalloc(p->b.A, n * sizeof *ph->kids);
+    if (!ph->kids) {
+        nomem(p);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t off = t[i].pos >= t[0].pos ? t[i].pos - t[0].pos : 0;
+        if (!(ph->kids[i] = mk_term(&p->b, t[i].term, t[i].len, off, flags, origin)))
+            return NULL;
+    }
+    ph->nkids = n;
+    return ph;
+}
+
+static void set_acronym(as_qnode *n, int idx)
+{
+    if (!n)
+        return;
+    n->acronym = idx;
+    for (size_t i = 0; i < n->nkids; i++)
+        set_acronym(n->kids[i], idx);
+}
+
+static void record_acronym(parser *p, int idx)
+{
+    as_query *q = p->out;
+    for (size_t i = 0; i < q->nacronyms_used; i++)
+        if (q->acronyms_used[i] == idx)
+            return;
+    void *v = q->acronyms_used;
+    if (agrow(p->b.A, &v, &p->used_cap, q->nacronyms_used, sizeof(int))) {
+        nomem(p);
+        return;
+    }
+    q->acronyms_used = v;
+    q->acronyms_used[q->nacronyms_used++] = idx;
+}
+
+/* Table index of the chosen expansion of acronym a[0..n), or -1. */
+static int acro_index(const parser *p, const char *a, size_t n)
+{
+    const as_acrotab *t = p->lex ? p->lex->acronyms : NULL;
+    const as_acronym *e = t && n ? as_acrotab_find(t, a, n) : NULL;
+    if (!e)
+        return -1;
+    size_t sz = as_acrotab_size(t);
+    for (size_t i = 0; i < sz && i <= (size_t)INT32_MAX; i++)
+        if (as_acrotab_get(t, i) == e)
+            return (int)i;
+    return -1;
+}
+
+/* Prepares every table entry for run matching (once per parse; tables are
+ * small, and this runs only when the query has plain words). */
+static void load_exps(parser *p)
+{
+    if (p->exps_ready)
+        return;
+    p->exps_ready = 1;
+    const as_acrotab *t = p->lex ? p->lex->acronyms : NULL;
+    size_t n = t ? as_acrotab_size(t) : 0;
+    if (n == 0)
+        return;
+    p->exps = azalloc(p->b.A, n * sizeof *p->exps);
+    if (!p->exps) {
+        nomem(p);
+        return;
+    }
+    for (size_t i = 0; i < n && !p->b.rc; i++) {
+        const as_acronym *a = as_acrotab_get(t, i);
+        expn *x = &p->exps[i];
+        x->idx = -1;
+        if (!a || !a->acro || !a->expansion)
+            continue;
+        int idx = acro_index(p, a->acro, strlen(a->acro));
+        x->idx = idx >= 0 ? idx : (int)i;
+        const as_acronym *chosen = as_acrotab_get(t, (size_t)x->idx);
+        /* The ^term exactly as the analyzer writes the acronym in text. */
+        size_t na;
+        atok *at = analyse(p, chosen->acro, strlen(chosen->acro), &na);
+        for (size_t k = 0; k < na; k++)
+            if (at[k].flags & AS_TOK_ACRONYM) {
+                x->acro_term = at[k].term;
+                break;
+            }
+        if (!x->acro_term) {
+            size_t al = strlen(chosen->acro);
+            if (!(x->acro_term = aalloc(p->b.A, al + 2))) {
+                nomem(p);
+                return;
+            }
+            x->acro_term[0] = '^';
+            for (size_t k = 0; k <= al; k++)
+                x->acro_term[k + 1] = (char)((chosen->acro[k] >= 'A' && chosen->acro[k] <= 'Z')
+                                             ? chosen->acro[k] + 32 : chosen->acro[k]);
+        }
+        x->terms = analyse(p, a->expansion, strlen(a->expansion), &x->n);
+        x->n = keep_plain(x->terms, x->n);
+    }
+    p->nexps = n;
+}
+
+/* OR(^acro, PHRASE(expansion)) for a word written in capitals. */
+static as_qnode *acronym_node(parser *p, int idx, const atok *caret, const char *origin)
+{
+    const as_acronym *a = as_acrotab_get(p->lex->acronyms, (size_t)idx);
+    size_t n = 0;
+    atok *t = a && a->expansion ? analyse(p, a->expansion, strlen(a->expansion), &n) : NULL;
+    n = keep_plain(t, n);
+    as_qnode *term = mk_term(&p->b, caret->term, caret->len, 0, AS_QF_ACRONYM, origin);
+    as_qnode *node = term;
+    if (n > 0)
+        node = mk2(&p->b, AS_Q_OR, AS_QF_ACRONYM, term,
+                   phrase_of(p, t, n, AS_QF_ACRONYM, a->expansion));
+    if (node) {
+        node->origin = origin;
+        set_acronym(node, idx);
+        record_acronym(p, idx);
+    }
+    return node;
+}
+
+/* A word outside quotes. */
+static as_qnode *word_node(parser *p, size_t s, size_t e, item *it)
+{
+    const char *origin = adup(p->b.A, p->q + s, e - s);
+    if (!origin) {
+        nomem(p);
+        return NULL;
+    }
+    size_t n;
+    atok *t = analyse(p, p->q + s, e - s, &n);
+    if (!t)
+        return NULL;
+    const atok *caret = NULL, *joined = NULL;
+    size_t njoined = 0;
+    for (size_t i = 0; i < n; i++) {
+        if ((t[i].flags & AS_TOK_ACRONYM) && !caret)
+            caret = &t[i];
+        if (t[i].flags & AS_TOK_JOINED)
+            joined = &t[i], njoined++;
+    }
+    atok jcopy = joined ? *joined : (atok){0};
+    atok ccopy = caret ? *caret : (atok){0};
+    size_t np = keep_plain(t, n);
+    if (np == 0)
+        return NULL;
+    it->seq = t;
+    it->nseq = np;
+    it->eligible = 1;
+    if (np == 1) {
+        if (caret) {
+            int idx = acro_index(p, ccopy.term + 1, ccopy.len - 1);
+            if (idx < 0) /* the table may spell a plural or mixed case */
+                idx = acro_index(p, p->q + s, e - s);
+            if (idx >= 0) {
+                it->eligible = 0;
+                return acronym_node(p, idx, &ccopy, origin);
+            }
+        }
+        return mk_term(&p->b, t[0].term, t[0].len, 0, 0, origin);
+    }
+    int consecutive = 1;
+    for (size_t i = 1; i < np; i++)
+        if (t[i].pos != t[0].pos + i)
+            consecutive = 0;
+    if (njoined == 1 && jcopy.pos == t[0].pos && consecutive) {
+        as_qnode *ph = phrase_of(p, t, np, AS_QF_COMPOUND, origin);
+        as_qnode *j = mk_term(&p->b, jcopy.term, jcopy.len, 0, AS_QF_COMPOUND, origin);
+        as_qnode *or = mk2(&p->b, AS_Q_OR, AS_QF_COMPOUND, ph, j);
+        if (or)
+            or->origin = origin;
+        return or;
+    }
+    return phrase_of(p, t, np, 0, origin);
+}
+
+static as_qnode *quoted_node(parser *p, size_t s, size_t e)
+{
+    const char *origin = adup(p->b.A, p->q + s, e - s);
+    if (!origin) {
+        nomem(p);
+        return NULL;
+    }
+    size_t n;
+    atok *t = analyse(p, p->q + s, e - s, &n);
+    return t ? phrase_of(p, t, keep_plain(t, n), 0, origin) : NULL;
+}
+
+typedef struct collect {
+    parser *p;
+    char **terms;
+    size_t n, cap, max;
+    int truncated;
+} collect;
+
+static int collect_cb(void *arg, const char *term, size_t len)
+{
+    collect *c = arg;
+    if (!term || len == 0 || term[0] == '^')
+        return 0;
+    if (c->n >= c->max) {
+        c->truncated = 1;
+        return 1;
+    }
+    void *v = c->terms;
+    char *d = NULL;
+    if (agrow(c->p->b.A, &v, &c->cap, c->n, sizeof(char *)) == AS_OK)
+        d = adup(c->p->b.A, term, len);
+    if (!d) {
+        nomem(c->p);
+        return 1;
+    }
+    c->terms = v;
+    c->terms[c->n++] = d;
+    return 0;
+}
+
+static int exact_cb(void *arg, const char *term, size_t len)
+{
+    const char *want = arg;
+    return strlen(want) == len && memcmp(want, term, len) == 0 ? 1 : 2;
+}
+
+/* word* : see the file comment. */
+static as_qnode *prefix_node(parser *p, size_t s, size_t e)
+{
+    const char *origin = adup(p->b.A, p->q + s, e - s);
+    if (!origin) {
+        nomem(p);
+        return NULL;
+    }
+    size_t we = e;
+    while (we > s && p->q[we - 1] == '*')
+        we--;
+    /* Fold as the analyzer folds words; keep '.' and '/' between digits. */
+    char pre[AS_TERM_MAX + 8];
+    size_t pl = 0;
+    const unsigned char *u = (const unsigned char *)p->q;
+    for (size_t i = s; i < we && pl < AS_TERM_MAX;) {
+        uint32_t cp;
+        size_t cl = as_utf8_decode(u + i, we - i, &cp);
+        if (cl == 0) {
+            i++;
+            continue;
+        }
+        char f[4];
+        size_t fl = 0;
+        int cls = as_utf8_fold(cp, f, &fl);
+        if ((cls == AS_CH_LETTER || cls == AS_CH_DIGIT) && fl > 0) {
+            if (pl + fl > AS_TERM_MAX)
+                break;
+            memcpy(pre + pl, f, fl);
+            pl += fl;
+        } else if ((cp == '.' || cp == '/') && pl > 0 && pre[pl - 1] >= '0' && pre[pl - 1] <= '9'
+                   && i + 1 < we && u[i + 1] >= '0' && u[i + 1] <= '9') {
+            pre[pl++] = (char)cp;
+        }
+        i += cl;
+    }
+    pre[pl] = '\0';
+    if (pl == 0) {
+        fail_paren(p, "prefix* needs a letter or digit before the *", s);
+        return NULL;
+    }
+    collect c = {.p = p, .max = p->max_exp};
+    if (p->lex && p->lex->each_prefix) {
+        p->lex->each_prefix(p->lex->ctx, pre, pl, collect_cb, &c);
+        if (p->b.rc)
+            return NULL;
+        /* The stem of the word itself, when indexed and not already there. */
+        const char *st;
+        size_t stl;
+        if (as_analyze_word(p->an, pre, pl, &st, &stl) == AS_OK && stl > 0
+            && !(stl >= pl && memcmp(st, pre, pl) == 0)) {
+            char *stem = adup(p->b.A, st, stl);
+            if (!stem) {
+                nomem(p);
+                return NULL;
+            }
+            if (p->lex->each_prefix(p->lex->ctx, stem, stl, exact_cb, stem) == 1) {
+                void *v = c.terms;
+                if (agrow(p->b.A, &v, &c.cap, c.n, sizeof(char *))) {
+                    nomem(p);
+                    return NULL;
+                }
+                c.terms = v;
+                size_t at = 0;
+                while (at < c.n && strcmp(c.terms[at], stem) < 0)
+                    at++;
+                if (at == c.n || strcmp(c.terms[at], stem) != 0) {
+                    memmove(c.terms + at + 1, c.terms + at, (c.n - at) * sizeof(char *));
+                    c.terms[at] = stem;
+                    c.n++;
+                }
+            }
+        }
+    }
+    if (c.truncated)
+        p->out->truncated_prefix = 1;
+    if (c.n == 0)
+        return mk(&p->b, AS_Q_NOTHING, AS_QF_PREFIX, origin);
+    if (c.n == 1)
+        return mk_term(&p->b, c.terms[0], strlen(c.terms[0]), 0, AS_QF_PREFIX, origin);
+    as_qnode **kids = aalloc(p->b.A, c.n * sizeof *kids);
+    if (!kids) {
+        nomem(p);
+        return NULL;
+    }
+    for (size_t i = 0; i < c.n; i++)
+        if (!(kids[i] = mk_term(&p->b, c.terms[i], strlen(c.terms[i]), 0, AS_QF_PREFIX, origin)))
+            return NULL;
+    return mk_list(&p->b, AS_Q_OR, AS_QF_PREFIX, kids, c.n, origin);
+}
+
+/* ---- Filters ----------------------------------------------------------- */
+
+static int add_council(as_query *q, arena *A, const char *v, size_t n, as_err *err)
+{
+    while (n > 0 && (*v == ' ' || (*v >= '\t' && *v <= '\r')))
+        v++, n--;
+    while (n > 0 && (v[n - 1] == ' ' || (v[n - 1] >= '\t' && v[n - 1] <= '\r')))
+        n--;
+    if (n == 0)
+        return as_err_set(err, AS_ESYNTAX, "council: needs a value");
+    char **nc = aalloc(A, (q->filter.ncouncils + 1) * sizeof *nc);
+    char *d = adup(A, v, n);
+    if (!nc || !d)
+        return as_err_set(err, AS_ENOMEM, "out of memory");
+    if (q->filter.ncouncils)
+        memcpy(nc, q->filter.councils, q->filter.ncouncils * sizeof *nc);
+    nc[q->filter.ncouncils] = d;
+    q->filter.councils = nc;
+    q->filter.ncouncils++;
+    return AS_OK;
+}
+
+static void field_filter(parser *p, const tok *t)
+{
+    as_err e = {0};
+    int rc = t->field == AS_QFIELD_COUNCIL
+        ? add_council(p->out, p->b.A, p->q + t->s, t->e - t->s, &e)
+        : as_qfilter_set(&p->out->filter, t->field, p->q + t->s, t->e - t->s, &e);
+    if (rc && !p->b.rc)
+        p->b.rc = as_err_set(p->b.err, rc, "%s (column %zu)", e.msg, column(p, t->off));
+    p->saw_filter = 1;
+}
+
+int as_query_add_filter(as_query *q, const char *field, const char *value, as_err *err)
+{
+    if (!q || !field || !value)
+        return as_err_set(err, AS_EINVAL, "no query, field or value");
+    int f = as_qfield_lookup(field, strlen(field));
+    if (f < 0)
+        return as_err_set(err, AS_EINVAL,
+                          "unknown filter '%.40s': use council, statement, theme, score, year or kind",
+                          field);
+    if (f == AS_QFIELD_COUNCIL)
+        return add_council(q, q->arena, value, strlen(value), err);
+    return as_qfilter_set(&q->filter, f, value, strlen(value), err);
+}
+
+/* ---- Grammar ----------------------------------------------------------- */
+
+static const tok *peek(const parser *p)
+{
+    return &p->toks[p->ti];
+}
+
+static as_qnode *parse_seq(parser *p, int depth, size_t open_off);
+
+static void parse_primary(parser *p, int depth, item *it)
+{
+    const tok *t = peek(p);
+    p->ti++;
+    it->off = t->off;
+    switch (t->type) {
+    case T_WORD:
+        if (t->prefix)
+            it->node = prefix_node(p, t->s, t->e);
+        else
+            it->node = word_node(p, t->s, t->e, it);
+        break;
+    case T_PHRASE:
+        it->node = quoted_node(p, t->s, t->e);
+        break;
+    case T_LP:
+        if (depth + 1 > MAX_DEPTH) {
+            char m[64];
+            snprintf(m, sizeof m, "parentheses nested too deeply (more than %d)", MAX_DEPTH);
+            fail(p, AS_ELIMIT, m, t->off);
+            return;
+        }
+        it->node = parse_seq(p, depth + 1, t->off);
+        break;
+    case T_FIELD:
+        if (depth > 0) {
+            fail_paren(p, "a filter cannot go inside parentheses", t->off);
+            return;
+        }
+        it->filter = 1;
+        field_filter(p, t);
+        break;
+    default: /* callers only come here for the four above */
+        fail_paren(p, "unexpected operator", t->off);
+        break;
+    }
+}
+
+static int starts_operand(int type)
+{
+    return type == T_WORD || type == T_PHRASE || type == T_LP || type == T_FIELD;
+}
+
+static void parse_unary(parser *p, int depth, item *it)
+{
+    const tok *t = peek(p);
+    if (t->type == T_MINUS || t->type == T_NOT) {
+        p->ti++;
+        const tok *nt = peek(p);
+        if (!starts_operand(nt->type)) {
+            fail_paren(p, t->type == T_NOT ? "NOT needs a word, phrase or group after it"
+                                           : "- needs a word, phrase or group right after it",
+                       t->off);
+            return;
+        }
+        if (nt->type == T_FIELD) {
+            fail_paren(p, "a filter cannot be excluded", t->off);
+            return;
+        }
+        parse_primary(p, depth, it);
+        it->neg = 1;
+        it->eligible = 0;
+        it->off = t->off;
+        return;
+    }
+    parse_primary(p, depth, it);
+}
+
+static void parse_item(parser *p, int depth, item *it)
+{
+    parse_unary(p, depth, it);
+    while (!p->b.rc && peek(p)->type == T_OR) {
+        const tok *ort = peek(p);
+        p->ti++;
+        int nt = peek(p)->type;
+        if (nt == T_END || nt == T_RP || nt == T_OR) {
+            fail_paren(p, "OR needs a word on both sides", ort->off);
+            return;
+        }
+        if (it->filter) {
+            fail_paren(p, "a filter cannot be joined with OR: repeat the field to allow several values",
+                       ort->off);
+            return;
+        }
+        item b = {0};
+        parse_unary(p, depth, &b);
+        if (p->b.rc)
+            return;
+        if (b.filter) {
+            fail_paren(p, "a filter cannot be joined with OR: repeat the field to allow several values",
+                       ort->off);
+            return;
+        }
+        if (it->neg || b.neg) {
+            fail_paren(p, "OR cannot join an excluded item", ort->off);
+            return;
+        }
+        it->eligible = 0;
+        if (!it->node)
+            it->node = b.node;
+        else if (b.node)
+            it->node = mk2(&p->b, AS_Q_OR, 0, it->node, b.node);
+    }
+}
+
+/* Finds the longest run of eligible items from i whose plain terms are
+ * exactly an acronym expansion's; returns the number of items (0: none). */
+static size_t find_run(parser *p, const item *items, size_t n, size_t i, const expn **best)
+{
+    size_t best_items = 0, best_len = 0;
+    *best = NULL;
+    for (size_t x = 0; x < p->nexps; x++) {
+        const expn *e = &p->exps[x];
+        if (e->n < 2 || e->n <= best_len || strcmp(e->terms[0].term, items[i].seq[0].term))
+            continue;
+        size_t t = 0, j = i;
+        while (j < n && items[j].eligible && t < e->n) {
+            const item *it = &items[j];
+            if (t + it->nseq > e->n)
+                break;
+            size_t k = 0;
+            while (k < it->nseq && strcmp(it->seq[k].term, e->terms[t + k].term) == 0)
+                k++;
+            if (k < it->nseq)
+                break;
+            t += it->nseq;
+            j++;
+        }
+        if (t == e->n) {
+            best_len = e->n;
+            best_items = j - i;
+            *best = e;
+        }
+    }
+    return best_items;
+}
+
+static as_qnode *run_node(parser *p, const item *items, size_t k, const expn *e)
+{
+    as_qnode **kids = aalloc(p->b.A, (k + 1) * sizeof *kids);
+    if (!kids) {
+        nomem(p);
+        return NULL;
+    }
+    for (size_t i = 0; i < k; i++)
+        kids[i] = items[i].node;
+    as_qnode *acro = mk_term(&p->b, e->acro_term, strlen(e->acro_term), 0, AS_QF_ACRONYM,
+                             e->acro_term);
+    if (!acro)
+        return NULL;
+    acro->acronym = e->idx;
+    as_qnode *node;
+    if (p->any) { /* the words stay optional: OR(words..., ^acro) */
+        kids[k] = acro;
+        node = mk_list(&p->b, AS_Q_OR, AS_QF_ACRONYM, kids, k + 1, NULL);
+    } else {
+        as_qnode *words = k == 1 ? kids[0] : mk_list(&p->b, AS_Q_AND, 0, kids, k, NULL);
+        node = mk2(&p->b, AS_Q_OR, AS_QF_ACRONYM, words, acro);
+    }
+    if (node) {
+        node->acronym = e->idx;
+        record_acronym(p, e->idx);
+    }
+    return node;
+}
+
+/* Combines the items of one conjunction: acronym runs, then
+ * ANDNOT(AND(positives), OR(negatives)). */
+static as_qnode *combine(parser *p, item *items, size_t n)
+{
+    size_t npos = 0, nneg = 0, elig = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!items[i].node)
+            continue;
+        if (items[i].neg)
+            nneg++;
+        else
+            npos++;
+        elig += items[i].eligible;
+    }
+    if (npos == 0) {
+        if (nneg && !p->b.rc)
+            p->b.rc = as_err_set(p->b.err, AS_ESYNTAX,
+                                 "nothing to search for: add a word that is not excluded");
+        return NULL;
+    }
+    /* Positives in order (so runs are of consecutive words), then negatives. */
+    item *pos = aalloc(p->b.A, npos * sizeof *pos);
+    as_qnode **pk = aalloc(p->b.A, npos * sizeof *pk);
+    as_qnode **nk = aalloc(p->b.A, (nneg ? nneg : 1) * sizeof *nk);
+    if (!pos || !pk || !nk) {
+        nomem(p);
+        return NULL;
+    }
+    size_t a = 0, b = 0;
+    for (size_t i = 0; i < n; i++)
+        if (items[i].node) {
+            if (items[i].neg)
+                nk[b++] = items[i].node;
+            else
+                pos[a++] = items[i];
+        }
+    if (elig)
+        load_exps(p);
+    size_t m = 0;
+    for (size_t i = 0; i < npos && !p->b.rc;) {
+        const expn *e = NULL;
+        size_t k = pos[i].eligible && p->nexps ? find_run(p, pos, npos, i, &e) : 0;
+        if (k) {
+            pk[m++] = run_node(p, pos + i, k, e);
+            i += k;
+        } else {
+            pk[m++] = pos[i++].node;
+        }
+    }
+    if (p->b.rc)
+        return NULL;
+    as_qnode *yes = m == 1 ? pk[0] : mk_list(&p->b, p->any ? AS_Q_OR : AS_Q_AND, 0, pk, m, NULL);
+    if (nneg == 0)
+        return yes;
+    as_qnode *no = nneg == 1 ? nk[0] : mk_list(&p->b, AS_Q_OR, 0, nk, nneg, NULL);
+    return mk2(&p->b, AS_Q_ANDNOT, 0, yes, no);
+}
+
+/* A conjunction up to the end of the query (depth 0) or the ')' closing the
+ * '(' at open_off. */
+static as_qnode *parse_seq(parser *p, int depth, size_t open_off)
+{
+    item *items = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (p->b.rc)
+            return NULL;
+        const tok *t = peek(p);
+        if (t->type == T_END) {
+            if (depth > 0) {
+                fail(p, AS_ESYNTAX, "unbalanced parenthesis", open_off);
+                return NULL;
+            }
+            break;
+        }
+        if (t->type == T_RP) {
+            if (depth == 0) {
+                fail(p, AS_ESYNTAX, "unbalanced parenthesis", t->off);
+                return NULL;
+            }
+            p->ti++;
+            break;
+        }
+        if (t->type == T_OR) {
+            fail_paren(p, "OR needs a word on both sides", t->off);
+            return NULL;
+        }
+        void *v = items;
+        if (agrow(p->b.A, &v, &cap, n, sizeof *items)) {
+            nomem(p);
+            return NULL;
+        }
+        items = v;
+        memset(&items[n], 0, sizeof items[n]);
+        parse_item(p, depth, &items[n]);
+        n++;
+    }
+    return combine(p, items, n);
+}
+
+/* ---- Public ------------------------------------------------------------ */
+
+static as_query *query_new(void)
+{
+    as_query *q = calloc(1, sizeof *q);
+    arena *A = calloc(1, sizeof *A);
+    if (!q || !A) {
+        free(q);
+        free(A);
+        return NULL;
+    }
+    q->arena = A;
+    return q;
+}
+
+void as_query_free(as_query *q)
+{
+    if (!q)
+        return;
+    arena_free(q->arena);
+    free(q);
+}
+
+int as_query_parse(const char *q, size_t len, as_analyzer *an, const as_lexicon *lex,
+                   const as_query_opts *o, as_query **out, as_err *err)
+{
+    if (!out)
+        return as_err_set(err, AS_EINVAL, "no result pointer");
+    *out = NULL;
+    if ((!q && len) || !an)
+        return as_err_set(err, AS_EINVAL, "no query text or analyzer");
+    size_t max_len = o && o->max_length ? o->max_length : DEFAULT_LENGTH;
+    if (len > max_len)
+        return as_err_set(err, AS_ELIMIT, "query too long (%zu bytes, limit %zu)", len, max_len);
+    as_err e = {0};
+    parser p = {
+        .q = q ? q : "",
+        .len = len,
+        .an = an,
+        .lex = lex,
+        .max_exp = o && o->max_expansion ? o->max_expansion : DEFAULT_EXPANSION,
+        .any = o ? o->any : 0,
+        .out = query_new(),
+    };
+    if (!p.out)
+        return as_err_set(err, AS_ENOMEM, "out of memory");
+    p.b = (build){.A = p.out->arena, .max_leaves = MAX_LEAVES, .err = &e};
+    tokenize(&p);
+    int nonblank = 0;
+    for (size_t i = 0; i < p.len && !nonblank; i++)
+        nonblank = !space_len(&p, i);
+    as_qnode *root = p.b.rc ? NULL : parse_seq(&p, 0, 0);
+    if (!p.b.rc && !root && !p.saw_filter && nonblank)
+        p.b.rc = as_err_set(&e, AS_ESYNTAX, "nothing to search for: the query has no words");
+    if (p.b.rc) {
+        as_query_free(p.out);
+        if (err)
+            *err = e;
+        return p.b.rc;
+    }
+    p.out->root = root;
+    *out = p.out;
+    return AS_OK;
+}
+
+/* ---- Relaxation -------------------------------------------------------- */
+
+static as_qnode *copy_node(build *b, const as_qnode *n)
+{
+    if (!n || b->rc)
+        return NULL;
+    as_qnode *c = mk(b, n->op, n->flags, NULL);
+    if (!c)
+        return NULL;
+    c->offset = n->offset;
+    c->acronym = n->acronym;
+    if (n->origin && !(c->origin = adup(b->A, n->origin, strlen(n->origin))))
+        goto oom;
+    if (n->term && !(c->term = adup(b->A, n->term, strlen(n->term))))
+        goto oom;
+    if (n->nkids) {
+        if (!(c->kids = aalloc(b->A, n->nkids * sizeof *c->kids)))
+            goto oom;
+        for (size_t i = 0; i < n->nkids; i++)
+            if (!(c->kids[c->nkids++] = copy_node(b, n->kids[i])))
+                return NULL;
+    }
+    return c;
+oom:
+    b->rc = as_err_set(b->err, AS_ENOMEM, "out of memory");
+    return NULL;
+}
+
+/* OR(AND(words), ^acro) made from a run of an acronym's expansion words. */
+static int is_run(const as_qnode *n)
+{
+    return n->op == AS_Q_OR && (n->flags & AS_QF_ACRONYM) && n->nkids == 2
+        && n->kids[0]->op == AS_Q_AND && n->kids[1]->op == AS_Q_TERM;
+}
+
+static int push_node(build *b, as_qnode ***v, size_t *n, size_t *cap, as_qnode *x)
+{
+    void *vv = *v;
+    if (!x || agrow(b->A, &vv, cap, *n, sizeof **v)) {
+        if (!b->rc)
+            b->rc = as_err_set(b->err, AS_ENOMEM, "out of memory");
+        return -1;
+    }
+    *v = vv;
+    (*v)[(*n)++] = x;
+    return 0;
+}
+
+static void spread(build *b, as_qnode ***v, size_t *n, size_t *cap, const as_qnode *k)
+{
+    if (is_run(k)) {
+        for (size_t i = 0; i < k->kids[0]->nkids; i++)
+            push_node(b, v, n, cap, copy_node(b, k->kids[0]->kids[i]));
+        push_node(b, v, n, cap, copy_node(b, k->kids[1]));
+    } else {
+        push_node(b, v, n, cap, copy_node(b, k));
+    }
+}
+
+static as_qnode *relax_pos(build *b, const as_qnode *n)
+{
+    as_qnode **v = NULL;
+    size_t nv = 0, cap = 0;
+    if (n->op == AS_Q_AND && n->flags == 0) {
+        for (size_t i = 0; i < n->nkids; i++)
+            spread(b, &v, &nv, &cap, n->kids[i]);
+    } else {
+        spread(b, &v, &nv, &cap, n);
+    }
+    if (b->rc)
+        return NULL;
+    return nv == 1 ? v[0] : mk_list(b, AS_Q_OR, 0, v, nv, NULL);
+}
+
+int as_query_relax(const as_query *q, as_query **out, as_err *err)
+{
+    if (!out || !q)
+        return as_err_set(err, AS_EINVAL, "no query");
+    *out = NULL;
+    as_query *r = query_new();
+    if (!r)
+        return as_err_set(err, AS_ENOMEM, "out of memory");
+    build b = {.A = r->arena, .max_leaves = SIZE_MAX, .err = err};
+    r->filter = q->filter;
+    r->filter.councils = NULL;
+    r->filter.ncouncils = 0;
+    for (size_t i = 0; i < q->filter.ncouncils && !b.rc; i++)
+        b.rc = add_council(r, r->arena, q->filter.councils[i], strlen(q->filter.councils[i]), err);
+    if (!b.rc && q->nacronyms_used) {
+        r->acronyms_used = aalloc(r->arena, q->nacronyms_used * sizeof(int));
+        if (!r->acronyms_used)
+            b.rc = as_err_set(err, AS_ENOMEM, "out of memory");
+        else
+            memcpy(r->acronyms_used, q->acronyms_used, q->nacronyms_used * sizeof(int));
+        r->nacronyms_used = q->nacronyms_used;
+    }
+    r->truncated_prefix = q->truncated_prefix;
+    const as_qnode *root = q->root;
+    if (!b.rc && root) {
+        if (root->op == AS_Q_ANDNOT && root->nkids == 2)
+            r->root = mk2(&b, AS_Q_ANDNOT, root->flags, relax_pos(&b, root->kids[0]),
+                          copy_node(&b, root->kids[1]));
+        else
+            r->root = relax_pos(&b, root);
+    }
+    if (b.rc) {
+        as_query_free(r);
+        return b.rc;
+    }
+    *out = r;
+    return AS_OK;
+}
+
+/* ---- Dump -------------------------------------------------------------- */
+
+typedef struct sink {
+    char *buf;
+    size_t cap, n;
+} sink;
+
+static void put(sink *s, const char *t, size_t len)
+{
+    for (size_t i = 0; i < len; i++, s->n++)
+        if (s->n + 1 < s->cap)
+            s->buf[s->n] = t[i];
+}
+
+static void dump(sink *s, const as_qnode *n, int in_phrase)
+{
+    static const char *const names[] = {"TERM", "PHRASE", "AND", "OR", "ANDNOT", "NOTHING"};
+    if (!n) {
+        put(s, "()", 2);
+        return;
+    }
+    if (n->op == AS_Q_TERM) {
+        const char *t = n->term ? n->term : "";
+        put(s, t, strlen(t));
+        if (in_phrase) {
+            char num[16];
+            int k = snprintf(num, sizeof num, "@%u", (unsigned)n->offset);
+            put(s, num, (size_t)k);
+        }
+        return;
+    }
+    const char *name = n->op >= 0 && n->op <= AS_Q_NOTHING ? names[n->op] : "?";
+    put(s, "(", 1);
+    put(s, name, strlen(name));
+    for (size_t i = 0; i < n->nkids; i++) {
+        put(s, " ", 1);
+        dump(s, n->kids[i], n->op == AS_Q_PHRASE);
+    }
+    put(s, ")", 1);
+}
+
+int as_query_dump(const as_qnode *n, char *buf, size_t cap)
+{
+    if (!buf || cap == 0)
+        return AS_EINVAL;
+    sink s = {buf, cap, 0};
+    if (n)
+        dump(&s, n, 0);
+    buf[s.n < cap ? s.n : cap - 1] = '\0';
+    return s.n < cap ? AS_OK : AS_ELIMIT;
+}
