@@ -29,6 +29,8 @@ typedef struct as_search_opts {
     double kind_weight[AS_NKINDS];
     size_t offset, limit;   /* hits [offset, offset+limit) of the ranking */
     int collapse;           /* 1: one hit per duplicate group (default) */
+    int want_total;         /* 1: compute as_hits.total exactly (reads every
+                               match: slower); 0: total is 0 (default) */
 } as_search_opts;
 void as_search_opts_default(as_search_opts *o);
 
@@ -59,7 +61,12 @@ const char *as_engine_errmsg(const as_engine *e);
 int as_engine_bind(as_engine *e, const as_query *q);
 
 /* Top hits, best first; equal weights in ascending docid.  Exact: the same
- * hits and weights as scoring every sentence. */
+ * hits and weights as scoring every sentence.  Also binds the filter (as
+ * as_engine_bind).  *out is overwritten; its hits belong to the caller,
+ * freed with as_hits_free().  BM25 parameters must be finite with k1 >= 0,
+ * 0 <= b <= 1, min_normlen >= 0, and kind weights finite and >= 0
+ * (AS_EINVAL otherwise).  AS_ECORRUPT (message from the index) when the
+ * index was found damaged while searching. */
 int as_engine_search(as_engine *e, const as_query *q, const as_search_opts *o,
                      as_hits *out);
 
@@ -69,7 +76,14 @@ typedef int (*as_match_fn)(void *arg, uint32_t doc, double weight);
 int as_engine_each(as_engine *e, const as_query *q, const as_search_opts *o,
                    as_match_fn fn, void *arg);
 
-/* Per-term BM25 contributions of a query for one doc (for --explain). */
+/* Per-term BM25 contributions of a query for one doc (for --explain): one
+ * entry per TERM leaf of q->root in depth-first order (phrase words and the
+ * excluded side of ANDNOT included), with the term's wdf in doc and the
+ * weight it adds to doc's score (0 when it does not count there).  The
+ * weights sum, times kind_weight[kind], to the hit's weight (up to
+ * rounding).  Filters are ignored.  Returns AS_OK when doc matches the
+ * query, AS_ENOTFOUND when it does not (the entries are filled either
+ * way); *out is malloc'd, the caller free()s it (NULL on other errors). */
 typedef struct as_contrib {
     const as_qnode *leaf;
     uint32_t wdf;
