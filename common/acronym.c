@@ -9,8 +9,9 @@
  * right after words whose initials spell it.  The words are read backwards
  * from the parenthesis; each of them supplies the next letter (compared
  * case-insensitively), or, if it is one of of/and/the/for/in/to/&, may be
- * skipped.  A stop word may supply a letter too: D-o-L-S from "Deprivations
- * of Liberty Safeguards"; "and" is skipped in LGSCO, "of" in ADASS.  A
+ * skipped.  A stop word supplies a letter only when skipping it leads to no
+ * match: D-o-L-S from "Deprivations of Liberty Safeguards"; "and" is skipped
+ * in LGSCO, "of" in ADASS, and in ASYE "and" is not the A.  A
  * hyphenated word gives a letter per part ("technology-enabled care (TEC)")
  * or one for the whole ("North-East"), whichever matches.  The word just
  * before the parenthesis must supply the last letter, the words may not
@@ -314,6 +315,10 @@ static int match(matcher *m, int wi, int li, int noskip, int *first)
         return 0;
     const mword *w = &m->w[wi];
     char want = m->acro[li];
+    /* Skipping a stop word is tried first: "Assessed and Supported Year in
+     * Employment (ASYE)" must not stop at "and" for the A. */
+    if (w->stop && !noskip && match(m, wi - 1, li, 0, first))
+        return 1;
     if (w->init == want && match(m, wi - 1, li - 1, 0, first))
         return 1;
     if (w->gpos > 0) { /* the whole hyphenated word gives one letter */
@@ -321,8 +326,6 @@ static int match(matcher *m, int wi, int li, int noskip, int *first)
         if (m->w[a].init == want && match(m, a - 1, li - 1, 0, first))
             return 1;
     }
-    if (w->stop && !noskip && match(m, wi - 1, li, 0, first))
-        return 1;
     return 0;
 }
 
