@@ -47,6 +47,7 @@ typedef struct as_sentence {
     uint32_t line;       /* 1-based line of the sentence's first character */
     uint32_t paragraph;  /* 1-based within the page */
     uint32_t sentence;   /* 1-based within the paragraph */
+    char *id;            /* .tsv "id" column (evaluation), else NULL */
 } as_sentence;
 
 typedef struct as_page {
