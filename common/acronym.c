@@ -16,8 +16,11 @@
  * or one for the whole ("North-East"), whichever matches.  The word just
  * before the parenthesis must supply the last letter, the words may not
  * cross punctuation, and every letter must be matched, or there is no
- * definition.  The expansion is the matched words as written, whitespace
- * runs collapsed to one space.
+ * definition.  The other order, "DoLS (Deprivation of Liberty Safeguards)",
+ * is read the same way, but then every word in the parentheses must be used
+ * (leading stop words aside: "CQC (the Care Quality Commission)").  The
+ * expansion is the matched words as written, whitespace runs collapsed to
+ * one space.
  *
  * Table.  Entries are kept sorted by (ASCII-lower-case acronym, expansion
  * bytes) and are unique on that key; adding an existing key adds the counts,
@@ -297,17 +300,22 @@ typedef struct matcher {
     const mword *w;
     const char *acro; /* folded (lower-case) letters */
     int budget;
+    int all; /* every word must be used (but leading stop words) */
 } matcher;
 
 /* Matches acronym letters [0..li] against words [0..wi], reading backwards;
  * on success *first is the index of the expansion's first word.  noskip:
- * this word must supply a letter (the word before the parenthesis). */
+ * this word must supply a letter (the word next to the parenthesis). */
 static int match(matcher *m, int wi, int li, int noskip, int *first)
 {
     if (li < 0) {
         /* the expansion may not start inside a hyphenated word */
         if (m->w[wi + 1].gpos > 0)
             return 0;
+        if (m->all)
+            for (int k = 0; k <= wi; k++)
+                if (!m->w[k].stop)
+                    return 0;
         *first = wi + 1;
         return 1;
     }
@@ -332,7 +340,6 @@ static int match(matcher *m, int wi, int li, int noskip, int *first)
 static int is_stop(const char *f, size_t n)
 {
     switch (n) {
-    case 1: return f[0] == '&';
     case 2: return memcmp(f, "of", 2) == 0 || memcmp(f, "in", 2) == 0
                    || memcmp(f, "to", 2) == 0;
     case 3: return memcmp(f, "and", 3) == 0 || memcmp(f, "the", 3) == 0
@@ -354,10 +361,118 @@ static int is_space_or_quote(uint32_t cp)
     return cp >= 0x2000 && cp <= 0x200B;
 }
 
-/* Checks the parenthesised text t[0..n) (without the parentheses) as an
- * acronym; writes its folded singular letters to ac and returns their
- * number, or 0. */
-static size_t paren_acronym(const char *t, size_t n, char *ac)
+static int wordcls(const unsigned char *s, size_t len, size_t i, size_t *cl)
+{
+    uint32_t cp;
+    char f[4];
+    size_t fl;
+    *cl = as_utf8_decode(s + i, len - i, &cp);
+    if (!*cl) {
+        *cl = 1;
+        return AS_CH_SEP;
+    }
+    return as_utf8_fold(cp, f, &fl);
+}
+
+/* What the miner's lexer sees next. */
+enum { IT_WORD, IT_SPACE, IT_OPEN, IT_CLOSE, IT_BARRIER };
+
+/* Reads the item at s[*ip]: a word (letters, digits, in-word apostrophes,
+ * invisibles; *hyphen set when a hyphen joins it to the next word, which
+ * is then consumed), "&" (a stop word), whitespace or a quote, a
+ * parenthesis, or a barrier. */
+static int next_item(const unsigned char *s, size_t len, size_t *ip, mword *wd,
+                     int *hyphen)
+{
+    size_t i = *ip;
+    uint32_t cp;
+    size_t cl = as_utf8_decode(s + i, len - i, &cp);
+    if (!cl) {
+        *ip = i + 1;
+        return IT_BARRIER;
+    }
+    char f[4];
+    size_t fl;
+    int cls = as_utf8_fold(cp, f, &fl);
+    if (cls != AS_CH_LETTER && cls != AS_CH_DIGIT) {
+        *ip = i + cl;
+        if (cp == '&') {
+            *wd = (mword){(uint32_t)i, (uint32_t)(i + 1), '&', 1, 0};
+            *hyphen = 0;
+            return IT_WORD;
+        }
+        if (cp == '(')
+            return IT_OPEN;
+        if (cp == ')')
+            return IT_CLOSE;
+        return is_space_or_quote(cp) ? IT_SPACE : IT_BARRIER;
+    }
+    *wd = (mword){(uint32_t)i, 0, f[0], 0, 0};
+    char lw[4];
+    size_t ln = 0, j = i, l2;
+    while (j < len) {
+        size_t l3;
+        char f2[4];
+        uint32_t c2;
+        l2 = as_utf8_decode(s + j, len - j, &c2);
+        if (!l2)
+            break;
+        int k2 = as_utf8_fold(c2, f2, &fl);
+        if (k2 == AS_CH_LETTER || k2 == AS_CH_DIGIT) {
+            for (size_t q = 0; q < fl; q++, ln++)
+                if (ln < sizeof lw)
+                    lw[ln] = f2[q];
+            j += l2;
+            wd->end = (uint32_t)j;
+            continue;
+        }
+        if (k2 == AS_CH_IGNORE) {
+            j += l2;
+            continue;
+        }
+        if (k2 == AS_CH_APOS && j + l2 < len) {
+            int k3 = wordcls(s, len, j + l2, &l3);
+            if (k3 == AS_CH_LETTER || k3 == AS_CH_DIGIT) {
+                j += l2;
+                continue;
+            }
+        }
+        break;
+    }
+    wd->stop = (unsigned char)is_stop(lw, ln);
+    *hyphen = 0;
+    size_t hl, cl3;
+    if (j < len && wordcls(s, len, j, &hl) == AS_CH_HYPHEN && j + hl < len) {
+        int k3 = wordcls(s, len, j + hl, &cl3);
+        if (k3 == AS_CH_LETTER || k3 == AS_CH_DIGIT) {
+            *hyphen = 1;
+            j += hl;
+        }
+    }
+    *ip = j;
+    return IT_WORD;
+}
+
+/* Appends a word to a window, dropping the oldest when it is full.  joined:
+ * the word before it ended with a joining hyphen. */
+static void push_word(mword *w, size_t *nw, mword cur, int joined)
+{
+    if (joined && *nw > 0)
+        cur.gpos = (unsigned char)(w[*nw - 1].gpos < 255 ? w[*nw - 1].gpos + 1 : 255);
+    if (*nw == MINE_WORDS) {
+        memmove(w, w + 1, (MINE_WORDS - 1) * sizeof *w);
+        (*nw)--;
+        if (w[0].gpos) /* its group lost its head: renumber what is left */
+            for (size_t q = 0; q < *nw && w[q].gpos; q++)
+                w[q].gpos = (unsigned char)(q ? w[q - 1].gpos + 1 : 0);
+    }
+    w[(*nw)++] = cur;
+}
+
+/* Checks t[0..n) as an acronym: 2..ACRO_MINE_MAX (+ plural s) ASCII
+ * letters, >= 2 capitals, more capitals than lower case.  Writes its folded
+ * singular letters to ac and returns their number, or 0. */
+static size_t acronym_word(const char *t, size_t n, char *ac)
 {
     if (n < 2 || n > ACRO_MINE_MAX + 1)
         return 0;
@@ -382,16 +497,14 @@ static size_t paren_acronym(const char *t, size_t n, char *ac)
     return n;
 }
 
-/* Adds the definition for the acronym t[ps+1..pe) given the words before
- * it, if their initials spell it. */
-static int define(as_acrotab *t, const char *text, const mword *w, size_t nw,
-                  size_t ps, size_t pe)
+/* Matches and, on success, adds acro[0..al) (as written at text+acro_at)
+ * defined by words w[0..nw). */
+static int define(as_acrotab *t, const char *text, size_t acro_at, const char *ac,
+                  size_t al, const mword *w, size_t nw, int all)
 {
-    char ac[ACRO_MINE_MAX + 1];
-    size_t al = paren_acronym(text + ps + 1, pe - ps - 1, ac);
-    if (!al || nw == 0)
+    if (nw == 0 || nw > INT32_MAX)
         return AS_OK;
-    matcher m = {w, ac, MATCH_BUDGET};
+    matcher m = {w, ac, MATCH_BUDGET, all};
     int first = -1;
     if (!match(&m, (int)nw - 1, (int)al - 1, 1, &first))
         return AS_OK;
@@ -403,7 +516,7 @@ static int define(as_acrotab *t, const char *text, const mword *w, size_t nw,
     for (size_t i = w[first].start; i < w[nw - 1].end;) {
         uint32_t cp;
         size_t cl = as_utf8_decode(s + i, w[nw - 1].end - i, &cp);
-        if (!cl) { /* cannot happen inside words; be safe */
+        if (!cl) { /* cannot happen between words; be safe */
             cl = 1;
             cp = 0xFFFD;
         }
@@ -425,22 +538,37 @@ static int define(as_acrotab *t, const char *text, const mword *w, size_t nw,
         el += cl;
         i += cl;
     }
-    char acro[ACRO_MINE_MAX + 2];
-    memcpy(acro, text + ps + 1, al); /* singular, as written */
-    return add_n(t, acro, al, exp, el, 1, 0);
+    return add_n(t, text + acro_at, al, exp, el, 1, 0);
 }
 
-/* Appends a word to the window, dropping the oldest when it is full. */
-static void push_word(mword *w, size_t *nw, mword cur)
+/* The other way round: "DoLS (Deprivation of Liberty Safeguards)".  The
+ * acronym word w ends right before the parenthesis at s[open]; every word
+ * inside must be used (leading stop words aside) and nothing but words,
+ * spaces, hyphens and & may be there. */
+static int define_after(as_acrotab *t, const char *text, size_t len, const mword *aw,
+                        size_t open)
 {
-    if (*nw == MINE_WORDS) {
-        memmove(w, w + 1, (MINE_WORDS - 1) * sizeof *w);
-        (*nw)--;
-        if (w[0].gpos) /* its group lost its head: renumber what is left */
-            for (size_t q = 0; q < *nw && w[q].gpos; q++)
-                w[q].gpos = (unsigned char)(q ? w[q - 1].gpos + 1 : 0);
+    char ac[ACRO_MINE_MAX + 1];
+    size_t al = acronym_word(text + aw->start, aw->end - aw->start, ac);
+    if (!al)
+        return AS_OK;
+    const unsigned char *s = (const unsigned char *)text;
+    mword w[MINE_WORDS];
+    size_t nw = 0, i = open + 1;
+    int hyphen = 0;
+    while (i < len) {
+        mword cur;
+        int was = hyphen;
+        int it = next_item(s, len, &i, &cur, &hyphen);
+        if (it == IT_CLOSE)
+            return define(t, text, aw->start, ac, al, w, nw, 1);
+        if (it == IT_SPACE)
+            continue;
+        if (it != IT_WORD || nw == MINE_WORDS)
+            return AS_OK;
+        push_word(w, &nw, cur, was);
     }
-    w[(*nw)++] = cur;
+    return AS_OK;
 }
 
 int as_acrotab_mine(as_acrotab *t, const char *text, size_t len)
@@ -450,106 +578,39 @@ int as_acrotab_mine(as_acrotab *t, const char *text, size_t len)
     if (len > UINT32_MAX)
         return AS_ELIMIT;
     const unsigned char *s = (const unsigned char *)text;
-    mword w[MINE_WORDS];
+    mword w[MINE_WORDS]; /* the words since the last barrier */
     size_t nw = 0;
     int hyphen = 0; /* the last word ended with a hyphen joining the next */
     size_t i = 0;
     while (i < len) {
-        uint32_t cp;
-        size_t cl = as_utf8_decode(s + i, len - i, &cp);
-        if (!cl) {
-            nw = 0;
-            hyphen = 0;
-            i++;
+        mword cur;
+        size_t at = i;
+        int was = hyphen;
+        int it = next_item(s, len, &i, &cur, &hyphen);
+        if (it == IT_WORD) {
+            push_word(w, &nw, cur, was);
             continue;
         }
-        char f[4];
-        size_t fl;
-        int cls = as_utf8_fold(cp, f, &fl);
-        if (cls == AS_CH_LETTER || cls == AS_CH_DIGIT) {
-            /* a word: letters, digits, in-word apostrophes, invisibles */
-            mword cur = {(uint32_t)i, 0, f[0], 0, 0};
-            char lw[4];
-            size_t ln = 0;
-            size_t j = i;
-            while (j < len) {
-                uint32_t c2;
-                size_t l2 = as_utf8_decode(s + j, len - j, &c2);
-                if (!l2)
-                    break;
-                char f2[4];
-                size_t fl2;
-                int k2 = as_utf8_fold(c2, f2, &fl2);
-                if (k2 == AS_CH_LETTER || k2 == AS_CH_DIGIT) {
-                    for (size_t q = 0; q < fl2; q++, ln++)
-                        if (ln < sizeof lw)
-                            lw[ln] = f2[q];
-                    j += l2;
-                    cur.end = (uint32_t)j;
-                    continue;
-                }
-                if (k2 == AS_CH_IGNORE) {
-                    j += l2;
-                    continue;
-                }
-                if (k2 == AS_CH_APOS && j + l2 < len) {
-                    uint32_t c3;
-                    size_t l3 = as_utf8_decode(s + j + l2, len - j - l2, &c3);
-                    char f3[4];
-                    size_t fl3;
-                    int k3 = l3 ? as_utf8_fold(c3, f3, &fl3) : AS_CH_SEP;
-                    if (k3 == AS_CH_LETTER || k3 == AS_CH_DIGIT) {
-                        j += l2;
-                        continue;
-                    }
-                }
-                break;
-            }
-            cur.stop = (unsigned char)is_stop(lw, ln);
-            if (hyphen && nw > 0)
-                cur.gpos = (unsigned char)(w[nw - 1].gpos < 255 ? w[nw - 1].gpos + 1 : 255);
-            push_word(w, &nw, cur);
-            hyphen = 0;
-            i = j;
-            /* a hyphen with a word character right after it joins */
-            if (i < len) {
-                uint32_t c2, c3;
-                size_t l2 = as_utf8_decode(s + i, len - i, &c2);
-                char f2[4];
-                size_t fl2;
-                if (l2 && as_utf8_fold(c2, f2, &fl2) == AS_CH_HYPHEN && i + l2 < len) {
-                    size_t l3 = as_utf8_decode(s + i + l2, len - i - l2, &c3);
-                    int k3 = l3 ? as_utf8_fold(c3, f2, &fl2) : AS_CH_SEP;
-                    if (k3 == AS_CH_LETTER || k3 == AS_CH_DIGIT) {
-                        hyphen = 1;
-                        i += l2;
-                    }
-                }
-            }
+        if (it == IT_SPACE)
             continue;
-        }
-        if (cp == '&') {
-            mword amp = {(uint32_t)i, (uint32_t)(i + 1), '&', 1, 0};
-            push_word(w, &nw, amp);
-            i++;
-            continue;
-        }
-        if (cp == '(') {
-            size_t pe = i + 1;
-            while (pe < len && pe - i <= ACRO_MINE_MAX + 2 && s[pe] != ')')
+        if (it == IT_OPEN) {
+            int rc = AS_OK;
+            size_t pe = at + 1;
+            while (pe < len && pe - at <= ACRO_MINE_MAX + 2 && s[pe] != ')')
                 pe++;
-            if (pe < len && s[pe] == ')') {
-                int rc = define(t, text, w, nw, i, pe);
-                if (rc)
-                    return rc;
-            }
-            nw = 0;
-            i++;
-            continue;
+            char ac[ACRO_MINE_MAX + 1];
+            size_t al = 0;
+            if (pe < len && s[pe] == ')')
+                al = acronym_word(text + at + 1, pe - at - 1, ac);
+            if (al)
+                rc = define(t, text, at + 1, ac, al, w, nw, 0);
+            else if (nw > 0 && w[nw - 1].gpos == 0 && w[nw - 1].init != '&')
+                rc = define_after(t, text, len, &w[nw - 1], at);
+            if (rc)
+                return rc;
         }
-        if (!is_space_or_quote(cp))
-            nw = 0; /* punctuation: a definition does not reach across it */
-        i += cl;
+        nw = 0; /* a definition does not reach across punctuation */
+        hyphen = 0;
     }
     return AS_OK;
 }

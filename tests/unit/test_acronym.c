@@ -79,6 +79,17 @@ static const struct {
      "SAR=Safeguarding Adults Reviews(2)"},
     {"Safeguarding Adults Reviews (SAR), Care Quality Commission (CQC)",
      "CQC=Care Quality Commission(1)|SAR=Safeguarding Adults Reviews(1)"},
+    /* the acronym first, its name in parentheses */
+    {"people subject to DoLS (Deprivation of Liberty Safeguards) were",
+     "DoLS=Deprivation of Liberty Safeguards(1)"},
+    {"the CQC (the Care Quality Commission)", "CQC=Care Quality Commission(1)"},
+    {"SARs (Safeguarding Adults Reviews)", "SAR=Safeguarding Adults Reviews(1)"},
+    {"TEC (technology-enabled care)", "TEC=technology-enabled care(1)"},
+    {"TEC (see above)", ""},
+    {"TEC (technology enabled care, for example)", ""},
+    {"TEC (new technology enabled care)", ""},        /* a word left over */
+    {"TEC (technology enabled)", ""},
+    {"Tec (technology enabled care)", ""},
     /* negatives */
     {"as described (see above)", ""},
     {"in the last year (2023)", ""},
