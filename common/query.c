@@ -20,7 +20,10 @@
  * Words.  Each word is analysed alone (as_analyze): one term -> TERM; a
  * hyphenated compound (parts + joined) -> OR(PHRASE(parts), joined) flagged
  * AS_QF_COMPOUND; several plain terms ("a/b") -> PHRASE; none (punctuation)
- * -> ignored.  Inside quotes, the PHRASE holds every plain term at its
+ * -> ignored.  Two or three one-term words that the index also holds as one
+ * joined term ("co production", "north east") -> OR(AND(words), joined),
+ * flagged AS_QF_COMPOUND, so the three spellings of a compound find one
+ * another from either side.  Inside quotes, the PHRASE holds every plain term at its
  * analyzer position (joined and ^acronym terms skipped); a phrase of one
  * term is that TERM.
  *
@@ -271,6 +274,7 @@ typedef struct item {
     atok *seq;       /* its plain terms, for matching expansions */
     size_t nseq;
     size_t off;
+    size_t s, e;     /* a word's bytes in the query */
 } item;
 
 typedef struct parser {
@@ -667,6 +671,8 @@ static as_qnode *word_node(parser *p, size_t s, size_t e, item *it)
     it->seq = t;
     it->nseq = np;
     it->eligible = 1;
+    it->s = s;
+    it->e = e;
     if (np == 1) {
         if (caret) {
             int idx = acro_index(p, ccopy.term + 1, ccopy.len - 1);
@@ -1025,7 +1031,11 @@ static size_t find_run(parser *p, const item *items, size_t n, size_t i, const e
     return best_items;
 }
 
-static as_qnode *run_node(parser *p, const item *items, size_t k, const expn *e)
+/* The k words of items, plus one term standing for all of them (^acro, or
+ * the joined form of a compound written apart): OR(AND(words), alt), or
+ * with --any, where the words stay optional, OR(words..., alt). */
+static as_qnode *alt_node(parser *p, const item *items, size_t k, const char *alt, int flags,
+                          int acronym)
 {
     as_qnode **kids = aalloc(p->b.A, (k + 1) * sizeof *kids);
     if (!kids) {
@@ -1034,24 +1044,68 @@ static as_qnode *run_node(parser *p, const item *items, size_t k, const expn *e)
     }
     for (size_t i = 0; i < k; i++)
         kids[i] = items[i].node;
-    as_qnode *acro = mk_term(&p->b, e->acro_term, strlen(e->acro_term), 0, AS_QF_ACRONYM,
-                             e->acro_term);
-    if (!acro)
+    as_qnode *t = mk_term(&p->b, alt, strlen(alt), 0, flags, alt);
+    if (!t)
         return NULL;
-    acro->acronym = e->idx;
+    t->acronym = acronym;
     as_qnode *node;
-    if (p->any) { /* the words stay optional: OR(words..., ^acro) */
-        kids[k] = acro;
-        node = mk_list(&p->b, AS_Q_OR, AS_QF_ACRONYM, kids, k + 1, NULL);
+    if (p->any) {
+        kids[k] = t;
+        node = mk_list(&p->b, AS_Q_OR, flags, kids, k + 1, NULL);
     } else {
         as_qnode *words = k == 1 ? kids[0] : mk_list(&p->b, AS_Q_AND, 0, kids, k, NULL);
-        node = mk2(&p->b, AS_Q_OR, AS_QF_ACRONYM, words, acro);
+        node = mk2(&p->b, AS_Q_OR, flags, words, t);
     }
     if (node) {
-        node->acronym = e->idx;
-        record_acronym(p, e->idx);
+        node->acronym = acronym;
+        if (acronym >= 0)
+            record_acronym(p, acronym);
     }
     return node;
+}
+
+/* A run of 3 or 2 one-term words that the index also holds written as one
+ * ("co production" -> coproduct, "north east" -> northeast), so that the
+ * three spellings of a compound find one another from the query side too.
+ * Returns the number of words (0: none) and the joined term. */
+static size_t find_join(parser *p, const item *items, size_t n, size_t i, const char **joined)
+{
+    if (!p->lex || !p->lex->each_prefix)
+        return 0;
+    for (size_t k = 3; k >= 2; k--) {
+        if (i + k > n)
+            continue;
+        char buf[3 * AS_TERM_MAX];
+        size_t bl = 0, j;
+        for (j = i; j < i + k; j++) {
+            const item *it = &items[j];
+            if (!it->eligible || it->nseq != 1 || it->node->op != AS_Q_TERM
+                || it->node->flags != 0 || (it->seq[0].flags & AS_TOK_NUMBER)
+                || it->e - it->s > AS_TERM_MAX || bl + (it->e - it->s) > sizeof buf)
+                break;
+            memcpy(buf + bl, p->q + it->s, it->e - it->s);
+            bl += it->e - it->s;
+        }
+        if (j < i + k)
+            continue;
+        const char *t;
+        size_t tl;
+        if (as_analyze_word(p->an, buf, bl, &t, &tl) != AS_OK || tl == 0)
+            continue;
+        char *term = adup(p->b.A, t, tl);
+        if (!term) {
+            nomem(p);
+            return 0;
+        }
+        int same = 0;
+        for (j = i; j < i + k; j++)
+            same |= strcmp(items[j].seq[0].term, term) == 0;
+        if (!same && p->lex->each_prefix(p->lex->ctx, term, tl, exact_cb, term) == 1) {
+            *joined = term;
+            return k;
+        }
+    }
+    return 0;
 }
 
 /* Combines the items of one conjunction: acronym runs, then
@@ -1095,13 +1149,17 @@ static as_qnode *combine(parser *p, item *items, size_t n)
     size_t m = 0;
     for (size_t i = 0; i < npos && !p->b.rc;) {
         const expn *e = NULL;
+        const char *joined = NULL;
         size_t k = pos[i].eligible && p->nexps ? find_run(p, pos, npos, i, &e) : 0;
         if (k) {
-            pk[m++] = run_node(p, pos + i, k, e);
-            i += k;
+            pk[m++] = alt_node(p, pos + i, k, e->acro_term, AS_QF_ACRONYM, e->idx);
+        } else if (pos[i].eligible && (k = find_join(p, pos, npos, i, &joined)) > 0) {
+            pk[m++] = alt_node(p, pos + i, k, joined, AS_QF_COMPOUND, -1);
         } else {
-            pk[m++] = pos[i++].node;
+            k = 1;
+            pk[m++] = pos[i].node;
         }
+        i += k;
     }
     if (p->b.rc)
         return NULL;
@@ -1247,10 +1305,10 @@ oom:
     return NULL;
 }
 
-/* OR(AND(words), ^acro) made from a run of an acronym's expansion words. */
+/* OR(AND(words), alt) made by alt_node from a run of words. */
 static int is_run(const as_qnode *n)
 {
-    return n->op == AS_Q_OR && (n->flags & AS_QF_ACRONYM) && n->nkids == 2
+    return n->op == AS_Q_OR && (n->flags & (AS_QF_ACRONYM | AS_QF_COMPOUND)) && n->nkids == 2
         && n->kids[0]->op == AS_Q_AND && n->kids[1]->op == AS_Q_TERM;
 }
 
