@@ -10,9 +10,12 @@
  *                   ("68.42", "2022/23")
  *   - a compound:   co-production -> "co" @p, "product" @p+1 and the joined
  *                   stem "coproduct" @p (AS_TOK_JOINED)
- *   - an acronym written in capitals (>= 2 capitals, optional plural "s",
- *     e.g. TEC, SARs, DoLS): its ordinary term *and* "^" + lower-case
- *     singular acronym ("^sar") at the same position (AS_TOK_ACRONYM).
+ *   - an acronym written in capitals (>= 2 capitals, more capitals than
+ *     lower case, <= 6 letters, optional plural "s", e.g. TEC, SARs, DoLS):
+ *     its ordinary term *and* "^" + lower-case singular acronym ("^sar") at
+ *     the same position (AS_TOK_ACRONYM).
+ * The exact rules (apostrophes, numbers, accents, limits) are at the top of
+ * analyze.c.
  * Every term counts 1 toward the sentence length (BM25 doclen).
  *
  * Analysis depends on the sentence alone (never on corpus-wide state), so an
@@ -54,12 +57,15 @@ void as_analyzer_free(as_analyzer *an); /* NULL is fine */
 /* Analyzes UTF-8 text (invalid bytes are treated as separators).  Tokens are
  * in position order (for one position: the ordinary term first, then joined
  * or acronym terms).  The array belongs to the analyzer, valid until its next
- * call.  Returns AS_OK or AS_ENOMEM. */
+ * call.  Returns AS_OK or AS_ENOMEM (AS_EINVAL for NULL text with len > 0,
+ * AS_ELIMIT for len > 4 GiB: spans are 32-bit). */
 int as_analyze(as_analyzer *an, const char *text, size_t len,
                const as_token **toks, size_t *ntoks);
 
 /* The term for one word (no compound / acronym handling): stem or protected
- * form, lower-cased.  Result in the analyzer's buffer, valid until next call. */
+ * form, lower-cased.  All letters and digits of the input count as one word
+ * ("co-production" -> "coproduct", as the joined form); none -> *tlen 0.
+ * Result in the analyzer's buffer, valid until next call. */
 int as_analyze_word(as_analyzer *an, const char *word, size_t len,
                     const char **term, size_t *tlen);
 
