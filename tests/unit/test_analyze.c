@@ -78,6 +78,16 @@ static const struct {
     {"MEASUREMENT OF DIELECTRIC CONSTANT",
      "measur@0:0-11:0 of@1:12-14:0 ^of@1:12-14:4 dielectr@2:15-25:0 "
      "constant@3:26-34:0"},
+    /* other scripts and forms: Greek lower-cased, Latin accents stripped,
+     * full-width folded (but never an acronym: not ASCII), combining marks
+     * dropped, curly quotes separate, U+2011 joins */
+    {"\xce\x91\xce\x98\xce\x97\xce\x9d\xce\x91",
+     "\xce\xb1\xce\xb8\xce\xb7\xce\xbd\xce\xb1@0:0-10:0"},
+    {"\xc5\x81\xc3\xb3" "d\xc5\xba", "lodz@0:0-7:0"},
+    {"\xef\xbc\xae\xef\xbc\xa8\xef\xbc\xb3", "nhs@0:0-9:0"},
+    {"Stra\xc3\x9f" "e", "strass@0:0-7:0"},
+    {"e\xcc\x81t\xc3\xa9 \xe2\x80\x9cquoted\xe2\x80\x9d x\xe2\x80\x91y",
+     "ete@0:0-6:0 quot@1:10-16:0 x@2:20-21:1 xy@2:20-25:2 y@3:24-25:1"},
     /* numbers */
     {"68.42%", "68.42@0:0-5:8"},
     {"2022/23", "2022/23@0:0-7:8"},
