@@ -230,11 +230,13 @@ const as_acronym *as_acrotab_find(const as_acrotab *t, const char *acro, size_t 
 {
     if (!t || !acro || len == 0)
         return NULL;
-    const as_acronym *e = find_exact(t, acro, len);
-    if (!e && len >= 3 && acro[len - 1] == 's' && acro[len - 2] >= 'A'
-        && acro[len - 2] <= 'Z')
-        e = find_exact(t, acro, len - 1); /* "SARs" */
-    return e;
+    /* "SARs" is the plural of SAR even when SARS is known too */
+    if (len >= 3 && acro[len - 1] == 's' && acro[len - 2] >= 'A' && acro[len - 2] <= 'Z') {
+        const as_acronym *e = find_exact(t, acro, len - 1);
+        if (e)
+            return e;
+    }
+    return find_exact(t, acro, len);
 }
 
 /* ---- Curated table ----------------------------------------------------- */

@@ -148,6 +148,13 @@ static void test_find(void **state)
     assert_string_equal(e->acro, "DoLS");
     assert_string_equal(e->expansion, "Deprivation of Liberty Safeguards");
     assert_null(as_acrotab_find(t, "XYZ", 3));
+    /* a plural written "SARs" prefers SAR over a known SARS */
+    assert_int_equal(as_acrotab_add(t, "SARS", "Severe Acute Respiratory Syndrome", 5, 0),
+                     AS_OK);
+    assert_string_equal(as_acrotab_find(t, "SARs", 4)->acro, "SAR");
+    assert_string_equal(as_acrotab_find(t, "SARS", 4)->acro, "SARS");
+    assert_string_equal(as_acrotab_find(t, "sars", 4)->acro, "SARS");
+    assert_string_equal(as_acrotab_find(t, "OTs", 3)->expansion, "Occupational Therapist");
     assert_null(as_acrotab_find(t, "", 0));
     assert_null(as_acrotab_find(NULL, "SAR", 3));
     as_acrotab_free(t);
