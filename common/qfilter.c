@@ -18,6 +18,7 @@
  * reads as it would be said.
  */
 #include "qfilter.h"
+#include "qtree.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -272,5 +273,25 @@ int as_qfilter_set(as_filter *f, int field, const char *v, size_t vlen, as_err *
                           "unknown kind '%s': use finding, commitment, expectation or heading",
                           shown);
     f->kinds |= (uint8_t)(1u << k);
+    return AS_OK;
+}
+
+int as_qfilter_council(as_filter *f, as_qarena *A, const char *v, size_t n, as_err *err)
+{
+    while (n > 0 && (*v == ' ' || (*v >= '\t' && *v <= '\r')))
+        v++, n--;
+    while (n > 0 && (v[n - 1] == ' ' || (v[n - 1] >= '\t' && v[n - 1] <= '\r')))
+        n--;
+    if (n == 0)
+        return as_err_set(err, AS_ESYNTAX, "council: needs a value");
+    char **nc = as_qarena_alloc(A, (f->ncouncils + 1) * sizeof *nc);
+    char *d = as_qarena_strdup(A, v, n);
+    if (!nc || !d)
+        return as_err_set(err, AS_ENOMEM, "out of memory");
+    if (f->ncouncils)
+        memcpy(nc, f->councils, f->ncouncils * sizeof *nc);
+    nc[f->ncouncils] = d;
+    f->councils = nc;
+    f->ncouncils++;
     return AS_OK;
 }

@@ -33,4 +33,11 @@ const char *as_qfield_name(int field);
 int as_qfilter_set(as_filter *f, int field, const char *v, size_t vlen,
                    as_err *err);
 
+/* Adds a council name v[0..n) (surrounding spaces trimmed, kept as typed:
+ * the engine resolves it) to f, copying it into arena A.  AS_ESYNTAX
+ * "council: needs a value" when empty. */
+struct as_qarena;
+int as_qfilter_council(as_filter *f, struct as_qarena *A, const char *v, size_t n,
+                       as_err *err);
+
 #endif

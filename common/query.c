@@ -1,8 +1,8 @@
 /*
  * query.c — the query parser: query string -> query tree (as_qnode) and
  * filters, with every word put through the indexer's own analyzer so that
- * query terms are exactly index terms; also the partial-match relaxation and
- * the S-expression dump the tests compare against.
+ * query terms are exactly index terms.  Tree memory, relaxation and the
+ * dump are in qtree.c, filter values in qfilter.c.
  *
  * Grammar (OR binds tighter than the implicit AND, so `a b OR c d` is
  * a AND (b OR c) AND d):
@@ -57,9 +57,9 @@
  */
 #include "query.h"
 #include "qfilter.h"
+#include "qtree.h"
 #include "utf8.h"
 
-#include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,176 +68,6 @@
 #define DEFAULT_LENGTH 4096
 #define MAX_DEPTH 32      /* nesting of ( ): the parser recurses per level */
 #define MAX_LEAVES 10000  /* TERM nodes: bounds the work of either engine */
-
-/* ---- Arena: every node, string and array of a query ----------------- */
-
-typedef struct blk {
-    struct blk *next;
-    size_t cap, used;
-    max_align_t data[];
-} blk;
-
-typedef struct arena {
-    blk *head;
-} arena;
-
-static void *aalloc(arena *a, size_t n)
-{
-    const size_t al = alignof(max_align_t);
-    if (n > SIZE_MAX / 4)
-        return NULL;
-    n = n ? (n + al - 1) / al * al : al;
-    blk *b = a->head;
-    if (!b || b->cap - b->used < n) {
-        size_t cap = b && b->cap < ((size_t)1 << 20) ? b->cap * 2 : 8192;
-        if (cap < n)
-            cap = n;
-        b = malloc(sizeof *b + cap);
-        if (!b)
-            return NULL;
-        b->next = a->head;
-        b->cap = cap;
-        b->used = 0;
-        a->head = b;
-    }
-    void *p = (char *)b->data + b->used;
-    b->used += n;
-    return p;
-}
-
-static void *azalloc(arena *a, size_t n)
-{
-    void *p = aalloc(a, n);
-    if (p)
-        memset(p, 0, n);
-    return p;
-}
-
-static char *adup(arena *a, const char *s, size_t n)
-{
-    char *d = aalloc(a, n + 1);
-    if (d) {
-        memcpy(d, s, n);
-        d[n] = '\0';
-    }
-    return d;
-}
-
-static void arena_free(arena *a)
-{
-    if (!a)
-        return;
-    for (blk *b = a->head, *nx; b; b = nx) {
-        nx = b->next;
-        free(b);
-    }
-    free(a);
-}
-
-/* Grows an arena array of elsz-byte elements to hold n + 1 (doubling; the
- * old copy stays in the arena, so the waste is bounded by the final size). */
-static int agrow(arena *a, void **v, size_t *cap, size_t n, size_t elsz)
-{
-    if (n < *cap)
-        return AS_OK;
-    size_t nc = *cap ? *cap * 2 : 8;
-    if (nc > SIZE_MAX / 4 / elsz)
-        return AS_ENOMEM;
-    void *nv = aalloc(a, nc * elsz);
-    if (!nv)
-        return AS_ENOMEM;
-    if (n)
-        memcpy(nv, *v, n * elsz);
-    *v = nv;
-    *cap = nc;
-    return AS_OK;
-}
-
-/* ---- Node construction (sticky status: NULL once rc != AS_OK) --------- */
-
-typedef struct build {
-    arena *A;
-    int rc;
-    size_t leaves, max_leaves;
-    as_err *err;
-} build;
-
-static as_qnode *mk(build *b, int op, int flags, const char *origin)
-{
-    if (b->rc)
-        return NULL;
-    as_qnode *n = azalloc(b->A, sizeof *n);
-    if (!n) {
-        b->rc = as_err_set(b->err, AS_ENOMEM, "out of memory");
-        return NULL;
-    }
-    n->op = op;
-    n->flags = flags;
-    n->origin = origin;
-    n->acronym = -1;
-    return n;
-}
-
-static as_qnode *mk_term(build *b, const char *term, size_t len, uint32_t offset,
-                         int flags, const char *origin)
-{
-    if (b->rc)
-        return NULL;
-    if (++b->leaves > b->max_leaves) {
-        b->rc = as_err_set(b->err, AS_ELIMIT, "query too complex (more than %zu terms)",
-                           b->max_leaves);
-        return NULL;
-    }
-    as_qnode *n = mk(b, AS_Q_TERM, flags, origin);
-    if (n && !(n->term = adup(b->A, term, len))) {
-        b->rc = as_err_set(b->err, AS_ENOMEM, "out of memory");
-        return NULL;
-    }
-    if (n)
-        n->offset = offset;
-    return n;
-}
-
-/* An AND/OR/PHRASE/ANDNOT over kids[0..nk).  AND and OR absorb kids of the
- * same operator that carry no provenance flags ((a b) c == a b c), which
- * changes neither the matches nor the BM25 sum. */
-static as_qnode *mk_list(build *b, int op, int flags, as_qnode *const *kids, size_t nk,
-                         const char *origin)
-{
-    as_qnode *n = mk(b, op, flags, origin);
-    if (!n)
-        return NULL;
-    size_t total = 0;
-    for (size_t i = 0; i < nk; i++) {
-        const as_qnode *k = kids[i];
-        if ((op == AS_Q_AND || op == AS_Q_OR) && k->op == op && k->flags == 0)
-            total += k->nkids;
-        else
-            total++;
-    }
-    n->kids = aalloc(b->A, (total ? total : 1) * sizeof *n->kids);
-    if (!n->kids) {
-        b->rc = as_err_set(b->err, AS_ENOMEM, "out of memory");
-        return NULL;
-    }
-    for (size_t i = 0; i < nk; i++) {
-        as_qnode *k = kids[i];
-        if ((op == AS_Q_AND || op == AS_Q_OR) && k->op == op && k->flags == 0)
-            for (size_t j = 0; j < k->nkids; j++)
-                n->kids[n->nkids++] = k->kids[j];
-        else
-            n->kids[n->nkids++] = k;
-    }
-    return n;
-}
-
-static as_qnode *mk2(build *b, int op, int flags, as_qnode *x, as_qnode *y)
-{
-    as_qnode *kids[2] = {x, y};
-    if (!x || !y)
-        return NULL;
-    return mk_list(b, op, flags, kids, 2, NULL);
-}
 
 /* ---- Parser state ------------------------------------------------------ */
 
@@ -285,7 +115,7 @@ typedef struct parser {
     size_t max_exp;
     int any;
     as_query *out;
-    build b;
+    as_qbuild b;
     tok *toks;
     size_t ntoks, tcap, ti;
     expn *exps;
@@ -372,7 +202,7 @@ static size_t lex_quoted(parser *p, size_t i, size_t ql, size_t *s, size_t *e)
 static int push_tok(parser *p, int type, size_t off, size_t s, size_t e)
 {
     void *v = p->toks;
-    if (agrow(p->b.A, &v, &p->tcap, p->ntoks, sizeof *p->toks)) {
+    if (as_qarena_grow(p->b.A, &v, &p->tcap, p->ntoks, sizeof *p->toks)) {
         nomem(p);
         return -1;
     }
@@ -477,13 +307,13 @@ static atok *analyse(parser *p, const char *text, size_t n, size_t *nout)
         p->b.rc = as_err_set(p->b.err, rc, "%s while analysing the query", as_strerror(rc));
         return NULL;
     }
-    atok *a = aalloc(p->b.A, (nt ? nt : 1) * sizeof *a);
+    atok *a = as_qarena_alloc(p->b.A, (nt ? nt : 1) * sizeof *a);
     if (!a) {
         nomem(p);
         return NULL;
     }
     for (size_t i = 0; i < nt; i++) {
-        a[i].term = adup(p->b.A, t[i].term, t[i].len);
+        a[i].term = as_qarena_strdup(p->b.A, t[i].term, t[i].len);
         if (!a[i].term) {
             nomem(p);
             return NULL;
@@ -517,18 +347,18 @@ static as_qnode *phrase_of(parser *p, const atok *t, size_t n, int flags, const 
     if (n == 0)
         return NULL;
     if (n == 1)
-        return mk_term(&p->b, t[0].term, t[0].len, 0, flags, origin);
-    as_qnode *ph = mk(&p->b, AS_Q_PHRASE, flags, origin);
+        return as_qnode_term(&p->b, t[0].term, t[0].len, 0, flags, origin);
+    as_qnode *ph = as_qnode_new(&p->b, AS_Q_PHRASE, flags, origin);
     if (!ph)
         return NULL;
-    ph->kids = aalloc(p->b.A, n * sizeof *ph->kids);
+    ph->kids = as_qarena_alloc(p->b.A, n * sizeof *ph->kids);
     if (!ph->kids) {
         nomem(p);
         return NULL;
     }
     for (size_t i = 0; i < n; i++) {
         uint32_t off = t[i].pos >= t[0].pos ? t[i].pos - t[0].pos : 0;
-        if (!(ph->kids[i] = mk_term(&p->b, t[i].term, t[i].len, off, flags, origin)))
+        if (!(ph->kids[i] = as_qnode_term(&p->b, t[i].term, t[i].len, off, flags, origin)))
             return NULL;
     }
     ph->nkids = n;
@@ -551,7 +381,7 @@ static void record_acronym(parser *p, int idx)
         if (q->acronyms_used[i] == idx)
             return;
     void *v = q->acronyms_used;
-    if (agrow(p->b.A, &v, &p->used_cap, q->nacronyms_used, sizeof(int))) {
+    if (as_qarena_grow(p->b.A, &v, &p->used_cap, q->nacronyms_used, sizeof(int))) {
         nomem(p);
         return;
     }
@@ -584,7 +414,7 @@ static void load_exps(parser *p)
     size_t n = t ? as_acrotab_size(t) : 0;
     if (n == 0)
         return;
-    p->exps = azalloc(p->b.A, n * sizeof *p->exps);
+    p->exps = as_qarena_zalloc(p->b.A, n * sizeof *p->exps);
     if (!p->exps) {
         nomem(p);
         return;
@@ -608,7 +438,7 @@ static void load_exps(parser *p)
             }
         if (!x->acro_term) {
             size_t al = strlen(chosen->acro);
-            if (!(x->acro_term = aalloc(p->b.A, al + 2))) {
+            if (!(x->acro_term = as_qarena_alloc(p->b.A, al + 2))) {
                 nomem(p);
                 return;
             }
@@ -630,10 +460,10 @@ static as_qnode *acronym_node(parser *p, int idx, const atok *caret, const char 
     size_t n = 0;
     atok *t = a && a->expansion ? analyse(p, a->expansion, strlen(a->expansion), &n) : NULL;
     n = keep_plain(t, n);
-    as_qnode *term = mk_term(&p->b, caret->term, caret->len, 0, AS_QF_ACRONYM, origin);
+    as_qnode *term = as_qnode_term(&p->b, caret->term, caret->len, 0, AS_QF_ACRONYM, origin);
     as_qnode *node = term;
     if (n > 0)
-        node = mk2(&p->b, AS_Q_OR, AS_QF_ACRONYM, term,
+        node = as_qnode_pair(&p->b, AS_Q_OR, AS_QF_ACRONYM, term,
                    phrase_of(p, t, n, AS_QF_ACRONYM, a->expansion));
     if (node) {
         node->origin = origin;
@@ -646,7 +476,7 @@ static as_qnode *acronym_node(parser *p, int idx, const atok *caret, const char 
 /* A word outside quotes. */
 static as_qnode *word_node(parser *p, size_t s, size_t e, item *it)
 {
-    const char *origin = adup(p->b.A, p->q + s, e - s);
+    const char *origin = as_qarena_strdup(p->b.A, p->q + s, e - s);
     if (!origin) {
         nomem(p);
         return NULL;
@@ -683,7 +513,7 @@ static as_qnode *word_node(parser *p, size_t s, size_t e, item *it)
                 return acronym_node(p, idx, &ccopy, origin);
             }
         }
-        return mk_term(&p->b, t[0].term, t[0].len, 0, 0, origin);
+        return as_qnode_term(&p->b, t[0].term, t[0].len, 0, 0, origin);
     }
     int consecutive = 1;
     for (size_t i = 1; i < np; i++)
@@ -691,8 +521,8 @@ static as_qnode *word_node(parser *p, size_t s, size_t e, item *it)
             consecutive = 0;
     if (njoined == 1 && jcopy.pos == t[0].pos && consecutive) {
         as_qnode *ph = phrase_of(p, t, np, AS_QF_COMPOUND, origin);
-        as_qnode *j = mk_term(&p->b, jcopy.term, jcopy.len, 0, AS_QF_COMPOUND, origin);
-        as_qnode *or = mk2(&p->b, AS_Q_OR, AS_QF_COMPOUND, ph, j);
+        as_qnode *j = as_qnode_term(&p->b, jcopy.term, jcopy.len, 0, AS_QF_COMPOUND, origin);
+        as_qnode *or = as_qnode_pair(&p->b, AS_Q_OR, AS_QF_COMPOUND, ph, j);
         if (or)
             or->origin = origin;
         return or;
@@ -702,7 +532,7 @@ static as_qnode *word_node(parser *p, size_t s, size_t e, item *it)
 
 static as_qnode *quoted_node(parser *p, size_t s, size_t e)
 {
-    const char *origin = adup(p->b.A, p->q + s, e - s);
+    const char *origin = as_qarena_strdup(p->b.A, p->q + s, e - s);
     if (!origin) {
         nomem(p);
         return NULL;
@@ -730,8 +560,8 @@ static int collect_cb(void *arg, const char *term, size_t len)
     }
     void *v = c->terms;
     char *d = NULL;
-    if (agrow(c->p->b.A, &v, &c->cap, c->n, sizeof(char *)) == AS_OK)
-        d = adup(c->p->b.A, term, len);
+    if (as_qarena_grow(c->p->b.A, &v, &c->cap, c->n, sizeof(char *)) == AS_OK)
+        d = as_qarena_strdup(c->p->b.A, term, len);
     if (!d) {
         nomem(c->p);
         return 1;
@@ -750,7 +580,7 @@ static int exact_cb(void *arg, const char *term, size_t len)
 /* word* : see the file comment. */
 static as_qnode *prefix_node(parser *p, size_t s, size_t e)
 {
-    const char *origin = adup(p->b.A, p->q + s, e - s);
+    const char *origin = as_qarena_strdup(p->b.A, p->q + s, e - s);
     if (!origin) {
         nomem(p);
         return NULL;
@@ -798,14 +628,14 @@ static as_qnode *prefix_node(parser *p, size_t s, size_t e)
         size_t stl;
         if (as_analyze_word(p->an, pre, pl, &st, &stl) == AS_OK && stl > 0
             && !(stl >= pl && memcmp(st, pre, pl) == 0)) {
-            char *stem = adup(p->b.A, st, stl);
+            char *stem = as_qarena_strdup(p->b.A, st, stl);
             if (!stem) {
                 nomem(p);
                 return NULL;
             }
             if (p->lex->each_prefix(p->lex->ctx, stem, stl, exact_cb, stem) == 1) {
                 void *v = c.terms;
-                if (agrow(p->b.A, &v, &c.cap, c.n, sizeof(char *))) {
+                if (as_qarena_grow(p->b.A, &v, &c.cap, c.n, sizeof(char *))) {
                     nomem(p);
                     return NULL;
                 }
@@ -824,47 +654,28 @@ static as_qnode *prefix_node(parser *p, size_t s, size_t e)
     if (c.truncated)
         p->out->truncated_prefix = 1;
     if (c.n == 0)
-        return mk(&p->b, AS_Q_NOTHING, AS_QF_PREFIX, origin);
+        return as_qnode_new(&p->b, AS_Q_NOTHING, AS_QF_PREFIX, origin);
     if (c.n == 1)
-        return mk_term(&p->b, c.terms[0], strlen(c.terms[0]), 0, AS_QF_PREFIX, origin);
-    as_qnode **kids = aalloc(p->b.A, c.n * sizeof *kids);
+        return as_qnode_term(&p->b, c.terms[0], strlen(c.terms[0]), 0, AS_QF_PREFIX, origin);
+    as_qnode **kids = as_qarena_alloc(p->b.A, c.n * sizeof *kids);
     if (!kids) {
         nomem(p);
         return NULL;
     }
     for (size_t i = 0; i < c.n; i++)
-        if (!(kids[i] = mk_term(&p->b, c.terms[i], strlen(c.terms[i]), 0, AS_QF_PREFIX, origin)))
+        if (!(kids[i] = as_qnode_term(&p->b, c.terms[i], strlen(c.terms[i]), 0, AS_QF_PREFIX,
+                                      origin)))
             return NULL;
-    return mk_list(&p->b, AS_Q_OR, AS_QF_PREFIX, kids, c.n, origin);
+    return as_qnode_list(&p->b, AS_Q_OR, AS_QF_PREFIX, kids, c.n, origin);
 }
 
 /* ---- Filters ----------------------------------------------------------- */
-
-static int add_council(as_query *q, arena *A, const char *v, size_t n, as_err *err)
-{
-    while (n > 0 && (*v == ' ' || (*v >= '\t' && *v <= '\r')))
-        v++, n--;
-    while (n > 0 && (v[n - 1] == ' ' || (v[n - 1] >= '\t' && v[n - 1] <= '\r')))
-        n--;
-    if (n == 0)
-        return as_err_set(err, AS_ESYNTAX, "council: needs a value");
-    char **nc = aalloc(A, (q->filter.ncouncils + 1) * sizeof *nc);
-    char *d = adup(A, v, n);
-    if (!nc || !d)
-        return as_err_set(err, AS_ENOMEM, "out of memory");
-    if (q->filter.ncouncils)
-        memcpy(nc, q->filter.councils, q->filter.ncouncils * sizeof *nc);
-    nc[q->filter.ncouncils] = d;
-    q->filter.councils = nc;
-    q->filter.ncouncils++;
-    return AS_OK;
-}
 
 static void field_filter(parser *p, const tok *t)
 {
     as_err e = {0};
     int rc = t->field == AS_QFIELD_COUNCIL
-        ? add_council(p->out, p->b.A, p->q + t->s, t->e - t->s, &e)
+        ? as_qfilter_council(&p->out->filter, p->b.A, p->q + t->s, t->e - t->s, &e)
         : as_qfilter_set(&p->out->filter, t->field, p->q + t->s, t->e - t->s, &e);
     if (rc && !p->b.rc)
         p->b.rc = as_err_set(p->b.err, rc, "%s (column %zu)", e.msg, column(p, t->off));
@@ -878,10 +689,11 @@ int as_query_add_filter(as_query *q, const char *field, const char *value, as_er
     int f = as_qfield_lookup(field, strlen(field));
     if (f < 0)
         return as_err_set(err, AS_EINVAL,
-                          "unknown filter '%.40s': use council, statement, theme, score, year or kind",
+                          "unknown filter '%.40s': "
+                          "use council, statement, theme, score, year or kind",
                           field);
     if (f == AS_QFIELD_COUNCIL)
-        return add_council(q, q->arena, value, strlen(value), err);
+        return as_qfilter_council(&q->filter, as_qtree_arena(q), value, strlen(value), err);
     return as_qfilter_set(&q->filter, f, value, strlen(value), err);
 }
 
@@ -962,6 +774,8 @@ static void parse_unary(parser *p, int depth, item *it)
     parse_primary(p, depth, it);
 }
 
+#define OR_FILTER "a filter cannot be joined with OR: repeat the field to allow several values"
+
 static void parse_item(parser *p, int depth, item *it)
 {
     parse_unary(p, depth, it);
@@ -974,8 +788,7 @@ static void parse_item(parser *p, int depth, item *it)
             return;
         }
         if (it->filter) {
-            fail_paren(p, "a filter cannot be joined with OR: repeat the field to allow several values",
-                       ort->off);
+            fail_paren(p, OR_FILTER, ort->off);
             return;
         }
         item b = {0};
@@ -983,8 +796,7 @@ static void parse_item(parser *p, int depth, item *it)
         if (p->b.rc)
             return;
         if (b.filter) {
-            fail_paren(p, "a filter cannot be joined with OR: repeat the field to allow several values",
-                       ort->off);
+            fail_paren(p, OR_FILTER, ort->off);
             return;
         }
         if (it->neg || b.neg) {
@@ -995,7 +807,7 @@ static void parse_item(parser *p, int depth, item *it)
         if (!it->node)
             it->node = b.node;
         else if (b.node)
-            it->node = mk2(&p->b, AS_Q_OR, 0, it->node, b.node);
+            it->node = as_qnode_pair(&p->b, AS_Q_OR, 0, it->node, b.node);
     }
 }
 
@@ -1037,26 +849,33 @@ static size_t find_run(parser *p, const item *items, size_t n, size_t i, const e
 static as_qnode *alt_node(parser *p, const item *items, size_t k, const char *alt, int flags,
                           int acronym)
 {
-    as_qnode **kids = aalloc(p->b.A, (k + 1) * sizeof *kids);
+    as_qnode **kids = as_qarena_alloc(p->b.A, (k + 1) * sizeof *kids);
     if (!kids) {
         nomem(p);
         return NULL;
     }
     for (size_t i = 0; i < k; i++)
         kids[i] = items[i].node;
-    as_qnode *t = mk_term(&p->b, alt, strlen(alt), 0, flags, alt);
+    /* The words as typed, from the first to the last. */
+    const char *origin = as_qarena_strdup(p->b.A, p->q + items[0].s, items[k - 1].e - items[0].s);
+    if (!origin) {
+        nomem(p);
+        return NULL;
+    }
+    as_qnode *t = as_qnode_term(&p->b, alt, strlen(alt), 0, flags, origin);
     if (!t)
         return NULL;
     t->acronym = acronym;
     as_qnode *node;
     if (p->any) {
         kids[k] = t;
-        node = mk_list(&p->b, AS_Q_OR, flags, kids, k + 1, NULL);
+        node = as_qnode_list(&p->b, AS_Q_OR, flags, kids, k + 1, NULL);
     } else {
-        as_qnode *words = k == 1 ? kids[0] : mk_list(&p->b, AS_Q_AND, 0, kids, k, NULL);
-        node = mk2(&p->b, AS_Q_OR, flags, words, t);
+        as_qnode *words = k == 1 ? kids[0] : as_qnode_list(&p->b, AS_Q_AND, 0, kids, k, NULL);
+        node = as_qnode_pair(&p->b, AS_Q_OR, flags, words, t);
     }
     if (node) {
+        node->origin = origin;
         node->acronym = acronym;
         if (acronym >= 0)
             record_acronym(p, acronym);
@@ -1092,7 +911,7 @@ static size_t find_join(parser *p, const item *items, size_t n, size_t i, const 
         size_t tl;
         if (as_analyze_word(p->an, buf, bl, &t, &tl) != AS_OK || tl == 0)
             continue;
-        char *term = adup(p->b.A, t, tl);
+        char *term = as_qarena_strdup(p->b.A, t, tl);
         if (!term) {
             nomem(p);
             return 0;
@@ -1129,9 +948,9 @@ static as_qnode *combine(parser *p, item *items, size_t n)
         return NULL;
     }
     /* Positives in order (so runs are of consecutive words), then negatives. */
-    item *pos = aalloc(p->b.A, npos * sizeof *pos);
-    as_qnode **pk = aalloc(p->b.A, npos * sizeof *pk);
-    as_qnode **nk = aalloc(p->b.A, (nneg ? nneg : 1) * sizeof *nk);
+    item *pos = as_qarena_alloc(p->b.A, npos * sizeof *pos);
+    as_qnode **pk = as_qarena_alloc(p->b.A, npos * sizeof *pk);
+    as_qnode **nk = as_qarena_alloc(p->b.A, (nneg ? nneg : 1) * sizeof *nk);
     if (!pos || !pk || !nk) {
         nomem(p);
         return NULL;
@@ -1163,11 +982,12 @@ static as_qnode *combine(parser *p, item *items, size_t n)
     }
     if (p->b.rc)
         return NULL;
-    as_qnode *yes = m == 1 ? pk[0] : mk_list(&p->b, p->any ? AS_Q_OR : AS_Q_AND, 0, pk, m, NULL);
+    as_qnode *yes = m == 1 ? pk[0]
+                           : as_qnode_list(&p->b, p->any ? AS_Q_OR : AS_Q_AND, 0, pk, m, NULL);
     if (nneg == 0)
         return yes;
-    as_qnode *no = nneg == 1 ? nk[0] : mk_list(&p->b, AS_Q_OR, 0, nk, nneg, NULL);
-    return mk2(&p->b, AS_Q_ANDNOT, 0, yes, no);
+    as_qnode *no = nneg == 1 ? nk[0] : as_qnode_list(&p->b, AS_Q_OR, 0, nk, nneg, NULL);
+    return as_qnode_pair(&p->b, AS_Q_ANDNOT, 0, yes, no);
 }
 
 /* A conjunction up to the end of the query (depth 0) or the ')' closing the
@@ -1200,7 +1020,7 @@ static as_qnode *parse_seq(parser *p, int depth, size_t open_off)
             return NULL;
         }
         void *v = items;
-        if (agrow(p->b.A, &v, &cap, n, sizeof *items)) {
+        if (as_qarena_grow(p->b.A, &v, &cap, n, sizeof *items)) {
             nomem(p);
             return NULL;
         }
@@ -1213,27 +1033,6 @@ static as_qnode *parse_seq(parser *p, int depth, size_t open_off)
 }
 
 /* ---- Public ------------------------------------------------------------ */
-
-static as_query *query_new(void)
-{
-    as_query *q = calloc(1, sizeof *q);
-    arena *A = calloc(1, sizeof *A);
-    if (!q || !A) {
-        free(q);
-        free(A);
-        return NULL;
-    }
-    q->arena = A;
-    return q;
-}
-
-void as_query_free(as_query *q)
-{
-    if (!q)
-        return;
-    arena_free(q->arena);
-    free(q);
-}
 
 int as_query_parse(const char *q, size_t len, as_analyzer *an, const as_lexicon *lex,
                    const as_query_opts *o, as_query **out, as_err *err)
@@ -1254,11 +1053,11 @@ int as_query_parse(const char *q, size_t len, as_analyzer *an, const as_lexicon 
         .lex = lex,
         .max_exp = o && o->max_expansion ? o->max_expansion : DEFAULT_EXPANSION,
         .any = o ? o->any : 0,
-        .out = query_new(),
+        .out = as_qtree_query_new(),
     };
     if (!p.out)
         return as_err_set(err, AS_ENOMEM, "out of memory");
-    p.b = (build){.A = p.out->arena, .max_leaves = MAX_LEAVES, .err = &e};
+    p.b = (as_qbuild){.A = as_qtree_arena(p.out), .max_leaves = MAX_LEAVES, .err = &e};
     tokenize(&p);
     int nonblank = 0;
     for (size_t i = 0; i < p.len && !nonblank; i++)
@@ -1277,167 +1076,3 @@ int as_query_parse(const char *q, size_t len, as_analyzer *an, const as_lexicon 
     return AS_OK;
 }
 
-/* ---- Relaxation -------------------------------------------------------- */
-
-static as_qnode *copy_node(build *b, const as_qnode *n)
-{
-    if (!n || b->rc)
-        return NULL;
-    as_qnode *c = mk(b, n->op, n->flags, NULL);
-    if (!c)
-        return NULL;
-    c->offset = n->offset;
-    c->acronym = n->acronym;
-    if (n->origin && !(c->origin = adup(b->A, n->origin, strlen(n->origin))))
-        goto oom;
-    if (n->term && !(c->term = adup(b->A, n->term, strlen(n->term))))
-        goto oom;
-    if (n->nkids) {
-        if (!(c->kids = aalloc(b->A, n->nkids * sizeof *c->kids)))
-            goto oom;
-        for (size_t i = 0; i < n->nkids; i++)
-            if (!(c->kids[c->nkids++] = copy_node(b, n->kids[i])))
-                return NULL;
-    }
-    return c;
-oom:
-    b->rc = as_err_set(b->err, AS_ENOMEM, "out of memory");
-    return NULL;
-}
-
-/* OR(AND(words), alt) made by alt_node from a run of words. */
-static int is_run(const as_qnode *n)
-{
-    return n->op == AS_Q_OR && (n->flags & (AS_QF_ACRONYM | AS_QF_COMPOUND)) && n->nkids == 2
-        && n->kids[0]->op == AS_Q_AND && n->kids[1]->op == AS_Q_TERM;
-}
-
-static int push_node(build *b, as_qnode ***v, size_t *n, size_t *cap, as_qnode *x)
-{
-    void *vv = *v;
-    if (!x || agrow(b->A, &vv, cap, *n, sizeof **v)) {
-        if (!b->rc)
-            b->rc = as_err_set(b->err, AS_ENOMEM, "out of memory");
-        return -1;
-    }
-    *v = vv;
-    (*v)[(*n)++] = x;
-    return 0;
-}
-
-static void spread(build *b, as_qnode ***v, size_t *n, size_t *cap, const as_qnode *k)
-{
-    if (is_run(k)) {
-        for (size_t i = 0; i < k->kids[0]->nkids; i++)
-            push_node(b, v, n, cap, copy_node(b, k->kids[0]->kids[i]));
-        push_node(b, v, n, cap, copy_node(b, k->kids[1]));
-    } else {
-        push_node(b, v, n, cap, copy_node(b, k));
-    }
-}
-
-static as_qnode *relax_pos(build *b, const as_qnode *n)
-{
-    as_qnode **v = NULL;
-    size_t nv = 0, cap = 0;
-    if (n->op == AS_Q_AND && n->flags == 0) {
-        for (size_t i = 0; i < n->nkids; i++)
-            spread(b, &v, &nv, &cap, n->kids[i]);
-    } else {
-        spread(b, &v, &nv, &cap, n);
-    }
-    if (b->rc)
-        return NULL;
-    return nv == 1 ? v[0] : mk_list(b, AS_Q_OR, 0, v, nv, NULL);
-}
-
-int as_query_relax(const as_query *q, as_query **out, as_err *err)
-{
-    if (!out || !q)
-        return as_err_set(err, AS_EINVAL, "no query");
-    *out = NULL;
-    as_query *r = query_new();
-    if (!r)
-        return as_err_set(err, AS_ENOMEM, "out of memory");
-    build b = {.A = r->arena, .max_leaves = SIZE_MAX, .err = err};
-    r->filter = q->filter;
-    r->filter.councils = NULL;
-    r->filter.ncouncils = 0;
-    for (size_t i = 0; i < q->filter.ncouncils && !b.rc; i++)
-        b.rc = add_council(r, r->arena, q->filter.councils[i], strlen(q->filter.councils[i]), err);
-    if (!b.rc && q->nacronyms_used) {
-        r->acronyms_used = aalloc(r->arena, q->nacronyms_used * sizeof(int));
-        if (!r->acronyms_used)
-            b.rc = as_err_set(err, AS_ENOMEM, "out of memory");
-        else
-            memcpy(r->acronyms_used, q->acronyms_used, q->nacronyms_used * sizeof(int));
-        r->nacronyms_used = q->nacronyms_used;
-    }
-    r->truncated_prefix = q->truncated_prefix;
-    const as_qnode *root = q->root;
-    if (!b.rc && root) {
-        if (root->op == AS_Q_ANDNOT && root->nkids == 2)
-            r->root = mk2(&b, AS_Q_ANDNOT, root->flags, relax_pos(&b, root->kids[0]),
-                          copy_node(&b, root->kids[1]));
-        else
-            r->root = relax_pos(&b, root);
-    }
-    if (b.rc) {
-        as_query_free(r);
-        return b.rc;
-    }
-    *out = r;
-    return AS_OK;
-}
-
-/* ---- Dump -------------------------------------------------------------- */
-
-typedef struct sink {
-    char *buf;
-    size_t cap, n;
-} sink;
-
-static void put(sink *s, const char *t, size_t len)
-{
-    for (size_t i = 0; i < len; i++, s->n++)
-        if (s->n + 1 < s->cap)
-            s->buf[s->n] = t[i];
-}
-
-static void dump(sink *s, const as_qnode *n, int in_phrase)
-{
-    static const char *const names[] = {"TERM", "PHRASE", "AND", "OR", "ANDNOT", "NOTHING"};
-    if (!n) {
-        put(s, "()", 2);
-        return;
-    }
-    if (n->op == AS_Q_TERM) {
-        const char *t = n->term ? n->term : "";
-        put(s, t, strlen(t));
-        if (in_phrase) {
-            char num[16];
-            int k = snprintf(num, sizeof num, "@%u", (unsigned)n->offset);
-            put(s, num, (size_t)k);
-        }
-        return;
-    }
-    const char *name = n->op >= 0 && n->op <= AS_Q_NOTHING ? names[n->op] : "?";
-    put(s, "(", 1);
-    put(s, name, strlen(name));
-    for (size_t i = 0; i < n->nkids; i++) {
-        put(s, " ", 1);
-        dump(s, n->kids[i], n->op == AS_Q_PHRASE);
-    }
-    put(s, ")", 1);
-}
-
-int as_query_dump(const as_qnode *n, char *buf, size_t cap)
-{
-    if (!buf || cap == 0)
-        return AS_EINVAL;
-    sink s = {buf, cap, 0};
-    if (n)
-        dump(&s, n, 0);
-    buf[s.n < cap ? s.n : cap - 1] = '\0';
-    return s.n < cap ? AS_OK : AS_ELIMIT;
-}

@@ -494,8 +494,8 @@ static void test_add_filter(void **state)
     assert_int_equal(as_query_add_filter(q, "kind", " ", &err), AS_ESYNTAX);
     assert_string_equal(err.msg, "kind: needs a value");
     assert_int_equal(as_query_add_filter(q, "colour", "red", &err), AS_EINVAL);
-    assert_string_equal(err.msg,
-                        "unknown filter 'colour': use council, statement, theme, score, year or kind");
+    assert_string_equal(err.msg, "unknown filter 'colour': "
+                                 "use council, statement, theme, score, year or kind");
     assert_int_equal(as_query_add_filter(q, "year", "<=2022", &err), AS_ESYNTAX);
     assert_string_equal(err.msg,
                         "year filters contradict each other: no year is both >= 2023 and <= 2022");
@@ -559,6 +559,8 @@ static void test_provenance(void **state)
     assert_int_equal(t->acronym, tec);
     assert_int_equal(t->kids[1]->acronym, tec);
     assert_string_equal(t->kids[1]->term, "^tec");
+    assert_string_equal(t->origin, "technology enabled care");
+    assert_string_equal(t->kids[1]->origin, "technology enabled care");
     assert_int_equal(t->kids[0]->kids[0]->acronym, -1);
     assert_string_equal(t->kids[0]->kids[0]->origin, "technology");
     /* each acronym recorded once, in order of use */
