@@ -296,6 +296,7 @@ typedef struct mword {
     char init;           /* folded first byte */
     unsigned char stop;  /* of/and/the/for/in/to/& */
     unsigned char gpos;  /* index within its hyphenated group (0: first) */
+    unsigned char cut;   /* its group's head fell out of the window */
 } mword;
 
 typedef struct matcher {
@@ -312,7 +313,7 @@ static int match(matcher *m, int wi, int li, int noskip, int *first)
 {
     if (li < 0) {
         /* the expansion may not start inside a hyphenated word */
-        if (m->w[wi + 1].gpos > 0)
+        if (m->w[wi + 1].gpos > 0 || m->w[wi + 1].cut)
             return 0;
         if (m->all)
             for (int k = 0; k <= wi; k++)
@@ -333,7 +334,7 @@ static int match(matcher *m, int wi, int li, int noskip, int *first)
         return 1;
     if (w->gpos > 0) { /* the whole hyphenated word gives one letter */
         int a = wi - w->gpos;
-        if (m->w[a].init == want && match(m, a - 1, li - 1, 0, first))
+        if (!w->cut && m->w[a].init == want && match(m, a - 1, li - 1, 0, first))
             return 1;
     }
     return 0;
@@ -399,7 +400,7 @@ static int next_item(const unsigned char *s, size_t len, size_t *ip, mword *wd,
     if (cls != AS_CH_LETTER && cls != AS_CH_DIGIT) {
         *ip = i + cl;
         if (cp == '&') {
-            *wd = (mword){(uint32_t)i, (uint32_t)(i + 1), '&', 1, 0};
+            *wd = (mword){(uint32_t)i, (uint32_t)(i + 1), '&', 1, 0, 0};
             *hyphen = 0;
             return IT_WORD;
         }
@@ -409,7 +410,7 @@ static int next_item(const unsigned char *s, size_t len, size_t *ip, mword *wd,
             return IT_CLOSE;
         return is_space_or_quote(cp) ? IT_SPACE : IT_BARRIER;
     }
-    *wd = (mword){(uint32_t)i, 0, f[0], 0, 0};
+    *wd = (mword){(uint32_t)i, 0, f[0], 0, 0, 0};
     char lw[4];
     size_t ln = 0, j = i, l2;
     while (j < len) {
@@ -459,14 +460,21 @@ static int next_item(const unsigned char *s, size_t len, size_t *ip, mword *wd,
  * the word before it ended with a joining hyphen. */
 static void push_word(mword *w, size_t *nw, mword cur, int joined)
 {
-    if (joined && *nw > 0)
-        cur.gpos = (unsigned char)(w[*nw - 1].gpos < 255 ? w[*nw - 1].gpos + 1 : 255);
     if (*nw == MINE_WORDS) {
         memmove(w, w + 1, (MINE_WORDS - 1) * sizeof *w);
         (*nw)--;
-        if (w[0].gpos) /* its group lost its head: renumber what is left */
-            for (size_t q = 0; q < *nw && w[q].gpos; q++)
-                w[q].gpos = (unsigned char)(q ? w[q - 1].gpos + 1 : 0);
+        /* its group lost its head: renumber what is left (so gpos stays
+         * inside w) and mark it, so it never passes for a whole word */
+        for (size_t q = 0; q < *nw && w[q].gpos; q++) {
+            w[q].gpos = (unsigned char)(q ? w[q - 1].gpos + 1 : 0);
+            w[q].cut = 1;
+        }
+    }
+    cur.gpos = 0;
+    cur.cut = 0;
+    if (joined && *nw > 0) {
+        cur.gpos = (unsigned char)(w[*nw - 1].gpos + 1);
+        cur.cut = w[*nw - 1].cut;
     }
     w[(*nw)++] = cur;
 }
@@ -606,7 +614,7 @@ int as_acrotab_mine(as_acrotab *t, const char *text, size_t len)
                 al = acronym_word(text + at + 1, pe - at - 1, ac);
             if (al)
                 rc = define(t, text, at + 1, ac, al, w, nw, 0);
-            else if (nw > 0 && w[nw - 1].gpos == 0 && w[nw - 1].init != '&')
+            else if (nw > 0 && w[nw - 1].gpos == 0 && !w[nw - 1].cut && w[nw - 1].init != '&')
                 rc = define_after(t, text, len, &w[nw - 1], at);
             if (rc)
                 return rc;

@@ -439,6 +439,20 @@ static void test_mining_hostile(void **state)
         k += (size_t)snprintf(b + k, len - k, "of ");
     k += (size_t)snprintf(b + k, len - k, "Oak (OOOOOOOOOX)");
     assert_int_equal(as_acrotab_mine(t, b, k), AS_OK);
+    /* a hyphenated chain longer than the word window */
+    k = 0;
+    for (int i = 0; i < 100; i++)
+        k += (size_t)snprintf(b + k, len - k, "w%d-", i);
+    k += (size_t)snprintf(b + k, len - k, "Yak-Zoo (YZ) Alpha-Beta-Gamma-Delta (GD)");
+    size_t before = as_acrotab_size(t);
+    assert_int_equal(as_acrotab_mine(t, b, k), AS_OK);
+    assert_int_equal(as_acrotab_size(t), before);
+    k = 0;
+    for (int i = 0; i < 100; i++)
+        k += (size_t)snprintf(b + k, len - k, "x-");
+    k += (size_t)snprintf(b + k, len - k, "Yak (XY)");
+    assert_int_equal(as_acrotab_mine(t, b, k), AS_OK);
+    assert_int_equal(as_acrotab_size(t), before);
     assert_int_equal(as_acrotab_mine(t, NULL, 0), AS_OK);
     assert_int_equal(as_acrotab_mine(t, NULL, 3), AS_EINVAL);
     free(b);
