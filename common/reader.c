@@ -487,6 +487,7 @@ typedef struct parser {
     uint32_t published, updated;
     int nstatements; /* statement headings taken */
     int seen_section;
+    int stmt_section;  /* a section label since the last statement heading */
     int pending_score; /* after a lone "Indicative score:" */
     int kind;
     const char *fixed;   /* fixed section name, or NULL */
@@ -593,6 +594,17 @@ static int emit_unit(parser *p, const char *s, size_t len, uint32_t line, int he
     size_t before = p->pg->pub.nsents;
     struct unit_ctx u = {p, s, AS_KIND_FINDING, NULL};
     p->sentence = 0;
+    if (heading && p->nstatements >= 2 && !p->stmt_section
+        && p->pg->pub.metas[p->cur].statement != 0) {
+        /* On a summary page the statements are listed name and score
+         * only; a heading straight after one (no section label between)
+         * starts page text again, which belongs to no statement. */
+        int rc = new_meta(p);
+        if (rc)
+            return rc;
+        p->fixed = NULL;
+        p->kind = AS_KIND_FINDING;
+    }
     if (heading) {
         u.kind = AS_KIND_HEADING;
         u.section = p->fixed;
@@ -741,6 +753,7 @@ static int statement_event(parser *p, int st, int score)
     if (score)
         m->score = score;
     p->nstatements++;
+    p->stmt_section = 0;
     p->pending_score = 0;
     p->kind = AS_KIND_FINDING;
     p->fixed = NULL;
@@ -931,8 +944,13 @@ static int meta_line(parser *p, const char *c, size_t cn, int md)
             p->fixed = section_names[k];
             p->subhead = NULL;
             p->seen_section = 1;
+            p->stmt_section = 1;
             return 1;
         }
+    if (p->council && eq_ci(s, n, p->council) && !p->seen_section && p->nstatements == 0) {
+        TAKE(); /* the council's name repeated under the title */
+        return 1;
+    }
     const char *cs;
     size_t cln;
     if (p->nstatements == 0 && !p->seen_section && title_line(s, n, &cs, &cln)) {
@@ -1510,13 +1528,13 @@ static int read_all(int fd, char **out, size_t *outlen, size_t hint)
 /* Decompresses through zlib's gz* API (which also reads concatenated
  * members); the output is capped at AS_READ_MAX so a decompression bomb
  * is refused rather than obeyed. */
-static int gunzip_fd(int fd, char **out, size_t *outlen, const char **why)
+static int gunzip_fd(int fd, char **out, size_t *outlen, char why[128])
 {
     int dfd = dup(fd);
     if (dfd < 0 || lseek(dfd, 0, SEEK_SET) < 0) {
         if (dfd >= 0)
             close(dfd);
-        *why = "cannot reopen";
+        snprintf(why, 128, "cannot reopen: %s", strerror(errno));
         return AS_EIO;
     }
     gzFile gz = gzdopen(dfd, "rb");
@@ -1547,7 +1565,8 @@ static int gunzip_fd(int fd, char **out, size_t *outlen, const char **why)
         if (r < 0) {
             int zerr;
             const char *m = gzerror(gz, &zerr);
-            *why = m && *m ? m : "corrupt data";
+            /* gzerror's text dies with gz: copy it. */
+            snprintf(why, 128, "corrupt gzip data (%s)", m && *m ? m : "unknown error");
             rc = AS_EIO;
             break;
         }
@@ -1563,7 +1582,7 @@ static int gunzip_fd(int fd, char **out, size_t *outlen, const char **why)
         int zc = gzclose_r(gz);
         gz = NULL;
         if (zc != Z_OK) {
-            *why = zc == Z_BUF_ERROR ? "truncated gzip data" : "corrupt gzip data";
+            snprintf(why, 128, "%s", zc == Z_BUF_ERROR ? "truncated gzip data" : "corrupt gzip data");
             rc = AS_EIO;
         }
     }
@@ -1623,8 +1642,8 @@ int as_page_read(const as_file *f, as_warn_fn warn, void *warn_ctx, as_page **ou
     char *data = raw;
     size_t len = rawlen;
     if (rawlen >= 2 && (unsigned char)raw[0] == 0x1f && (unsigned char)raw[1] == 0x8b) {
-        const char *why = "corrupt gzip data";
-        rc = gunzip_fd(fd, &data, &len, &why);
+        char why[128] = "corrupt gzip data";
+        rc = gunzip_fd(fd, &data, &len, why);
         free(raw);
         if (rc) {
             close(fd);

@@ -11,10 +11,16 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
 
+#include "dump.h"
 #include "reader.h"
 #include "segment.h"
 
@@ -226,6 +232,610 @@ static void durham_without_manifest(void **state)
     as_page_free(p);
 }
 
+/* ---- page shapes (tests/fixtures/pages) -------------------------------- */
+
+struct exp {
+    uint32_t line, paragraph, sentence;
+    int kind;
+    const char *section;
+    const char *text;
+};
+
+static void match(const as_page *p, const struct exp *e, size_t n)
+{
+    for (size_t i = 0; i < n && i < p->nsents; i++) {
+        assert_string_equal(p->sents[i].text, e[i].text);
+        assert_int_equal(p->sents[i].line, e[i].line);
+        assert_int_equal(p->sents[i].paragraph, e[i].paragraph);
+        assert_int_equal(p->sents[i].sentence, e[i].sentence);
+        assert_int_equal(p->sents[i].kind, e[i].kind);
+        if (e[i].section)
+            assert_string_equal(p->sents[i].section, e[i].section);
+        else
+            assert_null(p->sents[i].section);
+    }
+    assert_int_equal(p->nsents, n);
+}
+
+#define F AS_KIND_FINDING
+#define H AS_KIND_HEADING
+#define C AS_KIND_COMMITMENT
+#define X AS_KIND_EXPECTATION
+#define KF "Key findings for this quality statement"
+#define NEXP(a) (sizeof(a) / sizeof((a)[0]))
+
+static as_page *fixture(const char *name, const as_meta *man, struct warns *w)
+{
+    char rel[512];
+    snprintf(rel, sizeof rel, "tests/fixtures/pages/%s", name);
+    as_page *p = NULL;
+    as_err err = {0};
+    int rc = read_rel(rel, man, w, &p, NULL, &err);
+    if (rc != AS_OK)
+        fail_msg("%s: %d %s", name, rc, err.msg);
+    return p;
+}
+
+/* 2024 shape: "<Council>: local authority assessment", "Assessment
+ * published:", start date ignored, Markdown headings, statement words in
+ * another order, en dash score label, "-" bullets as I-statements. */
+static void shape_2024_markdown(void **state)
+{
+    (void)state;
+    struct warns w = {0};
+    as_page *p = fixture("title-2024.md", NULL, &w);
+    assert_int_equal(w.n, 0);
+    assert_int_equal(p->nmetas, 1);
+    assert_string_equal(p->metas[0].council, "Birmingham City Council");
+    assert_int_equal(p->metas[0].statement, 6);
+    assert_int_equal(p->metas[0].score, 2);
+    assert_int_equal(p->metas[0].published, 20240517);
+    assert_int_equal(p->metas[0].updated, 0);
+    static const struct exp e[] = {
+        {15, 1, 1, X, "What people expect", "When I move between services or settings, there is a plan for what happens next."},
+        {16, 2, 1, X, "What people expect", "I feel safe and am supported to understand and manage any risks."},
+        {20, 3, 1, C, "The local authority commitment", "We work with people and our partners to establish and maintain safe systems of care."},
+        {20, 3, 2, C, "The local authority commitment", "We make sure there is continuity of care."},
+        {24, 4, 1, H, KF, "Safety management"},
+        {26, 5, 1, F, "Safety management", "The local authority had a strategy for transitions."},
+        {26, 5, 2, F, "Safety management", "Dr Patel, the principal social worker, led it."},
+        {28, 6, 1, H, KF, "Safety during transitions"},
+        {30, 7, 1, F, "Safety during transitions", "Young people moving to adult services (i.e. at 18) had plans."},
+        {30, 7, 2, F, "Safety during transitions", "About 68.42% of them were reviewed on time."},
+    };
+    match(p, e, NEXP(e));
+    as_page_free(p);
+}
+
+/* One paragraph per line, no blank lines, bare labels, "Score 2". */
+static void shape_one_per_line(void **state)
+{
+    (void)state;
+    struct warns w = {0};
+    as_page *p = fixture("one-per-line.txt", NULL, &w);
+    assert_int_equal(w.n, 0);
+    assert_string_equal(p->metas[0].council, "Kent County Council");
+    assert_int_equal(p->metas[0].statement, 1);
+    assert_int_equal(p->metas[0].score, 2);
+    assert_int_equal(p->metas[0].published, 20240301);
+    assert_int_equal(p->metas[0].updated, 20240303);
+    static const struct exp e[] = {
+        {6, 1, 1, X, "What people expect", "I have care and support that is coordinated."},
+        {7, 2, 1, X, "What people expect", "I can get information and advice about my health."},
+        {9, 3, 1, C, "The local authority commitment", "We maximise the effectiveness of people\u2019s care."},
+        {11, 4, 1, H, KF, "Assessment, care planning and review arrangements"},
+        {12, 5, 1, F, "Assessment, care planning and review arrangements", "People waited too long for assessments."},
+        {12, 5, 2, F, "Assessment, care planning and review arrangements", "Some waited over 6 months."},
+        {13, 6, 1, F, "Assessment, care planning and review arrangements", "Staff were committed to people\u2019s wellbeing."},
+    };
+    match(p, e, NEXP(e));
+    as_page_free(p);
+}
+
+/* CRLF, leading blank lines, no final newline, emphasised statement name
+ * ("lead healthier lives"), score and label on one line, label with a
+ * colon, a bare sub-heading followed by ---, wrapped lines, • bullets with
+ * a wrapped continuation, curly quotes and £. */
+static void shape_wrapped_crlf(void **state)
+{
+    (void)state;
+    struct warns w = {0};
+    as_page *p = fixture("wrapped-crlf.txt", NULL, &w);
+    assert_int_equal(w.n, 0);
+    assert_null(p->metas[0].council);
+    assert_int_equal(p->metas[0].statement, 2);
+    assert_int_equal(p->metas[0].score, 3);
+    assert_int_equal(p->metas[0].published, 0);
+    const char *sub = "Arranging services to prevent needs";
+    static const struct exp e0[] = {{0, 0, 0, 0, NULL, NULL}};
+    (void)e0;
+    const struct exp e[] = {
+        {9, 1, 1, H, KF, sub},
+        {13, 2, 1, F, sub, "The local authority worked with \u201ccommunity connectors\u201d to reduce isolation."},
+        {14, 2, 2, F, sub, "People told us they valued the service."},
+        {17, 3, 1, F, sub, "Carers\u2019 breaks were offered in every district."},
+        {19, 4, 1, F, sub, "The \u201cLive Well\u201d directory cost \u00a3120,000 a year."},
+        {21, 5, 1, F, sub, "The pilot ended in March 2024."},
+    };
+    match(p, e, NEXP(e));
+    as_page_free(p);
+}
+
+/* Cookie banners and page chrome are dropped wherever they are. */
+static void shape_noise(void **state)
+{
+    (void)state;
+    struct warns w = {0};
+    as_page *p = fixture("noise.txt", NULL, &w);
+    assert_int_equal(p->metas[0].statement, 3);
+    assert_int_equal(p->metas[0].score, 4);
+    static const struct exp e[] = {
+        {19, 1, 1, F, KF, "The local authority understood its population well."},
+        {19, 1, 2, F, KF, "It used data to target support."},
+    };
+    match(p, e, NEXP(e));
+    as_page_free(p);
+}
+
+/* A summary page: all nine statements with scores, an overall rating and
+ * percentage, page text between, and one statement's findings. */
+static void shape_summary(void **state)
+{
+    (void)state;
+    struct warns w = {0};
+    as_page *p = fixture("summary.txt", NULL, &w);
+    assert_int_equal(w.n, 0);
+    assert_int_equal(p->overall_percent, 45);
+    assert_string_equal(p->overall_rating, "Requires improvement");
+    assert_int_equal(p->nmetas, 12);
+    static const int st[12] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 7};
+    static const int sc[12] = {0, 2, 2, 2, 2, 3, 2, 2, 1, 3, 0, 2};
+    for (int i = 0; i < 12; i++) {
+        assert_int_equal(p->metas[i].statement, st[i]);
+        assert_int_equal(p->metas[i].score, sc[i]);
+        assert_string_equal(p->metas[i].council, "Nottingham City Council");
+        assert_int_equal(p->metas[i].published, 20240705);
+    }
+    static const struct exp e[] = {
+        {5, 1, 1, H, NULL, "Overall summary"},
+        {51, 2, 1, H, NULL, "Summary of findings"},
+        {53, 3, 1, F, "Summary of findings", "The local authority scored 45 out of 100."},
+        {53, 3, 2, F, "Summary of findings", "Leaders were aware of the challenges."},
+        {61, 4, 1, F, KF, "Safeguarding enquiries were not always timely."},
+        {61, 4, 2, F, KF, "Some waited over 3 months."},
+    };
+    match(p, e, NEXP(e));
+    assert_ptr_equal(p->sents[0].meta, &p->metas[0]);
+    assert_ptr_equal(p->sents[2].meta, &p->metas[10]);
+    assert_ptr_equal(p->sents[4].meta, &p->metas[11]);
+    as_page_free(p);
+}
+
+/* Abbreviations, initials and decimals do not end sentences. */
+static void shape_abbreviations(void **state)
+{
+    (void)state;
+    struct warns w = {0};
+    as_page *p = fixture("abbreviations.txt", NULL, &w);
+    assert_int_equal(p->metas[0].statement, 8);
+    assert_int_equal(p->metas[0].score, 0);
+    static const struct exp e[] = {
+        {5, 1, 1, F, KF, "Services, e.g. Day centres and respite, were reviewed by Dr. Jones and Mr Smith."},
+        {5, 1, 2, F, KF, "J. R. Hartley chaired the board."},
+        {5, 1, 3, F, KF, "No. 5 of the actions was overdue, i.e. Not started."},
+        {5, 1, 4, F, KF, "Waiting lists fell by 12.5% in 2023."},
+        {5, 1, 5, F, KF, "70.1% of people said they were satisfied."},
+        {5, 1, 6, F, KF, "Was it enough?"},
+        {5, 1, 7, F, KF, "The answer was no."},
+        {5, 1, 8, F, KF, "The board met monthly (approx. 12 times a year.)"},
+        {5, 1, 9, F, KF, "A review in the U.K. Government's style followed."},
+    };
+    match(p, e, NEXP(e));
+    as_page_free(p);
+}
+
+/* Metadata precedence: manifest > page header > directory name (only a
+ * directory written as a council's name) > unknown. */
+static void precedence(void **state)
+{
+    (void)state;
+    struct warns w = {0};
+    as_page *p = fixture("Example Borough Council/partnerships.md", NULL, &w);
+    assert_string_equal(p->metas[0].council, "Example Borough Council");
+    assert_int_equal(p->metas[0].statement, 5);
+    assert_int_equal(p->metas[0].score, 3);
+    as_page_free(p);
+    p = fixture("durham-county-council/partnerships.md", NULL, &w);
+    assert_null(p->metas[0].council); /* a slug is not a name */
+    as_page_free(p);
+    as_meta man = {"Manifest Council", 4, 2, 20240101, 20240202};
+    p = fixture("Example Borough Council/partnerships.md", &man, &w);
+    assert_string_equal(p->metas[0].council, "Manifest Council");
+    assert_int_equal(p->metas[0].statement, 4);
+    assert_int_equal(p->metas[0].score, 2);
+    assert_int_equal(p->metas[0].published, 20240101);
+    assert_int_equal(p->metas[0].updated, 20240202);
+    as_page_free(p);
+    /* The page's title beats the directory; the manifest beats the title. */
+    man = (as_meta){"Lincs", 0, 0, 0, 0};
+    assert_int_equal(read_rel("corpus/lincolnshire-county-council/learning-improvement-and-innovation.txt",
+                              &man, &w, &p, NULL, &(as_err){0}), AS_OK);
+    assert_string_equal(p->metas[0].council, "Lincs");
+    assert_int_equal(p->metas[0].published, 20231117); /* empty manifest field: page's */
+    assert_int_equal(p->metas[0].statement, 9);
+    as_page_free(p);
+    /* A manifest statement rescues a page without one. */
+    man = (as_meta){NULL, 7, 0, 0, 0};
+    p = fixture("no-statement.txt", &man, &w);
+    assert_int_equal(p->metas[0].statement, 7);
+    assert_int_equal(p->nsents, 3);
+    assert_string_equal(p->sents[0].text, "Council policies");
+    assert_int_equal(p->sents[0].kind, AS_KIND_HEADING);
+    as_page_free(p);
+}
+
+/* The .tsv findings format: one row one sentence, bad rows warned and
+ * skipped, consecutive equal metadata shared. */
+static void tsv_findings(void **state)
+{
+    (void)state;
+    struct warns w = {0};
+    as_page *p = fixture("findings.tsv", NULL, &w);
+    assert_string_equal(w.all,
+        "line 5: bad score \"5\"; row skipped\n"
+        "line 6: bad published \"2024-02-30\"; row skipped\n"
+        "line 7: bad kind \"statement\"; row skipped\n"
+        "line 9: empty text; row skipped\n"
+        "line 10: 11 fields, the header has 10; row skipped\n"
+        "line 11: bad statement \"12\"; row skipped\n");
+    assert_int_equal(w.n, 6);
+    assert_int_equal(p->nwarnings, 6);
+    assert_int_equal(p->nmetas, 2);
+    assert_string_equal(p->metas[0].council, "Kent County Council");
+    assert_int_equal(p->metas[0].statement, 1);
+    assert_int_equal(p->metas[0].score, 2);
+    assert_int_equal(p->metas[0].published, 20240301);
+    assert_string_equal(p->metas[1].council, "Surrey County Council");
+    assert_int_equal(p->metas[1].statement, 7);
+    assert_int_equal(p->metas[1].score, 4);
+    static const struct exp e[] = {
+        {2, 1, 1, F, "Assessment, care planning and review arrangements", "People waited too long. Some waited 6 months."},
+        {3, 2, 1, F, NULL, "Staff were committed."},
+        {8, 3, 1, H, NULL, "Making safeguarding personal"},
+    };
+    match(p, e, NEXP(e));
+    assert_string_equal(p->sents[0].id, "f1");
+    assert_string_equal(p->sents[1].id, "f2");
+    assert_string_equal(p->sents[2].id, "f6");
+    assert_ptr_equal(p->sents[1].meta, &p->metas[0]);
+    assert_ptr_equal(p->sents[2].meta, &p->metas[1]);
+    as_page_free(p);
+}
+
+/* ---- bad input ---------------------------------------------------------- */
+
+static void expect_skip(const char *rel, const char *msg)
+{
+    struct warns w = {0};
+    as_page *p = (as_page *)1;
+    as_err err = {0};
+    assert_int_equal(read_rel(rel, NULL, &w, &p, NULL, &err), AS_ESKIP);
+    assert_int_equal(err.code, AS_ESKIP);
+    assert_string_equal(err.msg, msg);
+    assert_null(p);
+}
+
+static void bad_inputs(void **state)
+{
+    (void)state;
+    expect_skip("tests/fixtures/pages/empty.txt", "tests/fixtures/pages/empty.txt: empty file");
+    expect_skip("tests/fixtures/pages/blank.txt", "tests/fixtures/pages/blank.txt: empty file");
+    expect_skip("tests/fixtures/pages/binary.txt",
+                "tests/fixtures/pages/binary.txt: binary file (NUL byte at offset 29)");
+    expect_skip("tests/fixtures/pages/no-statement.txt",
+                "tests/fixtures/pages/no-statement.txt: no recognisable quality statement");
+    expect_skip("tests/fixtures/pages/no-text-column.tsv",
+                "tests/fixtures/pages/no-text-column.tsv: no \"text\" column in the header line");
+    /* A file that vanished since the walk. */
+    as_file f = {"/nonexistent/x.txt", "x.txt", NULL, 0, 0};
+    as_page *p;
+    as_err err;
+    assert_int_equal(as_page_read(&f, NULL, NULL, &p, NULL, &err), AS_ESKIP);
+    assert_string_equal(err.msg, "x.txt: cannot open: No such file or directory");
+    assert_null(p);
+}
+
+static void invalid_utf8(void **state)
+{
+    (void)state;
+    struct warns w = {0};
+    as_page *p = fixture("invalid-utf8.txt", NULL, &w);
+    assert_int_equal(w.n, 2);
+    assert_int_equal(p->nwarnings, 2);
+    assert_string_equal(w.all, "invalid UTF-8 at line 5, replaced\ninvalid UTF-8 at line 6, replaced\n");
+    assert_string_equal(w.last, "tests/fixtures/pages/invalid-utf8.txt: invalid UTF-8 at line 6, replaced");
+    static const struct exp e[] = {
+        {5, 1, 1, F, NULL, "Staff were \uFFFD trained."},
+        /* truncated E2 82 is one bad sequence; ED A0 80 (a surrogate) is
+         * three, by Unicode's maximal-subpart rule */
+        {6, 2, 1, F, NULL, "All staff \uFFFD knew \uFFFD\uFFFD\uFFFD it."},
+    };
+    match(p, e, NEXP(e));
+    as_page_free(p);
+}
+
+/* A 10 MB line: linear time, every piece at most AS_SENTENCE_MAX bytes,
+ * cut at word boundaries with one warning per cut, nothing lost. */
+static void huge_line(void **state)
+{
+    (void)state;
+    const char *head = "Safeguarding\n\n";
+    size_t n = 10u << 20, hl = strlen(head);
+    char *buf = malloc(hl + n + 1);
+    assert_non_null(buf);
+    memcpy(buf, head, hl);
+    for (size_t i = 0; i < n; i++)
+        buf[hl + i] = "staff "[i % 6];
+    buf[hl + n - 1] = '.';
+    struct warns w = {0};
+    as_page *p;
+    as_err err;
+    clock_t t0 = clock();
+    assert_int_equal(as_page_parse("big.txt", buf, hl + n, NULL, collect, &w, &p, &err), AS_OK);
+    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    assert_true(secs < 20.0);
+    assert_true(p->nsents > 1000);
+    assert_int_equal(w.n, (int)p->nsents - 1);
+    assert_string_equal(w.last, "big.txt: sentence over 8192 bytes at line 3 split");
+    size_t total = 0;
+    for (size_t i = 0; i < p->nsents; i++) {
+        size_t l = strlen(p->sents[i].text);
+        assert_true(l <= AS_SENTENCE_MAX);
+        assert_true(l > AS_SENTENCE_MAX / 2 || i + 1 == p->nsents);
+        assert_int_equal(p->sents[i].line, 3);
+        assert_int_equal(p->sents[i].sentence, i + 1);
+        assert_true(p->sents[i].text[0] == 's' && p->sents[i].text[l - 1] != ' ');
+        total += l + 1;
+    }
+    assert_int_equal(total, n + 1); /* each cut drops one space; +1 per piece */
+    as_page_free(p);
+
+    /* Many ordinary sentences on one line. */
+    for (size_t i = 0; i < n; i++)
+        buf[hl + i] = "Staff were trained. "[i % 20];
+    t0 = clock();
+    assert_int_equal(as_page_parse("many.txt", buf, hl + n, NULL, collect, &w, &p, &err), AS_OK);
+    secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    assert_true(secs < 20.0);
+    assert_int_equal(p->nsents, n / 20);
+    assert_string_equal(p->sents[p->nsents - 1].text, "Staff were trained.");
+    assert_int_equal(p->sents[p->nsents - 1].sentence, n / 20);
+    as_page_free(p);
+    free(buf);
+}
+
+/* Memory-buffer parsing of hostile bytes never fails except by ESKIP. */
+static void hostile_bytes(void **state)
+{
+    (void)state;
+    unsigned seed = 12345;
+    char buf[600];
+    for (int round = 0; round < 3000; round++) {
+        size_t n = (size_t)(round % 600);
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            static const char alpha[] = "Safeguarding. Score: 3\n\n-#*\xe2\x80\x9d\xc3\xff\r\t?!Key findings e.g. ";
+            buf[i] = (seed >> 16) % 5 ? alpha[(seed >> 8) % (sizeof alpha - 1)] : (char)(seed >> 20);
+            if (buf[i] == 0)
+                buf[i] = ' ';
+        }
+        as_page *p;
+        as_err err;
+        int rc = as_page_parse(round % 7 ? "x.txt" : "x.tsv", buf, n, NULL, NULL, NULL, &p, &err);
+        assert_true(rc == AS_OK || rc == AS_ESKIP);
+        if (rc == AS_OK) {
+            for (size_t i = 0; i < p->nsents; i++) {
+                assert_true(strlen(p->sents[i].text) > 0);
+                assert_non_null(p->sents[i].meta);
+            }
+            as_page_free(p);
+        }
+    }
+}
+
+/* ---- gzip, limits, special files --------------------------------------- */
+
+static char tmpdir[256];
+
+static const char *tmp(const char *name, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s/%s", tmpdir, name);
+    return buf;
+}
+
+static void gzip_pages(void **state)
+{
+    (void)state;
+    char plain[4096], gzp[512];
+    size_t len;
+    char *data = slurp(src("corpus/lincolnshire-county-council/learning-improvement-and-innovation.txt", plain, sizeof plain), &len);
+    gzFile gz = gzopen(tmp("page.txt.gz", gzp, sizeof gzp), "wb");
+    assert_non_null(gz);
+    /* Two gzip members: gzread reads them as one stream. */
+    assert_int_equal(gzwrite(gz, data, 100), 100);
+    gzclose(gz);
+    gz = gzopen(gzp, "ab");
+    assert_int_equal(gzwrite(gz, data + 100, (unsigned)(len - 100)), (int)(len - 100));
+    gzclose(gz);
+    size_t glen;
+    char *graw = slurp(gzp, &glen);
+    as_file f = {gzp, "page.txt.gz", NULL, 0, 0};
+    as_page *p;
+    as_err err;
+    uint32_t crc = 0;
+    assert_int_equal(as_page_read(&f, NULL, NULL, &p, &crc, &err), AS_OK);
+    assert_int_equal(crc, (uint32_t)crc32(0, (const Bytef *)graw, (uInt)glen));
+    assert_int_equal(p->nsents, 19);
+    assert_string_equal(p->metas[0].council, "Lincolnshire County Council");
+    assert_string_equal(p->path, "page.txt.gz");
+    as_page_free(p);
+
+    /* Truncated: refused, not half-read. */
+    FILE *out = fopen(gzp, "wb");
+    fwrite(graw, 1, glen - 30, out);
+    fclose(out);
+    assert_int_equal(as_page_read(&f, NULL, NULL, &p, NULL, &err), AS_ESKIP);
+    assert_string_equal(err.msg, "page.txt.gz: truncated gzip data");
+    /* Corrupt. */
+    memset(graw + 40, 0x55, 40);
+    out = fopen(gzp, "wb");
+    fwrite(graw, 1, glen, out);
+    fclose(out);
+    assert_int_equal(as_page_read(&f, NULL, NULL, &p, NULL, &err), AS_ESKIP);
+    assert_int_equal(strncmp(err.msg, "page.txt.gz: ", 13), 0);
+    free(graw);
+    free(data);
+}
+
+static void too_large(void **state)
+{
+    (void)state;
+    char path[512];
+    /* A sparse file past the cap is refused from its size alone. */
+    int fd = open(tmp("big.txt", path, sizeof path), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, (off_t)(257) << 20), 0);
+    close(fd);
+    as_file f = {path, "big.txt", NULL, 0, 0};
+    as_page *p;
+    as_err err;
+    assert_int_equal(as_page_read(&f, NULL, NULL, &p, NULL, &err), AS_ESKIP);
+    assert_string_equal(err.msg, "big.txt: too large (over 256 MiB)");
+    unlink(path);
+    /* A small .gz that inflates past the cap (a decompression bomb). */
+    gzFile gz = gzopen(tmp("bomb.txt.gz", path, sizeof path), "wb1");
+    assert_non_null(gz);
+    char *mb = malloc(1 << 20);
+    memset(mb, 'a', 1 << 20);
+    for (int i = 0; i < 257; i++)
+        assert_int_equal(gzwrite(gz, mb, 1 << 20), 1 << 20);
+    gzclose(gz);
+    free(mb);
+    f = (as_file){path, "bomb.txt.gz", NULL, 0, 0};
+    assert_int_equal(as_page_read(&f, NULL, NULL, &p, NULL, &err), AS_ESKIP);
+    assert_string_equal(err.msg, "bomb.txt.gz: too large (over 256 MiB uncompressed)");
+    unlink(path);
+}
+
+/* A FIFO is refused without blocking (nobody writes to it). */
+static void fifo_not_opened_for_reading(void **state)
+{
+    (void)state;
+    char path[512];
+    assert_int_equal(mkfifo(tmp("pipe.txt", path, sizeof path), 0644), 0);
+    as_file f = {path, "pipe.txt", NULL, 0, 0};
+    as_page *p;
+    as_err err;
+    assert_int_equal(as_page_read(&f, NULL, NULL, &p, NULL, &err), AS_ESKIP);
+    assert_string_equal(err.msg, "pipe.txt: not a regular file");
+    unlink(path);
+}
+
+/* ---- output: JSON strings and the dump --------------------------------- */
+
+static char *json_of(const char *s, size_t n, int *ret)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    *ret = as_json_string(f, s, n);
+    fclose(f);
+    return out;
+}
+
+static void json_strings(void **state)
+{
+    (void)state;
+    int r;
+    char *j = json_of("a\"b\\c\n\t\x01\x7f", 9, &r);
+    assert_string_equal(j, "\"a\\\"b\\\\c\\n\\t\\u0001\\u007f\"");
+    assert_int_equal(r, 0);
+    free(j);
+    j = json_of("people\xe2\x80\x99s \xc2\xa3", 13, &r);
+    assert_string_equal(j, "\"people\xe2\x80\x99s \xc2\xa3\"");
+    assert_int_equal(r, 0);
+    free(j);
+    j = json_of("a\xff" "b\xe2\x80" "c\xed\xa0\x80" "d\xc0\xaf", 12, &r);
+    assert_string_equal(j, "\"a\\ufffdb\\ufffdc\\ufffd\\ufffd\\ufffdd\\ufffd\\ufffd\"");
+    assert_int_equal(r, 1);
+    free(j);
+    j = json_of("nul\0x", 5, &r);
+    assert_string_equal(j, "\"nul\\u0000x\"");
+    free(j);
+    j = json_of(NULL, 0, &r);
+    assert_string_equal(j, "null");
+    free(j);
+}
+
+static void dump_lines(void **state)
+{
+    (void)state;
+    as_page *p;
+    as_err err;
+    struct warns w = {0};
+    as_meta man = {"Durham County Council", 0, 0, 0, 0};
+    assert_int_equal(read_rel("corpus/durham-county-council/learning-improvement-and-innovation.txt",
+                              &man, &w, &p, NULL, &err), AS_OK);
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    assert_int_equal(as_dump_page(f, p), AS_OK);
+    fclose(f);
+    const char *first =
+        "{\"council\":\"Durham County Council\",\"statement\":9,"
+        "\"statement_name\":\"Learning, improvement and innovation\",\"theme\":4,"
+        "\"score\":3,\"score_label\":\"Evidence shows a good standard\","
+        "\"published\":null,\"updated\":null,"
+        "\"section\":\"The local authority commitment\",\"kind\":\"commitment\","
+        "\"text\":\"We focus on continuous learning, innovation and improvement across our organisation and the local system.\","
+        "\"path\":\"corpus/durham-county-council/learning-improvement-and-innovation.txt\","
+        "\"line\":11,\"paragraph\":1,\"sentence\":1}\n";
+    assert_int_equal(strncmp(out, first, strlen(first)), 0);
+    size_t lines = 0;
+    for (size_t i = 0; i < len; i++)
+        lines += out[i] == '\n';
+    assert_int_equal(lines, p->nsents);
+    assert_non_null(strstr(out, "\"section\":\"Learning from feedback\",\"kind\":\"finding\","
+                                "\"text\":\"Local authority data showed that there were 118 complaints received between February 2023 and January 2024.\""));
+    free(out);
+    as_page_free(p);
+
+    assert_int_equal(read_rel("corpus/lincolnshire-county-council/learning-improvement-and-innovation.txt",
+                              NULL, &w, &p, NULL, &err), AS_OK);
+    out = NULL;
+    f = open_memstream(&out, &len);
+    assert_int_equal(as_dump_page(f, p), AS_OK);
+    fclose(f);
+    assert_non_null(strstr(out, "\"published\":\"2023-11-17\",\"updated\":\"2023-11-20\","));
+    free(out);
+    as_page_free(p);
+}
+
+static int setup_tmp(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/as-test-reader-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown_tmp(void **state)
+{
+    (void)state;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
 int main(void)
 {
     const char *s = getenv("AS_SRCDIR");
@@ -234,6 +844,23 @@ int main(void)
         cmocka_unit_test(lincolnshire),
         cmocka_unit_test(durham),
         cmocka_unit_test(durham_without_manifest),
+        cmocka_unit_test(shape_2024_markdown),
+        cmocka_unit_test(shape_one_per_line),
+        cmocka_unit_test(shape_wrapped_crlf),
+        cmocka_unit_test(shape_noise),
+        cmocka_unit_test(shape_summary),
+        cmocka_unit_test(shape_abbreviations),
+        cmocka_unit_test(precedence),
+        cmocka_unit_test(tsv_findings),
+        cmocka_unit_test(bad_inputs),
+        cmocka_unit_test(invalid_utf8),
+        cmocka_unit_test(huge_line),
+        cmocka_unit_test(hostile_bytes),
+        cmocka_unit_test(gzip_pages),
+        cmocka_unit_test(too_large),
+        cmocka_unit_test(fifo_not_opened_for_reading),
+        cmocka_unit_test(json_strings),
+        cmocka_unit_test(dump_lines),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }
