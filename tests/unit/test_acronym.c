@@ -459,6 +459,47 @@ static void test_mining_hostile(void **state)
     as_acrotab_free(t);
 }
 
+/* The two bundled reports, whole files: exactly their five definitions. */
+static void test_bundled_corpus(void **state)
+{
+    (void)state;
+    static const char *const files[] = {
+        "corpus/lincolnshire-county-council/learning-improvement-and-innovation.txt",
+        "corpus/durham-county-council/learning-improvement-and-innovation.txt",
+    };
+    const char *root = getenv("AS_SRCDIR");
+    as_acrotab *t;
+    assert_int_equal(as_acrotab_new(&t), AS_OK);
+    for (size_t i = 0; i < 2; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", root ? root : "..", files[i]);
+        FILE *f = fopen(path, "rb");
+        if (!f)
+            fail_msg("cannot open %s (set AS_SRCDIR to the repository root)", path);
+        static char buf[1 << 16];
+        size_t n = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        assert_true(n > 1000 && n < sizeof buf);
+        assert_int_equal(as_acrotab_mine(t, buf, n), AS_OK);
+    }
+    static const char *const want[][2] = {
+        {"ADASS", "Association of Directors of Adult Social Services"},
+        {"DoLS", "Deprivations of Liberty Safeguards"},
+        {"LGSCO", "Local Government and Social Care Ombudsman"},
+        {"SAR", "Safeguarding Adults Reviews"},
+        {"TEC", "technology enabled care"},
+    };
+    assert_int_equal(as_acrotab_size(t), 5);
+    for (size_t i = 0; i < 5; i++) {
+        const as_acronym *e = as_acrotab_get(t, i);
+        assert_string_equal(e->acro, want[i][0]);
+        assert_string_equal(e->expansion, want[i][1]);
+        assert_int_equal(e->count, 1);
+        assert_int_equal(e->curated, 0);
+    }
+    as_acrotab_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -469,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_order_independent),
         cmocka_unit_test(test_serialize),
         cmocka_unit_test(test_mining_hostile),
+        cmocka_unit_test(test_bundled_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
