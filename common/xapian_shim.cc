@@ -471,6 +471,19 @@ int asx_db_add(asx_db *db, const asx_doc *d, uint32_t *docid)
     });
 }
 
+int asx_db_replace(asx_db *db, uint32_t docid, const asx_doc *d)
+{
+    if (!db || !d) return AS_EINVAL;
+    if (d->rc != AS_OK) {
+        db->msg = d->msg;
+        return d->rc;
+    }
+    return guard(&db->msg, db->path, [&] {
+        if (docid == 0) fail(AS_EINVAL, "docid 0");
+        writable(db).replace_document(docid, d->doc);
+    });
+}
+
 size_t asx_sortable_serialise(double v, char buf[9])
 {
     size_t n = 0;

@@ -128,6 +128,12 @@ int asx_doc_set_data(asx_doc *d, const void *data, size_t len);
  * stays owned by the caller and may be freed at once. */
 int asx_db_add(asx_db *db, const asx_doc *d, uint32_t *docid);
 
+/* Stores d as document `docid` (>= 1) of a writable database, replacing any
+ * document with that docid (Xapian::WritableDatabase::replace_document).
+ * Docids need not be dense: the export chooses them so that the combined
+ * docids of a sharded database follow the native order. */
+int asx_db_replace(asx_db *db, uint32_t docid, const asx_doc *d);
+
 /* Xapian::sortable_serialise: a double as bytes that sort like the number
  * (at most 9 bytes); returns the length written (buf needs >= 9 bytes). */
 size_t asx_sortable_serialise(double v, char buf[9]);

@@ -658,6 +658,30 @@ static void test_transactions(void **state)
     assert_int_equal(asx_db_set_metadata(db, "k", "v", 1), AS_EINVAL);
     asx_db_close(db);
 
+    /* Explicit, sparse docids; replacing keeps the count. */
+    assert_int_equal(asx_db_create(p, &db, NULL), AS_OK);
+    asx_doc *d;
+    assert_int_equal(asx_doc_new(&d), AS_OK);
+    assert_int_equal(asx_doc_add_posting(d, "x", 1, 0), AS_OK);
+    assert_int_equal(asx_doc_set_data(d, "ten", 3), AS_OK);
+    assert_int_equal(asx_db_replace(db, 10, d), AS_OK);
+    assert_int_equal(asx_db_replace(db, 0, d), AS_EINVAL);
+    assert_int_equal(asx_doc_set_data(d, "TEN", 3), AS_OK);
+    assert_int_equal(asx_db_replace(db, 10, d), AS_OK);
+    assert_int_equal(asx_db_replace(db, 3, d), AS_OK);
+    asx_doc_free(d);
+    assert_int_equal(asx_db_commit(db), AS_OK);
+    assert_int_equal(asx_db_stats(db, &s), AS_OK);
+    assert_int_equal(s.doccount, 2);
+    assert_int_equal(s.lastdocid, 10);
+    char *v;
+    size_t vl;
+    assert_int_equal(asx_db_get_data(db, 10, &v, &vl), AS_OK);
+    assert_string_equal(v, "TEN");
+    free(v);
+    assert_int_equal(asx_db_get_data(db, 5, &v, &vl), AS_ENOTFOUND);
+    asx_db_close(db);
+
     /* Re-creating overwrites. */
     assert_int_equal(asx_db_create(p, &db, NULL), AS_OK);
     assert_int_equal(asx_db_stats(db, &s), AS_OK);
