@@ -618,7 +618,8 @@ static as_qnode *prefix_node(parser *p, size_t s, size_t e)
         fail_paren(p, "prefix* needs a letter or digit before the *", s);
         return NULL;
     }
-    collect c = {.p = p, .max = p->max_exp};
+    /* More than MAX_LEAVES terms fail the leaf limit anyway: stop there. */
+    collect c = {.p = p, .max = p->max_exp < MAX_LEAVES ? p->max_exp : MAX_LEAVES};
     if (p->lex && p->lex->each_prefix) {
         p->lex->each_prefix(p->lex->ctx, pre, pl, collect_cb, &c);
         if (p->b.rc)

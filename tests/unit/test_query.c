@@ -230,6 +230,7 @@ static const struct {
     {"(a OR b) c", "(AND (OR a b) c)"},
     {"a OR b OR c", "(OR a b c)"},
     {"a or b", "(AND a or b)"},
+    {"a not b", "(AND a not b)"},
     {"(a b) OR c", "(OR (AND a b) c)"},
     {"((a))", "a"},
     {"a (b c)", "(AND a b c)"},
@@ -857,6 +858,102 @@ static void test_hostile(void **state)
     }
 }
 
+/* ---- Query terms are index terms ------------------------------------------ */
+
+static int in_lexicon(const fixture *f, const char *t)
+{
+    size_t lo = 0, hi = f->nterms;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(f->terms[mid], t);
+        if (c == 0)
+            return 1;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+static size_t check_leaves(const fixture *f, const as_qnode *n, const char *q)
+{
+    if (n->op == AS_Q_TERM) {
+        if (!in_lexicon(f, n->term))
+            fail_msg("query [%s]: term %s is not in the index", q, n->term);
+        return 1;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n->nkids; i++)
+        k += check_leaves(f, n->kids[i], q);
+    return k;
+}
+
+/* Every word of the real sentences, typed as a query, gives only terms the
+ * indexer gave those sentences (stems, joined compounds, ^acronyms, the
+ * words of expansions), and every sentence typed as a phrase is exactly its
+ * analyzer tokens at their positions. */
+static void test_words_match_index(void **state)
+{
+    fixture *f = *state;
+    size_t nwords = 0, nleaves = 0;
+    for (size_t i = 0; i < sizeof sentences / sizeof *sentences; i++) {
+        const char *s = sentences[i];
+        for (const char *w = s; *w;) {
+            while (*w == ' ')
+                w++;
+            const char *e = w;
+            while (*e && *e != ' ')
+                e++;
+            /* drop what the query language would read as operators */
+            char word[128];
+            size_t n = 0;
+            for (const char *c = w; c < e && n + 1 < sizeof word; c++)
+                if (!strchr("()\"*:", *c) && !(c == w && *c == '-'))
+                    word[n++] = *c;
+            word[n] = '\0';
+            w = e;
+            if (n == 0 || !strcmp(word, "OR") || !strcmp(word, "NOT") || !strcmp(word, "AND"))
+                continue;
+            as_query *q = NULL;
+            as_err err = {0};
+            assert_int_equal(as_query_parse(word, n, f->an, &f->lex, NULL, &q, &err), AS_OK);
+            if (q->root)
+                nleaves += check_leaves(f, q->root, word);
+            nwords++;
+            as_query_free(q);
+        }
+        /* the sentence as a phrase */
+        char buf[1024];
+        size_t n = strlen(s);
+        assert_true(n + 3 < sizeof buf);
+        buf[0] = '"';
+        memcpy(buf + 1, s, n);
+        buf[n + 1] = '"';
+        buf[n + 2] = '\0';
+        as_query *q = NULL;
+        assert_int_equal(as_query_parse(buf, n + 2, f->an, &f->lex, NULL, &q, NULL), AS_OK);
+        const as_token *t;
+        size_t nt;
+        assert_int_equal(as_analyze(f->an, s, n, &t, &nt), AS_OK);
+        assert_int_equal(q->root->op, AS_Q_PHRASE);
+        size_t k = 0;
+        for (size_t j = 0; j < nt; j++) {
+            if (t[j].flags & (AS_TOK_JOINED | AS_TOK_ACRONYM))
+                continue;
+            assert_true(k < q->root->nkids);
+            const as_qnode *kid = q->root->kids[k++];
+            assert_int_equal(strlen(kid->term), t[j].len);
+            assert_memory_equal(kid->term, t[j].term, t[j].len);
+            assert_int_equal(kid->offset, t[j].pos - t[0].pos);
+        }
+        assert_int_equal(k, q->root->nkids);
+        as_query_free(q);
+    }
+    assert_true(nwords > 300);
+    assert_true(nleaves >= nwords);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -871,6 +968,7 @@ int main(void)
         cmocka_unit_test(test_dump),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_words_match_index),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
