@@ -51,6 +51,10 @@
  * stand only at the top level: not inside ( ), not negated, not joined by
  * OR (repeat the field instead).
  *
+ * With opts->literal there are no operators, quotes or filters: every
+ * white-space separated word is text (so a topic's "(SAR)" or "well-led:"
+ * cannot be a syntax error); acronyms and compounds work as usual.
+ *
  * Errors: one line, AS_ESYNTAX, pointing at the problem with a 1-based
  * column counted in characters (UTF-8 sequences; an invalid byte counts
  * one).  Limits (AS_ELIMIT): query length, parenthesis depth, leaves.
@@ -113,7 +117,7 @@ typedef struct parser {
     as_analyzer *an;
     const as_lexicon *lex;
     size_t max_exp;
-    int any;
+    int any, literal;
     as_query *out;
     as_qbuild b;
     tok *toks;
@@ -232,20 +236,20 @@ static void tokenize(parser *p)
             return;
         }
         const char *q = p->q;
-        if (q[i] == '(' || q[i] == ')') {
+        if (!p->literal && (q[i] == '(' || q[i] == ')')) {
             if (push_tok(p, q[i] == '(' ? T_LP : T_RP, i, i, i + 1))
                 return;
             i++;
             continue;
         }
-        if ((ql = quote_len(p, i))) {
+        if (!p->literal && (ql = quote_len(p, i))) {
             size_t s, e, nx = lex_quoted(p, i, ql, &s, &e);
             if (!nx || push_tok(p, T_PHRASE, i, s, e))
                 return;
             i = nx;
             continue;
         }
-        if (q[i] == '-' && i + 1 < p->len && !space_len(p, i + 1) && q[i + 1] != '-'
+        if (!p->literal && q[i] == '-' && i + 1 < p->len && !space_len(p, i + 1) && q[i + 1] != '-'
             && q[i + 1] != ')') {
             if (push_tok(p, T_MINUS, i, i, i + 1))
                 return;
@@ -253,6 +257,14 @@ static void tokenize(parser *p)
             continue;
         }
         size_t j = i;
+        if (p->literal) { /* words end only at white space */
+            while (j < p->len && !space_len(p, j))
+                j++;
+            if (push_tok(p, T_WORD, i, i, j))
+                return;
+            i = j;
+            continue;
+        }
         while (!word_end(p, j))
             j++;
         size_t n = j - i;
@@ -1054,6 +1066,7 @@ int as_query_parse(const char *q, size_t len, as_analyzer *an, const as_lexicon 
         .lex = lex,
         .max_exp = o && o->max_expansion ? o->max_expansion : DEFAULT_EXPANSION,
         .any = o ? o->any : 0,
+        .literal = o ? o->literal : 0,
         .out = as_qtree_query_new(),
     };
     if (!p.out)

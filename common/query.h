@@ -72,6 +72,8 @@ typedef struct as_query_opts {
     int any;               /* 1: words optional (OR), for --any */
     size_t max_expansion;  /* prefix* terms at most (0 = default 1000) */
     size_t max_length;     /* query bytes at most (0 = default 4096) */
+    int literal;           /* 1: no operators or filters, every word is text
+                              (natural-language topics, --batch) */
 } as_query_opts;
 
 typedef struct as_query {

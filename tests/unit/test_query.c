@@ -668,6 +668,31 @@ static void test_any(void **state)
     }
 }
 
+/* ---- literal (natural-language topics) ------------------------------------- */
+
+static void test_literal(void **state)
+{
+    fixture *f = *state;
+    char out[1024];
+    as_query_opts o = {.literal = 1};
+    static const struct {
+        const char *q, *want;
+    } cases[] = {
+        {"learning from (SAR", "(AND learn from (OR ^sar (PHRASE safeguard@0 adult@1 review@2)))"},
+        {"\"team OR -hoarding council:durham", "(AND team or hoard (PHRASE council@0 durham@1))"},
+        {"complain* NOT", "(AND complain not)"},
+        {"co-production", "(OR (PHRASE co@0 product@1) coproduct)"},
+        {"technology enabled care)", "(OR (AND technolog enabl care) ^tec)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        assert_int_equal(run(f, cases[i].q, &o, out, sizeof out, NULL), AS_OK);
+        if (strcmp(out, cases[i].want))
+            fail_msg("%s: got %s want %s", cases[i].q, out, cases[i].want);
+    }
+    assert_int_equal(run(f, "( ) \" -", &o, out, sizeof out, NULL), AS_ESYNTAX);
+    assert_string_equal(out, "nothing to search for: the query has no words");
+}
+
 /* ---- Relaxation ------------------------------------------------------------ */
 
 static void test_relax(void **state)
@@ -964,6 +989,7 @@ int main(void)
         cmocka_unit_test(test_provenance),
         cmocka_unit_test(test_prefix_limits),
         cmocka_unit_test(test_any),
+        cmocka_unit_test(test_literal),
         cmocka_unit_test(test_relax),
         cmocka_unit_test(test_dump),
         cmocka_unit_test(test_limits),
