@@ -310,8 +310,9 @@ int as_query_relax(const as_query *q, as_query **out, as_err *err)
     const as_qnode *root = q->root;
     if (!b.rc && root) {
         if (root->op == AS_Q_ANDNOT && root->nkids == 2)
-            r->root = as_qnode_pair(&b, AS_Q_ANDNOT, root->flags, relax_pos(&b, root->kids[0]),
-                          copy_node(&b, root->kids[1]));
+            r->root = as_qnode_pair(&b, AS_Q_ANDNOT, root->flags,
+                                    relax_pos(&b, root->kids[0]),
+                                    copy_node(&b, root->kids[1]));
         else
             r->root = relax_pos(&b, root);
     }

@@ -440,6 +440,8 @@ static void load_exps(parser *p)
         int idx = acro_index(p, a->acro, strlen(a->acro));
         x->idx = idx >= 0 ? idx : (int)i;
         const as_acronym *chosen = as_acrotab_get(t, (size_t)x->idx);
+        if (!chosen || !chosen->acro)
+            continue;
         /* The ^term exactly as the analyzer writes the acronym in text. */
         size_t na;
         atok *at = analyse(p, chosen->acro, strlen(chosen->acro), &na);
@@ -476,7 +478,7 @@ static as_qnode *acronym_node(parser *p, int idx, const atok *caret, const char 
     as_qnode *node = term;
     if (n > 0)
         node = as_qnode_pair(&p->b, AS_Q_OR, AS_QF_ACRONYM, term,
-                   phrase_of(p, t, n, AS_QF_ACRONYM, a->expansion));
+                             phrase_of(p, t, n, AS_QF_ACRONYM, a->expansion));
     if (node) {
         node->origin = origin;
         set_acronym(node, idx);
