@@ -32,6 +32,7 @@
 struct as_corpus {
     as_file *files;
     size_t nfiles, capf;
+    unsigned char *vialink; /* while walking: reached through a link? */
     as_manifest_row *rows; /* all manifest rows, in load order */
     size_t nrows, caprows;
     size_t *rowdepth;      /* parallel to rows: length of the manifest's
@@ -45,6 +46,7 @@ struct walker {
     as_warn_fn warn;
     void *ctx;
     const char *root; /* canonical root being walked */
+    int links;        /* symbolic links followed on the current path */
     struct {
         dev_t dev;
         ino_t ino;
@@ -79,6 +81,7 @@ void as_corpus_free(as_corpus *c)
         free(c->files[i].display);
     }
     free(c->files);
+    free(c->vialink);
     as_manifest_rows_free(c->rows, c->nrows);
     free(c->rowdepth);
     for (size_t i = 0; i < c->nmdirs; i++)
@@ -147,8 +150,13 @@ static int add_file(struct walker *w, const char *canon, const char *display,
         if (!f)
             return AS_ENOMEM;
         c->files = f;
+        unsigned char *v = realloc(c->vialink, cap);
+        if (!v)
+            return AS_ENOMEM;
+        c->vialink = v;
         c->capf = cap;
     }
+    c->vialink[c->nfiles] = w->links > 0;
     as_file *f = &c->files[c->nfiles];
     memset(f, 0, sizeof *f);
     f->path = strdup(canon);
@@ -265,6 +273,7 @@ static int visit(struct walker *w, const char *canon, const char *display, const
             return AS_OK;
         }
         canon = real;
+        w->links++;
     }
     if (S_ISDIR(st.st_mode)) {
         rc = walk_dir(w, canon, display, &st);
@@ -274,6 +283,8 @@ static int visit(struct walker *w, const char *canon, const char *display, const
     } else {
         wwarn(w, display, "%s, skipped", kind_of(st.st_mode));
     }
+    if (real)
+        w->links--;
     free(real);
     return rc;
 }
@@ -372,11 +383,52 @@ static int load_ancestors(struct walker *w, const char *canon_dir)
     return rc;
 }
 
-static int cmp_file(const void *a, const void *b)
+/* File order: canonical path; for one file reached twice, the name
+ * reached without symbolic links first, then the least name. */
+static int cmp_file(const void *a, const void *b, void *arg)
 {
-    const as_file *x = a, *y = b;
-    int d = strcmp(x->path, y->path);
-    return d ? d : strcmp(x->display, y->display);
+    const as_corpus *c = arg;
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    int d = strcmp(c->files[i].path, c->files[j].path);
+    if (d)
+        return d;
+    if (c->vialink[i] != c->vialink[j])
+        return c->vialink[i] - c->vialink[j];
+    return strcmp(c->files[i].display, c->files[j].display);
+}
+
+/* Sorts the files and drops second sightings of one file. */
+static int sort_files(as_corpus *c)
+{
+    if (c->nfiles == 0)
+        return AS_OK;
+    size_t *ord = malloc(c->nfiles * sizeof *ord);
+    as_file *sorted = malloc(c->nfiles * sizeof *sorted);
+    if (!ord || !sorted) {
+        free(ord);
+        free(sorted);
+        return AS_ENOMEM;
+    }
+    for (size_t i = 0; i < c->nfiles; i++)
+        ord[i] = i;
+    qsort_r(ord, c->nfiles, sizeof *ord, cmp_file, c);
+    size_t k = 0;
+    for (size_t i = 0; i < c->nfiles; i++) {
+        as_file *f = &c->files[ord[i]];
+        if (k > 0 && strcmp(sorted[k - 1].path, f->path) == 0) {
+            free(f->path);
+            free(f->display);
+            continue;
+        }
+        sorted[k++] = *f;
+    }
+    free(ord);
+    free(c->files);
+    c->files = sorted;
+    c->nfiles = c->capf = k;
+    free(c->vialink);
+    c->vialink = NULL;
+    return AS_OK;
 }
 
 /* Row order for lookup: by path, then deepest manifest first. */
@@ -481,21 +533,7 @@ int as_corpus_walk(const char *const *roots, size_t nroots, as_warn_fn warn,
         as_corpus_free(c);
         return rc;
     }
-    if (c->nfiles > 1)
-        qsort(c->files, c->nfiles, sizeof *c->files, cmp_file);
-    /* The same file reached twice (two roots, or a link inside the root)
-     * is one corpus file, shown by the least of its display names. */
-    size_t k = 0;
-    for (size_t i = 0; i < c->nfiles; i++) {
-        if (k > 0 && strcmp(c->files[k - 1].path, c->files[i].path) == 0) {
-            free(c->files[i].path);
-            free(c->files[i].display);
-            continue;
-        }
-        c->files[k++] = c->files[i];
-    }
-    c->nfiles = k;
-    if (attach_rows(c) != AS_OK) {
+    if (sort_files(c) != AS_OK || attach_rows(c) != AS_OK) {
         as_corpus_free(c);
         return as_err_set(err, AS_ENOMEM, "out of memory");
     }
