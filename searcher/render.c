@@ -78,6 +78,56 @@ static void print_highlighted(as_render *r, const char *text)
     as_render_safe(r->out, text + at, len - at);
 }
 
+/* A context sentence: dimmed on a terminal, marked with "| " otherwise so
+ * that it is told apart from the hit in plain text. */
+static void print_context(as_render *r, const char *text)
+{
+    if (r->color)
+        fputs(DIM, r->out);
+    else
+        fputs("| ", r->out);
+    as_render_safe(r->out, text, strlen(text));
+    if (r->color)
+        fputs(RESET, r->out);
+    fputc('\n', r->out);
+}
+
+static const char *via(const as_qnode *leaf)
+{
+    if (leaf->flags & AS_QF_ACRONYM)
+        return "acronym";
+    if (leaf->flags & AS_QF_PREFIX)
+        return "prefix";
+    if (leaf->flags & AS_QF_COMPOUND)
+        return "compound";
+    return NULL;
+}
+
+static void print_explain(as_render *r, const as_hitrec *h)
+{
+    FILE *f = r->out;
+    double sum = 0;
+    for (size_t i = 0; i < h->ncontrib; i++)
+        sum += h->contrib[i].weight;
+    fprintf(f, "  explain: weight %.6f = %.6f (sum of terms) x %g (%s)\n", h->weight, sum,
+            h->kind_weight, as_kind_name(h->kind));
+    for (size_t i = 0; i < h->ncontrib; i++) {
+        const as_contrib *c = &h->contrib[i];
+        if (c->wdf == 0)
+            continue;
+        const char *v = via(c->leaf);
+        fprintf(f, "    %-16s wdf %-3u %+.6f", c->leaf->term, c->wdf, c->weight);
+        if (c->leaf->origin) {
+            fputs("  from '", f);
+            as_render_safe(f, c->leaf->origin, strlen(c->leaf->origin));
+            fputc('\'', f);
+        }
+        if (v)
+            fprintf(f, " (%s)", v);
+        fputc('\n', f);
+    }
+}
+
 static int render_text(as_render *r, const as_hitrec *h)
 {
     FILE *f = r->out;
@@ -103,8 +153,14 @@ static int render_text(as_render *r, const as_hitrec *h)
     if (r->color)
         fputs(RESET, f);
     fputc('\n', f);
+    for (size_t i = 0; i < h->nbefore; i++)
+        print_context(r, h->before[i]);
     print_highlighted(r, h->text);
     fputc('\n', f);
+    for (size_t i = 0; i < h->nafter; i++)
+        print_context(r, h->after[i]);
+    if (h->explain)
+        print_explain(r, h);
     if (r->color)
         fputs(DIM, f);
     as_render_safe(f, h->path, strlen(h->path));
@@ -166,6 +222,38 @@ static int render_json(as_render *r, const as_hitrec *h)
     if (h->id) {
         fputs(",\"id\":", f);
         as_json_string(f, h->id, strlen(h->id));
+    }
+    if (h->context) {
+        fputs(",\"before\":[", f);
+        for (size_t i = 0; i < h->nbefore; i++) {
+            if (i)
+                fputc(',', f);
+            as_json_string(f, h->before[i], strlen(h->before[i]));
+        }
+        fputs("],\"after\":[", f);
+        for (size_t i = 0; i < h->nafter; i++) {
+            if (i)
+                fputc(',', f);
+            as_json_string(f, h->after[i], strlen(h->after[i]));
+        }
+        fputc(']', f);
+    }
+    if (h->explain) {
+        fprintf(f, ",\"kind_weight\":%.17g,\"explain\":[", h->kind_weight);
+        size_t k = 0;
+        for (size_t i = 0; i < h->ncontrib; i++) {
+            const as_contrib *c = &h->contrib[i];
+            if (c->wdf == 0)
+                continue;
+            fputs(k++ ? ",{\"term\":" : "{\"term\":", f);
+            as_json_string(f, c->leaf->term, strlen(c->leaf->term));
+            fprintf(f, ",\"wdf\":%u,\"weight\":%.17g,\"from\":", c->wdf, c->weight);
+            json_str_or_null(f, c->leaf->origin);
+            fputs(",\"via\":", f);
+            json_str_or_null(f, via(c->leaf));
+            fputc('}', f);
+        }
+        fputc(']', f);
     }
     fprintf(f, ",\"rank\":%zu,\"weight\":%.17g,\"reports\":%u}\n", h->rank, h->weight,
             h->reports);

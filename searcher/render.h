@@ -7,6 +7,7 @@
 
 #include "as.h"
 #include "analyze.h"
+#include "engine.h"
 #include <stdio.h>
 
 /* One hit, engine-independent.  Strings are borrowed for the call. */
@@ -23,6 +24,17 @@ typedef struct as_hitrec {
     double weight;
     uint32_t reports;      /* reports carrying this sentence (collapsed) */
     const char *id;        /* .tsv id column, or NULL */
+    /* -C: neighbouring sentences of the same paragraph (may be 0) */
+    const char *const *before;
+    size_t nbefore;
+    const char *const *after;
+    size_t nafter;
+    int context;           /* 1: -C was given (JSON carries the fields) */
+    /* --explain: per query term, its part of the weight */
+    const struct as_contrib *contrib;
+    size_t ncontrib;
+    double kind_weight;
+    int explain;
 } as_hitrec;
 
 enum { AS_OUT_TEXT, AS_OUT_JSON, AS_OUT_CSV };
