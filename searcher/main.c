@@ -315,6 +315,7 @@ static int run_query(session *s, const opts *o, const char *qtext, as_render *r,
     as_query *q = NULL;
     as_query_opts qo = {0};
     qo.any = o->any || batch_qid != NULL;
+    qo.literal = batch_qid != NULL; /* topics are text, not query syntax */
     int rc = as_query_parse(qtext, strlen(qtext), s->an, s->lexp, &qo, &q, &err);
     for (size_t i = 0; rc == AS_OK && i < o->nfilters; i++)
         rc = as_query_add_filter(q, o->filters[i].field, o->filters[i].value, &err);
