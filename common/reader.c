@@ -1402,9 +1402,11 @@ static int finish(parser *p, const as_meta *man, int tsv, as_err *err)
                 m->published = man->published;
             if (man->updated)
                 m->updated = man->updated;
-            if (pub->nmetas == 1 && man->statement)
+            /* A summary page's statements are its own; one manifest
+             * statement cannot describe them all. */
+            if (p->nstatements < 2 && man->statement)
                 m->statement = man->statement;
-            if (pub->nmetas == 1 && man->score)
+            if (p->nstatements < 2 && man->score)
                 m->score = man->score;
         }
         if (!m->council && dir_council(p->path, &ds, &dn)) {
