@@ -55,7 +55,14 @@ typedef struct as_docrec {
     int kind;
 } as_docrec;
 
-typedef struct as_docbuf { void *p; size_t cap; int block; size_t n; } as_docbuf;
+/* Holds the last inflated store block (consecutive docs of a block cost one
+ * inflate).  Zero-initialise; one per thread; fields private. */
+typedef struct as_docbuf {
+    void *p;
+    size_t cap, n;
+    uint64_t block;       /* cached block + 1; 0 = none */
+    const void *ix;       /* the index the block came from */
+} as_docbuf;
 void as_docbuf_free(as_docbuf *b);
 
 typedef struct as_index as_index; /* an open generation (below) */
@@ -177,24 +184,28 @@ int as_index_each_term(const as_index *ix, const char *prefix, size_t plen,
 typedef struct as_pcur {
     uint32_t doc;   /* current docid, AS_DOC_END when exhausted */
     uint32_t wdf;   /* within-document frequency of the current doc */
+    /* Read-only, for block-max pruning: the current block's last docid, a
+     * bound on its wdfs and on its doclens (valid after init, next, seek and
+     * seek_block). */
+    uint32_t block_last, block_maxwdf, block_mindoclen;
     /* private */
     const as_index *ix;
-    const uint8_t *p, *end;       /* postings bytes of the term */
-    const uint8_t *pp, *pend;     /* positions bytes of the term */
-    uint32_t nblocks, block;      /* current block */
-    uint32_t block_last;          /* last docid of current block */
-    uint32_t block_maxwdf, block_mindoclen;
-    uint32_t i, n;                /* index within decoded block */
+    uint64_t skip_off, data_off, data_len, pos_off, pos_len;
+    uint32_t df, nb, block;       /* current block */
+    uint32_t term_maxwdf, term_mindoclen;
+    uint32_t i, n;                /* index within decoded block, its size */
     int decoded;                  /* block docs decoded? */
-    const uint8_t *bp;            /* current block header */
+    int posdecoded;               /* positions of block decoded? */
     uint32_t docs[128], wdfs[128];
-    uint32_t posdecoded;          /* positions of block decoded? */
-    uint32_t posstart[129];       /* offsets into pos[] per doc of block */
-    uint32_t *pos;                /* decoded positions of the block */
+    uint32_t posstart[129];       /* offsets into the positions per doc */
+    uint32_t *posheap;            /* grown positions buffer, else posbuf */
     uint32_t poscap;
     uint32_t posbuf[1024];
 } as_pcur;
 
+/* After init the cursor is on the first posting (doc == AS_DOC_END when
+ * the term has none).  Damage found while reading ends the list (doc ==
+ * AS_DOC_END) and makes as_index_status() AS_ECORRUPT. */
 void as_pcur_init(as_pcur *c, const as_index *ix, const as_term *t);
 void as_pcur_release(as_pcur *c); /* frees a grown positions buffer */
 /* Advance to the next posting; returns the new doc (AS_DOC_END at end). */

@@ -1,0 +1,26 @@
+/*
+ * bitpack.h — Interface to bitpack.c: n unsigned values of a fixed width
+ * w (0..32 bits) packed LSB first into ceil(n * w / 8) bytes.  The postings
+ * and positions blocks of the index are made of these (format.h).
+ */
+#ifndef AS_BITPACK_H
+#define AS_BITPACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bytes that n values of w bits take. */
+static inline size_t as_bitpack_size(size_t n, unsigned w)
+{
+    return (n * w + 7) / 8;
+}
+
+/* Packs v[0..n) (each < 2^w) into out, which has as_bitpack_size(n, w)
+ * bytes.  Returns the bytes written. */
+size_t as_bitpack_pack(uint8_t *out, const uint32_t *v, size_t n, unsigned w);
+
+/* Unpacks n values of w bits from in (exactly as_bitpack_size(n, w) bytes,
+ * the caller has checked they exist) into v.  Never reads past them. */
+void as_bitpack_unpack(const uint8_t *in, uint32_t *v, size_t n, unsigned w);
+
+#endif

@@ -1,0 +1,177 @@
+/*
+ * format.h — The on-disk format of one native index generation, in prose,
+ * and its constants.  Written by writer.c, read by index.c, dict.c,
+ * postings.c and store.c.  All integers are little-endian.
+ *
+ * A generation is a directory of six files:
+ *
+ *   meta       small; read whole and checked whole at open
+ *   terms      the dictionary
+ *   postings   docids and wdfs, block-compressed
+ *   positions  word positions, block-compressed
+ *   docs       per-sentence columns, units, files, duplicate groups
+ *   store      sentence text and section in zlib blocks
+ *
+ * ---- Paged files (terms, postings, positions, docs, store) -------------
+ *
+ *   file   := header body crctab footer
+ *   header := magic[4] u32 version u32 page_log2 u32 0 u64 body_len u64 0
+ *   body   := body_len bytes (grammar per file below; offsets in the rest
+ *             of this comment are relative to the body's first byte)
+ *   crctab := u32 crc32 per page: page i is body[i<<page_log2, ...) (the
+ *             last page may be short)
+ *   footer := u32 crc32 of the 32 header bytes
+ *
+ * Why pages rather than one crc per file or per logical block: open must
+ * cost ~1 ms whatever the index size, so big files cannot be checked at
+ * open; and every structure a query navigates by (skip tables, dictionary
+ * block index, columns, unit and file tables) must be checked before it is
+ * trusted, not only the blocks it finally decodes.  A page is checked the
+ * first time any byte of it is read (a bit per page records it, shared by
+ * all threads), so a flipped byte anywhere a query reads gives AS_ECORRUPT
+ * instead of a wrong answer, at a cost of 0.4% of the size (1 KiB pages) and
+ * ~0.5 ns per byte on first touch.  The file size must be exactly
+ * 32 + body_len + 4 * npages + 4 (a truncated file fails at open).
+ *
+ * ---- meta ---------------------------------------------------------------
+ *
+ *   meta   := header(page_log2 = 0) body footer
+ *   body   := u64 field[MF_COUNT] councils acronyms
+ *   footer := u32 crc32 of header and body
+ *   councils := ncouncils x (name bytes, NUL), sorted by byte order
+ *   acronyms := the corpus table: the union of every file's mined table,
+ *               as as_acrotab_serialize() writes it (the curated table is
+ *               added at open, so it follows the program, not the index)
+ * The fields (enum mf below) hold versions, counts, BM25 statistics and the
+ * offsets of the sections of the other files.  AS_FORMAT_VERSION or
+ * AS_ANALYZER_VERSION different from the program's -> AS_EFORMAT.
+ *
+ * ---- terms (the dictionary) ---------------------------------------------
+ *
+ *   body   := dblock* bindex
+ *   dblock := entry x min(AS_DICT_BLOCK, remaining terms)   front coding
+ *   entry  := v shared v suffix_len suffix[suffix_len]
+ *             v df  v cf-df  v max_wdf  v min_doclen  v post_len  v pos_len
+ *             (v = LEB128 varint; shared == 0 for a block's first entry,
+ *             so a block starts with its first term whole)
+ *   bindex := nblocks x { u64 block_off u64 post_off u64 pos_off }
+ * Terms are in byte order and their postings and positions lie in the same
+ * order, so a term's post_off is its block's post_off plus the post_len of
+ * the terms before it in the block.  A lookup binary-searches the block
+ * index by each block's first term (in the mmap: nothing is loaded at open),
+ * then scans at most AS_DICT_BLOCK entries.  Terms are 1..AS_TERM_BYTES
+ * bytes.
+ *
+ * ---- postings -------------------------------------------------------------
+ *
+ * A term's postings are split into blocks of AS_BLOCK_SIZE docs (the last
+ * block holds the rest); nblocks = ceil(df / AS_BLOCK_SIZE).
+ *   plist  := skip? pblock x nblocks
+ *   skip   := (only when nblocks > 1) nblocks x
+ *             { u32 last_doc u32 doc_end u32 pos_end u16 max_wdf
+ *               u16 min_doclen }
+ *             doc_end: end of the block's pblock, from the first pblock;
+ *             pos_end: end of its posblock, from the term's pos_off;
+ *             max_wdf saturates at 65535 (then the term's max_wdf is the
+ *             bound); min_doclen saturates at 65535 (still a lower bound)
+ *   pblock := u8 gap_bits u8 wdf_bits packed(n, gap_bits, doc gap - 1)
+ *             packed(n, wdf_bits, wdf - 1)
+ *   packed(n, w, x) := n values of w bits (0..32), LSB first, padded to a
+ *             byte: ceil(n * w / 8) bytes
+ * The first gap of a block is from the previous block's last doc (the
+ * first block's from -1), so a block decodes on its own given the skip
+ * table, and a seek skips blocks by reading only skip entries.  A term in
+ * every doc costs ~2 bytes per block.  Block-max pruning: BM25 rises with
+ * wdf and falls with doclen for any k1, b, so f(max_wdf, min_doclen) of a
+ * block bounds every score in it.
+ *
+ * ---- positions ------------------------------------------------------------
+ *
+ *   poslist  := posblock x nblocks      (same blocks as the postings)
+ *   posblock := u8 bits packed(P, bits, value)
+ * P = the sum of the block's wdfs; per doc, in doc order: its first
+ * position, then the gap to each next one (>= 0: a term may repeat at a
+ * position).  bits == 0 only when P <= AS_POS_ZERO_MAX (bounds what a
+ * damaged block can make a reader allocate).
+ *
+ * ---- docs -----------------------------------------------------------------
+ *
+ * Sections, each at an offset named in meta, 8-byte aligned:
+ *   doclen  ndocs x u16   doclen, 0xffff = look up in overflow
+ *   kind    ndocs x u8    as_kind (low 2 bits; the rest 0)
+ *   hash    ndocs x u32   crc32 of the text (duplicate groups when copying)
+ *   over    nover x { u32 doc u32 doclen }        ascending doc
+ *   units   nunits x as_unit (28 bytes, the struct's own layout, so
+ *           as_index_unit() returns a pointer into the mmap)
+ *   files   nfiles x frec (48 bytes):
+ *           { u64 size i64 mtime_ns u32 crc32 u32 first_doc u32 ndocs
+ *             u32 path_len u32 display_len u32 acro_len u64 str_off }
+ *           at str_off in the string pool: path NUL display NUL acro-bytes
+ *           (the file's mined acronyms, as_acrotab_serialize())
+ *   strings the string pool
+ *   dupmap  ndupdocs x { u32 doc u32 group }       ascending doc
+ *   groups  (ngroups + 1) x u32: group g's members are
+ *           members[groups[g] .. groups[g+1])
+ *   members ndupdocs x u32, ascending within a group
+ * Only groups of two or more identical texts are stored: most sentences are
+ * unique and cost nothing here.
+ *
+ * ---- store ----------------------------------------------------------------
+ *
+ *   body   := sblock* sindex
+ *   sblock := raw deflate of record x ndocs
+ *   record := v text_len text v section_len section v line v paragraph
+ *             v sentence   (lengths, not NULs: text may hold any byte)
+ *   sindex := nblocks x { u32 first_doc u32 ndocs u64 off u32 clen
+ *                         u32 ulen }
+ * A block holds about AS_STORE_BLOCK bytes of records and never spans two
+ * corpus files, so an incremental build copies an unchanged file's blocks
+ * verbatim.
+ */
+#ifndef AS_FORMAT_H
+#define AS_FORMAT_H
+
+#define AS_FORMAT_VERSION 1
+
+#define AS_MAGIC_META "ASMT"
+#define AS_MAGIC_TERMS "ASTM"
+#define AS_MAGIC_POSTINGS "ASPO"
+#define AS_MAGIC_POSITIONS "ASPS"
+#define AS_MAGIC_DOCS "ASDC"
+#define AS_MAGIC_STORE "ASST"
+
+#define AS_HEADER_SIZE 32
+#define AS_PAGE_LOG2 10          /* 1 KiB pages */
+
+#define AS_BLOCK_SIZE 128        /* postings per block */
+#define AS_SKIP_ENTRY 16         /* bytes per skip entry */
+#define AS_DICT_BLOCK 16         /* terms per dictionary block */
+#define AS_DICT_BINDEX 24        /* bytes per dictionary block index entry */
+#define AS_TERM_BYTES 255        /* longest term */
+#define AS_POS_ZERO_MAX 4096     /* see posblock */
+#define AS_STORE_BLOCK 16384     /* target uncompressed bytes per block */
+#define AS_STORE_SINDEX 24
+#define AS_UNIT_SIZE 28
+#define AS_FREC_SIZE 48
+#define AS_DOCLEN_ESC 0xffffu
+
+/* The fields of meta, u64 each, in this order. */
+enum mf {
+    MF_FORMAT, MF_ANALYZER, MF_BUILT, MF_NDOCS, MF_TOTAL_LEN, MF_NTERMS,
+    MF_NUNITS, MF_NFILES, MF_NCOUNCILS, MF_NOVER, MF_NGROUPS, MF_NDUPDOCS,
+    /* docs sections */
+    MF_DOCLEN_OFF, MF_KIND_OFF, MF_HASH_OFF, MF_OVER_OFF, MF_UNITS_OFF,
+    MF_FILES_OFF, MF_STR_OFF, MF_STR_LEN, MF_DUPMAP_OFF, MF_GROUPS_OFF,
+    MF_MEMBERS_OFF,
+    /* terms */
+    MF_DICT_NBLOCKS, MF_DICT_BINDEX_OFF,
+    /* store */
+    MF_STORE_NBLOCKS, MF_STORE_SINDEX_OFF,
+    /* body lengths of the big files, cross-checked with their headers */
+    MF_POST_LEN, MF_POS_LEN,
+    /* the variable parts after the fields */
+    MF_COUNCILS_LEN, MF_ACRO_LEN,
+    MF_COUNT
+};
+
+#endif

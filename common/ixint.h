@@ -1,0 +1,132 @@
+/*
+ * ixint.h — Internal interface between the files of the native index:
+ * index.c (opening, pages and checksums, columns, units, files, dups,
+ * verification), dict.c (dictionary), postings.c (cursors), store.c
+ * (sentence store) and writer.c.  Not for use outside them: the public
+ * interface is index.h, the format is format.h.
+ */
+#ifndef AS_IXINT_H
+#define AS_IXINT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "format.h"
+#include "index.h"
+
+/* The paged files of a generation, in a fixed order. */
+enum { IXF_TERMS, IXF_POSTINGS, IXF_POSITIONS, IXF_DOCS, IXF_STORE, IXF_N };
+extern const char *const as_ix_file_names[IXF_N]; /* "terms", ... */
+extern const char *const as_ix_file_magic[IXF_N];
+
+/* ---- Interface to code in index.c ------------------------------------- */
+
+typedef struct ixfile {
+    const uint8_t *map;       /* whole file, read-only mmap (NULL if empty) */
+    size_t maplen;
+    const uint8_t *body;
+    uint64_t len;             /* body_len */
+    const uint8_t *crcs;      /* npages x u32 */
+    uint64_t npages;
+    unsigned page_log2;
+    _Atomic uint32_t *ok;     /* bit per page: checked and good */
+} ixfile;
+
+struct as_index {
+    char *dir;
+    ixfile f[IXF_N];
+    uint64_t mf[MF_COUNT];    /* meta fields */
+    uint8_t *meta;            /* meta file bytes (malloc'd) */
+    size_t metalen;
+    uint32_t ndocs;
+    const char **councils;    /* ncouncils pointers into meta */
+    as_acrotab *acro;
+    /* Sticky damage report: the first message wins (claim, then ready). */
+    _Atomic int status;
+    _Atomic int msgclaim, msgready;
+    char msg[512];
+    /* One-element member lists for unique sentences, made on demand in
+     * chunks (see as_index_dups). */
+    _Atomic(uint32_t *) *ident;
+    size_t nident;
+};
+
+/* Checks pages p0..p1 of file f (slow path of ix_need). */
+int as_ix_check_pages(const as_index *ix, int f, uint64_t p0, uint64_t p1);
+/* Records damage (sticky) and returns AS_ECORRUPT.  fmt names the thing. */
+int as_ix_corrupt(const as_index *ix, int f, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Makes sure body bytes [off, off+len) of file f exist and their pages are
+ * checked.  AS_OK or AS_ECORRUPT (recorded). */
+static inline int ix_need(const as_index *ix, int f, uint64_t off, uint64_t len)
+{
+    const ixfile *x = &ix->f[f];
+    if (off > x->len || len > x->len - off)
+        return as_ix_corrupt(ix, f, "offset %llu+%llu past the end (%llu)",
+                             (unsigned long long)off, (unsigned long long)len,
+                             (unsigned long long)x->len);
+    if (len == 0)
+        return AS_OK;
+    uint64_t p0 = off >> x->page_log2, p1 = (off + len - 1) >> x->page_log2;
+    for (uint64_t p = p0; p <= p1; p++) {
+        uint32_t bits = atomic_load_explicit(&x->ok[p >> 5], memory_order_acquire);
+        if (!(bits >> (p & 31) & 1))
+            return as_ix_check_pages(ix, f, p, p1);
+    }
+    return AS_OK;
+}
+
+/* Puts the damage message (without the directory) into err; AS_ECORRUPT. */
+int as_ix_verr(const as_index *ix, as_err *err);
+uint32_t as_ix_hash(const as_index *ix, uint32_t doc); /* text crc32, 0 on damage */
+/* A file's mined acronyms (serialized), pointing into the mmap. */
+int as_ix_file_acro(const as_index *ix, uint32_t f, const uint8_t **p, size_t *len);
+
+/* ---- Interface to code in dict.c -------------------------------------- */
+
+/* Walks the dictionary in byte order from a block on. */
+typedef struct as_ix_dictit {
+    const as_index *ix;
+    uint64_t blk, nblk;
+    unsigned i, n;            /* entry within block, entries in block */
+    const uint8_t *p, *end;   /* rest of the block */
+    uint64_t post_off, pos_off;
+    char term[AS_TERM_BYTES + 1];
+    size_t tlen;
+    as_term t;
+} as_ix_dictit;
+
+/* Positions it before the first term of block blk. */
+int as_ix_dictit_start(as_ix_dictit *it, const as_index *ix, uint64_t blk);
+/* 1: it->term/tlen/t hold the next term; 0: end; < 0: damage. */
+int as_ix_dictit_next(as_ix_dictit *it);
+/* Full check of the dictionary (order, entry fields) for as_index_verify. */
+int as_ix_dict_verify(const as_index *ix, as_err *err);
+
+/* ---- Interface to code in postings.c ----------------------------------- */
+
+/* Decodes every posting of t and checks it (for as_index_verify). */
+int as_ix_postings_verify(const as_index *ix, const char *term, size_t tlen,
+                          const as_term *t, as_err *err);
+
+/* ---- Interface to code in store.c -------------------------------------- */
+
+/* Store block index entry i (checked). */
+typedef struct as_ix_sblock {
+    uint32_t first_doc, ndocs, clen, ulen;
+    uint64_t off;
+} as_ix_sblock;
+int as_ix_store_block(const as_index *ix, uint64_t i, as_ix_sblock *out);
+/* The store block holding doc. */
+int as_ix_store_find(const as_index *ix, uint32_t doc, uint64_t *blk);
+int as_ix_store_verify(const as_index *ix, as_err *err);
+/* Record k of an inflated block [p, p+n) (format.h: store). */
+typedef struct as_ix_rec {
+    const uint8_t *text, *section;
+    size_t tlen, slen;
+    uint32_t line, paragraph, sentence;
+} as_ix_rec;
+int as_ix_store_record(const uint8_t *p, size_t n, uint32_t k, as_ix_rec *out);
+
+#endif

@@ -1,0 +1,432 @@
+/*
+ * postings.c — Cursors over a term's postings (format.h: postings,
+ * positions): next, seek with skipping by the skip table (blocks passed
+ * over are never decoded), the shallow seek_block for block-max pruning,
+ * lazily decoded positions; and the full check of one term's postings.
+ *
+ * A block is decoded in one go: gaps and wdfs are bit-unpacked into
+ * docs[]/wdfs[], then a prefix sum turns gaps into docids.  Every value is
+ * checked on the way (docids ascending and < ndocs, the block's last docid
+ * equal to its skip entry, sizes exact), so damage that passes the page
+ * checksums still cannot send a reader out of bounds.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bitpack.h"
+#include "ixint.h"
+#include "varint.h"
+
+static uint32_t fail(as_pcur *c, const char *what)
+{
+    as_ix_corrupt(c->ix, IXF_POSTINGS, "postings at %llu: %s",
+                  (unsigned long long)c->data_off, what);
+    c->doc = AS_DOC_END;
+    c->wdf = 0;
+    c->decoded = 0;
+    return AS_DOC_END;
+}
+
+/* Skip entry b (nb > 1), checked. */
+static const uint8_t *skip_entry(as_pcur *c, uint32_t b)
+{
+    uint64_t o = c->skip_off + (uint64_t)AS_SKIP_ENTRY * b;
+    if (ix_need(c->ix, IXF_POSTINGS, o, AS_SKIP_ENTRY) != AS_OK)
+        return NULL;
+    return c->ix->f[IXF_POSTINGS].body + o;
+}
+
+/* Fills block_last/maxwdf/mindoclen of block b from its skip entry. */
+static int block_meta(as_pcur *c, uint32_t b)
+{
+    const uint8_t *e = skip_entry(c, b);
+    if (!e)
+        return -1;
+    c->block_last = le32(e);
+    uint32_t mw = le16(e + 12);
+    c->block_maxwdf = mw == 0xffff ? c->term_maxwdf : mw;
+    c->block_mindoclen = le16(e + 14);
+    return 0;
+}
+
+/* Decodes block b and puts the cursor on its first posting. */
+static uint32_t load_block(as_pcur *c, uint32_t b)
+{
+    const as_index *ix = c->ix;
+    uint32_t n = b + 1 < c->nb ? AS_BLOCK_SIZE : c->df - AS_BLOCK_SIZE * (c->nb - 1);
+    uint64_t s = 0, e = c->data_len;
+    uint32_t prev1 = 0; /* previous block's last doc + 1 */
+    if (c->nb > 1) {
+        const uint8_t *se = skip_entry(c, b);
+        if (!se)
+            return fail(c, "skip table");
+        e = le32(se + 4);
+        if (b > 0) {
+            const uint8_t *pe = skip_entry(c, b - 1);
+            if (!pe)
+                return fail(c, "skip table");
+            s = le32(pe + 4);
+            if (le32(pe) >= UINT32_MAX - 1)
+                return fail(c, "bad skip entry");
+            prev1 = le32(pe) + 1;
+        }
+        if (block_meta(c, b) != 0)
+            return fail(c, "skip table");
+    } else {
+        c->block_maxwdf = c->term_maxwdf;
+        c->block_mindoclen = c->term_mindoclen;
+    }
+    if (s > e || e > c->data_len || e - s < 2)
+        return fail(c, "bad block bounds");
+    if (ix_need(ix, IXF_POSTINGS, c->data_off + s, e - s) != AS_OK)
+        return fail(c, "unreadable block");
+    const uint8_t *p = ix->f[IXF_POSTINGS].body + c->data_off + s;
+    unsigned wg = p[0], ww = p[1];
+    if (wg > 32 || ww > 32)
+        return fail(c, "bad bit width");
+    size_t gb = as_bitpack_size(n, wg), wb = as_bitpack_size(n, ww);
+    if (2 + gb + wb != e - s)
+        return fail(c, "block size does not match");
+    as_bitpack_unpack(p + 2, c->docs, n, wg);
+    as_bitpack_unpack(p + 2 + gb, c->wdfs, n, ww);
+    uint64_t acc = prev1;
+    for (uint32_t j = 0; j < n; j++) {
+        acc += c->docs[j];
+        c->docs[j] = (uint32_t)acc;
+        acc++;
+    }
+    if (acc - 1 >= ix->ndocs)
+        return fail(c, "docid out of range");
+    uint32_t orw = 0;
+    for (uint32_t j = 0; j < n; j++) {
+        orw |= (c->wdfs[j] == UINT32_MAX);
+        c->wdfs[j] += 1;
+    }
+    if (orw)
+        return fail(c, "bad wdf");
+    if (c->nb > 1 && c->docs[n - 1] != c->block_last)
+        return fail(c, "block does not end at its skip entry");
+    c->block_last = c->docs[n - 1];
+    c->block = b;
+    c->n = n;
+    c->i = 0;
+    c->decoded = 1;
+    c->posdecoded = 0;
+    c->doc = c->docs[0];
+    c->wdf = c->wdfs[0];
+    return c->doc;
+}
+
+void as_pcur_init(as_pcur *c, const as_index *ix, const as_term *t)
+{
+    c->ix = ix;
+    c->doc = AS_DOC_END;
+    c->wdf = 0;
+    c->decoded = c->posdecoded = 0;
+    c->posheap = NULL;
+    c->poscap = 0;
+    c->df = c->nb = c->block = 0;
+    c->block_last = AS_DOC_END;
+    c->block_maxwdf = c->block_mindoclen = 0;
+    c->i = c->n = 0;
+    if (!t || t->df == 0)
+        return;
+    c->df = t->df;
+    c->term_maxwdf = t->max_wdf;
+    c->term_mindoclen = t->min_doclen;
+    c->nb = (t->df + AS_BLOCK_SIZE - 1) / AS_BLOCK_SIZE;
+    c->data_off = t->post_off;
+    c->pos_off = t->pos_off;
+    c->pos_len = t->pos_len;
+    uint64_t plen = ix->f[IXF_POSTINGS].len, qlen = ix->f[IXF_POSITIONS].len;
+    uint64_t skip = c->nb > 1 ? (uint64_t)AS_SKIP_ENTRY * c->nb : 0;
+    if (t->df > ix->ndocs || t->post_off > plen || t->post_len > plen - t->post_off ||
+        t->pos_off > qlen || t->pos_len > qlen - t->pos_off || skip > t->post_len) {
+        fail(c, "term entry out of range");
+        return;
+    }
+    c->skip_off = t->post_off;
+    c->data_off = t->post_off + skip;
+    c->data_len = t->post_len - skip;
+    load_block(c, 0);
+}
+
+void as_pcur_release(as_pcur *c)
+{
+    if (!c)
+        return;
+    free(c->posheap);
+    c->posheap = NULL;
+    c->poscap = 0;
+    c->posdecoded = 0;
+}
+
+uint32_t as_pcur_next(as_pcur *c)
+{
+    if (c->doc == AS_DOC_END)
+        return AS_DOC_END;
+    if (!c->decoded)
+        return load_block(c, c->block); /* after seek_block */
+    if (c->i + 1 < c->n) {
+        c->i++;
+        c->doc = c->docs[c->i];
+        c->wdf = c->wdfs[c->i];
+        return c->doc;
+    }
+    if (c->block + 1 >= c->nb) {
+        c->doc = AS_DOC_END;
+        return AS_DOC_END;
+    }
+    return load_block(c, c->block + 1);
+}
+
+/* The first block >= from whose last doc is >= target, or nb.  Gallops,
+ * then binary-searches: each probed skip entry is page-checked, so the
+ * search can trust what it reads. */
+static uint32_t find_block(as_pcur *c, uint32_t from, uint32_t target, int *bad)
+{
+    uint32_t lo = from, hi, step = 1;
+    *bad = 0;
+    for (;;) {
+        uint64_t probe = (uint64_t)lo + step - 1;
+        if (probe >= c->nb) {
+            hi = c->nb;
+            break;
+        }
+        const uint8_t *e = skip_entry(c, (uint32_t)probe);
+        if (!e) {
+            *bad = 1;
+            return c->nb;
+        }
+        if (le32(e) >= target) {
+            hi = (uint32_t)probe;
+            break;
+        }
+        lo = (uint32_t)probe + 1;
+        step *= 2;
+    }
+    /* the answer is in [lo, hi]: hi is a block with last >= target, or nb */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        const uint8_t *e = skip_entry(c, mid);
+        if (!e) {
+            *bad = 1;
+            return c->nb;
+        }
+        if (le32(e) >= target)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+uint32_t as_pcur_seek(as_pcur *c, uint32_t target)
+{
+    if (c->doc == AS_DOC_END)
+        return AS_DOC_END;
+    if (c->decoded && c->doc >= target)
+        return c->doc;
+    if (!c->decoded || target > c->block_last) {
+        uint32_t b = c->block; /* undecoded (after seek_block) and target inside */
+        if (c->decoded || target > c->block_last) {
+            int bad = 0;
+            b = c->block + 1 < c->nb ? find_block(c, c->block + 1, target, &bad) : c->nb;
+            if (bad)
+                return fail(c, "skip table");
+            if (b >= c->nb) {
+                c->doc = AS_DOC_END;
+                c->decoded = 0;
+                return AS_DOC_END;
+            }
+        }
+        if (load_block(c, b) == AS_DOC_END)
+            return AS_DOC_END;
+        if (c->doc >= target)
+            return c->doc;
+    }
+    /* target is inside the decoded block: binary search docs[i..n) */
+    uint32_t lo = c->i, hi = c->n - 1; /* docs[n-1] == block_last >= target */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (c->docs[mid] >= target)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    c->i = lo;
+    c->doc = c->docs[lo];
+    c->wdf = c->wdfs[lo];
+    return c->doc;
+}
+
+uint32_t as_pcur_seek_block(as_pcur *c, uint32_t target)
+{
+    if (c->doc == AS_DOC_END)
+        return AS_DOC_END;
+    if (c->block_last >= target)
+        return c->block_last;
+    int bad;
+    uint32_t b = c->nb > 1 ? find_block(c, c->block + 1, target, &bad) : c->nb;
+    if (c->nb > 1 && bad)
+        return fail(c, "skip table");
+    if (b >= c->nb) {
+        c->doc = AS_DOC_END;
+        c->decoded = 0;
+        return AS_DOC_END;
+    }
+    if (block_meta(c, b) != 0)
+        return fail(c, "skip table");
+    c->block = b;
+    c->decoded = 0;
+    c->posdecoded = 0;
+    return c->block_last;
+}
+
+/* Decodes the positions of the current block. */
+static int load_positions(as_pcur *c)
+{
+    const as_index *ix = c->ix;
+    uint64_t s = 0, e = c->pos_len;
+    if (c->nb > 1) {
+        const uint8_t *se = skip_entry(c, c->block);
+        if (!se)
+            return AS_ECORRUPT;
+        e = le32(se + 8);
+        if (c->block > 0) {
+            const uint8_t *pe = skip_entry(c, c->block - 1);
+            if (!pe)
+                return AS_ECORRUPT;
+            s = le32(pe + 8);
+        }
+    }
+    if (s > e || e > c->pos_len || e - s < 1)
+        return as_ix_corrupt(ix, IXF_POSITIONS, "positions at %llu: bad block bounds",
+                             (unsigned long long)c->pos_off);
+    if (ix_need(ix, IXF_POSITIONS, c->pos_off + s, e - s) != AS_OK)
+        return AS_ECORRUPT;
+    const uint8_t *p = ix->f[IXF_POSITIONS].body + c->pos_off + s;
+    unsigned w = p[0];
+    uint64_t total = 0;
+    for (uint32_t j = 0; j < c->n; j++) {
+        c->posstart[j] = (uint32_t)total;
+        total += c->wdfs[j];
+    }
+    if (total > UINT32_MAX / 2)
+        return as_ix_corrupt(ix, IXF_POSITIONS, "positions at %llu: too many",
+                             (unsigned long long)c->pos_off);
+    /* size must match exactly; w == 0 only for small blocks (format.h) */
+    if (w > 32 || total > (e - s) * 8 + AS_POS_ZERO_MAX ||
+        (w == 0 && total > AS_POS_ZERO_MAX) || 1 + as_bitpack_size(total, w) != e - s)
+        return as_ix_corrupt(ix, IXF_POSITIONS, "positions at %llu: block size does not match",
+                             (unsigned long long)c->pos_off);
+    c->posstart[c->n] = (uint32_t)total;
+    uint32_t *buf = c->posbuf;
+    if (total > sizeof c->posbuf / sizeof c->posbuf[0]) {
+        if (total > c->poscap) {
+            uint32_t *nb = realloc(c->posheap, total * sizeof *nb);
+            if (!nb)
+                return AS_ENOMEM;
+            c->posheap = nb;
+            c->poscap = (uint32_t)total;
+        }
+        buf = c->posheap;
+    }
+    as_bitpack_unpack(p + 1, buf, total, w);
+    /* gaps -> positions, per doc */
+    for (uint32_t j = 0; j < c->n; j++) {
+        uint64_t acc = 0;
+        for (uint32_t k = c->posstart[j]; k < c->posstart[j + 1]; k++) {
+            acc += buf[k];
+            if (acc > UINT32_MAX)
+                return as_ix_corrupt(ix, IXF_POSITIONS, "positions at %llu: overflow",
+                                     (unsigned long long)c->pos_off);
+            buf[k] = (uint32_t)acc;
+        }
+    }
+    c->posdecoded = 1;
+    return AS_OK;
+}
+
+int as_pcur_positions(as_pcur *c, const uint32_t **pos, uint32_t *n)
+{
+    *pos = NULL;
+    *n = 0;
+    if (c->doc == AS_DOC_END || !c->decoded)
+        return AS_EINVAL;
+    if (!c->posdecoded) {
+        int rc = load_positions(c);
+        if (rc != AS_OK)
+            return rc;
+    }
+    const uint32_t *buf = c->posstart[c->n] > sizeof c->posbuf / sizeof c->posbuf[0]
+                              ? c->posheap
+                              : c->posbuf;
+    *pos = buf + c->posstart[c->i];
+    *n = c->wdfs[c->i];
+    return AS_OK;
+}
+
+int as_ix_postings_verify(const as_index *ix, const char *term, size_t tlen,
+                          const as_term *t, as_err *err)
+{
+    (void)tlen;
+    as_pcur c;
+    as_pcur_init(&c, ix, t);
+    uint64_t n = 0, cf = 0;
+    uint32_t maxwdf = 0, mindl = UINT32_MAX, prev = 0;
+    int rc = AS_OK;
+    const char *why = NULL;
+    while (c.doc != AS_DOC_END) {
+        if (n > 0 && c.doc <= prev) {
+            why = "docids not ascending";
+            break;
+        }
+        uint32_t dl = as_index_doclen(ix, c.doc);
+        if (c.wdf > c.block_maxwdf || dl < c.block_mindoclen) {
+            why = "block maxima do not bound the block";
+            break;
+        }
+        const uint32_t *pos;
+        uint32_t np;
+        rc = as_pcur_positions(&c, &pos, &np);
+        if (rc != AS_OK)
+            break;
+        for (uint32_t k = 1; k < np; k++)
+            if (pos[k] < pos[k - 1]) {
+                why = "positions not ascending";
+                break;
+            }
+        if (why)
+            break;
+        prev = c.doc;
+        n++;
+        cf += c.wdf;
+        if (c.wdf > maxwdf)
+            maxwdf = c.wdf;
+        if (dl < mindl)
+            mindl = dl;
+        as_pcur_next(&c);
+    }
+    if (!why && rc == AS_OK && as_index_status(ix) == AS_OK) {
+        if (n != t->df)
+            why = "document count differs from df";
+        else if (cf != t->cf)
+            why = "occurrence count differs from cf";
+        else if (maxwdf != t->max_wdf || mindl != t->min_doclen)
+            why = "term maxima differ";
+        else if (c.nb > 1) {
+            const uint8_t *e = skip_entry(&c, c.nb - 1);
+            if (e && (le32(e + 4) != c.data_len || le32(e + 8) != c.pos_len))
+                why = "blocks do not fill the term's bytes";
+        }
+    }
+    as_pcur_release(&c);
+    if (as_index_status(ix) != AS_OK)
+        return as_ix_verr(ix, err);
+    if (rc != AS_OK)
+        return as_err_set(err, rc, "postings: term \"%s\": %s", term, as_strerror(rc));
+    if (why)
+        return as_err_set(err, AS_ECORRUPT, "postings: term \"%s\": %s", term, why);
+    return AS_OK;
+}

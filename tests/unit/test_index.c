@@ -1,0 +1,708 @@
+/*
+ * test_index.c — the native index (common/writer.c, index.c, dict.c,
+ * postings.c, store.c): generations built in a temp dir from hand-made
+ * token arrays, read back and compared with what went in — columns, units,
+ * files, store, dictionary, every posting and position; spilling and
+ * copying give the same bytes as a plain build; damaged, truncated and
+ * foreign-version files give clean errors.
+ *
+ * Tokens: each space-separated word of a text is a term at its word
+ * position (lower-cased); a word of 8+ letters also gives "^" + its first
+ * three letters at the same position (two terms at one position, as the
+ * analyzer's acronym terms do).  Repeated words give wdf > 1.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <math.h>
+#include <zlib.h>
+
+#include "format.h"
+#include "index.h"
+
+/* ---- A corpus in memory ---------------------------------------------- */
+
+typedef struct tdoc {
+    char *text, *section;
+    int kind;
+    uint32_t line, para, sent;
+    const char *council;
+    int statement, score;
+    uint32_t published, updated;
+} tdoc;
+
+typedef struct tfile {
+    char path[64];
+    tdoc *docs;
+    size_t ndocs;
+    int acro; /* give it a mined acronym */
+} tfile;
+
+typedef struct corpus {
+    tfile *files;
+    size_t nfiles;
+} corpus;
+
+static uint64_t rng_state;
+static uint64_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+static const char *const councils[] = {"Wigan", "Bolton", "Camden", "Derby", "Essex",
+                                       "Kent", "York"};
+
+/* Zipf-ish: word rank r with probability ~ 1/(r+1). */
+static unsigned zipf(unsigned v)
+{
+    double u = (double)(rnd() % 1000000) / 1000000.0;
+    return (unsigned)(pow((double)v, u) - 1.0) % v;
+}
+
+static char *xstrdup(const char *s)
+{
+    char *p = strdup(s);
+    assert_non_null(p);
+    return p;
+}
+
+/* A random corpus: nfiles files of Zipf-skewed sentences, some repeated
+ * (duplicate groups within and across files), metadata changing in runs. */
+static void make_corpus(corpus *c, uint64_t seed, size_t nfiles, size_t maxdocs, unsigned vocab)
+{
+    rng_state = seed;
+    c->nfiles = nfiles;
+    c->files = calloc(nfiles, sizeof *c->files);
+    assert_non_null(c->files);
+    char **seen = NULL;
+    size_t nseen = 0;
+    for (size_t f = 0; f < nfiles; f++) {
+        tfile *tf = &c->files[f];
+        snprintf(tf->path, sizeof tf->path, "/corpus/r%04zu.txt", f);
+        tf->ndocs = f % 7 == 3 ? 0 : 1 + rnd() % maxdocs; /* some files are empty */
+        tf->docs = calloc(tf->ndocs + 1, sizeof *tf->docs);
+        tf->acro = f % 3 == 0;
+        const char *council = councils[rnd() % 7];
+        int st = (int)(rnd() % 10), sc = (int)(rnd() % 5);
+        for (size_t d = 0; d < tf->ndocs; d++) {
+            tdoc *td = &tf->docs[d];
+            if (rnd() % 10 == 0) {
+                st = (int)(rnd() % 10);
+                sc = (int)(rnd() % 5);
+            }
+            if (rnd() % 40 == 0)
+                council = rnd() % 5 == 0 ? NULL : councils[rnd() % 7];
+            if (nseen > 0 && rnd() % 12 == 0) {
+                td->text = xstrdup(seen[rnd() % nseen]);
+            } else {
+                char buf[2048];
+                size_t n = 0;
+                unsigned words = 3 + (unsigned)(rnd() % 40);
+                if (rnd() % 200 == 0)
+                    words = 300; /* a long one */
+                for (unsigned k = 0; k < words && n < sizeof buf - 40; k++) {
+                    unsigned r = zipf(vocab);
+                    n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s%u", k ? " " : "",
+                                          r % 13 == 5 ? "Responsibilities" : "w", r);
+                }
+                td->text = xstrdup(buf);
+                seen = realloc(seen, (nseen + 1) * sizeof *seen);
+                seen[nseen++] = td->text;
+            }
+            td->section = rnd() % 3 ? xstrdup("Key findings") : NULL;
+            td->kind = (int)(rnd() % 4);
+            td->line = (uint32_t)(d * 2 + 1);
+            td->para = (uint32_t)(d / 3);
+            td->sent = (uint32_t)(d % 3);
+            td->council = council;
+            td->statement = st;
+            td->score = sc;
+            td->published = 20230000 + (uint32_t)(rnd() % 1000);
+            td->updated = rnd() % 2 ? 0 : 20240101;
+        }
+    }
+    free(seen);
+}
+
+static void free_corpus(corpus *c)
+{
+    for (size_t f = 0; f < c->nfiles; f++) {
+        for (size_t d = 0; d < c->files[f].ndocs; d++) {
+            free(c->files[f].docs[d].text);
+            free(c->files[f].docs[d].section);
+        }
+        free(c->files[f].docs);
+    }
+    free(c->files);
+}
+
+/* The tokens of a text (see the file comment); terms point into store. */
+static size_t tokenize(const char *text, as_token *toks, size_t cap, char *store)
+{
+    size_t n = 0, o = 0;
+    uint32_t pos = 0;
+    const char *p = text;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        const char *s = p;
+        while (*p && *p != ' ')
+            p++;
+        size_t len = (size_t)(p - s);
+        if (len > 200)
+            len = 200;
+        char *t = store + o;
+        for (size_t i = 0; i < len; i++)
+            t[i] = (char)tolower((unsigned char)s[i]);
+        o += len;
+        assert_true(n + 2 <= cap);
+        toks[n++] = (as_token){t, (uint32_t)len, pos, (uint32_t)(s - text), (uint32_t)(s - text + len), 0};
+        if (len >= 8) {
+            char *a = store + o;
+            a[0] = '^';
+            memcpy(a + 1, t, 3);
+            o += 4;
+            toks[n++] = (as_token){a, 4, pos, (uint32_t)(s - text), (uint32_t)(s - text + len), AS_TOK_ACRONYM};
+        }
+        pos++;
+    }
+    return n;
+}
+
+static char *tempdir(void)
+{
+    char *t = xstrdup("/tmp/astest-XXXXXX");
+    assert_non_null(mkdtemp(t));
+    return t;
+}
+
+static void rmtree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char p[4096];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            rmtree(p);
+        else
+            unlink(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static as_file_state fstate(const tfile *tf)
+{
+    as_file_state fs;
+    memset(&fs, 0, sizeof fs);
+    fs.path = tf->path;
+    fs.display = tf->path + 1;
+    fs.size = 1000 + tf->ndocs;
+    fs.mtime_ns = 1700000000123456789ll + (int64_t)tf->ndocs;
+    fs.crc32 = (uint32_t)crc32(0, (const Bytef *)tf->path, (uInt)strlen(tf->path));
+    return fs;
+}
+
+static void add_file(as_writer *w, const tfile *tf)
+{
+    as_file_state fs = fstate(tf);
+    assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
+    as_token toks[1024];
+    char store[16384];
+    for (size_t d = 0; d < tf->ndocs; d++) {
+        const tdoc *td = &tf->docs[d];
+        as_meta m = {(char *)td->council, td->statement, td->score, td->published, td->updated};
+        as_doc_in in = {&m, td->text, td->section, td->kind, td->line, td->para, td->sent};
+        size_t n = tokenize(td->text, toks, 1024, store);
+        int rc = as_writer_add(w, &in, toks, n);
+        if (rc != AS_OK)
+            fail_msg("as_writer_add: %s", as_writer_errmsg(w));
+    }
+    as_acrotab *t = NULL;
+    if (tf->acro) {
+        assert_int_equal(as_acrotab_new(&t), AS_OK);
+        assert_int_equal(as_acrotab_add(t, "SAR", "Safeguarding Adults Reviews", 2, 0), AS_OK);
+        char e[64];
+        snprintf(e, sizeof e, "Zeta %s", tf->path + 8);
+        assert_int_equal(as_acrotab_add(t, "ZQX", e, 1, 0), AS_OK);
+    }
+    assert_int_equal(as_writer_end_file(w, t), AS_OK);
+    as_acrotab_free(t);
+}
+
+/* Builds the corpus into dir; copy_from: files whose bit is set in
+ * copymask are copied from that generation instead of added. */
+static void build(const corpus *c, const char *dir, size_t mem_limit, const as_index *copy_from,
+                  uint64_t copymask)
+{
+    as_writer_opts o = {mem_limit, NULL};
+    as_writer *w = NULL;
+    as_err err = {0};
+    assert_int_equal(as_writer_open(dir, &o, &w, &err), AS_OK);
+    for (size_t f = 0; f < c->nfiles; f++) {
+        if (copy_from && (copymask >> f & 1)) {
+            int rc = as_writer_copy_file(w, copy_from, (uint32_t)f);
+            if (rc != AS_OK)
+                fail_msg("copy_file: %s", as_writer_errmsg(w));
+        } else
+            add_file(w, &c->files[f]);
+    }
+    int rc = as_writer_finish(w, &err);
+    if (rc != AS_OK)
+        fail_msg("finish: %s", err.msg);
+}
+
+static as_index *open_gen(const char *dir)
+{
+    as_index *ix = NULL;
+    as_err err = {0};
+    int rc = as_index_open_gen(dir, &ix, &err);
+    if (rc != AS_OK)
+        fail_msg("open: %s", err.msg);
+    return ix;
+}
+
+/* ---- The expected inverted index --------------------------------------- */
+
+typedef struct ptup {
+    char term[32];  /* test terms are short */
+    uint32_t doc, pos;
+} ptup;
+
+static int cmp_ptup(const void *a, const void *b)
+{
+    const ptup *x = a, *y = b;
+    int c = strcmp(x->term, y->term);
+    if (c)
+        return c;
+    if (x->doc != y->doc)
+        return x->doc < y->doc ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static ptup *expected_postings(const corpus *c, size_t *n, uint32_t **doclens)
+{
+    size_t cap = 1024, k = 0;
+    ptup *t = malloc(cap * sizeof *t);
+    uint32_t doc = 0;
+    size_t ndocs = 0;
+    for (size_t f = 0; f < c->nfiles; f++)
+        ndocs += c->files[f].ndocs;
+    *doclens = calloc(ndocs + 1, sizeof **doclens);
+    as_token toks[1024];
+    char store[16384];
+    for (size_t f = 0; f < c->nfiles; f++)
+        for (size_t d = 0; d < c->files[f].ndocs; d++, doc++) {
+            size_t nt = tokenize(c->files[f].docs[d].text, toks, 1024, store);
+            (*doclens)[doc] = (uint32_t)nt;
+            for (size_t i = 0; i < nt; i++) {
+                if (k == cap)
+                    t = realloc(t, (cap *= 2) * sizeof *t);
+                assert_true(toks[i].len < sizeof t[k].term);
+                memcpy(t[k].term, toks[i].term, toks[i].len);
+                t[k].term[toks[i].len] = 0;
+                t[k].doc = doc;
+                t[k].pos = toks[i].pos;
+                k++;
+            }
+        }
+    qsort(t, k, sizeof *t, cmp_ptup);
+    *n = k;
+    return t;
+}
+
+/* Every term, posting and position of ix against the corpus. */
+static void check_postings(const as_index *ix, const corpus *c)
+{
+    size_t n;
+    uint32_t *doclens;
+    ptup *t = expected_postings(c, &n, &doclens);
+    uint64_t nterms = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && strcmp(t[j].term, t[i].term) == 0)
+            j++;
+        nterms++;
+        as_term info;
+        assert_int_equal(as_index_find_term(ix, t[i].term, strlen(t[i].term), &info), AS_OK);
+        as_pcur cur;
+        as_pcur_init(&cur, ix, &info);
+        uint32_t df = 0, maxwdf = 0, mindl = UINT32_MAX;
+        uint64_t cf = 0;
+        for (size_t k = i; k < j;) {
+            size_t m = k;
+            while (m < j && t[m].doc == t[k].doc)
+                m++;
+            assert_int_equal(cur.doc, t[k].doc);
+            assert_int_equal(cur.wdf, m - k);
+            const uint32_t *pos;
+            uint32_t np;
+            assert_int_equal(as_pcur_positions(&cur, &pos, &np), AS_OK);
+            assert_int_equal(np, m - k);
+            for (uint32_t q = 0; q < np; q++)
+                assert_int_equal(pos[q], t[k + q].pos);
+            df++;
+            cf += m - k;
+            if (m - k > maxwdf)
+                maxwdf = (uint32_t)(m - k);
+            if (doclens[t[k].doc] < mindl)
+                mindl = doclens[t[k].doc];
+            assert_true(cur.wdf <= cur.block_maxwdf);
+            assert_true(doclens[cur.doc] >= cur.block_mindoclen);
+            assert_true(cur.doc <= cur.block_last);
+            as_pcur_next(&cur);
+            k = m;
+        }
+        assert_int_equal(cur.doc, AS_DOC_END);
+        assert_int_equal(as_pcur_next(&cur), AS_DOC_END);
+        assert_int_equal(info.df, df);
+        assert_int_equal(info.cf, cf);
+        assert_int_equal(info.max_wdf, maxwdf);
+        assert_int_equal(info.min_doclen, mindl);
+
+        /* seeks to random targets agree with a linear scan */
+        for (int s = 0; s < 8; s++) {
+            as_pcur sc;
+            as_pcur_init(&sc, ix, &info);
+            uint32_t target = 0;
+            size_t k = i;
+            for (int step = 0; step < 6; step++) {
+                target += (uint32_t)(rnd() % (as_index_ndocs(ix) / 4 + 2));
+                while (k < j && t[k].doc < target)
+                    k++;
+                uint32_t want = k < j ? t[k].doc : AS_DOC_END;
+                if (step % 2 == 1) {
+                    /* shallow first: the block it names must hold want */
+                    uint32_t last = as_pcur_seek_block(&sc, target);
+                    if (want == AS_DOC_END)
+                        assert_int_equal(last, AS_DOC_END);
+                    else
+                        assert_true(last >= want);
+                }
+                assert_int_equal(as_pcur_seek(&sc, target), want);
+                assert_int_equal(sc.doc, want);
+                if (want == AS_DOC_END)
+                    break;
+                uint32_t w = 0;
+                for (size_t q = k; q < j && t[q].doc == want; q++)
+                    w++;
+                assert_int_equal(sc.wdf, w);
+                const uint32_t *pos;
+                uint32_t np;
+                assert_int_equal(as_pcur_positions(&sc, &pos, &np), AS_OK);
+                assert_int_equal(np, w);
+                assert_int_equal(pos[0], t[k].pos);
+            }
+            as_pcur_release(&sc);
+        }
+        as_pcur_release(&cur);
+        i = j;
+    }
+    assert_int_equal(as_index_nterms(ix), nterms);
+    assert_int_equal(as_index_find_term(ix, "nosuchterm", 10, &(as_term){0}), AS_ENOTFOUND);
+    assert_int_equal(as_index_status(ix), AS_OK);
+    free(t);
+    free(doclens);
+}
+
+/* Columns, units, files, store, duplicates against the corpus. */
+static void check_docs(const as_index *ix, const corpus *c)
+{
+    as_docbuf db;
+    memset(&db, 0, sizeof db);
+    uint32_t doc = 0;
+    uint64_t total = 0;
+    as_token toks[1024];
+    char store[16384];
+    for (size_t f = 0; f < c->nfiles; f++) {
+        const tfile *tf = &c->files[f];
+        as_file_state fs;
+        assert_int_equal(as_index_file(ix, (uint32_t)f, &fs), AS_OK);
+        assert_string_equal(fs.path, tf->path);
+        assert_string_equal(fs.display, tf->path + 1);
+        as_file_state want = fstate(tf);
+        assert_int_equal(fs.size, want.size);
+        assert_true(fs.mtime_ns == want.mtime_ns);
+        assert_int_equal(fs.crc32, want.crc32);
+        assert_int_equal(fs.first_doc, doc);
+        assert_int_equal(fs.ndocs, tf->ndocs);
+        for (size_t d = 0; d < tf->ndocs; d++, doc++) {
+            const tdoc *td = &tf->docs[d];
+            as_docrec r;
+            assert_int_equal(as_index_doc(ix, doc, &db, &r), AS_OK);
+            assert_string_equal(r.text, td->text);
+            assert_string_equal(r.section, td->section ? td->section : "");
+            assert_int_equal(r.line, td->line);
+            assert_int_equal(r.paragraph, td->para);
+            assert_int_equal(r.sentence, td->sent);
+            assert_int_equal(r.kind, td->kind);
+            size_t nt = tokenize(td->text, toks, 1024, store);
+            assert_int_equal(r.doclen, nt);
+            assert_int_equal(as_index_doclen(ix, doc), nt);
+            assert_int_equal(as_index_kind(ix, doc), td->kind);
+            total += nt;
+            uint32_t u = as_index_unit_of(ix, doc);
+            assert_true(u < as_index_nunits(ix));
+            const as_unit *un = as_index_unit(ix, u);
+            assert_true(un->first_doc <= doc && doc < un->first_doc + un->ndocs);
+            assert_int_equal(un->file, f);
+            assert_int_equal(un->statement, td->statement);
+            assert_int_equal(un->theme, as_statement_theme(td->statement));
+            assert_int_equal(un->score, td->score);
+            assert_int_equal(un->published, td->published);
+            assert_int_equal(un->updated, td->updated);
+            if (td->council) {
+                assert_int_not_equal(un->council, AS_NONE);
+                assert_string_equal(as_index_council(ix, un->council), td->council);
+            } else
+                assert_int_equal(un->council, AS_NONE);
+            /* duplicates: exactly the docs with the same text */
+            const uint32_t *mem;
+            uint32_t nm;
+            as_index_dups(ix, doc, &mem, &nm);
+            uint32_t want_n = 0, od = 0, found_self = 0;
+            for (size_t g = 0; g < c->nfiles; g++)
+                for (size_t e = 0; e < c->files[g].ndocs; e++, od++)
+                    if (strcmp(c->files[g].docs[e].text, td->text) == 0) {
+                        assert_true(want_n < nm);
+                        assert_int_equal(mem[want_n], od);
+                        found_self |= od == doc;
+                        want_n++;
+                    }
+            assert_int_equal(nm, want_n);
+            assert_true(found_self);
+        }
+    }
+    assert_int_equal(as_index_ndocs(ix), doc);
+    assert_int_equal(as_index_total_len(ix), total);
+    assert_int_equal(as_index_nfiles(ix), c->nfiles);
+    /* units cover the docs in order, split where metadata changes */
+    uint32_t next = 0;
+    for (uint32_t u = 0; u < as_index_nunits(ix); u++) {
+        const as_unit *un = as_index_unit(ix, u);
+        assert_int_equal(un->first_doc, next);
+        assert_true(un->ndocs > 0);
+        next += un->ndocs;
+    }
+    assert_int_equal(next, doc);
+    for (uint32_t k = 1; k < as_index_ncouncils(ix); k++)
+        assert_true(strcmp(as_index_council(ix, k - 1), as_index_council(ix, k)) < 0);
+    assert_null(as_index_council(ix, as_index_ncouncils(ix)));
+    assert_int_equal(as_index_doc(ix, doc, &db, &(as_docrec){0}), AS_ENOTFOUND);
+    as_docbuf_free(&db);
+    assert_int_equal(as_index_status(ix), AS_OK);
+}
+
+/* ---- Tests ---------------------------------------------------------------- */
+
+static void test_small_by_hand(void **state)
+{
+    (void)state;
+    char *dir = tempdir();
+    as_writer *w = NULL;
+    as_err err = {0};
+    assert_int_equal(as_writer_open(dir, NULL, &w, &err), AS_OK);
+    as_file_state fs = {"/c/a.txt", "a.txt", 10, 5, 7, 0, 0};
+    assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
+    as_meta m1 = {"Wigan", 4, 3, 20231117, 20231120};
+    as_meta m2 = {"Wigan", 5, 2, 20231117, 20231120};
+    as_token t1[] = {{"care", 4, 0, 0, 0, 0}, {"act", 3, 1, 0, 0, 0}, {"care", 4, 2, 0, 0, 0}};
+    as_token t2[] = {{"act", 3, 0, 0, 0, 0}, {"^act", 4, 0, 0, 0, AS_TOK_ACRONYM}};
+    as_doc_in d1 = {&m1, "Care act care.", "Key findings", AS_KIND_FINDING, 12, 3, 1};
+    as_doc_in d2 = {&m2, "ACT.", NULL, AS_KIND_HEADING, 14, 4, 0};
+    assert_int_equal(as_writer_add(w, &d1, t1, 3), AS_OK);
+    assert_int_equal(as_writer_add(w, &d2, t2, 2), AS_OK);
+    assert_int_equal(as_writer_add(w, &d1, t1, 3), AS_OK); /* a duplicate */
+    assert_int_equal(as_writer_end_file(w, NULL), AS_OK);
+    /* files must come in path order */
+    as_file_state bad = {"/a/z.txt", NULL, 0, 0, 0, 0, 0};
+    assert_int_equal(as_writer_begin_file(w, &bad), AS_EINVAL);
+    assert_non_null(strstr(as_writer_errmsg(w), "path order"));
+    as_writer_abort(w);
+
+    /* again, properly, with a second file */
+    rmtree(dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    assert_int_equal(as_writer_open(dir, NULL, &w, &err), AS_OK);
+    assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
+    assert_int_equal(as_writer_add(w, &d1, t1, 3), AS_OK);
+    assert_int_equal(as_writer_add(w, &d2, t2, 2), AS_OK);
+    assert_int_equal(as_writer_add(w, &d1, t1, 3), AS_OK);
+    assert_int_equal(as_writer_end_file(w, NULL), AS_OK);
+    as_file_state fs2 = {"/c/b.txt", "b.txt", 1, 2, 3, 0, 0};
+    as_meta m3 = {"Bolton", 0, 0, 0, 0};
+    as_doc_in d3 = {&m3, "Care act care.", NULL, AS_KIND_COMMITMENT, 1, 0, 0};
+    assert_int_equal(as_writer_begin_file(w, &fs2), AS_OK);
+    assert_int_equal(as_writer_add(w, &d3, t1, 3), AS_OK);
+    assert_int_equal(as_writer_end_file(w, NULL), AS_OK);
+    assert_int_equal(as_writer_finish(w, &err), AS_OK);
+
+    as_index *ix = open_gen(dir);
+    assert_int_equal(as_index_ndocs(ix), 4);
+    assert_int_equal(as_index_total_len(ix), 11);
+    assert_int_equal(as_index_nterms(ix), 3);
+    assert_int_equal(as_index_nunits(ix), 4); /* m1, m2, m1 again, m3 */
+    assert_int_equal(as_index_ncouncils(ix), 2);
+    assert_string_equal(as_index_council(ix, 0), "Bolton");
+    assert_string_equal(as_index_council(ix, 1), "Wigan");
+    const as_unit *u = as_index_unit(ix, 1);
+    assert_int_equal(u->first_doc, 1);
+    assert_int_equal(u->ndocs, 1);
+    assert_int_equal(u->statement, 5);
+    assert_int_equal(u->theme, as_statement_theme(5));
+    assert_int_equal(u->score, 2);
+    assert_int_equal(u->council, 1);
+    assert_int_equal(as_index_unit_of(ix, 3), 3);
+    assert_int_equal(as_index_unit(ix, 3)->council, 0);
+    assert_int_equal(as_index_unit_of(ix, 4), AS_NONE);
+
+    as_term t;
+    assert_int_equal(as_index_find_term(ix, "care", 4, &t), AS_OK);
+    assert_int_equal(t.df, 3);
+    assert_int_equal(t.cf, 6);
+    assert_int_equal(t.max_wdf, 2);
+    assert_int_equal(t.min_doclen, 3);
+    as_pcur c;
+    as_pcur_init(&c, ix, &t);
+    assert_int_equal(c.doc, 0);
+    assert_int_equal(c.wdf, 2);
+    const uint32_t *pos;
+    uint32_t np;
+    assert_int_equal(as_pcur_positions(&c, &pos, &np), AS_OK);
+    assert_int_equal(np, 2);
+    assert_int_equal(pos[0], 0);
+    assert_int_equal(pos[1], 2);
+    assert_int_equal(as_pcur_next(&c), 2);
+    assert_int_equal(as_pcur_seek(&c, 3), 3);
+    assert_int_equal(as_pcur_next(&c), AS_DOC_END);
+    as_pcur_release(&c);
+    assert_int_equal(as_index_find_term(ix, "^act", 4, &t), AS_OK);
+    assert_int_equal(t.df, 1);
+    as_pcur_init(&c, ix, &t);
+    assert_int_equal(c.doc, 1);
+    assert_int_equal(as_pcur_seek_block(&c, 2), AS_DOC_END);
+    as_pcur_release(&c);
+    assert_int_equal(as_index_find_term(ix, "ac", 2, &t), AS_ENOTFOUND);
+    assert_int_equal(as_index_find_term(ix, "zzz", 3, &t), AS_ENOTFOUND);
+    assert_int_equal(as_index_find_term(ix, "", 0, &t), AS_ENOTFOUND);
+
+    as_docbuf db = {0};
+    as_docrec r;
+    assert_int_equal(as_index_doc(ix, 1, &db, &r), AS_OK);
+    assert_string_equal(r.text, "ACT.");
+    assert_string_equal(r.section, "");
+    assert_int_equal(r.line, 14);
+    assert_int_equal(r.kind, AS_KIND_HEADING);
+    assert_int_equal(r.doclen, 2);
+    assert_int_equal(as_index_doc(ix, 0, &db, &r), AS_OK);
+    assert_string_equal(r.text, "Care act care.");
+    assert_string_equal(r.section, "Key findings");
+    assert_int_equal(r.paragraph, 3);
+    assert_int_equal(r.sentence, 1);
+    as_docbuf_free(&db);
+
+    const uint32_t *mem;
+    uint32_t nm;
+    as_index_dups(ix, 2, &mem, &nm);
+    assert_int_equal(nm, 3);
+    assert_int_equal(mem[0], 0);
+    assert_int_equal(mem[1], 2);
+    assert_int_equal(mem[2], 3);
+    as_index_dups(ix, 1, &mem, &nm);
+    assert_int_equal(nm, 1);
+    assert_int_equal(mem[0], 1);
+
+    as_file_state f1;
+    assert_int_equal(as_index_file(ix, 1, &f1), AS_OK);
+    assert_string_equal(f1.path, "/c/b.txt");
+    assert_int_equal(f1.first_doc, 3);
+    assert_int_equal(f1.ndocs, 1);
+    assert_int_equal(as_index_file(ix, 2, &f1), AS_ENOTFOUND);
+    assert_int_equal(as_index_verify(ix, &err), AS_OK);
+    as_index_close(ix);
+    rmtree(dir);
+    free(dir);
+}
+
+static int collect(void *arg, const char *term, size_t len, const as_term *info)
+{
+    char *out = arg;
+    assert_true(info->df > 0);
+    strncat(out, term, len);
+    strcat(out, ",");
+    return strlen(out) > 60 ? 7 : 0;
+}
+
+static void test_random_corpus(void **state)
+{
+    (void)state;
+    corpus c;
+    make_corpus(&c, 12345, 40, 150, 3000);
+    char *dir = tempdir();
+    build(&c, dir, 0, NULL, 0);
+    as_index *ix = open_gen(dir);
+    as_err err = {0};
+    int rc = as_index_verify(ix, &err);
+    if (rc != AS_OK)
+        fail_msg("verify: %s", err.msg);
+    check_docs(ix, &c);
+    check_postings(ix, &c);
+    /* prefix iteration in byte order, stopping when told */
+    char out[256] = "", want[256] = "";
+    size_t np;
+    uint32_t *dls;
+    ptup *tp = expected_postings(&c, &np, &dls);
+    for (size_t i = 0; i < np && strlen(want) <= 60; i++)
+        if (strncmp(tp[i].term, "w12", 3) == 0 && (i == 0 || strcmp(tp[i].term, tp[i - 1].term)))
+            strcat(strcat(want, tp[i].term), ",");
+    free(tp);
+    free(dls);
+    assert_true(strlen(want) > 60);
+    assert_int_equal(as_index_each_term(ix, "w12", 3, collect, out), 7);
+    assert_string_equal(out, want);
+    out[0] = 0;
+    assert_int_equal(as_index_each_term(ix, "^res", 4, collect, out), AS_OK);
+    assert_string_equal(out, "^res,");
+    out[0] = 0;
+    assert_int_equal(as_index_each_term(ix, "x", 1, collect, out), AS_OK);
+    assert_string_equal(out, "");
+    /* acronyms: the union of the files' tables, plus the curated table */
+    const as_acronym *a = as_acrotab_find(as_index_acronyms(ix), "SAR", 3);
+    assert_non_null(a);
+    assert_string_equal(a->expansion, "Safeguarding Adults Reviews");
+    as_index_close(ix);
+    rmtree(dir);
+    free(dir);
+    free_corpus(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_small_by_hand),
+        cmocka_unit_test(test_random_corpus),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
