@@ -69,6 +69,10 @@ typedef struct enode {
     double tw;          /* TERM: log(tw) * (k1 + 1) */
     uint32_t ness;      /* OR: number of non-essential kids (prefix of ord) */
     double ness_sum;    /* OR: sum of their bounds */
+    int has_term;       /* AND: some kid is a TERM (block-max applies) */
+    int bb_valid;       /* TERM: bb_val is the bound of the block ending at bb_last */
+    uint32_t bb_last;
+    double bb_val;
 } enode;
 
 typedef struct range { uint32_t start, end; } range;
@@ -700,6 +704,8 @@ static int32_t compile(as_engine *e, const as_qnode *q, int depth, int *rc)
         for (uint32_t i = 0; i < n->nkids; i++) {
             const enode *kn = &e->nodes[e->kids[n->kid0 + i]];
             n->maxw += kn->maxw;
+            if (kn->op == N_TERM)
+                n->has_term = 1;
             if (op == N_OR)
                 n->cost += kn->cost; /* a union reads every list */
             else if (kn->cost < n->cost)
@@ -781,6 +787,7 @@ static void reset_tree(as_engine *e)
         n->valdoc = AS_DOC_END;
         n->ness = 0;
         n->ness_sum = 0;
+        n->bb_valid = 0;
     }
 }
 
@@ -930,15 +937,71 @@ static uint32_t adv_term(as_engine *e, enode *n, uint32_t target, double wmin)
             continue;
         }
         uint32_t d = as_pcur_seek(c, target);
-        while (d != AS_DOC_END && d <= last) {
+        while (d <= last) {
             n->doc = d;
             if (term_value(e, n) > wmin)
                 return d;
+            if (d == last)
+                break;
             d = as_pcur_next(c);
         }
-        if (d == AS_DOC_END)
+        /* Leave the block by a shallow move: the next one may be skipped
+         * without being decoded. */
+        if (d == AS_DOC_END || last >= AS_DOC_END - 1)
             return n->doc = AS_DOC_END;
-        target = d;
+        target = last + 1;
+    }
+}
+
+/* Bound of a TERM's values over docs [d, *last]: the block-max of its block
+ * that holds d (shallow: not decoded).  -1 when the list ends before d. */
+static double term_block_bound(as_engine *e, enode *n, uint32_t d, uint32_t *last)
+{
+    as_pcur *c = e->curs[n->leaf];
+    if (n->started && n->doc == AS_DOC_END)
+        return -1;
+    if (!n->started || n->doc < d) {
+        if (as_pcur_seek_block(c, d) == AS_DOC_END) {
+            n->started = 1;
+            n->doc = AS_DOC_END;
+            return -1;
+        }
+    }
+    *last = c->block_last;
+    if (n->bb_last != c->block_last || !n->bb_valid) {
+        n->bb_val = bound(e, n->tw, c->block_maxwdf, c->block_mindoclen);
+        n->bb_last = c->block_last;
+        n->bb_valid = 1;
+    }
+    return n->bb_val;
+}
+
+/* Block-max AND (Ding & Suel): the first doc >= d where the kids' block
+ * bounds sum above wmin; every doc skipped scores <= wmin. */
+static uint32_t and_block_skip(as_engine *e, enode *n, uint32_t d, double wmin)
+{
+    for (;;) {
+        double sum = 0;
+        uint32_t minlast = AS_DOC_END;
+        for (uint32_t i = 0; i < n->nkids; i++) {
+            enode *k = &e->nodes[e->kids[n->kid0 + i]];
+            if (k->op != N_TERM) {
+                sum += k->maxw;
+                continue;
+            }
+            uint32_t last = AS_DOC_END;
+            double b = term_block_bound(e, k, d, &last);
+            if (b < 0)
+                return AS_DOC_END;
+            sum += b;
+            if (last < minlast)
+                minlast = last;
+        }
+        if (sum > wmin)
+            return d;
+        if (minlast >= AS_DOC_END - 1)
+            return AS_DOC_END;
+        d = minlast + 1;
     }
 }
 
@@ -985,6 +1048,9 @@ static uint32_t align(as_engine *e, enode *n, uint32_t target, double wmin, int 
 {
     uint32_t nk = n->nkids, agree = 0, i = 0, d = target;
     const uint32_t *o = e->ord + n->kid0;
+    int blockmax = !exact && wmin > 0 && n->has_term;
+    if (blockmax && (d = and_block_skip(e, n, d, wmin)) == AS_DOC_END)
+        return AS_DOC_END;
     while (agree < nk) {
         const enode *kn = &e->nodes[o[i]];
         double kw = exact ? -INFINITY : wmin - (n->maxw - kn->maxw);
@@ -996,6 +1062,15 @@ static uint32_t align(as_engine *e, enode *n, uint32_t target, double wmin, int 
         } else {
             d = dk;
             agree = 1;
+            if (blockmax) {
+                uint32_t d2 = and_block_skip(e, n, d, wmin);
+                if (d2 == AS_DOC_END)
+                    return AS_DOC_END;
+                if (d2 != d) {
+                    d = d2;
+                    agree = 0; /* kid i sits before the new candidate */
+                }
+            }
         }
         i = i + 1 == nk ? 0 : i + 1;
     }

@@ -1,0 +1,1144 @@
+/*
+ * test_engine.c — tests of the native search engine (engine.c) against a
+ * brute-force scorer written here from the semantics in query.h and the
+ * BM25 formula of DESIGN.md section 7.
+ *
+ * Each corpus is generated from a seed (Zipf-skewed term frequencies,
+ * random lengths, kinds, units, councils, statements, scores, dates and
+ * duplicate sentences), written as a generation with as_writer_* straight
+ * from token arrays (no analyzer) and opened with as_index_open_gen.  The
+ * test keeps its own copy of every document; the reference evaluates each
+ * query tree (built by hand, no parser) on every document of that copy.
+ * The engine must return the same hits in the same order with the same
+ * weights (1e-9 relative), copies, reports and totals, and as_engine_each
+ * must visit exactly the matching documents.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+#define assert_near(a, b, eps)                                                     \
+    do {                                                                           \
+        double a_ = (a), b_ = (b);                                                 \
+        if (!(fabs(a_ - b_) <= (eps)))                                             \
+            fail_msg("%s = %.17g, want %.17g", #a, a_, b_);                        \
+    } while (0)
+
+/* ---- random numbers (splitmix64) ----------------------------------------- */
+
+typedef struct rng { uint64_t s; } rng;
+
+static uint64_t rnext(rng *r)
+{
+    uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+static uint32_t rbelow(rng *r, uint32_t n) { return n ? (uint32_t)(rnext(r) % n) : 0; }
+static double runit(rng *r) { return (double)(rnext(r) >> 11) / 9007199254740992.0; }
+/* Zipf-like (s = 1): log-uniform rank. */
+static uint32_t rzipf(rng *r, uint32_t n)
+{
+    uint32_t i = (uint32_t)(pow((double)n + 1, runit(r))) - 1;
+    return i < n ? i : n - 1;
+}
+
+/* ---- the test's own corpus --------------------------------------------------- */
+
+static const char *const council_names[] = {
+    "Durham County Council", "Darlington Borough Council", "Kent County Council",
+    "Brighton and Hove City Council", "St. Helens Borough Council", "Kent",
+};
+#define NCOUNCILS 6
+
+typedef struct tdoc {
+    uint32_t ntok;
+    uint32_t *term, *pos;
+    int kind;
+    uint32_t unit, file;
+    uint32_t group; /* first doc with the same text */
+    char *text;
+} tdoc;
+
+typedef struct tunit {
+    int council; /* -1 unknown */
+    int statement, score;
+    uint32_t published;
+} tunit;
+
+typedef struct corpus {
+    uint32_t ndocs, nunits, nfiles, vocab;
+    tdoc *docs;
+    tunit *units;
+    uint32_t *df;
+    uint64_t total;
+    char dir[64];
+    as_index *ix;
+    as_engine *eng;
+} corpus;
+
+typedef struct cparams {
+    uint32_t ndocs, vocab, maxlen, nfiles;
+    double dup_rate;
+    int common_term; /* 1: term 0 in (almost) every doc */
+} cparams;
+
+static void rmtree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *de;
+    char p[512];
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            rmtree(p);
+        else
+            unlink(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static void term_name(uint32_t id, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "t%u", id);
+}
+
+static uint32_t parse_term(const char *s, uint32_t vocab)
+{
+    if (s[0] != 't' || s[1] < '0' || s[1] > '9')
+        return UINT32_MAX;
+    char *end;
+    unsigned long v = strtoul(s + 1, &end, 10);
+    return *end || v >= vocab ? UINT32_MAX : (uint32_t)v;
+}
+
+static void gen_corpus(corpus *c, const cparams *p, uint64_t seed)
+{
+    rng r = {seed};
+    memset(c, 0, sizeof *c);
+    c->ndocs = p->ndocs;
+    c->vocab = p->vocab;
+    c->nfiles = p->nfiles;
+    c->docs = calloc(c->ndocs, sizeof *c->docs);
+    c->units = calloc(c->ndocs + NCOUNCILS, sizeof *c->units);
+    c->df = calloc(c->vocab, sizeof *c->df);
+    assert_non_null(c->docs);
+    uint32_t file = 0, unit = 0, left_in_unit = 0;
+    /* Docs per file: about even; the first NCOUNCILS units name each
+     * council once so that every filter name resolves. */
+    uint32_t per_file = (c->ndocs + c->nfiles - 1) / c->nfiles;
+    uint32_t in_file = 0;
+    c->nunits = 0;
+    for (uint32_t d = 0; d < c->ndocs; d++) {
+        int newfile = 0;
+        if (in_file == per_file && file + 1 < c->nfiles) {
+            file++;
+            in_file = 0;
+            newfile = 1;
+        }
+        if (d == 0 || newfile || left_in_unit == 0) {
+            unit = c->nunits++;
+            tunit *u = &c->units[unit];
+            u->council = unit < NCOUNCILS ? (int)unit : (int)rbelow(&r, NCOUNCILS + 1) - 1;
+            u->statement = (int)rbelow(&r, 10);
+            u->score = (int)rbelow(&r, 5);
+            u->published = rbelow(&r, 4) == 0 ? 0
+                           : (2022 + rbelow(&r, 4)) * 10000 + (1 + rbelow(&r, 12)) * 100 +
+                                 1 + rbelow(&r, 28);
+            left_in_unit = 1 + rbelow(&r, 12);
+            if (c->nunits < NCOUNCILS)
+                left_in_unit = 1;
+        }
+        left_in_unit--;
+        in_file++;
+        tdoc *t = &c->docs[d];
+        t->unit = unit;
+        t->file = file;
+        uint32_t k = rbelow(&r, 10);
+        t->kind = k < 6 ? AS_KIND_FINDING : (int)(k - 5) % AS_NKINDS;
+        if (d > 0 && runit(&r) < p->dup_rate) {
+            /* A duplicate: same text and tokens as an earlier doc. */
+            uint32_t src = rbelow(&r, d);
+            const tdoc *s = &c->docs[src];
+            t->ntok = s->ntok;
+            t->term = malloc((t->ntok + 1) * sizeof *t->term);
+            t->pos = malloc((t->ntok + 1) * sizeof *t->pos);
+            memcpy(t->term, s->term, t->ntok * sizeof *t->term);
+            memcpy(t->pos, s->pos, t->ntok * sizeof *t->pos);
+            t->text = strdup(s->text);
+            t->group = s->group;
+            continue;
+        }
+        t->group = d;
+        uint32_t len = rbelow(&r, 50) == 0 ? 0 : 1 + rbelow(&r, p->maxlen);
+        /* Some positions carry a second term (as compounds and acronyms do). */
+        t->term = malloc((2 * len + 2) * sizeof *t->term);
+        t->pos = malloc((2 * len + 2) * sizeof *t->pos);
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < len; i++) {
+            uint32_t id = rzipf(&r, c->vocab);
+            if (p->common_term && i == 0 && rbelow(&r, 20) != 0)
+                id = 0;
+            t->term[n] = id;
+            t->pos[n++] = i;
+            if (rbelow(&r, 12) == 0) {
+                uint32_t id2 = rzipf(&r, c->vocab);
+                if (id2 != id) {
+                    t->term[n] = id2;
+                    t->pos[n++] = i;
+                }
+            }
+        }
+        t->ntok = n;
+        size_t cap = 32 + (size_t)n * 12;
+        t->text = malloc(cap);
+        size_t o = (size_t)snprintf(t->text, cap, "s%u", d);
+        for (uint32_t i = 0; i < n; i++)
+            o += (size_t)snprintf(t->text + o, cap - o, " t%u", t->term[i]);
+    }
+    for (uint32_t d = 0; d < c->ndocs; d++) {
+        const tdoc *t = &c->docs[d];
+        c->total += t->ntok;
+        for (uint32_t i = 0; i < t->ntok; i++) {
+            uint32_t j;
+            for (j = 0; j < i; j++)
+                if (t->term[j] == t->term[i])
+                    break;
+            if (j == i)
+                c->df[t->term[i]]++;
+        }
+    }
+}
+
+static void write_corpus(corpus *c)
+{
+    snprintf(c->dir, sizeof c->dir, "/tmp/test_engine.XXXXXX");
+    assert_non_null(mkdtemp(c->dir));
+    char gendir[96];
+    snprintf(gendir, sizeof gendir, "%s/gen", c->dir);
+    assert_int_equal(mkdir(gendir, 0755), 0);
+    as_err err = {0};
+    as_writer *w = NULL;
+    int rc = as_writer_open(gendir, NULL, &w, &err);
+    if (rc != AS_OK)
+        fail_msg("as_writer_open: %s", err.msg);
+    as_token *toks = malloc(sizeof *toks * 256);
+    char (*names)[16] = malloc(256 * sizeof *names);
+    uint32_t d = 0;
+    for (uint32_t f = 0; f < c->nfiles && d < c->ndocs; f++) {
+        char path[64];
+        snprintf(path, sizeof path, "/corpus/file%03u.txt", f);
+        as_file_state fs = {0};
+        fs.path = path;
+        fs.display = path + 1;
+        fs.size = 1000 + f;
+        fs.mtime_ns = 1700000000000000000LL + f;
+        fs.crc32 = 0x1234u + f;
+        assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
+        uint32_t line = 1;
+        for (; d < c->ndocs && c->docs[d].file == f; d++) {
+            const tdoc *t = &c->docs[d];
+            const tunit *u = &c->units[t->unit];
+            as_meta m = {0};
+            m.council = u->council >= 0 ? (char *)council_names[u->council] : NULL;
+            m.statement = u->statement;
+            m.score = u->score;
+            m.published = u->published;
+            as_doc_in in = {0};
+            in.meta = &m;
+            in.text = t->text;
+            in.section = NULL;
+            in.kind = t->kind;
+            in.line = line++;
+            in.paragraph = 1;
+            in.sentence = 1;
+            assert_true(t->ntok <= 256);
+            for (uint32_t i = 0; i < t->ntok; i++) {
+                term_name(t->term[i], names[i], sizeof names[i]);
+                toks[i].term = names[i];
+                toks[i].len = (uint32_t)strlen(names[i]);
+                toks[i].pos = t->pos[i];
+                toks[i].start = 0;
+                toks[i].end = 1;
+                toks[i].flags = 0;
+            }
+            rc = as_writer_add(w, &in, toks, t->ntok);
+            if (rc != AS_OK)
+                fail_msg("as_writer_add: %s", as_writer_errmsg(w));
+        }
+        assert_int_equal(as_writer_end_file(w, NULL), AS_OK);
+    }
+    rc = as_writer_finish(w, &err);
+    if (rc != AS_OK)
+        fail_msg("as_writer_finish: %s", err.msg);
+    free(toks);
+    free(names);
+    rc = as_index_open_gen(gendir, &c->ix, &err);
+    if (rc != AS_OK)
+        fail_msg("as_index_open_gen: %s", err.msg);
+    assert_int_equal(as_index_ndocs(c->ix), c->ndocs);
+    assert_int_equal(as_index_total_len(c->ix), c->total);
+    assert_int_equal(as_engine_new(c->ix, &c->eng), AS_OK);
+}
+
+static void free_corpus(corpus *c)
+{
+    as_engine_free(c->eng);
+    as_index_close(c->ix);
+    if (c->dir[0])
+        rmtree(c->dir);
+    for (uint32_t d = 0; d < c->ndocs; d++) {
+        free(c->docs[d].term);
+        free(c->docs[d].pos);
+        free(c->docs[d].text);
+    }
+    free(c->docs);
+    free(c->units);
+    free(c->df);
+}
+
+/* ---- query trees ------------------------------------------------------------ */
+
+typedef struct arena { void **p; size_t n, cap; } arena;
+
+static void *aalloc(arena *a, size_t size)
+{
+    if (a->n == a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 64;
+        a->p = realloc(a->p, a->cap * sizeof *a->p);
+    }
+    void *x = calloc(1, size);
+    a->p[a->n++] = x;
+    return x;
+}
+
+static void afree(arena *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        free(a->p[i]);
+    free(a->p);
+    memset(a, 0, sizeof *a);
+}
+
+static as_qnode *qterm(arena *a, const char *t, uint32_t off)
+{
+    as_qnode *n = aalloc(a, sizeof *n);
+    n->op = AS_Q_TERM;
+    n->term = aalloc(a, strlen(t) + 1);
+    strcpy(n->term, t);
+    n->offset = off;
+    n->acronym = -1;
+    return n;
+}
+
+static as_qnode *qop(arena *a, int op, size_t nk)
+{
+    as_qnode *n = aalloc(a, sizeof *n);
+    n->op = op;
+    n->nkids = nk;
+    n->kids = aalloc(a, (nk + 1) * sizeof *n->kids);
+    n->acronym = -1;
+    return n;
+}
+
+static as_qnode *rand_term(arena *a, rng *r, const corpus *c, uint32_t off)
+{
+    char buf[32];
+    if (rbelow(r, 25) == 0)
+        snprintf(buf, sizeof buf, "zz%u", rbelow(r, 5)); /* not in the index */
+    else
+        term_name(rzipf(r, c->vocab), buf, sizeof buf);
+    return qterm(a, buf, off);
+}
+
+static as_qnode *rand_phrase(arena *a, rng *r, const corpus *c)
+{
+    /* Mostly taken from a real doc so that phrases do match. */
+    uint32_t nk = 2 + rbelow(r, 2);
+    const tdoc *t = &c->docs[rbelow(r, c->ndocs)];
+    as_qnode *n = qop(a, AS_Q_PHRASE, nk);
+    uint32_t base = rbelow(r, 3);
+    if (t->ntok >= 2 && rbelow(r, 4) != 0) {
+        uint32_t i0 = rbelow(r, t->ntok);
+        for (uint32_t k = 0; k < nk; k++) {
+            uint32_t i = i0 + k < t->ntok ? i0 + k : rbelow(r, t->ntok);
+            char buf[32];
+            term_name(t->term[i], buf, sizeof buf);
+            uint32_t off = t->pos[i] >= t->pos[i0] ? t->pos[i] - t->pos[i0] : k;
+            if (rbelow(r, 8) == 0)
+                off += 1; /* a gap that rarely matches */
+            n->kids[k] = qterm(a, buf, base + off);
+        }
+    } else {
+        for (uint32_t k = 0; k < nk; k++)
+            n->kids[k] = rand_term(a, r, c, base + k);
+    }
+    return n;
+}
+
+static as_qnode *rand_tree(arena *a, rng *r, const corpus *c, int depth)
+{
+    uint32_t x = rbelow(r, depth >= 3 ? 3 : 12);
+    if (x < 3)
+        return rand_term(a, r, c, 0);
+    if (x < 5)
+        return rand_phrase(a, r, c);
+    if (x == 5 && rbelow(r, 3) == 0)
+        return qop(a, AS_Q_NOTHING, 0);
+    int op = x < 8 ? AS_Q_OR : x < 10 ? AS_Q_AND : AS_Q_ANDNOT;
+    size_t nk = op == AS_Q_ANDNOT ? 2 + (rbelow(r, 4) == 0) : 2 + rbelow(r, op == AS_Q_OR ? 6 : 3);
+    as_qnode *n = qop(a, op, nk);
+    for (size_t i = 0; i < nk; i++)
+        n->kids[i] = rand_tree(a, r, c, depth + 1);
+    return n;
+}
+
+/* ---- the reference scorer ----------------------------------------------------- */
+
+typedef struct ropts {
+    double k1, b, mn;
+    double kw[AS_NKINDS];
+} ropts;
+
+/* BM25 written from DESIGN.md section 7, independently of engine.c. */
+static double ref_bm25(const corpus *c, const ropts *o, uint32_t df, uint32_t wdf, uint32_t len)
+{
+    double N = c->ndocs;
+    double idf = (N - df + 0.5) / (df + 0.5);
+    if (idf < 2)
+        idf = idf / 2 + 1;
+    double L = c->total ? (double)len * N / (double)c->total : 0;
+    if (L < o->mn)
+        L = o->mn;
+    return log(idf) * (o->k1 + 1) * wdf / (o->k1 * (o->b * L + 1 - o->b) + wdf);
+}
+
+static uint32_t wdf_of(const tdoc *t, uint32_t id)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < t->ntok; i++)
+        n += t->term[i] == id;
+    return n;
+}
+
+static int has_at(const tdoc *t, uint32_t id, int64_t pos)
+{
+    for (uint32_t i = 0; i < t->ntok; i++)
+        if (t->term[i] == id && (int64_t)t->pos[i] == pos)
+            return 1;
+    return 0;
+}
+
+static int ref_eval(const corpus *c, const ropts *o, const as_qnode *q, uint32_t d, double *val)
+{
+    const tdoc *t = &c->docs[d];
+    *val = 0;
+    switch (q->op) {
+    case AS_Q_TERM: {
+        uint32_t id = parse_term(q->term, c->vocab);
+        if (id == UINT32_MAX)
+            return 0;
+        uint32_t w = wdf_of(t, id);
+        if (!w)
+            return 0;
+        *val = ref_bm25(c, o, c->df[id], w, t->ntok);
+        return 1;
+    }
+    case AS_Q_PHRASE: {
+        double s = 0;
+        for (size_t k = 0; k < q->nkids; k++) {
+            double v;
+            if (!ref_eval(c, o, q->kids[k], d, &v))
+                return 0;
+            s += v;
+        }
+        if (q->nkids == 0)
+            return 0;
+        /* Some p with every kid at p + offset. */
+        uint32_t id0 = parse_term(q->kids[0]->term, c->vocab);
+        int found = 0;
+        for (uint32_t i = 0; i < t->ntok && !found; i++) {
+            if (t->term[i] != id0)
+                continue;
+            int64_t p = (int64_t)t->pos[i] - q->kids[0]->offset;
+            found = 1;
+            for (size_t k = 1; k < q->nkids && found; k++)
+                found = has_at(t, parse_term(q->kids[k]->term, c->vocab),
+                               p + q->kids[k]->offset);
+        }
+        *val = s;
+        return found;
+    }
+    case AS_Q_AND: {
+        double s = 0;
+        for (size_t k = 0; k < q->nkids; k++) {
+            double v;
+            if (!ref_eval(c, o, q->kids[k], d, &v))
+                return 0;
+            s += v;
+        }
+        *val = s;
+        return q->nkids > 0;
+    }
+    case AS_Q_OR: {
+        double s = 0;
+        int m = 0;
+        for (size_t k = 0; k < q->nkids; k++) {
+            double v;
+            if (ref_eval(c, o, q->kids[k], d, &v)) {
+                m = 1;
+                s += v;
+            }
+        }
+        *val = s;
+        return m;
+    }
+    case AS_Q_ANDNOT: {
+        double v, dummy;
+        if (q->nkids == 0 || !ref_eval(c, o, q->kids[0], d, &v))
+            return 0;
+        for (size_t k = 1; k < q->nkids; k++)
+            if (ref_eval(c, o, q->kids[k], d, &dummy))
+                return 0;
+        *val = v;
+        return 1;
+    }
+    }
+    return 0;
+}
+
+/* The filter as the test understands it: councils already resolved. */
+typedef struct rfilter {
+    int council_ok[NCOUNCILS];
+    int any_council;
+    as_filter f;
+} rfilter;
+
+static int ref_passes(const corpus *c, const rfilter *rf, uint32_t d)
+{
+    const tdoc *t = &c->docs[d];
+    const tunit *u = &c->units[t->unit];
+    const as_filter *f = &rf->f;
+    if (rf->any_council && (u->council < 0 || !rf->council_ok[u->council]))
+        return 0;
+    if (f->statements && !(f->statements >> u->statement & 1))
+        return 0;
+    int theme = as_statement_theme(u->statement);
+    if (f->themes && !(f->themes >> theme & 1))
+        return 0;
+    if (f->scores && !(f->scores >> u->score & 1))
+        return 0;
+    if (f->kinds && !(f->kinds >> t->kind & 1))
+        return 0;
+    if (f->year_min || f->year_max) {
+        if (!u->published)
+            return 0;
+        int y = (int)(u->published / 10000);
+        if ((f->year_min && y < f->year_min) || (f->year_max && y > f->year_max))
+            return 0;
+    }
+    return 1;
+}
+
+typedef struct rhit {
+    uint32_t doc;
+    double w;
+    uint32_t copies, reports;
+} rhit;
+
+static int rhit_cmp(const void *a, const void *b)
+{
+    const rhit *x = a, *y = b;
+    if (x->w != y->w)
+        return x->w > y->w ? -1 : 1;
+    return x->doc < y->doc ? -1 : x->doc > y->doc;
+}
+
+/* All hits in rank order; per doc weight in w_of (NAN = no match). */
+static size_t ref_rank(const corpus *c, const ropts *o, const as_qnode *root, const rfilter *rf,
+                       int collapse, rhit *out, double *w_of)
+{
+    size_t n = 0;
+    for (uint32_t d = 0; d < c->ndocs; d++) {
+        double v = 0;
+        w_of[d] = NAN;
+        if (!ref_passes(c, rf, d))
+            continue;
+        if (root && !ref_eval(c, o, root, d, &v))
+            continue;
+        w_of[d] = v * o->kw[c->docs[d].kind];
+    }
+    if (!collapse) {
+        for (uint32_t d = 0; d < c->ndocs; d++)
+            if (!isnan(w_of[d]))
+                out[n++] = (rhit){d, w_of[d], 1, 1};
+    } else {
+        for (uint32_t g = 0; g < c->ndocs; g++) {
+            if (c->docs[g].group != g)
+                continue;
+            rhit h = {UINT32_MAX, 0, 0, 0};
+            uint32_t lastfile = UINT32_MAX;
+            for (uint32_t d = g; d < c->ndocs; d++) {
+                if (c->docs[d].group != g || isnan(w_of[d]))
+                    continue;
+                if (h.copies == 0 || w_of[d] > h.w) {
+                    h.w = w_of[d];
+                    h.doc = d;
+                }
+                h.copies++;
+                if (c->docs[d].file != lastfile)
+                    h.reports++;
+                lastfile = c->docs[d].file;
+            }
+            if (h.copies)
+                out[n++] = h;
+        }
+    }
+    qsort(out, n, sizeof *out, rhit_cmp);
+    return n;
+}
+
+/* ---- comparing ---------------------------------------------------------------- */
+
+static int close_to(double a, double b)
+{
+    return fabs(a - b) <= 1e-9 * fmax(1.0, fmax(fabs(a), fabs(b)));
+}
+
+static char qdump[8192];
+
+static void check_search(corpus *c, const as_query *q, const as_search_opts *so, const ropts *o,
+                         const rfilter *rf, rhit *ref, double *w_of, long *near_ties)
+{
+    size_t nref = ref_rank(c, o, q->root, rf, so->collapse, ref, w_of);
+    as_hits h = {0};
+    int rc = as_engine_search(c->eng, q, so, &h);
+    if (rc != AS_OK)
+        fail_msg("search %s: %d %s", qdump, rc, as_engine_errmsg(c->eng));
+    size_t want = nref > so->offset ? nref - so->offset : 0;
+    if (want > so->limit)
+        want = so->limit;
+    if (h.n != want)
+        fail_msg("%s: %zu hits, reference %zu (offset %zu limit %zu collapse %d)", qdump, h.n,
+                 want, so->offset, so->limit, so->collapse);
+    if (so->want_total && h.total != nref)
+        fail_msg("%s: total %llu, reference %zu", qdump, (unsigned long long)h.total, nref);
+    if (!so->want_total)
+        assert_int_equal(h.total, 0);
+    for (size_t i = 0; i < h.n; i++) {
+        const rhit *x = &ref[so->offset + i];
+        const as_hit *y = &h.hits[i];
+        if (!close_to(x->w, y->weight))
+            fail_msg("%s: rank %zu weight %.17g, reference %.17g (doc %u vs %u)", qdump, i,
+                     y->weight, x->w, y->doc, x->doc);
+        if (i > 0) {
+            /* The engine's own ties: exactly equal weights by ascending docid. */
+            const as_hit *p = &h.hits[i - 1];
+            if (p->weight < y->weight || (p->weight == y->weight && p->doc >= y->doc))
+                fail_msg("%s: rank %zu (doc %u %.17g) after doc %u %.17g", qdump, i, y->doc,
+                         y->weight, p->doc, p->weight);
+        }
+        if (x->doc != y->doc) {
+            /* Only between weights equal up to rounding: mathematically equal
+             * BM25 values (b = 1 makes a score depend on wdf / doclen only;
+             * k1 = 0 cancels wdf) round differently in the two formulas. */
+            if (y->doc >= c->ndocs || isnan(w_of[y->doc]) ||
+                fabs(w_of[y->doc] - x->w) > 1e-14 * fabs(x->w))
+                fail_msg("%s: rank %zu doc %u (w %.17g), reference doc %u (w %.17g)", qdump, i,
+                         y->doc, y->weight, x->doc, x->w);
+            (*near_ties)++;
+            continue;
+        }
+        if (so->collapse) {
+            if (y->copies != x->copies || y->reports != x->reports)
+                fail_msg("%s: doc %u copies %u reports %u, reference %u %u", qdump, y->doc,
+                         y->copies, y->reports, x->copies, x->reports);
+        } else {
+            assert_int_equal(y->copies, 1);
+            assert_int_equal(y->reports, 1);
+        }
+    }
+    as_hits_free(&h);
+}
+
+typedef struct each_state {
+    const corpus *c;
+    const double *w_of;
+    uint32_t last;
+    size_t n;
+    int bad;
+} each_state;
+
+static int each_cb(void *arg, uint32_t doc, double w)
+{
+    each_state *s = arg;
+    if (doc >= s->c->ndocs || (s->n > 0 && doc <= s->last) || isnan(s->w_of[doc]) ||
+        !close_to(s->w_of[doc], w))
+        s->bad = 1;
+    s->last = doc;
+    s->n++;
+    return 0;
+}
+
+static void check_each(corpus *c, const as_query *q, const as_search_opts *so, const ropts *o,
+                       const rfilter *rf, rhit *ref, double *w_of)
+{
+    ref_rank(c, o, q->root, rf, 0, ref, w_of);
+    size_t nm = 0;
+    for (uint32_t d = 0; d < c->ndocs; d++)
+        nm += !isnan(w_of[d]);
+    each_state s = {c, w_of, 0, 0, 0};
+    int rc = as_engine_each(c->eng, q, so, each_cb, &s);
+    assert_int_equal(rc, AS_OK);
+    if (s.bad || s.n != nm)
+        fail_msg("%s: each visited %zu (bad %d), reference %zu", qdump, s.n, s.bad, nm);
+}
+
+static void check_explain(corpus *c, const as_query *q, const as_search_opts *so, const ropts *o)
+{
+    as_hits h = {0};
+    as_search_opts one = *so;
+    one.offset = 0;
+    one.limit = 3;
+    assert_int_equal(as_engine_search(c->eng, q, &one, &h), AS_OK);
+    for (size_t i = 0; i < h.n; i++) {
+        as_contrib *ct = NULL;
+        size_t n = 0;
+        int rc = as_engine_explain(c->eng, q, so, h.hits[i].doc, &ct, &n);
+        assert_int_equal(rc, AS_OK);
+        double s = 0;
+        const tdoc *t = &c->docs[h.hits[i].doc];
+        for (size_t j = 0; j < n; j++) {
+            s += ct[j].weight;
+            uint32_t id = parse_term(ct[j].leaf->term, c->vocab);
+            uint32_t w = id == UINT32_MAX ? 0 : wdf_of(t, id);
+            if (ct[j].wdf != w)
+                fail_msg("%s: explain wdf %u for %s, want %u", qdump, ct[j].wdf,
+                         ct[j].leaf->term, w);
+        }
+        s *= o->kw[t->kind];
+        if (!close_to(s, h.hits[i].weight))
+            fail_msg("%s: explain sums to %.17g, hit weight %.17g", qdump, s, h.hits[i].weight);
+        free(ct);
+    }
+    as_hits_free(&h);
+}
+
+/* Typed council names and what they must resolve to (-1: error). */
+static const struct { const char *typed; int council; } typed_councils[] = {
+    {"durham", 0}, {"DARLINGTON", 1}, {"kent county", 2}, {"Brighton-and-Hove", 3},
+    {"st helens", 4}, {"Kent", 5}, {"  st.   HELENS borough ", 4},
+};
+
+static void rand_filter(rng *r, as_filter *f, rfilter *rf, char **names)
+{
+    memset(rf, 0, sizeof *rf);
+    memset(f, 0, sizeof *f);
+    if (rbelow(r, 4) == 0) {
+        size_t nc = 1 + rbelow(r, 2);
+        for (size_t i = 0; i < nc; i++) {
+            size_t k = rbelow(r, sizeof typed_councils / sizeof typed_councils[0]);
+            names[i] = (char *)typed_councils[k].typed;
+            rf->council_ok[typed_councils[k].council] = 1;
+        }
+        f->councils = names;
+        f->ncouncils = nc;
+        rf->any_council = 1;
+    }
+    if (rbelow(r, 5) == 0)
+        f->statements = (uint16_t)(rnext(r) & 0x3fe);
+    if (rbelow(r, 6) == 0)
+        f->themes = (uint8_t)(rnext(r) & 0x1e);
+    if (rbelow(r, 5) == 0)
+        f->scores = (uint8_t)(rnext(r) & 0x1e);
+    if (rbelow(r, 4) == 0)
+        f->kinds = (uint8_t)(rnext(r) & 0xf);
+    if (rbelow(r, 5) == 0) {
+        f->year_min = rbelow(r, 2) ? 2022 + (int)rbelow(r, 4) : 0;
+        f->year_max = rbelow(r, 2) ? 2023 + (int)rbelow(r, 3) : 0;
+    }
+    rf->f = *f;
+}
+
+static void rand_opts(rng *r, as_search_opts *so, ropts *o)
+{
+    static const double k1s[] = {1.0, 1.2, 0.5, 0.0, 2.0};
+    static const double bs[] = {0.5, 0.75, 0.0, 1.0, 0.3};
+    static const double mns[] = {0.5, 0.0, 1.5, 0.5};
+    static const double kws[] = {1.0, 0.5, 0.25, 0.0, 2.0, 1.0};
+    as_search_opts_default(so);
+    if (rbelow(r, 3) != 0) {
+        so->bm25.k1 = k1s[rbelow(r, 5)];
+        so->bm25.b = bs[rbelow(r, 5)];
+        so->bm25.min_normlen = mns[rbelow(r, 4)];
+    }
+    if (rbelow(r, 3) == 0)
+        for (int k = 0; k < AS_NKINDS; k++)
+            so->kind_weight[k] = kws[rbelow(r, 6)];
+    uint32_t lim = rbelow(r, 10);
+    so->limit = lim < 5 ? 10 : lim < 8 ? 1 + rbelow(r, 30) : lim < 9 ? 1000 : rbelow(r, 3);
+    so->offset = rbelow(r, 3) == 0 ? rbelow(r, 12) : 0;
+    so->collapse = rbelow(r, 3) != 0;
+    so->want_total = rbelow(r, 3) == 0;
+    o->k1 = so->bm25.k1;
+    o->b = so->bm25.b;
+    o->mn = so->bm25.min_normlen;
+    memcpy(o->kw, so->kind_weight, sizeof o->kw);
+}
+
+static void random_queries(corpus *c, uint64_t seed, int nq)
+{
+    rng r = {seed};
+    rhit *ref = malloc((c->ndocs + 1) * sizeof *ref);
+    double *w_of = malloc((c->ndocs + 1) * sizeof *w_of);
+    long near_ties = 0;
+    for (int i = 0; i < nq; i++) {
+        arena a = {0};
+        as_query q;
+        memset(&q, 0, sizeof q);
+        q.root = rbelow(&r, 30) == 0 ? NULL : rand_tree(&a, &r, c, 0);
+        char *names[4];
+        rfilter rf;
+        rand_filter(&r, &q.filter, &rf, names);
+        as_search_opts so;
+        ropts o;
+        rand_opts(&r, &so, &o);
+        if (q.root)
+            as_query_dump(q.root, qdump, sizeof qdump);
+        else
+            snprintf(qdump, sizeof qdump, "(all)");
+        size_t l = strlen(qdump);
+        snprintf(qdump + l, sizeof qdump - l, " [query %d seed %llu]", i,
+                 (unsigned long long)seed);
+        check_search(c, &q, &so, &o, &rf, ref, w_of, &near_ties);
+        if (i % 4 == 0)
+            check_each(c, &q, &so, &o, &rf, ref, w_of);
+        if (i % 8 == 0 && q.root)
+            check_explain(c, &q, &so, &o);
+        afree(&a);
+    }
+    if (getenv("SHOW_TIES"))
+        fprintf(stderr, "seed %llu: %ld near ties\n", (unsigned long long)seed, near_ties);
+    free(ref);
+    free(w_of);
+}
+
+/* ---- tests ------------------------------------------------------------------- */
+
+static void run_corpus(const cparams *p, uint64_t seed, int nq)
+{
+    corpus c;
+    gen_corpus(&c, p, seed);
+    write_corpus(&c);
+    random_queries(&c, seed * 31 + 7, nq);
+    free_corpus(&c);
+}
+
+static void test_random_small(void **state)
+{
+    (void)state;
+    cparams p = {60, 8, 8, 3, 0.15, 0};
+    for (uint64_t s = 1; s <= 6; s++)
+        run_corpus(&p, s, 150);
+}
+
+static void test_random_medium(void **state)
+{
+    (void)state;
+    cparams p = {700, 60, 20, 5, 0.1, 0};
+    for (uint64_t s = 11; s <= 13; s++)
+        run_corpus(&p, s, 250);
+}
+
+static void test_random_large_zipf(void **state)
+{
+    (void)state;
+    cparams p = {4000, 500, 30, 8, 0.08, 1};
+    run_corpus(&p, 101, 300);
+    cparams q = {2500, 40, 12, 4, 0.2, 0};
+    run_corpus(&q, 102, 300);
+}
+
+/* A corpus small enough to score by hand (k1 = 1, b = 0.5, min_normlen
+ * 0.5, as Xapian's defaults):
+ *   d0 "a b"  d1 "a c c"  d2 "b"     N = 3, total length 6, average 2
+ * a: n = 2, tw = (3 - 2 + 0.5) / 2.5 = 0.6 < 2 -> 1.3; 2 ln 1.3
+ *   d0: L = 1,   w = 2 ln 1.3 * 1 / (0.5 + 0.5 + 1)     = ln 1.3
+ *   d1: L = 1.5, w = 2 ln 1.3 * 1 / (0.75 + 0.5 + 1)    = 2 ln 1.3 / 2.25
+ * c: n = 1, tw = 2.5 / 1.5 -> 11/6; d1: w = 2 ln(11/6) * 2 / (1.25 + 2) */
+typedef struct hand { const char *text; const char *toks[4]; int kind; } hand;
+
+static void build_hand(corpus *c, const hand *h, uint32_t n)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->dir, sizeof c->dir, "/tmp/test_engine.XXXXXX");
+    assert_non_null(mkdtemp(c->dir));
+    char gendir[96];
+    snprintf(gendir, sizeof gendir, "%s/gen", c->dir);
+    assert_int_equal(mkdir(gendir, 0755), 0);
+    as_err err = {0};
+    as_writer *w = NULL;
+    assert_int_equal(as_writer_open(gendir, NULL, &w, &err), AS_OK);
+    as_file_state fs = {0};
+    fs.path = "/hand.txt";
+    fs.display = "hand.txt";
+    assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
+    for (uint32_t d = 0; d < n; d++) {
+        as_meta m = {0};
+        m.council = (char *)(d % 2 ? "Kent County Council" : "Durham County Council");
+        m.statement = 1 + (int)d % 9;
+        m.score = 1 + (int)d % 4;
+        m.published = 20230101 + 10000 * (d % 2);
+        as_doc_in in = {0};
+        in.meta = &m;
+        in.text = h[d].text;
+        in.kind = h[d].kind;
+        in.line = d + 1;
+        as_token t[4];
+        uint32_t nt = 0;
+        for (; nt < 4 && h[d].toks[nt]; nt++) {
+            t[nt].term = h[d].toks[nt];
+            t[nt].len = (uint32_t)strlen(h[d].toks[nt]);
+            t[nt].pos = nt;
+            t[nt].start = 0;
+            t[nt].end = 1;
+            t[nt].flags = 0;
+        }
+        assert_int_equal(as_writer_add(w, &in, t, nt), AS_OK);
+    }
+    assert_int_equal(as_writer_end_file(w, NULL), AS_OK);
+    assert_int_equal(as_writer_finish(w, &err), AS_OK);
+    assert_int_equal(as_index_open_gen(gendir, &c->ix, &err), AS_OK);
+    assert_int_equal(as_engine_new(c->ix, &c->eng), AS_OK);
+}
+
+static void test_hand_bm25(void **state)
+{
+    (void)state;
+    static const hand h[] = {
+        {"a b", {"a", "b"}, AS_KIND_FINDING},
+        {"a c c", {"a", "c", "c"}, AS_KIND_FINDING},
+        {"b", {"b"}, AS_KIND_HEADING},
+    };
+    corpus c;
+    build_hand(&c, h, 3);
+    arena a = {0};
+    as_query q;
+    memset(&q, 0, sizeof q);
+    as_search_opts so;
+    as_search_opts_default(&so);
+    as_hits hits = {0};
+
+    q.root = qterm(&a, "a", 0);
+    assert_int_equal(as_engine_search(c.eng, &q, &so, &hits), AS_OK);
+    assert_int_equal(hits.n, 2);
+    assert_int_equal(hits.hits[0].doc, 0);
+    assert_int_equal(hits.hits[1].doc, 1);
+    assert_near(hits.hits[0].weight, 0.26236426446749106, 1e-15);
+    assert_near(hits.hits[1].weight, 0.23321267952665872, 1e-15);
+    as_hits_free(&hits);
+
+    /* OR sums: d1 = a + c, where c = 2 ln(11/6) * 2 / 3.25 */
+    as_qnode *or = qop(&a, AS_Q_OR, 2);
+    or->kids[0] = qterm(&a, "a", 0);
+    or->kids[1] = qterm(&a, "c", 0);
+    q.root = or;
+    so.want_total = 1;
+    assert_int_equal(as_engine_search(c.eng, &q, &so, &hits), AS_OK);
+    assert_int_equal(hits.n, 2);
+    assert_int_equal(hits.total, 2);
+    assert_int_equal(hits.hits[0].doc, 1);
+    assert_near(hits.hits[0].weight, 0.23321267952665872 + 0.7460132967019267, 1e-14);
+    as_hits_free(&hits);
+
+    /* The heading d2 weighs half: b has n = 2 like a; d2 has L = 0.5. */
+    q.root = qterm(&a, "b", 0);
+    assert_int_equal(as_engine_search(c.eng, &q, &so, &hits), AS_OK);
+    assert_int_equal(hits.n, 2);
+    /* d0: ln 1.3 = 0.262...; d2: 2 ln 1.3 / (0.75 + 1) * 0.5 = 0.1499... */
+    assert_int_equal(hits.hits[0].doc, 0);
+    assert_int_equal(hits.hits[1].doc, 2);
+    assert_near(hits.hits[1].weight, 2 * 0.26236426446749106 / 1.75 * 0.5, 1e-15);
+    as_hits_free(&hits);
+
+    /* Explain: the contributions of AND(a c) in d1. */
+    as_qnode *and = qop(&a, AS_Q_AND, 2);
+    and->kids[0] = qterm(&a, "a", 0);
+    and->kids[1] = qterm(&a, "c", 0);
+    q.root = and;
+    as_contrib *ct = NULL;
+    size_t n = 0;
+    assert_int_equal(as_engine_explain(c.eng, &q, &so, 1, &ct, &n), AS_OK);
+    assert_int_equal(n, 2);
+    assert_ptr_equal(ct[0].leaf, and->kids[0]);
+    assert_int_equal(ct[0].wdf, 1);
+    assert_int_equal(ct[1].wdf, 2);
+    assert_near(ct[0].weight, 0.23321267952665872, 1e-15);
+    assert_near(ct[1].weight, 0.7460132967019267, 1e-15);
+    free(ct);
+    assert_int_equal(as_engine_explain(c.eng, &q, &so, 0, &ct, &n), AS_ENOTFOUND);
+    assert_int_equal(n, 2);
+    assert_int_equal(ct[0].wdf, 1);
+    assert_true(ct[0].weight == 0 && ct[1].weight == 0);
+    free(ct);
+
+    /* A term not in the index, NOTHING, and ANDNOT. */
+    q.root = qterm(&a, "zzz", 0);
+    assert_int_equal(as_engine_search(c.eng, &q, &so, &hits), AS_OK);
+    assert_int_equal(hits.n, 0);
+    assert_int_equal(hits.total, 0);
+    as_hits_free(&hits);
+    as_qnode *an = qop(&a, AS_Q_ANDNOT, 2);
+    an->kids[0] = qterm(&a, "a", 0);
+    an->kids[1] = qterm(&a, "c", 0);
+    q.root = an;
+    assert_int_equal(as_engine_search(c.eng, &q, &so, &hits), AS_OK);
+    assert_int_equal(hits.n, 1);
+    assert_int_equal(hits.hits[0].doc, 0);
+    assert_near(hits.hits[0].weight, 0.26236426446749106, 1e-15);
+    as_hits_free(&hits);
+
+    /* Bad parameters are refused. */
+    so.bm25.b = 1.5;
+    assert_int_equal(as_engine_search(c.eng, &q, &so, &hits), AS_EINVAL);
+    as_search_opts_default(&so);
+    so.kind_weight[2] = -1;
+    assert_int_equal(as_engine_search(c.eng, &q, &so, &hits), AS_EINVAL);
+    assert_null(hits.hits);
+
+    afree(&a);
+    free_corpus(&c);
+}
+
+static void test_phrases(void **state)
+{
+    (void)state;
+    static const hand h[] = {
+        {"x care home y", {"x", "care", "home", "y"}, AS_KIND_FINDING},
+        {"home care", {"home", "care"}, AS_KIND_FINDING},
+        {"care care home", {"care", "care", "home"}, AS_KIND_FINDING},
+        {"care x home", {"care", "x", "home"}, AS_KIND_FINDING},
+    };
+    corpus c;
+    build_hand(&c, h, 4);
+    arena a = {0};
+    as_query q;
+    memset(&q, 0, sizeof q);
+    as_search_opts so;
+    as_search_opts_default(&so);
+    so.want_total = 1;
+    as_hits hits = {0};
+    struct { const char *t[3]; uint32_t off[3]; int n; uint32_t docs[4]; size_t ndocs; } cases[] = {
+        {{"care", "home"}, {0, 1}, 2, {0, 2}, 2},
+        {{"home", "care"}, {0, 1}, 2, {1}, 1},
+        {{"care", "home"}, {0, 2}, 2, {2, 3}, 2},       /* a gap of one */
+        {{"care", "home"}, {5, 6}, 2, {0, 2}, 2},       /* offsets need not start at 0 */
+        {{"home", "care"}, {1, 0}, 2, {0, 2}, 2},       /* kids in any order */
+        {{"care", "care", "home"}, {0, 1, 2}, 3, {2}, 1},
+        {{"care", "zzz"}, {0, 1}, 2, {0}, 0},
+        {{"home"}, {3}, 1, {0, 1, 2, 3}, 4},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        as_qnode *p = qop(&a, AS_Q_PHRASE, (size_t)cases[i].n);
+        for (int k = 0; k < cases[i].n; k++)
+            p->kids[k] = qterm(&a, cases[i].t[k], cases[i].off[k]);
+        q.root = p;
+        assert_int_equal(as_engine_search(c.eng, &q, &so, &hits), AS_OK);
+        assert_int_equal(hits.total, cases[i].ndocs);
+        assert_int_equal(hits.n, cases[i].ndocs);
+        /* All docs match the same terms: ranked by length, then docid. */
+        for (size_t j = 0; j < hits.n; j++) {
+            size_t m;
+            for (m = 0; m < cases[i].ndocs; m++)
+                if (cases[i].docs[m] == hits.hits[j].doc)
+                    break;
+            if (m == cases[i].ndocs)
+                fail_msg("phrase case %zu: unexpected doc %u", i, hits.hits[j].doc);
+        }
+        as_hits_free(&hits);
+    }
+    afree(&a);
+    free_corpus(&c);
+}
+
+static void test_councils_and_collapse(void **state)
+{
+    (void)state;
+    cparams p = {200, 10, 8, 4, 0.3, 0};
+    corpus c;
+    gen_corpus(&c, &p, 777);
+    write_corpus(&c);
+    as_query q;
+    memset(&q, 0, sizeof q);
+    char *names[2];
+    q.filter.councils = names;
+    q.filter.ncouncils = 1;
+    static const struct { const char *typed; int rc; const char *msg; } cases[] = {
+        {"durham", AS_OK, ""},
+        {"Kent", AS_OK, ""}, /* exact beats "Kent County Council" */
+        {"county", AS_EINVAL, "council 'county' is ambiguous: Durham County Council, Kent County Council"},
+        {"Leeds", AS_ENOTFOUND, "no council matches 'Leeds'"},
+        {"  ", AS_EINVAL, "empty council name '  '"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        names[0] = (char *)cases[i].typed;
+        assert_int_equal(as_engine_bind(c.eng, &q), cases[i].rc);
+        if (cases[i].rc != AS_OK)
+            assert_string_equal(as_engine_errmsg(c.eng), cases[i].msg);
+    }
+    /* "Kent" alone: only units of council 5. */
+    names[0] = "Kent";
+    as_search_opts so;
+    as_search_opts_default(&so);
+    so.limit = 1000;
+    so.collapse = 0;
+    so.want_total = 1;
+    as_hits h = {0};
+    assert_int_equal(as_engine_search(c.eng, &q, &so, &h), AS_OK);
+    size_t want = 0;
+    for (uint32_t d = 0; d < c.ndocs; d++)
+        want += c.units[c.docs[d].unit].council == 5;
+    assert_true(want > 0);
+    assert_int_equal(h.total, want);
+    assert_int_equal(h.n, want);
+    for (size_t i = 0; i < h.n; i++) {
+        assert_int_equal(c.units[c.docs[h.hits[i].doc].unit].council, 5);
+        assert_true(h.hits[i].weight == 0);
+        if (i > 0) /* all weights 0: ascending docid */
+            assert_true(h.hits[i].doc > h.hits[i - 1].doc);
+    }
+    as_hits_free(&h);
+    free_corpus(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hand_bm25),
+        cmocka_unit_test(test_phrases),
+        cmocka_unit_test(test_councils_and_collapse),
+        cmocka_unit_test(test_random_small),
+        cmocka_unit_test(test_random_medium),
+        cmocka_unit_test(test_random_large_zipf),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
