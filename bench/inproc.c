@@ -6,7 +6,8 @@
  * query.h, engine.h) with the index opened once.
  *
  *   inproc INDEX MIX ITERS
- * prints one line per query (name median_us p95_us hits) and an ALL line.
+ * prints one line per query (name median_us p95_us hits parse_us search_us
+ * fetch_us, the last three medians of the phases) and an ALL line.
  */
 #include "as.h"
 #include "analyze.h"
@@ -48,10 +49,13 @@ static double now_us(void)
     return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
 }
 
-/* One timed run: parse, bind, search, read the hits.  *nhits gets the count. */
+/* One timed run: parse, bind, search, read the hits.  *nhits gets the count;
+ * ph[0..2] the microseconds spent parsing, searching (bind + search) and
+ * reading the hits' text, so a slow query shows where its time goes. */
 static int one(as_index *ix, as_engine *eng, as_analyzer *an, const as_lexicon *lex,
-               const char *qs, as_docbuf *db, size_t *nhits)
+               const char *qs, as_docbuf *db, size_t *nhits, double ph[3])
 {
+    double t0 = now_us();
     as_err err = {0};
     as_query *q = NULL;
     as_query_opts qo = {0};
@@ -60,6 +64,7 @@ static int one(as_index *ix, as_engine *eng, as_analyzer *an, const as_lexicon *
         fprintf(stderr, "inproc: %s: %s\n", qs, err.msg);
         return rc;
     }
+    double t1 = now_us();
     rc = as_engine_bind(eng, q);
     as_hits h = {0};
     if (rc == AS_OK) {
@@ -70,11 +75,15 @@ static int one(as_index *ix, as_engine *eng, as_analyzer *an, const as_lexicon *
     }
     if (rc != AS_OK)
         fprintf(stderr, "inproc: %s: %s\n", qs, as_engine_errmsg(eng));
+    double t2 = now_us();
     for (size_t i = 0; rc == AS_OK && i < h.n; i++) {
         as_docrec d;
         rc = as_index_doc(ix, h.hits[i].doc, db, &d);
     }
     *nhits = h.n;
+    ph[0] = t1 - t0;
+    ph[1] = t2 - t1;
+    ph[2] = now_us() - t2;
     as_hits_free(&h);
     as_query_free(q);
     return rc;
@@ -109,9 +118,10 @@ int main(int argc, char **argv)
     mix m;
     if (mix_load(argv[2], &m) != 0)
         return 2;
-    double *t = malloc((size_t)iters * sizeof *t);
+    double *t = malloc((size_t)iters * 4 * sizeof *t);
     if (!t)
         return 2;
+    double *ph[3] = {t + iters, t + 2 * iters, t + 3 * iters};
     as_docbuf db = {0};
     mixpool pool = {0};
     int rc = AS_OK;
@@ -127,17 +137,22 @@ int main(int argc, char **argv)
         for (i = 0; i < iters && rc == AS_OK; i++) {
             if (spent > MIX_BUDGET_US && i >= MIX_MIN_ITERS)
                 break;
-            double t0 = now_us();
-            rc = one(ix, eng, an, &lex, mq->assess, &db, &hits);
+            double t0 = now_us(), p[3];
+            rc = one(ix, eng, an, &lex, mq->assess, &db, &hits, p);
             t[i] = now_us() - t0;
+            for (int k = 0; k < 3; k++)
+                ph[k][i] = p[k];
             spent += t[i];
         }
         if (rc != AS_OK)
             break;
-        double med, p95;
+        double med, p95, pm[3], unused;
         mixpool_add(&pool, t, (size_t)i);
         mix_stats(t, (size_t)i, &med, &p95);
-        printf("%s\t%.1f\t%.1f\t%zu\n", mq->name, med, p95, hits);
+        for (int k = 0; k < 3; k++)
+            mix_stats(ph[k], (size_t)i, &pm[k], &unused);
+        printf("%s\t%.1f\t%.1f\t%zu\t%.1f\t%.1f\t%.1f\n", mq->name, med, p95, hits,
+               pm[0], pm[1], pm[2]);
     }
     mixpool_finish(&pool);
     as_docbuf_free(&db);

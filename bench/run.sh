@@ -1,0 +1,159 @@
+#!/bin/bash
+# run.sh — the benchmark harness behind `make -C bench bench` (not part of
+# make check).  For each corpus size it generates the corpus, measures the
+# floors, builds the native index and each peer's, times the query mix in
+# process and as whole processes, and leaves plain-text results under
+# $OUT/results/<size>/ for report.sh to turn into RESULTS.md.
+#
+# Environment (bench/Makefile sets it): BIN, TOOLS, OUT, SEED, BENCH_SIZES,
+# RUNS (whole-process runs per query), ITERS (in-process runs per query),
+# PEERS (any of: fts5 xapian rg), MIX (queries.tsv).
+#
+# Every build runs under /usr/bin/time (wall, user, system, peak RSS) with
+# the corpus already in the page cache (read once before), so every
+# contender starts equal.  Builds are single runs: they take seconds to
+# minutes and their spread is small next to the ratios that matter.
+set -euo pipefail
+
+: "${BIN:?}" "${TOOLS:?}" "${OUT:?}" "${MIX:?}"
+SEED=${SEED:-42}
+BENCH_SIZES=${BENCH_SIZES:-100k 1m}
+RUNS=${RUNS:-10}
+ITERS=${ITERS:-200}
+PEERS=${PEERS:-fts5 xapian rg}
+NPROC=$(nproc)
+
+has() { case " $PEERS " in *" $1 "*) return 0 ;; esac; return 1; }
+log() { echo "bench: $*" >&2; }
+
+# Installs what the peers need when missing (root, Debian).
+need=""
+command -v sqlite3 >/dev/null || need="$need sqlite3"
+command -v rg >/dev/null || need="$need ripgrep"
+command -v quest >/dev/null || need="$need xapian-tools"
+command -v xapian-compact >/dev/null || need="$need xapian-tools"
+if [ -n "$need" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        log "installing:$need"
+        apt-get install -y $need >/dev/null
+    else
+        log "missing:$need (install them, or drop the peer from PEERS)"
+        exit 2
+    fi
+fi
+
+# measure FILE CMD...: runs CMD with stdout to FILE.out; FILE gets
+# "wall_s user_s sys_s maxrss_kb".
+measure() {
+    local f=$1
+    shift
+    /usr/bin/time -f '%e %U %S %M' -o "$f" "$@" > "$f.out"
+}
+
+mkdir -p "$OUT/results"
+{
+    echo "date $(date -u +%Y-%m-%dT%H:%MZ)"
+    echo "kernel $(uname -srm)"
+    echo "cpu $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+    echo "cores $NPROC"
+    echo "memory_gb $(awk '/MemTotal/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)"
+    echo "compiler $(${CC:-cc} --version | head -1)"
+    echo "commit $(git -C "$BIN/.." rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    echo "sqlite $(sqlite3 --version | cut -d' ' -f1)"
+    echo "xapian $(xapian-config --version 2>/dev/null | awk '{print $NF}' || echo '?')"
+    echo "runs $RUNS iters $ITERS seed $SEED"
+} > "$OUT/results/machine.txt"
+
+for size in $BENCH_SIZES; do
+    R="$OUT/results/$size"
+    C="$OUT/gen-$size"
+    rm -rf "$R"
+    mkdir -p "$R"
+
+    # 1. The corpus (kept between runs when seed and size match).
+    stamp="seed $SEED size $size"
+    if [ ! -f "$C/.stamp" ] || [ "$(cat "$C/.stamp")" != "$stamp" ]; then
+        log "$size: generating"
+        rm -rf "$C"
+        "$TOOLS/gen" -n "$size" -s "$SEED" -o "$C" > "$R/gen.txt"
+        echo "$stamp" > "$C/.stamp"
+    else
+        "$TOOLS/gen" -n "$size" -s "$SEED" -o "$R/gen-check" > "$R/gen.txt"
+        rm -rf "$R/gen-check"
+    fi
+
+    # 2. Floors: reading the corpus, and tokenising + stemming it.
+    find "$C" -name '*.tsv' -exec cat {} + > /dev/null
+    measure "$R/cat.time" sh -c "find '$C' -name '*.tsv' -exec cat {} + > /dev/null"
+    measure "$R/floor-1.time" "$TOOLS/floor" "$C"
+    measure "$R/floor-$NPROC.time" "$TOOLS/floor" -t "$NPROC" "$C"
+
+    # 3. Native build: full, then a no-change run, then one changed file.
+    IX="$OUT/ix-$size"
+    rm -rf "$IX"
+    log "$size: assess-index"
+    measure "$R/native.time" "$BIN/assess-index" --index "$IX" "$C"
+    du -sb "$IX" | cut -f1 > "$R/native.bytes"
+    measure "$R/native-noop.time" "$BIN/assess-index" --index "$IX" "$C"
+    one=$(find "$C" -name '*.tsv' | sort | sed -n 1p)
+    cp "$one" "$R/saved.tsv"
+    tail -1 "$one" | sed 's/\t\([^\t]*\)$/\tAn added sentence about hoarding for the incremental build.\1/' >> "$one"
+    measure "$R/native-incr.time" "$BIN/assess-index" --index "$IX" "$C"
+    cp "$R/saved.tsv" "$one"
+    rm -f "$R/saved.tsv"
+    "$BIN/assess-index" --index "$IX" "$C"   # back to the generated corpus
+    du -sb "$IX" | cut -f1 > "$R/native-after.bytes"
+
+    # 4. Peers' builds.
+    if has fts5; then
+        log "$size: FTS5"
+        measure "$R/fts5.time" "$TOOLS/fts5_peer" build "$OUT/fts5-$size.db" "$C"
+        du -sb "$OUT/fts5-$size.db" | cut -f1 > "$R/fts5.bytes"
+    fi
+    if has xapian; then
+        log "$size: Xapian"
+        rm -rf "$OUT/xapian-$size" "$OUT/xapian-$size.compact"
+        measure "$R/xapian.time" "$TOOLS/xapian_peer" build "$OUT/xapian-$size" "$C"
+        du -sb "$OUT/xapian-$size" | cut -f1 > "$R/xapian.bytes"
+        measure "$R/xapian-compact.time" xapian-compact "$OUT/xapian-$size" "$OUT/xapian-$size.compact"
+        du -sb "$OUT/xapian-$size.compact" | cut -f1 > "$R/xapian-compact.bytes"
+    fi
+
+    # 5. In process: the same mix, each query ITERS times (peers capped by
+    # the time budget of mix.h).
+    log "$size: in-process queries"
+    "$TOOLS/inproc" "$IX" "$MIX" "$ITERS" > "$R/inproc-native.txt"
+    if has fts5; then
+        "$TOOLS/fts5_peer" bench "$OUT/fts5-$size.db" "$MIX" "$ITERS" > "$R/inproc-fts5.txt"
+    fi
+    if has xapian; then
+        "$TOOLS/xapian_peer" bench "$OUT/xapian-$size.compact" "$MIX" "$ITERS" > "$R/inproc-xapian.txt"
+    fi
+
+    # 6. Whole process: RUNS runs after 2 warm-ups, per query and program.
+    log "$size: whole-process queries"
+    : > "$R/cli.txt"
+    grep -v '^#' "$MIX" | tail -n +2 | while IFS=$'\t' read -r name cls assess fts5 where xap; do
+        t=$("$TOOLS/clitime" "$RUNS" 2 -- "$BIN/assess-search" --index "$IX" "$assess")
+        echo "$name native $t" >> "$R/cli.txt"
+        if has xapian && [ "$xap" != "-" ]; then
+            t=$("$TOOLS/clitime" "$RUNS" 2 -- quest -d "$OUT/xapian-$size.compact" -m 10 \
+                -o and -f default,wildcard -b council:XC -b statement:XST -b score:XS \
+                -b year:XY -b kind:XK "$xap")
+            echo "$name quest $t" >> "$R/cli.txt"
+        fi
+        if has fts5 && [ "$fts5" != "-" ]; then
+            cond=""
+            [ "$where" != "-" ] && cond=" AND $where"
+            t=$("$TOOLS/clitime" "$RUNS" 2 -- sqlite3 -readonly "$OUT/fts5-$size.db" \
+                "SELECT rowid, text FROM s WHERE s MATCH '$fts5'$cond ORDER BY rank LIMIT 10")
+            echo "$name sqlite3 $t" >> "$R/cli.txt"
+        fi
+        # ripgrep answers only the plain one-word queries (no ranking).
+        if has rg && [ "${cls% word}" != "$cls" ]; then
+            t=$("$TOOLS/clitime" "$RUNS" 2 -- rg -i -c -- "$assess" "$C")
+            echo "$name rg $t" >> "$R/cli.txt"
+        fi
+    done
+    log "$size: done"
+done
