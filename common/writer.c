@@ -35,6 +35,7 @@
 #include "wfile.h"
 
 #define DEFAULT_MEM_LIMIT ((size_t)256 << 20)
+#define MAX_RUNS 32 /* runs merged into one when there are this many */
 #define ZLEVEL 6
 
 /* ---- String interning ------------------------------------------------- */
@@ -226,7 +227,7 @@ struct as_writer {
     size_t lcap, tcap;
 
     char **runs;
-    size_t nruns, runcap;
+    size_t nruns, runcap, runseq;
 
     uint32_t ndocs;
     uint32_t *doclen, *hash;
@@ -444,6 +445,7 @@ static void add_to_unit(as_writer *w, uint32_t doc, uint32_t file, uint32_t coun
 }
 
 static int spill(as_writer *w);
+static void merge_runs(as_writer *w);
 
 /* Appends doc's postings of one term to its buffer. */
 static void term_append(as_writer *w, uint32_t id, uint32_t doc, const uint32_t *pos,
@@ -574,7 +576,9 @@ int as_writer_add(as_writer *w, const as_doc_in *d, const as_token *toks, size_t
     }
     for (uint32_t l = 0; l < nl && c->rc == AS_OK; l++)
         term_append(w, w->lid[l], doc, w->lpos + w->lstart[l], w->lwdf[l]);
-    if (c->rc == AS_OK && w->mem_post + w->terms.bytes > w->mem_limit)
+    /* Only the postings buffers count: the term table cannot be spilled
+     * (it is bounded by the vocabulary, not by the corpus). */
+    if (c->rc == AS_OK && w->mem_post > w->mem_limit)
         spill(w);
     return c->rc;
 }
@@ -663,7 +667,7 @@ static int spill(as_writer *w)
         as_wctx_fail(c, AS_ENOMEM, "out of memory");
         return c->rc;
     }
-    snprintf(path, plen, "%s/run-%06zu.tmp", w->tmpdir, w->nruns);
+    snprintf(path, plen, "%s/run-%06zu.tmp", w->tmpdir, w->runseq++);
     w->runs[w->nruns++] = path;
     FILE *fp = fopen(path, "wb");
     if (!fp) {
@@ -678,6 +682,7 @@ static int spill(as_writer *w)
         put_varint_file(c, fp, e->len);
         if (c->rc == AS_OK && fwrite(e->s, 1, e->len, fp) != e->len)
             as_wctx_fail(c, AS_EIO, "%s: write: %s", path, strerror(errno));
+        put_varint_file(c, fp, t->prev1);
         put_varint_file(c, fp, t->len);
         if (c->rc == AS_OK && fwrite(t->buf, 1, t->len, fp) != t->len)
             as_wctx_fail(c, AS_EIO, "%s: write: %s", path, strerror(errno));
@@ -691,6 +696,8 @@ static int spill(as_writer *w)
         as_wctx_fail(c, AS_EIO, "%s: write: %s", path, strerror(errno));
     free(ids);
     w->mem_post = 0;
+    if (c->rc == AS_OK && w->nruns >= MAX_RUNS)
+        merge_runs(w);
     return c->rc;
 }
 
@@ -1104,6 +1111,7 @@ typedef struct tsrc {
     FILE *fp;
     char *path;
     as_gbuf data;
+    uint64_t last1;            /* the term's last doc + 1 in this run */
     /* old */
     as_ix_dictit it;
     const wcopy *segs;
@@ -1158,8 +1166,8 @@ static void src_next(as_wctx *c, as_writer *w, tsrc *s)
             s->done = 1;
             return;
         }
-        if (fread(s->term, 1, tl, s->fp) != tl || read_varint_file(s->fp, &pl) != 0 ||
-            pl > UINT32_MAX) {
+        if (fread(s->term, 1, tl, s->fp) != tl || read_varint_file(s->fp, &s->last1) != 0 ||
+            read_varint_file(s->fp, &pl) != 0 || pl > UINT32_MAX) {
             as_wctx_fail(c, AS_EIO, "%s: damaged or unreadable", s->path);
             return;
         }
@@ -1287,6 +1295,109 @@ static void free_src(tsrc *s)
     free(s->ids);
     s->ids = NULL;
     as_gbuf_free(&s->data);
+}
+
+/* Merges all runs into one, so that at most MAX_RUNS files are ever open
+ * and read at once.  A term's parts concatenate (the runs hold ascending
+ * docids); only each later part's first gap, which a run codes from doc -1,
+ * is re-based on the previous part's last doc. */
+static void merge_runs(as_writer *w)
+{
+    as_wctx *c = &w->c;
+    size_t n = w->nruns;
+    tsrc *src = calloc(n, sizeof *src);
+    size_t plen = strlen(w->tmpdir) + 32;
+    char *path = malloc(plen);
+    FILE *out = NULL;
+    if (!src || !path) {
+        as_wctx_fail(c, AS_ENOMEM, "out of memory");
+        goto out;
+    }
+    snprintf(path, plen, "%s/run-%06zu.tmp", w->tmpdir, w->runseq++);
+    out = fopen(path, "wb");
+    if (!out) {
+        as_wctx_fail(c, AS_EIO, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    setvbuf(out, NULL, _IOFBF, 1 << 20);
+    for (size_t i = 0; i < n && c->rc == AS_OK; i++) {
+        src[i].type = 1;
+        src[i].path = w->runs[i];
+        src[i].fp = fopen(w->runs[i], "rb");
+        if (!src[i].fp)
+            as_wctx_fail(c, AS_EIO, "%s: %s", w->runs[i], strerror(errno));
+        else {
+            setvbuf(src[i].fp, NULL, _IOFBF, 1 << 16);
+            src_next(c, w, &src[i]);
+        }
+    }
+    while (c->rc == AS_OK) {
+        tsrc *min = NULL;
+        for (size_t i = 0; i < n; i++)
+            if (!src[i].done &&
+                (!min || bytes_cmp(src[i].term, src[i].tlen, min->term, min->tlen) < 0))
+                min = &src[i];
+        if (!min)
+            break;
+        char term[AS_TERM_BYTES];
+        size_t tlen = min->tlen;
+        memcpy(term, min->term, tlen);
+        /* the parts, in run order, with their re-based first gaps */
+        uint64_t total = 0, last1 = 0, prev1 = 0;
+        for (size_t i = 0; i < n; i++) {
+            tsrc *s = &src[i];
+            if (s->done || bytes_cmp(s->term, s->tlen, term, tlen) != 0)
+                continue;
+            const uint8_t *p = s->p;
+            uint64_t g0;
+            uint8_t tmp[10];
+            if (varint_get(&p, s->p + s->plen, &g0) != 0 || g0 <= prev1) {
+                as_wctx_fail(c, AS_EIO, "%s: damaged", s->path);
+                break;
+            }
+            total += s->plen - (size_t)(p - s->p) + varint_put(tmp, g0 - prev1);
+            prev1 = last1 = s->last1;
+        }
+        put_varint_file(c, out, tlen);
+        if (c->rc == AS_OK && fwrite(term, 1, tlen, out) != tlen)
+            as_wctx_fail(c, AS_EIO, "%s: write: %s", path, strerror(errno));
+        put_varint_file(c, out, last1);
+        put_varint_file(c, out, total);
+        prev1 = 0;
+        for (size_t i = 0; i < n && c->rc == AS_OK; i++) {
+            tsrc *s = &src[i];
+            if (s->done || bytes_cmp(s->term, s->tlen, term, tlen) != 0)
+                continue;
+            const uint8_t *p = s->p;
+            uint64_t g0 = 0;
+            varint_get(&p, s->p + s->plen, &g0);
+            put_varint_file(c, out, g0 - prev1);
+            size_t rest = s->plen - (size_t)(p - s->p);
+            if (c->rc == AS_OK && fwrite(p, 1, rest, out) != rest)
+                as_wctx_fail(c, AS_EIO, "%s: write: %s", path, strerror(errno));
+            prev1 = s->last1;
+            src_next(c, w, s);
+        }
+    }
+    put_varint_file(c, out, 0);
+out:
+    if (out && fclose(out) != 0 && c->rc == AS_OK)
+        as_wctx_fail(c, AS_EIO, "%s: write: %s", path, strerror(errno));
+    for (size_t i = 0; src && i < n; i++)
+        free_src(&src[i]);
+    free(src);
+    if (c->rc == AS_OK) {
+        for (size_t i = 0; i < n; i++) {
+            unlink(w->runs[i]);
+            free(w->runs[i]);
+        }
+        w->runs[0] = path;
+        w->nruns = 1;
+    } else if (path) {
+        if (out)
+            unlink(path);
+        free(path);
+    }
 }
 
 /* Encodes the postings, positions and dictionary of every term. */

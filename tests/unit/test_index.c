@@ -698,11 +698,439 @@ static void test_random_corpus(void **state)
     free_corpus(&c);
 }
 
+static const char *const gen_files[] = {"meta", "terms", "postings", "positions", "docs", "store"};
+
+static uint8_t *slurp(const char *dir, const char *name, size_t *n)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *fp = fopen(p, "rb");
+    assert_non_null(fp);
+    fseek(fp, 0, SEEK_END);
+    long len = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    uint8_t *b = malloc((size_t)len + 1);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)len, fp), (size_t)len);
+    fclose(fp);
+    *n = (size_t)len;
+    return b;
+}
+
+static void spew(const char *dir, const char *name, const uint8_t *b, size_t n)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *fp = fopen(p, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(b, 1, n, fp), n);
+    assert_int_equal(fclose(fp), 0);
+}
+
+/* Every file of two generations is the same, but for the build time. */
+static void assert_same_gens(const char *a, const char *b)
+{
+    for (size_t i = 0; i < sizeof gen_files / sizeof *gen_files; i++) {
+        size_t na, nb;
+        uint8_t *x = slurp(a, gen_files[i], &na), *y = slurp(b, gen_files[i], &nb);
+        if (i == 0) { /* meta: mask the build time and the crc over it */
+            assert_true(na > AS_HEADER_SIZE + 8 * MF_COUNT + 4 && na == nb);
+            memset(x + AS_HEADER_SIZE + 8 * MF_BUILT, 0, 8);
+            memset(y + AS_HEADER_SIZE + 8 * MF_BUILT, 0, 8);
+            memset(x + na - 4, 0, 4);
+            memset(y + nb - 4, 0, 4);
+        }
+        if (na != nb || memcmp(x, y, na) != 0) {
+            size_t k = 0;
+            while (k < na && k < nb && x[k] == y[k])
+                k++;
+            fail_msg("%s differs: %zu vs %zu bytes, first difference at %zu", gen_files[i], na,
+                     nb, k);
+        }
+        free(x);
+        free(y);
+    }
+}
+
+static void test_spill_same_bytes(void **state)
+{
+    (void)state;
+    corpus c;
+    make_corpus(&c, 777, 30, 120, 2000);
+    char *a = tempdir(), *b = tempdir(), *tmp = tempdir();
+    build(&c, a, 0, NULL, 0);
+    /* a tiny limit: a run every few sentences, runs in another dir */
+    as_writer_opts o = {20000, tmp};
+    as_writer *w = NULL;
+    as_err err = {0};
+    assert_int_equal(as_writer_open(b, &o, &w, &err), AS_OK);
+    for (size_t f = 0; f < c.nfiles; f++)
+        add_file(w, &c.files[f]);
+    assert_int_equal(as_writer_finish(w, &err), AS_OK);
+    assert_same_gens(a, b);
+    /* a run after every sentence: runs are merged 32 at a time on the way */
+    rmtree(b);
+    assert_int_equal(mkdir(b, 0700), 0);
+    build(&c, b, 1, NULL, 0);
+    assert_same_gens(a, b);
+    /* the runs are gone */
+    DIR *d = opendir(tmp);
+    struct dirent *e;
+    int n = 0;
+    while ((e = readdir(d)))
+        n += e->d_name[0] != '.';
+    closedir(d);
+    assert_int_equal(n, 0);
+    as_index *ix = open_gen(b);
+    check_postings(ix, &c);
+    as_index_close(ix);
+    rmtree(a);
+    rmtree(b);
+    rmtree(tmp);
+    free(a);
+    free(b);
+    free(tmp);
+    free_corpus(&c);
+}
+
+/* An incremental build (unchanged files copied from the old generation,
+ * changed ones added) writes the same bytes as a fresh build. */
+static void test_copy_same_bytes(void **state)
+{
+    (void)state;
+    corpus c1, c2;
+    make_corpus(&c1, 4242, 24, 200, 2500);
+    make_corpus(&c2, 9999, 24, 200, 2500);
+    /* c2 = c1 with some files changed */
+    uint64_t keep = 0;
+    for (size_t f = 0; f < c1.nfiles; f++) {
+        if (f % 4 == 1 || f == 23)
+            continue; /* changed: c2's version */
+        keep |= (uint64_t)1 << f;
+        tfile t = c2.files[f];
+        c2.files[f] = c1.files[f];
+        c1.files[f] = t;
+        /* c1 gets c2's old version back so both corpora free cleanly */
+        tfile u = c2.files[f];
+        c2.files[f] = c1.files[f];
+        c1.files[f] = u;
+    }
+    /* make the kept files identical in both corpora by deep copy */
+    for (size_t f = 0; f < c1.nfiles; f++) {
+        if (!(keep >> f & 1))
+            continue;
+        tfile *dst = &c2.files[f];
+        for (size_t d = 0; d < dst->ndocs; d++) {
+            free(dst->docs[d].text);
+            free(dst->docs[d].section);
+        }
+        free(dst->docs);
+        *dst = c1.files[f];
+        dst->docs = calloc(dst->ndocs + 1, sizeof *dst->docs);
+        for (size_t d = 0; d < dst->ndocs; d++) {
+            dst->docs[d] = c1.files[f].docs[d];
+            dst->docs[d].text = xstrdup(c1.files[f].docs[d].text);
+            dst->docs[d].section = c1.files[f].docs[d].section ? xstrdup(c1.files[f].docs[d].section) : NULL;
+        }
+    }
+    char *g1 = tempdir(), *g2 = tempdir(), *g3 = tempdir(), *g4 = tempdir();
+    build(&c1, g1, 0, NULL, 0);
+    build(&c2, g2, 0, NULL, 0); /* fresh */
+    as_index *old = open_gen(g1);
+    build(&c2, g3, 0, old, keep); /* incremental */
+    build(&c2, g4, 30000, old, keep); /* incremental, spilling */
+    as_index_close(old);
+    assert_same_gens(g2, g3);
+    assert_same_gens(g2, g4);
+    as_index *ix = open_gen(g3);
+    as_err err = {0};
+    assert_int_equal(as_index_verify(ix, &err), AS_OK);
+    check_docs(ix, &c2);
+    check_postings(ix, &c2);
+    as_index_close(ix);
+    /* copying everything gives the old generation again */
+    old = open_gen(g3);
+    rmtree(g4);
+    assert_int_equal(mkdir(g4, 0700), 0);
+    build(&c2, g4, 0, old, ~(uint64_t)0);
+    as_index_close(old);
+    assert_same_gens(g2, g4);
+    rmtree(g1);
+    rmtree(g2);
+    rmtree(g3);
+    rmtree(g4);
+    free(g1);
+    free(g2);
+    free(g3);
+    free(g4);
+    free_corpus(&c1);
+    free_corpus(&c2);
+}
+
+/* Reads everything a query could: every term's postings and positions,
+ * every doc's columns, unit, file, text and duplicates.  Returns
+ * as_index_status() after. */
+static int read_everything(const as_index *ix)
+{
+    as_docbuf db = {0};
+    for (uint32_t d = 0; d < as_index_ndocs(ix); d++) {
+        as_docrec r;
+        as_index_doc(ix, d, &db, &r);
+        as_index_doclen(ix, d);
+        as_index_kind(ix, d);
+        const as_unit *u = as_index_unit(ix, as_index_unit_of(ix, d));
+        as_file_state fs;
+        as_index_file(ix, u->file, &fs);
+        const uint32_t *m;
+        uint32_t n;
+        as_index_dups(ix, d, &m, &n);
+        for (uint32_t k = 0; k < n; k++)
+            assert_true(m[k] < as_index_ndocs(ix));
+    }
+    as_docbuf_free(&db);
+    for (uint32_t f = 0; f < as_index_nfiles(ix); f++) {
+        as_file_state fs;
+        as_index_file(ix, f, &fs);
+    }
+    for (int k = 0; k < 3000; k++) {
+        char t[16];
+        snprintf(t, sizeof t, "w%d", k);
+        as_term info;
+        if (as_index_find_term(ix, t, strlen(t), &info) != AS_OK)
+            continue;
+        as_pcur c;
+        as_pcur_init(&c, ix, &info);
+        uint32_t prev = 0;
+        int first = 1;
+        while (c.doc != AS_DOC_END) {
+            assert_true(c.doc < as_index_ndocs(ix));
+            assert_true(first || c.doc > prev);
+            first = 0;
+            prev = c.doc;
+            const uint32_t *pos;
+            uint32_t np;
+            if (as_pcur_positions(&c, &pos, &np) == AS_OK)
+                assert_int_equal(np, c.wdf);
+            as_pcur_next(&c);
+        }
+        as_pcur_seek(&c, 5);
+        as_pcur_release(&c);
+        as_pcur_init(&c, ix, &info);
+        as_pcur_seek_block(&c, as_index_ndocs(ix) / 2);
+        as_pcur_seek(&c, as_index_ndocs(ix) / 2);
+        as_pcur_release(&c);
+    }
+    return as_index_status(ix);
+}
+
+/* A flipped byte anywhere: open fails, or verify and the reads that touch
+ * it report AS_ECORRUPT; never a crash (run under ASan). */
+static void test_flipped_bytes(void **state)
+{
+    (void)state;
+    corpus c;
+    make_corpus(&c, 31337, 12, 100, 1500);
+    char *dir = tempdir();
+    build(&c, dir, 0, NULL, 0);
+    rng_state = 99;
+    for (size_t i = 0; i < sizeof gen_files / sizeof *gen_files; i++) {
+        size_t n;
+        uint8_t *orig = slurp(dir, gen_files[i], &n);
+        int tries = i == 0 ? 60 : 40;
+        for (int k = 0; k < tries; k++) {
+            size_t at = k < 6 ? (size_t)k * 7 % n : (size_t)(rnd() % n);
+            if (k == 6)
+                at = n - 1;
+            uint8_t *b = malloc(n);
+            memcpy(b, orig, n);
+            b[at] ^= (uint8_t)(1u << (rnd() % 8));
+            spew(dir, gen_files[i], b, n);
+            free(b);
+            as_index *ix = NULL;
+            as_err err = {0};
+            int rc = as_index_open_gen(dir, &ix, &err);
+            if (rc != AS_OK) {
+                assert_true(rc == AS_ECORRUPT || rc == AS_EFORMAT);
+                assert_non_null(strstr(err.msg, gen_files[i]));
+                continue;
+            }
+            /* reads first (pages unchecked), then verify */
+            int st = read_everything(ix);
+            rc = as_index_verify(ix, &err);
+            if (rc != AS_ECORRUPT)
+                fail_msg("%s: flipped byte %zu of %zu not detected", gen_files[i], at, n);
+            assert_non_null(strstr(err.msg, gen_files[i]));
+            (void)st;
+            as_index_close(ix);
+        }
+        spew(dir, gen_files[i], orig, n);
+        free(orig);
+    }
+    /* the original opens and verifies again */
+    as_index *ix = open_gen(dir);
+    as_err err = {0};
+    assert_int_equal(as_index_verify(ix, &err), AS_OK);
+    assert_int_equal(read_everything(ix), AS_OK);
+    as_index_close(ix);
+    rmtree(dir);
+    free(dir);
+    free_corpus(&c);
+}
+
+/* A flipped byte in a page a query reads gives AS_ECORRUPT on that read,
+ * not a wrong answer. */
+static void test_damage_seen_by_reads(void **state)
+{
+    (void)state;
+    corpus c;
+    make_corpus(&c, 5150, 10, 100, 800);
+    char *dir = tempdir();
+    build(&c, dir, 0, NULL, 0);
+    const char *names[] = {"postings", "positions", "terms", "docs", "store"};
+    for (size_t i = 0; i < 5; i++) {
+        size_t n;
+        uint8_t *orig = slurp(dir, names[i], &n);
+        /* the body's middle: inside some page every full read touches */
+        size_t at = AS_HEADER_SIZE + (n - AS_HEADER_SIZE) / 3;
+        uint8_t *b = malloc(n);
+        memcpy(b, orig, n);
+        b[at] ^= 0x10;
+        spew(dir, names[i], b, n);
+        free(b);
+        as_index *ix = open_gen(dir);
+        assert_int_equal(as_index_status(ix), AS_OK);
+        assert_int_equal(read_everything(ix), AS_ECORRUPT);
+        assert_non_null(strstr(as_index_errmsg(ix), names[i]));
+        assert_non_null(strstr(as_index_errmsg(ix), "checksum mismatch"));
+        as_index_close(ix);
+        spew(dir, names[i], orig, n);
+        free(orig);
+    }
+    rmtree(dir);
+    free(dir);
+    free_corpus(&c);
+}
+
+static void test_truncated(void **state)
+{
+    (void)state;
+    corpus c;
+    make_corpus(&c, 2024, 6, 60, 500);
+    char *dir = tempdir();
+    build(&c, dir, 0, NULL, 0);
+    for (size_t i = 0; i < sizeof gen_files / sizeof *gen_files; i++) {
+        size_t n;
+        uint8_t *orig = slurp(dir, gen_files[i], &n);
+        size_t cuts[] = {0, 3, AS_HEADER_SIZE, n / 2, n - 1};
+        for (size_t k = 0; k < 5; k++) {
+            spew(dir, gen_files[i], orig, cuts[k]);
+            as_index *ix = NULL;
+            as_err err = {0};
+            assert_int_equal(as_index_open_gen(dir, &ix, &err), AS_ECORRUPT);
+            assert_null(ix);
+            assert_non_null(strstr(err.msg, gen_files[i]));
+        }
+        spew(dir, gen_files[i], orig, n);
+        free(orig);
+    }
+    /* a missing file */
+    char p[4096];
+    snprintf(p, sizeof p, "%s/postings", dir);
+    unlink(p);
+    as_index *ix = NULL;
+    as_err err = {0};
+    assert_int_equal(as_index_open_gen(dir, &ix, &err), AS_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "postings"));
+    rmtree(dir);
+    free(dir);
+    free_corpus(&c);
+}
+
+static void test_versions(void **state)
+{
+    (void)state;
+    corpus c;
+    make_corpus(&c, 1, 3, 20, 100);
+    char *dir = tempdir();
+    build(&c, dir, 0, NULL, 0);
+    size_t n;
+    uint8_t *orig = slurp(dir, "meta", &n);
+    uint8_t *b = malloc(n);
+    /* another format version in a header */
+    memcpy(b, orig, n);
+    b[4] = AS_FORMAT_VERSION + 1;
+    spew(dir, "meta", b, n);
+    as_index *ix = NULL;
+    as_err err = {0};
+    assert_int_equal(as_index_open_gen(dir, &ix, &err), AS_EFORMAT);
+    char want[128];
+    snprintf(want, sizeof want, "index format %d, this program reads %d: rebuild with assess-index --rebuild",
+             AS_FORMAT_VERSION + 1, AS_FORMAT_VERSION);
+    assert_non_null(strstr(err.msg, want));
+    /* another analyzer version (with a good checksum) */
+    memcpy(b, orig, n);
+    b[AS_HEADER_SIZE + 8 * MF_ANALYZER] = AS_ANALYZER_VERSION + 1;
+    uint32_t crc = (uint32_t)crc32(0, b, (uInt)(n - 4));
+    memcpy(b + n - 4, &crc, 4);
+    spew(dir, "meta", b, n);
+    assert_int_equal(as_index_open_gen(dir, &ix, &err), AS_EFORMAT);
+    assert_non_null(strstr(err.msg, "rebuild"));
+    spew(dir, "meta", orig, n);
+    /* and in a paged file */
+    size_t pn;
+    uint8_t *po = slurp(dir, "postings", &pn);
+    po[4] = 9;
+    spew(dir, "postings", po, pn);
+    assert_int_equal(as_index_open_gen(dir, &ix, &err), AS_EFORMAT);
+    assert_non_null(strstr(err.msg, "postings: index format 9"));
+    free(po);
+    free(b);
+    free(orig);
+    rmtree(dir);
+    free(dir);
+    free_corpus(&c);
+}
+
+static void test_open_current(void **state)
+{
+    (void)state;
+    corpus c;
+    make_corpus(&c, 7, 3, 20, 100);
+    char *dir = tempdir();
+    as_index *ix = NULL;
+    as_err err = {0};
+    assert_int_equal(as_index_open(dir, &ix, &err), AS_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "no index here"));
+    char gen[4096];
+    snprintf(gen, sizeof gen, "%s/gen-000007", dir);
+    assert_int_equal(mkdir(gen, 0700), 0);
+    build(&c, gen, 0, NULL, 0);
+    spew(dir, "CURRENT", (const uint8_t *)"gen-000007\n", 11);
+    assert_int_equal(as_index_open(dir, &ix, &err), AS_OK);
+    assert_string_equal(as_index_gen_dir(ix), gen);
+    assert_true(as_index_built(ix) > 1700000000);
+    as_index_close(ix);
+    spew(dir, "CURRENT", (const uint8_t *)"gen-000008\n", 11);
+    assert_int_equal(as_index_open(dir, &ix, &err), AS_ENOTFOUND);
+    spew(dir, "CURRENT", (const uint8_t *)"../x\n", 5);
+    assert_int_equal(as_index_open(dir, &ix, &err), AS_ECORRUPT);
+    rmtree(dir);
+    free(dir);
+    free_corpus(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_by_hand),
         cmocka_unit_test(test_random_corpus),
+        cmocka_unit_test(test_spill_same_bytes),
+        cmocka_unit_test(test_copy_same_bytes),
+        cmocka_unit_test(test_flipped_bytes),
+        cmocka_unit_test(test_damage_seen_by_reads),
+        cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_versions),
+        cmocka_unit_test(test_open_current),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
