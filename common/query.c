@@ -858,6 +858,34 @@ static size_t find_run(parser *p, const item *items, size_t n, size_t i, const e
     return best_items;
 }
 
+/* A single word that is the head (last word) of exactly one acronym's
+ * expansion, when that acronym occurs in the index: "Ombudsman" also finds
+ * "LGSCO" (Local Government and Social Care Ombudsman), "Commission" finds
+ * "CQC".  A head shared by several acronyms ("care": TEC, ASC) is too
+ * vague to expand, and so is an acronym the corpus never uses. */
+static const expn *find_head(parser *p, const item *it)
+{
+    if (!it->eligible || it->nseq != 1 || !it->node || it->node->op != AS_Q_TERM
+        || it->node->flags != 0 || !p->lex || !p->lex->each_prefix)
+        return NULL;
+    const expn *found = NULL;
+    for (size_t x = 0; x < p->nexps; x++) {
+        const expn *e = &p->exps[x];
+        if (e->n < 2 || !e->acro_term || e->idx < 0
+            || strcmp(e->terms[e->n - 1].term, it->seq[0].term) != 0)
+            continue;
+        if (found && found->idx != e->idx)
+            return NULL; /* ambiguous */
+        found = e;
+    }
+    if (!found)
+        return NULL;
+    const char *t = found->acro_term;
+    if (p->lex->each_prefix(p->lex->ctx, t, strlen(t), exact_cb, (void *)t) != 1)
+        return NULL;
+    return found;
+}
+
 /* The k words of items, plus one term standing for all of them (^acro, or
  * the joined form of a compound written apart): OR(AND(words), alt), or
  * with --any, where the words stay optional, OR(words..., alt). */
@@ -989,6 +1017,9 @@ static as_qnode *combine(parser *p, item *items, size_t n)
             pk[m++] = alt_node(p, pos + i, k, e->acro_term, AS_QF_ACRONYM, e->idx);
         } else if (pos[i].eligible && (k = find_join(p, pos, npos, i, &joined)) > 0) {
             pk[m++] = alt_node(p, pos + i, k, joined, AS_QF_COMPOUND, -1);
+        } else if (p->nexps && (e = find_head(p, &pos[i])) != NULL) {
+            k = 1;
+            pk[m++] = alt_node(p, pos + i, 1, e->acro_term, AS_QF_ACRONYM, e->idx);
         } else {
             k = 1;
             pk[m++] = pos[i].node;

@@ -157,7 +157,18 @@ typedef struct session {
     as_lexicon lex;
     const as_lexicon *lexp;
     as_docbuf db;
+    char cwd[4096];     /* paths under it are shown relative */
 } session;
+
+/* A path as the user would type it from here: relative when under the
+ * current directory (the index keeps the path given when it was built). */
+static const char *show_path(const session *s, const char *path)
+{
+    size_t n = strlen(s->cwd);
+    if (n > 1 && path && path[0] == '/' && strncmp(path, s->cwd, n) == 0 && path[n] == '/')
+        return path + n + 1;
+    return path;
+}
 
 static const char *session_err(const session *s)
 {
@@ -212,7 +223,7 @@ static int fill_hitrec(session *s, uint32_t doc, as_hitrec *h)
         h->published = u->published;
         h->updated = u->updated;
         if (as_index_file(s->ix, u->file, &fs) == AS_OK)
-            h->path = fs.display;
+            h->path = show_path(s, fs.display);
     }
     if (!h->path)
         h->path = "?";
@@ -424,8 +435,10 @@ static int run_query(session *s, const opts *o, const char *qtext, as_render *r,
         }
         if (!s->xs && o->explain)
             as_engine_explain(s->eng, q, &so, hit->doc, &contrib, &nc);
-        if (s->xs)
+        if (s->xs) {
             xdoc_hitrec(&xh.hits[i].rec, &h);
+            h.path = show_path(s, h.path);
+        }
         else
             rc = fill_hitrec(s, hit->doc, &h);
         if (rc != AS_OK) {
@@ -784,6 +797,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: %s\n", prog, err.msg);
         goto out;
     }
+    if (!getcwd(s.cwd, sizeof s.cwd))
+        s.cwd[0] = '\0';
     if (as_analyzer_new(&s.an) != AS_OK) {
         fprintf(stderr, "%s: out of memory\n", prog);
         goto out;
