@@ -70,6 +70,8 @@ int as_manifest_parse(const char *dir, const char *display, const char *buf, siz
     size_t ncols = 0, pos = 0;
     uint32_t line = 0;
     int have_header = 0;
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+        pos = 3; /* byte-order mark */
     while (pos < len) {
         const char *e = memchr(buf + pos, '\n', len - pos);
         size_t end = e ? (size_t)(e - buf) : len;

@@ -538,7 +538,7 @@ static int meta_used(const parser *p)
 }
 
 static int add_sentence(parser *p, const char *s, size_t len, uint32_t line,
-                        int kind, const char *section, int bound_only)
+                        int kind, const char *section)
 {
     as_page *pub = &p->pg->pub;
     if (pub->nsents == p->caps) {
@@ -567,7 +567,6 @@ static int add_sentence(parser *p, const char *s, size_t len, uint32_t line,
     st->sentence = ++p->sentence;
     st->id = NULL;
     p->smeta[pub->nsents++] = (uint32_t)p->cur;
-    (void)bound_only;
     return AS_OK;
 }
 
@@ -584,7 +583,7 @@ static int on_segment(void *ctx, const as_segment *g)
     if (g->cut)
         warnf(u->p, "sentence over %d bytes at line %u split", AS_SENTENCE_MAX,
               (unsigned)g->line);
-    return add_sentence(u->p, u->base + g->off, g->len, g->line, u->kind, u->section, 0);
+    return add_sentence(u->p, u->base + g->off, g->len, g->line, u->kind, u->section);
 }
 
 /* Emits one paragraph (or heading); it counts as a paragraph only if it
@@ -1097,6 +1096,20 @@ static int prepare(parser *p, const char *raw, size_t len, char **out, size_t *o
     char *t = malloc(len + 2 * nbad + 1);
     if (!t)
         return as_err_set(err, AS_ENOMEM, "%s: out of memory", p->path);
+    if (nbad == 0 && !memchr(raw, '\r', len)) {
+        /* The common case: nothing to repair. */
+        memcpy(t, raw, len);
+        t[len] = '\0';
+        for (i = 0; i < len && (is_sp((unsigned char)raw[i]) || raw[i] == '\n'); i++)
+            ;
+        if (i == len) {
+            free(t);
+            return as_err_set(err, AS_ESKIP, "%s: empty file", p->path);
+        }
+        *out = t;
+        *outlen = len;
+        return AS_OK;
+    }
     size_t o = 0, more = 0;
     uint32_t line = 1, warned_line = 0;
     unsigned nwarned = 0;

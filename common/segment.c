@@ -62,6 +62,12 @@ static int is_ws(unsigned char c)
 
 size_t as_segment_clean(const char *s, size_t len, char *out)
 {
+    /* Most sentences sit on one line: copy them whole. */
+    if (!memchr(s, '\n', len) && !memchr(s, '\r', len)) {
+        memcpy(out, s, len);
+        out[len] = '\0';
+        return len;
+    }
     size_t o = 0;
     for (size_t i = 0; i < len;) {
         if (!is_ws((unsigned char)s[i])) {
@@ -102,9 +108,13 @@ struct seg {
 static uint32_t line_at(struct seg *s, size_t p)
 {
     while (s->lpos < p) {
-        if (s->t[s->lpos] == '\n')
-            s->lline++;
-        s->lpos++;
+        const char *nl = memchr(s->t + s->lpos, '\n', p - s->lpos);
+        if (!nl) {
+            s->lpos = p;
+            break;
+        }
+        s->lline++;
+        s->lpos = (size_t)(nl - s->t) + 1;
     }
     return s->lline;
 }
@@ -267,7 +277,20 @@ static int run(const char *text, size_t len, uint32_t line, int split,
                 i = start;
             continue;
         }
-        size_t tl = split ? terminal(text, len, i) : 0;
+        if (!split) {
+            /* Only the length limit applies: jump to it. */
+            i = start + AS_SENTENCE_MAX + 1 < len ? start + AS_SENTENCE_MAX + 1 : len;
+            continue;
+        }
+        /* Skip bytes that cannot end a sentence (all but . ! ? and the
+         * lead byte of …), up to the length limit. */
+        size_t stop = start + AS_SENTENCE_MAX + 1 < len ? start + AS_SENTENCE_MAX + 1 : len;
+        while (i < stop && text[i] != '.' && text[i] != '!' && text[i] != '?'
+               && (unsigned char)text[i] != 0xE2)
+            i++;
+        if (i >= stop)
+            continue;
+        size_t tl = terminal(text, len, i);
         if (tl == 0) {
             i++;
             continue;
