@@ -512,6 +512,85 @@ static void tsv_findings(void **state)
     as_page_free(p);
 }
 
+/* Smaller shapes, from memory buffers. */
+static as_page *parse(const char *path, const char *text, struct warns *w)
+{
+    as_page *p = NULL;
+    as_err err = {0};
+    int rc = as_page_parse(path, text, strlen(text), NULL, collect, w, &p, &err);
+    if (rc != AS_OK)
+        fail_msg("%s: %d %s", path, rc, err.msg);
+    return p;
+}
+
+static void shape_small(void **state)
+{
+    (void)state;
+    struct warns w = {0};
+    /* A lone score after "Indicative score", a conflicting label line
+     * (warned, first kept), an unreadable date (warned). */
+    as_page *p = parse("a.txt",
+                       "Equity in experiences and outcomes\n\nIndicative score\n\n3\n\n"
+                       "1 - Evidence shows significant shortfalls\n\n"
+                       "Published: sometime in 2023\n\nText here.\n", &w);
+    assert_int_equal(p->metas[0].score, 3);
+    assert_int_equal(p->metas[0].published, 0);
+    assert_string_equal(w.all, "conflicting score 1 at line 7 (kept 3)\nunrecognised date at line 9\n");
+    assert_int_equal(p->nwarnings, 2);
+    assert_int_equal(p->nsents, 1);
+    as_page_free(p);
+    /* Statement and score on one line, summary style; ratings. */
+    memset(&w, 0, sizeof w);
+    p = parse("b.md",
+              "# Kent County Council: local authority assessment\n\n"
+              "Overall rating: Good\n\nOverall score: 75%\n\n"
+              "Assessing needs: 2\n\nSafeguarding \xe2\x80\x93 Score: 3 - Evidence shows a good standard\n\n"
+              "## Summary\n\nThe council did well.\n", &w);
+    assert_int_equal(w.n, 0);
+    assert_string_equal(p->overall_rating, "Good");
+    assert_int_equal(p->overall_percent, 75);
+    assert_int_equal(p->nmetas, 3); /* no page text before the first statement */
+    assert_int_equal(p->metas[0].statement, 1);
+    assert_int_equal(p->metas[0].score, 2);
+    assert_int_equal(p->metas[1].statement, 7);
+    assert_int_equal(p->metas[1].score, 3);
+    assert_int_equal(p->metas[2].statement, 0);
+    assert_int_equal(p->nsents, 2);
+    assert_string_equal(p->sents[0].text, "Summary");
+    assert_ptr_equal(p->sents[0].meta, &p->metas[2]);
+    assert_ptr_equal(p->sents[1].meta, &p->metas[2]);
+    as_page_free(p);
+    /* A statement heading inside findings that names another statement
+     * without a score is a sub-heading; numbered lists are bullets; a
+     * heading inside the commitment starts the findings. */
+    memset(&w, 0, sizeof w);
+    p = parse("c.txt",
+              "Governance, management and sustainability\n\n"
+              "The local authority commitment\n\nWe have clear responsibilities.\n\n"
+              "Safeguarding arrangements\n\n1. Staff knew the policy.\n2) Audits were done.\n", &w);
+    assert_int_equal(p->nmetas, 1);
+    assert_int_equal(p->metas[0].statement, 8);
+    static const struct exp e[] = {
+        {5, 1, 1, C, "The local authority commitment", "We have clear responsibilities."},
+        {7, 2, 1, H, "The local authority commitment", "Safeguarding arrangements"},
+        {9, 3, 1, F, "Safeguarding arrangements", "Staff knew the policy."},
+        {10, 4, 1, F, "Safeguarding arrangements", "Audits were done."},
+    };
+    match(p, e, NEXP(e));
+    as_page_free(p);
+    /* A .tsv with a byte-order mark, CRLF, columns in another order and
+     * fewer fields than the header. */
+    memset(&w, 0, sizeof w);
+    p = parse("d.tsv", "\xEF\xBB\xBFtext\tkind\tscore\r\nOne finding.\tfinding\t2\r\nTwo.\r\n", &w);
+    assert_int_equal(w.n, 0);
+    assert_int_equal(p->nsents, 2);
+    assert_string_equal(p->sents[1].text, "Two.");
+    assert_int_equal(p->sents[1].line, 3);
+    assert_int_equal(p->sents[0].meta->score, 2);
+    assert_int_equal(p->sents[1].meta->score, 0);
+    as_page_free(p);
+}
+
 /* ---- bad input ---------------------------------------------------------- */
 
 static void expect_skip(const char *rel, const char *msg)
@@ -852,6 +931,7 @@ int main(void)
         cmocka_unit_test(shape_abbreviations),
         cmocka_unit_test(precedence),
         cmocka_unit_test(tsv_findings),
+        cmocka_unit_test(shape_small),
         cmocka_unit_test(bad_inputs),
         cmocka_unit_test(invalid_utf8),
         cmocka_unit_test(huge_line),
