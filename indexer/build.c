@@ -307,7 +307,7 @@ int as_build_run(const as_build_opts *o, as_build_stats *st, as_err *err)
         rc = as_err_set(err, AS_ENOMEM, "out of memory");
         goto out;
     }
-    size_t toparse = 0, kept = 0;
+    size_t toparse = 0, kept = 0, matched = 0;
     for (size_t i = 0; i < nf; i++) {
         const as_file *f = as_corpus_file(corpus, i);
         jobs[i].file = f;
@@ -331,13 +331,14 @@ int as_build_run(const as_build_opts *o, as_build_stats *st, as_err *err)
             } else {
                 st->changed++;
             }
+            matched++;
         } else {
             st->added++;
         }
         toparse += jobs[i].parse;
     }
     if (old)
-        st->removed = as_index_nfiles(old) - (unsigned)kept;
+        st->removed = as_index_nfiles(old) - (unsigned)matched;
 
     if (old && toparse == 0 && st->removed == 0) {
         /* Nothing changed: no work, no new generation. */
