@@ -22,8 +22,20 @@
  * whose bounds sum to <= wmin is "non-essential" and only probed on
  * candidates produced by the others; a TERM skips whole blocks whose
  * block-max bound (as_pcur_seek_block) is <= wmin, the block-max idea of
- * Ding & Suel 2011.  Upper bounds are inflated by BOUND_SLACK so that
- * floating-point rounding can never prune a doc that should rank.
+ * Ding & Suel 2011.
+ *
+ * Exact bounds.  Top-k sets are full of exact ties (short sentences with
+ * wdf 1 and the same length score identically), so a bound must be able to
+ * equal theta and still prune: bounds are not inflated.  That is sound
+ * because bm25() is monotone in wdf and doclen operation by operation in
+ * floating point (each of *, +, max, / rounds monotonically; the one
+ * exception, w / (K + w) rising by less than an ulp between wdf w and w+1,
+ * needs K < ~1e-6 * w^2, so pruning is switched off when 0 < k1 < 1e-6),
+ * and a left fold of non-negative values is monotone in each value, so a
+ * node's bound, folded in the same kid order as its value, bounds it
+ * exactly.  Only thresholds derived by subtraction (a kid's share, MaxScore
+ * partial sums in another order) get a small cushion, which costs pruning,
+ * never correctness.
  *
  * Scores.  A node's value is a left fold of its matching kids' values in
  * the kids' order (the compiled, flattened tree), whatever path computed
@@ -46,9 +58,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Relative inflation of every upper bound: rounding in sums of a few
- * hundred doubles is ~1e-14, far below. */
-#define BOUND_SLACK 1e-9
+/* Cushion (relative to the node's bound) under thresholds derived by
+ * subtraction: rounding in sums of a few hundred doubles is ~1e-14. */
+#define CUSHION 1e-12
 /* Protective limits against hostile query trees. */
 #define MAX_DEPTH 200
 #define MAX_LEAVES 100000
@@ -69,7 +81,10 @@ typedef struct enode {
     double tw;          /* TERM: log(tw) * (k1 + 1) */
     uint32_t ness;      /* OR: number of non-essential kids (prefix of ord) */
     double ness_sum;    /* OR: sum of their bounds */
-    int has_term;       /* AND: some kid is a TERM (block-max applies) */
+    uint32_t pip;       /* position among the parent's kids (fold order) */
+    uint32_t nh;        /* OR: kids in the heap */
+    uint32_t heap_ness; /* OR: ness the heap was built for, UINT32_MAX = none */
+    int has_term;       /* AND, PHRASE: some kid is a TERM (block-max applies) */
     int bb_valid;       /* TERM: bb_val is the bound of the block ending at bb_last */
     uint32_t bb_last;
     double bb_val;
@@ -95,6 +110,7 @@ struct as_engine {
     enode *nodes;
     size_t nnodes, capnodes;
     uint32_t *kids, *ord;
+    uint32_t *hp, *ml, *st; /* OR scratch, parallel to kids */
     size_t nkids, capkids;
     uint32_t *stack;    /* compile-time kid lists */
     size_t nstack, capstack;
@@ -124,6 +140,7 @@ struct as_engine {
     uint8_t kinds;      /* allowed kinds mask (0 = all) */
     double kw[AS_NKINDS];
     double kwmax;
+    int prunable;       /* parameters keep bm25() monotone (see top) */
 
     /* Top-k. */
     hent *heap;
@@ -265,6 +282,9 @@ void as_engine_free(as_engine *e)
     free(e->nodes);
     free(e->kids);
     free(e->ord);
+    free(e->hp);
+    free(e->ml);
+    free(e->st);
     free(e->stack);
     free(e->ppos);
     free(e->pn);
@@ -474,7 +494,7 @@ static double bound(const as_engine *e, double tw, uint32_t maxwdf, uint32_t min
 {
     if (maxwdf == 0)
         return 0;
-    return bm25(e, tw, maxwdf, mindoclen) * (1 + BOUND_SLACK);
+    return bm25(e, tw, maxwdf, mindoclen);
 }
 
 static double termweight(uint32_t N, uint32_t df, double k1)
@@ -572,12 +592,15 @@ static int32_t finish_nary(as_engine *e, int op, size_t base, int *rc)
         *rc = fail(e, AS_ENOMEM, "out of memory");
         return -1;
     }
-    uint32_t *ord = realloc(e->ord, e->capkids * sizeof *e->ord);
-    if (!ord) {
-        *rc = fail(e, AS_ENOMEM, "out of memory");
-        return -1;
+    uint32_t **par[4] = {&e->ord, &e->hp, &e->ml, &e->st};
+    for (int i = 0; i < 4; i++) {
+        uint32_t *a = realloc(*par[i], e->capkids * sizeof **par[i]);
+        if (!a) {
+            *rc = fail(e, AS_ENOMEM, "out of memory");
+            return -1;
+        }
+        *par[i] = a;
     }
-    e->ord = ord;
     int32_t ni = new_node(e, op, rc);
     if (ni < 0)
         return -1;
@@ -586,6 +609,8 @@ static int32_t finish_nary(as_engine *e, int op, size_t base, int *rc)
     n->nkids = (uint32_t)nk;
     memcpy(e->kids + e->nkids, e->stack + base, nk * sizeof *e->kids);
     memcpy(e->ord + e->nkids, e->stack + base, nk * sizeof *e->ord);
+    for (size_t i = 0; i < nk; i++)
+        e->nodes[e->stack[base + i]].pip = (uint32_t)i;
     e->nkids += nk;
     e->nstack = base;
     return ni;
@@ -633,6 +658,7 @@ static int32_t compile_phrase(as_engine *e, const as_qnode *q, int *rc)
         return -1;
     enode *n = &e->nodes[ni];
     n->cost = cost;
+    n->has_term = 1;
     n->maxw = 0;
     for (uint32_t i = 0; i < n->nkids; i++)
         n->maxw += e->nodes[e->kids[n->kid0 + i]].maxw;
@@ -788,6 +814,8 @@ static void reset_tree(as_engine *e)
         n->ness = 0;
         n->ness_sum = 0;
         n->bb_valid = 0;
+        n->nh = 0;
+        n->heap_ness = UINT32_MAX;
     }
 }
 
@@ -816,6 +844,7 @@ static int prepare(as_engine *e, const as_query *q, const as_search_opts *o)
         if ((!e->kinds || (e->kinds & (1u << k))) && w > e->kwmax)
             e->kwmax = w;
     }
+    e->prunable = !(bm->k1 > 0 && bm->k1 < 1e-6);
     e->k1 = bm->k1;
     e->b = bm->b;
     e->min_normlen = bm->min_normlen;
@@ -919,6 +948,17 @@ static double value(as_engine *e, enode *n)
 
 static uint32_t advance(as_engine *e, uint32_t ni, uint32_t target, double wmin);
 
+/* The bound of the cursor's current block, cached per block. */
+static inline double block_bound(as_engine *e, enode *n, const as_pcur *c)
+{
+    if (!n->bb_valid || n->bb_last != c->block_last) {
+        n->bb_val = bound(e, n->tw, c->block_maxwdf, c->block_mindoclen);
+        n->bb_last = c->block_last;
+        n->bb_valid = 1;
+    }
+    return n->bb_val;
+}
+
 static uint32_t adv_term(as_engine *e, enode *n, uint32_t target, double wmin)
 {
     as_pcur *c = e->curs[n->leaf];
@@ -930,7 +970,7 @@ static uint32_t adv_term(as_engine *e, enode *n, uint32_t target, double wmin)
         uint32_t last = as_pcur_seek_block(c, target);
         if (last == AS_DOC_END)
             return n->doc = AS_DOC_END;
-        if (bound(e, n->tw, c->block_maxwdf, c->block_mindoclen) <= wmin) {
+        if (block_bound(e, n, c) <= wmin) {
             if (last >= AS_DOC_END - 1)
                 return n->doc = AS_DOC_END;
             target = last + 1;
@@ -968,12 +1008,7 @@ static double term_block_bound(as_engine *e, enode *n, uint32_t d, uint32_t *las
         }
     }
     *last = c->block_last;
-    if (n->bb_last != c->block_last || !n->bb_valid) {
-        n->bb_val = bound(e, n->tw, c->block_maxwdf, c->block_mindoclen);
-        n->bb_last = c->block_last;
-        n->bb_valid = 1;
-    }
-    return n->bb_val;
+    return block_bound(e, n, c);
 }
 
 /* Block-max AND (Ding & Suel): the first doc >= d where the kids' block
@@ -1042,18 +1077,27 @@ static int phrase_check(as_engine *e, enode *n)
     return 0;
 }
 
+/* A kid's share of wmin: what it must exceed for the node to exceed wmin
+ * when every other kid scores its bound. */
+static inline double kid_wmin(const enode *n, const enode *k, double wmin)
+{
+    return wmin - (n->maxw - k->maxw) - n->maxw * CUSHION;
+}
+
 /* Leapfrog: cycle through the kids (cheapest first), each seeking to the
  * current candidate; done when all nk agree in a row. */
 static uint32_t align(as_engine *e, enode *n, uint32_t target, double wmin, int exact)
 {
     uint32_t nk = n->nkids, agree = 0, i = 0, d = target;
     const uint32_t *o = e->ord + n->kid0;
-    int blockmax = !exact && wmin > 0 && n->has_term;
+    /* A phrase's value is its words' sum too: block-max applies, while its
+     * words are aligned exactly (positions are checked afterwards). */
+    int blockmax = wmin > 0 && n->has_term;
     if (blockmax && (d = and_block_skip(e, n, d, wmin)) == AS_DOC_END)
         return AS_DOC_END;
     while (agree < nk) {
         const enode *kn = &e->nodes[o[i]];
-        double kw = exact ? -INFINITY : wmin - (n->maxw - kn->maxw);
+        double kw = exact ? -INFINITY : kid_wmin(n, kn, wmin);
         uint32_t dk = advance(e, o[i], d, kw);
         if (dk == AS_DOC_END)
             return AS_DOC_END;
@@ -1077,56 +1121,130 @@ static uint32_t align(as_engine *e, enode *n, uint32_t target, double wmin, int 
     return d;
 }
 
+/* Essential kids of an OR sit in a min-heap by current doc (e->hp at the
+ * node's kid0), so a candidate costs O(log kids) even for the thousand terms
+ * of a prefix* expansion. */
+static inline int kid_before(const enode *k, uint32_t target)
+{
+    return !k->started || (k->doc < target && k->doc != AS_DOC_END);
+}
+
+/* Heap key: unstarted kids (doc not yet meaningful) come before doc 0. */
+static inline uint64_t or_key(const enode *k)
+{
+    return k->started ? (uint64_t)k->doc + 1 : 0;
+}
+
+static void or_sift(as_engine *e, uint32_t *h, uint32_t nh, uint32_t i)
+{
+    uint32_t v = h[i];
+    uint64_t kv = or_key(&e->nodes[v]);
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+        if (c >= nh)
+            break;
+        uint64_t kc = or_key(&e->nodes[h[c]]);
+        if (c + 1 < nh) {
+            uint64_t k2 = or_key(&e->nodes[h[c + 1]]);
+            if (k2 < kc) {
+                c++;
+                kc = k2;
+            }
+        }
+        if (kc >= kv)
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = v;
+}
+
+static void or_heap_build(as_engine *e, enode *n)
+{
+    uint32_t *h = e->hp + n->kid0;
+    const uint32_t *o = e->ord + n->kid0;
+    n->nh = 0;
+    for (uint32_t i = n->ness; i < n->nkids; i++)
+        h[n->nh++] = o[i];
+    for (uint32_t i = n->nh / 2; i-- > 0;)
+        or_sift(e, h, n->nh, i);
+    n->heap_ness = n->ness;
+}
+
 static uint32_t adv_or(as_engine *e, enode *n, uint32_t target, double wmin)
 {
     uint32_t nk = n->nkids;
     const uint32_t *o = e->ord + n->kid0;
+    uint32_t *h = e->hp + n->kid0;
+    uint32_t *ml = e->ml + n->kid0; /* kids on the candidate */
+    uint32_t *st = e->st + n->kid0;
     /* MaxScore partition: wmin only grows, so the prefix only grows. */
-    while (n->ness < nk && n->ness_sum + e->nodes[o[n->ness]].maxw <= wmin) {
+    while (n->ness < nk &&
+           n->ness_sum + e->nodes[o[n->ness]].maxw <= wmin - n->maxw * CUSHION) {
         n->ness_sum += e->nodes[o[n->ness]].maxw;
         n->ness++;
     }
     if (n->ness == nk)
         return n->doc = AS_DOC_END;
+    if (n->heap_ness != n->ness)
+        or_heap_build(e, n);
     for (;;) {
-        uint32_t d = AS_DOC_END;
-        double part = 0;
-        for (uint32_t i = n->ness; i < nk; i++) {
-            const enode *kn = &e->nodes[o[i]];
-            uint32_t dk = advance(e, o[i], target, wmin - (n->maxw - kn->maxw));
-            if (dk < d)
-                d = dk;
+        /* Bring every essential kid to >= target; the top is the candidate. */
+        while (kid_before(&e->nodes[h[0]], target)) {
+            advance(e, h[0], target, kid_wmin(n, &e->nodes[h[0]], wmin));
+            or_sift(e, h, n->nh, 0);
         }
+        uint32_t d = e->nodes[h[0]].doc;
         if (d == AS_DOC_END)
             return n->doc = AS_DOC_END;
+        /* The essential kids on d: a walk of the heap's top, pruned where a
+         * node's doc is past d. */
+        uint32_t nm = 0, ns = 0;
+        double part = 0;
+        st[ns++] = 0;
+        while (ns > 0) {
+            uint32_t i = st[--ns];
+            if (!e->nodes[h[i]].started || e->nodes[h[i]].doc != d)
+                continue;
+            ml[nm++] = h[i];
+            part += value(e, &e->nodes[h[i]]);
+            if (2 * i + 1 < n->nh)
+                st[ns++] = 2 * i + 1;
+            if (2 * i + 2 < n->nh)
+                st[ns++] = 2 * i + 2;
+        }
         int reject = 0;
-        if (wmin > -INFINITY) {
-            for (uint32_t i = n->ness; i < nk; i++) {
-                enode *kn = &e->nodes[o[i]];
-                if (kn->doc == d)
-                    part += value(e, kn);
+        double rest = n->ness_sum;
+        for (uint32_t i = n->ness; i-- > 0;) {
+            if (wmin > -INFINITY && part + rest <= wmin - n->maxw * CUSHION) {
+                reject = 1; /* the rest cannot lift d above wmin */
+                break;
             }
-            double rest = n->ness_sum;
-            for (uint32_t i = n->ness; i-- > 0;) {
-                if (part + rest <= wmin) {
-                    reject = 1;
-                    break;
-                }
-                enode *kn = &e->nodes[o[i]];
-                rest -= kn->maxw;
-                if (advance(e, o[i], d, wmin - (n->maxw - kn->maxw)) == d)
-                    part += value(e, kn);
+            enode *kn = &e->nodes[o[i]];
+            rest -= kn->maxw;
+            if (advance(e, o[i], d, kid_wmin(n, kn, wmin)) == d) {
+                ml[nm++] = o[i];
+                part += value(e, kn);
             }
-            if (!reject && part <= wmin)
-                reject = 1;
-        } else {
-            for (uint32_t i = 0; i < n->ness; i++)
-                advance(e, o[i], d, -INFINITY);
         }
         if (!reject) {
+            /* The value as reported: matching kids folded in kid order. */
+            for (uint32_t i = 1; i < nm; i++) {
+                uint32_t v = ml[i], j = i;
+                while (j > 0 && e->nodes[ml[j - 1]].pip > e->nodes[v].pip) {
+                    ml[j] = ml[j - 1];
+                    j--;
+                }
+                ml[j] = v;
+            }
+            double v = 0;
+            for (uint32_t i = 0; i < nm; i++)
+                v += value(e, &e->nodes[ml[i]]);
             n->doc = d;
-            value(e, n);
-            return d;
+            n->val = v;
+            n->valdoc = d;
+            if (!(v <= wmin))
+                return d;
         }
         if (d >= AS_DOC_END - 1)
             return n->doc = AS_DOC_END;
@@ -1156,7 +1274,7 @@ static uint32_t advance(as_engine *e, uint32_t ni, uint32_t target, double wmin)
         if (n->maxw <= wmin)
             return n->doc = AS_DOC_END;
         for (;;) {
-            uint32_t d = align(e, n, target, wmin, 1);
+            uint32_t d = align(e, n, target, wmin > 0 ? wmin : -INFINITY, 1);
             if (d == AS_DOC_END)
                 return n->doc = AS_DOC_END;
             n->doc = d;
@@ -1296,6 +1414,22 @@ static int check_index(as_engine *e)
     return AS_OK;
 }
 
+/* The largest value v with v * kwmax <= theta in floating point: a root
+ * value <= v cannot beat theta (multiplication rounds monotonically). */
+static double root_wmin(double theta, double kwmax)
+{
+    double v = theta / kwmax;
+    while (v * kwmax > theta)
+        v = nextafter(v, -INFINITY);
+    for (int i = 0; i < 4; i++) {
+        double u = nextafter(v, INFINITY);
+        if (u * kwmax > theta)
+            break;
+        v = u;
+    }
+    return v;
+}
+
 static int run(as_engine *e, runner *r)
 {
     if (e->root < 0 || e->nranges == 0)
@@ -1344,9 +1478,7 @@ static int run(as_engine *e, runner *r)
             theta = e->heap[0].w;
             if (rootmax * e->kwmax <= theta)
                 break; /* nothing left can beat the k-th hit */
-            /* A doc needs value * kw > theta, so value > theta / kwmax;
-             * the slack keeps rounding on the safe side. */
-            wmin = theta / e->kwmax * (1 - BOUND_SLACK) - rootmax * 1e-12;
+            wmin = root_wmin(theta, e->kwmax);
         }
     next:
         if (d >= AS_DOC_END - 1)
@@ -1419,7 +1551,7 @@ int as_engine_search(as_engine *e, const as_query *q, const as_search_opts *o, a
     runner r = {0};
     r.collapse = o->collapse != 0;
     r.count = o->want_total != 0;
-    r.prune = !r.count;
+    r.prune = !r.count && e->prunable;
     size_t k = o->limit > SIZE_MAX - o->offset ? SIZE_MAX : o->offset + o->limit;
     if (k > e->ndocs)
         k = e->ndocs;

@@ -395,8 +395,23 @@ static as_qnode *rand_phrase(arena *a, rng *r, const corpus *c)
     return n;
 }
 
+/* An OR of many terms, as a prefix* expansion makes. */
+static as_qnode *rand_big_or(arena *a, rng *r, const corpus *c)
+{
+    size_t nk = 8 + rbelow(r, 120);
+    as_qnode *n = qop(a, AS_Q_OR, nk);
+    for (size_t i = 0; i < nk; i++) {
+        char buf[32];
+        term_name(rbelow(r, 2) ? rzipf(r, c->vocab) : rbelow(r, c->vocab), buf, sizeof buf);
+        n->kids[i] = qterm(a, buf, 0);
+    }
+    return n;
+}
+
 static as_qnode *rand_tree(arena *a, rng *r, const corpus *c, int depth)
 {
+    if (depth <= 1 && rbelow(r, 12) == 0)
+        return rand_big_or(a, r, c);
     uint32_t x = rbelow(r, depth >= 3 ? 3 : 12);
     if (x < 3)
         return rand_term(a, r, c, 0);
@@ -697,6 +712,12 @@ static int each_cb(void *arg, uint32_t doc, double w)
     s->last = doc;
     s->n++;
     return 0;
+}
+
+static int each_stop_cb(void *arg, uint32_t doc, double w)
+{
+    each_cb(arg, doc, w);
+    return ((each_state *)arg)->n == 3;
 }
 
 static void check_each(corpus *c, const as_query *q, const as_search_opts *so, const ropts *o,
@@ -1130,12 +1151,145 @@ static void test_councils_and_collapse(void **state)
     free_corpus(&c);
 }
 
+static void test_limits_and_edges(void **state)
+{
+    (void)state;
+    cparams p = {300, 12, 10, 2, 0.2, 0};
+    corpus c;
+    gen_corpus(&c, &p, 4242);
+    write_corpus(&c);
+    arena a = {0};
+    as_query q;
+    memset(&q, 0, sizeof q);
+    as_search_opts so;
+    as_search_opts_default(&so);
+    as_hits h = {0};
+
+    /* Nesting beyond the limit is refused, not recursed into. */
+    as_qnode *root = qterm(&a, "t1", 0);
+    for (int i = 0; i < 300; i++) {
+        as_qnode *n = qop(&a, i % 2 ? AS_Q_AND : AS_Q_OR, 2);
+        n->kids[0] = root;
+        n->kids[1] = qterm(&a, "t2", 0);
+        root = n;
+    }
+    q.root = root;
+    assert_int_equal(as_engine_search(c.eng, &q, &so, &h), AS_ELIMIT);
+    assert_string_equal(as_engine_errmsg(c.eng), "query nested more than 200 deep");
+    /* A phrase of something other than terms. */
+    as_qnode *ph = qop(&a, AS_Q_PHRASE, 2);
+    ph->kids[0] = qterm(&a, "t1", 0);
+    ph->kids[1] = qop(&a, AS_Q_OR, 0);
+    q.root = ph;
+    assert_int_equal(as_engine_search(c.eng, &q, &so, &h), AS_EINVAL);
+
+    /* limit 0 still counts; an offset past the end gives nothing. */
+    q.root = qterm(&a, "t0", 0);
+    so.limit = 0;
+    so.want_total = 1;
+    so.collapse = 0;
+    assert_int_equal(as_engine_search(c.eng, &q, &so, &h), AS_OK);
+    assert_int_equal(h.n, 0);
+    assert_int_equal(h.total, c.df[0]);
+    as_hits_free(&h);
+    so.limit = 10;
+    so.offset = c.df[0];
+    assert_int_equal(as_engine_search(c.eng, &q, &so, &h), AS_OK);
+    assert_int_equal(h.n, 0);
+    assert_int_equal(h.total, c.df[0]);
+    as_hits_free(&h);
+    so.offset = c.df[0] - 1;
+    assert_int_equal(as_engine_search(c.eng, &q, &so, &h), AS_OK);
+    assert_int_equal(h.n, 1);
+    as_hits_free(&h);
+
+    /* A kind mask naming no real kind lets nothing through. */
+    so.offset = 0;
+    q.filter.kinds = 0x30;
+    assert_int_equal(as_engine_search(c.eng, &q, &so, &h), AS_OK);
+    assert_int_equal(h.n, 0);
+    assert_int_equal(h.total, 0);
+    as_hits_free(&h);
+    q.filter.kinds = 0;
+
+    /* each() stops when the callback says so. */
+    each_state es = {&c, NULL, 0, 0, 0};
+    double *w_of = malloc(c.ndocs * sizeof *w_of);
+    rhit *ref = malloc(c.ndocs * sizeof *ref);
+    rfilter rf;
+    memset(&rf, 0, sizeof rf);
+    ropts o = {so.bm25.k1, so.bm25.b, so.bm25.min_normlen, {1, 0.5, 0.5, 0.5}};
+    ref_rank(&c, &o, q.root, &rf, 0, ref, w_of);
+    es.w_of = w_of;
+    assert_int_equal(as_engine_each(c.eng, &q, &so, each_stop_cb, &es), AS_OK);
+    assert_int_equal(es.n, 3);
+    assert_int_equal(es.bad, 0);
+    free(w_of);
+    free(ref);
+    afree(&a);
+    free_corpus(&c);
+}
+
+/* Damaged postings: the search reports AS_ECORRUPT with the index's
+ * message, never a wrong answer or a crash. */
+static void test_corrupt(void **state)
+{
+    (void)state;
+    cparams p = {3000, 30, 20, 2, 0.05, 1};
+    corpus c;
+    gen_corpus(&c, &p, 99);
+    write_corpus(&c);
+    char path[128];
+    snprintf(path, sizeof path, "%s/gen/postings", c.dir);
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    long size = ftell(f);
+    assert_true(size > 4096);
+    /* Flip a byte in every 1 KiB page of the body. */
+    for (long off = 200; off < size - 2048; off += 1024) {
+        assert_int_equal(fseek(f, off, SEEK_SET), 0);
+        int ch = fgetc(f);
+        assert_int_equal(fseek(f, off, SEEK_SET), 0);
+        fputc(ch ^ 0x5a, f);
+    }
+    fclose(f);
+    as_index_close(c.ix);
+    as_engine_free(c.eng);
+    as_err err = {0};
+    char gendir[96];
+    snprintf(gendir, sizeof gendir, "%s/gen", c.dir);
+    assert_int_equal(as_index_open_gen(gendir, &c.ix, &err), AS_OK);
+    assert_int_equal(as_engine_new(c.ix, &c.eng), AS_OK);
+    arena a = {0};
+    as_query q;
+    memset(&q, 0, sizeof q);
+    as_qnode *or = qop(&a, AS_Q_OR, 3);
+    or->kids[0] = qterm(&a, "t0", 0);
+    or->kids[1] = qterm(&a, "t1", 0);
+    or->kids[2] = qterm(&a, "t2", 0);
+    q.root = or;
+    as_search_opts so;
+    as_search_opts_default(&so);
+    so.want_total = 1;
+    as_hits h = {0};
+    assert_int_equal(as_engine_search(c.eng, &q, &so, &h), AS_ECORRUPT);
+    assert_int_equal(h.n, 0);
+    assert_null(h.hits);
+    assert_string_equal(as_engine_errmsg(c.eng), as_index_errmsg(c.ix));
+    assert_non_null(strstr(as_engine_errmsg(c.eng), "postings"));
+    afree(&a);
+    free_corpus(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_bm25),
         cmocka_unit_test(test_phrases),
         cmocka_unit_test(test_councils_and_collapse),
+        cmocka_unit_test(test_limits_and_edges),
+        cmocka_unit_test(test_corrupt),
         cmocka_unit_test(test_random_small),
         cmocka_unit_test(test_random_medium),
         cmocka_unit_test(test_random_large_zipf),
