@@ -10,6 +10,7 @@
 #include "generation.h"
 #include "index.h"
 #include "reader.h"
+#include "xexport.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -40,6 +41,8 @@ static void usage(FILE *f)
 "  --wait           wait for another running assess-index instead of exit 75\n"
 "  --check          verify every byte of the live index and its source files\n"
 "  --dump           print the parsed sentences as JSON Lines; no index\n"
+"  --xapian DIR     also export the index into Xapian databases in DIR\n"
+"  --shards N       with --xapian: N databases split by council (default 1)\n"
 "  --threads N      analysis threads (default: number of cores)\n"
 "  --mem MB         memory for postings before spilling to disk (default 256)\n"
 "  -v, --verbose    print a summary line\n"
@@ -167,7 +170,7 @@ static int parse_count(const char *s, long min, long max, long *out)
 int main(int argc, char **argv)
 {
     enum { O_INDEX = 256, O_REBUILD, O_WAIT, O_CHECK, O_DUMP, O_THREADS, O_MEM,
-           O_VERSION };
+           O_VERSION, O_XAPIAN, O_SHARDS };
     static const struct option opts[] = {
         {"index", required_argument, NULL, O_INDEX},
         {"rebuild", no_argument, NULL, O_REBUILD},
@@ -176,13 +179,16 @@ int main(int argc, char **argv)
         {"dump", no_argument, NULL, O_DUMP},
         {"threads", required_argument, NULL, O_THREADS},
         {"mem", required_argument, NULL, O_MEM},
+        {"xapian", required_argument, NULL, O_XAPIAN},
+        {"shards", required_argument, NULL, O_SHARDS},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0}};
     const char *index_opt = NULL;
     int rebuild = 0, wait = 0, check = 0, dump = 0, verbose = 0;
-    long threads = 0, mem = 0;
+    long threads = 0, mem = 0, shards = 1;
+    const char *xapian = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
         switch (c) {
@@ -202,6 +208,14 @@ int main(int argc, char **argv)
             if (parse_count(optarg, 1, 1 << 20, &mem) != 0) {
                 fprintf(stderr, "%s: --mem: expected megabytes (1 or more), got '%s'\n",
                         prog, optarg);
+                return EXIT_FATAL;
+            }
+            break;
+        case O_XAPIAN: xapian = optarg; break;
+        case O_SHARDS:
+            if (parse_count(optarg, 1, AS_XSHARDS_MAX, &shards) != 0) {
+                fprintf(stderr, "%s: --shards: expected a number from 1 to %d, got '%s'\n",
+                        prog, AS_XSHARDS_MAX, optarg);
                 return EXIT_FATAL;
             }
             break;
@@ -274,5 +288,21 @@ int main(int argc, char **argv)
                (unsigned long long)st.parsed, (unsigned long long)st.sentences,
                st.new_generation ? "new generation " : "no change, still ",
                st.generation, st.seconds);
+    if (xapian) {
+        /* The export reads the live generation: exactly what the native
+         * engine searches, terms and positions included. */
+        as_index *ix = NULL;
+        rc = as_index_open(indexdir, &ix, &err);
+        if (rc == AS_OK)
+            rc = as_xapian_export(ix, xapian, (unsigned)shards, &err);
+        as_index_close(ix);
+        if (rc != AS_OK) {
+            fprintf(stderr, "%s: %s\n", prog, err.msg);
+            return EXIT_FATAL;
+        }
+        if (verbose)
+            printf("%s: exported %llu sentences into %ld Xapian shard%s in %s\n", prog,
+                   (unsigned long long)st.sentences, shards, shards == 1 ? "" : "s", xapian);
+    }
     return (st.skipped || wc.n) ? EXIT_SKIPPED : 0;
 }
