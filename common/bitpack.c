@@ -33,6 +33,58 @@ size_t as_bitpack_pack(uint8_t *out, const uint32_t *v, size_t n, unsigned w)
     return o;
 }
 
+/* Groups of 8 values take exactly w bytes; with w a constant the compiler
+ * turns each value into one load, shift and mask. */
+#define V(k, W) v[k] = (uint32_t)((le64(in + ((k) * (W)) / 8) >> (((k) * (W)) % 8)) & m)
+#define UNPACK8(W)                                                          \
+    static void unpack8_##W(const uint8_t *in, uint32_t *v, size_t ng)      \
+    {                                                                       \
+        const uint64_t m = ((uint64_t)1 << (W)) - 1;                        \
+        for (size_t g = 0; g < ng; g++, in += (W), v += 8) {                \
+            V(0, W); V(1, W); V(2, W); V(3, W);                             \
+            V(4, W); V(5, W); V(6, W); V(7, W);                             \
+        }                                                                   \
+    }
+
+UNPACK8(1)
+UNPACK8(2)
+UNPACK8(3)
+UNPACK8(4)
+UNPACK8(5)
+UNPACK8(6)
+UNPACK8(7)
+UNPACK8(8)
+UNPACK8(9)
+UNPACK8(10)
+UNPACK8(11)
+UNPACK8(12)
+UNPACK8(13)
+UNPACK8(14)
+UNPACK8(15)
+UNPACK8(16)
+UNPACK8(17)
+UNPACK8(18)
+UNPACK8(19)
+UNPACK8(20)
+UNPACK8(21)
+UNPACK8(22)
+UNPACK8(23)
+UNPACK8(24)
+UNPACK8(25)
+UNPACK8(26)
+UNPACK8(27)
+UNPACK8(28)
+UNPACK8(29)
+UNPACK8(30)
+UNPACK8(31)
+UNPACK8(32)
+
+typedef void (*unpack8_fn)(const uint8_t *, uint32_t *, size_t);
+static const unpack8_fn unpack8[33] = {
+    NULL,
+    unpack8_1, unpack8_2, unpack8_3, unpack8_4, unpack8_5, unpack8_6, unpack8_7, unpack8_8, unpack8_9, unpack8_10, unpack8_11, unpack8_12, unpack8_13, unpack8_14, unpack8_15, unpack8_16, unpack8_17, unpack8_18, unpack8_19, unpack8_20, unpack8_21, unpack8_22, unpack8_23, unpack8_24, unpack8_25, unpack8_26, unpack8_27, unpack8_28, unpack8_29, unpack8_30, unpack8_31, unpack8_32
+};
+
 static inline uint64_t load_tail(const uint8_t *p, size_t avail)
 {
     uint64_t x = 0;
@@ -50,14 +102,34 @@ void as_bitpack_unpack(const uint8_t *in, uint32_t *v, size_t n, unsigned w)
     size_t len = as_bitpack_size(n, w);
     uint64_t mask = w == 32 ? 0xffffffffu : ((uint64_t)1 << w) - 1;
     size_t i = 0, bit = 0;
-    /* Fast part: the 8-byte window starting at byte bit/8 is inside. */
-    if (len >= 8) {
-        size_t safe_bytes = len - 8; /* windows starting at <= this are whole */
-        for (; i < n && (bit >> 3) <= safe_bytes; i++, bit += w)
-            v[i] = (uint32_t)((le64(in + (bit >> 3)) >> (bit & 7)) & mask);
+    /* Whole groups of 8 whose last 8-byte window ends inside the data:
+     * group g reads bytes up to g*w + (7w)/8 + 7. */
+    size_t reach = (7 * w) / 8 + 8;
+    if (n >= 8 && len >= reach) {
+        size_t ng = (len - reach) / w + 1;
+        if (ng > n / 8)
+            ng = n / 8;
+        unpack8[w](in, v, ng);
+        i = ng * 8;
+        bit = i * w;
     }
-    for (; i < n; i++, bit += w) {
-        size_t b = bit >> 3;
-        v[i] = (uint32_t)((load_tail(in + b, len - b) >> (bit & 7)) & mask);
+    /* The rest (fewer than ~72 values, < 36 bytes): from a zero-padded copy,
+     * so the group code may read past their end. */
+    if (i < n) {
+        size_t b0 = bit >> 3, rem = len - b0, rest = n - i, ng = (rest + 7) / 8;
+        uint8_t tmp[160];
+        uint32_t out[80];
+        if (ng <= 10 && ng * w + reach <= sizeof tmp) {
+            memset(tmp, 0, sizeof tmp);
+            memcpy(tmp, in + b0, rem);
+            unpack8[w](tmp, out, ng);
+            memcpy(v + i, out, rest * sizeof *v);
+            return;
+        }
+        for (; i < n; i++, bit += w) { /* not reached for w >= 1; kept safe */
+            size_t b = bit >> 3;
+            v[i] = (uint32_t)((load_tail(in + b, len - b) >> (bit & 7)) & mask);
+        }
     }
+
 }

@@ -188,7 +188,7 @@ int as_index_each_term(const as_index *ix, const char *prefix, size_t plen, as_t
     }
 }
 
-int as_ix_dict_verify(const as_index *ix, as_err *err)
+int as_ix_dict_verify(const as_index *ix, const uint32_t *doclens, as_err *err)
 {
     as_ix_dictit it;
     as_ix_dictit_start(&it, ix, 0);
@@ -214,7 +214,7 @@ int as_ix_dict_verify(const as_index *ix, as_err *err)
         memcpy(prev, it.term, it.tlen);
         prevlen = it.tlen;
         n++;
-        if (as_ix_postings_verify(ix, it.term, it.tlen, &it.t, err) != AS_OK)
+        if (as_ix_postings_verify(ix, it.term, it.tlen, &it.t, doclens, err) != AS_OK)
             return AS_ECORRUPT;
     }
     if (n != ix->mf[MF_NTERMS])

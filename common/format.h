@@ -119,9 +119,14 @@
  * ---- store ----------------------------------------------------------------
  *
  *   body   := sblock* sindex
- *   sblock := raw deflate of record x ndocs
- *   record := v text_len text v section_len section v line v paragraph
- *             v sentence   (lengths, not NULs: text may hold any byte)
+ *   sblock := raw deflate of: v fields_len fields texts
+ *   fields := per record: v text_len  v section_code [section bytes]
+ *             v zigzag(line - previous line)  v zigzag(paragraph - previous)
+ *             v sentence
+ *             (section_code 0: the previous record's section, "" for the
+ *             first; else section length + 1 and the bytes; "previous"
+ *             line/paragraph are 0 for a block's first record)
+ *   texts  := the records' texts, concatenated (lengths above; any bytes)
  *   sindex := nblocks x { u32 first_doc u32 ndocs u64 off u32 clen
  *                         u32 ulen }
  * A block holds about AS_STORE_BLOCK bytes of records and never spans two
@@ -131,7 +136,7 @@
 #ifndef AS_FORMAT_H
 #define AS_FORMAT_H
 
-#define AS_FORMAT_VERSION 1
+#define AS_FORMAT_VERSION 2
 
 #define AS_MAGIC_META "ASMT"
 #define AS_MAGIC_TERMS "ASTM"

@@ -667,13 +667,14 @@ int as_ix_verr(const as_index *ix, as_err *err)
     return as_err_set(err, AS_ECORRUPT, "%s", m);
 }
 
-static int verify_docs(const as_index *ix, as_err *err)
+static int verify_docs(const as_index *ix, uint32_t *doclens, as_err *err)
 {
     const uint64_t *m = ix->mf;
     const uint8_t *b = ix->f[IXF_DOCS].body;
     uint64_t total = 0;
     for (uint32_t d = 0; d < ix->ndocs; d++) {
-        total += as_index_doclen(ix, d);
+        doclens[d] = as_index_doclen(ix, d);
+        total += doclens[d];
         if (ix_need(ix, IXF_DOCS, m[MF_KIND_OFF] + d, 1) == AS_OK &&
             b[m[MF_KIND_OFF] + d] >= AS_NKINDS)
             as_ix_corrupt(ix, IXF_DOCS, "doc %u: bad kind", d);
@@ -778,11 +779,15 @@ int as_index_verify(const as_index *ix, as_err *err)
     for (int f = 0; f < IXF_N; f++)
         if (ix->f[f].npages && as_ix_check_pages(ix, f, 0, ix->f[f].npages - 1) != AS_OK)
             return as_ix_verr(ix, err);
-    int rc = verify_docs(ix, err);
+    uint32_t *doclens = malloc(((size_t)ix->ndocs + 1) * sizeof *doclens);
+    if (!doclens)
+        return as_err_set(err, AS_ENOMEM, "out of memory");
+    int rc = verify_docs(ix, doclens, err);
     if (rc == AS_OK)
         rc = as_ix_store_verify(ix, err);
     if (rc == AS_OK)
-        rc = as_ix_dict_verify(ix, err);
+        rc = as_ix_dict_verify(ix, doclens, err);
+    free(doclens);
     if (rc == AS_OK && as_index_status(ix) != AS_OK)
         rc = as_ix_verr(ix, err);
     return rc;

@@ -102,13 +102,14 @@ int as_ix_dictit_start(as_ix_dictit *it, const as_index *ix, uint64_t blk);
 /* 1: it->term/tlen/t hold the next term; 0: end; < 0: damage. */
 int as_ix_dictit_next(as_ix_dictit *it);
 /* Full check of the dictionary (order, entry fields) for as_index_verify. */
-int as_ix_dict_verify(const as_index *ix, as_err *err);
+/* doclens: every doc's length (verify reads them once). */
+int as_ix_dict_verify(const as_index *ix, const uint32_t *doclens, as_err *err);
 
 /* ---- Interface to code in postings.c ----------------------------------- */
 
 /* Decodes every posting of t and checks it (for as_index_verify). */
 int as_ix_postings_verify(const as_index *ix, const char *term, size_t tlen,
-                          const as_term *t, as_err *err);
+                          const as_term *t, const uint32_t *doclens, as_err *err);
 
 /* ---- Interface to code in store.c -------------------------------------- */
 

@@ -97,13 +97,15 @@ static uint32_t load_block(as_pcur *c, uint32_t b)
     }
     if (acc - 1 >= ix->ndocs)
         return fail(c, "docid out of range");
-    uint32_t orw = 0;
-    for (uint32_t j = 0; j < n; j++) {
-        orw |= (c->wdfs[j] == UINT32_MAX);
-        c->wdfs[j] += 1;
-    }
-    if (orw)
+    /* wdf - 1 of 32 bits could be 2^32 - 1, and wdf 0 */
+    uint32_t bad = 0;
+    if (ww == 32)
+        for (uint32_t j = 0; j < n; j++)
+            bad |= c->wdfs[j] == UINT32_MAX;
+    if (bad)
         return fail(c, "bad wdf");
+    for (uint32_t j = 0; j < n; j++)
+        c->wdfs[j] += 1;
     if (c->nb > 1 && c->docs[n - 1] != c->block_last)
         return fail(c, "block does not end at its skip entry");
     c->block_last = c->docs[n - 1];
@@ -368,7 +370,7 @@ int as_pcur_positions(as_pcur *c, const uint32_t **pos, uint32_t *n)
 }
 
 int as_ix_postings_verify(const as_index *ix, const char *term, size_t tlen,
-                          const as_term *t, as_err *err)
+                          const as_term *t, const uint32_t *doclens, as_err *err)
 {
     (void)tlen;
     as_pcur c;
@@ -382,7 +384,7 @@ int as_ix_postings_verify(const as_index *ix, const char *term, size_t tlen,
             why = "docids not ascending";
             break;
         }
-        uint32_t dl = as_index_doclen(ix, c.doc);
+        uint32_t dl = doclens[c.doc]; /* c.doc < ndocs: checked by load_block */
         if (c.wdf > c.block_maxwdf || dl < c.block_mindoclen) {
             why = "block maxima do not bound the block";
             break;

@@ -55,33 +55,81 @@ int as_ix_store_find(const as_index *ix, uint32_t doc, uint64_t *blk)
     return AS_OK;
 }
 
-/* Skips one record; 0 or -1 when damaged. */
-static int parse_record(const uint8_t **pp, const uint8_t *end, as_ix_rec *r)
+/* Walks a block's records (format.h: store). */
+typedef struct rwalk {
+    const uint8_t *f, *fend;   /* fields */
+    const uint8_t *t, *tend;   /* texts */
+    const uint8_t *sec;
+    size_t slen;
+    uint32_t line, para;
+} rwalk;
+
+static int walk_start(rwalk *w, const uint8_t *p, size_t n)
 {
-    const uint8_t *p = *pp;
-    uint64_t tl, sl;
-    if (varint_get(&p, end, &tl) || tl > (uint64_t)(end - p))
+    const uint8_t *end = p + n;
+    uint64_t fl;
+    if (varint_get(&p, end, &fl) || fl > (uint64_t)(end - p))
         return -1;
-    r->text = p;
+    w->f = p;
+    w->fend = p + fl;
+    w->t = w->fend;
+    w->tend = end;
+    w->sec = (const uint8_t *)"";
+    w->slen = 0;
+    w->line = w->para = 0;
+    return 0;
+}
+
+static uint32_t unzigzag_add(uint32_t base, uint64_t z, int *bad)
+{
+    int64_t d = (z & 1) ? -(int64_t)(z >> 1) - 1 : (int64_t)(z >> 1);
+    int64_t v = (int64_t)base + d;
+    if (z > ((uint64_t)1 << 34) || v < 0 || v > UINT32_MAX)
+        *bad = 1;
+    return (uint32_t)v;
+}
+
+/* The next record; 0, or -1 when damaged. */
+static int walk_next(rwalk *w, as_ix_rec *r)
+{
+    uint64_t tl, sc, dl, dp;
+    uint32_t sent;
+    int bad = 0;
+    if (varint_get(&w->f, w->fend, &tl) || tl > (uint64_t)(w->tend - w->t) ||
+        varint_get(&w->f, w->fend, &sc))
+        return -1;
+    if (sc > 0) {
+        if (sc - 1 > (uint64_t)(w->fend - w->f))
+            return -1;
+        w->sec = w->f;
+        w->slen = (size_t)(sc - 1);
+        w->f += sc - 1;
+    }
+    if (varint_get(&w->f, w->fend, &dl) || varint_get(&w->f, w->fend, &dp) ||
+        varint_get32(&w->f, w->fend, &sent))
+        return -1;
+    w->line = unzigzag_add(w->line, dl, &bad);
+    w->para = unzigzag_add(w->para, dp, &bad);
+    if (bad)
+        return -1;
+    r->text = w->t;
     r->tlen = (size_t)tl;
-    p += tl;
-    if (varint_get(&p, end, &sl) || sl > (uint64_t)(end - p))
-        return -1;
-    r->section = p;
-    r->slen = (size_t)sl;
-    p += sl;
-    if (varint_get32(&p, end, &r->line) || varint_get32(&p, end, &r->paragraph) ||
-        varint_get32(&p, end, &r->sentence))
-        return -1;
-    *pp = p;
+    w->t += tl;
+    r->section = w->sec;
+    r->slen = w->slen;
+    r->line = w->line;
+    r->paragraph = w->para;
+    r->sentence = sent;
     return 0;
 }
 
 int as_ix_store_record(const uint8_t *p, size_t n, uint32_t k, as_ix_rec *out)
 {
-    const uint8_t *end = p + n;
+    rwalk w;
+    if (walk_start(&w, p, n) != 0)
+        return AS_ECORRUPT;
     for (uint32_t i = 0; i <= k; i++)
-        if (parse_record(&p, end, out) != 0)
+        if (walk_next(&w, out) != 0)
             return AS_ECORRUPT;
     return AS_OK;
 }
@@ -218,15 +266,16 @@ int as_ix_store_verify(const as_index *ix, as_err *err)
         rc = inflate_block(ix, i, &sb, &buf);
         if (rc != AS_OK)
             break;
-        const uint8_t *p = buf.p, *end = p + buf.n;
+        rwalk wk;
         as_ix_rec r;
-        for (uint32_t k = 0; k < sb.ndocs; k++)
-            if (parse_record(&p, end, &r) != 0) {
+        if (walk_start(&wk, buf.p, buf.n) != 0)
+            rc = as_err_set(err, AS_ECORRUPT, "store: block %llu: damaged",
+                            (unsigned long long)i);
+        for (uint32_t k = 0; k < sb.ndocs && rc == AS_OK; k++)
+            if (walk_next(&wk, &r) != 0)
                 rc = as_err_set(err, AS_ECORRUPT, "store: block %llu: record %u damaged",
                                 (unsigned long long)i, k);
-                break;
-            }
-        if (rc == AS_OK && p != end)
+        if (rc == AS_OK && (wk.f != wk.fend || wk.t != wk.tend))
             rc = as_err_set(err, AS_ECORRUPT, "store: block %llu: trailing bytes",
                             (unsigned long long)i);
         next += sb.ndocs;
