@@ -1,0 +1,128 @@
+/*
+ * engine_int.h — Internal interface between the two files of the native
+ * engine: engine.c (the public API: filters, top-k heap, collapsing,
+ * explain) and engine_iter.c (BM25, the query compiler and the iterator
+ * tree).  Not for use outside them: the public interface is engine.h.
+ */
+#ifndef AS_ENGINE_INT_H
+#define AS_ENGINE_INT_H
+
+#include "engine.h"
+
+/* Cushion (relative to the node's bound) under thresholds derived by
+ * subtraction: rounding in sums of a few hundred doubles is ~1e-14. */
+#define AS_ENG_CUSHION 1e-12
+/* Protective limits against hostile query trees. */
+#define AS_ENG_MAX_DEPTH 200
+#define AS_ENG_MAX_LEAVES 100000
+
+enum { N_TERM, N_PHRASE, N_AND, N_OR, N_ANDNOT, N_ALL };
+
+typedef struct enode {
+    int op;
+    int started;        /* advanced at least once */
+    uint32_t doc;       /* current doc, AS_DOC_END when exhausted */
+    uint32_t valdoc;    /* doc for which val holds, AS_DOC_END = none */
+    double val;
+    double maxw;        /* upper bound of the value (exact, see engine_iter.c) */
+    double cost;        /* estimated postings to read, for AND order */
+    uint32_t kid0, nkids; /* e->kids[kid0..+nkids): fold order; e->ord: iteration order */
+    uint32_t leaf;      /* TERM: cursor index */
+    uint32_t off;       /* TERM inside PHRASE: offset (normalized, min 0) */
+    double tw;          /* TERM: log(tw) * (k1 + 1) */
+    uint32_t ness;      /* OR: number of non-essential kids (prefix of ord) */
+    double ness_sum;    /* OR: sum of their bounds */
+    uint32_t pip;       /* position among the parent's kids (fold order) */
+    uint32_t nh;        /* OR: kids in the heap */
+    uint32_t heap_ness; /* OR: ness the heap was built for, UINT32_MAX = none */
+    int has_term;       /* AND, PHRASE: some kid is a TERM (block-max applies) */
+    int bb_valid;       /* TERM: bb_val is the bound of the block ending at bb_last */
+    uint32_t bb_last;
+    double bb_val;
+} enode;
+
+typedef struct range { uint32_t start, end; } range;
+
+typedef struct hent {
+    double w;
+    uint32_t doc;  /* representative */
+    uint32_t key;  /* group key (first member) or doc */
+} hent;
+
+struct as_engine {
+    const as_index *ix;
+    uint32_t ndocs;
+    char msg[512];
+
+    /* BM25 parameters of the running query. */
+    double k1, b, min_normlen, len_factor;
+
+    /* Compiled tree. */
+    enode *nodes;
+    size_t nnodes, capnodes;
+    uint32_t *kids, *ord;
+    uint32_t *hp, *ml, *st; /* OR scratch, parallel to kids */
+    size_t nkids, capkids;
+    uint32_t *stack;    /* compile-time kid lists */
+    size_t nstack, capstack;
+    int32_t root;       /* -1 = matches nothing */
+
+    /* Leaves: one cursor each. */
+    as_pcur **curs;
+    as_term *lterm;
+    const as_qnode **lq;
+    size_t nleaves, capleaves, ncurs_alloc;
+    as_pcur *tmpcur;
+
+    /* Phrase scratch: per-kid positions. */
+    const uint32_t **ppos;
+    uint32_t *pn, *pi;
+    size_t cappos;
+
+    /* Filter. */
+    uint8_t *council_ok;
+    size_t ncouncil_ok;
+    int council_filter;
+    char **cnorm;       /* normalized council names */
+    uint32_t ncnorm;
+    range *ranges;
+    size_t nranges, capranges;
+    int range_filter;   /* ranges restrict (else one range [0, N)) */
+    uint8_t kinds;      /* allowed kinds mask (0 = all) */
+    double kw[AS_NKINDS];
+    double kwmax;
+    int prunable;       /* parameters keep bm25() monotone (see top) */
+
+    /* Top-k. */
+    hent *heap;
+    size_t nheap, capheap;
+    uint32_t *slot;     /* per group key: heap position or AS_NONE */
+    uint8_t *seen;      /* per group key bit: counted in total */
+};
+
+/* ---- Interface to code in engine.c -------------------------------------- */
+
+/* Sets the engine's message; returns code. */
+int as_eng_fail(as_engine *e, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Grows *p (elements of size bytes, capacity *cap) to hold need. */
+int as_eng_grow(void **p, size_t *cap, size_t need, size_t size);
+
+/* ---- Interface to code in engine_iter.c --------------------------------- */
+
+/* Compiles root (NULL: every doc, weight 0) into e's iterator tree with the
+ * BM25 parameters already in e (k1, b, min_normlen, len_factor), and
+ * positions every cursor at the start.  e->root is -1 when nothing can
+ * match.  AS_OK, AS_ENOMEM, AS_EINVAL (malformed tree), AS_ELIMIT. */
+int as_eng_plan(as_engine *e, const as_qnode *root);
+/* Puts every node and cursor back at the start, for another pass. */
+void as_eng_reset(as_engine *e);
+/* Frees what the cursors grew (after a query). */
+void as_eng_release(as_engine *e);
+/* Moves node ni to its first match >= target that may score above wmin
+ * (contract at the top of engine_iter.c); AS_DOC_END when none. */
+uint32_t as_eng_advance(as_engine *e, uint32_t ni, uint32_t target, double wmin);
+/* The BM25 value of node n on its current doc. */
+double as_eng_value(as_engine *e, enode *n);
+
+#endif

@@ -1,0 +1,844 @@
+/*
+ * engine_iter.c — the native engine's query side: BM25 exactly as Xapian
+ * 1.4's BM25Weight, the compiler from a query tree (query.h) to an
+ * iterator tree over postings cursors, and the iterators with dynamic
+ * pruning (MaxScore, block-max).
+ *
+ * Iterators.  Every node of the compiled tree (TERM, PHRASE, AND, OR,
+ * ANDNOT, ALL) has one operation, advance(node, target, wmin): move to the
+ * first doc >= target that the node matches, where wmin is a pruning
+ * threshold for the node's own BM25 value.  The contract every node keeps:
+ *   - it only ever stops on docs it truly matches, and the value it reports
+ *     for a doc is exact;
+ *   - it never skips a matching doc whose value exceeds wmin (it may skip,
+ *     or return, docs whose value is <= wmin);
+ *   - wmin never decreases over one query (it is the root threshold minus a
+ *     constant), so a doc skipped once is never wanted later.
+ * The root threshold comes from the top-k heap: once it holds k hits, a doc
+ * must beat the worst of them, theta; because docs arrive in ascending
+ * docid order and equal weights rank by ascending docid, a doc whose weight
+ * equals theta loses too.  Each kid of an AND or OR gets wmin minus the
+ * other kids' upper bounds (as in Xapian's matcher); an OR runs MaxScore
+ * (Turtle & Flood 1995): kids sorted by upper bound, the longest prefix
+ * whose bounds sum to <= wmin is "non-essential" and only probed on
+ * candidates produced by the others; a TERM skips whole blocks whose
+ * block-max bound (as_pcur_seek_block) is <= wmin, the block-max idea of
+ * Ding & Suel 2011.
+ *
+ * Exact bounds.  Top-k sets are full of exact ties (short sentences with
+ * wdf 1 and the same length score identically), so a bound must be able to
+ * equal theta and still prune: bounds are not inflated.  That is sound
+ * because bm25() is monotone in wdf and doclen operation by operation in
+ * floating point (each of *, +, max, / rounds monotonically; the one
+ * exception, w / (K + w) rising by less than its rounding error between wdf
+ * w and w+1, needs K below ~1e-15 * w^2, which k1 >= 1e-6 rules out for any
+ * real wdf, so pruning is switched off when 0 < k1 < 1e-6),
+ * and a left fold of non-negative values is monotone in each value, so a
+ * node's bound, folded in the same kid order as its value, bounds it
+ * exactly.  Only thresholds derived by subtraction (a kid's share, MaxScore
+ * partial sums in another order) get a small cushion, which costs pruning,
+ * never correctness.
+ *
+ * Scores.  A node's value is a left fold of its matching kids' values in
+ * the kids' order (the compiled, flattened tree), whatever path computed
+ * it, so two docs with the same terms and length get bit-identical weights
+ * and ties fall to docid exactly as a brute-force scorer would order them.
+ */
+#include "engine_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- BM25 ------------------------------------------------------------------ */
+
+/* Xapian 1.4 BM25Weight::get_sumpart with k2 = 0 and wqf = 1, operation for
+ * operation, so that both engines round alike. */
+static inline double bm25(const as_engine *e, double tw, uint32_t wdf, uint32_t doclen)
+{
+    double normlen = (double)doclen * e->len_factor;
+    if (normlen < e->min_normlen)
+        normlen = e->min_normlen;
+    double w = (double)wdf;
+    double denom = e->k1 * (normlen * e->b + (1 - e->b)) + w;
+    return tw * (w / denom);
+}
+
+static double bound(const as_engine *e, double tw, uint32_t maxwdf, uint32_t mindoclen)
+{
+    if (maxwdf == 0)
+        return 0;
+    return bm25(e, tw, maxwdf, mindoclen);
+}
+
+static double termweight(uint32_t N, uint32_t df, double k1)
+{
+    double tw = ((double)N - df + 0.5) / (df + 0.5);
+    if (tw < 2)
+        tw = tw * 0.5 + 1;
+    /* k3 part: (k3 + 1) * wqf / (k3 + wqf) == 1 for wqf == 1. */
+    return log(tw) * (k1 + 1);
+}
+
+/* ---- compiling the query tree ---------------------------------------------- */
+
+static int32_t new_node(as_engine *e, int op, int *rc)
+{
+    if (as_eng_grow((void **)&e->nodes, &e->capnodes, e->nnodes + 1, sizeof *e->nodes)) {
+        *rc = AS_ENOMEM;
+        return -1;
+    }
+    enode *n = &e->nodes[e->nnodes];
+    memset(n, 0, sizeof *n);
+    n->op = op;
+    n->doc = 0;
+    n->valdoc = AS_DOC_END;
+    return (int32_t)e->nnodes++;
+}
+
+static int push_stack(as_engine *e, uint32_t v)
+{
+    if (as_eng_grow((void **)&e->stack, &e->capstack, e->nstack + 1, sizeof *e->stack))
+        return AS_ENOMEM;
+    e->stack[e->nstack++] = v;
+    return AS_OK;
+}
+
+static int32_t new_leaf(as_engine *e, const as_qnode *q, uint32_t off, int *rc)
+{
+    if (!q->term) {
+        *rc = as_eng_fail(e, AS_EINVAL, "query term without text");
+        return -1;
+    }
+    as_term t;
+    if (as_index_find_term(e->ix, q->term, strlen(q->term), &t) != AS_OK || t.df == 0)
+        return -1; /* unknown term: matches nothing */
+    if (e->nleaves >= AS_ENG_MAX_LEAVES) {
+        *rc = as_eng_fail(e, AS_ELIMIT, "query has more than %d terms", AS_ENG_MAX_LEAVES);
+        return -1;
+    }
+    size_t i = e->nleaves;
+    size_t cap = e->capleaves;
+    if (as_eng_grow((void **)&e->lterm, &cap, i + 1, sizeof *e->lterm)) {
+        *rc = as_eng_fail(e, AS_ENOMEM, "out of memory");
+        return -1;
+    }
+    cap = e->capleaves;
+    if (as_eng_grow((void **)&e->lq, &cap, i + 1, sizeof *e->lq)) {
+        *rc = as_eng_fail(e, AS_ENOMEM, "out of memory");
+        return -1;
+    }
+    cap = e->capleaves;
+    if (as_eng_grow((void **)&e->curs, &cap, i + 1, sizeof *e->curs)) {
+        *rc = as_eng_fail(e, AS_ENOMEM, "out of memory");
+        return -1;
+    }
+    e->capleaves = cap;
+    if (i >= e->ncurs_alloc) {
+        e->curs[i] = malloc(sizeof **e->curs);
+        if (!e->curs[i]) {
+            *rc = as_eng_fail(e, AS_ENOMEM, "out of memory");
+            return -1;
+        }
+        memset(e->curs[i], 0, sizeof **e->curs);
+        e->ncurs_alloc = i + 1;
+    }
+    e->lterm[i] = t;
+    e->lq[i] = q;
+    e->nleaves++;
+    int32_t ni = new_node(e, N_TERM, rc);
+    if (ni < 0)
+        return -1;
+    enode *n = &e->nodes[ni];
+    n->leaf = (uint32_t)i;
+    n->off = off;
+    n->tw = termweight(e->ndocs, t.df, e->k1);
+    n->maxw = bound(e, n->tw, t.max_wdf, t.min_doclen);
+    n->cost = t.df;
+    return ni;
+}
+
+/* Finishes an n-ary node whose kids are on the stack from base. */
+static int32_t finish_nary(as_engine *e, int op, size_t base, int *rc)
+{
+    size_t nk = e->nstack - base;
+    if (as_eng_grow((void **)&e->kids, &e->capkids, e->nkids + nk, sizeof *e->kids)) {
+        *rc = as_eng_fail(e, AS_ENOMEM, "out of memory");
+        return -1;
+    }
+    uint32_t **par[4] = {&e->ord, &e->hp, &e->ml, &e->st};
+    for (int i = 0; i < 4; i++) {
+        uint32_t *a = realloc(*par[i], e->capkids * sizeof **par[i]);
+        if (!a) {
+            *rc = as_eng_fail(e, AS_ENOMEM, "out of memory");
+            return -1;
+        }
+        *par[i] = a;
+    }
+    int32_t ni = new_node(e, op, rc);
+    if (ni < 0)
+        return -1;
+    enode *n = &e->nodes[ni];
+    n->kid0 = (uint32_t)e->nkids;
+    n->nkids = (uint32_t)nk;
+    memcpy(e->kids + e->nkids, e->stack + base, nk * sizeof *e->kids);
+    memcpy(e->ord + e->nkids, e->stack + base, nk * sizeof *e->ord);
+    for (size_t i = 0; i < nk; i++)
+        e->nodes[e->stack[base + i]].pip = (uint32_t)i;
+    e->nkids += nk;
+    e->nstack = base;
+    return ni;
+}
+
+static int32_t compile(as_engine *e, const as_qnode *q, int depth, int *rc);
+
+static int32_t compile_phrase(as_engine *e, const as_qnode *q, int *rc)
+{
+    if (q->nkids == 0 || !q->kids)
+        return -1;
+    uint32_t minoff = UINT32_MAX;
+    for (size_t i = 0; i < q->nkids; i++) {
+        const as_qnode *k = q->kids[i];
+        if (!k || k->op != AS_Q_TERM) {
+            *rc = as_eng_fail(e, AS_EINVAL, "phrase of something other than terms");
+            return -1;
+        }
+        if (k->offset < minoff)
+            minoff = k->offset;
+    }
+    size_t base = e->nstack;
+    double cost = 0;
+    for (size_t i = 0; i < q->nkids; i++) {
+        int32_t k = new_leaf(e, q->kids[i], q->kids[i]->offset - minoff, rc);
+        if (k < 0) {
+            e->nstack = base;
+            return -1; /* an unknown word: the phrase matches nothing */
+        }
+        if (push_stack(e, (uint32_t)k)) {
+            *rc = as_eng_fail(e, AS_ENOMEM, "out of memory");
+            return -1;
+        }
+        if (i == 0 || e->nodes[k].cost < cost)
+            cost = e->nodes[k].cost;
+    }
+    if (q->nkids == 1) {
+        /* One word: any occurrence matches, as for a term. */
+        int32_t k = (int32_t)e->stack[base];
+        e->nstack = base;
+        return k;
+    }
+    int32_t ni = finish_nary(e, N_PHRASE, base, rc);
+    if (ni < 0)
+        return -1;
+    enode *n = &e->nodes[ni];
+    n->cost = cost;
+    n->has_term = 1;
+    n->maxw = 0;
+    for (uint32_t i = 0; i < n->nkids; i++)
+        n->maxw += e->nodes[e->kids[n->kid0 + i]].maxw;
+    return ni;
+}
+
+static int32_t compile(as_engine *e, const as_qnode *q, int depth, int *rc)
+{
+    if (!q)
+        return -1;
+    if (depth > AS_ENG_MAX_DEPTH) {
+        *rc = as_eng_fail(e, AS_ELIMIT, "query nested more than %d deep", AS_ENG_MAX_DEPTH);
+        return -1;
+    }
+    switch (q->op) {
+    case AS_Q_TERM:
+        return new_leaf(e, q, 0, rc);
+    case AS_Q_PHRASE:
+        return compile_phrase(e, q, rc);
+    case AS_Q_NOTHING:
+        return -1;
+    case AS_Q_AND:
+    case AS_Q_OR: {
+        int op = q->op == AS_Q_AND ? N_AND : N_OR;
+        size_t base = e->nstack;
+        if (!q->kids && q->nkids)
+            return -1;
+        for (size_t i = 0; i < q->nkids; i++) {
+            int32_t k = compile(e, q->kids[i], depth + 1, rc);
+            if (*rc != AS_OK) {
+                e->nstack = base;
+                return -1;
+            }
+            if (k < 0) {
+                if (op == N_AND) { /* AND with a kid that matches nothing */
+                    e->nstack = base;
+                    return -1;
+                }
+                continue;
+            }
+            const enode *kn = &e->nodes[k];
+            if (kn->op == op) {
+                /* Flatten AND(AND(a,b),c) into AND(a,b,c): same matches,
+                 * and the left fold adds the same values in the same order. */
+                for (uint32_t j = 0; j < kn->nkids; j++)
+                    if (push_stack(e, e->kids[kn->kid0 + j])) {
+                        *rc = as_eng_fail(e, AS_ENOMEM, "out of memory");
+                        return -1;
+                    }
+            } else if (push_stack(e, (uint32_t)k)) {
+                *rc = as_eng_fail(e, AS_ENOMEM, "out of memory");
+                return -1;
+            }
+        }
+        size_t nk = e->nstack - base;
+        if (nk == 0)
+            return -1;
+        if (nk == 1) {
+            int32_t k = (int32_t)e->stack[base];
+            e->nstack = base;
+            return k;
+        }
+        int32_t ni = finish_nary(e, op, base, rc);
+        if (ni < 0)
+            return -1;
+        enode *n = &e->nodes[ni];
+        n->maxw = 0;
+        n->cost = op == N_AND ? INFINITY : 0;
+        for (uint32_t i = 0; i < n->nkids; i++) {
+            const enode *kn = &e->nodes[e->kids[n->kid0 + i]];
+            n->maxw += kn->maxw;
+            if (kn->op == N_TERM)
+                n->has_term = 1;
+            if (op == N_OR)
+                n->cost += kn->cost; /* a union reads every list */
+            else if (kn->cost < n->cost)
+                n->cost = kn->cost;  /* an intersection is led by its rarest */
+        }
+        return ni;
+    }
+    case AS_Q_ANDNOT: {
+        if (q->nkids == 0 || !q->kids)
+            return -1;
+        size_t base = e->nstack;
+        int32_t k0 = compile(e, q->kids[0], depth + 1, rc);
+        if (k0 < 0)
+            return -1;
+        if (push_stack(e, (uint32_t)k0)) {
+            *rc = as_eng_fail(e, AS_ENOMEM, "out of memory");
+            return -1;
+        }
+        /* Every further kid is excluded: a AND_NOT b AND_NOT c. */
+        for (size_t i = 1; i < q->nkids; i++) {
+            int32_t k = compile(e, q->kids[i], depth + 1, rc);
+            if (*rc != AS_OK) {
+                e->nstack = base;
+                return -1;
+            }
+            if (k >= 0 && push_stack(e, (uint32_t)k)) {
+                *rc = as_eng_fail(e, AS_ENOMEM, "out of memory");
+                return -1;
+            }
+        }
+        if (e->nstack - base == 1) {
+            e->nstack = base;
+            return k0;
+        }
+        int32_t ni = finish_nary(e, N_ANDNOT, base, rc);
+        if (ni < 0)
+            return -1;
+        enode *n = &e->nodes[ni];
+        n->maxw = e->nodes[k0].maxw;
+        n->cost = e->nodes[k0].cost;
+        return ni;
+    }
+    }
+    *rc = as_eng_fail(e, AS_EINVAL, "unknown query operator %d", q->op);
+    return -1;
+}
+
+/* Insertion sorts of a node's iteration order (kid lists are short, and
+ * a prefix* expansion of a thousand terms sorts once per query). */
+static void sort_ord(as_engine *e, enode *n, int by_cost)
+{
+    uint32_t *o = e->ord + n->kid0;
+    for (uint32_t i = 1; i < n->nkids; i++) {
+        uint32_t v = o[i];
+        double kv = by_cost ? e->nodes[v].cost : e->nodes[v].maxw;
+        uint32_t j = i;
+        while (j > 0) {
+            double kj = by_cost ? e->nodes[o[j - 1]].cost : e->nodes[o[j - 1]].maxw;
+            if (kj <= kv)
+                break;
+            o[j] = o[j - 1];
+            j--;
+        }
+        o[j] = v;
+    }
+}
+
+/* Resets every node and cursor for a fresh pass over the docs. */
+void as_eng_reset(as_engine *e)
+{
+    for (size_t i = 0; i < e->nleaves; i++) {
+        as_pcur_release(e->curs[i]);
+        as_pcur_init(e->curs[i], e->ix, &e->lterm[i]);
+    }
+    for (size_t i = 0; i < e->nnodes; i++) {
+        enode *n = &e->nodes[i];
+        n->started = 0;
+        n->doc = 0;
+        n->valdoc = AS_DOC_END;
+        n->ness = 0;
+        n->ness_sum = 0;
+        n->bb_valid = 0;
+        n->nh = 0;
+        n->heap_ness = UINT32_MAX;
+    }
+}
+
+void as_eng_release(as_engine *e)
+{
+    for (size_t i = 0; i < e->nleaves; i++)
+        as_pcur_release(e->curs[i]);
+}
+
+int as_eng_plan(as_engine *e, const as_qnode *root)
+{
+    int rc;
+    as_eng_release(e);
+    e->nnodes = 0;
+    e->nkids = 0;
+    e->nstack = 0;
+    e->nleaves = 0;
+    rc = AS_OK;
+    if (root) {
+        e->root = compile(e, root, 0, &rc);
+        if (rc != AS_OK) {
+            e->nleaves = 0;
+            e->root = -1;
+            return rc;
+        }
+    } else {
+        e->root = new_node(e, N_ALL, &rc);
+        if (rc != AS_OK)
+            return as_eng_fail(e, AS_ENOMEM, "out of memory");
+        e->nodes[e->root].cost = e->ndocs;
+    }
+    for (size_t i = 0; i < e->nnodes; i++) {
+        enode *n = &e->nodes[i];
+        if (n->op == N_AND || n->op == N_PHRASE)
+            sort_ord(e, n, 1);
+        else if (n->op == N_OR)
+            sort_ord(e, n, 0);
+    }
+    if (as_eng_grow((void **)&e->ppos, &e->cappos, e->nleaves + 1, sizeof *e->ppos))
+        return as_eng_fail(e, AS_ENOMEM, "out of memory");
+    uint32_t *pn = realloc(e->pn, e->cappos * sizeof *pn);
+    if (pn)
+        e->pn = pn;
+    uint32_t *pi = realloc(e->pi, e->cappos * sizeof *pi);
+    if (pi)
+        e->pi = pi;
+    if (!pn || !pi)
+        return as_eng_fail(e, AS_ENOMEM, "out of memory");
+    as_eng_reset(e);
+    return AS_OK;
+}
+
+/* ---- iterators ------------------------------------------------------------- */
+
+
+static inline double term_value(as_engine *e, enode *n)
+{
+    if (n->valdoc != n->doc) {
+        const as_pcur *c = e->curs[n->leaf];
+        n->val = bm25(e, n->tw, c->wdf, as_index_doclen(e->ix, n->doc));
+        n->valdoc = n->doc;
+    }
+    return n->val;
+}
+
+double as_eng_value(as_engine *e, enode *n)
+{
+    if (n->valdoc == n->doc)
+        return n->val;
+    double v = 0;
+    switch (n->op) {
+    case N_TERM:
+        return term_value(e, n);
+    case N_PHRASE:
+    case N_AND:
+        for (uint32_t i = 0; i < n->nkids; i++)
+            v += as_eng_value(e, &e->nodes[e->kids[n->kid0 + i]]);
+        break;
+    case N_OR:
+        for (uint32_t i = 0; i < n->nkids; i++) {
+            enode *k = &e->nodes[e->kids[n->kid0 + i]];
+            if (k->doc == n->doc)
+                v += as_eng_value(e, k);
+        }
+        break;
+    case N_ANDNOT:
+        v = as_eng_value(e, &e->nodes[e->kids[n->kid0]]);
+        break;
+    default:
+        break;
+    }
+    n->val = v;
+    n->valdoc = n->doc;
+    return v;
+}
+
+
+/* The bound of the cursor's current block, cached per block. */
+static inline double block_bound(as_engine *e, enode *n, const as_pcur *c)
+{
+    if (!n->bb_valid || n->bb_last != c->block_last) {
+        n->bb_val = bound(e, n->tw, c->block_maxwdf, c->block_mindoclen);
+        n->bb_last = c->block_last;
+        n->bb_valid = 1;
+    }
+    return n->bb_val;
+}
+
+static uint32_t adv_term(as_engine *e, enode *n, uint32_t target, double wmin)
+{
+    as_pcur *c = e->curs[n->leaf];
+    if (!(wmin > 0)) /* every posting has a positive value */
+        return n->doc = as_pcur_seek(c, target);
+    if (n->maxw <= wmin)
+        return n->doc = AS_DOC_END; /* no posting can reach wmin, ever */
+    for (;;) {
+        uint32_t last = as_pcur_seek_block(c, target);
+        if (last == AS_DOC_END)
+            return n->doc = AS_DOC_END;
+        if (block_bound(e, n, c) <= wmin) {
+            if (last >= AS_DOC_END - 1)
+                return n->doc = AS_DOC_END;
+            target = last + 1;
+            continue;
+        }
+        uint32_t d = as_pcur_seek(c, target);
+        while (d <= last) {
+            n->doc = d;
+            if (term_value(e, n) > wmin)
+                return d;
+            if (d == last)
+                break;
+            d = as_pcur_next(c);
+        }
+        /* Leave the block by a shallow move: the next one may be skipped
+         * without being decoded. */
+        if (d == AS_DOC_END || last >= AS_DOC_END - 1)
+            return n->doc = AS_DOC_END;
+        target = last + 1;
+    }
+}
+
+/* Bound of a TERM's values over docs [d, *last]: the block-max of its block
+ * that holds d (shallow: not decoded).  -1 when the list ends before d. */
+static double term_block_bound(as_engine *e, enode *n, uint32_t d, uint32_t *last)
+{
+    as_pcur *c = e->curs[n->leaf];
+    if (n->started && n->doc == AS_DOC_END)
+        return -1;
+    if (!n->started || n->doc < d) {
+        if (as_pcur_seek_block(c, d) == AS_DOC_END) {
+            n->started = 1;
+            n->doc = AS_DOC_END;
+            return -1;
+        }
+    }
+    *last = c->block_last;
+    return block_bound(e, n, c);
+}
+
+/* Block-max AND (Ding & Suel): the first doc >= d where the kids' block
+ * bounds sum above wmin; every doc skipped scores <= wmin. */
+static uint32_t and_block_skip(as_engine *e, enode *n, uint32_t d, double wmin)
+{
+    for (;;) {
+        double sum = 0;
+        uint32_t minlast = AS_DOC_END;
+        for (uint32_t i = 0; i < n->nkids; i++) {
+            enode *k = &e->nodes[e->kids[n->kid0 + i]];
+            if (k->op != N_TERM) {
+                sum += k->maxw;
+                continue;
+            }
+            uint32_t last = AS_DOC_END;
+            double b = term_block_bound(e, k, d, &last);
+            if (b < 0)
+                return AS_DOC_END;
+            sum += b;
+            if (last < minlast)
+                minlast = last;
+        }
+        if (sum > wmin)
+            return d;
+        if (minlast >= AS_DOC_END - 1)
+            return AS_DOC_END;
+        d = minlast + 1;
+    }
+}
+
+/* Do the phrase's kids, all on one doc, occur at p + offset for some p? */
+static int phrase_check(as_engine *e, enode *n)
+{
+    uint32_t nk = n->nkids;
+    uint32_t lead = 0;
+    for (uint32_t i = 0; i < nk; i++) {
+        const enode *k = &e->nodes[e->kids[n->kid0 + i]];
+        if (as_pcur_positions(e->curs[k->leaf], &e->ppos[i], &e->pn[i]) != AS_OK || e->pn[i] == 0)
+            return 0;
+        e->pi[i] = 0;
+        if (e->pn[i] < e->pn[lead])
+            lead = i;
+    }
+    /* Candidates p from the rarest kid, ascending; every other kid's
+     * pointer only moves forward as p grows. */
+    const enode *ln = &e->nodes[e->kids[n->kid0 + lead]];
+    for (uint32_t j = 0; j < e->pn[lead]; j++) {
+        int64_t p = (int64_t)e->ppos[lead][j] - ln->off;
+        uint32_t i;
+        for (i = 0; i < nk; i++) {
+            if (i == lead)
+                continue;
+            const enode *k = &e->nodes[e->kids[n->kid0 + i]];
+            int64_t want = p + k->off;
+            while (e->pi[i] < e->pn[i] && (int64_t)e->ppos[i][e->pi[i]] < want)
+                e->pi[i]++;
+            if (e->pi[i] == e->pn[i])
+                return 0; /* want only grows: no later p can match */
+            if ((int64_t)e->ppos[i][e->pi[i]] != want)
+                break;
+        }
+        if (i == nk)
+            return 1;
+    }
+    return 0;
+}
+
+/* A kid's share of wmin: what it must exceed for the node to exceed wmin
+ * when every other kid scores its bound. */
+static inline double kid_wmin(const enode *n, const enode *k, double wmin)
+{
+    return wmin - (n->maxw - k->maxw) - n->maxw * AS_ENG_CUSHION;
+}
+
+/* Leapfrog: cycle through the kids (cheapest first), each seeking to the
+ * current candidate; done when all nk agree in a row. */
+static uint32_t align(as_engine *e, enode *n, uint32_t target, double wmin, int exact)
+{
+    uint32_t nk = n->nkids, agree = 0, i = 0, d = target;
+    const uint32_t *o = e->ord + n->kid0;
+    /* A phrase's value is its words' sum too: block-max applies, while its
+     * words are aligned exactly (positions are checked afterwards). */
+    int blockmax = wmin > 0 && n->has_term;
+    if (blockmax && (d = and_block_skip(e, n, d, wmin)) == AS_DOC_END)
+        return AS_DOC_END;
+    while (agree < nk) {
+        const enode *kn = &e->nodes[o[i]];
+        double kw = exact ? -INFINITY : kid_wmin(n, kn, wmin);
+        uint32_t dk = as_eng_advance(e, o[i], d, kw);
+        if (dk == AS_DOC_END)
+            return AS_DOC_END;
+        if (dk == d) {
+            agree++;
+        } else {
+            d = dk;
+            agree = 1;
+            if (blockmax) {
+                uint32_t d2 = and_block_skip(e, n, d, wmin);
+                if (d2 == AS_DOC_END)
+                    return AS_DOC_END;
+                if (d2 != d) {
+                    d = d2;
+                    agree = 0; /* kid i sits before the new candidate */
+                }
+            }
+        }
+        i = i + 1 == nk ? 0 : i + 1;
+    }
+    return d;
+}
+
+/* Essential kids of an OR sit in a min-heap by current doc (e->hp at the
+ * node's kid0), so a candidate costs O(log kids) even for the thousand terms
+ * of a prefix* expansion. */
+static inline int kid_before(const enode *k, uint32_t target)
+{
+    return !k->started || (k->doc < target && k->doc != AS_DOC_END);
+}
+
+/* Heap key: unstarted kids (doc not yet meaningful) come before doc 0. */
+static inline uint64_t or_key(const enode *k)
+{
+    return k->started ? (uint64_t)k->doc + 1 : 0;
+}
+
+static void or_sift(as_engine *e, uint32_t *h, uint32_t nh, uint32_t i)
+{
+    uint32_t v = h[i];
+    uint64_t kv = or_key(&e->nodes[v]);
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+        if (c >= nh)
+            break;
+        uint64_t kc = or_key(&e->nodes[h[c]]);
+        if (c + 1 < nh) {
+            uint64_t k2 = or_key(&e->nodes[h[c + 1]]);
+            if (k2 < kc) {
+                c++;
+                kc = k2;
+            }
+        }
+        if (kc >= kv)
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = v;
+}
+
+static void or_heap_build(as_engine *e, enode *n)
+{
+    uint32_t *h = e->hp + n->kid0;
+    const uint32_t *o = e->ord + n->kid0;
+    n->nh = 0;
+    for (uint32_t i = n->ness; i < n->nkids; i++)
+        h[n->nh++] = o[i];
+    for (uint32_t i = n->nh / 2; i-- > 0;)
+        or_sift(e, h, n->nh, i);
+    n->heap_ness = n->ness;
+}
+
+static uint32_t adv_or(as_engine *e, enode *n, uint32_t target, double wmin)
+{
+    uint32_t nk = n->nkids;
+    const uint32_t *o = e->ord + n->kid0;
+    uint32_t *h = e->hp + n->kid0;
+    uint32_t *ml = e->ml + n->kid0; /* kids on the candidate */
+    uint32_t *st = e->st + n->kid0;
+    /* MaxScore partition: wmin only grows, so the prefix only grows. */
+    while (n->ness < nk &&
+           n->ness_sum + e->nodes[o[n->ness]].maxw <= wmin - n->maxw * AS_ENG_CUSHION) {
+        n->ness_sum += e->nodes[o[n->ness]].maxw;
+        n->ness++;
+    }
+    if (n->ness == nk)
+        return n->doc = AS_DOC_END;
+    if (n->heap_ness != n->ness)
+        or_heap_build(e, n);
+    for (;;) {
+        /* Bring every essential kid to >= target; the top is the candidate. */
+        while (kid_before(&e->nodes[h[0]], target)) {
+            as_eng_advance(e, h[0], target, kid_wmin(n, &e->nodes[h[0]], wmin));
+            or_sift(e, h, n->nh, 0);
+        }
+        uint32_t d = e->nodes[h[0]].doc;
+        if (d == AS_DOC_END)
+            return n->doc = AS_DOC_END;
+        /* The essential kids on d: a walk of the heap's top, pruned where a
+         * node's doc is past d. */
+        uint32_t nm = 0, ns = 0;
+        double part = 0;
+        st[ns++] = 0;
+        while (ns > 0) {
+            uint32_t i = st[--ns];
+            if (!e->nodes[h[i]].started || e->nodes[h[i]].doc != d)
+                continue;
+            ml[nm++] = h[i];
+            part += as_eng_value(e, &e->nodes[h[i]]);
+            if (2 * i + 1 < n->nh)
+                st[ns++] = 2 * i + 1;
+            if (2 * i + 2 < n->nh)
+                st[ns++] = 2 * i + 2;
+        }
+        int reject = 0;
+        double rest = n->ness_sum;
+        for (uint32_t i = n->ness; i-- > 0;) {
+            if (wmin > -INFINITY && part + rest <= wmin - n->maxw * AS_ENG_CUSHION) {
+                reject = 1; /* the rest cannot lift d above wmin */
+                break;
+            }
+            enode *kn = &e->nodes[o[i]];
+            rest -= kn->maxw;
+            if (as_eng_advance(e, o[i], d, kid_wmin(n, kn, wmin)) == d) {
+                ml[nm++] = o[i];
+                part += as_eng_value(e, kn);
+            }
+        }
+        if (!reject) {
+            /* The value as reported: matching kids folded in kid order. */
+            for (uint32_t i = 1; i < nm; i++) {
+                uint32_t v = ml[i], j = i;
+                while (j > 0 && e->nodes[ml[j - 1]].pip > e->nodes[v].pip) {
+                    ml[j] = ml[j - 1];
+                    j--;
+                }
+                ml[j] = v;
+            }
+            double v = 0;
+            for (uint32_t i = 0; i < nm; i++)
+                v += as_eng_value(e, &e->nodes[ml[i]]);
+            n->doc = d;
+            n->val = v;
+            n->valdoc = d;
+            if (!(v <= wmin))
+                return d;
+        }
+        if (d >= AS_DOC_END - 1)
+            return n->doc = AS_DOC_END;
+        target = d + 1;
+    }
+}
+
+uint32_t as_eng_advance(as_engine *e, uint32_t ni, uint32_t target, double wmin)
+{
+    enode *n = &e->nodes[ni];
+    if (n->started && (n->doc >= target || n->doc == AS_DOC_END))
+        return n->doc;
+    n->started = 1;
+    switch (n->op) {
+    case N_TERM:
+        return adv_term(e, n, target, wmin);
+    case N_ALL:
+        return n->doc = target < e->ndocs ? target : AS_DOC_END;
+    case N_AND: {
+        if (n->maxw <= wmin)
+            return n->doc = AS_DOC_END;
+        return n->doc = align(e, n, target, wmin, 0);
+    }
+    case N_OR:
+        return adv_or(e, n, target, wmin);
+    case N_PHRASE:
+        if (n->maxw <= wmin)
+            return n->doc = AS_DOC_END;
+        for (;;) {
+            uint32_t d = align(e, n, target, wmin > 0 ? wmin : -INFINITY, 1);
+            if (d == AS_DOC_END)
+                return n->doc = AS_DOC_END;
+            n->doc = d;
+            /* The value is cheap, positions are not: check it first. */
+            if ((!(wmin > -INFINITY) || as_eng_value(e, n) > wmin) && phrase_check(e, n))
+                return d;
+            if (d >= AS_DOC_END - 1)
+                return n->doc = AS_DOC_END;
+            target = d + 1;
+        }
+    case N_ANDNOT:
+        for (;;) {
+            uint32_t d = as_eng_advance(e, e->kids[n->kid0], target, wmin);
+            if (d == AS_DOC_END)
+                return n->doc = AS_DOC_END;
+            uint32_t i;
+            for (i = 1; i < n->nkids; i++)
+                if (as_eng_advance(e, e->kids[n->kid0 + i], d, -INFINITY) == d)
+                    break;
+            if (i == n->nkids)
+                return n->doc = d;
+            if (d >= AS_DOC_END - 1)
+                return n->doc = AS_DOC_END;
+            target = d + 1;
+        }
+    }
+    return n->doc = AS_DOC_END;
+}
