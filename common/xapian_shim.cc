@@ -574,6 +574,19 @@ int asx_search(asx_db *db, const asx_node *root, const asx_search_opts *o,
         ri->r.matches = ms.get_matches_estimated();
         ri->r.matches_lower = ms.get_matches_lower_bound();
         ri->r.matches_upper = ms.get_matches_upper_bound();
+        if (o->exact && o->collapse_slot != ASX_NO_SLOT &&
+            ri->r.matches_lower != ri->r.matches_upper) {
+            /* Even after checking every document, Xapian reports the
+             * collapsed count as a range when the MSet does not hold all
+             * of it: count the groups with an unranked match instead. */
+            Xapian::Enquire all(*db->rd);
+            all.set_query(q);
+            all.set_weighting_scheme(Xapian::BoolWeight());
+            all.set_docid_order(Xapian::Enquire::ASCENDING);
+            all.set_collapse_key(o->collapse_slot, 1);
+            Xapian::MSet groups = all.get_mset(0, n, n);
+            ri->r.matches = ri->r.matches_lower = ri->r.matches_upper = groups.size();
+        }
         ri->r.priv = ri.get();
     });
     if (rc == AS_OK) *out = &ri.release()->r;

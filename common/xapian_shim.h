@@ -184,7 +184,9 @@ typedef struct asx_search_opts {
                                    per value of this slot (the best one;
                                    ties: lowest docid) */
     int exact;                  /* 1: check every match, so `matches` and
-                                   the collapse counts are exact */
+                                   the collapse counts are exact (with
+                                   collapsing this may take a second,
+                                   unranked pass to count the groups) */
     int want_data;              /* 1: copy each hit's document data */
     const uint32_t *slots;      /* value slots copied into each hit */
     size_t nslots;

@@ -398,6 +398,15 @@ static void check_query(asx_db *db, const bm25p *p, const asx_node *q,
         assert_int_equal(r->hits[i].data.len, strlen(data));
     }
     asx_result_free(r);
+    /* The count stays exact when the hits are cut short. */
+    o.limit = 1;
+    o.want_data = 0;
+    assert_int_equal(asx_search(db, q, &o, &r), AS_OK);
+    assert_int_equal(r->n, n ? 1 : 0);
+    assert_int_equal(r->matches, n);
+    assert_int_equal(r->matches_lower, n);
+    assert_int_equal(r->matches_upper, n);
+    asx_result_free(r);
 }
 
 /* ---- Tests ------------------------------------------------------------- */
