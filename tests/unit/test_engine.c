@@ -897,6 +897,9 @@ static void test_random_large_zipf(void **state)
     run_corpus(&p, 101, 300);
     cparams q = {2500, 40, 12, 4, 0.2, 0};
     run_corpus(&q, 102, 300);
+    /* Longer lists: dozens of blocks per common term. */
+    cparams r = {10000, 300, 25, 6, 0.1, 1};
+    run_corpus(&r, 103, 120);
 }
 
 /* A corpus small enough to score by hand (k1 = 1, b = 0.5, min_normlen
