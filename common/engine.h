@@ -1,5 +1,6 @@
 /*
- * engine.h — Interface to the native search engine (engine.c): runs a query
+ * engine.h — Interface to the native search engine (engine.c, engine_iter.c;
+ * internal interface engine_int.h): runs a query
  * tree against an open generation with BM25 (Xapian 1.4 BM25Weight, see
  * DESIGN.md section 7), top-k pruning (block-max MaxScore), filters as
  * docid ranges, duplicate-group collapsing and kind weighting.
