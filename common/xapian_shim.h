@@ -157,7 +157,12 @@ enum asx_op {
     ASX_OR,      /* any kid; weight = sum over matching kids */
     ASX_AND_NOT, /* kids[0] and none of kids[1..]; weight = kids[0]'s */
     ASX_FILTER,  /* kids[0], restricted to docs matching all of kids[1..]
-                    (OP_FILTER), which add no weight */
+                    (OP_FILTER), which add no weight.  Beware: Xapian
+                    1.4.22 weighs kids[0] wrongly (too high) when it is an
+                    OR holding a phrase and a repeated term, e.g.
+                    FILTER(OR(a, PHRASE(b c), a), K0); the left side of
+                    AND_NOT is weighted right, so filter by excluding the
+                    complement where that shape can occur (xsearch.c) */
     ASX_SCALE,   /* kids[0]'s weight times factor (OP_SCALE_WEIGHT; factor
                     >= 0, 0 makes it purely boolean) */
     ASX_NOTHING, /* matches nothing */
