@@ -77,6 +77,15 @@ for size in $BENCH_SIZES; do
     fl1=$(field "$R/floor-1.time" 1)
     nb=$(cat "$R/native.bytes" 2>/dev/null || true)
     echo
+    # A single-threaded CPU-bound program whose wall time far exceeds its
+    # CPU time means other work was competing for the cores.
+    busy=$([ -f "$R/floor-1.time" ] && awk '{ if ($1 > 1.3 * ($2 + $3)) printf "%s s wall for %.2f s CPU", $1, $2 + $3 }' "$R/floor-1.time")
+    if [ -n "$busy" ]; then
+        echo "**The machine was busy during this run** (the 1-thread floor took $busy):"
+        echo "times are inflated and ratios between contenders measured at different moments"
+        echo "are unreliable; rerun on an idle machine before judging the targets."
+        echo
+    fi
     r_fts=""; r_fl=""; r_sz=""
     [ -n "$nw" ] && [ -n "$fw" ] && r_fts=$(calc "$nw / $fw")
     [ -n "$nw" ] && [ -n "$fl" ] && r_fl=$(calc "$nw / $fl")
@@ -151,24 +160,31 @@ for size in $BENCH_SIZES; do
     echo "| query | assess-search | quest | sqlite3 | rg -i -c | faster than quest and sqlite3 |"
     echo "|---|---:|---:|---:|---:|:---:|"
     awk '
-        { m[$1, $2] = $3 / 1000; lo[$1, $2] = $5 / 1000; hi[$1, $2] = $6 / 1000
-          if (!(($1) in seen)) { seen[$1] = 1; order[++nq] = $1 } }
-        function c(q, t) { return ((q, t) in m) ? sprintf("%.2f (%.2f–%.2f)", m[q, t], lo[q, t], hi[q, t]) : "–" }
+        { if (!(($1) in seen)) { seen[$1] = 1; order[++nq] = $1 }
+          if ($3 == "fail") { bad[$1, $2] = 1; next }
+          m[$1, $2] = $3 / 1000; lo[$1, $2] = $5 / 1000; hi[$1, $2] = $6 / 1000 }
+        function c(q, t) {
+            if ((q, t) in bad) return "failed"
+            return ((q, t) in m) ? sprintf("%.2f (%.2f–%.2f)", m[q, t], lo[q, t], hi[q, t]) : "–"
+        }
         END {
             allfast = 1; k = 0
             for (i = 1; i <= nq; i++) {
                 q = order[i]; f = "yes"
+                if (!((q, "native") in m)) { f = "no"; allfast = 0; printf "| %s | %s | %s | %s | %s | no |\n", q, c(q, "native"), c(q, "quest"), c(q, "sqlite3"), c(q, "rg"); continue }
                 if (((q, "quest") in m) && m[q, "native"] >= m[q, "quest"]) f = "no"
                 if (((q, "sqlite3") in m) && m[q, "native"] >= m[q, "sqlite3"]) f = "no"
                 if (f == "no") allfast = 0
                 meds[++k] = m[q, "native"]
                 printf "| %s | %s | %s | %s | %s | %s |\n", q, c(q, "native"), c(q, "quest"), c(q, "sqlite3"), c(q, "rg"), f
             }
+            if (k == 0) exit
             # median of the per-query medians
             for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (meds[j] < meds[i]) { t = meds[i]; meds[i] = meds[j]; meds[j] = t }
             med = (k % 2) ? meds[(k + 1) / 2] : (meds[k / 2] + meds[k / 2 + 1]) / 2
             print med, allfast > "/dev/stderr"
         }' "$R/cli.txt" 2> "$R/cli-summary.txt"
+    climed=""; allfast=""
     read -r climed allfast < "$R/cli-summary.txt" || true
     echo
     echo "Median of the per-query medians, assess-search: $(fmt %.2f "$climed") ms."

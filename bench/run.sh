@@ -50,7 +50,11 @@ measure() {
     /usr/bin/time -f '%e %U %S %M' -o "$f" "$@" > "$f.out"
 }
 
-mkdir -p "$OUT/results"
+# The programs are copied first: in a shared work tree a rebuild during a
+# long run (say, of another index format) must not mix two builds.
+mkdir -p "$OUT/results" "$OUT/bin"
+cp "$BIN/assess-index" "$BIN/assess-search" "$OUT/bin/"
+BIN="$OUT/bin"
 {
     echo "date $(date -u +%Y-%m-%dT%H:%MZ)"
     echo "kernel $(uname -srm)"
@@ -58,7 +62,7 @@ mkdir -p "$OUT/results"
     echo "cores $NPROC"
     echo "memory_gb $(awk '/MemTotal/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)"
     echo "compiler $(${CC:-cc} --version | head -1)"
-    echo "commit $(git -C "$BIN/.." rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    echo "commit $(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null || echo unknown)"
     echo "sqlite $(sqlite3 --version | cut -d' ' -f1)"
     echo "xapian $(xapian-config --version 2>/dev/null | awk '{print $NF}' || echo '?')"
     echo "runs $RUNS iters $ITERS seed $SEED"
@@ -131,13 +135,16 @@ for size in $BENCH_SIZES; do
     fi
 
     # 6. Whole process: RUNS runs after 2 warm-ups, per query and program.
+    # A program that fails on a query is recorded as failed, and the run
+    # goes on.
     log "$size: whole-process queries"
     : > "$R/cli.txt"
+    clit() { "$TOOLS/clitime" "$RUNS" 2 -- "$@" || echo "fail"; }
     grep -v '^#' "$MIX" | tail -n +2 | while IFS=$'\t' read -r name cls assess fts5 where xap; do
-        t=$("$TOOLS/clitime" "$RUNS" 2 -- "$BIN/assess-search" --index "$IX" "$assess")
+        t=$(clit "$BIN/assess-search" --index "$IX" "$assess")
         echo "$name native $t" >> "$R/cli.txt"
         if has xapian && [ "$xap" != "-" ]; then
-            t=$("$TOOLS/clitime" "$RUNS" 2 -- quest -d "$OUT/xapian-$size.compact" -m 10 \
+            t=$(clit quest -d "$OUT/xapian-$size.compact" -m 10 \
                 -o and -f default,wildcard -b council:XC -b statement:XST -b score:XS \
                 -b year:XY -b kind:XK "$xap")
             echo "$name quest $t" >> "$R/cli.txt"
@@ -145,13 +152,13 @@ for size in $BENCH_SIZES; do
         if has fts5 && [ "$fts5" != "-" ]; then
             cond=""
             [ "$where" != "-" ] && cond=" AND $where"
-            t=$("$TOOLS/clitime" "$RUNS" 2 -- sqlite3 -readonly "$OUT/fts5-$size.db" \
+            t=$(clit sqlite3 -readonly "$OUT/fts5-$size.db" \
                 "SELECT rowid, text FROM s WHERE s MATCH '$fts5'$cond ORDER BY rank LIMIT 10")
             echo "$name sqlite3 $t" >> "$R/cli.txt"
         fi
         # ripgrep answers only the plain one-word queries (no ranking).
         if has rg && [ "${cls% word}" != "$cls" ]; then
-            t=$("$TOOLS/clitime" "$RUNS" 2 -- rg -i -c -- "$assess" "$C")
+            t=$(clit rg -i -c -- "$assess" "$C")
             echo "$name rg $t" >> "$R/cli.txt"
         fi
     done
