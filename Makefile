@@ -113,5 +113,11 @@ install: all
 	install -m 644 $(wildcard man/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/
 	cp -R corpus/. $(DESTDIR)$(DATADIR)/corpus/
 
+# Benchmarks and ranking quality (not part of check): see bench/README.md.
+bench:
+	$(MAKE) -C bench bench
+eval:
+	$(MAKE) -C bench eval
+
 clean:
 	rm -rf build bin
