@@ -85,7 +85,7 @@ typedef struct corpus {
     tunit *units;
     uint32_t *df;
     uint64_t total;
-    char dir[64];
+    char dir[96];
     as_index *ix;
     as_engine *eng;
 } corpus;
@@ -229,11 +229,36 @@ static void gen_corpus(corpus *c, const cparams *p, uint64_t seed)
     }
 }
 
+/* Every corpus lives under one directory that the group teardown removes,
+ * so a failing test (cmocka jumps out of it) leaves nothing behind. */
+static char parent_dir[64];
+
+static void new_corpus_dir(corpus *c)
+{
+    static unsigned seq;
+    snprintf(c->dir, sizeof c->dir, "%s/c%u", parent_dir, seq++);
+    assert_int_equal(mkdir(c->dir, 0700), 0);
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(parent_dir, sizeof parent_dir, "%s/test_engine.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    return mkdtemp(parent_dir) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    rmtree(parent_dir);
+    return 0;
+}
+
 static void write_corpus(corpus *c)
 {
-    snprintf(c->dir, sizeof c->dir, "/tmp/test_engine.XXXXXX");
-    assert_non_null(mkdtemp(c->dir));
-    char gendir[96];
+    new_corpus_dir(c);
+    char gendir[128];
     snprintf(gendir, sizeof gendir, "%s/gen", c->dir);
     assert_int_equal(mkdir(gendir, 0755), 0);
     as_err err = {0};
@@ -914,9 +939,8 @@ typedef struct hand { const char *text; const char *toks[4]; int kind; } hand;
 static void build_hand(corpus *c, const hand *h, uint32_t n)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->dir, sizeof c->dir, "/tmp/test_engine.XXXXXX");
-    assert_non_null(mkdtemp(c->dir));
-    char gendir[96];
+    new_corpus_dir(c);
+    char gendir[128];
     snprintf(gendir, sizeof gendir, "%s/gen", c->dir);
     assert_int_equal(mkdir(gendir, 0755), 0);
     as_err err = {0};
@@ -1242,7 +1266,7 @@ static void test_corrupt(void **state)
     corpus c;
     gen_corpus(&c, &p, 99);
     write_corpus(&c);
-    char path[128];
+    char path[160];
     snprintf(path, sizeof path, "%s/gen/postings", c.dir);
     FILE *f = fopen(path, "r+b");
     assert_non_null(f);
@@ -1260,7 +1284,7 @@ static void test_corrupt(void **state)
     as_index_close(c.ix);
     as_engine_free(c.eng);
     as_err err = {0};
-    char gendir[96];
+    char gendir[128];
     snprintf(gendir, sizeof gendir, "%s/gen", c.dir);
     assert_int_equal(as_index_open_gen(gendir, &c.ix, &err), AS_OK);
     assert_int_equal(as_engine_new(c.ix, &c.eng), AS_OK);
@@ -1297,5 +1321,5 @@ int main(void)
         cmocka_unit_test(test_random_medium),
         cmocka_unit_test(test_random_large_zipf),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
