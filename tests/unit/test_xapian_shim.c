@@ -462,6 +462,14 @@ static void run_ops(const char *path)
         check_query(db, p, kw, 0, 6);
         check_query(db, p, kw, 1, 4);
         check_query(db, p, scale(&P, term(&P, "adult"), 0.0), 0, 5);
+        /* An OR with a phrase and a repeated term, restricted by excluding
+         * (the form xsearch.c uses, since OP_FILTER weighs it wrongly). */
+        asx_node *rep = op(&P, ASX_OR, 3, term(&P, "safeguard"),
+                           phrase(&P, 0, 2, "adult", "review"), term(&P, "safeguard"));
+        check_query(db, p, op(&P, ASX_AND_NOT, 2, rep, term(&P, "K1")), 0, 5);
+        check_query(db, p, scale(&P, op(&P, ASX_AND_NOT, 3, rep, term(&P, "K1"),
+                                        op(&P, ASX_OR, 2, term(&P, "C2"), term(&P, "C3"))),
+                                 0.5), 0, 1);
 
         /* Collapsing on the duplicate group: counts of collapsed docs. */
         check_query(db, p, term(&P, "learn"), 1, 2);
