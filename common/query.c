@@ -117,7 +117,7 @@ typedef struct parser {
     as_analyzer *an;
     const as_lexicon *lex;
     size_t max_exp;
-    int any, literal;
+    int any, literal, stopwords;
     as_query *out;
     as_qbuild b;
     tok *toks;
@@ -972,6 +972,48 @@ static size_t find_join(parser *p, const item *items, size_t n, size_t i, const 
 
 /* Combines the items of one conjunction: acronym runs, then
  * ANDNOT(AND(positives), OR(negatives)). */
+/* Function words that carry no topic: with --any (long natural-language
+ * queries) they only add noise to the ranking; measured on Vaswani
+ * (bench/RESULTS.md).  Our own short list of English articles, pronouns,
+ * prepositions, conjunctions and auxiliaries; sorted for bsearch. */
+static const char *const stoplist[] = {
+    "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and",
+    "any", "are", "as", "at", "be", "because", "been", "before", "being", "below",
+    "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down",
+    "during", "each", "either", "etc", "few", "for", "from", "further", "had", "has",
+    "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "if", "in",
+    "into", "is", "it", "its", "itself", "just", "may", "me", "might", "more", "most",
+    "much", "must", "my", "no", "nor", "not", "of", "off", "on", "once", "only", "or",
+    "other", "our", "ours", "out", "over", "own", "same", "shall", "she", "should", "so",
+    "some", "such", "than", "that", "the", "their", "theirs", "them", "then", "there",
+    "these", "they", "this", "those", "through", "to", "too", "under", "until", "up",
+    "upon", "us", "very", "was", "we", "were", "what", "when", "where", "whether", "which",
+    "while", "who", "whom", "why", "will", "with", "within", "without", "would", "you",
+    "your", "yours"};
+
+static int cmp_stop(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int is_stopword(const parser *p, const item *it)
+{
+    size_t n = it->e - it->s;
+    char w[16];
+    if (!it->node || it->node->op != AS_Q_TERM || n == 0 || n >= sizeof w)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = p->q[it->s + i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c + 32);
+        w[i] = c;
+    }
+    w[n] = '\0';
+    const char *key = w;
+    return bsearch(&key, stoplist, sizeof stoplist / sizeof stoplist[0], sizeof stoplist[0],
+                   cmp_stop) != NULL;
+}
+
 static as_qnode *combine(parser *p, item *items, size_t n)
 {
     size_t npos = 0, nneg = 0, elig = 0;
@@ -983,6 +1025,17 @@ static as_qnode *combine(parser *p, item *items, size_t n)
         else
             npos++;
         elig += items[i].eligible;
+    }
+    if (p->stopwords && p->any && npos > 0) {
+        size_t nstop = 0;
+        for (size_t i = 0; i < n; i++)
+            nstop += items[i].node && !items[i].neg && is_stopword(p, &items[i]);
+        if (nstop < npos) /* a query of nothing but function words keeps them */
+            for (size_t i = 0; i < n; i++)
+                if (items[i].node && !items[i].neg && is_stopword(p, &items[i])) {
+                    items[i].node = NULL;
+                    npos--;
+                }
     }
     if (npos == 0) {
         if (nneg && !p->b.rc)
@@ -1100,6 +1153,7 @@ int as_query_parse(const char *q, size_t len, as_analyzer *an, const as_lexicon 
         .max_exp = o && o->max_expansion ? o->max_expansion : DEFAULT_EXPANSION,
         .any = o ? o->any : 0,
         .literal = o ? o->literal : 0,
+        .stopwords = o ? o->stopwords : 0,
         .out = as_qtree_query_new(),
     };
     if (!p.out)

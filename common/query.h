@@ -74,6 +74,8 @@ typedef struct as_query_opts {
     size_t max_length;     /* query bytes at most (0 = default 4096) */
     int literal;           /* 1: no operators or filters, every word is text
                               (natural-language topics, --batch) */
+    int stopwords;         /* 1: with any, drop common English function
+                              words (the, of, and, ...) unless all are */
 } as_query_opts;
 
 typedef struct as_query {
