@@ -12,24 +12,27 @@
 
 size_t as_bitpack_pack(uint8_t *out, const uint32_t *v, size_t n, unsigned w)
 {
-    size_t len = as_bitpack_size(n, w), o = 0;
     if (w == 0)
         return 0;
-    uint64_t acc = 0;
-    unsigned have = 0; /* bits in acc */
+    size_t len = as_bitpack_size(n, w), o = 0;
     uint64_t mask = w == 32 ? 0xffffffffu : ((uint64_t)1 << w) - 1;
+    uint64_t acc = 0;
+    unsigned have = 0; /* bits in acc, < 32 between values */
     for (size_t i = 0; i < n; i++) {
         acc |= ((uint64_t)v[i] & mask) << have;
         have += w;
-        while (have >= 8) {
-            out[o++] = (uint8_t)acc;
-            acc >>= 8;
-            have -= 8;
+        if (have >= 32) { /* four bytes at a time */
+            put32(out + o, (uint32_t)acc);
+            o += 4;
+            acc >>= 32;
+            have -= 32;
         }
     }
-    if (have > 0)
+    while (have > 0 && o < len) {
         out[o++] = (uint8_t)acc;
-    (void)len;
+        acc >>= 8;
+        have = have > 8 ? have - 8 : 0;
+    }
     return o;
 }
 

@@ -129,5 +129,15 @@ typedef struct as_ix_rec {
     uint32_t line, paragraph, sentence;
 } as_ix_rec;
 int as_ix_store_record(const uint8_t *p, size_t n, uint32_t k, as_ix_rec *out);
+/* Walks a block's records in order (0, or -1 when damaged). */
+typedef struct as_ix_rwalk {
+    const uint8_t *f, *fend;   /* fields */
+    const uint8_t *t, *tend;   /* texts */
+    const uint8_t *sec;
+    size_t slen;
+    uint32_t line, para;
+} as_ix_rwalk;
+int as_ix_walk_start(as_ix_rwalk *w, const uint8_t *p, size_t n);
+int as_ix_walk_next(as_ix_rwalk *w, as_ix_rec *r);
 
 #endif

@@ -55,16 +55,9 @@ int as_ix_store_find(const as_index *ix, uint32_t doc, uint64_t *blk)
     return AS_OK;
 }
 
-/* Walks a block's records (format.h: store). */
-typedef struct rwalk {
-    const uint8_t *f, *fend;   /* fields */
-    const uint8_t *t, *tend;   /* texts */
-    const uint8_t *sec;
-    size_t slen;
-    uint32_t line, para;
-} rwalk;
+typedef as_ix_rwalk rwalk;
 
-static int walk_start(rwalk *w, const uint8_t *p, size_t n)
+int as_ix_walk_start(rwalk *w, const uint8_t *p, size_t n)
 {
     const uint8_t *end = p + n;
     uint64_t fl;
@@ -90,7 +83,7 @@ static uint32_t unzigzag_add(uint32_t base, uint64_t z, int *bad)
 }
 
 /* The next record; 0, or -1 when damaged. */
-static int walk_next(rwalk *w, as_ix_rec *r)
+int as_ix_walk_next(rwalk *w, as_ix_rec *r)
 {
     uint64_t tl, sc, dl, dp;
     uint32_t sent;
@@ -126,10 +119,10 @@ static int walk_next(rwalk *w, as_ix_rec *r)
 int as_ix_store_record(const uint8_t *p, size_t n, uint32_t k, as_ix_rec *out)
 {
     rwalk w;
-    if (walk_start(&w, p, n) != 0)
+    if (as_ix_walk_start(&w, p, n) != 0)
         return AS_ECORRUPT;
     for (uint32_t i = 0; i <= k; i++)
-        if (walk_next(&w, out) != 0)
+        if (as_ix_walk_next(&w, out) != 0)
             return AS_ECORRUPT;
     return AS_OK;
 }
@@ -268,11 +261,11 @@ int as_ix_store_verify(const as_index *ix, as_err *err)
             break;
         rwalk wk;
         as_ix_rec r;
-        if (walk_start(&wk, buf.p, buf.n) != 0)
+        if (as_ix_walk_start(&wk, buf.p, buf.n) != 0)
             rc = as_err_set(err, AS_ECORRUPT, "store: block %llu: damaged",
                             (unsigned long long)i);
         for (uint32_t k = 0; k < sb.ndocs && rc == AS_OK; k++)
-            if (walk_next(&wk, &r) != 0)
+            if (as_ix_walk_next(&wk, &r) != 0)
                 rc = as_err_set(err, AS_ECORRUPT, "store: block %llu: record %u damaged",
                                 (unsigned long long)i, k);
         if (rc == AS_OK && (wk.f != wk.fend || wk.t != wk.tend))
