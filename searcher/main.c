@@ -99,6 +99,7 @@ typedef struct opts {
     int format;
     int color;          /* -1 auto */
     int any, all, batch, count, explain, suggest_auto, stats, xapian;
+    int stopwords;      /* -1: default (on with --any and --batch) */
     int by;             /* AS_BY_* */
     const char *list;   /* "councils" / "statements" */
     const char *tag;
@@ -327,6 +328,7 @@ static int run_query(session *s, const opts *o, const char *qtext, as_render *r,
     as_query_opts qo = {0};
     qo.any = o->any || batch_qid != NULL;
     qo.literal = batch_qid != NULL; /* topics are text, not query syntax */
+    qo.stopwords = o->stopwords < 0 ? 1 : o->stopwords;
     int rc = as_query_parse(qtext, strlen(qtext), s->an, s->lexp, &qo, &q, &err);
     for (size_t i = 0; rc == AS_OK && i < o->nfilters; i++)
         rc = as_query_add_filter(q, o->filters[i].field, o->filters[i].value, &err);
@@ -648,7 +650,7 @@ int main(int argc, char **argv)
     enum { O_INDEX = 256, O_OFFSET, O_JSON, O_CSV, O_COLOR, O_COUNCIL, O_STATEMENT,
            O_THEME, O_SCORE, O_YEAR, O_KIND, O_ANY, O_ALL, O_BATCH, O_TAG, O_K1, O_B,
            O_MINNORM, O_VERSION, O_ENGINE, O_BY, O_COUNT, O_EXPLAIN, O_SUGGEST, O_LIST,
-           O_STATS };
+           O_STATS, O_STOP, O_NOSTOP };
     static const struct option lopts[] = {
         {"index", required_argument, NULL, O_INDEX},
         {"limit", required_argument, NULL, 'n'},
@@ -672,6 +674,8 @@ int main(int argc, char **argv)
         {"suggest", required_argument, NULL, O_SUGGEST},
         {"list", required_argument, NULL, O_LIST},
         {"stats", no_argument, NULL, O_STATS},
+        {"stopwords", no_argument, NULL, O_STOP},
+        {"no-stopwords", no_argument, NULL, O_NOSTOP},
         {"batch", no_argument, NULL, O_BATCH},
         {"tag", required_argument, NULL, O_TAG},
         {"k1", required_argument, NULL, O_K1},
@@ -684,6 +688,7 @@ int main(int argc, char **argv)
     opts o;
     memset(&o, 0, sizeof o);
     o.color = -1;
+    o.stopwords = -1;
     as_search_opts defaults;
     as_search_opts_default(&defaults);
     o.bm25 = defaults.bm25;
@@ -740,6 +745,8 @@ int main(int argc, char **argv)
             break;
         case O_LIST: o.list = optarg; break;
         case O_STATS: o.stats = 1; break;
+        case O_STOP: o.stopwords = 1; break;
+        case O_NOSTOP: o.stopwords = 0; break;
         case O_BATCH: o.batch = 1; break;
         case O_TAG: o.tag = optarg; break;
         case O_K1: bad = parse_double("--k1", optarg, 0, 1e6, &o.bm25.k1); break;
