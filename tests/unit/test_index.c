@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <math.h>
@@ -1119,6 +1121,53 @@ static void test_open_current(void **state)
     free_corpus(&c);
 }
 
+/* A write that fails (here EFBIG under a file size limit, as a full disk
+ * would) gives AS_EIO naming the file and the reason. */
+static void test_write_error(void **state)
+{
+    (void)state;
+    corpus c;
+    make_corpus(&c, 55, 20, 150, 2000);
+    char *dir = tempdir();
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 20000; /* bytes: the store and postings exceed it */
+    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    as_writer *w = NULL;
+    as_err err = {0};
+    assert_int_equal(as_writer_open(dir, NULL, &w, &err), AS_OK);
+    int rc = AS_OK;
+    for (size_t f = 0; f < c.nfiles && rc == AS_OK; f++) {
+        as_file_state fs = fstate(&c.files[f]);
+        rc = as_writer_begin_file(w, &fs);
+        as_token toks[1024];
+        char store[16384];
+        for (size_t d = 0; d < c.files[f].ndocs && rc == AS_OK; d++) {
+            const tdoc *td = &c.files[f].docs[d];
+            as_doc_in in = {NULL, td->text, NULL, td->kind, 1, 1, 1};
+            rc = as_writer_add(w, &in, toks, tokenize(td->text, toks, 1024, store));
+        }
+        if (rc == AS_OK)
+            rc = as_writer_end_file(w, NULL);
+    }
+    if (rc == AS_OK)
+        rc = as_writer_finish(w, &err);
+    else {
+        snprintf(err.msg, sizeof err.msg, "%s", as_writer_errmsg(w));
+        as_writer_abort(w);
+    }
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, prev);
+    assert_int_equal(rc, AS_EIO);
+    assert_non_null(strstr(err.msg, dir));
+    assert_non_null(strstr(err.msg, strerror(EFBIG)));
+    rmtree(dir);
+    free(dir);
+    free_corpus(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1131,6 +1180,7 @@ int main(void)
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_versions),
         cmocka_unit_test(test_open_current),
+        cmocka_unit_test(test_write_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

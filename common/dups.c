@@ -1,0 +1,263 @@
+/*
+ * dups.c — Duplicate groups: sentences whose text is byte for byte the
+ * same (the commitment text every council shares).  Equal crc32s propose
+ * a group; the texts, read back from the store just written, decide.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "varint.h"
+#include "wint.h"
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Sorts 64-bit keys: LSD radix, 16 bits a pass, passes over constant
+ * digits skipped (fast for millions of docs where qsort is not). */
+static int sort_u64(uint64_t *a, size_t n)
+{
+    if (n < 4096) {
+        qsort(a, n, sizeof *a, cmp_u64);
+        return 0;
+    }
+    uint64_t *tmp = malloc(n * sizeof *tmp);
+    size_t *cnt = malloc(65536 * sizeof *cnt);
+    if (!tmp || !cnt) {
+        free(tmp);
+        free(cnt);
+        return -1;
+    }
+    for (unsigned shift = 0; shift < 64; shift += 16) {
+        memset(cnt, 0, 65536 * sizeof *cnt);
+        for (size_t i = 0; i < n; i++)
+            cnt[(a[i] >> shift) & 0xffff]++;
+        if (cnt[(a[0] >> shift) & 0xffff] == n)
+            continue;
+        size_t sum = 0;
+        for (size_t d = 0; d < 65536; d++) {
+            size_t k = cnt[d];
+            cnt[d] = sum;
+            sum += k;
+        }
+        for (size_t i = 0; i < n; i++)
+            tmp[cnt[(a[i] >> shift) & 0xffff]++] = a[i];
+        memcpy(a, tmp, n * sizeof *a);
+    }
+    free(tmp);
+    free(cnt);
+    return 0;
+}
+
+typedef struct rep {
+    char *text;
+    size_t len;
+    uint32_t cls, next; /* next rep of the same hash run, UINT32_MAX = none */
+} rep;
+
+/* Groups byte-identical texts: equal crc32 proposes, the text decides. */
+void as_wr_dups(as_writer *w, dupres *r)
+{
+    as_wctx *c = &w->c;
+    memset(r, 0, sizeof *r);
+    if (w->ndocs < 2)
+        return;
+    uint64_t *keys = malloc((size_t)w->ndocs * sizeof *keys);
+    if (!keys) {
+        as_wctx_fail(c, AS_ENOMEM, "out of memory");
+        return;
+    }
+    for (uint32_t i = 0; i < w->ndocs; i++)
+        keys[i] = (uint64_t)w->hash[i] << 32 | i;
+    if (sort_u64(keys, w->ndocs) != 0) {
+        free(keys);
+        as_wctx_fail(c, AS_ENOMEM, "out of memory");
+        return;
+    }
+    /* candidates: (doc << 32 | hash run), reusing keys */
+    size_t ncand = 0;
+    uint32_t nruns = 0;
+    for (size_t i = 0; i < w->ndocs;) {
+        size_t j = i + 1;
+        while (j < w->ndocs && keys[j] >> 32 == keys[i] >> 32)
+            j++;
+        if (j - i >= 2) {
+            for (size_t k = i; k < j; k++)
+                keys[ncand++] = (keys[k] & 0xffffffffu) << 32 | nruns;
+            nruns++;
+        }
+        i = j;
+    }
+    if (ncand == 0) {
+        free(keys);
+        return;
+    }
+    sort_u64(keys, ncand); /* by doc; ncand <= ndocs so it cannot fail worse than before */
+    uint32_t *runhead = malloc((size_t)nruns * sizeof *runhead);
+    uint32_t *cls = malloc(ncand * sizeof *cls);
+    rep *reps = NULL;
+    size_t nreps = 0, repcap = 0;
+    as_gbuf ubuf = {0}, cbuf = {0};
+    if (!runhead || !cls) {
+        as_wctx_fail(c, AS_ENOMEM, "out of memory");
+        goto out;
+    }
+    memset(runhead, 0xff, (size_t)nruns * sizeof *runhead);
+    /* one pass over the store, inflating only blocks with candidates */
+    as_wfile *fs = &w->sw.f; /* the store thread has stopped */
+    as_wfile_flush(c, fs);
+    size_t k = 0;
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit2(&z, -15) != Z_OK) {
+        as_wctx_fail(c, AS_ENOMEM, "out of memory (zlib)");
+        goto out;
+    }
+    for (uint64_t b = 0; b < w->sw.nblocks && k < ncand && c->rc == AS_OK; b++) {
+        const uint8_t *e = w->sw.sindex.p + b * AS_STORE_SINDEX;
+        uint32_t first = le32(e), nd = le32(e + 4), clen = le32(e + 16), ulen = le32(e + 20);
+        uint64_t off = le64(e + 8);
+        uint32_t d0 = (uint32_t)(keys[k] >> 32);
+        if (d0 >= first + nd)
+            continue;
+        cbuf.n = ubuf.n = 0;
+        if (!as_gbuf_room(c, &cbuf, clen + 1) || !as_gbuf_room(c, &ubuf, (size_t)ulen + 1))
+            break;
+        as_wfile_pread(c, fs, cbuf.p, clen, off);
+        if (c->rc != AS_OK)
+            break;
+        inflateReset(&z);
+        z.next_in = cbuf.p;
+        z.avail_in = clen;
+        z.next_out = ubuf.p;
+        z.avail_out = ulen;
+        if (inflate(&z, Z_FINISH) != Z_STREAM_END || z.avail_out != 0) {
+            as_wctx_fail(c, AS_EIO, "%s: store block %llu does not read back", fs->path,
+                         (unsigned long long)b);
+            break;
+        }
+        as_ix_rwalk wk;
+        uint32_t at = first; /* the doc of the walker's next record */
+        if (as_ix_walk_start(&wk, ubuf.p, ulen) != 0) {
+            as_wctx_fail(c, AS_EIO, "%s: store block %llu does not read back", fs->path,
+                         (unsigned long long)b);
+            break;
+        }
+        while (k < ncand && (uint32_t)(keys[k] >> 32) < first + nd && c->rc == AS_OK) {
+            uint32_t doc = (uint32_t)(keys[k] >> 32), run = (uint32_t)keys[k];
+            as_ix_rec dr;
+            int bad = 0;
+            while (at <= doc && !bad)
+                bad = as_ix_walk_next(&wk, &dr) != 0, at++;
+            if (bad) {
+                as_wctx_fail(c, AS_EIO, "%s: store block %llu does not read back", fs->path,
+                             (unsigned long long)b);
+                break;
+            }
+            size_t tl = dr.tlen;
+            uint32_t ri;
+            for (ri = runhead[run]; ri != UINT32_MAX; ri = reps[ri].next)
+                if (reps[ri].len == tl && memcmp(reps[ri].text, dr.text, tl) == 0)
+                    break;
+            if (ri == UINT32_MAX) {
+                if (!GROW(c, reps, repcap, nreps + 1))
+                    break;
+                rep *p = &reps[nreps];
+                p->text = malloc(tl + 1);
+                if (!p->text) {
+                    as_wctx_fail(c, AS_ENOMEM, "out of memory");
+                    break;
+                }
+                memcpy(p->text, dr.text, tl);
+                p->len = tl;
+                p->cls = (uint32_t)nreps;
+                p->next = runhead[run];
+                runhead[run] = (uint32_t)nreps;
+                ri = (uint32_t)nreps++;
+            }
+            cls[k] = reps[ri].cls;
+            k++;
+        }
+    }
+    inflateEnd(&z);
+    if (c->rc == AS_OK && k != ncand)
+        as_wctx_fail(c, AS_EIO, "%s: store does not cover every sentence", fs->path);
+    if (c->rc != AS_OK)
+        goto out;
+    /* classes are numbered in order of their first doc; groups are the
+     * classes with two or more members, in that order */
+    uint32_t *cnt = calloc(nreps + 1, sizeof *cnt), *gid = NULL;
+    if (!cnt) {
+        as_wctx_fail(c, AS_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < ncand; i++)
+        cnt[cls[i]]++;
+    gid = malloc((nreps + 1) * sizeof *gid);
+    r->starts = malloc((nreps + 2) * sizeof *r->starts);
+    if (!gid || !r->starts) {
+        free(cnt);
+        free(gid);
+        as_wctx_fail(c, AS_ENOMEM, "out of memory");
+        goto out;
+    }
+    uint32_t ng = 0, nm = 0;
+    for (size_t i = 0; i < nreps; i++) {
+        if (cnt[i] >= 2) {
+            gid[i] = ng;
+            r->starts[ng++] = nm;
+            nm += cnt[i];
+        } else
+            gid[i] = UINT32_MAX;
+    }
+    r->starts[ng] = nm;
+    r->ngroups = ng;
+    r->ndup = nm;
+    r->members = malloc((nm + 1) * sizeof *r->members);
+    r->mapdoc = malloc((nm + 1) * sizeof *r->mapdoc);
+    r->mapgroup = malloc((nm + 1) * sizeof *r->mapgroup);
+    uint32_t *fill = calloc(ng + 1, sizeof *fill);
+    if (!r->members || !r->mapdoc || !r->mapgroup || !fill) {
+        as_wctx_fail(c, AS_ENOMEM, "out of memory");
+    } else {
+        uint32_t m = 0;
+        for (size_t i = 0; i < ncand; i++) {
+            uint32_t g = gid[cls[i]];
+            if (g == UINT32_MAX)
+                continue;
+            uint32_t doc = (uint32_t)(keys[i] >> 32);
+            r->members[r->starts[g] + fill[g]++] = doc;
+            r->mapdoc[m] = doc;
+            r->mapgroup[m] = g;
+            m++;
+        }
+    }
+    free(fill);
+    free(cnt);
+    free(gid);
+out:
+    for (size_t i = 0; i < nreps; i++)
+        free(reps[i].text);
+    free(reps);
+    free(runhead);
+    free(cls);
+    free(keys);
+    as_gbuf_free(&ubuf);
+    as_gbuf_free(&cbuf);
+}
+
+void as_wr_dupres_free(dupres *r)
+{
+    free(r->members);
+    free(r->starts);
+    free(r->mapdoc);
+    free(r->mapgroup);
+    memset(r, 0, sizeof *r);
+}
+

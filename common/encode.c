@@ -1,0 +1,472 @@
+/*
+ * encode.c — The final encoding of the index writer: every term's postings
+ * from every source (the in-memory buffers or the runs, and the copied
+ * files of older generations, remapped) merged in docid order and written
+ * as blocks of AS_BLOCK_SIZE (format.h: postings, positions), with its
+ * dictionary entry (format.h: terms).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bitpack.h"
+#include "varint.h"
+#include "wint.h"
+
+/* The postings encoder of one term (format.h: postings, positions). */
+typedef struct tenc {
+    uint32_t docs[AS_BLOCK_SIZE], wdfs[AS_BLOCK_SIZE], vals[AS_BLOCK_SIZE];
+    uint32_t n;
+    uint32_t *pos;             /* block's position values as encoded */
+    size_t npos, poscap;
+    as_gbuf pdata, pskip, posdata;
+    uint32_t nb, prevlast;
+    uint32_t bmaxwdf, bmindl;
+    uint64_t df, cf;
+    uint32_t maxwdf, mindl;
+} tenc;
+
+/* The dictionary writer (format.h: terms). */
+typedef struct dwriter {
+    unsigned nin;
+    char prev[AS_TERM_BYTES];
+    size_t prevlen;
+    as_gbuf bindex;
+    uint64_t nterms, nblocks;
+} dwriter;
+
+static void enc_reset(tenc *e)
+{
+    e->n = 0;
+    e->npos = 0;
+    e->pdata.n = e->pskip.n = e->posdata.n = 0;
+    e->nb = 0;
+    e->prevlast = UINT32_MAX; /* the first gap is from -1 */
+    e->bmaxwdf = 0;
+    e->bmindl = UINT32_MAX;
+    e->df = e->cf = 0;
+    e->maxwdf = 0;
+    e->mindl = UINT32_MAX;
+}
+
+static void enc_flush_block(as_wctx *c, tenc *e)
+{
+    if (e->n == 0 || c->rc != AS_OK)
+        return;
+    uint32_t orv = 0, orw = 0, orp = 0;
+    for (uint32_t j = 0; j < e->n; j++) {
+        uint32_t prev = j ? e->docs[j - 1] : e->prevlast;
+        e->vals[j] = e->docs[j] - prev - 1; /* wraps right for prev == -1 */
+        orv |= e->vals[j];
+        orw |= e->wdfs[j] - 1;
+    }
+    for (size_t j = 0; j < e->npos; j++)
+        orp |= e->pos[j];
+    unsigned wg = bits_for(orv), ww = bits_for(orw), wp = bits_for(orp);
+    if (wp == 0 && e->npos > AS_POS_ZERO_MAX)
+        wp = 1;
+    size_t need = 2 + as_bitpack_size(e->n, wg) + as_bitpack_size(e->n, ww);
+    uint8_t *q = as_gbuf_room(c, &e->pdata, need);
+    if (!q)
+        return;
+    q[0] = (uint8_t)wg;
+    q[1] = (uint8_t)ww;
+    q += 2;
+    q += as_bitpack_pack(q, e->vals, e->n, wg);
+    for (uint32_t j = 0; j < e->n; j++)
+        e->vals[j] = e->wdfs[j] - 1;
+    as_bitpack_pack(q, e->vals, e->n, ww);
+    e->pdata.n += need;
+    need = 1 + as_bitpack_size(e->npos, wp);
+    q = as_gbuf_room(c, &e->posdata, need);
+    if (!q)
+        return;
+    q[0] = (uint8_t)wp;
+    as_bitpack_pack(q + 1, e->pos, e->npos, wp);
+    e->posdata.n += need;
+    if (e->pdata.n > UINT32_MAX || e->posdata.n > UINT32_MAX) {
+        as_wctx_fail(c, AS_ELIMIT, "a term's postings exceed 4 GiB");
+        return;
+    }
+    uint8_t *s = as_gbuf_room(c, &e->pskip, AS_SKIP_ENTRY);
+    if (!s)
+        return;
+    put32(s, e->docs[e->n - 1]);
+    put32(s + 4, (uint32_t)e->pdata.n);
+    put32(s + 8, (uint32_t)e->posdata.n);
+    put16(s + 12, (uint16_t)(e->bmaxwdf > 0xffff ? 0xffff : e->bmaxwdf));
+    put16(s + 14, (uint16_t)(e->bmindl > 0xffff ? 0xffff : e->bmindl));
+    e->pskip.n += AS_SKIP_ENTRY;
+    e->nb++;
+    e->prevlast = e->docs[e->n - 1];
+    e->n = 0;
+    e->npos = 0;
+    e->bmaxwdf = 0;
+    e->bmindl = UINT32_MAX;
+}
+
+/* Adds one posting; pos are the absolute positions (non-decreasing). */
+static void enc_add(as_wctx *c, tenc *e, uint32_t doc, uint32_t doclen, uint32_t wdf,
+                    const uint32_t *pos)
+{
+    if (c->rc != AS_OK)
+        return;
+    if (wdf == 0 || (e->df > 0 && doc <= (e->n ? e->docs[e->n - 1] : e->prevlast))) {
+        as_wctx_fail(c, AS_ECORRUPT, "postings out of order while merging");
+        return;
+    }
+    if (e->npos + wdf > e->poscap) {
+        size_t nc = e->poscap ? e->poscap : 1024;
+        while (nc < e->npos + wdf)
+            nc *= 2;
+        uint32_t *p = realloc(e->pos, nc * sizeof *p);
+        if (!p) {
+            as_wctx_fail(c, AS_ENOMEM, "out of memory");
+            return;
+        }
+        e->pos = p;
+        e->poscap = nc;
+    }
+    uint32_t prev = 0;
+    for (uint32_t k = 0; k < wdf; k++) {
+        if (pos[k] < prev) {
+            as_wctx_fail(c, AS_ECORRUPT, "positions out of order while merging");
+            return;
+        }
+        e->pos[e->npos++] = pos[k] - prev;
+        prev = pos[k];
+    }
+    e->docs[e->n] = doc;
+    e->wdfs[e->n] = wdf;
+    e->n++;
+    e->df++;
+    e->cf += wdf;
+    if (wdf > e->bmaxwdf)
+        e->bmaxwdf = wdf;
+    if (doclen < e->bmindl)
+        e->bmindl = doclen;
+    if (wdf > e->maxwdf)
+        e->maxwdf = wdf;
+    if (doclen < e->mindl)
+        e->mindl = doclen;
+    if (e->n == AS_BLOCK_SIZE)
+        enc_flush_block(c, e);
+}
+
+static void dict_add(as_wctx *c, as_writer *w, dwriter *dw, const char *term, size_t tlen,
+                     const tenc *e, uint64_t post_off, uint64_t post_len, uint64_t pos_off,
+                     uint64_t pos_len)
+{
+    as_wfile *f = &w->f[IXF_TERMS];
+    size_t shared = 0;
+    if (dw->nin == 0) {
+        as_gbuf_u64(c, &dw->bindex, f->body_len);
+        as_gbuf_u64(c, &dw->bindex, post_off);
+        as_gbuf_u64(c, &dw->bindex, pos_off);
+        dw->nblocks++;
+    } else {
+        while (shared < tlen && shared < dw->prevlen && term[shared] == dw->prev[shared])
+            shared++;
+    }
+    uint8_t b[AS_TERM_BYTES + 80], *q = b;
+    q += varint_put(q, shared);
+    q += varint_put(q, tlen - shared);
+    memcpy(q, term + shared, tlen - shared);
+    q += tlen - shared;
+    q += varint_put(q, e->df);
+    q += varint_put(q, e->cf - e->df);
+    q += varint_put(q, e->maxwdf);
+    q += varint_put(q, e->mindl);
+    q += varint_put(q, post_len);
+    q += varint_put(q, pos_len);
+    as_wfile_write(c, f, b, (size_t)(q - b));
+    memcpy(dw->prev, term, tlen);
+    dw->prevlen = tlen;
+    dw->nterms++;
+    if (++dw->nin == AS_DICT_BLOCK)
+        dw->nin = 0;
+}
+
+/* Writes the encoded term out: postings, positions, dictionary entry. */
+static void enc_finish_term(as_wctx *c, as_writer *w, dwriter *dw, tenc *e,
+                            const char *term, size_t tlen)
+{
+    enc_flush_block(c, e);
+    if (c->rc != AS_OK || e->df == 0)
+        return;
+    as_wfile *fp = &w->f[IXF_POSTINGS], *fq = &w->f[IXF_POSITIONS];
+    uint64_t post_off = fp->body_len, pos_off = fq->body_len;
+    if (e->nb > 1)
+        as_wfile_write(c, fp, e->pskip.p, e->pskip.n);
+    as_wfile_write(c, fp, e->pdata.p, e->pdata.n);
+    as_wfile_write(c, fq, e->posdata.p, e->posdata.n);
+    dict_add(c, w, dw, term, tlen, e, post_off, fp->body_len - post_off, pos_off,
+             fq->body_len - pos_off);
+}
+
+/* A stream of one term's postings from one source, in docid order. */
+typedef struct pstream {
+    int old;                   /* 0: varint buffer, 1: old cursor */
+    const uint8_t *p, *end;
+    uint32_t prev1;
+    as_pcur cur;
+    const wcopy *segs;
+    size_t nseg, seg;
+    uint32_t doc, wdf;
+    const uint32_t *pos;
+    uint32_t *posbuf;
+    size_t poscap;
+    int done;
+} pstream;
+
+static void ps_next(as_wctx *c, pstream *s)
+{
+    if (s->done || c->rc != AS_OK)
+        return;
+    if (!s->old) {
+        if (s->p >= s->end) {
+            s->done = 1;
+            return;
+        }
+        uint64_t gap;
+        uint32_t wdf;
+        if (varint_get(&s->p, s->end, &gap) != 0 || gap == 0 ||
+            varint_get32(&s->p, s->end, &wdf) != 0 || wdf == 0 ||
+            gap + s->prev1 > UINT32_MAX) {
+            as_wctx_fail(c, AS_EIO, "run file damaged (postings)");
+            return;
+        }
+        if (wdf > s->poscap) {
+            uint32_t *p = realloc(s->posbuf, (size_t)wdf * sizeof *p);
+            if (!p) {
+                as_wctx_fail(c, AS_ENOMEM, "out of memory");
+                return;
+            }
+            s->posbuf = p;
+            s->poscap = wdf;
+        }
+        uint32_t prev = 0;
+        for (uint32_t k = 0; k < wdf; k++) {
+            uint32_t d;
+            if (varint_get32(&s->p, s->end, &d) != 0 || d > UINT32_MAX - prev) {
+                as_wctx_fail(c, AS_EIO, "run file damaged (positions)");
+                return;
+            }
+            prev += d;
+            s->posbuf[k] = prev;
+        }
+        s->prev1 += (uint32_t)gap;
+        s->doc = s->prev1 - 1;
+        s->wdf = wdf;
+        s->pos = s->posbuf;
+        return;
+    }
+    /* old cursor: the postings inside the copied files, remapped */
+    for (;;) {
+        const wcopy *g = &s->segs[s->seg];
+        uint32_t d = as_pcur_seek(&s->cur, g->old_first);
+        if (d == AS_DOC_END) {
+            s->done = 1;
+            break;
+        }
+        if (d - g->old_first >= g->n) {
+            if (++s->seg == s->nseg) {
+                s->done = 1;
+                break;
+            }
+            continue;
+        }
+        uint32_t n;
+        if (as_pcur_positions(&s->cur, &s->pos, &n) != AS_OK || n != s->cur.wdf) {
+            as_wctx_fail(c, AS_ECORRUPT, "copy: %s", as_index_errmsg(s->cur.ix));
+            return;
+        }
+        s->doc = d - g->old_first + g->new_first;
+        s->wdf = s->cur.wdf;
+        /* the next call moves on */
+        break;
+    }
+    if (as_index_status(s->segs[0].old) != AS_OK)
+        as_wctx_fail(c, AS_ECORRUPT, "copy: %s", as_index_errmsg(s->segs[0].old));
+}
+
+/* Advances an old-cursor stream past its current posting. */
+static void ps_advance(as_wctx *c, pstream *s)
+{
+    if (s->old && !s->done)
+        as_pcur_next(&s->cur);
+    ps_next(c, s);
+}
+
+/* Merges every source term by term and encodes the final files. */
+static void merge_and_encode(as_writer *w, tsrc *src, size_t nsrc)
+{
+    as_wctx *c = &w->c;
+    tenc e;
+    dwriter dw;
+    memset(&e, 0, sizeof e);
+    memset(&dw, 0, sizeof dw);
+    pstream *ps = calloc(nsrc ? nsrc : 1, sizeof *ps);
+    if (!ps) {
+        as_wctx_fail(c, AS_ENOMEM, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < nsrc; i++)
+        as_wr_src_next(c, w, &src[i]);
+    while (c->rc == AS_OK) {
+        const tsrc *min = NULL;
+        for (size_t i = 0; i < nsrc; i++)
+            if (!src[i].done &&
+                (!min || bytes_cmp(src[i].term, src[i].tlen, min->term, min->tlen) < 0))
+                min = &src[i];
+        if (!min)
+            break;
+        char term[AS_TERM_BYTES];
+        size_t tlen = min->tlen;
+        memcpy(term, min->term, tlen);
+        size_t np = 0;
+        for (size_t i = 0; i < nsrc; i++) {
+            tsrc *s = &src[i];
+            if (s->done || bytes_cmp(s->term, s->tlen, term, tlen) != 0)
+                continue;
+            pstream *p = &ps[np++];
+            /* field by field: the embedded cursor is 5 KiB */
+            p->p = p->end = NULL;
+            p->prev1 = 0;
+            p->segs = NULL;
+            p->nseg = p->seg = 0;
+            p->doc = p->wdf = 0;
+            p->pos = NULL;
+            p->done = 0;
+            p->old = 0;
+            if (s->type == 2) {
+                p->old = 1;
+                p->segs = s->segs;
+                p->nseg = s->nseg;
+                as_pcur_init(&p->cur, s->it.ix, &s->it.t);
+            } else {
+                p->p = s->p;
+                p->end = s->p + s->plen;
+            }
+            ps_next(c, p);
+        }
+        enc_reset(&e);
+        for (;;) {
+            pstream *best = NULL;
+            for (size_t i = 0; i < np; i++)
+                if (!ps[i].done && (!best || ps[i].doc < best->doc))
+                    best = &ps[i];
+            if (!best || c->rc != AS_OK)
+                break;
+            if (best->doc >= w->ndocs) {
+                as_wctx_fail(c, AS_ECORRUPT, "posting for doc %u past the end", best->doc);
+                break;
+            }
+            enc_add(c, &e, best->doc, w->doclen[best->doc], best->wdf, best->pos);
+            ps_advance(c, best);
+        }
+        for (size_t i = 0; i < np; i++)
+            if (ps[i].old)
+                as_pcur_release(&ps[i].cur);
+        enc_finish_term(c, w, &dw, &e, term, tlen);
+        for (size_t i = 0; i < nsrc; i++) {
+            tsrc *s = &src[i];
+            if (!s->done && bytes_cmp(s->term, s->tlen, term, tlen) == 0)
+                as_wr_src_next(c, w, s);
+        }
+    }
+    /* the dictionary's block index */
+    as_wfile *ft = &w->f[IXF_TERMS];
+    as_wfile_align(c, ft, 8);
+    uint64_t bi_off = ft->body_len;
+    as_wfile_write(c, ft, dw.bindex.p, dw.bindex.n);
+    w->terms_nterms = dw.nterms;
+    w->dict_nblocks = dw.nblocks;
+    w->dict_bindex_off = bi_off;
+    for (size_t i = 0; i < nsrc; i++)
+        free(ps[i].posbuf);
+    free(ps);
+    free(e.pos);
+    as_gbuf_free(&e.pdata);
+    as_gbuf_free(&e.pskip);
+    as_gbuf_free(&e.posdata);
+    as_gbuf_free(&dw.bindex);
+}
+
+/* Encodes the postings, positions and dictionary of every term. */
+void as_wr_write_postings(as_writer *w)
+{
+    as_wctx *c = &w->c;
+    as_wfile_open(c, &w->f[IXF_TERMS], w->dir, "terms", AS_MAGIC_TERMS, 1);
+    as_wfile_open(c, &w->f[IXF_POSTINGS], w->dir, "postings", AS_MAGIC_POSTINGS, 1);
+    as_wfile_open(c, &w->f[IXF_POSITIONS], w->dir, "positions", AS_MAGIC_POSITIONS, 1);
+    if (c->rc != AS_OK)
+        return;
+    /* the new documents' postings: runs on disk, or memory */
+    if (w->nruns > 0) {
+        size_t n;
+        uint32_t *ids = as_wr_live_ids(w, &n);
+        free(ids);
+        if (n > 0)
+            as_wr_spill(w);
+    }
+    size_t nold = 0;
+    const as_index **olds = calloc(w->ncopies + 1, sizeof *olds);
+    wcopy *segs = calloc(w->ncopies + 1, sizeof *segs);
+    tsrc *src = calloc(w->nruns + w->ncopies + 1, sizeof *src);
+    if (!olds || !segs || !src) {
+        as_wctx_fail(c, AS_ENOMEM, "out of memory");
+        goto out;
+    }
+    size_t nsrc = 0;
+    if (w->nruns == 0) {
+        tsrc *s = &src[nsrc++];
+        s->type = 0;
+        s->ids = as_wr_live_ids(w, &s->nids);
+    } else {
+        for (size_t i = 0; i < w->nruns && c->rc == AS_OK; i++) {
+            tsrc *s = &src[nsrc++];
+            s->type = 1;
+            s->path = w->runs[i];
+            s->fp = fopen(s->path, "rb");
+            if (!s->fp)
+                as_wctx_fail(c, AS_EIO, "%s: %s", s->path, strerror(errno));
+            else
+                setvbuf(s->fp, NULL, _IOFBF, 1 << 20);
+        }
+    }
+    /* the copied files' postings, one source per old generation */
+    size_t nsegs = 0;
+    for (size_t i = 0; i < w->ncopies; i++) {
+        size_t k;
+        for (k = 0; k < nold && olds[k] != w->copies[i].old; k++)
+            ;
+        if (k < nold)
+            continue;
+        olds[nold++] = w->copies[i].old;
+        tsrc *s = &src[nsrc++];
+        s->type = 2;
+        s->segs = segs + nsegs;
+        for (size_t j = i; j < w->ncopies; j++)
+            if (w->copies[j].old == w->copies[i].old)
+                segs[nsegs++] = w->copies[j];
+        s->nseg = (size_t)(segs + nsegs - s->segs);
+        if (as_ix_dictit_start(&s->it, w->copies[i].old, 0) != AS_OK)
+            as_wctx_fail(c, AS_ECORRUPT, "copy: %s", as_index_errmsg(w->copies[i].old));
+    }
+    if (c->rc == AS_OK)
+        merge_and_encode(w, src, nsrc);
+    for (size_t i = 0; i < nsrc; i++)
+        as_wr_src_free(&src[i]);
+out:
+    free(olds);
+    free(segs);
+    free(src);
+    w->post_len = w->f[IXF_POSTINGS].body_len;
+    w->pos_len = w->f[IXF_POSITIONS].body_len;
+    for (int i = IXF_TERMS; i <= IXF_POSITIONS; i++)
+        as_wfile_close(c, &w->f[i]);
+}
+

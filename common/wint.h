@@ -1,0 +1,197 @@
+/*
+ * wint.h — Internal interface between the files of the index writer:
+ * writer.c (the public as_writer_* functions, columns, units, files, store
+ * records, docs and meta), strtab.c (string interning), runs.c (spilled
+ * runs and the term sources of the final merge), encode.c (postings,
+ * positions and dictionary encoding) and dups.c (duplicate groups).
+ */
+#ifndef AS_WINT_H
+#define AS_WINT_H
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ixint.h"
+#include "storew.h"
+#include "wfile.h"
+
+#define MAX_RUNS 32 /* runs merged into one when there are this many */
+
+/* ---- Interface to code in strtab.c ------------------------------------ */
+
+typedef struct sent {
+    const char *s;
+    uint32_t len, hash;
+    uint32_t slot;    /* where it sits in the table */
+} sent;
+
+/* A slot of the hash table: the hash, the id and the term's first bytes
+ * in one 32-byte record, so a lookup usually touches one cache line (the
+ * interning of every token is the writer's hottest loop). */
+#define SLOT_PRE 23
+typedef struct slot {
+    uint32_t hash;
+    uint32_t id1;     /* id + 1, 0 = empty */
+    uint8_t len;      /* min(len, 255) */
+    char pre[SLOT_PRE];
+} slot;
+
+typedef struct strtab {
+    slot *slots;
+    uint32_t mask;
+    sent *e;
+    uint32_t n, cap;
+    char **chunks;    /* arena */
+    size_t nchunks, chunkcap;
+    size_t left;      /* bytes left in the last chunk */
+    char *next;
+    size_t bytes;     /* memory used, for the limit */
+} strtab;
+
+/* Returns the id of s[0..n) (adding it: *added = 1), UINT32_MAX on error. */
+uint32_t as_strtab_intern(as_wctx *c, strtab *t, const char *s, size_t n, int *added);
+void as_strtab_free(strtab *t);
+
+static inline int bytes_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+    int r = memcmp(a, b, an < bn ? an : bn);
+    if (r)
+        return r;
+    return an < bn ? -1 : an > bn;
+}
+
+
+/* ---- The writer (writer.c) ---------------------------------------------- */
+
+typedef struct wterm {
+    uint8_t *buf;
+    uint32_t len, cap;
+    uint32_t prev1;   /* last doc + 1 in this run; 0 = none yet */
+    uint32_t curdoc;  /* doc + 1 of the doc-local slot below */
+    uint32_t slot;
+} wterm;
+
+typedef struct wunit {
+    uint32_t first_doc, ndocs, file, council; /* council: interned id */
+    uint8_t statement, score;
+    uint32_t published, updated;
+} wunit;
+
+typedef struct wfilerec {
+    char *path, *display;
+    uint64_t size;
+    int64_t mtime_ns;
+    uint32_t crc32, first_doc, ndocs;
+    uint8_t *acro;
+    size_t acrolen;
+} wfilerec;
+
+typedef struct wcopy {
+    const as_index *old;
+    uint32_t old_first, n, new_first;
+} wcopy;
+
+struct as_writer {
+    as_wctx c;
+    char *dir, *tmpdir;
+    size_t mem_limit;
+    as_wfile f[IXF_N];
+
+    strtab terms;
+    wterm *tw;
+    uint32_t twcap;
+    size_t mem_post;
+
+    /* doc-local scratch */
+    uint32_t *lid, *lwdf, *lstart, *lfill, *tslot, *lpos;
+    size_t lcap, tcap;
+
+    char **runs;
+    size_t nruns, runcap, runseq;
+
+    uint32_t ndocs;
+    uint32_t *doclen, *hash;
+    uint8_t *kind;
+    size_t dcap;
+    uint64_t total_len;
+
+    wunit *units;
+    size_t nunits, ucap;
+    strtab councils;
+
+    wfilerec *files;
+    size_t nfiles, fcap;
+    int infile;
+
+    /* store */
+    as_gbuf sbuf, sfields, stexts;
+    uint32_t sprevline, sprevpara;
+    char *sprevsecbuf;        /* the block's previous record's section */
+    size_t sprevseclen, sprevseccap;
+    int shavesec;
+    uint32_t sfirst, sndocs;
+    as_swriter sw;            /* compresses and writes blocks */
+
+    wcopy *copies;
+    size_t ncopies, ccap;
+
+    /* results of the merge */
+    uint64_t terms_nterms, dict_nblocks, dict_bindex_off, post_len, pos_len;
+};
+
+void *as_wr_grow(as_wctx *c, void *p, size_t *cap, size_t need, size_t elem);
+#define GROW(c, arr, cap, need) \
+    ((arr) = as_wr_grow((c), (arr), &(cap), (need), sizeof *(arr)), (arr) != NULL)
+
+/* ---- Interface to code in runs.c ----------------------------------------- */
+
+/* Writes the in-memory postings out as a sorted run and frees them. */
+int as_wr_spill(as_writer *w);
+/* The term ids with postings in memory, in byte order (malloc'd). */
+uint32_t *as_wr_live_ids(as_writer *w, size_t *n);
+
+/* Term sources of the final merge. */
+typedef struct tsrc {
+    int type;                  /* 0 memory, 1 run, 2 old generation */
+    /* memory */
+    uint32_t *ids;
+    size_t nids, i;
+    /* run */
+    FILE *fp;
+    char *path;
+    as_gbuf data;
+    uint64_t last1;            /* the term's last doc + 1 in this run */
+    /* old */
+    as_ix_dictit it;
+    const wcopy *segs;
+    size_t nseg;
+    /* the current term */
+    char term[AS_TERM_BYTES];
+    size_t tlen;
+    const uint8_t *p;
+    size_t plen;
+    int done;
+} tsrc;
+
+/* Moves a source to its next term (done at the end). */
+void as_wr_src_next(as_wctx *c, as_writer *w, tsrc *s);
+void as_wr_src_free(tsrc *s);
+
+/* ---- Interface to code in encode.c ---------------------------------------- */
+
+/* Encodes the postings, positions and dictionary of every term. */
+void as_wr_write_postings(as_writer *w);
+
+/* ---- Interface to code in dups.c ------------------------------------------ */
+
+typedef struct dupres {
+    uint32_t *members;   /* ndup, grouped, ascending within a group */
+    uint32_t *starts;    /* ngroups + 1 */
+    uint32_t *mapdoc, *mapgroup; /* ndup, ascending doc */
+    uint32_t ndup, ngroups;
+} dupres;
+/* Groups byte-identical texts (reads the store back: after as_sw_sync). */
+void as_wr_dups(as_writer *w, dupres *r);
+void as_wr_dupres_free(dupres *r);
+
+#endif
