@@ -622,7 +622,18 @@ void as_index_dups(const as_index *ix, uint32_t doc, const uint32_t **members, u
                 as_ix_corrupt(ix, IXF_DOCS, "duplicate group %u: bad members", g);
                 break;
             }
-            *members = (const uint32_t *)(const void *)(b + mo);
+            const uint32_t *m = (const uint32_t *)(const void *)(b + mo);
+            /* callers index with these: ascending, < ndocs, doc among them */
+            int ok = e - s >= 2, self = 0;
+            for (uint32_t k = 0; k < e - s && ok; k++) {
+                ok = m[k] < ix->ndocs && (k == 0 || m[k] > m[k - 1]);
+                self |= m[k] == doc;
+            }
+            if (!ok || !self) {
+                as_ix_corrupt(ix, IXF_DOCS, "duplicate group %u: bad members", g);
+                break;
+            }
+            *members = m;
             *n = e - s;
             return;
         }
