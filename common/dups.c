@@ -62,9 +62,8 @@ typedef struct rep {
 } rep;
 
 /* Groups byte-identical texts: equal crc32 proposes, the text decides. */
-void as_wr_dups(as_writer *w, dupres *r)
+void as_wr_dups(as_writer *w, as_wctx *c, dupres *r)
 {
-    as_wctx *c = &w->c;
     memset(r, 0, sizeof *r);
     if (w->ndocs < 2)
         return;

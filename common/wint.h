@@ -190,8 +190,10 @@ typedef struct dupres {
     uint32_t *mapdoc, *mapgroup; /* ndup, ascending doc */
     uint32_t ndup, ngroups;
 } dupres;
-/* Groups byte-identical texts (reads the store back: after as_sw_sync). */
-void as_wr_dups(as_writer *w, dupres *r);
+/* Groups byte-identical texts (reads the store back: after as_sw_sync).
+ * Reads only w's columns and store, so it may run beside the encoding;
+ * errors go to c. */
+void as_wr_dups(as_writer *w, as_wctx *c, dupres *r);
 void as_wr_dupres_free(dupres *r);
 
 #endif

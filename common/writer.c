@@ -23,6 +23,7 @@
  * corpus writes, so queries answer identically after either.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -695,6 +696,22 @@ static void free_writer(as_writer *w)
     free(w);
 }
 
+typedef struct dupjob {
+    as_writer *w;
+    as_wctx c;
+    dupres r;
+    int skip;
+} dupjob;
+
+static void *dups_thread(void *arg)
+{
+    dupjob *j = arg;
+    as_sw_sync(&j->c, &j->w->sw); /* the store is complete */
+    if (!j->skip && j->c.rc == AS_OK)
+        as_wr_dups(j->w, &j->c, &j->r);
+    return NULL;
+}
+
 int as_writer_finish(as_writer *w, as_err *err)
 {
     as_wctx *c = &w->c;
@@ -709,15 +726,26 @@ int as_writer_finish(as_writer *w, as_err *err)
     mf[MF_NUNITS] = w->nunits;
     mf[MF_NFILES] = w->nfiles;
     mf[MF_NCOUNCILS] = w->councils.n;
+    /* The duplicate groups (which wait for the store) are found on a
+     * thread of their own while this one encodes the postings. */
+    dupjob dj;
+    memset(&dj, 0, sizeof dj);
+    dj.w = w;
+    dj.skip = c->rc != AS_OK;
+    pthread_t th;
+    int threaded = pthread_create(&th, NULL, dups_thread, &dj) == 0;
+    if (!threaded)
+        dups_thread(&dj);
     if (c->rc == AS_OK)
-        as_wr_write_postings(w); /* while the store thread finishes its queue */
-    as_sw_sync(c, &w->sw);
+        as_wr_write_postings(w);
+    if (threaded)
+        pthread_join(th, NULL);
+    if (dj.c.rc != AS_OK)
+        as_wctx_fail(c, dj.c.rc, "%s", dj.c.msg);
     mf[MF_NTERMS] = w->terms_nterms;
     mf[MF_DICT_NBLOCKS] = w->dict_nblocks;
     mf[MF_DICT_BINDEX_OFF] = w->dict_bindex_off;
-    dupres dr = {0};
-    if (c->rc == AS_OK)
-        as_wr_dups(w, &dr);
+    dupres dr = dj.r;
     uint32_t *corder = malloc(((size_t)w->councils.n + 1) * sizeof *corder);
     uint32_t *crank = malloc(((size_t)w->councils.n + 1) * sizeof *crank);
     if (!corder || !crank)
