@@ -11,13 +11,17 @@
 
 #define ARENA_CHUNK ((size_t)1 << 20)
 
-static uint32_t hash_bytes(const char *s, size_t n)
+static uint32_t hash_bytes(const char *s, size_t n, uint64_t *head)
 {
     /* 8 bytes at a time (the tail gathered by a fall-through switch, never
      * reading past s + n), each word mixed by one multiply: cheaper than
      * FNV's multiply per byte for the 4-10 byte terms that dominate. */
     const uint8_t *p = (const uint8_t *)s;
     uint64_t h = 0x9e3779b97f4a7c15ull ^ n, x;
+    *head = 0;
+    if (n >= 8)
+        memcpy(head, p, 8);
+    int first = n < 8;
     for (; n >= 8; n -= 8, p += 8) {
         memcpy(&x, p, 8);
         h = (h ^ x) * 0xff51afd7ed558ccdull;
@@ -35,6 +39,8 @@ static uint32_t hash_bytes(const char *s, size_t n)
         h = (h ^ x) * 0xff51afd7ed558ccdull;
         h ^= h >> 32;
     }
+    if (first)
+        *head = x;
     return (uint32_t)h;
 }
 
@@ -100,16 +106,19 @@ uint32_t as_strtab_intern(as_wctx *c, strtab *t, const char *s, size_t n, int *a
         return UINT32_MAX;
     if ((uint64_t)(t->n + 1) * 2 > (uint64_t)t->mask + 1 && strtab_grow(c, t) != 0)
         return UINT32_MAX;
-    uint32_t h = hash_bytes(s, n), j = h & t->mask;
+    uint64_t head;
+    uint32_t h = hash_bytes(s, n, &head), j = h & t->mask;
     uint8_t l8 = n > 255 ? 255 : (uint8_t)n;
-    size_t pl = n < SLOT_PRE ? n : SLOT_PRE;
+    /* bytes 8.. kept in pre[], the rest only in the arena */
+    size_t pl = n <= 8 ? 0 : n - 8 < SLOT_PRE ? n - 8 : SLOT_PRE;
     for (;;) {
         const slot *q = &t->slots[j];
         if (!q->id1)
             break;
-        if (q->hash == h && q->len == l8 && memcmp(q->pre, s, pl) == 0 &&
-            (n <= SLOT_PRE || (t->e[q->id1 - 1].len == n &&
-                               memcmp(t->e[q->id1 - 1].s, s, n) == 0)))
+        if (q->head == head && q->hash == h && q->len == l8 &&
+            (pl == 0 || memcmp(q->pre, s + 8, pl) == 0) &&
+            (n <= 8 + SLOT_PRE || (t->e[q->id1 - 1].len == n &&
+                                   memcmp(t->e[q->id1 - 1].s, s, n) == 0)))
             return q->id1 - 1;
         j = (j + 1) & t->mask;
     }
@@ -133,9 +142,10 @@ uint32_t as_strtab_intern(as_wctx *c, strtab *t, const char *s, size_t n, int *a
         return UINT32_MAX;
     t->e[t->n] = (sent){copy, (uint32_t)n, h, j};
     slot *q = &t->slots[j];
+    q->head = head;
     q->hash = h;
     q->len = l8;
-    memcpy(q->pre, s, pl);
+    memcpy(q->pre, s + 8, pl);
     q->id1 = ++t->n;
     *added = 1;
     return t->n - 1;

@@ -28,12 +28,13 @@ typedef struct sent {
 /* A slot of the hash table: the hash, the id and the term's first bytes
  * in one 32-byte record, so a lookup usually touches one cache line (the
  * interning of every token is the writer's hottest loop). */
-#define SLOT_PRE 23
+#define SLOT_PRE 15
 typedef struct slot {
+    uint64_t head;    /* the first 8 bytes, zero-padded (compared inline) */
     uint32_t hash;
     uint32_t id1;     /* id + 1, 0 = empty */
     uint8_t len;      /* min(len, 255) */
-    char pre[SLOT_PRE];
+    char pre[SLOT_PRE]; /* the next bytes */
 } slot;
 
 typedef struct strtab {
