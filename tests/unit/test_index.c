@@ -1325,10 +1325,64 @@ static void test_tampered_with_good_crcs(void **state)
     free_corpus(&c);
 }
 
+static int count_terms(void *arg, const char *term, size_t len, const as_term *info)
+{
+    (void)term, (void)len, (void)info;
+    ++*(int *)arg;
+    return 0;
+}
+
+/* No sentences at all: still a valid generation. */
+static void test_empty(void **state)
+{
+    (void)state;
+    for (int files = 0; files < 2; files++) {
+        char *dir = tempdir();
+        as_writer *w = NULL;
+        as_err err = {0};
+        assert_int_equal(as_writer_open(dir, NULL, &w, &err), AS_OK);
+        if (files) {
+            as_file_state fs = {"/empty.txt", NULL, 0, 0, 0, 0, 0};
+            assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
+            assert_int_equal(as_writer_end_file(w, NULL), AS_OK);
+        }
+        assert_int_equal(as_writer_finish(w, &err), AS_OK);
+        as_index *ix = open_gen(dir);
+        assert_int_equal(as_index_verify(ix, &err), AS_OK);
+        assert_int_equal(as_index_ndocs(ix), 0);
+        assert_int_equal(as_index_nterms(ix), 0);
+        assert_int_equal(as_index_nfiles(ix), (uint32_t)files);
+        assert_int_equal(as_index_nunits(ix), 0);
+        assert_int_equal(as_index_unit_of(ix, 0), AS_NONE);
+        assert_int_equal(as_index_unit(ix, 0)->ndocs, 0);
+        as_term t;
+        assert_int_equal(as_index_find_term(ix, "a", 1, &t), AS_ENOTFOUND);
+        int n = 0;
+        assert_int_equal(as_index_each_term(ix, "", 0, count_terms, &n), AS_OK);
+        assert_int_equal(n, 0);
+        const uint32_t *m;
+        uint32_t nm = 9;
+        as_index_dups(ix, 0, &m, &nm);
+        assert_int_equal(nm, 0);
+        as_docbuf db = {0};
+        as_docrec r;
+        assert_int_equal(as_index_doc(ix, 0, &db, &r), AS_ENOTFOUND);
+        as_pcur c;
+        as_pcur_init(&c, ix, NULL);
+        assert_int_equal(c.doc, AS_DOC_END);
+        assert_int_equal(as_pcur_next(&c), AS_DOC_END);
+        assert_int_equal(as_pcur_seek_block(&c, 0), AS_DOC_END);
+        as_index_close(ix);
+        rmtree(dir);
+        free(dir);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_by_hand),
+        cmocka_unit_test(test_empty),
         cmocka_unit_test(test_random_corpus),
         cmocka_unit_test(test_spill_same_bytes),
         cmocka_unit_test(test_copy_same_bytes),
