@@ -1,7 +1,8 @@
 /*
  * format.h — The on-disk format of one native index generation, in prose,
- * and its constants.  Written by writer.c, read by index.c, dict.c,
- * postings.c and store.c.  All integers are little-endian.
+ * and its constants.  Written by writer.c and its helpers (wint.h), read by
+ * index.c, dict.c, postings.c and store.c (ixint.h).  All integers are
+ * little-endian.
  *
  * A generation is a directory of six files:
  *
@@ -48,7 +49,7 @@
  *
  * ---- terms (the dictionary) ---------------------------------------------
  *
- *   body   := dblock* bindex
+ *   body   := dblock* zero-padding-to-8 bindex
  *   dblock := entry x min(AS_DICT_BLOCK, remaining terms)   front coding
  *   entry  := v shared v suffix_len suffix[suffix_len]
  *             v df  v cf-df  v max_wdf  v min_doclen  v post_len  v pos_len
@@ -96,7 +97,8 @@
  *
  * ---- docs -----------------------------------------------------------------
  *
- * Sections, each at an offset named in meta, 8-byte aligned:
+ * Sections, each at an offset named in meta, 8-byte aligned (but groups and
+ * members, which follow dupmap directly, 4-byte aligned):
  *   doclen  ndocs x u16   doclen, 0xffff = look up in overflow
  *   kind    ndocs x u8    as_kind (low 2 bits; the rest 0)
  *   hash    ndocs x u32   crc32 of the text (duplicate groups when copying)
@@ -113,12 +115,12 @@
  *   groups  (ngroups + 1) x u32: group g's members are
  *           members[groups[g] .. groups[g+1])
  *   members ndupdocs x u32, ascending within a group
- * Only groups of two or more identical texts are stored: most sentences are
+ * Groups are numbered in order of their first member.  Only groups of two or more identical texts are stored: most sentences are
  * unique and cost nothing here.
  *
  * ---- store ----------------------------------------------------------------
  *
- *   body   := sblock* sindex
+ *   body   := sblock* zero-padding-to-8 sindex
  *   sblock := raw deflate of: v fields_len fields texts
  *   fields := per record: v text_len  v section_code [section bytes]
  *             v zigzag(line - previous line)  v zigzag(paragraph - previous)

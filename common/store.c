@@ -29,7 +29,8 @@ int as_ix_store_block(const as_index *ix, uint64_t i, as_ix_sblock *out)
     if (out->first_doc >= ix->ndocs || out->ndocs == 0 ||
         out->ndocs > ix->ndocs - out->first_doc || out->clen == 0 ||
         out->off > ix->mf[MF_STORE_SINDEX_OFF] ||
-        out->clen > ix->mf[MF_STORE_SINDEX_OFF] - out->off || out->ulen > MAX_ULEN)
+        out->clen > ix->mf[MF_STORE_SINDEX_OFF] - out->off || out->ulen > MAX_ULEN ||
+        out->ulen > (uint64_t)out->clen * 1040 + 1024) /* deflate's ratio is < 1032 */
         return as_ix_corrupt(ix, IXF_STORE, "block %llu: index entry out of range",
                              (unsigned long long)i);
     return AS_OK;
