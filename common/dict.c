@@ -4,9 +4,9 @@
  * files, and its full check.
  *
  * Front coding in blocks of AS_DICT_BLOCK terms (each block starts with a
- * whole term) keeps the dictionary ~3x smaller than whole terms, and a
+ * whole term) stores the shared prefixes of neighbouring terms once, and a
  * binary search over the blocks' first terms in the mmap needs nothing
- * loaded at open.  Every byte read is page-checked first (ix_need), so a
+ * loaded at open (about 13 bytes a term with its statistics, bench corpus).  Every byte read is page-checked first (ix_need), so a
  * damaged dictionary gives AS_ECORRUPT, never a wrong lookup.
  */
 #include <string.h>
