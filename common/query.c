@@ -861,8 +861,9 @@ static size_t find_run(parser *p, const item *items, size_t n, size_t i, const e
 /* A single word that is the head (last word) of exactly one acronym's
  * expansion, when that acronym occurs in the index: "Ombudsman" also finds
  * "LGSCO" (Local Government and Social Care Ombudsman), "Commission" finds
- * "CQC".  A head shared by several acronyms ("care": TEC, ASC) is too
- * vague to expand, and so is an acronym the corpus never uses. */
+ * "CQC".  A word found in several acronyms' expansions ("care": TEC,
+ * LGSCO) is too vague to expand, and so is an acronym the corpus never
+ * uses. */
 static const expn *find_head(parser *p, const item *it)
 {
     if (!it->eligible || it->nseq != 1 || !it->node || it->node->op != AS_Q_TERM
@@ -871,11 +872,17 @@ static const expn *find_head(parser *p, const item *it)
     const expn *found = NULL;
     for (size_t x = 0; x < p->nexps; x++) {
         const expn *e = &p->exps[x];
-        if (e->n < 2 || !e->acro_term || e->idx < 0
-            || strcmp(e->terms[e->n - 1].term, it->seq[0].term) != 0)
+        if (e->n < 2 || !e->acro_term || e->idx < 0)
             continue;
-        if (found && found->idx != e->idx)
-            return NULL; /* ambiguous */
+        size_t k = 0;
+        while (k < e->n && strcmp(e->terms[k].term, it->seq[0].term) != 0)
+            k++;
+        if (k == e->n)
+            continue;
+        /* In another acronym's expansion too ("care": TEC, LGSCO), or not
+         * its last word: too vague to stand for the acronym. */
+        if ((found && found->idx != e->idx) || k != e->n - 1)
+            return NULL;
         found = e;
     }
     if (!found)

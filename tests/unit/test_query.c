@@ -261,7 +261,13 @@ static const struct {
      "(OR ^sar (PHRASE safeguard@0 adult@1 review@2)))"},
     /* ... and their expansions written out */
     {"technology enabled care", "(OR (AND technolog enabl care) ^tec)"},
-    {"Technology Enabled Care services", "(AND (OR (AND technolog enabl care) ^tec) servic)"},
+    /* "services" heads only ADASS's expansion here (no NHS in this table) */
+    {"Technology Enabled Care services", "(AND (OR (AND technolog enabl care) ^tec) (OR servic ^adass))"},
+    /* a word that heads exactly one expansion also finds the acronym */
+    {"Ombudsman", "(OR ombudsman ^lgsco)"},
+    {"ombudsman responses", "(AND (OR ombudsman ^lgsco) respons)"},
+    /* a head shared with no acronym, or a word inside an expansion: plain */
+    {"government", "govern"},
     {"safeguarding adults reviews", "(OR (AND safeguard adult review) ^sar)"},
     {"safeguarding adult review", "(OR (AND safeguard adult review) ^sar)"},
     {"learning from safeguarding adult review",
