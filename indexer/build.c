@@ -17,6 +17,7 @@
 #include "index.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 
 typedef struct warnmsg {
     char *text;
+    unsigned long repeats;  /* further identical warnings folded into this one */
     struct warnmsg *next;
 } warnmsg;
 
@@ -69,6 +71,14 @@ static void res_warn(void *ctx, const char *path, const char *reason)
 {
     fileres *r = ctx;
     size_t n = strlen(path) + strlen(reason) + 3;
+    /* A 50 MB line split every 8 KiB must not print thousands of lines:
+     * identical consecutive warnings are counted, not repeated. */
+    warnmsg *last = r->warns ? (warnmsg *)((char *)r->warntail - offsetof(warnmsg, next)) : NULL;
+    if (last && strlen(last->text) == n - 1 && !strncmp(last->text, path, strlen(path))
+        && !strcmp(last->text + strlen(path) + 2, reason)) {
+        last->repeats++;
+        return;
+    }
     warnmsg *w = malloc(sizeof *w);
     char *t = malloc(n);
     if (!w || !t) {
@@ -78,6 +88,7 @@ static void res_warn(void *ctx, const char *path, const char *reason)
     }
     snprintf(t, n, "%s: %s", path, reason);
     w->text = t;
+    w->repeats = 0;
     w->next = NULL;
     *r->warntail = w;
     r->warntail = &w->next;
@@ -404,9 +415,11 @@ int as_build_run(const as_build_opts *o, as_build_stats *st, as_err *err)
                 pthread_cond_wait(&pl.cv, &pl.mu);
             pthread_mutex_unlock(&pl.mu);
             fileres *r = &j->res;
-            for (warnmsg *m = r->warns; m; m = m->next)
-                if (o->warn)
-                    o->warn(o->warn_ctx, m->text, NULL);
+            for (warnmsg *m = r->warns; m && o->warn; m = m->next) {
+                char line[1200];
+                snprintf(line, sizeof line, "%s (%lu times)", m->text, m->repeats + 1);
+                o->warn(o->warn_ctx, m->repeats ? line : m->text, NULL);
+            }
             if (r->warns)
                 st->warned++;
             as_file_state fs = {0};

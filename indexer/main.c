@@ -54,16 +54,35 @@ static void usage(FILE *f)
 
 typedef struct warnctx {
     unsigned n;
+    char last[1024];        /* the last warning printed by --dump */
+    unsigned long repeats;  /* identical ones since, not printed */
 } warnctx;
+
+/* Build warnings arrive folded (reason "(N times)" after the message);
+ * --dump's come one by one and are folded here. */
+static void flush_repeats(warnctx *w)
+{
+    if (w->repeats)
+        fprintf(stderr, "%s: %s (%lu more times)\n", prog, w->last, w->repeats);
+    w->repeats = 0;
+}
 
 static void warn_cb(void *ctx, const char *path, const char *reason)
 {
     warnctx *w = ctx;
+    char msg[1024];
     w->n++;
     if (reason)
-        fprintf(stderr, "%s: %s: %s\n", prog, path, reason);
+        snprintf(msg, sizeof msg, "%s: %s", path, reason);
     else
-        fprintf(stderr, "%s: %s\n", prog, path);
+        snprintf(msg, sizeof msg, "%s", path);
+    if (!strcmp(msg, w->last)) {
+        w->repeats++;
+        return;
+    }
+    flush_repeats(w);
+    snprintf(w->last, sizeof w->last, "%s", msg);
+    fprintf(stderr, "%s: %s\n", prog, msg);
 }
 
 /* The corpus when none is named: ./corpus in a checkout, else the bundled
@@ -110,6 +129,7 @@ static int run_dump(const char *const *roots, size_t nroots)
         as_page_free(p);
     }
     as_corpus_free(c);
+    flush_repeats(&wc);
     if (fflush(stdout) != 0) {
         fprintf(stderr, "%s: write error: %s\n", prog, strerror(errno));
         return EXIT_FATAL;
