@@ -18,7 +18,8 @@ case $t in
     fuzz_query)   opts=(-max_len=5000 -dict=tests/fuzz/query.dict) ;;
     fuzz_reader)  opts=(-max_len=65536) ;;
     fuzz_analyze) opts=(-max_len=16384) ;;
-    fuzz_index)   opts=(-max_len=512) ;;
+    # ops are 5 bytes: up to 12 of them, at any length from the start
+    fuzz_index)   opts=(-max_len=64 -len_control=0) ;;
     *) echo "run.sh: unknown target $t" >&2; exit 2 ;;
 esac
 mkdir -p "$B/corpus" "$B/artifacts" "$B/logs"
