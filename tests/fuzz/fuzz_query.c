@@ -14,8 +14,11 @@
  * AS_ELIMIT (with a message) only; the tree is well formed (TERM leaves
  * with 1..255-byte terms, PHRASE of TERMs, ANDNOT of two, at most 10000
  * leaves, a prefix expansion within max_expansion); the debug dump, the
- * relaxation and the engine (search, each, explain of the top hit) never
- * fail except with a clean status; hits are in order.
+ * relaxation and the engine never fail except with a clean status; hits
+ * are in order; the pruned top 10 (and with an offset of 3) equal the head
+ * of every match from as_engine_each ranked by weight then docid (engine.h:
+ * "exact"); the counted total equals the number of matches; explain's
+ * contributions sum to the top hit's weight.
  */
 #include "fuzz_common.h"
 
@@ -148,52 +151,124 @@ static void check_node(const as_qnode *n, int depth, int in_phrase, treestat *st
         check_node(n->kids[i], depth + 1, n->op == AS_Q_PHRASE, st);
 }
 
+/* every match, as as_engine_each reports it */
+typedef struct matches {
+    as_hit *m;
+    size_t n, cap;
+    uint32_t next; /* last doc + 1 */
+} matches;
+
 static int each_cb(void *arg, uint32_t doc, double w)
 {
-    uint32_t *st = arg; /* [0] count, [1] last doc + 1 */
+    matches *ms = arg;
     FZ_CHECK(doc < as_index_ndocs(ix), "each: doc %u of %u", doc, as_index_ndocs(ix));
-    FZ_CHECK(doc + 1 > st[1], "each: doc %u after %u", doc, st[1] - 1);
+    FZ_CHECK(doc + 1 > ms->next, "each: doc %u after %u", doc, ms->next - 1);
     FZ_CHECK(isfinite(w) && w >= 0, "each: weight %g", w);
-    st[1] = doc + 1;
-    return ++st[0] >= 20000;
+    ms->next = doc + 1;
+    if (ms->n == ms->cap) {
+        ms->cap = ms->cap ? 2 * ms->cap : 64;
+        ms->m = realloc(ms->m, ms->cap * sizeof *ms->m);
+        FZ_CHECK(ms->m, "realloc");
+    }
+    ms->m[ms->n++] = (as_hit){doc, w, 1, 1};
+    return 0;
 }
 
-static void run_engine(const as_query *q)
+static int by_rank(const void *a, const void *b)
+{
+    const as_hit *x = a, *y = b;
+    if (x->weight != y->weight)
+        return x->weight > y->weight ? -1 : 1;
+    return x->doc < y->doc ? -1 : x->doc > y->doc;
+}
+
+static int close_to(double a, double b)
+{
+    return fabs(a - b) <= 1e-9 * (fabs(a) > fabs(b) ? fabs(a) : fabs(b)) + 1e-12;
+}
+
+static void check_order(const as_hits *h)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        FZ_CHECK(h->hits[i].doc < as_index_ndocs(ix), "hit doc %u", h->hits[i].doc);
+        FZ_CHECK(isfinite(h->hits[i].weight) && h->hits[i].weight >= 0, "weight %g",
+                 h->hits[i].weight);
+        if (i)
+            FZ_CHECK(h->hits[i].weight < h->hits[i - 1].weight
+                         || (h->hits[i].weight == h->hits[i - 1].weight
+                             && h->hits[i].doc > h->hits[i - 1].doc),
+                     "hits %zu and %zu out of order", i - 1, i);
+    }
+}
+
+/* engine.h: top hits are exact, "the same hits and weights as scoring
+ * every sentence".  The pruned top-k (no total asked for, not collapsed)
+ * must be the head of every match ranked by (weight desc, docid). */
+static void run_engine(const as_query *q, size_t offset)
 {
     as_search_opts so;
     as_search_opts_default(&so);
-    so.limit = 10;
-    so.want_total = 1;
-    as_hits hits = {0};
-    int rc = as_engine_search(eng, q, &so, &hits);
+    matches all = {0};
+    int rc = as_engine_each(eng, q, &so, each_cb, &all);
     FZ_CHECK(rc == AS_OK || rc == AS_ENOTFOUND || rc == AS_EINVAL,
-             "as_engine_search returned %d: %s", rc, as_engine_errmsg(eng));
-    if (rc == AS_OK) {
-        FZ_CHECK(hits.n <= 10, "%zu hits for limit 10", hits.n);
-        FZ_CHECK(hits.total >= hits.n, "total %llu < %zu hits", (unsigned long long)hits.total,
-                 hits.n);
-        for (size_t i = 0; i < hits.n; i++) {
-            FZ_CHECK(hits.hits[i].doc < as_index_ndocs(ix), "hit doc %u", hits.hits[i].doc);
-            FZ_CHECK(isfinite(hits.hits[i].weight) && hits.hits[i].weight >= 0, "weight %g",
-                     hits.hits[i].weight);
-            if (i)
-                FZ_CHECK(hits.hits[i].weight < hits.hits[i - 1].weight
-                             || (hits.hits[i].weight == hits.hits[i - 1].weight
-                                 && hits.hits[i].doc > hits.hits[i - 1].doc),
-                         "hits %zu and %zu out of order", i - 1, i);
-        }
-        if (hits.n && q->root) {
-            as_contrib *c = NULL;
-            size_t nc = 0;
-            int erc = as_engine_explain(eng, q, &so, hits.hits[0].doc, &c, &nc);
-            FZ_CHECK(erc == AS_OK, "explain of the top hit: %d", erc);
-            free(c);
-        }
-        uint32_t st[2] = {0, 0};
-        rc = as_engine_each(eng, q, &so, each_cb, st);
-        FZ_CHECK(rc == AS_OK, "as_engine_each returned %d: %s", rc, as_engine_errmsg(eng));
+             "as_engine_each returned %d: %s", rc, as_engine_errmsg(eng));
+    if (rc != AS_OK) {
+        free(all.m);
+        return;
+    }
+    if (all.n)
+        qsort(all.m, all.n, sizeof *all.m, by_rank);
+
+    as_hits hits = {0};
+    so.collapse = 0;
+    so.offset = offset;
+    so.limit = 10;
+    rc = as_engine_search(eng, q, &so, &hits);
+    FZ_CHECK(rc == AS_OK, "as_engine_search (pruned) returned %d: %s", rc,
+             as_engine_errmsg(eng));
+    check_order(&hits);
+    size_t want = all.n > offset ? all.n - offset : 0;
+    want = want < 10 ? want : 10;
+    FZ_CHECK(hits.n == want, "pruned search: %zu hits, %zu expected of %zu matches", hits.n, want,
+             all.n);
+    for (size_t i = 0; i < hits.n; i++)
+        FZ_CHECK(hits.hits[i].doc == all.m[offset + i].doc
+                     && close_to(hits.hits[i].weight, all.m[offset + i].weight),
+                 "pruned search hit %zu: doc %u weight %.17g, full ranking doc %u weight %.17g",
+                 i, hits.hits[i].doc, hits.hits[i].weight, all.m[offset + i].doc,
+                 all.m[offset + i].weight);
+    as_hits_free(&hits);
+
+    so.want_total = 1;
+    rc = as_engine_search(eng, q, &so, &hits);
+    FZ_CHECK(rc == AS_OK, "as_engine_search (counted) returned %d", rc);
+    FZ_CHECK(hits.total == all.n, "total %llu, each() saw %zu", (unsigned long long)hits.total,
+             all.n);
+    FZ_CHECK(hits.n == want, "counted search: %zu hits, %zu expected", hits.n, want);
+    as_hits_free(&hits);
+
+    so.collapse = 1;
+    rc = as_engine_search(eng, q, &so, &hits);
+    FZ_CHECK(rc == AS_OK, "as_engine_search (collapsed) returned %d", rc);
+    check_order(&hits);
+    FZ_CHECK(hits.total <= all.n && hits.n <= 10, "collapsed: %zu hits, total %llu of %zu",
+             hits.n, (unsigned long long)hits.total, all.n);
+    if (hits.n && q->root) {
+        as_contrib *c = NULL;
+        size_t nc = 0;
+        int erc = as_engine_explain(eng, q, &so, hits.hits[0].doc, &c, &nc);
+        FZ_CHECK(erc == AS_OK, "explain of the top hit: %d", erc);
+        double sum = 0;
+        for (size_t i = 0; i < nc; i++)
+            sum += c[i].weight;
+        int kind = as_index_kind(ix, hits.hits[0].doc);
+        FZ_CHECK(close_to(sum * so.kind_weight[kind], hits.hits[0].weight),
+                 "explain sums to %.17g x %g, the hit weighs %.17g", sum, so.kind_weight[kind],
+                 hits.hits[0].weight);
+        free(c);
     }
     as_hits_free(&hits);
+    free(all.m);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -262,7 +337,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FZ_CHECK(lex && lex->acronyms && query->acronyms_used[i] >= 0
                      && (size_t)query->acronyms_used[i] < as_acrotab_size(lex->acronyms),
                  "acronym index %d", query->acronyms_used[i]);
-    run_engine(query);
+    run_engine(query, qlen % 4 == 3 ? 3 : 0);
     as_query *relaxed = NULL;
     rc = as_query_relax(query, &relaxed, &err);
     FZ_CHECK(rc == AS_OK, "as_query_relax returned %d", rc);
@@ -271,7 +346,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_node(relaxed->root, 0, 0, &st);
     }
     if (relaxed)
-        run_engine(relaxed);
+        run_engine(relaxed, 0);
     as_query_free(relaxed);
     as_query_free(query);
     return 0;
