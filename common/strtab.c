@@ -11,7 +11,7 @@
 
 #define ARENA_CHUNK ((size_t)1 << 20)
 
-static uint32_t hash_bytes(const char *s, size_t n, uint64_t *head)
+uint32_t as_strtab_hash(const char *s, size_t n, uint64_t *head)
 {
     /* 8 bytes at a time (the tail gathered by a fall-through switch, never
      * reading past s + n), each word mixed by one multiply: cheaper than
@@ -101,13 +101,20 @@ static int strtab_grow(as_wctx *c, strtab *t)
 /* Returns the id of s (adding it), or UINT32_MAX on error. */
 uint32_t as_strtab_intern(as_wctx *c, strtab *t, const char *s, size_t n, int *added)
 {
+    uint64_t head;
+    uint32_t h = as_strtab_hash(s, n, &head);
+    return as_strtab_intern_h(c, t, s, n, h, head, added);
+}
+
+uint32_t as_strtab_intern_h(as_wctx *c, strtab *t, const char *s, size_t n, uint32_t h,
+                            uint64_t head, int *added)
+{
     *added = 0;
     if (c->rc != AS_OK)
         return UINT32_MAX;
     if ((uint64_t)(t->n + 1) * 2 > (uint64_t)t->mask + 1 && strtab_grow(c, t) != 0)
         return UINT32_MAX;
-    uint64_t head;
-    uint32_t h = hash_bytes(s, n, &head), j = h & t->mask;
+    uint32_t j = h & t->mask;
     uint8_t l8 = n > 255 ? 255 : (uint8_t)n;
     /* bytes 8.. kept in pre[], the rest only in the arena */
     size_t pl = n <= 8 ? 0 : n - 8 < SLOT_PRE ? n - 8 : SLOT_PRE;

@@ -51,6 +51,33 @@ typedef struct strtab {
 
 /* Returns the id of s[0..n) (adding it: *added = 1), UINT32_MAX on error. */
 uint32_t as_strtab_intern(as_wctx *c, strtab *t, const char *s, size_t n, int *added);
+/* The same with h and head from as_strtab_hash(s, n, &head), so that a
+ * caller can hash a batch first and prefetch the slots (as_strtab_slot). */
+uint32_t as_strtab_intern_h(as_wctx *c, strtab *t, const char *s, size_t n, uint32_t h,
+                            uint64_t head, int *added);
+uint32_t as_strtab_hash(const char *s, size_t n, uint64_t *head);
+/* Where a lookup of hash h starts (for a prefetch; NULL when empty). */
+static inline const void *as_strtab_slot(const strtab *t, uint32_t h)
+{
+    return t->slots ? (const void *)&t->slots[h & t->mask] : NULL;
+}
+/* The id of s (hash h, head as above) if present, else UINT32_MAX: the
+ * inline fast path of as_strtab_intern_h for terms seen before. */
+static inline uint32_t as_strtab_find_h(const strtab *t, const char *s, size_t n, uint32_t h,
+                                        uint64_t head)
+{
+    if (!t->slots || n > 8 + SLOT_PRE)
+        return UINT32_MAX;
+    size_t pl = n <= 8 ? 0 : n - 8;
+    for (uint32_t j = h & t->mask;; j = (j + 1) & t->mask) {
+        const slot *q = &t->slots[j];
+        if (!q->id1)
+            return UINT32_MAX;
+        if (q->head == head && q->hash == h && q->len == n &&
+            (pl == 0 || memcmp(q->pre, s + 8, pl) == 0))
+            return q->id1 - 1;
+    }
+}
 void as_strtab_free(strtab *t);
 
 static inline int bytes_cmp(const char *a, size_t an, const char *b, size_t bn)
@@ -105,6 +132,8 @@ struct as_writer {
 
     /* doc-local scratch */
     uint32_t *lid, *lwdf, *lstart, *lfill, *tslot, *lpos;
+    uint32_t *thash, *tid;    /* per token: hash, term id */
+    uint64_t *thead;          /* per token: the hash's head bytes */
     size_t lcap, tcap;
 
     char **runs;

@@ -282,6 +282,22 @@ int as_writer_add(as_writer *w, const as_doc_in *d, const as_token *toks, size_t
         as_wctx_fail(c, AS_ELIMIT, "too many sentences");
         return c->rc;
     }
+    /* per-token scratch */
+    size_t tc = w->tcap, tc2 = w->tcap, tc3 = w->tcap, tc4 = w->tcap;
+    if (!GROW(c, w->tslot, tc, ntoks + 1) || !GROW(c, w->thash, tc2, ntoks + 1) ||
+        !GROW(c, w->tid, tc3, ntoks + 1) || !GROW(c, w->thead, tc4, ntoks + 1))
+        return c->rc;
+    w->tcap = tc;
+    size_t lc = w->lcap, lc2 = w->lcap, lc3 = w->lcap, lc4 = w->lcap, lc5 = w->lcap;
+    if (!GROW(c, w->lid, lc, ntoks + 1) || !GROW(c, w->lwdf, lc2, ntoks + 1) ||
+        !GROW(c, w->lstart, lc3, ntoks + 1) || !GROW(c, w->lfill, lc4, ntoks + 1) ||
+        !GROW(c, w->lpos, lc5, ntoks + 1))
+        return c->rc;
+    w->lcap = lc;
+    /* Checked and hashed in one pass, before anything changes.  The tables
+     * are far bigger than the caches and a token's slot, term record and
+     * buffer tail are three likely misses: each pass prefetches what the
+     * next one reads, so that the misses overlap. */
     for (size_t k = 0; k < ntoks; k++) {
         if (toks[k].len == 0 || toks[k].len > AS_TERM_BYTES || !toks[k].term) {
             as_wctx_fail(c, AS_EINVAL, "as_writer_add: term of %u bytes", toks[k].len);
@@ -291,6 +307,8 @@ int as_writer_add(as_writer *w, const as_doc_in *d, const as_token *toks, size_t
             as_wctx_fail(c, AS_EINVAL, "as_writer_add: tokens not in position order");
             return c->rc;
         }
+        w->thash[k] = as_strtab_hash(toks[k].term, toks[k].len, &w->thead[k]);
+        __builtin_prefetch(as_strtab_slot(&w->terms, w->thash[k]));
     }
     uint32_t doc = w->ndocs;
     size_t tlen = strlen(d->text), slen = d->section ? strlen(d->section) : 0;
@@ -307,30 +325,34 @@ int as_writer_add(as_writer *w, const as_doc_in *d, const as_token *toks, size_t
     w->files[w->nfiles - 1].ndocs++;
     store_add(w, doc, d, tlen, slen);
 
-    /* Group the tokens by term: slot per distinct term of the doc. */
-    if (!GROW(c, w->tslot, w->tcap, ntoks + 1))
-        return c->rc;
-    size_t lc = w->lcap, lc2 = w->lcap, lc3 = w->lcap, lc4 = w->lcap, lc5 = w->lcap;
-    if (!GROW(c, w->lid, lc, ntoks + 1) || !GROW(c, w->lwdf, lc2, ntoks + 1) ||
-        !GROW(c, w->lstart, lc3, ntoks + 1) || !GROW(c, w->lfill, lc4, ntoks + 1) ||
-        !GROW(c, w->lpos, lc5, ntoks + 1))
-        return c->rc;
-    w->lcap = lc;
+    /* Interning; then the tokens grouped by term: a slot per distinct term
+     * of the doc. */
+    for (size_t k = 0; k < ntoks; k++) {
+        uint32_t id = as_strtab_find_h(&w->terms, toks[k].term, toks[k].len, w->thash[k],
+                                       w->thead[k]);
+        if (id == UINT32_MAX) {
+            int added;
+            id = as_strtab_intern_h(c, &w->terms, toks[k].term, toks[k].len, w->thash[k],
+                                    w->thead[k], &added);
+            if (c->rc != AS_OK)
+                return c->rc;
+            if (added) {
+                size_t cap = w->twcap;
+                if (!GROW(c, w->tw, cap, (size_t)id + 1))
+                    return c->rc;
+                w->twcap = (uint32_t)cap;
+                memset(&w->tw[id], 0, sizeof w->tw[id]);
+            }
+        }
+        __builtin_prefetch(&w->tw[id]);
+        w->tid[k] = id;
+    }
     uint32_t nl = 0;
     for (size_t k = 0; k < ntoks; k++) {
-        int added;
-        uint32_t id = as_strtab_intern(c, &w->terms, toks[k].term, toks[k].len, &added);
-        if (c->rc != AS_OK)
-            return c->rc;
-        if (added) {
-            size_t cap = w->twcap;
-            if (!GROW(c, w->tw, cap, (size_t)id + 1))
-                return c->rc;
-            w->twcap = (uint32_t)cap;
-            memset(&w->tw[id], 0, sizeof w->tw[id]);
-        }
+        uint32_t id = w->tid[k];
         wterm *t = &w->tw[id];
         if (t->curdoc != doc + 1) {
+            __builtin_prefetch(t->buf + t->len, 1);
             t->curdoc = doc + 1;
             t->slot = nl;
             w->lid[nl] = id;
@@ -340,18 +362,24 @@ int as_writer_add(as_writer *w, const as_doc_in *d, const as_token *toks, size_t
         w->lwdf[t->slot]++;
         w->tslot[k] = t->slot;
     }
-    uint32_t s = 0;
-    for (uint32_t l = 0; l < nl; l++) {
-        w->lstart[l] = s;
-        w->lfill[l] = 0;
-        s += w->lwdf[l];
+    if (nl == ntoks) {
+        /* every term once (the common case): slot l is token l */
+        for (uint32_t l = 0; l < nl && c->rc == AS_OK; l++)
+            term_append(w, w->lid[l], doc, &toks[l].pos, 1);
+    } else {
+        uint32_t s = 0;
+        for (uint32_t l = 0; l < nl; l++) {
+            w->lstart[l] = s;
+            w->lfill[l] = 0;
+            s += w->lwdf[l];
+        }
+        for (size_t k = 0; k < ntoks; k++) {
+            uint32_t l = w->tslot[k];
+            w->lpos[w->lstart[l] + w->lfill[l]++] = toks[k].pos;
+        }
+        for (uint32_t l = 0; l < nl && c->rc == AS_OK; l++)
+            term_append(w, w->lid[l], doc, w->lpos + w->lstart[l], w->lwdf[l]);
     }
-    for (size_t k = 0; k < ntoks; k++) {
-        uint32_t l = w->tslot[k];
-        w->lpos[w->lstart[l] + w->lfill[l]++] = toks[k].pos;
-    }
-    for (uint32_t l = 0; l < nl && c->rc == AS_OK; l++)
-        term_append(w, w->lid[l], doc, w->lpos + w->lstart[l], w->lwdf[l]);
     /* Only the postings buffers count: the term table cannot be spilled
      * (it is bounded by the vocabulary, not by the corpus). */
     if (c->rc == AS_OK && w->mem_post > w->mem_limit)
@@ -669,6 +697,9 @@ static void free_writer(as_writer *w)
     free(w->lstart);
     free(w->lfill);
     free(w->tslot);
+    free(w->thash);
+    free(w->tid);
+    free(w->thead);
     free(w->lpos);
     for (size_t i = 0; i < w->nruns; i++) {
         unlink(w->runs[i]);
