@@ -1,7 +1,8 @@
 # assess-search — build, test, demo, install.
 #
 #   make          build bin/assess-index and bin/assess-search
-#   make check    unit + CLI tests, then the same under ASan/UBSan, man lint
+#   make check    unit + CLI tests, the same under ASan/UBSan, each fuzz
+#                 target for 20 s, the CLI tests under valgrind, man lint
 #   make demo     build, index the bundled corpus, search it
 #   make install  PREFIX=/usr/local DESTDIR= (binaries, man pages, corpus)
 #
@@ -44,7 +45,7 @@ PROGS   = $(BINDIR)/assess-index $(BINDIR)/assess-search
 UNITS   = $(UNIT_C:tests/unit/%.c=$(BUILD)/tests/%)
 DEPSTAMP = build/.deps-ok
 
-.PHONY: all check test-unit test-cli test-san lint-man demo install clean deps bench eval fuzz
+.PHONY: all check test-unit test-cli test-san lint-man demo install clean deps bench eval
 .SUFFIXES:
 
 all: $(PROGS)
@@ -94,9 +95,15 @@ lint-man: $(DEPSTAMP)
 	@for m in $(MANS); do mandoc -Tlint -W warning $$m || exit 1; done
 	@echo "man pages lint-clean: $(MANS)"
 
+# Fuzz targets (20 s each here; `make fuzz FUZZ_SECONDS=600` for long runs)
+# and the valgrind pass: tests/fuzz/fuzz.mk, tests/valgrind/run.sh.
+include tests/fuzz/fuzz.mk
+
 check: all
 	$(MAKE) test-unit test-cli
 	$(MAKE) test-san
+	$(MAKE) fuzz-check
+	$(MAKE) valgrind-check
 	$(MAKE) lint-man
 	@echo "make check: all tests passed"
 
