@@ -5,9 +5,12 @@
  * read the ten hits' sentences), through the public C API (index.h,
  * query.h, engine.h) with the index opened once.
  *
- *   inproc INDEX MIX ITERS
+ *   inproc INDEX MIX ITERS [NAME]
  * prints one line per query (name median_us p95_us hits parse_us search_us
- * fetch_us, the last three medians of the phases) and an ALL line.
+ * fetch_us, the last three medians of the phases) and an ALL line.  With
+ * NAME, only that query of the mix runs (for profiling one query:
+ * `valgrind --tool=callgrind --toggle-collect=one ...`, which is why one()
+ * is never inlined).
  */
 #include "as.h"
 #include "analyze.h"
@@ -52,7 +55,7 @@ static double now_us(void)
 /* One timed run: parse, bind, search, read the hits.  *nhits gets the count;
  * ph[0..2] the microseconds spent parsing, searching (bind + search) and
  * reading the hits' text, so a slow query shows where its time goes. */
-static int one(as_index *ix, as_engine *eng, as_analyzer *an, const as_lexicon *lex,
+__attribute__((noinline)) static int one(as_index *ix, as_engine *eng, as_analyzer *an, const as_lexicon *lex,
                const char *qs, as_docbuf *db, size_t *nhits, double ph[3])
 {
     double t0 = now_us();
@@ -91,8 +94,8 @@ static int one(as_index *ix, as_engine *eng, as_analyzer *an, const as_lexicon *
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: inproc INDEX MIX ITERS\n");
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: inproc INDEX MIX ITERS [NAME]\n");
         return 2;
     }
     char *e;
@@ -127,6 +130,8 @@ int main(int argc, char **argv)
     int rc = AS_OK;
     for (size_t q = 0; q < m.n && rc == AS_OK; q++) {
         const mixq *mq = &m.q[q];
+        if (argc == 5 && strcmp(mq->name, argv[4]) != 0)
+            continue;
         if (!mq->assess[0]) {
             printf("%s\t-\t-\t-\n", mq->name);
             continue;

@@ -23,7 +23,7 @@ typedef struct tenc {
     size_t npos, poscap;
     as_gbuf pdata, pskip, posdata;
     uint32_t nb, prevlast;
-    uint32_t bmaxwdf, bmindl;
+    uint32_t bmaxwdf, bmindl[4]; /* per wdf class (format.h: skip) */
     uint64_t df, cf;
     uint32_t maxwdf, mindl;
 } tenc;
@@ -45,7 +45,8 @@ static void enc_reset(tenc *e)
     e->nb = 0;
     e->prevlast = UINT32_MAX; /* the first gap is from -1 */
     e->bmaxwdf = 0;
-    e->bmindl = UINT32_MAX;
+    for (int k = 0; k < 4; k++)
+        e->bmindl[k] = UINT32_MAX;
     e->df = e->cf = 0;
     e->maxwdf = 0;
     e->mindl = UINT32_MAX;
@@ -97,14 +98,16 @@ static void enc_flush_block(as_wctx *c, tenc *e)
     put32(s + 4, (uint32_t)e->pdata.n);
     put32(s + 8, (uint32_t)e->posdata.n);
     put16(s + 12, (uint16_t)(e->bmaxwdf > 0xffff ? 0xffff : e->bmaxwdf));
-    put16(s + 14, (uint16_t)(e->bmindl > 0xffff ? 0xffff : e->bmindl));
+    for (int k = 0; k < 4; k++)
+        put16(s + 14 + 2 * k, (uint16_t)(e->bmindl[k] > 0xffff ? 0xffff : e->bmindl[k]));
     e->pskip.n += AS_SKIP_ENTRY;
     e->nb++;
     e->prevlast = e->docs[e->n - 1];
     e->n = 0;
     e->npos = 0;
     e->bmaxwdf = 0;
-    e->bmindl = UINT32_MAX;
+    for (int k = 0; k < 4; k++)
+        e->bmindl[k] = UINT32_MAX;
 }
 
 /* Adds one posting; pos are the absolute positions (non-decreasing). */
@@ -145,8 +148,9 @@ static void enc_add(as_wctx *c, tenc *e, uint32_t doc, uint32_t doclen, uint32_t
     e->cf += wdf;
     if (wdf > e->bmaxwdf)
         e->bmaxwdf = wdf;
-    if (doclen < e->bmindl)
-        e->bmindl = doclen;
+    uint32_t cls = wdf < 4 ? wdf - 1 : 3;
+    if (doclen < e->bmindl[cls])
+        e->bmindl[cls] = doclen;
     if (wdf > e->maxwdf)
         e->maxwdf = wdf;
     if (doclen < e->mindl)

@@ -163,6 +163,7 @@ void as_engine_free(as_engine *e)
     free(e->hp);
     free(e->ml);
     free(e->st);
+    free(e->kbb);
     free(e->stack);
     free(e->ppos);
     free(e->pn);

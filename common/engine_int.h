@@ -39,6 +39,8 @@ typedef struct enode {
     int bb_valid;       /* TERM: bb_val is the bound of the block ending at bb_last */
     uint32_t bb_last;
     double bb_val;
+    double cb[4];       /* TERM: the bounds of that block's wdf classes (bb_val
+                           is their largest), 0 for a class it cannot have */
 } enode;
 
 typedef struct range { uint32_t start, end; } range;
@@ -62,6 +64,7 @@ struct as_engine {
     size_t nnodes, capnodes;
     uint32_t *kids, *ord;
     uint32_t *hp, *ml, *st; /* OR scratch, parallel to kids */
+    double *kbb;        /* AND/PHRASE scratch, parallel to kids: window bounds */
     size_t nkids, capkids;
     uint32_t *stack;    /* compile-time kid lists */
     size_t nstack, capstack;

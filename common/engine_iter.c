@@ -175,6 +175,12 @@ static int32_t finish_nary(as_engine *e, int op, size_t base, int *rc)
         }
         *par[i] = a;
     }
+    double *kb = realloc(e->kbb, e->capkids * sizeof *kb);
+    if (!kb) {
+        *rc = as_eng_fail(e, AS_ENOMEM, "out of memory");
+        return -1;
+    }
+    e->kbb = kb;
     int32_t ni = new_node(e, op, rc);
     if (ni < 0)
         return -1;
@@ -487,15 +493,46 @@ double as_eng_value(as_engine *e, enode *n)
 }
 
 
+/* The bounds of a block's wdf classes (format.h: skip): the docs of wdf
+ * w < 4 are no shorter than block_mindl[w - 1], the rest no shorter than
+ * block_mindl[3] with wdf at most block_maxwdf.  Returns their largest. */
+static double class_bounds(const as_engine *e, double tw, const as_pcur *c, double cb[4])
+{
+    uint32_t mw = c->block_maxwdf;
+    double b = 0;
+    for (uint32_t w = 1; w <= 4; w++) {
+        double v = 0;
+        if (w < 4 && w <= mw)
+            v = bm25(e, tw, w, c->block_mindl[w - 1]);
+        else if (w == 4 && mw >= 4)
+            v = bm25(e, tw, mw, c->block_mindl[3]);
+        cb[w - 1] = v;
+        if (v > b)
+            b = v;
+    }
+    return b;
+}
+
 /* The bound of the cursor's current block, cached per block. */
 static inline double block_bound(as_engine *e, enode *n, const as_pcur *c)
 {
     if (!n->bb_valid || n->bb_last != c->block_last) {
-        n->bb_val = bound(e, n->tw, c->block_maxwdf, c->block_mindoclen);
+        n->bb_val = class_bounds(e, n->tw, c, n->cb);
         n->bb_last = c->block_last;
         n->bb_valid = 1;
     }
     return n->bb_val;
+}
+
+/* Is the cursor's current posting's value above wmin?  Its class bound
+ * (the block's bounds are current) answers most postings without looking
+ * up the doc's length. */
+static inline int term_above(as_engine *e, enode *n, const as_pcur *c, double wmin)
+{
+    uint32_t w = c->wdf;
+    if (n->cb[(w < 4 ? w : 4) - 1] <= wmin)
+        return 0;
+    return term_value(e, n) > wmin;
 }
 
 static uint32_t adv_term(as_engine *e, enode *n, uint32_t target, double wmin)
@@ -518,7 +555,7 @@ static uint32_t adv_term(as_engine *e, enode *n, uint32_t target, double wmin)
         uint32_t d = as_pcur_seek(c, target);
         while (d <= last) {
             n->doc = d;
-            if (term_value(e, n) > wmin)
+            if (term_above(e, n, c, wmin))
                 return d;
             if (d == last)
                 break;
@@ -526,6 +563,51 @@ static uint32_t adv_term(as_engine *e, enode *n, uint32_t target, double wmin)
         }
         /* Leave the block by a shallow move: the next one may be skipped
          * without being decoded. */
+        if (d == AS_DOC_END || last >= AS_DOC_END - 1)
+            return n->doc = AS_DOC_END;
+        target = last + 1;
+    }
+}
+
+/* A kid's share of wmin: what it must exceed for the node to exceed wmin
+ * when every other kid scores its bound. */
+static inline double kid_wmin(const enode *n, const enode *k, double wmin)
+{
+    return wmin - (n->maxw - k->maxw) - n->maxw * AS_ENG_CUSHION;
+}
+
+/* A TERM inside a block-max AND window ending at wend: the first posting
+ * >= target that lies past wend or, inside the window, has a value above
+ * thr (what the other kids' block bounds leave this kid to exceed there;
+ * past the window those bounds say nothing, so nothing is skipped). */
+static uint32_t adv_term_win(as_engine *e, enode *n, uint32_t target, double thr,
+                             uint32_t wend)
+{
+    if (n->started && (n->doc >= target || n->doc == AS_DOC_END))
+        return n->doc;
+    n->started = 1;
+    as_pcur *c = e->curs[n->leaf];
+    if (!(thr > 0)) /* every posting has a positive value */
+        return n->doc = as_pcur_seek(c, target);
+    for (;;) {
+        uint32_t last = as_pcur_seek_block(c, target);
+        if (last == AS_DOC_END)
+            return n->doc = AS_DOC_END;
+        if (block_bound(e, n, c) <= thr && last <= wend) {
+            if (last >= AS_DOC_END - 1)
+                return n->doc = AS_DOC_END;
+            target = last + 1;
+            continue;
+        }
+        uint32_t d = as_pcur_seek(c, target);
+        while (d <= last) {
+            n->doc = d;
+            if (d > wend || term_above(e, n, c, thr))
+                return d;
+            if (d == last)
+                break;
+            d = as_pcur_next(c);
+        }
         if (d == AS_DOC_END || last >= AS_DOC_END - 1)
             return n->doc = AS_DOC_END;
         target = last + 1;
@@ -550,32 +632,66 @@ static double term_block_bound(as_engine *e, enode *n, uint32_t d, uint32_t *las
     return block_bound(e, n, c);
 }
 
-/* Block-max AND (Ding & Suel): the first doc >= d where the kids' block
- * bounds sum above wmin; every doc skipped scores <= wmin. */
-static uint32_t and_block_skip(as_engine *e, enode *n, uint32_t d, double wmin)
+/* Block-max AND (Ding & Suel 2011) with per-kid thresholds.  A window is
+ * the docs [d, wend] that every TERM kid's current block covers (wend: the
+ * smallest block end); inside it a kid's value is at most its block's
+ * bound, bb[i] (a non-TERM kid's: its maxw).  A window whose bounds sum to
+ * <= wmin is skipped whole, undecoded; inside one, kid i only stops on docs
+ * where its own value exceeds wmin minus the others' bounds (so the rarest
+ * kid walks its postings rejecting most by their wdf class alone, and the
+ * others are decoded only around its survivors).  Kid i skips nothing past
+ * wend, where the bounds no longer hold; the window moves on instead. */
+static uint32_t align_bm(as_engine *e, enode *n, uint32_t d, double wmin)
 {
+    uint32_t nk = n->nkids;
+    const uint32_t *o = e->ord + n->kid0;
+    double *bb = e->kbb + n->kid0; /* by position in o */
+    const double cushion = n->maxw * AS_ENG_CUSHION;
     for (;;) {
         double sum = 0;
-        uint32_t minlast = AS_DOC_END;
-        for (uint32_t i = 0; i < n->nkids; i++) {
-            enode *k = &e->nodes[e->kids[n->kid0 + i]];
+        uint32_t wend = AS_DOC_END;
+        for (uint32_t i = 0; i < nk; i++) {
+            enode *k = &e->nodes[o[i]];
             if (k->op != N_TERM) {
-                sum += k->maxw;
-                continue;
+                bb[i] = k->maxw;
+            } else {
+                uint32_t last = AS_DOC_END;
+                bb[i] = term_block_bound(e, k, d, &last);
+                if (bb[i] < 0)
+                    return AS_DOC_END;
+                if (last < wend)
+                    wend = last;
             }
-            uint32_t last = AS_DOC_END;
-            double b = term_block_bound(e, k, d, &last);
-            if (b < 0)
-                return AS_DOC_END;
-            sum += b;
-            if (last < minlast)
-                minlast = last;
+            sum += bb[i];
         }
-        if (sum > wmin)
+        if (!(sum > wmin)) {
+            if (wend >= AS_DOC_END - 1)
+                return AS_DOC_END;
+            d = wend + 1;
+            continue;
+        }
+        uint32_t agree = 0, i = 0;
+        while (agree < nk) {
+            enode *k = &e->nodes[o[i]];
+            uint32_t dk;
+            if (k->op == N_TERM)
+                dk = adv_term_win(e, k, d, wmin - (sum - bb[i]) - cushion, wend);
+            else
+                dk = as_eng_advance(e, o[i], d, kid_wmin(n, k, wmin));
+            if (dk == AS_DOC_END)
+                return AS_DOC_END;
+            if (dk == d) {
+                agree++;
+            } else {
+                d = dk;
+                agree = 1;
+                if (d > wend)
+                    break; /* a new window */
+            }
+            i = i + 1 == nk ? 0 : i + 1;
+        }
+        if (agree == nk)
             return d;
-        if (minlast >= AS_DOC_END - 1)
-            return AS_DOC_END;
-        d = minlast + 1;
     }
 }
 
@@ -616,24 +732,16 @@ static int phrase_check(as_engine *e, enode *n)
     return 0;
 }
 
-/* A kid's share of wmin: what it must exceed for the node to exceed wmin
- * when every other kid scores its bound. */
-static inline double kid_wmin(const enode *n, const enode *k, double wmin)
-{
-    return wmin - (n->maxw - k->maxw) - n->maxw * AS_ENG_CUSHION;
-}
 
 /* Leapfrog: cycle through the kids (cheapest first), each seeking to the
- * current candidate; done when all nk agree in a row. */
+ * current candidate; done when all nk agree in a row.  With a positive wmin
+ * and TERM kids, the block-max version above. */
 static uint32_t align(as_engine *e, enode *n, uint32_t target, double wmin, int exact)
 {
+    if (wmin > 0 && n->has_term)
+        return align_bm(e, n, target, wmin);
     uint32_t nk = n->nkids, agree = 0, i = 0, d = target;
     const uint32_t *o = e->ord + n->kid0;
-    /* A phrase's value is its words' sum too: block-max applies, while its
-     * words are aligned exactly (positions are checked afterwards). */
-    int blockmax = wmin > 0 && n->has_term;
-    if (blockmax && (d = and_block_skip(e, n, d, wmin)) == AS_DOC_END)
-        return AS_DOC_END;
     while (agree < nk) {
         const enode *kn = &e->nodes[o[i]];
         double kw = exact ? -INFINITY : kid_wmin(n, kn, wmin);
@@ -645,15 +753,6 @@ static uint32_t align(as_engine *e, enode *n, uint32_t target, double wmin, int 
         } else {
             d = dk;
             agree = 1;
-            if (blockmax) {
-                uint32_t d2 = and_block_skip(e, n, d, wmin);
-                if (d2 == AS_DOC_END)
-                    return AS_DOC_END;
-                if (d2 != d) {
-                    d = d2;
-                    agree = 0; /* kid i sits before the new candidate */
-                }
-            }
         }
         i = i + 1 == nk ? 0 : i + 1;
     }

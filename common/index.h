@@ -186,8 +186,12 @@ typedef struct as_pcur {
     uint32_t wdf;   /* within-document frequency of the current doc */
     /* Read-only, for block-max pruning: the current block's last docid, a
      * bound on its wdfs and on its doclens (valid after init, next, seek and
-     * seek_block). */
+     * seek_block); block_mindl[c] bounds the doclens of the block's docs of
+     * wdf class c: wdf 1, 2, 3, and 4 or more (format.h: skip), so BM25 of
+     * (c + 1, block_mindl[c]) for c < 3 and of (block_maxwdf, block_mindl[3])
+     * bound the scores of the classes' docs. */
     uint32_t block_last, block_maxwdf, block_mindoclen;
+    uint32_t block_mindl[4];
     /* private */
     const as_index *ix;
     uint64_t skip_off, data_off, data_len, pos_off, pos_len;

@@ -45,8 +45,23 @@ static int block_meta(as_pcur *c, uint32_t b)
     c->block_last = le32(e);
     uint32_t mw = le16(e + 12);
     c->block_maxwdf = mw == 0xffff ? c->term_maxwdf : mw;
-    c->block_mindoclen = le16(e + 14);
+    uint32_t m = UINT32_MAX;
+    for (int k = 0; k < 4; k++) {
+        c->block_mindl[k] = le16(e + 14 + 2 * k);
+        if (c->block_mindl[k] < m)
+            m = c->block_mindl[k];
+    }
+    c->block_mindoclen = m;
     return 0;
+}
+
+/* The bounds of a term of one block: the term's own. */
+static void term_meta(as_pcur *c)
+{
+    c->block_maxwdf = c->term_maxwdf;
+    c->block_mindoclen = c->term_mindoclen;
+    for (int k = 0; k < 4; k++)
+        c->block_mindl[k] = c->term_mindoclen;
 }
 
 /* Decodes block b and puts the cursor on its first posting. */
@@ -73,8 +88,7 @@ static uint32_t load_block(as_pcur *c, uint32_t b)
         if (block_meta(c, b) != 0)
             return fail(c, "skip table");
     } else {
-        c->block_maxwdf = c->term_maxwdf;
-        c->block_mindoclen = c->term_mindoclen;
+        term_meta(c);
     }
     if (s > e || e > c->data_len || e - s < 2)
         return fail(c, "bad block bounds");
@@ -130,6 +144,8 @@ void as_pcur_init(as_pcur *c, const as_index *ix, const as_term *t)
     c->df = c->nb = c->block = 0;
     c->block_last = AS_DOC_END;
     c->block_maxwdf = c->block_mindoclen = 0;
+    for (int k = 0; k < 4; k++)
+        c->block_mindl[k] = 0;
     c->i = c->n = 0;
     if (!t || t->df == 0)
         return;
@@ -385,7 +401,8 @@ int as_ix_postings_verify(const as_index *ix, const char *term, size_t tlen,
             break;
         }
         uint32_t dl = doclens[c.doc]; /* c.doc < ndocs: checked by load_block */
-        if (c.wdf > c.block_maxwdf || dl < c.block_mindoclen) {
+        if (c.wdf > c.block_maxwdf || dl < c.block_mindoclen ||
+            dl < c.block_mindl[c.wdf < 4 ? c.wdf - 1 : 3]) {
             why = "block maxima do not bound the block";
             break;
         }

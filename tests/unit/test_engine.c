@@ -927,6 +927,122 @@ static void test_random_large_zipf(void **state)
     run_corpus(&r, 103, 120);
 }
 
+/* A dozen words in 12,000 docs: every list spans ~90 blocks holding every
+ * wdf class (1, 2, 3, 4+), so the class bounds of the skip entries
+ * (format.h: skip) and the block-max AND and phrase windows (engine_iter.c)
+ * decide most of what is read, and the top-k sets are full of ties. */
+static void test_random_dense(void **state)
+{
+    (void)state;
+    cparams p = {12000, 12, 30, 4, 0.05, 1};
+    run_corpus(&p, 104, 150);
+}
+
+/* Sets doc d of c to: term t0 wa times, t1 wb times, then fillers up to len
+ * tokens (wa + wb <= len). */
+static void set_doc(corpus *c, uint32_t d, uint32_t wa, uint32_t wb, uint32_t len)
+{
+    tdoc *t = &c->docs[d];
+    t->ntok = len;
+    t->term = malloc((len + 1) * sizeof *t->term);
+    t->pos = malloc((len + 1) * sizeof *t->pos);
+    t->kind = AS_KIND_FINDING;
+    t->group = d;
+    size_t cap = 32 + (size_t)len * 12, o;
+    t->text = malloc(cap);
+    o = (size_t)snprintf(t->text, cap, "s%u", d);
+    for (uint32_t i = 0; i < len; i++) {
+        t->term[i] = i < wa ? 0 : i < wa + wb ? 1 : 2 + (d + i) % 20;
+        t->pos[i] = i;
+        o += (size_t)snprintf(t->text + o, cap - o, " t%u", t->term[i]);
+    }
+    c->total += len;
+    for (uint32_t i = 0; i < len; i++)
+        if (i == 0 || t->term[i] != t->term[i - 1])
+            c->df[t->term[i]]++;
+}
+
+/* A block-max AND window ends where the first kid's block does; past it
+ * the other kids' bounds differ, so the rarer kid must not skip there by
+ * the window's threshold.  t0 is in docs 0..1023 (blocks of 128 docs), t1
+ * in every 4th of them (one block for docs 0..508).  With k = 1, d0 (t1 x3,
+ * length 30) sets theta; the window [1, 127] passes (d1 has t0 twice) with
+ * t1's threshold theta - bound(t0 x2): every t1 posting there is below it,
+ * and so is d200's (t1 x2, length 20), which lies past the window and wins
+ * on t0 x8.  Found, for each parameter set, as by brute force. */
+static void test_window_edges(void **state)
+{
+    (void)state;
+    corpus c;
+    memset(&c, 0, sizeof c);
+    c.ndocs = 2048;
+    c.nunits = 1;
+    c.nfiles = 1;
+    c.vocab = 22;
+    c.docs = calloc(c.ndocs, sizeof *c.docs);
+    c.units = calloc(1, sizeof *c.units);
+    c.df = calloc(c.vocab, sizeof *c.df);
+    assert_non_null(c.docs);
+    c.units[0].council = 0;
+    c.units[0].statement = 1;
+    c.units[0].score = 3;
+    c.units[0].published = 20240101;
+    for (uint32_t d = 0; d < c.ndocs; d++) {
+        uint32_t wa = d < 1024 ? 1 : 0, wb = d < 1024 && d % 4 == 0 ? 1 : 0, len = 30;
+        if (d == 0)
+            wb = 3;
+        if (d == 1)
+            wa = 2;
+        if (d == 200) {
+            wa = 8;
+            wb = 2;
+            len = 20;
+        }
+        set_doc(&c, d, wa, wb, len);
+    }
+    write_corpus(&c);
+    rhit *ref = malloc((c.ndocs + 1) * sizeof *ref);
+    double *w_of = malloc((c.ndocs + 1) * sizeof *w_of);
+    static const double params[][2] = {{0.8, 0.5}, {1.0, 0.5}, {1.2, 0.75}};
+    for (size_t pi = 0; pi < sizeof params / sizeof params[0]; pi++) {
+        for (int phrase = 0; phrase < 2; phrase++) {
+            arena a = {0};
+            as_query q;
+            memset(&q, 0, sizeof q);
+            as_qnode *n = qop(&a, phrase ? AS_Q_PHRASE : AS_Q_AND, 2);
+            n->kids[0] = qterm(&a, "t0", 0);
+            n->kids[1] = qterm(&a, "t1", 1);
+            q.root = n;
+            as_search_opts so;
+            as_search_opts_default(&so);
+            so.bm25.k1 = params[pi][0];
+            so.bm25.b = params[pi][1];
+            so.collapse = 0;
+            ropts o = {so.bm25.k1, so.bm25.b, so.bm25.min_normlen, {0}};
+            memcpy(o.kw, so.kind_weight, sizeof o.kw);
+            rfilter rf;
+            memset(&rf, 0, sizeof rf);
+            long ties = 0;
+            snprintf(qdump, sizeof qdump, "window edges, %s, k1 %g b %g",
+                     phrase ? "phrase" : "and", params[pi][0], params[pi][1]);
+            for (size_t k = 1; k <= 3; k++) {
+                so.limit = k;
+                check_search(&c, &q, &so, &o, &rf, ref, w_of, &ties);
+            }
+            as_hits h = {0};
+            so.limit = 1;
+            assert_int_equal(as_engine_search(c.eng, &q, &so, &h), AS_OK);
+            assert_int_equal(h.n, 1);
+            assert_int_equal(h.hits[0].doc, 200);
+            as_hits_free(&h);
+            afree(&a);
+        }
+    }
+    free(ref);
+    free(w_of);
+    free_corpus(&c);
+}
+
 /* A corpus small enough to score by hand (k1 = 1, b = 0.5, min_normlen
  * 0.5, as Xapian's defaults):
  *   d0 "a b"  d1 "a c c"  d2 "b"     N = 3, total length 6, average 2
@@ -1323,6 +1439,8 @@ int main(void)
         cmocka_unit_test(test_random_small),
         cmocka_unit_test(test_random_medium),
         cmocka_unit_test(test_random_large_zipf),
+        cmocka_unit_test(test_random_dense),
+        cmocka_unit_test(test_window_edges),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -353,6 +353,10 @@ static void check_postings(const as_index *ix, const corpus *c)
         as_pcur_init(&cur, ix, &info);
         uint32_t df = 0, maxwdf = 0, mindl = UINT32_MAX;
         uint64_t cf = 0;
+        uint32_t cls[4]; /* this block's smallest doclen per wdf class */
+        size_t nposting = 0;
+        for (size_t k = i; k < j; k++)
+            nposting += k == i || t[k].doc != t[k - 1].doc;
         for (size_t k = i; k < j;) {
             size_t m = k;
             while (m < j && t[m].doc == t[k].doc)
@@ -374,6 +378,23 @@ static void check_postings(const as_index *ix, const corpus *c)
             assert_true(cur.wdf <= cur.block_maxwdf);
             assert_true(doclens[cur.doc] >= cur.block_mindoclen);
             assert_true(cur.doc <= cur.block_last);
+            /* the wdf-class bounds are exact: each class's smallest doclen
+             * in the block (65535 when empty; format.h: skip), or the
+             * term's smallest for a term of one block */
+            if ((df - 1) % AS_BLOCK_SIZE == 0)
+                for (int q = 0; q < 4; q++)
+                    cls[q] = UINT32_MAX;
+            uint32_t wc = cur.wdf < 4 ? cur.wdf - 1 : 3;
+            assert_true(doclens[cur.doc] >= cur.block_mindl[wc]);
+            if (doclens[cur.doc] < cls[wc])
+                cls[wc] = doclens[cur.doc];
+            if (df % AS_BLOCK_SIZE == 0 || df == nposting) {
+                for (int q = 0; q < 4; q++) {
+                    uint32_t want = cls[q] > 0xffff ? 0xffff : cls[q];
+                    assert_int_equal(cur.block_mindl[q],
+                                     nposting > AS_BLOCK_SIZE ? want : mindl);
+                }
+            }
             as_pcur_next(&cur);
             k = m;
         }
