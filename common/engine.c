@@ -16,9 +16,11 @@
  * theta (kwmax: the largest kind weight the filter lets through).
  *
  * Collapsing.  Members of a duplicate group compete as one hit keyed by the
- * group's first member: the heap keeps the group's best member, a slot
- * table maps group key to heap position; copies and reports are counted
- * afterwards for the hits returned only.
+ * group's first member: the heap keeps the group's best member, a small
+ * hash table maps group key to heap position; copies and reports are
+ * counted afterwards for the hits returned only.  A doc that cannot beat
+ * the full heap's worst hit cannot change it, whatever its group, so its
+ * group is only looked up when it can (or when totals are counted).
  */
 #include "engine_int.h"
 
@@ -174,7 +176,8 @@ void as_engine_free(as_engine *e)
     free(e->council_ok);
     free(e->ranges);
     free(e->heap);
-    free(e->slot);
+    free(e->mkey);
+    free(e->mpos);
     free(e->seen);
     free(e);
 }
@@ -402,11 +405,85 @@ static inline int worse(const hent *a, const hent *b)
     return a->w < b->w || (a->w == b->w && a->doc > b->doc);
 }
 
+/* ---- group key -> heap position ------------------------------------------- */
+
+static inline size_t map_home(const as_engine *e, uint32_t key)
+{
+    return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 32) & (e->mcap - 1);
+}
+
+/* The slot holding key, or the empty slot where it would go. */
+static inline size_t map_find(const as_engine *e, uint32_t key)
+{
+    size_t i = map_home(e, key);
+    while (e->mkey[i] != AS_NONE && e->mkey[i] != key)
+        i = (i + 1) & (e->mcap - 1);
+    return i;
+}
+
+static uint32_t map_get(const as_engine *e, uint32_t key)
+{
+    size_t i = map_find(e, key);
+    return e->mkey[i] == key ? e->mpos[i] : AS_NONE;
+}
+
+static void map_set(as_engine *e, uint32_t key, uint32_t pos)
+{
+    size_t i = map_find(e, key);
+    e->mkey[i] = key;
+    e->mpos[i] = pos;
+}
+
+/* Removes key, shifting later entries of its probe run back (no
+ * tombstones: the table stays as if the key had never been put). */
+static void map_del(as_engine *e, uint32_t key)
+{
+    size_t m = e->mcap - 1, i = map_find(e, key);
+    if (e->mkey[i] != key)
+        return;
+    for (size_t j = (i + 1) & m;; j = (j + 1) & m) {
+        if (e->mkey[j] == AS_NONE)
+            break;
+        size_t h = map_home(e, e->mkey[j]);
+        /* j's entry may fill the hole at i unless its home lies in (i, j] */
+        if (((j - h) & m) >= ((j - i) & m)) {
+            e->mkey[i] = e->mkey[j];
+            e->mpos[i] = e->mpos[j];
+            i = j;
+        }
+    }
+    e->mkey[i] = AS_NONE;
+}
+
+/* An empty table for a heap of k hits. */
+static int map_reset(as_engine *e, size_t k)
+{
+    size_t need = 16;
+    while (need < 2 * (k + 1)) {
+        if (need > SIZE_MAX / 4 / sizeof *e->mkey)
+            return AS_ENOMEM;
+        need *= 2;
+    }
+    if (need > e->mcap) {
+        uint32_t *a = realloc(e->mkey, need * sizeof *a);
+        if (a)
+            e->mkey = a;
+        uint32_t *b = a ? realloc(e->mpos, need * sizeof *b) : NULL;
+        if (b)
+            e->mpos = b;
+        if (!a || !b)
+            return AS_ENOMEM;
+        e->mcap = need;
+    }
+    memset(e->mkey, 0xff, e->mcap * sizeof *e->mkey); /* AS_NONE */
+    return AS_OK;
+}
+
 static void heap_set(as_engine *e, size_t i, hent v, int collapse)
 {
     e->heap[i] = v;
     if (collapse)
-        e->slot[v.key] = (uint32_t)i;
+        map_set(e, v.key, (uint32_t)i);
 }
 
 static void sift_up(as_engine *e, size_t i, int collapse)
@@ -444,8 +521,8 @@ static void sift_down(as_engine *e, size_t i, int collapse)
 static int offer(as_engine *e, size_t k, double w, uint32_t doc, uint32_t key, int collapse)
 {
     hent v = {w, doc, key};
-    if (collapse && e->slot[key] != AS_NONE) {
-        size_t s = e->slot[key];
+    uint32_t s = collapse ? map_get(e, key) : AS_NONE;
+    if (s != AS_NONE) {
         if (!worse(&e->heap[s], &v))
             return 0;
         e->heap[s].w = w; /* the group's better member represents it */
@@ -461,7 +538,7 @@ static int offer(as_engine *e, size_t k, double w, uint32_t doc, uint32_t key, i
     if (!worse(&e->heap[0], &v))
         return 0;
     if (collapse)
-        e->slot[e->heap[0].key] = AS_NONE;
+        map_del(e, e->heap[0].key);
     heap_set(e, 0, v, collapse);
     sift_down(e, 0, collapse);
     return 1;
@@ -554,6 +631,9 @@ static int run(as_engine *e, runner *r)
                 return AS_OK;
             goto next;
         }
+        if (!r->count && r->k > 0 && e->nheap == r->k &&
+            (w < e->heap[0].w || (w == e->heap[0].w && d > e->heap[0].doc)))
+            goto next; /* cannot beat the worst hit: changes nothing */
         uint32_t key = r->collapse ? group_key(e, d) : d;
         if (r->count) {
             if (!r->collapse) {
@@ -653,13 +733,8 @@ int as_engine_search(as_engine *e, const as_query *q, const as_search_opts *o, a
     if (as_eng_grow((void **)&e->heap, &e->capheap, k + 1, sizeof *e->heap))
         return as_eng_fail(e, AS_ENOMEM, "out of memory");
     e->nheap = 0;
-    if (r.collapse && !e->slot) {
-        e->slot = malloc((e->ndocs ? e->ndocs : 1) * sizeof *e->slot);
-        if (!e->slot)
-            return as_eng_fail(e, AS_ENOMEM, "out of memory");
-        for (uint32_t i = 0; i < e->ndocs; i++)
-            e->slot[i] = AS_NONE;
-    }
+    if (r.collapse && map_reset(e, k) != AS_OK)
+        return as_eng_fail(e, AS_ENOMEM, "out of memory");
     if (r.count && r.collapse) {
         if (!e->seen)
             e->seen = malloc(e->ndocs / 8 + 1);
@@ -668,9 +743,6 @@ int as_engine_search(as_engine *e, const as_query *q, const as_search_opts *o, a
         memset(e->seen, 0, e->ndocs / 8 + 1);
     }
     rc = run(e, &r);
-    if (r.collapse)
-        for (size_t i = 0; i < e->nheap; i++)
-            e->slot[e->heap[i].key] = AS_NONE;
     if (rc == AS_OK) {
         qsort(e->heap, e->nheap, sizeof *e->heap, cmp_best);
         size_t n = e->nheap > o->offset ? e->nheap - o->offset : 0;

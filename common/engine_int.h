@@ -99,7 +99,10 @@ struct as_engine {
     /* Top-k. */
     hent *heap;
     size_t nheap, capheap;
-    uint32_t *slot;     /* per group key: heap position or AS_NONE */
+    /* Collapsing: group key -> heap position, open addressing (linear
+     * probing) sized for the heap, so a query costs O(k), not O(ndocs). */
+    uint32_t *mkey, *mpos;  /* AS_NONE = empty slot */
+    size_t mcap;            /* power of two, >= 2 * (k + 1) */
     uint8_t *seen;      /* per group key bit: counted in total */
 };
 
