@@ -352,7 +352,8 @@ int as_writer_add(as_writer *w, const as_doc_in *d, const as_token *toks, size_t
         uint32_t id = w->tid[k];
         wterm *t = &w->tw[id];
         if (t->curdoc != doc + 1) {
-            __builtin_prefetch(t->buf + t->len, 1);
+            if (t->buf) /* a term new to this run has none yet: NULL + 0 is UB */
+                __builtin_prefetch(t->buf + t->len, 1);
             t->curdoc = doc + 1;
             t->slot = nl;
             w->lid[nl] = id;
