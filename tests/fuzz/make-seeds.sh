@@ -74,7 +74,6 @@ q 0a literal 'What did the (SAR) say about well-led: "learning"?'
 q 22 filter-line "$(printf 'durham\nlearning')"
 q 62 filter-line-score "$(printf '<=2\ncare')"
 q 02 unbalanced '(care OR'
-q 02 too-long "$(printf 'care %.0s' $(seq 840))"
 q 02 curly "$(printf '\xe2\x80\x9ccare act\xe2\x80\x9d \xe2\x80\x93 support')"
 
 # --- fuzz_index: byte 0 = file (0 meta 1 terms 2 postings 3 positions
