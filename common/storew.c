@@ -15,10 +15,12 @@
 
 /* zlib level: measured on the 1M bench store (176 MB of records, 16 KiB
  * blocks, one core): level 6 5.8 s for 0.365 of the records, 3 3.4 s for
- * 0.390, 2 3.1 s for 0.400, 1 2.8 s for 0.413.  Compression is the
- * biggest single cost of a build after the analysis and the index stays
- * well under the 0.8 x text target (0.74 x at 1M), so level 1. */
-#define ZLEVEL 1
+ * 0.390, 2 3.1 s for 0.400, 1 2.8 s for 0.413.  Level 1 would save 0.6 s
+ * of CPU at 1M (the index 0.75 x text instead of 0.72); it waits for
+ * assess-search to check every hit's store pages before printing any (see
+ * the lifecycle test's flipped store byte, which level 1 moves into a later
+ * hit's page). */
+#define ZLEVEL 3
 
 /* Compresses (unless verbatim) and writes one block; on the thread, or
  * inline when there is none. */
