@@ -45,12 +45,16 @@ mkdir -p "$W/bin" "$LOGS"
 cleanup() { [ "${VG_KEEP:-0}" = 1 ] && echo "logs kept in $LOGS" || rm -rf "$W"; }
 trap cleanup EXIT
 
+# The programs are copied first, so that a rebuild in the tree during the
+# run (minutes long) cannot swap them under the tests.
+mkdir -p "$W/real"
 for p in assess-index assess-search; do
+    cp "$VG_BIN/$p" "$W/real/$p"
     cat > "$W/bin/$p" <<EOF
 #!/bin/sh
 exec valgrind --tool=memcheck -q --error-exitcode=99 --leak-check=full \\
   --errors-for-leak-kinds=definite --show-leak-kinds=definite \\
-  --log-file="$LOGS/$p.%p.log" "$VG_BIN/$p" "\$@"
+  --log-file="$LOGS/$p.%p.log" "$W/real/$p" "\$@"
 EOF
     chmod +x "$W/bin/$p"
 done
