@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "varint.h"
 #include "wint.h"
@@ -102,45 +101,26 @@ void as_wr_dups(as_writer *w, as_wctx *c, dupres *r)
     uint32_t *cls = malloc(ncand * sizeof *cls);
     rep *reps = NULL;
     size_t nreps = 0, repcap = 0;
-    as_gbuf ubuf = {0}, cbuf = {0};
+    as_gbuf ubuf = {0};
     if (!runhead || !cls) {
         as_wctx_fail(c, AS_ENOMEM, "out of memory");
         goto out;
     }
     memset(runhead, 0xff, (size_t)nruns * sizeof *runhead);
-    /* one pass over the store, inflating only blocks with candidates */
+    /* one pass over the store, decoding only blocks with candidates */
     as_wfile *fs = &w->sw.f; /* the store thread has stopped */
     as_wfile_flush(c, fs);
     size_t k = 0;
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    if (inflateInit2(&z, -15) != Z_OK) {
-        as_wctx_fail(c, AS_ENOMEM, "out of memory (zlib)");
-        goto out;
-    }
     for (uint64_t b = 0; b < w->sw.nblocks && k < ncand && c->rc == AS_OK; b++) {
         const uint8_t *e = w->sw.sindex.p + b * AS_STORE_SINDEX;
-        uint32_t first = le32(e), nd = le32(e + 4), clen = le32(e + 16), ulen = le32(e + 20);
-        uint64_t off = le64(e + 8);
+        uint32_t first = le32(e), nd = le32(e + 4);
         uint32_t d0 = (uint32_t)(keys[k] >> 32);
         if (d0 >= first + nd)
             continue;
-        cbuf.n = ubuf.n = 0;
-        if (!as_gbuf_room(c, &cbuf, clen + 1) || !as_gbuf_room(c, &ubuf, (size_t)ulen + 1))
-            break;
-        as_wfile_pread(c, fs, cbuf.p, clen, off);
+        as_sw_raw_block(c, &w->sw, b, &ubuf);
         if (c->rc != AS_OK)
             break;
-        inflateReset(&z);
-        z.next_in = cbuf.p;
-        z.avail_in = clen;
-        z.next_out = ubuf.p;
-        z.avail_out = ulen;
-        if (inflate(&z, Z_FINISH) != Z_STREAM_END || z.avail_out != 0) {
-            as_wctx_fail(c, AS_EIO, "%s: store block %llu does not read back", fs->path,
-                         (unsigned long long)b);
-            break;
-        }
+        size_t ulen = ubuf.n;
         as_ix_rwalk wk;
         uint32_t at = first; /* the doc of the walker's next record */
         if (as_ix_walk_start(&wk, ubuf.p, ulen) != 0) {
@@ -184,7 +164,6 @@ void as_wr_dups(as_writer *w, as_wctx *c, dupres *r)
             k++;
         }
     }
-    inflateEnd(&z);
     if (c->rc == AS_OK && k != ncand)
         as_wctx_fail(c, AS_EIO, "%s: store does not cover every sentence", fs->path);
     if (c->rc != AS_OK)
@@ -248,7 +227,6 @@ out:
     free(cls);
     free(keys);
     as_gbuf_free(&ubuf);
-    as_gbuf_free(&cbuf);
 }
 
 void as_wr_dupres_free(dupres *r)

@@ -329,10 +329,22 @@ static int check_layout(as_index *ix, as_err *err)
     if (nb != (nt + AS_DICT_BLOCK - 1) / AS_DICT_BLOCK ||
         !fits(m[MF_DICT_BINDEX_OFF], nb, AS_DICT_BINDEX, ix->f[IXF_TERMS].len))
         return as_err_set(err, AS_ECORRUPT, "%s/terms: block index does not fit", ix->dir);
-    if (!fits(m[MF_STORE_SINDEX_OFF], m[MF_STORE_NBLOCKS], AS_STORE_SINDEX,
-              ix->f[IXF_STORE].len) ||
-        m[MF_STORE_NBLOCKS] > nd)
+    if (m[MF_STORE_NBLOCKS] > nd ||
+        !fits(m[MF_STORE_SINDEX_OFF], m[MF_STORE_NBLOCKS] + 1, AS_STORE_SINDEX,
+              ix->f[IXF_STORE].len))
         return as_err_set(err, AS_ECORRUPT, "%s/store: block index does not fit", ix->dir);
+    /* The vocab's entry after the block entries (format.h: store): one
+     * page checked now, so every later read can trust where the vocab is. */
+    uint64_t ve = m[MF_STORE_SINDEX_OFF] + AS_STORE_SINDEX * m[MF_STORE_NBLOCKS];
+    if (ix_need(ix, IXF_STORE, ve, AS_STORE_SINDEX) != AS_OK)
+        return as_err_set(err, AS_ECORRUPT, "%s", as_index_errmsg(ix));
+    const uint8_t *e = ix->f[IXF_STORE].body + ve;
+    ix->voc_off = le64(e);
+    ix->voc_len = le64(e + 8);
+    ix->voc_ntok = le32(e + 16);
+    if (ix->voc_off > m[MF_STORE_SINDEX_OFF] || ix->voc_len > m[MF_STORE_SINDEX_OFF] - ix->voc_off ||
+        ix->voc_len < 4 * ((uint64_t)ix->voc_ntok + 1) || le32(e + 20) != 0)
+        return as_err_set(err, AS_ECORRUPT, "%s/store: vocab entry out of range", ix->dir);
     if (m[MF_POST_LEN] != ix->f[IXF_POSTINGS].len || m[MF_POS_LEN] != ix->f[IXF_POSITIONS].len)
         return as_err_set(err, AS_ECORRUPT, "%s: postings/positions sizes differ from meta",
                           ix->dir);

@@ -53,10 +53,12 @@ typedef struct as_docrec {
     uint32_t line, paragraph, sentence;
     uint32_t doclen;     /* BM25 length: number of terms (with positions) */
     int kind;
+    const char *id;      /* NUL-terminated id (a .tsv "id" column), NULL when
+                            none; valid as text is */
 } as_docrec;
 
-/* Holds the last inflated store block (consecutive docs of a block cost one
- * inflate).  Zero-initialise; one per thread; fields private. */
+/* Holds the last sentence read (its text, section and id).  Zero-initialise;
+ * one per thread; fields private. */
 typedef struct as_docbuf {
     void *p;
     size_t cap, n;
@@ -91,6 +93,7 @@ typedef struct as_doc_in {
     const char *section; /* NULL = none */
     int kind;
     uint32_t line, paragraph, sentence;
+    const char *id;      /* NULL = none (a .tsv "id" column, kept in the store) */
 } as_doc_in;
 int as_writer_add(as_writer *w, const as_doc_in *d, const as_token *toks,
                   size_t ntoks);

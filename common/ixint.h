@@ -49,6 +49,12 @@ struct as_index {
      * chunks (see as_index_dups). */
     _Atomic(uint32_t *) *ident;
     size_t nident;
+    /* The store's vocab (format.h: store), located at open; its first
+     * voc_hot tokens (the commonest) are page-checked together on first
+     * use, so that decoding them needs no check per token. */
+    uint64_t voc_off, voc_len;
+    uint32_t voc_ntok, voc_hot;
+    _Atomic int voc_hot_ok;
 };
 
 /* Checks pages p0..p1 of file f (slow path of ix_need). */
@@ -122,22 +128,56 @@ int as_ix_store_block(const as_index *ix, uint64_t i, as_ix_sblock *out);
 /* The store block holding doc. */
 int as_ix_store_find(const as_index *ix, uint32_t doc, uint64_t *blk);
 int as_ix_store_verify(const as_index *ix, as_err *err);
-/* Record k of an inflated block [p, p+n) (format.h: store). */
+
+/* A vocab (format.h: store): token i is bytes[off[i], off[i + 1]), off
+ * little-endian u32s.  With ix, they lie in ix's store (body offsets
+ * offs_at and bytes_at) and every read is page-checked; without, in
+ * memory the caller trusts (the writer's own). */
+typedef struct as_ix_vocab {
+    const as_index *ix;
+    const uint8_t *offs, *bytes;
+    uint64_t offs_at, bytes_at, nbytes;
+    uint32_t ntok;
+    uint32_t hot;              /* ids below are checked already */
+} as_ix_vocab;
+/* The generation's vocab; AS_OK or AS_ECORRUPT. */
+int as_ix_store_vocab(const as_index *ix, as_ix_vocab *v);
+/* Decodes the n code bytes at p into exactly tlen bytes at out; 0, or -1
+ * when they do not decode to that. */
+int as_ix_decode(const as_ix_vocab *v, const uint8_t *p, size_t n, uint8_t *out, size_t tlen);
+/* Writes the raw form (storew.h) of the coded block [p, p + n) of ndocs
+ * records into out, which must come to exactly ulen bytes; 0, or -1 when
+ * the block is damaged. */
+int as_ix_block_raw(const as_ix_vocab *v, const uint8_t *p, size_t n, uint32_t ndocs,
+                    uint8_t *out, size_t ulen);
+
+/* A record of a block, raw (text) or coded (codes, id as a front-coded
+ * piece: the first id_shared bytes of the previous record's id, then
+ * id[0, id_len)). */
 typedef struct as_ix_rec {
-    const uint8_t *text, *section;
-    size_t tlen, slen;
+    const uint8_t *text, *codes, *section, *id;
+    size_t tlen, clen, slen, id_shared, id_len;
     uint32_t line, paragraph, sentence;
+    int sec_new;               /* the section is given (not the previous one's) */
 } as_ix_rec;
-int as_ix_store_record(const uint8_t *p, size_t n, uint32_t k, as_ix_rec *out);
-/* Walks a block's records in order (0, or -1 when damaged). */
+/* Walks a block's records in order (0, or -1 when damaged): start on the
+ * raw form (storew.h) or the coded one (format.h). */
 typedef struct as_ix_rwalk {
     const uint8_t *f, *fend;   /* fields */
-    const uint8_t *t, *tend;   /* texts */
+    const uint8_t *t, *tend;   /* texts or codes */
     const uint8_t *sec;
     size_t slen;
     uint32_t line, para;
+    int coded;
 } as_ix_rwalk;
 int as_ix_walk_start(as_ix_rwalk *w, const uint8_t *p, size_t n);
+int as_ix_walk_start_coded(as_ix_rwalk *w, const uint8_t *p, size_t n);
 int as_ix_walk_next(as_ix_rwalk *w, as_ix_rec *r);
+
+/* Word bytes (format.h: store): ASCII letters and digits, bytes >= 0x80. */
+static inline int as_ix_wordbyte(uint8_t b)
+{
+    return (uint8_t)((b | 32) - 'a') < 26 || (uint8_t)(b - '0') < 10 || b >= 0x80;
+}
 
 #endif

@@ -1,12 +1,17 @@
 /*
- * store.c — The sentence store of a generation (format.h: store): finding a
- * sentence's block, inflating it into the caller's as_docbuf (which keeps
- * the last block, so the sentences of one block cost one inflate), parsing
- * its record; and the full check of the store.
+ * store.c — The sentence store of a generation (format.h: store): finding
+ * a sentence's block, walking its records' fields to the sentence,
+ * decoding its text from token ids through the vocab into the caller's
+ * as_docbuf; the raw form of a block for the writer (storew.h); and the
+ * full check of the store.
+ *
+ * Every read goes through the page checks (ix_need) and every length is
+ * bounded by the bytes it lies in, so damaged or hostile bytes give
+ * AS_ECORRUPT, never a read out of bounds: a text must decode to exactly
+ * its recorded length.
  */
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "ixint.h"
 #include "varint.h"
@@ -28,9 +33,8 @@ int as_ix_store_block(const as_index *ix, uint64_t i, as_ix_sblock *out)
     out->ulen = le32(e + 20);
     if (out->first_doc >= ix->ndocs || out->ndocs == 0 ||
         out->ndocs > ix->ndocs - out->first_doc || out->clen == 0 ||
-        out->off > ix->mf[MF_STORE_SINDEX_OFF] ||
-        out->clen > ix->mf[MF_STORE_SINDEX_OFF] - out->off || out->ulen > MAX_ULEN ||
-        out->ulen > (uint64_t)out->clen * 1040 + 1024) /* deflate's ratio is < 1032 */
+        out->off > ix->voc_off || out->clen > ix->voc_off - out->off ||
+        out->ulen > MAX_ULEN)
         return as_ix_corrupt(ix, IXF_STORE, "block %llu: index entry out of range",
                              (unsigned long long)i);
     return AS_OK;
@@ -40,6 +44,30 @@ int as_ix_store_find(const as_index *ix, uint32_t doc, uint64_t *blk)
 {
     uint64_t lo = 0, hi = ix->mf[MF_STORE_NBLOCKS];
     as_ix_sblock b;
+    /* Blocks hold about the same number of docs: probe where doc should
+     * be first, then bisect what is left (a probe is a page touched, and
+     * on first touch a page checked). */
+    if (hi > 2 && ix->ndocs > 0) {
+        uint64_t g = (uint64_t)doc * hi / ix->ndocs;
+        for (int k = 0; k < 2 && lo < hi; k++) {
+            if (g < lo)
+                g = lo;
+            if (g >= hi)
+                g = hi - 1;
+            if (as_ix_store_block(ix, g, &b) != AS_OK)
+                return AS_ECORRUPT;
+            if (b.first_doc > doc) {
+                hi = g;
+                g = g > 8 ? g - 8 : 0;
+            } else if (doc - b.first_doc < b.ndocs) {
+                *blk = g;
+                return AS_OK;
+            } else {
+                lo = g + 1;
+                g = g + 8;
+            }
+        }
+    }
     while (lo < hi) { /* the last block with first_doc <= doc */
         uint64_t mid = lo + (hi - lo) / 2;
         if (as_ix_store_block(ix, mid, &b) != AS_OK)
@@ -56,9 +84,11 @@ int as_ix_store_find(const as_index *ix, uint32_t doc, uint64_t *blk)
     return AS_OK;
 }
 
+/* ---- walking records ---------------------------------------------------- */
+
 typedef as_ix_rwalk rwalk;
 
-int as_ix_walk_start(rwalk *w, const uint8_t *p, size_t n)
+static int walk_start(rwalk *w, const uint8_t *p, size_t n, int coded)
 {
     const uint8_t *end = p + n;
     uint64_t fl;
@@ -71,7 +101,18 @@ int as_ix_walk_start(rwalk *w, const uint8_t *p, size_t n)
     w->sec = (const uint8_t *)"";
     w->slen = 0;
     w->line = w->para = 0;
+    w->coded = coded;
     return 0;
+}
+
+int as_ix_walk_start(rwalk *w, const uint8_t *p, size_t n)
+{
+    return walk_start(w, p, n, 0);
+}
+
+int as_ix_walk_start_coded(rwalk *w, const uint8_t *p, size_t n)
+{
+    return walk_start(w, p, n, 1);
 }
 
 static uint32_t unzigzag_add(uint32_t base, uint64_t z, int *bad)
@@ -86,12 +127,13 @@ static uint32_t unzigzag_add(uint32_t base, uint64_t z, int *bad)
 /* The next record; 0, or -1 when damaged. */
 int as_ix_walk_next(rwalk *w, as_ix_rec *r)
 {
-    uint64_t tl, sc, dl, dp;
+    uint64_t tl, cl = 0, sc, dl, dp, ish = 0, il;
     uint32_t sent;
     int bad = 0;
-    if (varint_get(&w->f, w->fend, &tl) || tl > (uint64_t)(w->tend - w->t) ||
+    if (varint_get(&w->f, w->fend, &tl) || (w->coded && varint_get(&w->f, w->fend, &cl)) ||
         varint_get(&w->f, w->fend, &sc))
         return -1;
+    r->sec_new = sc > 0;
     if (sc > 0) {
         if (sc - 1 > (uint64_t)(w->fend - w->f))
             return -1;
@@ -100,15 +142,26 @@ int as_ix_walk_next(rwalk *w, as_ix_rec *r)
         w->f += sc - 1;
     }
     if (varint_get(&w->f, w->fend, &dl) || varint_get(&w->f, w->fend, &dp) ||
-        varint_get32(&w->f, w->fend, &sent))
+        varint_get32(&w->f, w->fend, &sent) ||
+        (w->coded && varint_get(&w->f, w->fend, &ish)) || varint_get(&w->f, w->fend, &il) ||
+        il > (uint64_t)(w->fend - w->f))
         return -1;
+    r->id = w->f;
+    r->id_shared = (size_t)ish;
+    r->id_len = (size_t)il;
+    w->f += il;
     w->line = unzigzag_add(w->line, dl, &bad);
     w->para = unzigzag_add(w->para, dp, &bad);
-    if (bad)
+    if (bad || tl > MAX_ULEN)
         return -1;
-    r->text = w->t;
+    size_t take = (size_t)(w->coded ? cl : tl);
+    if (take > (size_t)(w->tend - w->t))
+        return -1;
     r->tlen = (size_t)tl;
-    w->t += tl;
+    r->clen = (size_t)cl;
+    r->text = w->coded ? NULL : w->t;
+    r->codes = w->coded ? w->t : NULL;
+    w->t += take;
     r->section = w->sec;
     r->slen = w->slen;
     r->line = w->line;
@@ -117,15 +170,191 @@ int as_ix_walk_next(rwalk *w, as_ix_rec *r)
     return 0;
 }
 
-int as_ix_store_record(const uint8_t *p, size_t n, uint32_t k, as_ix_rec *out)
+/* ---- the vocab and decoding ------------------------------------------------- */
+
+/* Tokens checked together on first use: the first 4,096 ids cover ~90% of
+ * a text's tokens, and their ~40 KB cost one check per process instead of
+ * two page lookups per token. */
+#define VOC_HOT 4096u
+
+int as_ix_store_vocab(const as_index *ix, as_ix_vocab *v)
 {
-    rwalk w;
-    if (as_ix_walk_start(&w, p, n) != 0)
+    const uint8_t *b = ix->f[IXF_STORE].body;
+    as_index *mix = (as_index *)ix; /* the one-time check is the mutable part */
+    v->ix = ix;
+    v->ntok = ix->voc_ntok;
+    v->offs_at = ix->voc_off;
+    v->bytes_at = ix->voc_off + 4 * ((uint64_t)ix->voc_ntok + 1);
+    v->nbytes = ix->voc_len - 4 * ((uint64_t)ix->voc_ntok + 1); /* checked at open */
+    v->offs = b ? b + v->offs_at : NULL;
+    v->bytes = b ? b + v->bytes_at : NULL;
+    v->hot = 0;
+    if (atomic_load_explicit(&mix->voc_hot_ok, memory_order_acquire)) {
+        v->hot = ix->voc_hot;
+        return AS_OK;
+    }
+    uint32_t hot = ix->voc_ntok < VOC_HOT ? ix->voc_ntok : VOC_HOT;
+    if (ix_need(ix, IXF_STORE, v->offs_at, 4 * ((uint64_t)hot + 1)) != AS_OK)
         return AS_ECORRUPT;
-    for (uint32_t i = 0; i <= k; i++)
-        if (as_ix_walk_next(&w, out) != 0)
-            return AS_ECORRUPT;
+    uint32_t end = le32(v->offs + 4 * (size_t)hot);
+    if (end > v->nbytes)
+        return as_ix_corrupt(ix, IXF_STORE, "vocab offset %u out of range", hot);
+    if (ix_need(ix, IXF_STORE, v->bytes_at, end) != AS_OK)
+        return AS_ECORRUPT;
+    mix->voc_hot = hot;
+    atomic_store_explicit(&mix->voc_hot_ok, 1, memory_order_release);
+    v->hot = hot;
     return AS_OK;
+}
+
+/* Token id's bytes; 0, or -1 when it is not in the vocab or damaged. */
+static inline int token(const as_ix_vocab *v, uint32_t id, const uint8_t **p, size_t *n)
+{
+    if (id >= v->ntok)
+        return -1;
+    int check = v->ix && id >= v->hot;
+    if (check && ix_need(v->ix, IXF_STORE, v->offs_at + 4 * (uint64_t)id, 8) != AS_OK)
+        return -1;
+    uint32_t a = le32(v->offs + 4 * (size_t)id), b = le32(v->offs + 4 * (size_t)id + 4);
+    if (a >= b || b > v->nbytes)
+        return -1;
+    if (check && ix_need(v->ix, IXF_STORE, v->bytes_at + a, b - a) != AS_OK)
+        return -1;
+    *p = v->bytes + a;
+    *n = b - a;
+    return 0;
+}
+
+int as_ix_decode(const as_ix_vocab *v, const uint8_t *p, size_t n, uint8_t *out, size_t tlen)
+{
+    const uint8_t *end = p + n;
+    uint8_t *o = out, *oend = out + tlen;
+    int prevword = 0;
+    while (p < end) {
+        uint32_t id = *p++;
+        if (id >= 0xc0) {
+            if (id < 0xf0) {
+                if (end - p < 1)
+                    return -1;
+                id = 192 + ((id - 0xc0) << 8 | p[0]);
+                p += 1;
+            } else if (id < 0xff) {
+                if (end - p < 2)
+                    return -1;
+                id = 12480 + ((id - 0xf0) << 16 | (uint32_t)p[0] << 8 | p[1]);
+                p += 2;
+            } else {
+                if (end - p < 4 || le32(p) > UINT32_MAX - 995520)
+                    return -1;
+                id = 995520 + le32(p);
+                p += 4;
+            }
+        }
+        const uint8_t *t;
+        size_t tn;
+        if (token(v, id, &t, &tn) != 0)
+            return -1;
+        int word = as_ix_wordbyte(t[0]);
+        if (word & prevword) { /* the space left out between two words */
+            if (o == oend)
+                return -1;
+            *o++ = ' ';
+        }
+        if (tn > (size_t)(oend - o))
+            return -1;
+        if (tn <= 16) /* most tokens: cheaper than a call */
+            for (size_t k = 0; k < tn; k++)
+                o[k] = t[k];
+        else
+            memcpy(o, t, tn);
+        o += tn;
+        prevword = word;
+    }
+    return o == oend ? 0 : -1;
+}
+
+static size_t vsize(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+static uint64_t zigzag(int64_t v)
+{
+    return v < 0 ? ((uint64_t)(-(v + 1)) << 1) | 1 : (uint64_t)v << 1;
+}
+
+/* The raw fields of record r (previous line and paragraph pline, ppara;
+ * whole id of idn bytes). */
+static uint64_t raw_fields_len(const as_ix_rec *r, uint32_t pline, uint32_t ppara, size_t idn)
+{
+    return vsize(r->tlen) + (r->sec_new ? vsize(r->slen + 1) + r->slen : 1) +
+           vsize(zigzag((int64_t)r->line - pline)) +
+           vsize(zigzag((int64_t)r->paragraph - ppara)) + vsize(r->sentence) + vsize(idn) + idn;
+}
+
+int as_ix_block_raw(const as_ix_vocab *v, const uint8_t *p, size_t n, uint32_t ndocs,
+                    uint8_t *out, size_t ulen)
+{
+    /* Pass 1: every record walks, and the raw form's size is ulen. */
+    rwalk w;
+    as_ix_rec r;
+    if (as_ix_walk_start_coded(&w, p, n) != 0)
+        return -1;
+    uint64_t rf = 0, texts = 0;
+    size_t idn = 0;
+    uint32_t pline = 0, ppara = 0;
+    for (uint32_t k = 0; k < ndocs; k++) {
+        if (as_ix_walk_next(&w, &r) != 0 || r.id_shared > idn)
+            return -1;
+        idn = r.id_shared + r.id_len;
+        rf += raw_fields_len(&r, pline, ppara, idn);
+        pline = r.line;
+        ppara = r.paragraph;
+        texts += r.tlen;
+        if (rf > ulen || texts > ulen)
+            return -1;
+    }
+    if (w.f != w.fend || w.t != w.tend || vsize(rf) + rf + texts != ulen)
+        return -1;
+    /* Pass 2: the fields from the front, the texts after them.  A whole id
+     * is the previous one's first id_shared bytes (already written, just
+     * before) and its piece. */
+    uint8_t *fo = out + varint_put(out, rf), *to = fo + rf;
+    const uint8_t *previd = NULL;
+    as_ix_walk_start_coded(&w, p, n);
+    pline = ppara = 0;
+    for (uint32_t k = 0; k < ndocs; k++) {
+        as_ix_walk_next(&w, &r);
+        fo += varint_put(fo, r.tlen);
+        if (r.sec_new) {
+            fo += varint_put(fo, r.slen + 1);
+            memcpy(fo, r.section, r.slen);
+            fo += r.slen;
+        } else {
+            *fo++ = 0;
+        }
+        fo += varint_put(fo, zigzag((int64_t)r.line - pline));
+        fo += varint_put(fo, zigzag((int64_t)r.paragraph - ppara));
+        fo += varint_put(fo, r.sentence);
+        pline = r.line;
+        ppara = r.paragraph;
+        idn = r.id_shared + r.id_len;
+        fo += varint_put(fo, idn);
+        if (r.id_shared)
+            memcpy(fo, previd, r.id_shared);
+        memcpy(fo + r.id_shared, r.id, r.id_len);
+        previd = fo;
+        fo += idn;
+        if (as_ix_decode(v, r.codes, r.clen, to, r.tlen) != 0)
+            return -1;
+        to += r.tlen;
+    }
+    return 0;
 }
 
 void as_docbuf_free(as_docbuf *b)
@@ -136,7 +365,7 @@ void as_docbuf_free(as_docbuf *b)
     memset(b, 0, sizeof *b);
 }
 
-/* Makes room for n bytes in the buffer, keeping the first keep bytes. */
+/* Makes room for n bytes in the buffer, keeping what it holds. */
 static int reserve(as_docbuf *b, size_t n)
 {
     if (n <= b->cap)
@@ -152,35 +381,6 @@ static int reserve(as_docbuf *b, size_t n)
     return AS_OK;
 }
 
-static int inflate_block(const as_index *ix, uint64_t blk, const as_ix_sblock *sb,
-                         as_docbuf *buf)
-{
-    if (ix_need(ix, IXF_STORE, sb->off, sb->clen) != AS_OK)
-        return AS_ECORRUPT;
-    buf->block = 0;
-    /* room for the block and, after it, one record's text and section */
-    if (reserve(buf, 2 * (size_t)sb->ulen + 2) != AS_OK)
-        return AS_ENOMEM;
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    if (inflateInit2(&z, -15) != Z_OK)
-        return AS_ENOMEM;
-    z.next_in = (Bytef *)(uintptr_t)(ix->f[IXF_STORE].body + sb->off);
-    z.avail_in = sb->clen;
-    z.next_out = buf->p;
-    z.avail_out = sb->ulen;
-    int zr = inflate(&z, Z_FINISH);
-    int ok = zr == Z_STREAM_END && z.avail_out == 0 && z.avail_in == 0;
-    inflateEnd(&z);
-    if (!ok)
-        return as_ix_corrupt(ix, IXF_STORE, "block %llu does not inflate",
-                             (unsigned long long)blk);
-    buf->n = sb->ulen;
-    buf->block = blk + 1;
-    buf->ix = ix;
-    return AS_OK;
-}
-
 int as_index_doc(const as_index *ix, uint32_t doc, as_docbuf *buf, as_docrec *out)
 {
     memset(out, 0, sizeof *out);
@@ -191,43 +391,95 @@ int as_index_doc(const as_index *ix, uint32_t doc, as_docbuf *buf, as_docrec *ou
     int rc = as_ix_store_find(ix, doc, &blk);
     if (rc == AS_OK)
         rc = as_ix_store_block(ix, blk, &sb);
+    if (rc == AS_OK && ix_need(ix, IXF_STORE, sb.off, sb.clen) != AS_OK)
+        rc = AS_ECORRUPT;
     if (rc != AS_OK)
         return rc;
-    if (!(buf->ix == ix && buf->block == blk + 1 && buf->p)) {
-        rc = inflate_block(ix, blk, &sb, buf);
-        if (rc != AS_OK)
-            return rc;
-    }
+    const uint8_t *p = ix->f[IXF_STORE].body + sb.off;
+    rwalk w;
     as_ix_rec r;
-    if (as_ix_store_record(buf->p, buf->n, doc - sb.first_doc, &r) != AS_OK)
-        return as_ix_corrupt(ix, IXF_STORE, "block %llu: record of doc %u damaged",
-                             (unsigned long long)blk, doc);
-    /* NUL-terminated copies after the block (records hold lengths; the
-     * room was reserved at inflate) */
-    char *t = (char *)buf->p + buf->n, *s = t + r.tlen + 1;
-    memcpy(t, r.text, r.tlen);
-    t[r.tlen] = 0;
-    memcpy(s, r.section, r.slen);
-    s[r.slen] = 0;
-    out->text = t;
-    out->section = s;
+    if (as_ix_walk_start_coded(&w, p, sb.clen) != 0)
+        goto bad;
+    /* The id is rebuilt at the buffer's start as the walk goes (no id is
+     * longer than the fields it is made from). */
+    if (reserve(buf, (size_t)(w.fend - w.f) + 1) != AS_OK)
+        return AS_ENOMEM;
+    uint8_t *idb = buf->p;
+    size_t idn = 0, idcap = (size_t)(w.fend - w.f);
+    for (uint32_t k = 0; k <= doc - sb.first_doc; k++) {
+        if (as_ix_walk_next(&w, &r) != 0 || r.id_shared > idn || r.id_len > idcap - r.id_shared)
+            goto bad;
+        if (r.id_len)
+            memcpy(idb + r.id_shared, r.id, r.id_len);
+        idn = r.id_shared + r.id_len;
+    }
+    /* id NUL section NUL text NUL */
+    if (reserve(buf, idn + r.slen + r.tlen + 3) != AS_OK)
+        return AS_ENOMEM;
+    char *id = (char *)buf->p, *sec = id + idn + 1, *text = sec + r.slen + 1;
+    id[idn] = 0;
+    memcpy(sec, r.section, r.slen);
+    sec[r.slen] = 0;
+    as_ix_vocab v;
+    if (as_ix_store_vocab(ix, &v) != AS_OK || as_ix_decode(&v, r.codes, r.clen, (uint8_t *)text, r.tlen) != 0)
+        goto bad;
+    text[r.tlen] = 0;
+    buf->n = idn + r.slen + r.tlen + 3;
+    buf->block = blk + 1;
+    buf->ix = ix;
+    out->text = text;
+    out->section = sec;
+    out->id = idn ? id : NULL;
     out->line = r.line;
     out->paragraph = r.paragraph;
     out->sentence = r.sentence;
     out->doclen = as_index_doclen(ix, doc);
     out->kind = as_index_kind(ix, doc);
     return as_index_status(ix) == AS_OK ? AS_OK : AS_ECORRUPT;
+bad:
+    return as_ix_corrupt(ix, IXF_STORE, "block %llu: record of doc %u damaged",
+                         (unsigned long long)blk, doc);
+}
+
+/* The vocab's offsets ascend within its bytes and every token is one run
+ * of word or gap bytes (format.h: store). */
+static int verify_vocab(const as_index *ix, as_err *err)
+{
+    as_ix_vocab v;
+    if (as_ix_store_vocab(ix, &v) != AS_OK ||
+        ix_need(ix, IXF_STORE, ix->voc_off, ix->voc_len) != AS_OK)
+        return as_ix_verr(ix, err);
+    if (le32(v.offs) != 0 || le32(v.offs + 4 * (size_t)v.ntok) != v.nbytes)
+        return as_err_set(err, AS_ECORRUPT, "store: vocab offsets do not cover its bytes");
+    for (uint32_t i = 0; i < v.ntok; i++) {
+        const uint8_t *t;
+        size_t n;
+        if (token(&v, i, &t, &n) != 0)
+            return as_err_set(err, AS_ECORRUPT, "store: vocab token %u out of range", i);
+        int word = as_ix_wordbyte(t[0]);
+        for (size_t k = 1; k < n; k++)
+            if (as_ix_wordbyte(t[k]) != word)
+                return as_err_set(err, AS_ECORRUPT, "store: vocab token %u mixes words and gaps",
+                                  i);
+    }
+    return AS_OK;
 }
 
 int as_ix_store_verify(const as_index *ix, as_err *err)
 {
-    as_docbuf buf = {0};
+    if (err)
+        err->msg[0] = 0;
+    int rc = verify_vocab(ix, err);
+    if (rc != AS_OK)
+        return rc;
+    as_ix_vocab v;
+    as_ix_store_vocab(ix, &v); /* checked by verify_vocab */
+    uint8_t *raw = NULL;
+    size_t rawcap = 0;
     uint32_t next = 0, file = 0;
     uint64_t off = 0, nb = ix->mf[MF_STORE_NBLOCKS];
     as_file_state fs = {0};
-    int have_file = 0, rc = AS_OK;
-    if (err)
-        err->msg[0] = 0;
+    int have_file = 0;
     for (uint64_t i = 0; i < nb && rc == AS_OK; i++) {
         as_ix_sblock sb;
         if (as_ix_store_block(ix, i, &sb) != AS_OK) {
@@ -257,27 +509,37 @@ int as_ix_store_verify(const as_index *ix, as_err *err)
                             (unsigned long long)i);
             break;
         }
-        rc = inflate_block(ix, i, &sb, &buf);
-        if (rc != AS_OK)
+        if (ix_need(ix, IXF_STORE, sb.off, sb.clen) != AS_OK) {
+            rc = AS_ECORRUPT;
             break;
-        rwalk wk;
-        as_ix_rec r;
-        if (as_ix_walk_start(&wk, buf.p, buf.n) != 0)
-            rc = as_err_set(err, AS_ECORRUPT, "store: block %llu: damaged",
-                            (unsigned long long)i);
-        for (uint32_t k = 0; k < sb.ndocs && rc == AS_OK; k++)
-            if (as_ix_walk_next(&wk, &r) != 0)
-                rc = as_err_set(err, AS_ECORRUPT, "store: block %llu: record %u damaged",
-                                (unsigned long long)i, k);
-        if (rc == AS_OK && (wk.f != wk.fend || wk.t != wk.tend))
-            rc = as_err_set(err, AS_ECORRUPT, "store: block %llu: trailing bytes",
-                            (unsigned long long)i);
+        }
+        /* every record decodes, exactly, and the raw form is ulen bytes */
+        if (sb.ulen + 1 > rawcap) {
+            uint8_t *q = realloc(raw, sb.ulen + 1);
+            if (!q) {
+                rc = as_err_set(err, AS_ENOMEM, "out of memory");
+                break;
+            }
+            raw = q;
+            rawcap = sb.ulen + 1;
+        }
+        if (as_ix_block_raw(&v, ix->f[IXF_STORE].body + sb.off, sb.clen, sb.ndocs, raw,
+                            sb.ulen) != 0) {
+            if (as_index_status(ix) == AS_OK)
+                rc = as_err_set(err, AS_ECORRUPT, "store: block %llu: damaged",
+                                (unsigned long long)i);
+            else
+                rc = AS_ECORRUPT;
+            break;
+        }
         next += sb.ndocs;
         off += sb.clen;
     }
-    as_docbuf_free(&buf);
+    free(raw);
     if (rc == AS_OK && next != ix->ndocs)
         rc = as_err_set(err, AS_ECORRUPT, "store: blocks cover %u docs of %u", next, ix->ndocs);
+    if (rc == AS_OK && (off > ix->voc_off || ix->voc_off - off >= 8))
+        rc = as_err_set(err, AS_ECORRUPT, "store: bytes between the blocks and the vocab");
     if (rc != AS_OK && err && !err->msg[0]) /* damage found by a read */
         return rc == AS_ECORRUPT ? as_ix_verr(ix, err) : as_err_set(err, rc, "store: %s", as_strerror(rc));
     return rc;

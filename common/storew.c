@@ -1,8 +1,14 @@
 /*
- * storew.c — Compressing and writing store blocks on a thread of their own
- * (see storew.h).  One producer (the index writer), one consumer, a small
- * ring of jobs under one mutex: the queue bounds the memory held by blocks
- * waiting to be compressed (AS_SW_QUEUE x ~16 KiB).
+ * storew.c — Coding and writing store blocks on a thread of their own (see
+ * storew.h; the format in format.h: store).  One producer (the index
+ * writer), one consumer, a small ring of jobs under one mutex: the queue
+ * bounds the memory held by blocks waiting (AS_SW_QUEUE x ~4 KiB).
+ *
+ * The vocab.  Until the raw blocks seen hold AS_STORE_SAMPLE bytes of text
+ * (or the store ends) they are kept, and their tokens counted; then the
+ * sample's tokens get ids by falling count, the kept blocks are coded and
+ * written, and from there on every token not seen before gets the next id.
+ * A hash table (open addressing on the token's hash) finds a token's id.
  */
 #include "storew.h"
 
@@ -11,49 +17,370 @@
 
 #include "as.h"
 #include "format.h"
+#include "ixint.h"
 #include "varint.h"
 
-/* zlib level: measured on the 1M bench store (176 MB of records, 16 KiB
- * blocks, one core): level 6 5.8 s for 0.365 of the records, 3 3.4 s for
- * 0.390, 2 3.1 s for 0.400, 1 2.8 s for 0.413.  Level 1 would save 0.6 s
- * of CPU at 1M (the index 0.75 x text instead of 0.72); it waits for
- * assess-search to check every hit's store pages before printing any (see
- * the lifecycle test's flipped store byte, which level 1 moves into a later
- * hit's page). */
-#define ZLEVEL 3
+/* ---- the vocab -------------------------------------------------------------- */
 
-/* Compresses (unless verbatim) and writes one block; on the thread, or
- * inline when there is none. */
+static uint32_t tok_hash(const uint8_t *s, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n, x;
+    for (; n >= 8; n -= 8, s += 8) {
+        memcpy(&x, s, 8);
+        h = (h ^ x) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    x = 0;
+    for (size_t i = 0; i < n; i++)
+        x |= (uint64_t)s[i] << (8 * i);
+    h = (h ^ x) * 0xff51afd7ed558ccdull;
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+/* Rebuilds the hash table for ntok tokens (load <= 1/2). */
+static int ht_build(as_wctx *c, as_swriter *s, uint32_t want)
+{
+    uint32_t n = 1024;
+    while (n / 2 < want) {
+        if (n > UINT32_MAX / 4) {
+            as_wctx_fail(c, AS_ELIMIT, "store: too many distinct tokens");
+            return -1;
+        }
+        n *= 2;
+    }
+    uint32_t *t = calloc(n, sizeof *t);
+    if (!t) {
+        as_wctx_fail(c, AS_ENOMEM, "out of memory");
+        return -1;
+    }
+    for (uint32_t i = 0; i < s->ntok; i++) {
+        uint32_t j = s->vhash[i] & (n - 1);
+        while (t[j])
+            j = (j + 1) & (n - 1);
+        t[j] = i + 1;
+    }
+    free(s->ht);
+    s->ht = t;
+    s->htmask = n - 1;
+    return 0;
+}
+
+/* The id of token [p, p + n), added when new; UINT32_MAX on error. */
+static uint32_t tok_id(as_wctx *c, as_swriter *s, const uint8_t *p, size_t n)
+{
+    uint32_t h = tok_hash(p, n), j = h & s->htmask;
+    for (;; j = (j + 1) & s->htmask) {
+        uint32_t e = s->ht[j];
+        if (!e)
+            break;
+        uint32_t i = e - 1;
+        if (s->vhash[i] == h && s->voff[i + 1] - s->voff[i] == n &&
+            memcmp(s->vbytes.p + s->voff[i], p, n) == 0)
+            return i;
+    }
+    if (s->ntok + 1 >= s->tokcap) {
+        uint32_t nc = s->tokcap ? 2 * s->tokcap : 4096;
+        if (nc <= s->tokcap) {
+            as_wctx_fail(c, AS_ELIMIT, "store: too many distinct tokens");
+            return UINT32_MAX;
+        }
+        uint32_t *o = realloc(s->voff, (size_t)nc * sizeof *o);
+        if (o)
+            s->voff = o;
+        uint32_t *hh = o ? realloc(s->vhash, (size_t)nc * sizeof *hh) : NULL;
+        if (hh)
+            s->vhash = hh;
+        uint64_t *cn = hh ? realloc(s->vcount, (size_t)nc * sizeof *cn) : NULL;
+        if (cn)
+            s->vcount = cn;
+        if (!cn) {
+            as_wctx_fail(c, AS_ENOMEM, "out of memory");
+            return UINT32_MAX;
+        }
+        s->tokcap = nc;
+    }
+    if (s->vbytes.n + n > UINT32_MAX) {
+        as_wctx_fail(c, AS_ELIMIT, "store: the vocab exceeds 4 GiB");
+        return UINT32_MAX;
+    }
+    as_gbuf_put(c, &s->vbytes, p, n);
+    if (c->rc != AS_OK)
+        return UINT32_MAX;
+    uint32_t i = s->ntok++;
+    s->voff[i + 1] = (uint32_t)s->vbytes.n;
+    s->vhash[i] = h;
+    s->vcount[i] = 0;
+    s->ht[j] = i + 1;
+    if ((uint64_t)s->ntok * 2 > (uint64_t)s->htmask + 1 && ht_build(c, s, s->ntok) != 0)
+        return UINT32_MAX;
+    return i;
+}
+
+/* Calls fn for every token of text t (format.h: store: runs of word and
+ * gap bytes, a single space between two words left out). */
+#define EACH_TOKEN(t, n, P, L, BODY)                                                 \
+    do {                                                                             \
+        size_t i_ = 0;                                                               \
+        int pw_ = 0;                                                                 \
+        while (i_ < (n)) {                                                           \
+            int w_ = as_ix_wordbyte((t)[i_]);                                        \
+            size_t j_ = i_ + 1;                                                      \
+            while (j_ < (n) && as_ix_wordbyte((t)[j_]) == w_)                         \
+                j_++;                                                                \
+            if (!(!w_ && pw_ && j_ - i_ == 1 && (t)[i_] == ' ' && j_ < (n))) {        \
+                const uint8_t *P = (t) + i_;                                         \
+                size_t L = j_ - i_;                                                  \
+                BODY                                                                 \
+            }                                                                        \
+            pw_ = w_;                                                                \
+            i_ = j_;                                                                 \
+        }                                                                            \
+    } while (0)
+
+static int cmp_rank(const void *a, const void *b, void *arg)
+{
+    const as_swriter *s = arg;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    if (s->vcount[x] != s->vcount[y])
+        return s->vcount[x] > s->vcount[y] ? -1 : 1;
+    const uint8_t *px = s->vbytes.p + s->voff[x], *py = s->vbytes.p + s->voff[y];
+    size_t nx = s->voff[x + 1] - s->voff[x], ny = s->voff[y + 1] - s->voff[y];
+    int r = memcmp(px, py, nx < ny ? nx : ny);
+    return r ? r : nx < ny ? -1 : nx > ny;
+}
+
+/* Gives the sample's tokens their final ids: by falling count. */
+static void freeze(as_wctx *c, as_swriter *s)
+{
+    s->frozen = 1;
+    if (c->rc != AS_OK || s->ntok == 0)
+        return;
+    uint32_t *ord = malloc((size_t)s->ntok * sizeof *ord);
+    uint8_t *nb = malloc(s->vbytes.n + 1);
+    uint32_t *no = malloc(((size_t)s->tokcap) * sizeof *no);
+    uint32_t *nh = malloc(((size_t)s->tokcap) * sizeof *nh);
+    if (!ord || !nb || !no || !nh) {
+        free(ord);
+        free(nb);
+        free(no);
+        free(nh);
+        as_wctx_fail(c, AS_ENOMEM, "out of memory");
+        return;
+    }
+    for (uint32_t i = 0; i < s->ntok; i++)
+        ord[i] = i;
+    qsort_r(ord, s->ntok, sizeof *ord, cmp_rank, s);
+    size_t at = 0;
+    no[0] = 0;
+    for (uint32_t k = 0; k < s->ntok; k++) {
+        uint32_t i = ord[k], n = s->voff[i + 1] - s->voff[i];
+        memcpy(nb + at, s->vbytes.p + s->voff[i], n);
+        at += n;
+        no[k + 1] = (uint32_t)at;
+        nh[k] = s->vhash[i];
+    }
+    free(ord);
+    free(s->vbytes.p);
+    s->vbytes.p = nb;
+    s->vbytes.cap = s->vbytes.n + 1;
+    free(s->voff);
+    s->voff = no;
+    free(s->vhash);
+    s->vhash = nh;
+    ht_build(c, s, s->ntok);
+}
+
+/* ---- blocks ------------------------------------------------------------------ */
+
+static uint64_t zigzag(int64_t v)
+{
+    return v < 0 ? ((uint64_t)(-(v + 1)) << 1) | 1 : (uint64_t)v << 1;
+}
+
+static void put_code(as_wctx *c, as_gbuf *b, uint32_t id)
+{
+    uint8_t *q = as_gbuf_room(c, b, 5);
+    if (!q)
+        return;
+    size_t n;
+    if (id < 192) {
+        q[0] = (uint8_t)id;
+        n = 1;
+    } else if (id < 12480) {
+        uint32_t x = id - 192;
+        q[0] = (uint8_t)(0xc0 + (x >> 8));
+        q[1] = (uint8_t)x;
+        n = 2;
+    } else if (id < 995520) {
+        uint32_t x = id - 12480;
+        q[0] = (uint8_t)(0xf0 + (x >> 16));
+        q[1] = (uint8_t)(x >> 8);
+        q[2] = (uint8_t)x;
+        n = 3;
+    } else {
+        q[0] = 0xff;
+        put32(q + 1, id - 995520);
+        n = 5;
+    }
+    b->n += n;
+}
+
+/* Counts the tokens of a raw block's texts (the sample); the text bytes. */
+static uint64_t count_block(as_wctx *c, as_swriter *s, const uint8_t *raw, size_t n)
+{
+    as_ix_rwalk w;
+    as_ix_rec r;
+    uint64_t text = 0;
+    if (as_ix_walk_start(&w, raw, n) != 0) {
+        as_wctx_fail(c, AS_EINVAL, "store: a raw block does not parse");
+        return 0;
+    }
+    while (w.f < w.fend && c->rc == AS_OK) {
+        if (as_ix_walk_next(&w, &r) != 0) {
+            as_wctx_fail(c, AS_EINVAL, "store: a raw block does not parse");
+            return 0;
+        }
+        text += r.tlen;
+        EACH_TOKEN(r.text, r.tlen, tp, tl, {
+            uint32_t id = tok_id(c, s, tp, tl);
+            if (id == UINT32_MAX)
+                return 0;
+            s->vcount[id]++;
+        });
+    }
+    return text;
+}
+
+/* Codes a raw block (format.h: store) and writes it with its index entry. */
+static void write_block(as_wctx *c, as_swriter *s, const as_swjob *j)
+{
+    as_ix_rwalk w;
+    as_ix_rec r;
+    if (c->rc != AS_OK)
+        return;
+    if (as_ix_walk_start(&w, j->data, j->n) != 0) {
+        as_wctx_fail(c, AS_EINVAL, "store: a raw block does not parse");
+        return;
+    }
+    s->fields.n = s->codes.n = 0;
+    const uint8_t *previd = NULL;
+    size_t prevn = 0;
+    uint32_t pline = 0, ppara = 0;
+    for (uint32_t k = 0; k < j->ndocs; k++) {
+        if (as_ix_walk_next(&w, &r) != 0) {
+            as_wctx_fail(c, AS_EINVAL, "store: a raw block does not parse");
+            return;
+        }
+        size_t c0 = s->codes.n;
+        EACH_TOKEN(r.text, r.tlen, tp, tl, {
+            uint32_t id = tok_id(c, s, tp, tl);
+            if (id == UINT32_MAX)
+                return;
+            put_code(c, &s->codes, id);
+        });
+        size_t shared = 0;
+        while (shared < prevn && shared < r.id_len && previd[shared] == r.id[shared])
+            shared++;
+        as_gbuf *f = &s->fields;
+        as_gbuf_varint(c, f, r.tlen);
+        as_gbuf_varint(c, f, s->codes.n - c0);
+        if (r.sec_new) {
+            as_gbuf_varint(c, f, r.slen + 1);
+            as_gbuf_put(c, f, r.section, r.slen);
+        } else {
+            as_gbuf_varint(c, f, 0);
+        }
+        as_gbuf_varint(c, f, zigzag((int64_t)r.line - pline));
+        as_gbuf_varint(c, f, zigzag((int64_t)r.paragraph - ppara));
+        as_gbuf_varint(c, f, r.sentence);
+        as_gbuf_varint(c, f, shared);
+        as_gbuf_varint(c, f, r.id_len - shared);
+        as_gbuf_put(c, f, r.id + shared, r.id_len - shared);
+        pline = r.line;
+        ppara = r.paragraph;
+        previd = r.id;
+        prevn = r.id_len;
+    }
+    if (w.f != w.fend || w.t != w.tend) {
+        as_wctx_fail(c, AS_EINVAL, "store: a raw block does not parse");
+        return;
+    }
+    s->out.n = 0;
+    as_gbuf_varint(c, &s->out, s->fields.n);
+    as_gbuf_put(c, &s->out, s->fields.p, s->fields.n);
+    as_gbuf_put(c, &s->out, s->codes.p, s->codes.n);
+    if (c->rc != AS_OK)
+        return;
+    if (s->out.n > UINT32_MAX / 2 || j->n > UINT32_MAX / 2) {
+        as_wctx_fail(c, AS_ELIMIT, "store: a block is too long");
+        return;
+    }
+    as_gbuf_u32(c, &s->sindex, j->first);
+    as_gbuf_u32(c, &s->sindex, j->ndocs);
+    as_gbuf_u64(c, &s->sindex, s->f.body_len);
+    as_gbuf_u32(c, &s->sindex, (uint32_t)s->out.n);
+    as_gbuf_u32(c, &s->sindex, (uint32_t)j->n);
+    as_wfile_write(c, &s->f, s->out.p, s->out.n);
+    s->nblocks++;
+}
+
+/* Writes the sample's blocks once their ids are final. */
+static void flush_pending(as_wctx *c, as_swriter *s)
+{
+    if (!s->frozen)
+        freeze(c, s);
+    for (size_t i = 0; i < s->npend; i++) {
+        write_block(c, s, &s->pend[i]);
+        free(s->pend[i].data);
+        s->pend[i].data = NULL;
+    }
+    s->npend = 0;
+}
+
+/* One job, on the thread (or inline when there is none). */
 static void do_job(as_wctx *c, as_swriter *s, as_swjob *j)
 {
-    const uint8_t *out = j->data;
-    size_t clen = j->n;
-    if (c->rc == AS_OK && !j->verbatim) {
-        uLong bound = deflateBound(&s->z, (uLong)j->n);
-        s->zout.n = 0;
-        if (as_gbuf_room(c, &s->zout, bound)) {
-            deflateReset(&s->z);
-            s->z.next_in = j->data;
-            s->z.avail_in = (uInt)j->n;
-            s->z.next_out = s->zout.p;
-            s->z.avail_out = (uInt)bound;
-            if (deflate(&s->z, Z_FINISH) != Z_STREAM_END)
-                as_wctx_fail(c, AS_ENOMEM, "store: deflate failed");
-            out = s->zout.p;
-            clen = bound - s->z.avail_out;
-        }
+    if (c->rc == AS_OK && j->old) {
+        /* a copied block: back to its raw form through its own vocab */
+        uint8_t *raw = malloc((size_t)j->ulen + 1);
+        as_ix_vocab v;
+        if (!raw)
+            as_wctx_fail(c, AS_ENOMEM, "out of memory");
+        else if (as_ix_store_vocab(j->old, &v) != AS_OK ||
+                 as_ix_block_raw(&v, j->data, j->n, j->ndocs, raw, j->ulen) != 0)
+            as_wctx_fail(c, AS_ECORRUPT, "copy: %s: a store block does not decode",
+                         as_index_gen_dir(j->old));
+        j->data = raw;
+        j->n = j->ulen;
+        j->old = NULL;
     }
-    if (c->rc == AS_OK) {
-        as_gbuf_u32(c, &s->sindex, j->first);
-        as_gbuf_u32(c, &s->sindex, j->ndocs);
-        as_gbuf_u64(c, &s->sindex, s->f.body_len);
-        as_gbuf_u32(c, &s->sindex, (uint32_t)clen);
-        as_gbuf_u32(c, &s->sindex, j->verbatim ? j->ulen : (uint32_t)j->n);
-        as_wfile_write(c, &s->f, out, clen);
-        s->nblocks++;
-    }
-    if (!j->verbatim)
+    if (c->rc != AS_OK) {
         free(j->data);
+        j->data = NULL;
+        return;
+    }
+    if (!s->frozen) {
+        if (s->npend == s->pendcap) {
+            size_t nc = s->pendcap ? 2 * s->pendcap : 64;
+            as_swjob *p = realloc(s->pend, nc * sizeof *p);
+            if (!p) {
+                as_wctx_fail(c, AS_ENOMEM, "out of memory");
+                free(j->data);
+                j->data = NULL;
+                return;
+            }
+            s->pend = p;
+            s->pendcap = nc;
+        }
+        s->pend[s->npend++] = *j;
+        j->data = NULL;
+        s->pendtext += count_block(c, s, s->pend[s->npend - 1].data, s->pend[s->npend - 1].n);
+        if (s->pendtext >= AS_STORE_SAMPLE)
+            flush_pending(c, s);
+        return;
+    }
+    write_block(c, s, j);
+    free(j->data);
     j->data = NULL;
 }
 
@@ -85,11 +412,17 @@ void as_sw_open(as_wctx *c, as_swriter *s, const char *dir)
     as_wfile_open(c, &s->f, dir, "store", AS_MAGIC_STORE, 1);
     if (c->rc != AS_OK)
         return;
-    if (deflateInit2(&s->z, ZLEVEL, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-        as_wctx_fail(c, AS_ENOMEM, "out of memory (zlib)");
+    s->voff = malloc(4096 * sizeof *s->voff);
+    s->vhash = malloc(4096 * sizeof *s->vhash);
+    s->vcount = malloc(4096 * sizeof *s->vcount);
+    if (!s->voff || !s->vhash || !s->vcount) {
+        as_wctx_fail(c, AS_ENOMEM, "out of memory");
         return;
     }
-    s->zinit = 1;
+    s->tokcap = 4096;
+    s->voff[0] = 0;
+    if (ht_build(c, s, 0) != 0)
+        return;
     if (pthread_mutex_init(&s->mu, NULL) != 0)
         return;
     if (pthread_cond_init(&s->cv, NULL) != 0) {
@@ -99,7 +432,7 @@ void as_sw_open(as_wctx *c, as_swriter *s, const char *dir)
     if (pthread_create(&s->th, NULL, run, s) != 0) {
         pthread_cond_destroy(&s->cv);
         pthread_mutex_destroy(&s->mu);
-        return; /* then blocks are compressed inline */
+        return; /* then blocks are coded inline */
     }
     s->threaded = 1;
 }
@@ -126,16 +459,16 @@ void as_sw_block(as_wctx *c, as_swriter *s, uint8_t *raw, size_t n, uint32_t fir
         free(raw);
         return;
     }
-    as_swjob j = {raw, n, 0, first, ndocs, 0};
+    as_swjob j = {raw, n, NULL, first, ndocs, 0};
     push(c, s, &j);
 }
 
-void as_sw_copy(as_wctx *c, as_swriter *s, const uint8_t *bytes, uint32_t clen,
-                uint32_t ulen, uint32_t first, uint32_t ndocs)
+void as_sw_copy(as_wctx *c, as_swriter *s, const as_index *old, const uint8_t *bytes,
+                uint32_t clen, uint32_t ulen, uint32_t first, uint32_t ndocs)
 {
     if (c->rc != AS_OK)
         return;
-    as_swjob j = {(uint8_t *)(uintptr_t)bytes, clen, 1, first, ndocs, ulen};
+    as_swjob j = {(uint8_t *)(uintptr_t)bytes, clen, old, first, ndocs, ulen};
     push(c, s, &j);
 }
 
@@ -158,6 +491,47 @@ void as_sw_sync(as_wctx *c, as_swriter *s)
     stop(s);
     if (s->c.rc != AS_OK)
         as_wctx_fail(c, s->c.rc, "%s", s->c.msg);
+    if (c->rc != AS_OK)
+        return;
+    flush_pending(c, s);
+    /* the vocab, then its entry after the blocks' */
+    as_wfile_align(c, &s->f, 8);
+    uint64_t at = s->f.body_len;
+    for (uint32_t i = 0; i <= s->ntok; i++)
+        as_wfile_u32(c, &s->f, s->voff[i]);
+    as_wfile_write(c, &s->f, s->vbytes.p, s->vbytes.n);
+    as_gbuf_u64(c, &s->sindex, at);
+    as_gbuf_u64(c, &s->sindex, s->f.body_len - at);
+    as_gbuf_u32(c, &s->sindex, s->ntok);
+    as_gbuf_u32(c, &s->sindex, 0);
+}
+
+void as_sw_raw_block(as_wctx *c, as_swriter *s, uint64_t b, as_gbuf *out)
+{
+    if (c->rc != AS_OK)
+        return;
+    if (b >= s->nblocks) {
+        as_wctx_fail(c, AS_EIO, "%s: store block %llu does not read back", s->f.path,
+                     (unsigned long long)b);
+        return;
+    }
+    const uint8_t *e = s->sindex.p + b * AS_STORE_SINDEX;
+    uint32_t nd = le32(e + 4), clen = le32(e + 16), ulen = le32(e + 20);
+    uint64_t off = le64(e + 8);
+    s->out.n = 0;
+    out->n = 0;
+    if (!as_gbuf_room(c, &s->out, clen) || !as_gbuf_room(c, out, (size_t)ulen + 1))
+        return;
+    as_wfile_pread(c, &s->f, s->out.p, clen, off);
+    if (c->rc != AS_OK)
+        return;
+    as_ix_vocab v = {NULL, (const uint8_t *)s->voff, s->vbytes.p, 0, 0, s->vbytes.n, s->ntok, 0};
+    if (as_ix_block_raw(&v, s->out.p, clen, nd, out->p, ulen) != 0) {
+        as_wctx_fail(c, AS_EIO, "%s: store block %llu does not read back", s->f.path,
+                     (unsigned long long)b);
+        return;
+    }
+    out->n = ulen;
 }
 
 void as_sw_free(as_swriter *s)
@@ -165,14 +539,25 @@ void as_sw_free(as_swriter *s)
     stop(s);
     for (unsigned i = 0; i < s->n; i++) { /* left by a failed thread */
         as_swjob *j = &s->q[(s->head + i) % AS_SW_QUEUE];
-        if (!j->verbatim)
+        if (!j->old)
             free(j->data);
     }
     s->n = 0;
+    for (size_t i = 0; i < s->npend; i++)
+        free(s->pend[i].data);
+    free(s->pend);
+    s->pend = NULL;
+    s->npend = 0;
     as_wfile_drop(&s->f);
     as_gbuf_free(&s->sindex);
-    as_gbuf_free(&s->zout);
-    if (s->zinit)
-        deflateEnd(&s->z);
-    s->zinit = 0;
+    as_gbuf_free(&s->out);
+    as_gbuf_free(&s->codes);
+    as_gbuf_free(&s->fields);
+    as_gbuf_free(&s->vbytes);
+    free(s->voff);
+    free(s->vhash);
+    free(s->vcount);
+    free(s->ht);
+    s->voff = s->vhash = s->ht = NULL;
+    s->vcount = NULL;
 }

@@ -1,26 +1,38 @@
 /*
  * storew.h — Interface to storew.c: the writer side of the sentence store
- * (format.h: store).  Blocks are deflated and written by a thread of their
- * own, so that compression (as costly as a third of the analysis) runs
- * beside the writer instead of inside it; the file comes out the same as
- * if every block were compressed in turn, because blocks are independent
- * and written in the order given.
+ * (format.h: store).  The index writer hands over blocks of records in
+ * their raw form; a thread of its own turns the texts into token ids
+ * (building the vocab as it goes) and writes the blocks, so that this work
+ * runs beside the writer instead of inside it.  The file comes out the same
+ * whatever the threading, and the same for a fresh and an incremental
+ * build: the vocab depends on the texts in docid order alone, and blocks
+ * copied from an older generation are decoded with its vocab and coded
+ * again with this one.
+ *
+ * The raw form of a block (format.h: store, with whole ids and texts):
+ *   raw    := v fields_len fields texts
+ *   fields := per record: v text_len  v section_code [section bytes]
+ *             v zigzag(line - previous line)  v zigzag(paragraph - previous)
+ *             v sentence  v id_len [id bytes]
+ *   texts  := the records' texts, concatenated
+ * (as_ix_walk_start/next in ixint.h read it).
  */
 #ifndef AS_STOREW_H
 #define AS_STOREW_H
 
 #include <pthread.h>
 #include <stdint.h>
-#include <zlib.h>
 
 #include "wfile.h"
 
 #define AS_SW_QUEUE 16
 
+typedef struct as_index as_index;
+
 typedef struct as_swjob {
-    uint8_t *data;       /* raw records (owned), or compressed bytes */
+    uint8_t *data;       /* raw form (owned), or an old block's bytes */
     size_t n;
-    int verbatim;        /* compressed already (a copied block); not owned */
+    const as_index *old; /* a copy: the generation data lies in (not owned) */
     uint32_t first, ndocs, ulen;
 } as_swjob;
 
@@ -28,9 +40,20 @@ typedef struct as_swriter {
     as_wfile f;          /* the store file: the thread's until as_sw_sync */
     as_gbuf sindex;      /* block index entries (format.h) */
     uint64_t nblocks;
-    z_stream z;
-    int zinit;
-    as_gbuf zout;
+    as_gbuf out;         /* a coded block */
+    as_gbuf codes;       /* its records' codes */
+    as_gbuf fields;      /* its records' fields */
+    /* The vocab: token i is vbytes[voff[i], voff[i + 1]). */
+    as_gbuf vbytes;
+    uint32_t *voff, *vhash;
+    uint64_t *vcount;    /* occurrences in the sample (until frozen) */
+    uint32_t ntok, tokcap;
+    uint32_t *ht;        /* token id + 1 by hash, open addressing; 0 = empty */
+    uint32_t htmask;
+    int frozen;          /* the sample is ranked: ids are final */
+    as_swjob *pend;      /* raw blocks of the sample, not yet written */
+    size_t npend, pendcap;
+    uint64_t pendtext;
     as_wctx c;           /* the thread's errors */
     pthread_t th;
     int threaded;
@@ -46,14 +69,19 @@ void as_sw_open(as_wctx *c, as_swriter *s, const char *dir);
 /* Queues a block of raw records; takes raw (malloc'd) in every case. */
 void as_sw_block(as_wctx *c, as_swriter *s, uint8_t *raw, size_t n, uint32_t first,
                  uint32_t ndocs);
-/* Queues a compressed block as it is; bytes must stay valid until
- * as_sw_sync. */
-void as_sw_copy(as_wctx *c, as_swriter *s, const uint8_t *bytes, uint32_t clen,
-                uint32_t ulen, uint32_t first, uint32_t ndocs);
-/* Waits for every queued block and stops the thread: from here on s->f,
- * s->sindex and s->nblocks are the caller's.  The thread's error, if any,
- * becomes c's. */
+/* Queues block bytes of the older generation old (its sindex clen, ulen):
+ * they are decoded with old's vocab and coded again.  bytes and old must
+ * stay valid until as_sw_sync. */
+void as_sw_copy(as_wctx *c, as_swriter *s, const as_index *old, const uint8_t *bytes,
+                uint32_t clen, uint32_t ulen, uint32_t first, uint32_t ndocs);
+/* Waits for every queued block, stops the thread and writes the vocab:
+ * from here on s->f, s->sindex (with the vocab entry after the nblocks
+ * block entries) and s->nblocks are the caller's.  The thread's error, if
+ * any, becomes c's. */
 void as_sw_sync(as_wctx *c, as_swriter *s);
+/* After as_sw_sync (and as_wfile_flush of s->f): block b in its raw form
+ * in out (out->n bytes).  AS_EIO in c when it does not read back. */
+void as_sw_raw_block(as_wctx *c, as_swriter *s, uint64_t b, as_gbuf *out);
 /* Stops and frees everything (after as_sw_sync or instead of it). */
 void as_sw_free(as_swriter *s);
 

@@ -176,6 +176,10 @@ static void store_add(as_writer *w, uint32_t doc, const as_doc_in *d, size_t tle
     as_gbuf_varint(c, &w->sfields, zigzag((int64_t)d->line - w->sprevline));
     as_gbuf_varint(c, &w->sfields, zigzag((int64_t)d->paragraph - w->sprevpara));
     as_gbuf_varint(c, &w->sfields, d->sentence);
+    size_t idlen = d->id ? strlen(d->id) : 0; /* storew.h: the raw form */
+    as_gbuf_varint(c, &w->sfields, idlen);
+    if (idlen)
+        as_gbuf_put(c, &w->sfields, d->id, idlen);
     as_gbuf_put(c, &w->stexts, d->text, tlen);
     w->sprevline = d->line;
     w->sprevpara = d->paragraph;
@@ -489,7 +493,7 @@ int as_writer_copy_file(as_writer *w, const as_index *old, uint32_t file)
                 break;
             }
             /* the old mapping stays until finish (as_writer_copy_file) */
-            as_sw_copy(c, &w->sw, old->f[IXF_STORE].body + sb.off, sb.clen, sb.ulen,
+            as_sw_copy(c, &w->sw, old, old->f[IXF_STORE].body + sb.off, sb.clen, sb.ulen,
                        first + covered, sb.ndocs);
             covered += sb.ndocs;
             b++;

@@ -498,7 +498,7 @@ int as_build_run(const as_build_opts *o, as_build_stats *st, as_err *err)
                 for (size_t s = 0; s < p->nsents && rc == AS_OK; s++) {
                     const as_sentence *se = &p->sents[s];
                     as_doc_in d = {se->meta, se->text, se->section, se->kind,
-                                   se->line, se->paragraph, se->sentence};
+                                   se->line, se->paragraph, se->sentence, se->id};
                     size_t a = r->tokstart[s], b = r->tokstart[s + 1];
                     rc = as_writer_add(w, &d, r->toks + a, b - a);
                     if (rc == AS_OK && b > a)

@@ -234,6 +234,7 @@ static int fill_hitrec(session *s, uint32_t doc, as_hitrec *h)
     h->line = d.line;
     h->paragraph = d.paragraph;
     h->sentence = d.sentence;
+    h->id = d.id;
     return AS_OK;
 }
 

@@ -212,7 +212,7 @@ static int add_page(as_writer *w, as_analyzer *an, const char *path, const char 
             rc = as_analyze(an, se->text, tl, &tk, &nt);
         if (rc == AS_OK) {
             as_doc_in d = {se->meta, se->text, se->section, se->kind,
-                           se->line, se->paragraph, se->sentence};
+                           se->line, se->paragraph, se->sentence, se->id};
             rc = as_writer_add(w, &d, tk, nt);
         }
     }
