@@ -32,6 +32,7 @@
 
 #include "format.h"
 #include "index.h"
+#include "ixint.h"
 
 /* ---- A corpus in memory ---------------------------------------------- */
 
@@ -697,6 +698,123 @@ static int collect(void *arg, const char *term, size_t len, const as_term *info)
     strncat(out, term, len);
     strcat(out, ",");
     return strlen(out) > 60 ? 7 : 0;
+}
+
+/* The token codes (format.h: store) of every length, against a vocab of
+ * 995,530 tokens made in memory (token i is "t" and i in base 36, a gap
+ * token at the end), and codes that must not decode. */
+static void test_store_codes(void **state)
+{
+    (void)state;
+    const uint32_t ntok = 995530;
+    uint32_t *off = malloc(((size_t)ntok + 1) * sizeof *off);
+    char *bytes = malloc((size_t)ntok * 8);
+    assert_non_null(off);
+    assert_non_null(bytes);
+    size_t at = 0;
+    for (uint32_t i = 0; i < ntok; i++) {
+        off[i] = (uint32_t)at;
+        if (i == ntok - 1) {
+            memcpy(bytes + at, ", ", 2);
+            at += 2;
+            continue;
+        }
+        char d[8];
+        int n = 0;
+        uint32_t x = i;
+        do {
+            d[n++] = "0123456789abcdefghijklmnopqrstuvwxyz"[x % 36];
+            x /= 36;
+        } while (x);
+        bytes[at++] = 't';
+        while (n)
+            bytes[at++] = d[--n];
+    }
+    off[ntok] = (uint32_t)at;
+    as_ix_vocab v = {NULL, (const uint8_t *)off, (const uint8_t *)bytes, 0, 0, at, ntok, 0};
+    /* ids 0, 191 | 192, 12479 | 12480, 995519 | 995520, 995529 (the gap) */
+    static const uint8_t codes[] = {0x00, 0xbf, 0xc0, 0x00, 0xef, 0xff, 0xf0, 0x00, 0x00,
+                                    0xfe, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
+                                    0xff, 0x09, 0x00, 0x00, 0x00, 0x00};
+    const char *want = "t0 t5b t5c t9mn t9mo tlc5b tlc5c, t0";
+    uint8_t out[64];
+    size_t wl = strlen(want);
+    assert_int_equal(as_ix_decode(&v, codes, sizeof codes, out, wl), 0);
+    assert_memory_equal(out, want, wl);
+    /* the length must come out exactly */
+    assert_int_equal(as_ix_decode(&v, codes, sizeof codes, out, wl - 1), -1);
+    assert_int_equal(as_ix_decode(&v, codes, sizeof codes, out, wl + 1), -1);
+    /* cut inside a code of 2, 3 and 5 bytes; an id past the vocab */
+    assert_int_equal(as_ix_decode(&v, codes, 3, out, sizeof out), -1);
+    assert_int_equal(as_ix_decode(&v, codes + 6, 2, out, sizeof out), -1);
+    assert_int_equal(as_ix_decode(&v, codes + 12, 4, out, sizeof out), -1);
+    static const uint8_t past[] = {0xff, 0x0a, 0x00, 0x00, 0x00};
+    assert_int_equal(as_ix_decode(&v, past, sizeof past, out, sizeof out), -1);
+    static const uint8_t huge[] = {0xff, 0xff, 0xff, 0xff, 0xff};
+    assert_int_equal(as_ix_decode(&v, huge, sizeof huge, out, sizeof out), -1);
+    /* a damaged vocab: offsets that go backwards or past the bytes */
+    off[1] = off[0];
+    assert_int_equal(as_ix_decode(&v, codes, 1, out, 2), -1);
+    off[1] = (uint32_t)at + 1;
+    assert_int_equal(as_ix_decode(&v, codes, 1, out, 2), -1);
+    free(off);
+    free(bytes);
+}
+
+/* A store whose vocab needs codes of three bytes (more than 12,480
+ * tokens; format.h: store): every text comes back whole, with its id. */
+static void test_store_many_tokens(void **state)
+{
+    (void)state;
+    char *dir = tempdir();
+    as_writer *w = NULL;
+    as_err err = {0};
+    assert_int_equal(as_writer_open(dir, NULL, &w, &err), AS_OK);
+    as_file_state fs = {"/x.txt", NULL, 1, 1, 1, 0, 0};
+    assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
+    const uint32_t ndocs = 700;
+    char (*texts)[400] = malloc(ndocs * sizeof *texts);
+    assert_non_null(texts);
+    static const char *const gaps[] = {" ", ", ", " - ", "  ", "; "};
+    for (uint32_t d = 0; d < ndocs; d++) {
+        size_t n = 0;
+        for (uint32_t k = 0; k < 25; k++)
+            n += (size_t)snprintf(texts[d] + n, sizeof texts[d] - n, "%sw%ux%u",
+                                  k ? gaps[(d + k) % 5] : "", d, k);
+        char id[32];
+        snprintf(id, sizeof id, "id-%u", d);
+        as_doc_in in = {NULL, texts[d], d % 2 ? "S" : NULL, AS_KIND_FINDING, d + 1, d / 4, d % 4,
+                        d % 3 ? id : NULL};
+        as_token t = {"x", 1, 0, 0, 0, 0};
+        assert_int_equal(as_writer_add(w, &in, &t, 1), AS_OK);
+    }
+    assert_int_equal(as_writer_end_file(w, NULL), AS_OK);
+    assert_int_equal(as_writer_finish(w, &err), AS_OK);
+    as_index *ix = open_gen(dir);
+    assert_int_equal(as_index_verify(ix, &err), AS_OK);
+    assert_true(ix->voc_ntok > 12480);
+    as_docbuf db = {0};
+    for (uint32_t d = ndocs; d-- > 0;) {
+        as_docrec r;
+        assert_int_equal(as_index_doc(ix, d, &db, &r), AS_OK);
+        assert_string_equal(r.text, texts[d]);
+        assert_string_equal(r.section, d % 2 ? "S" : "");
+        assert_int_equal(r.line, d + 1);
+        assert_int_equal(r.paragraph, d / 4);
+        assert_int_equal(r.sentence, d % 4);
+        if (d % 3) {
+            char id[32];
+            snprintf(id, sizeof id, "id-%u", d);
+            assert_string_equal(r.id, id);
+        } else {
+            assert_null(r.id);
+        }
+    }
+    as_docbuf_free(&db);
+    as_index_close(ix);
+    free(texts);
+    rmtree(dir);
+    free(dir);
 }
 
 static void test_random_corpus(void **state)
@@ -1427,6 +1545,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_by_hand),
         cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_store_codes),
+        cmocka_unit_test(test_store_many_tokens),
         cmocka_unit_test(test_random_corpus),
         cmocka_unit_test(test_spill_same_bytes),
         cmocka_unit_test(test_copy_same_bytes),
