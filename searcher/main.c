@@ -418,6 +418,18 @@ static int run_query(session *s, const opts *o, const char *qtext, as_render *r,
             free(sugg);
         }
     }
+    /* Read every hit's sentence before printing any: damage found in the
+     * store is then one error line, never half a result list. */
+    for (size_t i = 0; !s->xs && i < hits.n; i++) {
+        as_docrec d;
+        if (as_index_doc(s->ix, hits.hits[i].doc, &s->db, &d) != AS_OK
+            || as_index_status(s->ix) != AS_OK) {
+            fprintf(stderr, "%s: %s\n", prog, as_index_errmsg(s->ix));
+            as_hits_free(&hits);
+            as_query_free(q);
+            return EXIT_ERR;
+        }
+    }
     const char **terms = NULL;
     size_t nt = 0, cap = 0;
     collect_terms(q->root, &terms, &nt, &cap);
