@@ -503,8 +503,8 @@ int as_build_run(const as_build_opts *o, as_build_stats *st, as_err *err)
                 /* Skipped files are recorded with no sentences so that an
                  * unchanged bad file does not force a new generation on
                  * every run; it is reported again when it changes. */
-                if (o->warn)
-                    o->warn(o->warn_ctx, f->display, r->msg);
+                if (o->warn) /* the reader's message names the file */
+                    o->warn(o->warn_ctx, r->msg, NULL);
                 st->skipped++;
                 if (r->crc == 0) {
                     int ok;

@@ -10,6 +10,7 @@
 #include "generation.h"
 #include "index.h"
 #include "reader.h"
+#include "safeout.h"
 #include "xexport.h"
 
 #include <errno.h>
@@ -62,8 +63,11 @@ typedef struct warnctx {
  * --dump's come one by one and are folded here. */
 static void flush_repeats(warnctx *w)
 {
-    if (w->repeats)
-        fprintf(stderr, "%s: %s (%lu more times)\n", prog, w->last, w->repeats);
+    if (w->repeats) {
+        fprintf(stderr, "%s: ", prog);
+        as_safe_write(stderr, w->last, strlen(w->last));
+        fprintf(stderr, " (%lu more times)\n", w->repeats);
+    }
     w->repeats = 0;
 }
 
@@ -82,7 +86,10 @@ static void warn_cb(void *ctx, const char *path, const char *reason)
     }
     flush_repeats(w);
     snprintf(w->last, sizeof w->last, "%s", msg);
-    fprintf(stderr, "%s: %s\n", prog, msg);
+    /* File names are untrusted: no escape sequence reaches the terminal. */
+    fprintf(stderr, "%s: ", prog);
+    as_safe_write(stderr, msg, strlen(msg));
+    fputc('\n', stderr);
 }
 
 /* The corpus when none is named: ./corpus in a checkout, else the bundled
@@ -116,7 +123,7 @@ static int run_dump(const char *const *roots, size_t nroots)
             return EXIT_FATAL;
         }
         if (rc != AS_OK) {
-            fprintf(stderr, "%s: %s: %s\n", prog, f->display, e.msg);
+            warn_cb(&wc, e.msg, NULL); /* the message names the file */
             status = EXIT_SKIPPED;
             continue;
         }

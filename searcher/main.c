@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -812,6 +813,8 @@ int main(int argc, char **argv)
     as_err err = {0};
     session s;
     memset(&s, 0, sizeof s);
+    as_render r;
+    memset(&r, 0, sizeof r);
     int status = EXIT_ERR;
     if (as_gen_default_dir(o.index, indexdir, sizeof indexdir, &err) != AS_OK) {
         fprintf(stderr, "%s: %s\n", prog, err.msg);
@@ -858,8 +861,6 @@ int main(int argc, char **argv)
         goto out;
     }
 
-    as_render r;
-    memset(&r, 0, sizeof r);
     r.out = stdout;
     r.format = o.format;
     if (o.color < 0)
@@ -867,6 +868,13 @@ int main(int argc, char **argv)
     else
         r.color = o.color && o.format == AS_OUT_TEXT;
     r.an = s.an;
+    if (o.format == AS_OUT_TEXT && isatty(STDOUT_FILENO)) {
+        /* Long sentences wrap at word boundaries on a terminal only;
+         * piped output keeps one line per sentence for grep and friends. */
+        struct winsize ws;
+        if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+            r.width = ws.ws_col;
+    }
     if (o.format == AS_OUT_CSV && !o.batch && !o.count && !o.by
         && as_render_csv_header(&r) != AS_OK)
         goto out;
@@ -876,6 +884,7 @@ int main(int argc, char **argv)
         status = EXIT_ERR;
     }
 out:
+    free(r.brk);
     as_docbuf_free(&s.db);
     as_engine_free(s.eng);
     as_xsearch_close(s.xs);

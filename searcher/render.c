@@ -7,6 +7,7 @@
  */
 #include "render.h"
 #include "reader.h"
+#include "safeout.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -18,24 +19,7 @@
 
 void as_render_safe(FILE *f, const char *s, size_t len)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t run = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned c = p[i];
-        int bad = c < 0x20 || c == 0x7f;
-        int c1 = c == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f;
-        if (!bad && !c1)
-            continue;
-        fwrite(s + run, 1, i - run, f);
-        if (c == '\t' || c == '\n' || c == '\r')
-            fputc(' ', f);
-        else if (c1)
-            fprintf(f, "<U+%04X>", p[i + 1]), i++;
-        else
-            fprintf(f, "^%c", c == 0x7f ? '?' : (int)(c + '@'));
-        run = i + 1;
-    }
-    fwrite(s + run, 1, len - run, f);
+    as_safe_write(f, s, len);
 }
 
 static int is_query_term(const as_render *r, const char *t, size_t len)
@@ -46,6 +30,54 @@ static int is_query_term(const as_render *r, const char *t, size_t len)
     return 0;
 }
 
+/* Greedy word wrap for a terminal: marks the spaces where a line should
+ * break so that no line is wider than r->width columns (code points; a word
+ * longer than the width stands alone).  r->brk[i] != 0: break at byte i. */
+static int wrap_points(as_render *r, const char *text, size_t len)
+{
+    if (r->width <= 0)
+        return 0;
+    if (len + 1 > r->brkcap) {
+        unsigned char *g = realloc(r->brk, len + 1);
+        if (!g)
+            return 0;
+        r->brk = g;
+        r->brkcap = len + 1;
+    }
+    memset(r->brk, 0, len + 1);
+    size_t col = 0, last_space = (size_t)-1, col_at_space = 0;
+    int any = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (((unsigned char)text[i] & 0xc0) == 0x80)
+            continue; /* continuation byte: same column */
+        if (text[i] == ' ') {
+            last_space = i;
+            col_at_space = col;
+        }
+        col++;
+        if (col > (size_t)r->width && last_space != (size_t)-1) {
+            r->brk[last_space] = 1;
+            any = 1;
+            col -= col_at_space + 1;
+            last_space = (size_t)-1;
+        }
+    }
+    return any;
+}
+
+/* as_render_safe, with the marked spaces turned into line breaks. */
+static void put_wrapped(as_render *r, const char *text, size_t a, size_t b, int wrap)
+{
+    size_t at = a;
+    for (size_t i = a; wrap && i < b; i++)
+        if (r->brk[i]) {
+            as_render_safe(r->out, text + at, i - at);
+            fputc('\n', r->out);
+            at = i + 1;
+        }
+    as_render_safe(r->out, text + at, b - at);
+}
+
 /* Prints the sentence, highlighting the spans of tokens whose term is a
  * query term: the same analyzer that indexed it says what matched. */
 static void print_highlighted(as_render *r, const char *text)
@@ -53,9 +85,10 @@ static void print_highlighted(as_render *r, const char *text)
     size_t len = strlen(text);
     const as_token *tk;
     size_t nt;
+    int wrap = wrap_points(r, text, len);
     if (!r->color || !r->an || r->nterms == 0
         || as_analyze(r->an, text, len, &tk, &nt) != AS_OK) {
-        as_render_safe(r->out, text, len);
+        put_wrapped(r, text, 0, len, wrap);
         return;
     }
     size_t at = 0;
@@ -69,14 +102,17 @@ static void print_highlighted(as_render *r, const char *text)
             s = at;
         if (s >= e)
             continue;
-        as_render_safe(r->out, text + at, s - at);
+        put_wrapped(r, text, at, s, wrap);
         fputs(BOLD_HL, r->out);
-        as_render_safe(r->out, text + s, e - s);
+        put_wrapped(r, text, s, e, wrap);
         fputs(RESET, r->out);
         at = e;
     }
-    as_render_safe(r->out, text + at, len - at);
+    put_wrapped(r, text, at, len, wrap);
 }
+
+static int wrap_points(as_render *r, const char *text, size_t len);
+static void put_wrapped(as_render *r, const char *text, size_t a, size_t b, int wrap);
 
 /* A context sentence: dimmed on a terminal, marked with "| " otherwise so
  * that it is told apart from the hit in plain text. */
@@ -86,7 +122,8 @@ static void print_context(as_render *r, const char *text)
         fputs(DIM, r->out);
     else
         fputs("| ", r->out);
-    as_render_safe(r->out, text, strlen(text));
+    size_t len = strlen(text);
+    put_wrapped(r, text, 0, len, wrap_points(r, text, len));
     if (r->color)
         fputs(RESET, r->out);
     fputc('\n', r->out);

@@ -47,6 +47,9 @@ typedef struct as_render {
     const char *const *terms; /* query leaf terms to highlight */
     size_t nterms;
     size_t nprinted;
+    int width;             /* > 0: wrap sentences to this many columns */
+    unsigned char *brk;    /* private: wrap points of the current sentence */
+    size_t brkcap;
 } as_render;
 
 /* Prints one hit.  Returns AS_OK or AS_EIO. */

@@ -91,6 +91,11 @@ if command -v script >/dev/null; then
     if grep -q $'\033\[31mred' "$T/tty"; then nok "ESC from the corpus reached the terminal raw" "$(cat -v "$T/tty")"
     else ok "ESC from the corpus is not passed raw to a terminal"; fi
     expect_match "ESC shown as ^[" '\^\[\[31mred' "$(cat "$T/tty")"
+    # long sentences wrap at word boundaries to the terminal width
+    script -qec "stty cols 60; $SRCH_BIN --index $IDX hoarding" /dev/null > "$T/narrow" 2>&1
+    long=$(sed 's/\x1b\[[0-9;]*m//g; s/\r//' "$T/narrow" | grep -v 'corpus/\|·' | awk 'length($0) > 60' | wc -l | tr -d ' ')
+    expect_eq "on a 60-column terminal no sentence line is wider than 60" "0" "$long"
+    expect_match "the wrapped sentence goes on to the next line" '^of the Breakthrough service\.' "$(sed 's/\x1b\[[0-9;]*m//g; s/\r//' "$T/narrow")"
 fi
 txt=$("$SRCH_BIN" --index "$T/fidx" zebras)
 expect_nomatch "ESC not raw in plain output either" $'\033' "$txt"
