@@ -1512,13 +1512,16 @@ static int read_all(int fd, char **out, size_t *outlen, size_t hint)
                 free(b);
                 return AS_ELIMIT;
             }
-            char *nb = realloc(b, cap * 2);
+            /* Grow to at most one byte past the cap: enough to see that a
+             * file is too large without holding twice the cap. */
+            size_t ncap = cap * 2 > AS_READ_MAX + 1 ? AS_READ_MAX + 1 : cap * 2;
+            char *nb = realloc(b, ncap);
             if (!nb) {
                 free(b);
                 return AS_ENOMEM;
             }
             b = nb;
-            cap *= 2;
+            cap = ncap;
         }
         ssize_t r = read(fd, b + n, cap - n);
         if (r < 0 && errno == EINTR)
@@ -1567,13 +1570,14 @@ static int gunzip_fd(int fd, char **out, size_t *outlen, char why[128])
                 rc = AS_ELIMIT;
                 break;
             }
-            char *nb = realloc(b, cap * 2);
+            size_t ncap = cap * 2 > AS_READ_MAX + 1 ? AS_READ_MAX + 1 : cap * 2;
+            char *nb = realloc(b, ncap);
             if (!nb) {
                 rc = AS_ENOMEM;
                 break;
             }
             b = nb;
-            cap *= 2;
+            cap = ncap;
         }
         size_t want = cap - n > (1u << 30) ? (1u << 30) : cap - n;
         int r = gzread(gz, b + n, (unsigned)want);
