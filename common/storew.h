@@ -62,6 +62,7 @@ typedef struct as_swriter {
     as_swjob q[AS_SW_QUEUE];
     unsigned head, n;
     int closing;
+    int pwait, cwait;    /* the producer / the thread waits on cv */
 } as_swriter;
 
 /* Creates dir/store and starts the thread (or works inline if it cannot). */
