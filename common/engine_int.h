@@ -23,6 +23,7 @@ typedef struct enode {
     int started;        /* advanced at least once */
     uint32_t doc;       /* current doc, AS_DOC_END when exhausted */
     uint32_t valdoc;    /* doc for which val holds, AS_DOC_END = none */
+    uint32_t vallen;    /* TERM: that doc's length (valid with val) */
     double val;
     double maxw;        /* upper bound of the value (exact, see engine_iter.c) */
     double cost;        /* estimated postings to read, for AND order */

@@ -455,7 +455,8 @@ static inline double term_value(as_engine *e, enode *n)
 {
     if (n->valdoc != n->doc) {
         const as_pcur *c = e->curs[n->leaf];
-        n->val = bm25(e, n->tw, c->wdf, as_index_doclen(e->ix, n->doc));
+        n->vallen = as_index_doclen(e->ix, n->doc);
+        n->val = bm25(e, n->tw, c->wdf, n->vallen);
         n->valdoc = n->doc;
     }
     return n->val;
@@ -632,6 +633,68 @@ static double term_block_bound(as_engine *e, enode *n, uint32_t d, uint32_t *las
     return block_bound(e, n, c);
 }
 
+/* What a TERM can add on a doc of length len inside its cursor's block:
+ * its wdf class there has a shortest doc no longer than len, so the bound
+ * is BM25 of the class's largest wdf at len itself (the classes in
+ * format.h: skip).  The doc has that very length, so this is much tighter
+ * than the block's bound. */
+static double term_len_bound(const as_engine *e, const enode *n, const as_pcur *c, uint32_t len)
+{
+    uint32_t mw = c->block_maxwdf;
+    if (mw >= 4 && c->block_mindl[3] <= len)
+        return bm25(e, n->tw, mw, len);
+    for (uint32_t w = mw < 3 ? mw : 3; w >= 1; w--)
+        if (c->block_mindl[w - 1] <= len)
+            return bm25(e, n->tw, w, len);
+    return 0; /* no doc of this block is that short */
+}
+
+/* Kid i of AND/PHRASE n has just landed on candidate d (inside the
+ * window, where every other TERM kid's cursor is on the block holding d):
+ * can the others still lift d above wmin?  Its value is exact; the others
+ * are bounded at d's own length (term_len_bound), an OR of TERMs by the
+ * sum of its terms' (moved, shallow, to their blocks holding d), anything
+ * else by its window bound bb. */
+static int len_reject(as_engine *e, enode *n, uint32_t i, uint32_t d, double wmin,
+                      const double *bb)
+{
+    const uint32_t *o = e->ord + n->kid0;
+    enode *ki = &e->nodes[o[i]];
+    double s = as_eng_value(e, ki);
+    uint32_t len = ki->op == N_TERM ? ki->vallen : as_index_doclen(e->ix, d);
+    for (uint32_t j = 0; j < n->nkids; j++) {
+        if (j == i)
+            continue;
+        enode *k = &e->nodes[o[j]];
+        if (k->started && k->doc == d) {
+            s += as_eng_value(e, k);
+        } else if (k->started && k->doc != AS_DOC_END && k->doc > d) {
+            return 1; /* it has passed d: d is no match */
+        } else if (k->op == N_TERM) {
+            s += term_len_bound(e, k, e->curs[k->leaf], len);
+        } else if (k->op == N_OR) {
+            double os = 0;
+            for (uint32_t t = 0; t < k->nkids; t++) {
+                enode *kt = &e->nodes[e->kids[k->kid0 + t]];
+                if (kt->op != N_TERM || (kt->started && kt->doc != AS_DOC_END && kt->doc >= d)) {
+                    os += kt->maxw;
+                    continue;
+                }
+                /* the cursor moves (shallow) to d's block; the node's own
+                 * doc stays, for the OR's heap is ordered by it */
+                as_pcur *c = e->curs[kt->leaf];
+                if (as_pcur_seek_block(c, d) == AS_DOC_END)
+                    continue; /* its list has ended: nothing at d */
+                os += term_len_bound(e, kt, c, len);
+            }
+            s += os < bb[j] ? os : bb[j];
+        } else {
+            s += bb[j];
+        }
+    }
+    return s <= wmin - n->maxw * AS_ENG_CUSHION;
+}
+
 /* Block-max AND (Ding & Suel 2011) with per-kid thresholds.  A window is
  * the docs [d, wend] that every TERM kid's current block covers (wend: the
  * smallest block end); inside it a kid's value is at most its block's
@@ -687,6 +750,15 @@ static uint32_t align_bm(as_engine *e, enode *n, uint32_t d, double wmin)
                 agree = 1;
                 if (d > wend)
                     break; /* a new window */
+            }
+            if (agree == 1 && len_reject(e, n, i, d, wmin, bb)) {
+                if (d >= AS_DOC_END - 1)
+                    return AS_DOC_END;
+                d++; /* kid i moves on from d next */
+                agree = 0;
+                if (d > wend)
+                    break;
+                continue;
             }
             i = i + 1 == nk ? 0 : i + 1;
         }
