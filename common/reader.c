@@ -1228,6 +1228,9 @@ static int parse_tsv(parser *p, as_err *err)
     if (!col)
         return as_err_set(err, AS_ESKIP, "%s: empty file", p->path);
 
+    char last_stval[128];
+    size_t last_stlen = 0;
+    int last_st = 0;
     while (pos < p->n && rc == AS_OK) {
         const char *e = memchr(p->t + pos, '\n', p->n - pos);
         size_t end = e ? (size_t)(e - p->t) : p->n;
@@ -1264,7 +1267,20 @@ static int parse_tsv(parser *p, as_err *err)
         as_meta m = {0};
         int kind = AS_KIND_FINDING;
         const char *bad = NULL;
-        if (fl[F_STATEMENT] && !(m.statement = as_statement_match(fv[F_STATEMENT], fl[F_STATEMENT])))
+        /* Rows of a file usually repeat one statement name: matching it by
+         * keyword once per distinct value saves most of the reader's time. */
+        if (fl[F_STATEMENT] && fl[F_STATEMENT] == last_stlen && last_st
+            && memcmp(fv[F_STATEMENT], last_stval, last_stlen) == 0) {
+            m.statement = last_st;
+        } else if (fl[F_STATEMENT]) {
+            m.statement = as_statement_match(fv[F_STATEMENT], fl[F_STATEMENT]);
+            if (m.statement && fl[F_STATEMENT] <= sizeof last_stval) {
+                memcpy(last_stval, fv[F_STATEMENT], fl[F_STATEMENT]);
+                last_stlen = fl[F_STATEMENT];
+                last_st = m.statement;
+            }
+        }
+        if (fl[F_STATEMENT] && !m.statement)
             bad = "statement";
         else if (fl[F_SCORE] && !(m.score = score_value(fv[F_SCORE], fl[F_SCORE], 0)))
             bad = "score";
