@@ -205,6 +205,9 @@ typedef struct as_pcur {
     int posdecoded;               /* positions of block decoded? */
     uint32_t docs[128], wdfs[128];
     uint32_t posstart[129];       /* offsets into the positions per doc */
+    const uint8_t *posdata;       /* the block's packed positions */
+    size_t poslen;
+    unsigned posw;
     uint32_t *posheap;            /* grown positions buffer, else posbuf */
     uint32_t poscap;
     uint32_t posbuf[1024];
@@ -224,7 +227,10 @@ uint32_t as_pcur_seek(as_pcur *c, uint32_t target);
  * block_mindoclen describe that block.  Returns block_last, or AS_DOC_END
  * past the end.  A following as_pcur_seek(target) decodes. */
 uint32_t as_pcur_seek_block(as_pcur *c, uint32_t target);
-/* Positions (ascending) of the current doc: *n = wdf values into *pos. */
+/* Positions (ascending) of the current doc: *n = wdf values into *pos,
+ * which belongs to the cursor: valid until its next positions call, move or
+ * release.  Only this doc's positions are decoded (a phrase checks a few
+ * docs of a block, not all of them). */
 int as_pcur_positions(as_pcur *c, const uint32_t **pos, uint32_t *n);
 
 #endif

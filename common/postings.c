@@ -301,7 +301,25 @@ uint32_t as_pcur_seek_block(as_pcur *c, uint32_t target)
     return c->block_last;
 }
 
-/* Decodes the positions of the current block. */
+/* Value k of w bits in a packed run of nbytes bytes (format.h: packed, LSB
+ * first); bytes past the run read as 0 (callers stay inside it). */
+static inline uint32_t get_bits(const uint8_t *p, size_t nbytes, uint64_t k, unsigned w)
+{
+    uint64_t bit = k * w;
+    size_t at = (size_t)(bit >> 3);
+    uint64_t x = 0;
+    if (at + 8 <= nbytes)
+        memcpy(&x, p + at, 8);
+    else
+        for (size_t i = 0; at + i < nbytes && i < 8; i++)
+            x |= (uint64_t)p[at + i] << (8 * i);
+    x >>= bit & 7;
+    return w == 32 ? (uint32_t)x : (uint32_t)x & ((1u << w) - 1);
+}
+
+/* Locates and checks the current block's positions (its posblock's size
+ * must match the sum of its wdfs exactly), and where each doc's start:
+ * once per block, whatever number of docs asks. */
 static int load_positions(as_pcur *c)
 {
     const as_index *ix = c->ix;
@@ -339,29 +357,9 @@ static int load_positions(as_pcur *c)
         return as_ix_corrupt(ix, IXF_POSITIONS, "positions at %llu: block size does not match",
                              (unsigned long long)c->pos_off);
     c->posstart[c->n] = (uint32_t)total;
-    uint32_t *buf = c->posbuf;
-    if (total > sizeof c->posbuf / sizeof c->posbuf[0]) {
-        if (total > c->poscap) {
-            uint32_t *nb = realloc(c->posheap, total * sizeof *nb);
-            if (!nb)
-                return AS_ENOMEM;
-            c->posheap = nb;
-            c->poscap = (uint32_t)total;
-        }
-        buf = c->posheap;
-    }
-    as_bitpack_unpack(p + 1, buf, total, w);
-    /* gaps -> positions, per doc */
-    for (uint32_t j = 0; j < c->n; j++) {
-        uint64_t acc = 0;
-        for (uint32_t k = c->posstart[j]; k < c->posstart[j + 1]; k++) {
-            acc += buf[k];
-            if (acc > UINT32_MAX)
-                return as_ix_corrupt(ix, IXF_POSITIONS, "positions at %llu: overflow",
-                                     (unsigned long long)c->pos_off);
-            buf[k] = (uint32_t)acc;
-        }
-    }
+    c->posdata = p + 1;
+    c->poslen = (size_t)(e - s - 1);
+    c->posw = w;
     c->posdecoded = 1;
     return AS_OK;
 }
@@ -377,11 +375,29 @@ int as_pcur_positions(as_pcur *c, const uint32_t **pos, uint32_t *n)
         if (rc != AS_OK)
             return rc;
     }
-    const uint32_t *buf = c->posstart[c->n] > sizeof c->posbuf / sizeof c->posbuf[0]
-                              ? c->posheap
-                              : c->posbuf;
-    *pos = buf + c->posstart[c->i];
-    *n = c->wdfs[c->i];
+    /* only this doc's: its first position, then gaps (format.h) */
+    uint32_t k0 = c->posstart[c->i], m = c->wdfs[c->i];
+    uint32_t *buf = c->posbuf;
+    if (m > sizeof c->posbuf / sizeof c->posbuf[0]) {
+        if (m > c->poscap) {
+            uint32_t *nb = realloc(c->posheap, (size_t)m * sizeof *nb);
+            if (!nb)
+                return AS_ENOMEM;
+            c->posheap = nb;
+            c->poscap = m;
+        }
+        buf = c->posheap;
+    }
+    uint64_t acc = 0;
+    for (uint32_t k = 0; k < m; k++) {
+        acc += c->posw ? get_bits(c->posdata, c->poslen, (uint64_t)k0 + k, c->posw) : 0;
+        if (acc > UINT32_MAX)
+            return as_ix_corrupt(c->ix, IXF_POSITIONS, "positions at %llu: overflow",
+                                 (unsigned long long)c->pos_off);
+        buf[k] = (uint32_t)acc;
+    }
+    *pos = buf;
+    *n = m;
     return AS_OK;
 }
 
