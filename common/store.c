@@ -44,44 +44,34 @@ int as_ix_store_find(const as_index *ix, uint32_t doc, uint64_t *blk)
 {
     uint64_t lo = 0, hi = ix->mf[MF_STORE_NBLOCKS];
     as_ix_sblock b;
-    /* Blocks hold about the same number of docs: probe where doc should
-     * be first, then bisect what is left (a probe is a page touched, and
-     * on first touch a page checked). */
-    if (hi > 2 && ix->ndocs > 0) {
-        uint64_t g = (uint64_t)doc * hi / ix->ndocs;
-        for (int k = 0; k < 2 && lo < hi; k++) {
-            if (g < lo)
-                g = lo;
-            if (g >= hi)
-                g = hi - 1;
-            if (as_ix_store_block(ix, g, &b) != AS_OK)
-                return AS_ECORRUPT;
-            if (b.first_doc > doc) {
-                hi = g;
-                g = g > 8 ? g - 8 : 0;
-            } else if (doc - b.first_doc < b.ndocs) {
-                *blk = g;
-                return AS_OK;
-            } else {
-                lo = g + 1;
-                g = g + 8;
-            }
+    /* Interpolation search: blocks hold about the same number of docs, so
+     * the docs a range of blocks covers tell where doc lies; two or three
+     * probes instead of a bisection's seventeen (at 1M sentences), each a
+     * page touched (and on first touch checked).  The answer stays in
+     * [lo, hi); a probe that does not narrow much falls back to halving. */
+    uint32_t dlo = 0, dhi = ix->ndocs; /* docs of [lo, hi) lie in [dlo, dhi) */
+    uint64_t prevn = UINT64_MAX;
+    while (lo < hi) {
+        uint64_t n = hi - lo, g = lo + n / 2;
+        if (n > 4 && n <= prevn / 2 && dhi > dlo && doc >= dlo && doc < dhi)
+            g = lo + (uint64_t)(doc - dlo) * n / (dhi - dlo);
+        prevn = g == lo + n / 2 ? UINT64_MAX : n; /* after halving, guess again */
+        if (g >= hi)
+            g = hi - 1;
+        if (as_ix_store_block(ix, g, &b) != AS_OK)
+            return AS_ECORRUPT;
+        if (b.first_doc > doc) {
+            hi = g;
+            dhi = b.first_doc;
+        } else if (doc - b.first_doc < b.ndocs) {
+            *blk = g;
+            return AS_OK;
+        } else {
+            lo = g + 1;
+            dlo = b.first_doc + b.ndocs;
         }
     }
-    while (lo < hi) { /* the last block with first_doc <= doc */
-        uint64_t mid = lo + (hi - lo) / 2;
-        if (as_ix_store_block(ix, mid, &b) != AS_OK)
-            return AS_ECORRUPT;
-        if (b.first_doc <= doc)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo == 0 || as_ix_store_block(ix, lo - 1, &b) != AS_OK ||
-        doc - b.first_doc >= b.ndocs)
-        return as_ix_corrupt(ix, IXF_STORE, "doc %u is in no block", doc);
-    *blk = lo - 1;
-    return AS_OK;
+    return as_ix_corrupt(ix, IXF_STORE, "doc %u is in no block", doc);
 }
 
 /* ---- walking records ---------------------------------------------------- */
@@ -172,10 +162,11 @@ int as_ix_walk_next(rwalk *w, as_ix_rec *r)
 
 /* ---- the vocab and decoding ------------------------------------------------- */
 
-/* Tokens checked together on first use: the first 4,096 ids cover ~90% of
- * a text's tokens, and their ~40 KB cost one check per process instead of
- * two page lookups per token. */
-#define VOC_HOT 4096u
+/* Tokens checked together on first use, so that the commonest need no
+ * page lookups per token: ~10 KB at 1M sentences.  Measured on a top 10 at
+ * 1M: 1,024 touches 68-78 store pages in all, 4,096 (~46 KB checked up
+ * front) 103-105, 256 the same as 1,024 but more lookups per text. */
+#define VOC_HOT 1024u
 
 int as_ix_store_vocab(const as_index *ix, as_ix_vocab *v)
 {
