@@ -93,6 +93,7 @@ static int32_t new_node(as_engine *e, int op, int *rc)
     n->op = op;
     n->doc = 0;
     n->valdoc = AS_DOC_END;
+    n->lw = NAN;
     return (int32_t)e->nnodes++;
 }
 
@@ -394,6 +395,7 @@ void as_eng_reset(as_engine *e)
         n->ness = 0;
         n->ness_sum = 0;
         n->bb_valid = 0;
+        n->lw = NAN;
         n->nh = 0;
         n->heap_ness = UINT32_MAX;
     }
@@ -536,6 +538,34 @@ static inline int term_above(as_engine *e, enode *n, const as_pcur *c, double wm
     return term_value(e, n) > wmin;
 }
 
+/* Is the bound of the cursor's block <= wmin?  The same answer as
+ * block_bound(..) <= wmin, mostly without a division: per wmin, the
+ * shortest doclen at which each wdf 1..3 scores <= wmin is found once
+ * (bm25 falls with doclen, so by bisection); a block is then below when
+ * each of its classes' shortest doc is at least that long. */
+static int block_below(as_engine *e, enode *n, const as_pcur *c, double wmin)
+{
+    if (!(n->lw == wmin)) {
+        for (uint32_t w = 1; w <= 3; w++) {
+            uint32_t lo = 0, hi = 65536; /* first L in [lo, hi] with f <= wmin */
+            while (lo < hi) {
+                uint32_t mid = lo + (hi - lo) / 2;
+                if (bm25(e, n->tw, w, mid) <= wmin)
+                    hi = mid;
+                else
+                    lo = mid + 1;
+            }
+            n->lstar[w - 1] = lo == 65536 ? UINT32_MAX : lo;
+        }
+        n->lw = wmin;
+    }
+    uint32_t mw = c->block_maxwdf;
+    for (uint32_t w = 1; w <= 3 && w <= mw; w++)
+        if (c->block_mindl[w - 1] < n->lstar[w - 1])
+            return 0;
+    return mw < 4 || bm25(e, n->tw, mw, c->block_mindl[3]) <= wmin;
+}
+
 static uint32_t adv_term(as_engine *e, enode *n, uint32_t target, double wmin)
 {
     as_pcur *c = e->curs[n->leaf];
@@ -543,16 +573,19 @@ static uint32_t adv_term(as_engine *e, enode *n, uint32_t target, double wmin)
         return n->doc = as_pcur_seek(c, target);
     if (n->maxw <= wmin)
         return n->doc = AS_DOC_END; /* no posting can reach wmin, ever */
-    for (;;) {
-        uint32_t last = as_pcur_seek_block(c, target);
-        if (last == AS_DOC_END)
-            return n->doc = AS_DOC_END;
-        if (block_bound(e, n, c) <= wmin) {
+    uint32_t last = as_pcur_seek_block(c, target);
+    for (;; last = as_pcur_seek_block(c, target)) {
+        /* blocks that cannot reach wmin, skipped in a row by their skip
+         * entries alone */
+        while (last != AS_DOC_END && block_below(e, n, c, wmin)) {
             if (last >= AS_DOC_END - 1)
                 return n->doc = AS_DOC_END;
             target = last + 1;
-            continue;
+            last = as_pcur_next_block(c);
         }
+        if (last == AS_DOC_END)
+            return n->doc = AS_DOC_END;
+        block_bound(e, n, c); /* the class bounds term_above needs */
         uint32_t d = as_pcur_seek(c, target);
         while (d <= last) {
             n->doc = d;

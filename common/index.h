@@ -227,6 +227,9 @@ uint32_t as_pcur_seek(as_pcur *c, uint32_t target);
  * block_mindoclen describe that block.  Returns block_last, or AS_DOC_END
  * past the end.  A following as_pcur_seek(target) decodes. */
 uint32_t as_pcur_seek_block(as_pcur *c, uint32_t target);
+/* The same for the block after the current one (seek_block(block_last +
+ * 1) without searching the skip table). */
+uint32_t as_pcur_next_block(as_pcur *c);
 /* Positions (ascending) of the current doc: *n = wdf values into *pos,
  * which belongs to the cursor: valid until its next positions call, move or
  * release.  Only this doc's positions are decoded (a phrase checks a few

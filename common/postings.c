@@ -301,6 +301,23 @@ uint32_t as_pcur_seek_block(as_pcur *c, uint32_t target)
     return c->block_last;
 }
 
+uint32_t as_pcur_next_block(as_pcur *c)
+{
+    if (c->doc == AS_DOC_END)
+        return AS_DOC_END;
+    if (c->block + 1 >= c->nb) {
+        c->doc = AS_DOC_END;
+        c->decoded = 0;
+        return AS_DOC_END;
+    }
+    if (block_meta(c, c->block + 1) != 0)
+        return fail(c, "skip table");
+    c->block++;
+    c->decoded = 0;
+    c->posdecoded = 0;
+    return c->block_last;
+}
+
 /* Value k of w bits in a packed run of nbytes bytes (format.h: packed, LSB
  * first); bytes past the run read as 0 (callers stay inside it). */
 static inline uint32_t get_bits(const uint8_t *p, size_t nbytes, uint64_t k, unsigned w)
