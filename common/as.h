@@ -68,6 +68,12 @@ int as_statement_match(const char *s, size_t len);
 /* CQC scores 1..4; 0 = unknown. */
 const char *as_score_label(int score); /* "Evidence shows a good standard", ... */
 
+/* A council name as compared by council: filters (both engines): lower-case
+ * ASCII letters and digits (other bytes >= 0x80 kept), every other run of
+ * bytes one space: "St. Helens" == "st helens".  malloc'd; NULL if out of
+ * memory. */
+char *as_council_normalize(const char *s, size_t len);
+
 /* Dates are kept as yyyymmdd integers (20231117); 0 = unknown. */
 /* Writes "2023-11-17" into buf (>= 11 bytes); "" for 0. */
 void as_date_iso(uint32_t ymd, char buf[11]);

@@ -91,31 +91,6 @@ int as_eng_grow(void **p, size_t *cap, size_t need, size_t size)
 
 /* ---- engine lifetime ------------------------------------------------------- */
 
-/* Council names compare by lower-case letters and digits, other runs of
- * bytes as one space: "St. Helens" == "st helens". */
-static char *normalize(const char *s, size_t len)
-{
-    char *o = malloc(len + 1);
-    if (!o)
-        return NULL;
-    size_t n = 0;
-    int space = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (unsigned char)(c - 'A' + 'a');
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80) {
-            if (space && n > 0)
-                o[n++] = ' ';
-            space = 0;
-            o[n++] = (char)c;
-        } else {
-            space = 1;
-        }
-    }
-    o[n] = '\0';
-    return o;
-}
 
 int as_engine_new(const as_index *ix, as_engine **out)
 {
@@ -139,7 +114,7 @@ int as_engine_new(const as_index *ix, as_engine **out)
     memset(e->tmpcur, 0, sizeof *e->tmpcur);
     for (uint32_t c = 0; c < e->ncnorm; c++) {
         const char *name = as_index_council(ix, c);
-        e->cnorm[c] = normalize(name ? name : "", name ? strlen(name) : 0);
+        e->cnorm[c] = as_council_normalize(name ? name : "", name ? strlen(name) : 0);
         if (!e->cnorm[c]) {
             as_engine_free(e);
             return AS_ENOMEM;
@@ -186,7 +161,7 @@ void as_engine_free(as_engine *e)
 
 static int bind_council(as_engine *e, const char *typed)
 {
-    char *q = normalize(typed, strlen(typed));
+    char *q = as_council_normalize(typed, strlen(typed));
     if (!q)
         return as_eng_fail(e, AS_ENOMEM, "out of memory");
     if (!*q) {

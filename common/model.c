@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int as_err_set(as_err *err, int code, const char *fmt, ...)
@@ -162,4 +163,28 @@ void as_date_iso(uint32_t ymd, char buf[11])
     }
     snprintf(buf, 11, "%04u-%02u-%02u", (unsigned)(ymd / 10000) % 10000,
              (unsigned)(ymd / 100 % 100), (unsigned)(ymd % 100));
+}
+
+char *as_council_normalize(const char *s, size_t len)
+{
+    char *o = malloc(len + 1);
+    if (!o)
+        return NULL;
+    size_t n = 0;
+    int space = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c - 'A' + 'a');
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80) {
+            if (space && n > 0)
+                o[n++] = ' ';
+            space = 0;
+            o[n++] = (char)c;
+        } else {
+            space = 1;
+        }
+    }
+    o[n] = '\0';
+    return o;
 }

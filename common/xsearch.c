@@ -107,31 +107,6 @@ int as_xdoc_decode(const char *data, size_t len, as_xdoc *out)
 
 /* ---- opening -------------------------------------------------------------- */
 
-/* The native engine's council matching (engine.c): lower-case ASCII, runs
- * of anything but letters, digits and non-ASCII become one space. */
-static char *normalize(const char *s, size_t len)
-{
-    char *o = malloc(len + 1);
-    if (!o)
-        return NULL;
-    size_t n = 0;
-    int space = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (unsigned char)(c - 'A' + 'a');
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80) {
-            if (space && n > 0)
-                o[n++] = ' ';
-            space = 0;
-            o[n++] = (char)c;
-        } else {
-            space = 1;
-        }
-    }
-    o[n] = '\0';
-    return o;
-}
 
 typedef struct prefix_ctx {
     int (*fn)(void *arg, const char *term, size_t len);
@@ -219,7 +194,7 @@ int as_xsearch_open(const char *path, as_xsearch **out, as_err *err)
         char *nl = strchr(p, '\n');
         *nl = '\0';
         xs->councils[c] = p;
-        xs->cnorm[c] = normalize(p, (size_t)(nl - p));
+        xs->cnorm[c] = as_council_normalize(p, (size_t)(nl - p));
         if (!xs->cnorm[c]) {
             rc = as_err_set(err, AS_ENOMEM, "out of memory");
             goto bad;
@@ -453,7 +428,7 @@ static asx_node *translate(tree *t, const as_qnode *q, int depth)
  * normalized match wins, else the one name containing it. */
 static int bind_council(as_xsearch *xs, const char *typed, uint32_t *id)
 {
-    char *q = normalize(typed, strlen(typed));
+    char *q = as_council_normalize(typed, strlen(typed));
     if (!q)
         return fail(xs, AS_ENOMEM, "out of memory");
     if (!*q) {
