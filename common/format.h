@@ -11,7 +11,7 @@
  *   postings   docids and wdfs, block-compressed
  *   positions  word positions, block-compressed
  *   docs       per-sentence columns, units, files, duplicate groups
- *   store      sentence text and section in zlib blocks
+ *   store      sentence text, section and id, texts as token ids
  *
  * ---- Paged files (terms, postings, positions, docs, store) -------------
  *
