@@ -75,15 +75,37 @@ B="$T/big"; BIDX="$T/bidx"
 gen "$B" 24 1000 2
 "$IDX_BIN" --index "$BIDX" "$B" >/dev/null 2>&1
 before=$(answers "$BIDX")
-"$IDX_BIN" --index "$BIDX" --rebuild "$B" >/dev/null 2>&1 &
-first=$!
-for _ in $(seq 1 100); do [ -d "$(ls -d "$BIDX"/tmp-gen-* 2>/dev/null | head -n 1)" ] && break; sleep 0.02; done
+# The writer's lock is held here by a stand-in that behaves as assess-index
+# does (flock on INDEX/LOCK, its pid written into it), for as long as the
+# test needs: a real build may finish before a second one starts.
+hold() {  # hold SECONDS: background holder; sets $holder
+    bash -c 'exec 9<>"$1/LOCK"; flock -x 9; printf "%s\n" "$$" >&9; exec sleep "$2"' _ "$BIDX" "$1" &
+    holder=$!
+    for _ in $(seq 1 100); do
+        [ "$(head -n 1 "$BIDX/LOCK" 2>/dev/null)" == "$holder" ] && break
+        sleep 0.05
+    done
+}
+hold 60
 out=$("$IDX_BIN" --index "$BIDX" "$B" 2>&1); rc=$?
 expect_rc "second concurrent assess-index: exit 75" 75 $rc
-expect_match "it names the holder's pid" "locked by another assess-index \\(pid $first\\)" "$out"
+expect_match "it names the holder's pid" "locked by another assess-index \\(pid $holder\\)" "$out"
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+hold 2
+start=$SECONDS
 "$IDX_BIN" --index "$BIDX" --wait "$B" >/dev/null 2>&1
-expect_rc "--wait waits, then succeeds" 0 $?
-wait $first
+rc=$?
+expect_rc "--wait waits, then succeeds" 0 $rc
+if [ $((SECONDS - start)) -ge 1 ]; then ok "--wait waited for the holder"; else nok "--wait waited for the holder"; fi
+wait "$holder" 2>/dev/null
+# And two real runs: whichever comes second exits 75 or, if the first has
+# already finished, succeeds; neither fails otherwise.
+"$IDX_BIN" --index "$BIDX" --rebuild "$B" >/dev/null 2>&1 &
+first=$!
+"$IDX_BIN" --index "$BIDX" --rebuild "$B" >/dev/null 2>&1; rc=$?
+wait $first; rc1=$?
+if { [ $rc -eq 75 ] || [ $rc -eq 0 ]; } && [ $rc1 -eq 0 ]; then ok "two real concurrent runs: 0 and 0 or 75"
+else nok "two real concurrent runs: 0 and 0 or 75" "first $rc1, second $rc"; fi
 
 # kill -9 at 10 moments of a rebuild: the index answers as before, --check passes.
 before=$(answers "$BIDX")
