@@ -74,6 +74,16 @@ const char *as_score_label(int score); /* "Evidence shows a good standard", ... 
  * memory. */
 char *as_council_normalize(const char *s, size_t len);
 
+/* Resolves a council: filter value against a list of council names
+ * (norm[c] = as_council_normalize of name(ctx, c)): an exact normalized
+ * match wins, else the one name containing it.  AS_OK with *id;
+ * AS_ENOTFOUND ("no council matches 'x'"), AS_EINVAL (empty, or ambiguous:
+ * the message lists up to 8 candidates) or AS_ENOMEM, message in err.
+ * Shared by both engines so that they resolve names identically. */
+int as_council_resolve(char *const *norm, uint32_t n,
+                       const char *(*name)(void *ctx, uint32_t c), void *ctx,
+                       const char *typed, uint32_t *id, as_err *err);
+
 /* Dates are kept as yyyymmdd integers (20231117); 0 = unknown. */
 /* Writes "2023-11-17" into buf (>= 11 bytes); "" for 0. */
 void as_date_iso(uint32_t ymd, char buf[11]);

@@ -159,52 +159,20 @@ void as_engine_free(as_engine *e)
 
 /* ---- councils -------------------------------------------------------------- */
 
+static const char *council_name(void *ctx, uint32_t c)
+{
+    return as_index_council(ctx, c);
+}
+
 static int bind_council(as_engine *e, const char *typed)
 {
-    char *q = as_council_normalize(typed, strlen(typed));
-    if (!q)
-        return as_eng_fail(e, AS_ENOMEM, "out of memory");
-    if (!*q) {
-        free(q);
-        return as_eng_fail(e, AS_EINVAL, "empty council name '%s'", typed);
-    }
-    uint32_t found = AS_NONE, nfound = 0;
-    for (uint32_t c = 0; c < e->ncnorm; c++) {
-        if (strcmp(e->cnorm[c], q) == 0) { /* an exact match wins */
-            found = c;
-            nfound = 1;
-            break;
-        }
-        if (strstr(e->cnorm[c], q)) {
-            if (nfound == 0)
-                found = c;
-            nfound++;
-        }
-    }
-    if (nfound == 0) {
-        free(q);
-        return as_eng_fail(e, AS_ENOTFOUND, "no council matches '%s'", typed);
-    }
-    if (nfound > 1) {
-        /* List the candidates so the user can pick. */
-        int n = snprintf(e->msg, sizeof e->msg, "council '%s' is ambiguous:", typed);
-        uint32_t listed = 0;
-        for (uint32_t c = 0; c < e->ncnorm && n > 0 && (size_t)n < sizeof e->msg; c++) {
-            if (!strstr(e->cnorm[c], q))
-                continue;
-            if (listed == 8) {
-                n += snprintf(e->msg + n, sizeof e->msg - (size_t)n, " ... (%u in all)", nfound);
-                break;
-            }
-            n += snprintf(e->msg + n, sizeof e->msg - (size_t)n, "%s %s", listed ? "," : "",
-                          as_index_council(e->ix, c));
-            listed++;
-        }
-        free(q);
-        return AS_EINVAL;
-    }
-    free(q);
-    e->council_ok[found] = 1;
+    as_err err = {0};
+    uint32_t id;
+    int rc = as_council_resolve(e->cnorm, e->ncnorm, council_name, (void *)e->ix, typed, &id,
+                                &err);
+    if (rc != AS_OK)
+        return as_eng_fail(e, rc, "%s", err.msg);
+    e->council_ok[id] = 1;
     return AS_OK;
 }
 

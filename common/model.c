@@ -4,6 +4,8 @@
  */
 #include "as.h"
 
+#define AS_NONE_COUNCIL UINT32_MAX
+
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -187,4 +189,56 @@ char *as_council_normalize(const char *s, size_t len)
     }
     o[n] = '\0';
     return o;
+}
+
+int as_council_resolve(char *const *norm, uint32_t n,
+                       const char *(*name)(void *ctx, uint32_t c), void *ctx,
+                       const char *typed, uint32_t *id, as_err *err)
+{
+    char *q = as_council_normalize(typed, strlen(typed));
+    if (!q)
+        return as_err_set(err, AS_ENOMEM, "out of memory");
+    if (!*q) {
+        free(q);
+        return as_err_set(err, AS_EINVAL, "empty council name '%s'", typed);
+    }
+    uint32_t found = AS_NONE_COUNCIL, nfound = 0;
+    for (uint32_t c = 0; c < n; c++) {
+        if (strcmp(norm[c], q) == 0) { /* an exact match wins */
+            found = c;
+            nfound = 1;
+            break;
+        }
+        if (strstr(norm[c], q)) {
+            if (nfound == 0)
+                found = c;
+            nfound++;
+        }
+    }
+    if (nfound == 0) {
+        free(q);
+        return as_err_set(err, AS_ENOTFOUND, "no council matches '%s'", typed);
+    }
+    if (nfound > 1) {
+        /* List the candidates so the user can pick. */
+        char msg[sizeof err->msg];
+        int len = snprintf(msg, sizeof msg, "council '%s' is ambiguous:", typed);
+        uint32_t listed = 0;
+        for (uint32_t c = 0; c < n && len > 0 && (size_t)len < sizeof msg; c++) {
+            if (!strstr(norm[c], q))
+                continue;
+            if (listed == 8) {
+                len += snprintf(msg + len, sizeof msg - (size_t)len, " ... (%u in all)", nfound);
+                break;
+            }
+            len += snprintf(msg + len, sizeof msg - (size_t)len, "%s %s", listed ? "," : "",
+                            name(ctx, c));
+            listed++;
+        }
+        free(q);
+        return as_err_set(err, AS_EINVAL, "%s", msg);
+    }
+    free(q);
+    *id = found;
+    return AS_OK;
 }

@@ -424,54 +424,18 @@ static asx_node *translate(tree *t, const as_qnode *q, int depth)
     return NULL;
 }
 
-/* Resolves a typed council name as the native engine does: an exact
- * normalized match wins, else the one name containing it. */
+static const char *council_name(void *ctx, uint32_t c)
+{
+    return ((as_xsearch *)ctx)->councils[c];
+}
+
+/* Resolves a typed council name exactly as the native engine does. */
 static int bind_council(as_xsearch *xs, const char *typed, uint32_t *id)
 {
-    char *q = as_council_normalize(typed, strlen(typed));
-    if (!q)
-        return fail(xs, AS_ENOMEM, "out of memory");
-    if (!*q) {
-        free(q);
-        return fail(xs, AS_EINVAL, "empty council name '%s'", typed);
-    }
-    uint32_t found = AS_NONE, nfound = 0;
-    for (uint32_t c = 0; c < xs->ncouncils; c++) {
-        if (strcmp(xs->cnorm[c], q) == 0) {
-            found = c;
-            nfound = 1;
-            break;
-        }
-        if (strstr(xs->cnorm[c], q)) {
-            if (nfound == 0)
-                found = c;
-            nfound++;
-        }
-    }
-    if (nfound == 0) {
-        free(q);
-        return fail(xs, AS_ENOTFOUND, "no council matches '%s'", typed);
-    }
-    if (nfound > 1) {
-        int n = snprintf(xs->msg, sizeof xs->msg, "council '%s' is ambiguous:", typed);
-        uint32_t listed = 0;
-        for (uint32_t c = 0; c < xs->ncouncils && n > 0 && (size_t)n < sizeof xs->msg; c++) {
-            if (!strstr(xs->cnorm[c], q))
-                continue;
-            if (listed == 8) {
-                n += snprintf(xs->msg + n, sizeof xs->msg - (size_t)n, " ... (%u in all)",
-                              nfound);
-                break;
-            }
-            n += snprintf(xs->msg + n, sizeof xs->msg - (size_t)n, "%s %s",
-                          listed ? "," : "", xs->councils[c]);
-            listed++;
-        }
-        free(q);
-        return AS_EINVAL;
-    }
-    free(q);
-    *id = found;
+    as_err err = {0};
+    int rc = as_council_resolve(xs->cnorm, xs->ncouncils, council_name, xs, typed, id, &err);
+    if (rc != AS_OK)
+        return fail(xs, rc, "%s", err.msg);
     return AS_OK;
 }
 
