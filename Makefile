@@ -4,11 +4,18 @@
 #   make check    unit + CLI tests, the same under ASan/UBSan, each fuzz
 #                 target for 20 s, the CLI tests under valgrind, man lint
 #   make demo     build, index the bundled corpus, search it
-#   make install  PREFIX=/usr/local DESTDIR= (binaries, man pages, corpus)
+#   make install  PREFIX=/usr/local DESTDIR= (binaries, the Xapian plugin,
+#                 man pages, corpus)
 #
 # Sources are found by wildcard: every common/*.c (and the one common/*.cc,
 # the Xapian shim) goes into the library, every tests/unit/test_*.c is a test
 # program, every tests/cli/*.sh a CLI test.  Adding a file needs no edit here.
+#
+# The two programs do not link Xapian (nor libstdc++): loading them was half
+# of a short search's instructions.  --engine xapian and --xapian load
+# assess-xapian.so (common/xplugin.h), built from plugin/xapian.c and a
+# position-independent copy of the library, and found beside the program
+# (bin/) or in $(PREFIX)/lib/assess-search/.
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -20,7 +27,8 @@ CXX     ?= c++
 OPT     ?= -O2
 CFLAGS_ALL   = -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -pthread -Icommon $(CFLAGS)
 CXXFLAGS_ALL = -std=c++17 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -pthread -Icommon $(CXXFLAGS)
-LDLIBS_ALL   = -lxapian -lstemmer -lz -lm -lstdc++ -pthread $(LDLIBS)
+LDLIBS_ALL   = -lstemmer -lz -lm -pthread $(LDLIBS)
+LDLIBS_XAPIAN = -lxapian -lstdc++ $(LDLIBS_ALL)
 ifneq ($(SAN),)
 CFLAGS_ALL   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 CXXFLAGS_ALL += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -28,7 +36,8 @@ LDFLAGS      += -fsanitize=address,undefined
 endif
 
 DATADIR = $(PREFIX)/share/assess-search
-CFLAGS_ALL += -DAS_DATADIR='"$(DATADIR)"'
+PLUGINDIR = $(PREFIX)/lib/assess-search
+CFLAGS_ALL += -DAS_DATADIR='"$(DATADIR)"' -DAS_PLUGINDIR='"$(PLUGINDIR)"'
 
 COMMON_C  := $(sort $(wildcard common/*.c))
 COMMON_CC := $(sort $(wildcard common/*.cc))
@@ -40,8 +49,14 @@ MANS      := $(sort $(wildcard man/*.1 man/*.5))
 
 LIB     = $(BUILD)/libassess.a
 LIBOBJ  = $(COMMON_C:%.c=$(BUILD)/%.o) $(COMMON_CC:%.cc=$(BUILD)/%.o)
+PICLIB  = $(BUILD)/pic/libassess.a
+PICOBJ  = $(COMMON_C:%.c=$(BUILD)/pic/%.o) $(COMMON_CC:%.cc=$(BUILD)/pic/%.o)
 BINDIR  = $(if $(SAN),$(BUILD)/bin,bin)
-PROGS   = $(BINDIR)/assess-index $(BINDIR)/assess-search
+PLUGIN  = $(BINDIR)/assess-xapian.so
+PROGS   = $(BINDIR)/assess-index $(BINDIR)/assess-search $(PLUGIN)
+# -z defs: an unresolved symbol fails the link, not the dlopen (not with
+# the sanitizers, whose runtime the program brings).
+PLUGIN_LDFLAGS = -shared -Wl,--exclude-libs,ALL $(if $(SAN),,-Wl,-z,defs)
 UNITS   = $(UNIT_C:tests/unit/%.c=$(BUILD)/tests/%)
 DEPSTAMP = build/.deps-ok
 
@@ -67,6 +82,19 @@ $(LIB): $(LIBOBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+$(BUILD)/pic/%.o: %.c $(DEPSTAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -fPIC -MMD -MP -c $< -o $@
+$(BUILD)/pic/%.o: %.cc $(DEPSTAMP)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS_ALL) -fPIC -MMD -MP -c $< -o $@
+$(PICLIB): $(PICOBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+$(PLUGIN): $(BUILD)/pic/plugin/xapian.o $(PICLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) $(PLUGIN_LDFLAGS) -o $@ $^ $(LDLIBS_XAPIAN)
+
 $(BINDIR)/assess-index: $(INDEXER_C:%.c=$(BUILD)/%.o) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
@@ -76,7 +104,7 @@ $(BINDIR)/assess-search: $(SEARCH_C:%.c=$(BUILD)/%.o) $(LIB)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS_ALL)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS_XAPIAN)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
@@ -114,8 +142,10 @@ demo: all
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(DATADIR)/corpus
+	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(DATADIR)/corpus \
+	  $(DESTDIR)$(PLUGINDIR)
 	install -m 755 bin/assess-index bin/assess-search $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 bin/assess-xapian.so $(DESTDIR)$(PLUGINDIR)/
 	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 $(wildcard man/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/
 	cp -R corpus/. $(DESTDIR)$(DATADIR)/corpus/

@@ -12,6 +12,7 @@
 #include "reader.h"
 #include "safeout.h"
 #include "xexport.h"
+#include "xplugin.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -264,12 +265,24 @@ int main(int argc, char **argv)
 
     char indexdir[4096];
     as_err err = {0};
-    if (as_gen_default_dir(index_opt, indexdir, sizeof indexdir, &err) != AS_OK) {
-        fprintf(stderr, "%s: %s\n", prog, err.msg);
+    /* The Xapian plugin is loaded before any work, so that a missing one
+     * costs no build. */
+    const as_xplugin *xp = NULL;
+    void *xph = NULL;
+    int status = EXIT_FATAL;
+    if (xapian && !check && as_xplugin_load(&xp, &xph, &err) != AS_OK) {
+        fprintf(stderr, "%s: --xapian: %s\n", prog, err.msg);
         return EXIT_FATAL;
     }
-    if (check)
-        return run_check(indexdir, verbose);
+    if (as_gen_default_dir(index_opt, indexdir, sizeof indexdir, &err) != AS_OK) {
+        fprintf(stderr, "%s: %s\n", prog, err.msg);
+        status = EXIT_FATAL;
+        goto out;
+    }
+    if (check) {
+        status = run_check(indexdir, verbose);
+        goto out;
+    }
 
     /* A full disk or `ulimit -f` must surface as a write error we report,
      * not kill us half-way (the live generation is safe either way). */
@@ -278,17 +291,20 @@ int main(int argc, char **argv)
 
     if (as_gen_mkdir(indexdir, &err) != AS_OK) {
         fprintf(stderr, "%s: %s\n", prog, err.msg);
-        return EXIT_FATAL;
+        status = EXIT_FATAL;
+        goto out;
     }
     int lockfd = -1;
     int rc = as_gen_lock(indexdir, wait, &lockfd, &err);
     if (rc == AS_ELOCKED) {
         fprintf(stderr, "%s: %s\n", prog, err.msg);
-        return EXIT_LOCKED;
+        status = EXIT_LOCKED;
+        goto out;
     }
     if (rc != AS_OK) {
         fprintf(stderr, "%s: %s\n", prog, err.msg);
-        return EXIT_FATAL;
+        status = EXIT_FATAL;
+        goto out;
     }
     warnctx wc = {0};
     as_build_opts bo = {0};
@@ -306,7 +322,8 @@ int main(int argc, char **argv)
     as_gen_unlock(lockfd);
     if (rc != AS_OK) {
         fprintf(stderr, "%s: %s (the live index, if any, is unchanged)\n", prog, err.msg);
-        return EXIT_FATAL;
+        status = EXIT_FATAL;
+        goto out;
     }
     if (verbose || isatty(STDOUT_FILENO))
         printf("%s: %u added, %u changed, %u removed, %u unchanged, %u skipped; "
@@ -321,15 +338,19 @@ int main(int argc, char **argv)
         as_index *ix = NULL;
         rc = as_index_open(indexdir, &ix, &err);
         if (rc == AS_OK)
-            rc = as_xapian_export(ix, xapian, (unsigned)shards, &err);
+            rc = xp->export_index(ix, xapian, (unsigned)shards, &err);
         as_index_close(ix);
         if (rc != AS_OK) {
             fprintf(stderr, "%s: %s\n", prog, err.msg);
-            return EXIT_FATAL;
+            status = EXIT_FATAL;
+            goto out;
         }
         if (verbose)
             printf("%s: exported %llu sentences into %ld Xapian shard%s in %s\n", prog,
                    (unsigned long long)st.sentences, shards, shards == 1 ? "" : "s", xapian);
     }
-    return (st.skipped || wc.n) ? EXIT_SKIPPED : 0;
+    status = (st.skipped || wc.n) ? EXIT_SKIPPED : 0;
+out:
+    as_xplugin_unload(xph);
+    return status;
 }

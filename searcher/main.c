@@ -1,6 +1,7 @@
 /*
  * main.c — assess-search: the command line.  Parses options and the query,
- * runs it on the native engine, prints hits through render.c.
+ * runs it on the native engine (or, with --engine xapian, through the
+ * Xapian plugin, xplugin.h), prints hits through render.c.
  * Exit status like grep: 0 hits, 1 none, 2 error.
  */
 #include "analyze.h"
@@ -12,7 +13,7 @@
 #include "reader.h"
 #include "render.h"
 #include "suggest.h"
-#include "xsearch.h"
+#include "xplugin.h"
 
 #include <langinfo.h>
 #include <locale.h>
@@ -154,6 +155,8 @@ static int add_filter(opts *o, const char *field, const char *value)
 typedef struct session {
     as_index *ix;       /* native */
     as_xsearch *xs;     /* --engine xapian */
+    const as_xplugin *xp; /* its functions; NULL on the native engine */
+    void *xph;          /* the plugin's handle */
     as_analyzer *an;
     as_engine *eng;
     as_lexicon lex;
@@ -174,7 +177,13 @@ static const char *show_path(const session *s, const char *path)
 
 static const char *session_err(const session *s)
 {
-    return s->xs ? as_xsearch_errmsg(s->xs) : as_engine_errmsg(s->eng);
+    return s->xs ? s->xp->search_errmsg(s->xs) : as_engine_errmsg(s->eng);
+}
+
+static void xhits_free(const session *s, as_xhits *h)
+{
+    if (s->xp)
+        s->xp->hits_free(h);
 }
 
 static void collect_terms(const as_qnode *n, const char ***terms, size_t *nt, size_t *cap)
@@ -315,7 +324,7 @@ static int search(session *s, const as_query *q, const as_search_opts *so, as_hi
                   as_xhits *xh)
 {
     if (s->xs) {
-        int rc = as_xsearch_search(s->xs, q, so, xh);
+        int rc = s->xp->search(s->xs, q, so, xh);
         hits->n = rc == AS_OK ? xh->n : 0;
         return rc;
     }
@@ -383,7 +392,7 @@ static int run_query(session *s, const opts *o, const char *qtext, as_render *r,
         as_query *rq = NULL;
         if (as_query_relax(q, &rq, &err) == AS_OK) {
             as_hits_free(&hits);
-            as_xhits_free(&xh);
+            xhits_free(s, &xh);
             memset(&hits, 0, sizeof hits);
             memset(&xh, 0, sizeof xh);
             rc = search(s, rq, &so, &hits, &xh);
@@ -399,7 +408,7 @@ static int run_query(session *s, const opts *o, const char *qtext, as_render *r,
         fprintf(stderr, "%s: %s\n", prog, session_err(s));
         as_query_free(q);
         as_hits_free(&hits);
-        as_xhits_free(&xh);
+        xhits_free(s, &xh);
         return EXIT_ERR;
     }
     if (hits.n == 0 && !batch_qid && !s->xs) {
@@ -506,7 +515,7 @@ static int run_query(session *s, const opts *o, const char *qtext, as_render *r,
     r->terms = NULL;
     r->nterms = 0;
     as_hits_free(&hits);
-    as_xhits_free(&xh);
+    xhits_free(s, &xh);
     as_query_free(q);
     return status;
 }
@@ -827,11 +836,15 @@ int main(int argc, char **argv)
         goto out;
     }
     if (o.xapian) {
-        if (as_xsearch_open(indexdir, &s.xs, &err) != AS_OK) {
+        if (as_xplugin_load(&s.xp, &s.xph, &err) != AS_OK) {
+            fprintf(stderr, "%s: --engine xapian: %s\n", prog, err.msg);
+            goto out;
+        }
+        if (s.xp->search_open(indexdir, &s.xs, &err) != AS_OK) {
             fprintf(stderr, "%s: %s\n", prog, err.msg);
             goto out;
         }
-        s.lexp = as_xsearch_lexicon(s.xs);
+        s.lexp = s.xp->search_lexicon(s.xs);
     } else {
         int rc = as_index_open(indexdir, &s.ix, &err);
         if (rc == AS_ENOTFOUND) {
@@ -887,9 +900,11 @@ out:
     free(r.brk);
     as_docbuf_free(&s.db);
     as_engine_free(s.eng);
-    as_xsearch_close(s.xs);
+    if (s.xp)
+        s.xp->search_close(s.xs);
     as_analyzer_free(s.an);
     as_index_close(s.ix);
+    as_xplugin_unload(s.xph);
     free(qtext);
     return status;
 }

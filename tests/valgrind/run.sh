@@ -58,6 +58,8 @@ exec valgrind --tool=memcheck -q --error-exitcode=99 --leak-check=full \\
 EOF
     chmod +x "$W/bin/$p"
 done
+# The Xapian plugin is looked for beside the program (common/xplugin.h).
+cp "$VG_BIN/assess-xapian.so" "$W/real/" 2>/dev/null || true
 
 if [ $# -gt 0 ]; then tests=("$@"); else tests=("$ROOT"/tests/cli/*.sh); fi
 failed=0
