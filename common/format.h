@@ -161,9 +161,12 @@
  *   0xff, u32 x               id 995520 + x
  * Ids: the tokens of the first blocks holding AS_STORE_SAMPLE bytes of
  * text by falling count (ties in byte order), then every new token in
- * order of first appearance, so the vocab is a function of the texts in
- * docid order alone (an incremental build gets the same bytes as a fresh
- * one, its copied blocks decoded with the old vocab and coded again).
+ * order of first appearance.  An incremental build keeps the vocab of the
+ * generation it copies from, ids and all, and appends its new tokens, so
+ * that copied blocks stay valid byte for byte and are copied as they are
+ * (storew.h; tokens of removed text may stay in the vocab); when that
+ * vocab has gone stale, and with --rebuild, the ids are ranked afresh and
+ * the store is then a function of the texts in docid order alone.
  *
  * Why not zlib: a hit's text must come out in a microsecond or two.
  * Inflating its 16 KiB block cost ~220,000 instructions (~2M for a top 10),

@@ -4,10 +4,19 @@
  * their raw form; a thread of its own turns the texts into token ids
  * (building the vocab as it goes) and writes the blocks, so that this work
  * runs beside the writer instead of inside it.  The file comes out the same
- * whatever the threading, and the same for a fresh and an incremental
- * build: the vocab depends on the texts in docid order alone, and blocks
- * copied from an older generation are decoded with its vocab and coded
- * again with this one.
+ * whatever the threading.
+ *
+ * A fresh build ranks its own vocab (format.h: store).  An incremental
+ * build given a base (as_sw_base: the older generation it copies unchanged
+ * files from) keeps the base's vocab, ids and all, and appends the tokens
+ * new to it, so that blocks copied from the base are written verbatim
+ * (their codes mean the same): decoding and coding them again was a third
+ * of a one-file run at 1M sentences.  A base whose vocab has gone stale
+ * (more than a quarter of its tokens used by none of its blocks: text
+ * removed since it was ranked) is not kept: the vocab is ranked afresh and
+ * every block coded again, as in a fresh build, whose store bytes the
+ * result then equals.  Blocks copied from a generation other than the base
+ * are always decoded and coded again.
  *
  * The raw form of a block (format.h: store, with whole ids and texts):
  *   raw    := v fields_len fields texts
@@ -32,7 +41,8 @@ typedef struct as_index as_index;
 typedef struct as_swjob {
     uint8_t *data;       /* raw form (owned), or an old block's bytes */
     size_t n;
-    const as_index *old; /* a copy: the generation data lies in (not owned) */
+    const as_index *old; /* a copy: the generation data lies in (not owned);
+                            with data NULL: the base to take (as_sw_base) */
     uint32_t first, ndocs, ulen;
 } as_swjob;
 
@@ -51,6 +61,8 @@ typedef struct as_swriter {
     uint32_t *ht;        /* token id + 1 by hash, open addressing; 0 = empty */
     uint32_t htmask;
     int frozen;          /* the sample is ranked: ids are final */
+    const as_index *base; /* the vocab is base's, extended (not owned) */
+    uint64_t nverbatim, nrecoded; /* copied blocks written as they were / coded again */
     as_swjob *pend;      /* raw blocks of the sample, not yet written */
     size_t npend, pendcap;
     uint64_t pendtext;
@@ -67,12 +79,15 @@ typedef struct as_swriter {
 
 /* Creates dir/store and starts the thread (or works inline if it cannot). */
 void as_sw_open(as_wctx *c, as_swriter *s, const char *dir);
+/* Before any block: offers old's vocab as the base of this one (see the
+ * head of this file).  old must stay valid until as_sw_sync. */
+void as_sw_base(as_wctx *c, as_swriter *s, const as_index *old);
 /* Queues a block of raw records; takes raw (malloc'd) in every case. */
 void as_sw_block(as_wctx *c, as_swriter *s, uint8_t *raw, size_t n, uint32_t first,
                  uint32_t ndocs);
 /* Queues block bytes of the older generation old (its sindex clen, ulen):
- * they are decoded with old's vocab and coded again.  bytes and old must
- * stay valid until as_sw_sync. */
+ * written as they are when old is the base taken, else decoded with old's
+ * vocab and coded again.  bytes and old must stay valid until as_sw_sync. */
 void as_sw_copy(as_wctx *c, as_swriter *s, const as_index *old, const uint8_t *bytes,
                 uint32_t clen, uint32_t ulen, uint32_t first, uint32_t ndocs);
 /* Waits for every queued block, stops the thread and writes the vocab:

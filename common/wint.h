@@ -119,6 +119,13 @@ typedef struct wcopy {
     uint32_t old_first, n, new_first;
 } wcopy;
 
+/* What became of copied store blocks, for a summary and the tests. */
+typedef struct as_wstore_stats {
+    int base;            /* the base's vocab was kept */
+    uint64_t verbatim;   /* blocks copied as they were */
+    uint64_t recoded;    /* blocks copied by decoding and coding again */
+} as_wstore_stats;
+
 struct as_writer {
     as_wctx c;
     char *dir, *tmpdir;
@@ -161,6 +168,7 @@ struct as_writer {
     int shavesec;
     uint32_t sfirst, sndocs;
     as_swriter sw;            /* compresses and writes blocks */
+    as_wstore_stats *swstats; /* as_writer_set_base's (not owned) */
 
     wcopy *copies;
     size_t ncopies, ccap;
@@ -168,6 +176,13 @@ struct as_writer {
     /* results of the merge */
     uint64_t terms_nterms, dict_nblocks, dict_bindex_off, post_len, pos_len;
 };
+
+/* Before any file: the older generation unchanged files will be copied
+ * from.  Its store vocab is then kept and extended (unless stale), so that
+ * its blocks are copied verbatim (storew.h).  old must stay open until
+ * as_writer_finish, which fills *st (if not NULL; the caller's).
+ * Optional: without it the store is ranked afresh. */
+int as_writer_set_base(as_writer *w, const as_index *old, as_wstore_stats *st);
 
 void *as_wr_grow(as_wctx *c, void *p, size_t *cap, size_t need, size_t elem);
 #define GROW(c, arr, cap, need) \

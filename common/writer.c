@@ -20,7 +20,9 @@
  * generation's dictionary beside the new terms and, for every term, merges
  * in docid order the new postings with the old ones of the copied files
  * (remapped).  The result is byte for byte what a fresh build of the same
- * corpus writes, so queries answer identically after either.
+ * corpus writes, so queries answer identically after either; but for the
+ * store, whose copied blocks are written verbatim when their generation is
+ * the base (as_writer_set_base, storew.h): the same texts, other token ids.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -420,6 +422,19 @@ int as_writer_end_file(as_writer *w, const as_acrotab *mined)
 
 /* ---- Copying a file of an older generation -------------------------------- */
 
+int as_writer_set_base(as_writer *w, const as_index *old, as_wstore_stats *st)
+{
+    if (w->c.rc != AS_OK)
+        return w->c.rc;
+    if (w->nfiles > 0 || w->infile) {
+        as_wctx_fail(&w->c, AS_EINVAL, "as_writer_set_base after a file");
+        return w->c.rc;
+    }
+    as_sw_base(&w->c, &w->sw, old);
+    w->swstats = st;
+    return w->c.rc;
+}
+
 int as_writer_copy_file(as_writer *w, const as_index *old, uint32_t file)
 {
     as_wctx *c = &w->c;
@@ -778,6 +793,11 @@ int as_writer_finish(as_writer *w, as_err *err)
         pthread_join(th, NULL);
     if (dj.c.rc != AS_OK)
         as_wctx_fail(c, dj.c.rc, "%s", dj.c.msg);
+    if (w->swstats) {
+        w->swstats->base = w->sw.base != NULL;
+        w->swstats->verbatim = w->sw.nverbatim;
+        w->swstats->recoded = w->sw.nrecoded;
+    }
     mf[MF_NTERMS] = w->terms_nterms;
     mf[MF_DICT_NBLOCKS] = w->dict_nblocks;
     mf[MF_DICT_BINDEX_OFF] = w->dict_bindex_off;

@@ -16,6 +16,7 @@
 #include "generation.h"
 #include "index.h"
 #include "ixint.h" /* page checks of a generation just written */
+#include "wint.h"  /* as_writer_set_base */
 
 #include <errno.h>
 #include <stddef.h>
@@ -367,6 +368,7 @@ int as_build_run(const as_build_opts *o, as_build_stats *st, as_err *err)
     char tmppath[4096] = "", name[64] = "";
     canary cy;
     memset(&cy, 0, sizeof cy);
+    as_wstore_stats sws = {0, 0, 0};
 
     as_gen_cleanup(o->indexdir, NULL); /* a dead run's leftovers */
     rc = as_corpus_walk(o->roots, o->nroots, o->warn, o->warn_ctx, &corpus, err);
@@ -433,6 +435,12 @@ int as_build_run(const as_build_opts *o, as_build_stats *st, as_err *err)
     rc = as_writer_open(tmppath, &wo, &w, err);
     if (rc != AS_OK)
         goto out;
+    /* Unchanged files' store blocks are then copied as they are, not
+     * decoded and coded again (storew.h; --rebuild ranks afresh). */
+    if (old && kept > 0 && as_writer_set_base(w, old, &sws) != AS_OK) {
+        rc = as_err_set(err, AS_EINVAL, "%s", as_writer_errmsg(w));
+        goto out;
+    }
 
     nthreads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (nthreads < 1)
@@ -557,6 +565,8 @@ int as_build_run(const as_build_opts *o, as_build_stats *st, as_err *err)
     w = NULL;
     if (rc != AS_OK)
         goto out;
+    st->store_verbatim = sws.verbatim;
+    st->store_recoded = sws.recoded;
     cy.ndocs = (uint32_t)ndocs;
     cy.nfiles = (uint32_t)nf;
     rc = verify_new(tmppath, &cy, err);

@@ -27,6 +27,9 @@ typedef struct as_build_stats {
     int new_generation;   /* 1 if a generation was published */
     char generation[64];  /* live generation after the run */
     double seconds;
+    /* store blocks of unchanged files: copied as they were (the old
+     * vocab kept), or decoded and coded again (its vocab ranked afresh) */
+    uint64_t store_verbatim, store_recoded;
 } as_build_stats;
 
 /* Runs one build with the lock already held.  AS_OK when the live

@@ -33,6 +33,8 @@
 #include "format.h"
 #include "index.h"
 #include "ixint.h"
+#include "varint.h"
+#include "wint.h" /* as_writer_set_base */
 
 /* ---- A corpus in memory ---------------------------------------------- */
 
@@ -273,14 +275,18 @@ static void add_file(as_writer *w, const tfile *tf)
 }
 
 /* Builds the corpus into dir; copy_from: files whose bit is set in
- * copymask are copied from that generation instead of added. */
-static void build(const corpus *c, const char *dir, size_t mem_limit, const as_index *copy_from,
-                  uint64_t copymask)
+ * copymask are copied from that generation instead of added; base: given
+ * to as_writer_set_base first with st (NULL: none). */
+static void build_with(const corpus *c, const char *dir, size_t mem_limit,
+                       const as_index *copy_from, uint64_t copymask, const as_index *base,
+                       as_wstore_stats *st)
 {
     as_writer_opts o = {mem_limit, NULL};
     as_writer *w = NULL;
     as_err err = {0};
     assert_int_equal(as_writer_open(dir, &o, &w, &err), AS_OK);
+    if (base)
+        assert_int_equal(as_writer_set_base(w, base, st), AS_OK);
     for (size_t f = 0; f < c->nfiles; f++) {
         if (copy_from && (copymask >> f & 1)) {
             int rc = as_writer_copy_file(w, copy_from, (uint32_t)f);
@@ -292,6 +298,12 @@ static void build(const corpus *c, const char *dir, size_t mem_limit, const as_i
     int rc = as_writer_finish(w, &err);
     if (rc != AS_OK)
         fail_msg("finish: %s", err.msg);
+}
+
+static void build(const corpus *c, const char *dir, size_t mem_limit, const as_index *copy_from,
+                  uint64_t copymask)
+{
+    build_with(c, dir, mem_limit, copy_from, copymask, NULL, NULL);
 }
 
 static as_index *open_gen(const char *dir)
@@ -889,16 +901,22 @@ static void spew(const char *dir, const char *name, const uint8_t *b, size_t n)
     assert_int_equal(fclose(fp), 0);
 }
 
-/* Every file of two generations is the same, but for the build time. */
-static void assert_same_gens(const char *a, const char *b)
+/* Every file of two generations is the same, but for the build time (and
+ * the store, the last of gen_files, and where it puts its block index,
+ * when but_store). */
+static void assert_same_gens_but(const char *a, const char *b, int but_store)
 {
-    for (size_t i = 0; i < sizeof gen_files / sizeof *gen_files; i++) {
+    for (size_t i = 0; i < sizeof gen_files / sizeof *gen_files - (but_store != 0); i++) {
         size_t na, nb;
         uint8_t *x = slurp(a, gen_files[i], &na), *y = slurp(b, gen_files[i], &nb);
         if (i == 0) { /* meta: mask the build time and the crc over it */
             assert_true(na > AS_HEADER_SIZE + 8 * MF_COUNT + 4 && na == nb);
             memset(x + AS_HEADER_SIZE + 8 * MF_BUILT, 0, 8);
             memset(y + AS_HEADER_SIZE + 8 * MF_BUILT, 0, 8);
+            if (but_store) { /* where the store's block index lies */
+                memset(x + AS_HEADER_SIZE + 8 * MF_STORE_SINDEX_OFF, 0, 8);
+                memset(y + AS_HEADER_SIZE + 8 * MF_STORE_SINDEX_OFF, 0, 8);
+            }
             memset(x + na - 4, 0, 4);
             memset(y + nb - 4, 0, 4);
         }
@@ -912,6 +930,11 @@ static void assert_same_gens(const char *a, const char *b)
         free(x);
         free(y);
     }
+}
+
+static void assert_same_gens(const char *a, const char *b)
+{
+    assert_same_gens_but(a, b, 0);
 }
 
 static void test_spill_same_bytes(void **state)
@@ -1027,6 +1050,192 @@ static void test_copy_same_bytes(void **state)
     free(g2);
     free(g3);
     free(g4);
+    free_corpus(&c1);
+    free_corpus(&c2);
+}
+
+/* Gives every doc of tf a new text: words w3 and "<tag><f>q<d>q<k>", the
+ * latter each a token no other text has. */
+static void retext(tfile *tf, const char *tag, size_t f)
+{
+    for (size_t d = 0; d < tf->ndocs; d++) {
+        char buf[512];
+        size_t n = 0;
+        for (unsigned k = 0; k < 8; k++)
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s%zuq%zuq%u w3", k ? " " : "",
+                                  tag, f, d, k);
+        free(tf->docs[d].text);
+        tf->docs[d].text = xstrdup(buf);
+    }
+}
+
+/* Store block bytes of file fa of generation a, and of fb of b: every
+ * block of the one is a block of the other, byte for byte.  Returns the
+ * number of blocks. */
+static uint64_t assert_blocks_verbatim(const as_index *a, uint32_t fa, const as_index *b,
+                                       uint32_t fb)
+{
+    as_file_state sa, sb;
+    assert_int_equal(as_index_file(a, fa, &sa), AS_OK);
+    assert_int_equal(as_index_file(b, fb, &sb), AS_OK);
+    assert_int_equal(sa.ndocs, sb.ndocs);
+    if (sa.ndocs == 0)
+        return 0;
+    uint64_t ia, ib, nb = 0;
+    assert_int_equal(as_ix_store_find(a, sa.first_doc, &ia), AS_OK);
+    assert_int_equal(as_ix_store_find(b, sb.first_doc, &ib), AS_OK);
+    for (uint32_t covered = 0; covered < sa.ndocs; ia++, ib++) {
+        as_ix_sblock xa, xb;
+        assert_int_equal(as_ix_store_block(a, ia, &xa), AS_OK);
+        assert_int_equal(as_ix_store_block(b, ib, &xb), AS_OK);
+        assert_int_equal(xa.first_doc - sa.first_doc, covered);
+        assert_int_equal(xb.first_doc - sb.first_doc, covered);
+        assert_int_equal(xa.ndocs, xb.ndocs);
+        assert_int_equal(xa.clen, xb.clen);
+        assert_int_equal(xa.ulen, xb.ulen);
+        assert_memory_equal(a->f[IXF_STORE].body + xa.off, b->f[IXF_STORE].body + xb.off,
+                            xa.clen);
+        covered += xa.ndocs;
+        nb++;
+    }
+    return nb;
+}
+
+/* b's vocab begins with a's whole vocab, same ids. */
+static void assert_vocab_prefix(const as_index *a, const as_index *b)
+{
+    assert_true(b->voc_ntok >= a->voc_ntok);
+    const uint8_t *oa = a->f[IXF_STORE].body + a->voc_off, *ob = b->f[IXF_STORE].body + b->voc_off;
+    size_t na = 4 * ((size_t)a->voc_ntok + 1);
+    assert_memory_equal(oa, ob, na);
+    uint32_t bytes = le32(oa + 4 * (size_t)a->voc_ntok);
+    assert_memory_equal(oa + na, ob + 4 * ((size_t)b->voc_ntok + 1), bytes);
+}
+
+/* With a base (as_writer_set_base): the blocks of files copied from it are
+ * its bytes, its vocab is kept (new tokens after it), everything but the
+ * store is a fresh build's bytes, and every text reads back. */
+static void test_copy_verbatim(void **state)
+{
+    (void)state;
+    corpus c1, c2;
+    make_corpus(&c1, 4242, 24, 200, 2500);
+    make_corpus(&c2, 4242, 24, 200, 2500); /* the same corpus */
+    uint64_t keep = 0;
+    for (size_t f = 0; f < c2.nfiles; f++) {
+        if (f % 4 == 1 || f == 23)
+            retext(&c2.files[f], "zebra", f); /* changed, with tokens new to c1 */
+        else
+            keep |= (uint64_t)1 << f;
+    }
+    char *g1 = tempdir(), *g2 = tempdir(), *g3 = tempdir(), *g4 = tempdir(), *g5 = tempdir();
+    build(&c1, g1, 0, NULL, 0);
+    build(&c2, g2, 0, NULL, 0); /* fresh */
+    as_index *old = open_gen(g1);
+    as_wstore_stats st = {0, 7, 7}, st4 = {0, 7, 7};
+    build_with(&c2, g3, 0, old, keep, old, &st);
+    build_with(&c2, g4, 30000, old, keep, old, &st4); /* spilling */
+    assert_same_gens_but(g2, g3, 1);
+    assert_same_gens(g3, g4);
+    as_index *ix = open_gen(g3);
+    as_err err = {0};
+    assert_int_equal(as_index_verify(ix, &err), AS_OK);
+    check_docs(ix, &c2);
+    check_postings(ix, &c2);
+    uint32_t nkept = 0;
+    uint64_t nblocks = 0;
+    for (uint32_t f = 0; f < c2.nfiles; f++)
+        if (keep >> f & 1) {
+            nblocks += assert_blocks_verbatim(old, f, ix, f);
+            nkept += c2.files[f].ndocs > 0;
+        }
+    assert_true(nkept >= 12);
+    /* and copied as they were, not decoded and coded again */
+    assert_int_equal(st.base, 1);
+    assert_int_equal(st.verbatim, nblocks);
+    assert_int_equal(st.recoded, 0);
+    assert_int_equal(st4.verbatim, nblocks);
+    assert_vocab_prefix(old, ix);
+    assert_true(ix->voc_ntok >= old->voc_ntok + 100); /* the zebras */
+    /* a fresh build's store differs: its vocab is ranked on the new texts */
+    size_t n2, n3;
+    uint8_t *s2 = slurp(g2, "store", &n2), *s3 = slurp(g3, "store", &n3);
+    assert_true(n2 != n3 || memcmp(s2, s3, n2) != 0);
+    free(s2);
+    free(s3);
+    /* the base must come first */
+    as_writer_opts o = {0, NULL};
+    as_writer *w = NULL;
+    assert_int_equal(as_writer_open(g5, &o, &w, &err), AS_OK);
+    as_file_state fs = fstate(&c2.files[0]);
+    assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
+    assert_int_equal(as_writer_end_file(w, NULL), AS_OK);
+    assert_int_equal(as_writer_set_base(w, old, NULL), AS_EINVAL);
+    as_writer_abort(w);
+    rmtree(g5);
+    assert_int_equal(mkdir(g5, 0700), 0);
+    as_index_close(old);
+    /* copying everything from its base gives the generation again */
+    build_with(&c2, g5, 0, ix, ~(uint64_t)0, ix, &st);
+    assert_int_equal(st.verbatim, ix->mf[MF_STORE_NBLOCKS]);
+    assert_int_equal(st.recoded, 0);
+    as_index_close(ix);
+    assert_same_gens(g3, g5);
+    char *gs[] = {g1, g2, g3, g4, g5};
+    for (size_t i = 0; i < 5; i++) {
+        rmtree(gs[i]);
+        free(gs[i]);
+    }
+    free_corpus(&c1);
+    free_corpus(&c2);
+}
+
+/* A base whose vocab has gone stale (most of its tokens used by no block:
+ * text removed since it was ranked) is not kept: the store is ranked
+ * afresh, byte for byte a fresh build's. */
+static void test_stale_base(void **state)
+{
+    (void)state;
+    corpus c1, c2;
+    make_corpus(&c1, 77, 24, 200, 2500);
+    make_corpus(&c2, 77, 24, 200, 2500);
+    uint64_t keep = 0;
+    for (size_t f = 0; f < c1.nfiles; f++) {
+        if (f % 3 == 0)
+            retext(&c1.files[f], "gone", f); /* tokens that c2 no longer has */
+        else
+            keep |= (uint64_t)1 << f;
+    }
+    char *g1 = tempdir(), *g2 = tempdir(), *g3 = tempdir(), *gf = tempdir();
+    build(&c1, g1, 0, NULL, 0);
+    build(&c2, gf, 0, NULL, 0); /* fresh */
+    as_index *ix1 = open_gen(g1);
+    as_wstore_stats st = {0, 7, 7};
+    build_with(&c2, g2, 0, ix1, keep, ix1, &st); /* g1 is fresh: kept, "gone" tokens and all */
+    assert_int_equal(st.base, 1);
+    assert_int_equal(st.recoded, 0);
+    as_index *ix2 = open_gen(g2);
+    assert_vocab_prefix(ix1, ix2);
+    assert_blocks_verbatim(ix1, 1, ix2, 1);
+    as_err err = {0};
+    assert_int_equal(as_index_verify(ix2, &err), AS_OK);
+    check_docs(ix2, &c2);
+    assert_true(ix2->voc_ntok > 2 * as_index_ndocs(ix2) / 10); /* mostly "gone" tokens */
+    as_index_close(ix1);
+    build_with(&c2, g3, 0, ix2, ~(uint64_t)0, ix2, &st); /* stale: ranked afresh */
+    assert_int_equal(st.base, 0);
+    assert_int_equal(st.verbatim, 0);
+    assert_int_equal(st.recoded, ix2->mf[MF_STORE_NBLOCKS]);
+    assert_same_gens(gf, g3);
+    as_index *ix3 = open_gen(g3);
+    assert_true(ix3->voc_ntok < ix2->voc_ntok / 2);
+    as_index_close(ix3);
+    as_index_close(ix2);
+    char *gs[] = {g1, g2, g3, gf};
+    for (size_t i = 0; i < 4; i++) {
+        rmtree(gs[i]);
+        free(gs[i]);
+    }
     free_corpus(&c1);
     free_corpus(&c2);
 }
@@ -1550,6 +1759,8 @@ int main(void)
         cmocka_unit_test(test_random_corpus),
         cmocka_unit_test(test_spill_same_bytes),
         cmocka_unit_test(test_copy_same_bytes),
+        cmocka_unit_test(test_copy_verbatim),
+        cmocka_unit_test(test_stale_base),
         cmocka_unit_test(test_flipped_bytes),
         cmocka_unit_test(test_damage_seen_by_reads),
         cmocka_unit_test(test_truncated),
