@@ -35,10 +35,18 @@
  *   u32 crc32 (zlib) of every byte before it.
  * Entries appear in table order (strictly increasing keys); strings hold
  * no NUL byte.  A reader checks all of it.
+ *
+ * Memo.  A table may carry one structure derived from its entries alone,
+ * built by a user and freed with the table (the query parser's analysed
+ * expansions: analysing them per query was most of a short query's parse).
+ * Any change of the entries drops it.  A table read by several threads may
+ * get two memos built at once: the first installed wins (compare-and-swap),
+ * the other is freed, so readers need no lock.
  */
 #include "analyze.h"
 #include "utf8.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -50,10 +58,27 @@
 #define MATCH_BUDGET 20000  /* recursion steps per candidate */
 #define ACAC_VERSION 1
 
+typedef struct memo_box {
+    void *m;
+    void (*fr)(void *);
+} memo_box;
+
 struct as_acrotab {
     as_acronym *e;
     size_t n, cap;
+    _Atomic(memo_box *) memo;
 };
+
+/* Frees the memo (the table is about to change or go). */
+static void drop_memo(as_acrotab *t)
+{
+    memo_box *b = atomic_exchange(&t->memo, NULL);
+    if (b) {
+        if (b->fr)
+            b->fr(b->m);
+        free(b);
+    }
+}
 
 static int lower_ascii(int c)
 {
@@ -103,6 +128,7 @@ void as_acrotab_free(as_acrotab *t)
 {
     if (!t)
         return;
+    drop_memo(t);
     for (size_t i = 0; i < t->n; i++) {
         free(t->e[i].acro);
         free(t->e[i].expansion);
@@ -122,6 +148,7 @@ static int add_n(as_acrotab *t, const char *acro, size_t alen, const char *exp,
 {
     if (!valid_str(acro, alen, ACRO_STORE_MAX) || !valid_str(exp, elen, EXP_STORE_MAX))
         return AS_EINVAL;
+    drop_memo(t);
     char *a = malloc(alen + 1), *x = malloc(elen + 1);
     if (!a || !x) {
         free(a);
@@ -179,6 +206,7 @@ int as_acrotab_merge(as_acrotab *t, const as_acrotab *src)
     if (!t || !src)
         return AS_EINVAL;
     if (t == src) { /* doubling: every count twice */
+        drop_memo(t);
         for (size_t i = 0; i < t->n; i++)
             t->e[i].count = t->e[i].count > UINT32_MAX / 2 ? UINT32_MAX : t->e[i].count * 2;
         return AS_OK;
@@ -224,6 +252,42 @@ static const as_acronym *find_exact(const as_acrotab *t, const char *acro, size_
             best = e;
     }
     return best;
+}
+
+int as_acrotab_find_index(const as_acrotab *t, const char *acro, size_t len, size_t *idx)
+{
+    const as_acronym *e = as_acrotab_find(t, acro, len);
+    if (!e)
+        return AS_ENOTFOUND;
+    *idx = (size_t)(e - t->e);
+    return AS_OK;
+}
+
+void *as_acrotab_memo(const as_acrotab *t)
+{
+    memo_box *b = t ? atomic_load(&((as_acrotab *)t)->memo) : NULL;
+    return b ? b->m : NULL;
+}
+
+void *as_acrotab_set_memo(const as_acrotab *t, void *m, void (*fr)(void *))
+{
+    memo_box *b = t && m ? malloc(sizeof *b) : NULL;
+    if (!b) {
+        if (fr && m)
+            fr(m);
+        return NULL;
+    }
+    b->m = m;
+    b->fr = fr;
+    memo_box *none = NULL;
+    /* The memo is a cache, not content: installing it on a table the
+     * caller holds as const changes nothing it can observe. */
+    if (atomic_compare_exchange_strong(&((as_acrotab *)t)->memo, &none, b))
+        return m;
+    if (fr)
+        fr(m);
+    free(b);
+    return none->m;
 }
 
 const as_acronym *as_acrotab_find(const as_acrotab *t, const char *acro, size_t len)

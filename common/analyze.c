@@ -201,7 +201,10 @@ static void scan_part(as_analyzer *an, const unsigned char *t, size_t len,
         unsigned c = t[i];
         if (is_wordch(cls)) {
             if (p->flen + flen <= PART_MAX && *fl + flen <= FOLD_CAP) {
-                memcpy(an->fold + *fl, f, flen);
+                if (flen == 1) /* the common case, without a call to memcpy */
+                    an->fold[*fl] = f[0];
+                else
+                    memcpy(an->fold + *fl, f, flen);
                 *fl += flen;
                 p->flen += (uint32_t)flen;
             } else {

@@ -98,6 +98,17 @@ const as_acronym *as_acrotab_get(const as_acrotab *t, size_t i);
  * if unknown. */
 const as_acronym *as_acrotab_find(const as_acrotab *t, const char *acro,
                                   size_t len);
+/* The same entry's index (for as_acrotab_get) in *idx; AS_ENOTFOUND. */
+int as_acrotab_find_index(const as_acrotab *t, const char *acro, size_t len,
+                          size_t *idx);
+
+/* One structure derived from the table's entries alone, cached with it
+ * (acronym.c, "Memo"): as_acrotab_memo gives it or NULL.  set_memo installs
+ * m unless one is there already and returns the installed one (m, or the
+ * earlier one: then m is freed with fr at once); NULL without memory (m
+ * freed).  The table frees the memo with fr when freed or changed. */
+void *as_acrotab_memo(const as_acrotab *t);
+void *as_acrotab_set_memo(const as_acrotab *t, void *m, void (*fr)(void *));
 
 /* Stores a table in a self-checking byte string (format in acronym.c) and
  * reads it back.  serialize: *buf is malloc'd, the caller free()s it.

@@ -75,7 +75,12 @@ char *as_qarena_strdup(as_qarena *a, const char *s, size_t n)
     return d;
 }
 
-static void arena_free(as_qarena *a)
+as_qarena *as_qarena_new(void)
+{
+    return calloc(1, sizeof(as_qarena));
+}
+
+void as_qarena_free(as_qarena *a)
 {
     if (!a)
         return;
@@ -205,7 +210,7 @@ void as_query_free(as_query *q)
 {
     if (!q)
         return;
-    arena_free(q->arena);
+    as_qarena_free(q->arena);
     free(q);
 }
 

@@ -99,6 +99,13 @@ typedef struct expn {
     char *acro_term; /* "^sar" */
 } expn;
 
+/* A term of an acronym table entry's expansion (exptab). */
+typedef struct tocc {
+    const char *term;
+    uint32_t x;      /* expansion (table index) */
+    uint32_t k;      /* the term's first position in it */
+} tocc;
+
 /* One item of a conjunction (a group or the whole query). */
 typedef struct item {
     as_qnode *node;  /* NULL: nothing to search (ignored word, filter) */
@@ -122,8 +129,10 @@ typedef struct parser {
     as_qbuild b;
     tok *toks;
     size_t ntoks, tcap, ti;
-    expn *exps;
+    const expn *exps; /* the table's prepared entries (load_exps) */
     size_t nexps;
+    const tocc *occ;   /* their terms (exptab) */
+    size_t nocc;
     int exps_ready;
     size_t used_cap;
     int saw_filter;
@@ -306,8 +315,8 @@ static void tokenize(parser *p)
 
 /* ---- Words, phrases, prefixes, acronyms -------------------------------- */
 
-/* Analyses text[0..n) into arena copies of its tokens. */
-static atok *analyse(parser *p, const char *text, size_t n, size_t *nout)
+/* Analyses text[0..n) into copies of its tokens in arena A. */
+static atok *analyse_in(parser *p, as_qarena *A, const char *text, size_t n, size_t *nout)
 {
     const as_token *t;
     size_t nt;
@@ -319,13 +328,13 @@ static atok *analyse(parser *p, const char *text, size_t n, size_t *nout)
         p->b.rc = as_err_set(p->b.err, rc, "%s while analysing the query", as_strerror(rc));
         return NULL;
     }
-    atok *a = as_qarena_alloc(p->b.A, (nt ? nt : 1) * sizeof *a);
+    atok *a = as_qarena_alloc(A, (nt ? nt : 1) * sizeof *a);
     if (!a) {
         nomem(p);
         return NULL;
     }
     for (size_t i = 0; i < nt; i++) {
-        a[i].term = as_qarena_strdup(p->b.A, t[i].term, t[i].len);
+        a[i].term = as_qarena_strdup(A, t[i].term, t[i].len);
         if (!a[i].term) {
             nomem(p);
             return NULL;
@@ -336,6 +345,12 @@ static atok *analyse(parser *p, const char *text, size_t n, size_t *nout)
     }
     *nout = nt;
     return a;
+}
+
+/* The same into the query's arena. */
+static atok *analyse(parser *p, const char *text, size_t n, size_t *nout)
+{
+    return analyse_in(p, p->b.A, text, n, nout);
 }
 
 static int plain(const atok *t)
@@ -405,35 +420,101 @@ static void record_acronym(parser *p, int idx)
 static int acro_index(const parser *p, const char *a, size_t n)
 {
     const as_acrotab *t = p->lex ? p->lex->acronyms : NULL;
-    const as_acronym *e = t && n ? as_acrotab_find(t, a, n) : NULL;
-    if (!e)
+    size_t i;
+    if (!t || !n || as_acrotab_find_index(t, a, n, &i) != AS_OK || i > (size_t)INT32_MAX)
         return -1;
-    size_t sz = as_acrotab_size(t);
-    for (size_t i = 0; i < sz && i <= (size_t)INT32_MAX; i++)
-        if (as_acrotab_get(t, i) == e)
-            return (int)i;
-    return -1;
+    return (int)i;
 }
 
-/* Prepares every table entry for run matching (once per parse; tables are
- * small, and this runs only when the query has plain words). */
-static void load_exps(parser *p)
+/* Every table entry prepared for run matching.  It depends on the table
+ * alone (there is one analyzer), so it is built once per table, on the
+ * first parse that needs it, and kept as the table's memo (acronym.c);
+ * building it was most of a short query's parse time. */
+typedef struct exptab {
+    as_qarena *A; /* everything below */
+    expn *exps;
+    size_t n;
+    /* Each distinct term of each expansion of 2+ terms (the only ones a
+     * run or a head can match), sorted by (term, x): the expansions a
+     * query term can be part of, found by one bisection instead of
+     * comparing it with every term of the table. */
+    tocc *occ;
+    size_t nocc;
+} exptab;
+
+static int cmp_occ(const void *a, const void *b)
 {
-    if (p->exps_ready)
-        return;
-    p->exps_ready = 1;
-    const as_acrotab *t = p->lex ? p->lex->acronyms : NULL;
-    size_t n = t ? as_acrotab_size(t) : 0;
-    if (n == 0)
-        return;
-    p->exps = as_qarena_zalloc(p->b.A, n * sizeof *p->exps);
-    if (!p->exps) {
+    const tocc *x = a, *y = b;
+    int c = strcmp(x->term, y->term);
+    return c ? c : (x->x > y->x) - (x->x < y->x);
+}
+
+/* Builds X->occ from X->exps. */
+static int index_exptab(exptab *X)
+{
+    size_t n = 0;
+    for (size_t x = 0; x < X->n; x++)
+        if (X->exps[x].n >= 2)
+            n += X->exps[x].n;
+    X->occ = as_qarena_alloc(X->A, (n ? n : 1) * sizeof *X->occ);
+    if (!X->occ)
+        return AS_ENOMEM;
+    for (size_t x = 0; x < X->n && x <= UINT32_MAX; x++) {
+        const expn *e = &X->exps[x];
+        if (e->n < 2)
+            continue;
+        for (size_t k = 0; k < e->n && k <= UINT32_MAX; k++) {
+            size_t m = 0; /* a repeated term counts at its first position */
+            while (m < k && strcmp(e->terms[m].term, e->terms[k].term) != 0)
+                m++;
+            if (m == k)
+                X->occ[X->nocc++] = (tocc){e->terms[k].term, (uint32_t)x, (uint32_t)k};
+        }
+    }
+    qsort(X->occ, X->nocc, sizeof *X->occ, cmp_occ);
+    return AS_OK;
+}
+
+/* The occurrences of term t: *first, and the count returned. */
+static size_t occ_of(const parser *p, const char *t, const tocc **first)
+{
+    size_t lo = 0, hi = p->nocc;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(p->occ[mid].term, t) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t e = lo;
+    while (e < p->nocc && strcmp(p->occ[e].term, t) == 0)
+        e++;
+    *first = p->occ + lo;
+    return e - lo;
+}
+
+static void exptab_free(void *v)
+{
+    exptab *x = v;
+    if (x) {
+        as_qarena_free(x->A);
+        free(x);
+    }
+}
+
+/* Builds the prepared table of t (n entries); NULL with p's status set. */
+static exptab *build_exptab(parser *p, const as_acrotab *t, size_t n)
+{
+    exptab *X = calloc(1, sizeof *X);
+    if (!X || !(X->A = as_qarena_new())
+        || !(X->exps = as_qarena_zalloc(X->A, n * sizeof *X->exps))) {
+        exptab_free(X);
         nomem(p);
-        return;
+        return NULL;
     }
     for (size_t i = 0; i < n && !p->b.rc; i++) {
         const as_acronym *a = as_acrotab_get(t, i);
-        expn *x = &p->exps[i];
+        expn *x = &X->exps[i];
         x->idx = -1;
         if (!a || !a->acro || !a->expansion)
             continue;
@@ -444,27 +525,61 @@ static void load_exps(parser *p)
             continue;
         /* The ^term exactly as the analyzer writes the acronym in text. */
         size_t na;
-        atok *at = analyse(p, chosen->acro, strlen(chosen->acro), &na);
+        atok *at = analyse_in(p, X->A, chosen->acro, strlen(chosen->acro), &na);
         for (size_t k = 0; k < na; k++)
             if (at[k].flags & AS_TOK_ACRONYM) {
                 x->acro_term = at[k].term;
                 break;
             }
-        if (!x->acro_term) {
+        if (!x->acro_term && !p->b.rc) {
             size_t al = strlen(chosen->acro);
-            if (!(x->acro_term = as_qarena_alloc(p->b.A, al + 2))) {
+            if (!(x->acro_term = as_qarena_alloc(X->A, al + 2))) {
                 nomem(p);
-                return;
+                break;
             }
             x->acro_term[0] = '^';
             for (size_t k = 0; k <= al; k++)
                 x->acro_term[k + 1] = (char)((chosen->acro[k] >= 'A' && chosen->acro[k] <= 'Z')
                                              ? chosen->acro[k] + 32 : chosen->acro[k]);
         }
-        x->terms = analyse(p, a->expansion, strlen(a->expansion), &x->n);
+        x->terms = analyse_in(p, X->A, a->expansion, strlen(a->expansion), &x->n);
         x->n = keep_plain(x->terms, x->n);
     }
-    p->nexps = n;
+    X->n = n;
+    if (!p->b.rc && index_exptab(X) != AS_OK)
+        nomem(p);
+    if (p->b.rc) {
+        exptab_free(X);
+        return NULL;
+    }
+    return X;
+}
+
+/* Prepares every table entry for run matching (once per parse: the
+ * table's memo, built by the first parse that needs it). */
+static void load_exps(parser *p)
+{
+    if (p->exps_ready)
+        return;
+    p->exps_ready = 1;
+    const as_acrotab *t = p->lex ? p->lex->acronyms : NULL;
+    size_t n = t ? as_acrotab_size(t) : 0;
+    if (n == 0)
+        return;
+    const exptab *X = as_acrotab_memo(t);
+    if (!X) {
+        exptab *built = build_exptab(p, t, n);
+        if (!built)
+            return;
+        if (!(X = as_acrotab_set_memo(t, built, exptab_free))) {
+            nomem(p);
+            return;
+        }
+    }
+    p->exps = X->exps;
+    p->nexps = X->n;
+    p->occ = X->occ;
+    p->nocc = X->nocc;
 }
 
 /* OR(^acro, PHRASE(expansion)) for a word written in capitals. */
@@ -832,9 +947,15 @@ static size_t find_run(parser *p, const item *items, size_t n, size_t i, const e
 {
     size_t best_items = 0, best_len = 0;
     *best = NULL;
-    for (size_t x = 0; x < p->nexps; x++) {
-        const expn *e = &p->exps[x];
-        if (e->n < 2 || e->n <= best_len || strcmp(e->terms[0].term, items[i].seq[0].term))
+    /* The expansions that start with this word's first term, in table
+     * order (the occurrences at position 0). */
+    const tocc *o;
+    size_t no = occ_of(p, items[i].seq[0].term, &o);
+    for (size_t c = 0; c < no; c++) {
+        if (o[c].k != 0)
+            continue;
+        const expn *e = &p->exps[o[c].x];
+        if (e->n <= best_len)
             continue;
         size_t t = 0, j = i;
         while (j < n && items[j].eligible && t < e->n) {
@@ -870,15 +991,15 @@ static const expn *find_head(parser *p, const item *it)
         || it->node->flags != 0 || !p->lex || !p->lex->each_prefix)
         return NULL;
     const expn *found = NULL;
-    for (size_t x = 0; x < p->nexps; x++) {
-        const expn *e = &p->exps[x];
-        if (e->n < 2 || !e->acro_term || e->idx < 0)
+    /* The expansions holding the term, in table order, with its first
+     * position in each. */
+    const tocc *o;
+    size_t no = occ_of(p, it->seq[0].term, &o);
+    for (size_t c = 0; c < no; c++) {
+        const expn *e = &p->exps[o[c].x];
+        if (!e->acro_term || e->idx < 0)
             continue;
-        size_t k = 0;
-        while (k < e->n && strcmp(e->terms[k].term, it->seq[0].term) != 0)
-            k++;
-        if (k == e->n)
-            continue;
+        size_t k = o[c].k;
         /* In another acronym's expansion too ("care": TEC, LGSCO), or not
          * its last word: too vague to stand for the acronym. */
         if ((found && found->idx != e->idx) || k != e->n - 1)

@@ -500,9 +500,78 @@ static void test_bundled_corpus(void **state)
     as_acrotab_free(t);
 }
 
+/* as_acrotab_find_index: the index of as_acrotab_find's entry. */
+static void test_find_index(void **state)
+{
+    (void)state;
+    as_acrotab *t;
+    assert_int_equal(as_acrotab_new(&t), AS_OK);
+    assert_int_equal(as_acrotab_add(t, "TEC", "Technology Enabled Care", 1, 0), AS_OK);
+    assert_int_equal(as_acrotab_add(t, "SAR", "Safeguarding Adults Review", 1, 1), AS_OK);
+    assert_int_equal(as_acrotab_add(t, "SAR", "Safeguarding Adults Reviews", 3, 0), AS_OK);
+    size_t i = 99;
+    /* (sar, ...Review) 0, (sar, ...Reviews) 1, (tec, ...) 2; the most defined wins */
+    assert_int_equal(as_acrotab_find_index(t, "SARs", 4, &i), AS_OK);
+    assert_int_equal(i, 1);
+    assert_ptr_equal(as_acrotab_get(t, i), as_acrotab_find(t, "SARs", 4));
+    assert_int_equal(as_acrotab_find_index(t, "tec", 3, &i), AS_OK);
+    assert_int_equal(i, 2);
+    i = 99;
+    assert_int_equal(as_acrotab_find_index(t, "XYZ", 3, &i), AS_ENOTFOUND);
+    assert_int_equal(as_acrotab_find_index(t, "SAR", 0, &i), AS_ENOTFOUND);
+    assert_int_equal(as_acrotab_find_index(NULL, "SAR", 3, &i), AS_ENOTFOUND);
+    assert_int_equal(i, 99);
+    as_acrotab_free(t);
+}
+
+/* The memo: installed once, the first one wins, dropped on any change and
+ * freed with the table. */
+typedef struct memo {
+    int *freed; /* counts the frees of this memo */
+} memo;
+static void memo_free(void *m)
+{
+    (*((memo *)m)->freed)++;
+}
+
+static void test_memo(void **state)
+{
+    (void)state;
+    int freed[4] = {0, 0, 0, 0};
+    memo m[4] = {{&freed[0]}, {&freed[1]}, {&freed[2]}, {&freed[3]}};
+    as_acrotab *t;
+    assert_int_equal(as_acrotab_new(&t), AS_OK);
+    assert_int_equal(as_acrotab_add(t, "TEC", "Technology Enabled Care", 1, 0), AS_OK);
+    assert_null(as_acrotab_memo(t));
+    assert_null(as_acrotab_memo(NULL));
+    assert_ptr_equal(as_acrotab_set_memo(t, &m[0], memo_free), &m[0]);
+    assert_ptr_equal(as_acrotab_memo(t), &m[0]);
+    /* a second one (a thread that lost the race): the first stays, it goes */
+    assert_ptr_equal(as_acrotab_set_memo(t, &m[1], memo_free), &m[0]);
+    assert_int_equal(freed[1], 1);
+    assert_int_equal(freed[0], 0);
+    /* adding an entry, even an existing one, changes what the memo knew */
+    assert_int_equal(as_acrotab_add(t, "TEC", "Technology Enabled Care", 1, 0), AS_OK);
+    assert_int_equal(freed[0], 1);
+    assert_null(as_acrotab_memo(t));
+    assert_ptr_equal(as_acrotab_set_memo(t, &m[2], memo_free), &m[2]);
+    assert_int_equal(as_acrotab_merge(t, t), AS_OK);
+    assert_int_equal(freed[2], 1);
+    assert_null(as_acrotab_memo(t));
+    /* a rejected add leaves it */
+    assert_ptr_equal(as_acrotab_set_memo(t, &m[3], memo_free), &m[3]);
+    assert_int_equal(as_acrotab_add(t, "", "x", 1, 0), AS_EINVAL);
+    assert_ptr_equal(as_acrotab_memo(t), &m[3]);
+    as_acrotab_free(t);
+    assert_int_equal(freed[3], 1);
+    assert_int_equal(freed[0] + freed[1] + freed[2], 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_find_index),
+        cmocka_unit_test(test_memo),
         cmocka_unit_test(test_mining),
         cmocka_unit_test(test_find),
         cmocka_unit_test(test_ties),

@@ -985,6 +985,55 @@ static void test_words_match_index(void **state)
     assert_true(nleaves >= nwords);
 }
 
+/* The acronym table's analysed expansions are built by the first parse
+ * and kept with the table (its memo): later parses reuse them, and a
+ * change of the table is seen by the next parse. */
+static void test_table_memo(void **state)
+{
+    fixture *f = *state;
+    fixture g = *f;
+    assert_int_equal(as_acrotab_new(&g.acro), AS_OK);
+    assert_int_equal(as_acrotab_merge(g.acro, f->acro), AS_OK);
+    g.lex.ctx = &g;
+    g.lex.acronyms = g.acro;
+    char out[4096];
+    assert_null(as_acrotab_memo(g.acro));
+    assert_int_equal(run(&g, "hoarding panel", NULL, out, sizeof out, NULL), AS_OK);
+    assert_string_equal(out, "(AND hoard panel)");
+    const void *m = as_acrotab_memo(g.acro);
+    assert_non_null(m);
+    assert_int_equal(run(&g, "learning Safeguarding Adults Reviews", NULL, out, sizeof out,
+                         NULL), AS_OK);
+    assert_string_equal(out, "(AND learn (OR (AND safeguard adult review) ^sar))");
+    assert_ptr_equal(as_acrotab_memo(g.acro), m); /* reused, not rebuilt */
+
+    /* a new definition: the next parse knows it */
+    assert_int_equal(as_acrotab_add(g.acro, "HP", "Hoarding Panel", 2, 0), AS_OK);
+    assert_null(as_acrotab_memo(g.acro));
+    as_query *q = NULL;
+    assert_int_equal(run(&g, "hoarding panel", NULL, out, sizeof out, &q), AS_OK);
+    assert_string_equal(out, "(OR (AND hoard panel) ^hp)");
+    size_t hp;
+    assert_int_equal(as_acrotab_find_index(g.acro, "HP", 2, &hp), AS_OK);
+    assert_int_equal(q->nacronyms_used, 1);
+    assert_int_equal(q->acronyms_used[0], (int)hp);
+    as_query_free(q);
+    assert_non_null(as_acrotab_memo(g.acro));
+    /* SAR moved up by one entry: its index follows */
+    assert_int_equal(run(&g, "SAR", NULL, out, sizeof out, &q), AS_OK);
+    assert_string_equal(out, "(OR ^sar (PHRASE safeguard@0 adult@1 review@2))");
+    assert_int_equal(q->acronyms_used[0], acro_index_of(&g, "SAR"));
+    as_query_free(q);
+    /* "panel" alone is the head of HP's expansion, but ^hp is not indexed */
+    assert_int_equal(run(&g, "panel", NULL, out, sizeof out, NULL), AS_OK);
+    assert_string_equal(out, "panel");
+    /* an expansion with a repeated term: its first place counts */
+    assert_int_equal(as_acrotab_add(g.acro, "PHP", "panel hoarding panel", 2, 0), AS_OK);
+    assert_int_equal(run(&g, "panel hoarding panel", NULL, out, sizeof out, NULL), AS_OK);
+    assert_string_equal(out, "(OR (AND panel hoard panel) ^php)");
+    as_acrotab_free(g.acro);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1001,6 +1050,7 @@ int main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_words_match_index),
+        cmocka_unit_test(test_table_memo),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
