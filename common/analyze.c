@@ -51,7 +51,10 @@
  * Speed.  Stemming dominates, so a small direct-mapped cache of recent
  * (word -> term) pairs per analyzer skips libstemmer for repeated words.
  * The cache only remembers a pure function of the word, so results never
- * depend on what was analyzed before.
+ * depend on what was analyzed before.  It starts small and grows (emptied)
+ * when misses outnumber its slots CACHE_GROW times: indexing soon has the
+ * full size, while a search, which stems a few hundred words, does not
+ * touch (page-fault) most of a 768 KiB table it would never fill.
  */
 #include "analyze.h"
 #include "utf8.h"
@@ -66,6 +69,8 @@
 #define FOLD_CAP (MAX_PARTS * PART_MAX)
 
 #define CACHE_SLOTS 16384 /* power of two; ~94% hits on the Vaswani abstracts */
+#define CACHE_SLOTS0 256  /* the first size */
+#define CACHE_GROW 4
 #define CACHE_KEY 22
 #define CACHE_VAL 24
 
@@ -127,6 +132,8 @@ struct as_analyzer {
     char fold[FOLD_CAP + 8];
     char word[AS_TERM_MAX + 8]; /* as_analyze_word's result */
     cache_slot *cache;
+    size_t cache_slots;         /* power of two, CACHE_SLOTS0..CACHE_SLOTS */
+    size_t cache_misses;        /* since the last growth */
 };
 
 /* ASCII classes and folds, so the common case needs no decoding. */
@@ -335,7 +342,7 @@ static int word_term(as_analyzer *an, const char *w, size_t n, int stem,
     }
     cache_slot *slot = NULL;
     if (n <= CACHE_KEY) {
-        slot = &an->cache[hash_bytes(w, n) & (CACHE_SLOTS - 1)];
+        slot = &an->cache[hash_bytes(w, n) & (an->cache_slots - 1)];
         if (slot->klen == n && memcmp(slot->key, w, n) == 0) {
             *out = slot->val;
             *olen = slot->vlen;
@@ -361,6 +368,19 @@ static int word_term(as_analyzer *an, const char *w, size_t n, int stem,
         rn = (size_t)sb_stemmer_length(an->stemmer);
     }
     rn = cut_utf8(r, rn);
+    if (slot && ++an->cache_misses > CACHE_GROW * an->cache_slots
+        && an->cache_slots < CACHE_SLOTS) {
+        /* A larger table, empty: a failed allocation keeps the old one. */
+        size_t ns = an->cache_slots * 8 < CACHE_SLOTS ? an->cache_slots * 8 : CACHE_SLOTS;
+        cache_slot *nc = calloc(ns, sizeof *nc);
+        if (nc) {
+            free(an->cache);
+            an->cache = nc;
+            an->cache_slots = ns;
+            slot = &nc[hash_bytes(w, n) & (ns - 1)];
+        }
+        an->cache_misses = 0;
+    }
     if (slot && rn <= CACHE_VAL) {
         slot->klen = (unsigned char)n;
         memcpy(slot->key, w, n);
@@ -474,7 +494,8 @@ int as_analyzer_new(as_analyzer **out)
     as_analyzer *an = calloc(1, sizeof *an);
     if (!an)
         return AS_ENOMEM;
-    an->cache = calloc(CACHE_SLOTS, sizeof *an->cache);
+    an->cache_slots = CACHE_SLOTS0;
+    an->cache = calloc(an->cache_slots, sizeof *an->cache);
     an->stemmer = sb_stemmer_new("english", NULL);
     if (!an->cache || !an->stemmer) {
         as_analyzer_free(an);

@@ -16,6 +16,8 @@
 
 #include "analyze.h"
 
+#include <libstemmer.h>
+
 /* Renders tokens; returns a malloc'd string. */
 static char *render(const as_token *t, size_t n)
 {
@@ -341,6 +343,46 @@ static void test_analyze_word(void **state)
     as_analyzer_free(an);
 }
 
+/* The stem cache starts small and grows, emptied, as misses pile up:
+ * whatever its size and content, every word gets libstemmer's own stem.
+ * 30,000 distinct words take it through every size; they are read three
+ * times (in order, again, backwards), so hits, collisions and the growths
+ * in between are all checked against a stemmer that has no cache. */
+static void test_stem_cache(void **state)
+{
+    (void)state;
+    static const char *const suffix[] = {"", "s", "ing", "ed", "ations", "ies", "ly",
+                                         "ness", "ful", "ement"};
+    enum { NWORDS = 30000 };
+    as_analyzer *an;
+    assert_int_equal(as_analyzer_new(&an), AS_OK);
+    struct sb_stemmer *ref = sb_stemmer_new("english", NULL);
+    assert_non_null(ref);
+    char w[32];
+    for (int pass = 0; pass < 3; pass++) {
+        for (int k = 0; k < NWORDS; k++) {
+            int i = pass == 2 ? NWORDS - 1 - k : k;
+            /* "qu" + base-26 digits of i/10 + a suffix: distinct, never a
+             * protected word */
+            int n = snprintf(w, sizeof w, "qu");
+            for (int v = i / 10 + 1; v > 0; v /= 26)
+                w[n++] = (char)('a' + v % 26);
+            n += snprintf(w + n, sizeof w - (size_t)n, "%s", suffix[i % 10]);
+            const char *term;
+            size_t tlen;
+            assert_int_equal(as_analyze_word(an, w, (size_t)n, &term, &tlen), AS_OK);
+            const sb_symbol *r = sb_stemmer_stem(ref, (const sb_symbol *)w, n);
+            assert_non_null(r);
+            size_t rl = (size_t)sb_stemmer_length(ref);
+            if (tlen != rl || memcmp(term, r, rl) != 0)
+                fail_msg("pass %d word [%s]: got [%.*s] want [%.*s]", pass, w, (int)tlen,
+                         term, (int)rl, (const char *)r);
+        }
+    }
+    sb_stemmer_delete(ref);
+    as_analyzer_free(an);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -351,6 +393,7 @@ int main(void)
         cmocka_unit_test(test_random_bytes),
         cmocka_unit_test(test_megabyte),
         cmocka_unit_test(test_analyze_word),
+        cmocka_unit_test(test_stem_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
