@@ -31,6 +31,8 @@ out=$("$IDX_BIN" --index "$IDX" --verbose "$C" 2>&1)
 expect_match "one file changed: exactly that file parsed" '0 added, 1 changed, 0 removed, 11 unchanged.* 1 files parsed' "$out"
 expect_match "changed file: new sentence found" 'zebras' "$("$SRCH_BIN" --index "$IDX" zebras)"
 same_as_rebuild "after a change"
+"$IDX_BIN" --index "$IDX" --check >/dev/null 2>&1
+expect_rc "after a change (unchanged files' store blocks copied verbatim): --check passes" 0 $?
 rm "$C/council-007.tsv"
 "$IDX_BIN" --index "$IDX" "$C" >/dev/null 2>&1
 "$SRCH_BIN" --index "$IDX" marker7 >/dev/null 2>&1
@@ -41,6 +43,8 @@ sed 's/Council 000/Council 100/; s/marker0/markerextra/' "$T/extra/council-000.t
 "$IDX_BIN" --index "$IDX" "$C" >/dev/null 2>&1
 expect_eq "added file: found" "50" "$("$SRCH_BIN" --index "$IDX" --json -n 1000 --council 100 markerextra | wc -l | tr -d ' ')"
 same_as_rebuild "after an add"
+"$IDX_BIN" --index "$IDX" --check >/dev/null 2>&1
+expect_rc "after an add: --check passes" 0 $?
 touch "$C/council-001.tsv"
 out=$("$IDX_BIN" --index "$IDX" --verbose "$C" 2>&1)
 expect_match "touched but unchanged file: not parsed" ' 0 files parsed' "$out"

@@ -1240,6 +1240,52 @@ static void test_stale_base(void **state)
     free_corpus(&c2);
 }
 
+/* A base with a damaged store page in a file the run does not copy: not
+ * kept (and the damage not recorded against it), the run succeeds, its
+ * store ranked afresh as a fresh build's. */
+static void test_damaged_base(void **state)
+{
+    (void)state;
+    corpus c1, c2;
+    make_corpus(&c1, 555, 16, 200, 2500);
+    make_corpus(&c2, 555, 16, 200, 2500);
+    uint64_t keep = ~(uint64_t)2; /* file 1 changes */
+    retext(&c2.files[1], "newt", 1);
+    char *g1 = tempdir(), *g2 = tempdir(), *gf = tempdir();
+    build(&c1, g1, 0, NULL, 0);
+    build(&c2, gf, 0, NULL, 0);
+    as_index *ix = open_gen(g1);
+    as_file_state fs;
+    uint64_t b;
+    as_ix_sblock sb;
+    assert_int_equal(as_index_file(ix, 1, &fs), AS_OK);
+    assert_true(fs.ndocs > 0);
+    assert_int_equal(as_ix_store_find(ix, fs.first_doc, &b), AS_OK);
+    assert_int_equal(as_ix_store_block(ix, b, &sb), AS_OK);
+    as_index_close(ix);
+    size_t n;
+    uint8_t *st = slurp(g1, "store", &n);
+    st[AS_HEADER_SIZE + sb.off + sb.clen / 2] ^= 0x10;
+    spew(g1, "store", st, n);
+    free(st);
+    as_index *old = open_gen(g1);
+    as_wstore_stats ss = {1, 7, 7};
+    build_with(&c2, g2, 0, old, keep, old, &ss);
+    assert_int_equal(ss.base, 0);
+    assert_int_equal(ss.verbatim, 0);
+    assert_true(ss.recoded > 0);
+    assert_int_equal(as_index_status(old), AS_OK);
+    as_index_close(old);
+    assert_same_gens(gf, g2);
+    char *gs[] = {g1, g2, gf};
+    for (size_t i = 0; i < 3; i++) {
+        rmtree(gs[i]);
+        free(gs[i]);
+    }
+    free_corpus(&c1);
+    free_corpus(&c2);
+}
+
 /* Reads everything a query could: every term's postings and positions,
  * every doc's columns, unit, file, text and duplicates.  Returns
  * as_index_status() after. */
@@ -1761,6 +1807,7 @@ int main(void)
         cmocka_unit_test(test_copy_same_bytes),
         cmocka_unit_test(test_copy_verbatim),
         cmocka_unit_test(test_stale_base),
+        cmocka_unit_test(test_damaged_base),
         cmocka_unit_test(test_flipped_bytes),
         cmocka_unit_test(test_damage_seen_by_reads),
         cmocka_unit_test(test_truncated),
