@@ -218,12 +218,40 @@ static int count_positive_words(const as_qnode *n)
     return 1;
 }
 
-static int fill_hitrec(session *s, uint32_t doc, as_hitrec *h)
-{
+/* A hit's sentence, read before anything is printed; its strings are
+ * copies (the docbuf holds one sentence at a time). */
+typedef struct keptdoc {
     as_docrec d;
-    int rc = as_index_doc(s->ix, doc, &s->db, &d);
-    if (rc != AS_OK)
-        return rc;
+    char *mem;
+} keptdoc;
+
+static int keep_doc(const as_docrec *d, keptdoc *k)
+{
+    size_t a = strlen(d->text) + 1, b = strlen(d->section) + 1, c = d->id ? strlen(d->id) + 1 : 0;
+    k->d = *d;
+    k->mem = malloc(a + b + c);
+    if (!k->mem)
+        return AS_ENOMEM;
+    memcpy(k->mem, d->text, a);
+    memcpy(k->mem + a, d->section, b);
+    if (d->id)
+        memcpy(k->mem + a + b, d->id, c);
+    k->d.text = k->mem;
+    k->d.section = k->mem + a;
+    k->d.id = d->id ? k->mem + a + b : NULL;
+    return AS_OK;
+}
+
+static void free_kept(keptdoc *k, size_t n)
+{
+    for (size_t i = 0; k && i < n; i++)
+        free(k[i].mem);
+    free(k);
+}
+
+static int fill_hitrec(session *s, uint32_t doc, const as_docrec *dp, as_hitrec *h)
+{
+    as_docrec d = *dp;
     const as_unit *u = as_index_unit(s->ix, as_index_unit_of(s->ix, doc));
     as_file_state fs;
     memset(h, 0, sizeof *h);
@@ -309,8 +337,12 @@ static int run_facets(session *s, const opts *o, const as_query *q, const as_sea
     fo.out = stdout;
     fo.format = o->format;
     fo.color = 0;
-    const char *cs = nl_langinfo(CODESET);
-    fo.utf8 = isatty(STDOUT_FILENO) && cs && !strcmp(cs, "UTF-8");
+    /* The bars' eighths need a UTF-8 terminal: only then is the locale
+     * read.  Everything else works on bytes the same in every locale, and
+     * a search does not pay for loading one. */
+    const char *cs = isatty(STDOUT_FILENO) && setlocale(LC_CTYPE, "") ? nl_langinfo(CODESET)
+                                                                      : NULL;
+    fo.utf8 = cs && !strcmp(cs, "UTF-8");
     uint64_t n = 0;
     int rc = as_facets_print(s->eng, s->ix, q, so, o->count ? AS_BY_NONE : o->by, &fo, &n);
     if (rc != AS_OK) {
@@ -430,11 +462,20 @@ static int run_query(session *s, const opts *o, const char *qtext, as_render *r,
     }
     /* Read every hit's sentence before printing any: damage found in the
      * store is then one error line, never half a result list. */
+    keptdoc *kept = NULL;
+    if (!s->xs && hits.n > 0 && !(kept = calloc(hits.n, sizeof *kept))) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        as_hits_free(&hits);
+        as_query_free(q);
+        return EXIT_ERR;
+    }
     for (size_t i = 0; !s->xs && i < hits.n; i++) {
         as_docrec d;
-        if (as_index_doc(s->ix, hits.hits[i].doc, &s->db, &d) != AS_OK
-            || as_index_status(s->ix) != AS_OK) {
-            fprintf(stderr, "%s: %s\n", prog, as_index_errmsg(s->ix));
+        int bad = as_index_doc(s->ix, hits.hits[i].doc, &s->db, &d) != AS_OK
+                  || as_index_status(s->ix) != AS_OK;
+        if (bad || keep_doc(&d, &kept[i]) != AS_OK) {
+            fprintf(stderr, "%s: %s\n", prog, bad ? as_index_errmsg(s->ix) : "out of memory");
+            free_kept(kept, i + 1);
             as_hits_free(&hits);
             as_query_free(q);
             return EXIT_ERR;
@@ -465,7 +506,7 @@ static int run_query(session *s, const opts *o, const char *qtext, as_render *r,
             h.path = show_path(s, h.path);
         }
         else
-            rc = fill_hitrec(s, hit->doc, &h);
+            rc = fill_hitrec(s, hit->doc, &kept[i].d, &h);
         if (rc != AS_OK) {
             fprintf(stderr, "%s: %s\n", prog, as_index_errmsg(s->ix));
             status = EXIT_ERR;
@@ -514,6 +555,7 @@ static int run_query(session *s, const opts *o, const char *qtext, as_render *r,
     free(terms);
     r->terms = NULL;
     r->nterms = 0;
+    free_kept(kept, hits.n);
     as_hits_free(&hits);
     xhits_free(s, &xh);
     as_query_free(q);
@@ -716,7 +758,6 @@ int main(int argc, char **argv)
     as_search_opts_default(&defaults);
     o.bm25 = defaults.bm25;
     int c, bad = 0;
-    setlocale(LC_CTYPE, "");
     while (!bad && (c = getopt_long(argc, argv, "n:C:h", lopts, NULL)) != -1) {
         switch (c) {
         case O_INDEX: o.index = optarg; break;
