@@ -42,6 +42,9 @@ typedef struct enode {
     double bb_val;
     double cb[4];       /* TERM: the bounds of that block's wdf classes (bb_val
                            is their largest), 0 for a class it cannot have */
+    int32_t vand;       /* OR: its virtual AND (adv_or_req), -1 = none */
+    uint32_t vmask;     /* OR: the required kids that AND is built for */
+    uint32_t vcap;      /* virtual AND: room for kids (every leaf of the OR) */
     double lw;          /* TERM: the wmin lstar is for (NAN = none) */
     uint32_t lstar[3];  /* TERM: shortest doclen at which wdf 1, 2, 3 score
                            <= lw; UINT32_MAX = none up to 65535 */

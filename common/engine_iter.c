@@ -50,6 +50,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ORs of at most this many kids look for required kids (adv_or_req). */
+#define AS_ENG_REQ_KIDS 16
+
 /* ---- BM25 ------------------------------------------------------------------ */
 
 /* Xapian 1.4 BM25Weight::get_sumpart with k2 = 0 and wqf = 1, operation for
@@ -94,6 +97,7 @@ static int32_t new_node(as_engine *e, int op, int *rc)
     n->doc = 0;
     n->valdoc = AS_DOC_END;
     n->lw = NAN;
+    n->vand = -1;
     return (int32_t)e->nnodes++;
 }
 
@@ -360,6 +364,61 @@ static int32_t compile(as_engine *e, const as_qnode *q, int depth, int *rc)
     return -1;
 }
 
+/* A kid an OR's virtual AND can take: a TERM, or a PHRASE or AND of TERMs. */
+static uint32_t flat_leaves(const as_engine *e, const enode *k)
+{
+    if (k->op == N_TERM)
+        return 1;
+    if (k->op != N_PHRASE && k->op != N_AND)
+        return 0;
+    for (uint32_t i = 0; i < k->nkids; i++)
+        if (e->nodes[e->kids[k->kid0 + i]].op != N_TERM)
+            return 0;
+    return k->nkids;
+}
+
+/* Gives OR node ni (of at most AS_ENG_REQ_KIDS kids, each a TERM or a
+ * PHRASE/AND of TERMs) a virtual AND node with room for all its leaves,
+ * filled when some kids become required (adv_or_req). */
+static int add_vand(as_engine *e, uint32_t ni)
+{
+    const enode *n = &e->nodes[ni];
+    if (n->nkids > AS_ENG_REQ_KIDS)
+        return AS_OK;
+    uint32_t nl = 0;
+    for (uint32_t i = 0; i < n->nkids; i++) {
+        uint32_t f = flat_leaves(e, &e->nodes[e->kids[n->kid0 + i]]);
+        if (f == 0)
+            return AS_OK;
+        nl += f;
+    }
+    if (as_eng_grow((void **)&e->kids, &e->capkids, e->nkids + nl, sizeof *e->kids))
+        return as_eng_fail(e, AS_ENOMEM, "out of memory");
+    uint32_t **par[4] = {&e->ord, &e->hp, &e->ml, &e->st};
+    for (int i = 0; i < 4; i++) {
+        uint32_t *a = realloc(*par[i], e->capkids * sizeof **par[i]);
+        if (!a)
+            return as_eng_fail(e, AS_ENOMEM, "out of memory");
+        *par[i] = a;
+    }
+    double *kb = realloc(e->kbb, e->capkids * sizeof *kb);
+    if (!kb)
+        return as_eng_fail(e, AS_ENOMEM, "out of memory");
+    e->kbb = kb;
+    int rc = AS_OK;
+    int32_t vi = new_node(e, N_AND, &rc);
+    if (vi < 0)
+        return as_eng_fail(e, AS_ENOMEM, "out of memory");
+    enode *v = &e->nodes[vi];
+    v->kid0 = (uint32_t)e->nkids;
+    v->nkids = 0;
+    v->vcap = nl;
+    v->has_term = 1;
+    e->nkids += nl;
+    e->nodes[ni].vand = vi;
+    return AS_OK;
+}
+
 /* Insertion sorts of a node's iteration order (kid lists are short, and
  * a prefix* expansion of a thousand terms sorts once per query). */
 static void sort_ord(as_engine *e, enode *n, int by_cost)
@@ -398,6 +457,7 @@ void as_eng_reset(as_engine *e)
         n->lw = NAN;
         n->nh = 0;
         n->heap_ness = UINT32_MAX;
+        n->vmask = 0;
     }
 }
 
@@ -436,6 +496,10 @@ int as_eng_plan(as_engine *e, const as_qnode *root)
         else if (n->op == N_OR)
             sort_ord(e, n, 0);
     }
+    size_t nreal = e->nnodes;
+    for (size_t i = 0; i < nreal; i++)
+        if (e->nodes[i].op == N_OR && (rc = add_vand(e, (uint32_t)i)) != AS_OK)
+            return rc;
     if (as_eng_grow((void **)&e->ppos, &e->cappos, e->nleaves + 1, sizeof *e->ppos))
         return as_eng_fail(e, AS_ENOMEM, "out of memory");
     uint32_t *pn = realloc(e->pn, e->cappos * sizeof *pn);
@@ -666,6 +730,69 @@ static double term_block_bound(as_engine *e, enode *n, uint32_t d, uint32_t *las
     return block_bound(e, n, c);
 }
 
+/* term_block_bound without touching the node (only its cursor moves,
+ * shallow): a TERM under an OR keeps its doc, by which the OR's heap is
+ * ordered. */
+static double term_peek_bound(as_engine *e, enode *n, uint32_t d, uint32_t *last)
+{
+    as_pcur *c = e->curs[n->leaf];
+    if (n->started && n->doc == AS_DOC_END)
+        return -1;
+    if ((!n->started || n->doc < d) && as_pcur_seek_block(c, d) == AS_DOC_END)
+        return -1;
+    *last = c->block_last;
+    return block_bound(e, n, c);
+}
+
+/* Bound of node ni's values over docs [d, *last] (shallow: cursors move to
+ * the blocks holding d undecoded; a node's own doc never moves).  A TERM:
+ * its block's bound; an AND or PHRASE: the sum of its kids' (the window
+ * where every kid's bound holds); an OR: the sum over kids whose lists go
+ * on; ANDNOT: its first kid's.  Summed in kid order, as the value is folded
+ * (so the bound of a doc's value is exact, see the top).  -1 when the node
+ * matches nothing from d on; *last is at least d otherwise. */
+static double node_block_bound(as_engine *e, uint32_t ni, uint32_t d, uint32_t *last, int depth)
+{
+    enode *n = &e->nodes[ni];
+    if (n->started && n->doc == AS_DOC_END)
+        return -1;
+    *last = AS_DOC_END - 1;
+    if (depth > AS_ENG_MAX_DEPTH)
+        return n->maxw;
+    switch (n->op) {
+    case N_TERM:
+        return term_peek_bound(e, n, d, last);
+    case N_AND:
+    case N_PHRASE:
+    case N_OR: {
+        double s = 0;
+        int any = 0;
+        for (uint32_t i = 0; i < n->nkids; i++) {
+            uint32_t kl = AS_DOC_END - 1;
+            double b = node_block_bound(e, e->kids[n->kid0 + i], d, &kl, depth + 1);
+            if (b < 0) {
+                if (n->op != N_OR)
+                    return -1; /* an intersection with an ended list */
+                continue;
+            }
+            any = 1;
+            s += b;
+            if (kl < *last)
+                *last = kl;
+        }
+        if (!any)
+            return -1;
+        return s < n->maxw ? s : n->maxw;
+    }
+    case N_ANDNOT: {
+        double b = node_block_bound(e, e->kids[n->kid0], d, last, depth + 1);
+        return b < n->maxw ? b : n->maxw;
+    }
+    default:
+        return n->maxw;
+    }
+}
+
 /* What a TERM can add on a doc of length len inside its cursor's block:
  * its wdf class there has a shortest doc no longer than len, so the bound
  * is BM25 of the class's largest wdf at len itself (the classes in
@@ -680,6 +807,45 @@ static double term_len_bound(const as_engine *e, const enode *n, const as_pcur *
         if (c->block_mindl[w - 1] <= len)
             return bm25(e, n->tw, w, len);
     return 0; /* no doc of this block is that short */
+}
+
+/* Bound of node ni's value on doc d of length len: a TERM on d gives its
+ * value, any other TERM its term_len_bound in the block holding d (moved
+ * there shallow), an AND, PHRASE or OR the sum of its kids' in kid order,
+ * ANDNOT its first kid's.  0 when the node cannot match d. */
+static double node_len_bound(as_engine *e, uint32_t ni, uint32_t d, uint32_t len, int depth)
+{
+    enode *n = &e->nodes[ni];
+    if (n->started && n->doc == AS_DOC_END)
+        return 0;
+    if (depth > AS_ENG_MAX_DEPTH)
+        return n->maxw;
+    switch (n->op) {
+    case N_TERM: {
+        if (n->started && n->doc == d)
+            return as_eng_value(e, n);
+        uint32_t last;
+        if (term_peek_bound(e, n, d, &last) < 0)
+            return 0;
+        return term_len_bound(e, n, e->curs[n->leaf], len);
+    }
+    case N_AND:
+    case N_PHRASE:
+    case N_OR: {
+        if (n->started && n->doc == d && n->valdoc == d)
+            return n->val;
+        double s = 0;
+        for (uint32_t i = 0; i < n->nkids; i++)
+            s += node_len_bound(e, e->kids[n->kid0 + i], d, len, depth + 1);
+        return s < n->maxw ? s : n->maxw;
+    }
+    case N_ANDNOT: {
+        double b = node_len_bound(e, e->kids[n->kid0], d, len, depth + 1);
+        return b < n->maxw ? b : n->maxw;
+    }
+    default:
+        return n->maxw;
+    }
 }
 
 /* Kid i of AND/PHRASE n has just landed on candidate d (inside the
@@ -705,24 +871,11 @@ static int len_reject(as_engine *e, enode *n, uint32_t i, uint32_t d, double wmi
             return 1; /* it has passed d: d is no match */
         } else if (k->op == N_TERM) {
             s += term_len_bound(e, k, e->curs[k->leaf], len);
-        } else if (k->op == N_OR) {
-            double os = 0;
-            for (uint32_t t = 0; t < k->nkids; t++) {
-                enode *kt = &e->nodes[e->kids[k->kid0 + t]];
-                if (kt->op != N_TERM || (kt->started && kt->doc != AS_DOC_END && kt->doc >= d)) {
-                    os += kt->maxw;
-                    continue;
-                }
-                /* the cursor moves (shallow) to d's block; the node's own
-                 * doc stays, for the OR's heap is ordered by it */
-                as_pcur *c = e->curs[kt->leaf];
-                if (as_pcur_seek_block(c, d) == AS_DOC_END)
-                    continue; /* its list has ended: nothing at d */
-                os += term_len_bound(e, kt, c, len);
-            }
-            s += os < bb[j] ? os : bb[j];
         } else {
-            s += bb[j];
+            /* cursors move (shallow) to d's blocks; the nodes' own docs
+             * stay, for an OR's heap is ordered by them */
+            double os = node_len_bound(e, o[j], d, len, 0);
+            s += os < bb[j] ? os : bb[j];
         }
     }
     return s <= wmin - n->maxw * AS_ENG_CUSHION;
@@ -749,7 +902,12 @@ static uint32_t align_bm(as_engine *e, enode *n, uint32_t d, double wmin)
         for (uint32_t i = 0; i < nk; i++) {
             enode *k = &e->nodes[o[i]];
             if (k->op != N_TERM) {
-                bb[i] = k->maxw;
+                uint32_t last = AS_DOC_END - 1;
+                bb[i] = node_block_bound(e, o[i], d, &last, 0);
+                if (bb[i] < 0)
+                    return AS_DOC_END;
+                if (last < wend)
+                    wend = last;
             } else {
                 uint32_t last = AS_DOC_END;
                 bb[i] = term_block_bound(e, k, d, &last);
@@ -914,8 +1072,236 @@ static void or_heap_build(as_engine *e, enode *n)
     n->heap_ness = n->ness;
 }
 
+/* Does node ni (not on d yet) match d with a value above wmin?  A PHRASE
+ * or AND of TERMs is checked at d alone: its terms seek to d, and the node
+ * moves only when it matches (else its doc stays behind d and a later
+ * advance starts from its terms, which are all at or past d), so probing
+ * it costs a few seeks, not a run to its next match as an advance would.
+ * Anything else is advanced to d.  *next: no match of the node's below it
+ * (d + 1 at least). */
+static int match_at(as_engine *e, uint32_t ni, uint32_t d, double wmin, uint32_t *next)
+{
+    enode *n = &e->nodes[ni];
+    *next = d + 1;
+    int flat = (n->op == N_PHRASE || n->op == N_AND) && !(n->started && n->doc >= d);
+    for (uint32_t i = 0; flat && i < n->nkids; i++)
+        if (e->nodes[e->kids[n->kid0 + i]].op != N_TERM)
+            flat = 0;
+    if (!flat) {
+        uint32_t dk = as_eng_advance(e, ni, d, wmin);
+        if (dk != d && dk > *next)
+            *next = dk;
+        return dk == d;
+    }
+    uint32_t far = d;
+    for (uint32_t i = 0; i < n->nkids; i++) {
+        uint32_t dk = as_eng_advance(e, e->kids[n->kid0 + i], d, -INFINITY);
+        if (dk > far)
+            far = dk;
+    }
+    if (far != d) {
+        if (far > *next)
+            *next = far; /* a kid has no posting in [d, far) */
+        return 0;
+    }
+    double v = 0;
+    for (uint32_t i = 0; i < n->nkids; i++)
+        v += as_eng_value(e, &e->nodes[e->kids[n->kid0 + i]]);
+    if (!(v > wmin))
+        return 0;
+    n->doc = d; /* for phrase_check and as_eng_value */
+    n->val = v;
+    n->valdoc = d;
+    if (n->op == N_PHRASE && !phrase_check(e, n)) {
+        n->valdoc = AS_DOC_END;
+        n->doc = d - 1 < d ? d - 1 : 0; /* behind d again: not a match */
+        return 0;
+    }
+    n->started = 1;
+    return 1;
+}
+
+/* Fills OR n's virtual AND with the leaves of its required kids (req):
+ * each TERM kid, and the TERMs of each PHRASE/AND kid, in kid order; its
+ * iteration order by cost. */
+static void fill_vand(as_engine *e, enode *n, const uint8_t *req, uint32_t mask)
+{
+    enode *v = &e->nodes[n->vand];
+    uint32_t nl = 0;
+    double maxw = 0, cost = INFINITY;
+    for (uint32_t i = 0; i < n->nkids; i++) {
+        if (!req[i])
+            continue;
+        uint32_t ki = e->kids[n->kid0 + i];
+        const enode *k = &e->nodes[ki];
+        uint32_t m = k->op == N_TERM ? 1 : k->nkids;
+        for (uint32_t j = 0; j < m && nl < v->vcap; j++) {
+            uint32_t li = k->op == N_TERM ? ki : e->kids[k->kid0 + j];
+            e->kids[v->kid0 + nl] = li;
+            e->ord[v->kid0 + nl] = li;
+            maxw += e->nodes[li].maxw;
+            if (e->nodes[li].cost < cost)
+                cost = e->nodes[li].cost;
+            nl++;
+        }
+    }
+    v->nkids = nl;
+    v->maxw = maxw;
+    v->cost = cost;
+    v->started = 0;
+    v->doc = 0;
+    v->valdoc = AS_DOC_END;
+    v->bb_valid = 0;
+    sort_ord(e, v, 1);
+    n->vmask = mask;
+}
+
+/* An OR some of whose kids are required: the other kids' bounds sum to at
+ * most wmin, so a doc without each of those cannot score above wmin.  The
+ * OR then runs as an intersection: when its kids are TERMs and PHRASEs or
+ * ANDs of TERMs, as the block-max AND of every TERM of its required kids
+ * (its virtual AND: window skipping and length bounds over all of them, led
+ * by the rarest, ^sar before the words of "safeguarding adults reviews"),
+ * then the required phrases' positions; else led by its cheapest required
+ * kid with the others probed at the lead's docs (match_at).  Optional kids
+ * are probed only where the bounds at the doc's own length (node_len_bound)
+ * leave room above wmin. */
+static uint32_t adv_or_req(as_engine *e, enode *n, uint32_t target, double wmin,
+                           const uint8_t *req, uint32_t mask)
+{
+    uint32_t nk = n->nkids;
+    const uint32_t *kd = e->kids + n->kid0;
+    const double cushion = n->maxw * AS_ENG_CUSHION;
+    double optw = 0; /* the optional kids' bounds */
+    uint32_t lead = UINT32_MAX;
+    for (uint32_t i = 0; i < nk; i++) {
+        if (!req[i])
+            optw += e->nodes[kd[i]].maxw;
+        else if (lead == UINT32_MAX || e->nodes[kd[i]].cost < e->nodes[kd[lead]].cost)
+            lead = i;
+    }
+    int virt = n->vand >= 0;
+    if (virt && n->vmask != mask)
+        fill_vand(e, n, req, mask);
+    for (;;) {
+        uint32_t d;
+        if (virt) {
+            /* a doc above wmin has its required part above wmin - optw */
+            d = as_eng_advance(e, (uint32_t)n->vand, target, wmin - optw - cushion);
+        } else {
+            enode *ln = &e->nodes[kd[lead]];
+            d = as_eng_advance(e, kd[lead], target, kid_wmin(n, ln, wmin));
+        }
+        if (d == AS_DOC_END)
+            return n->doc = AS_DOC_END;
+        uint32_t next = d + 1;
+        int ok = 1;
+        uint32_t len = UINT32_MAX; /* the doc's length, when needed */
+        if (virt) {
+            /* every leaf of a required kid is on d: the kids are too, if
+             * their phrases check (after the bounds, which are cheaper) */
+            double part = 0;
+            for (uint32_t i = 0; i < nk; i++) {
+                enode *k = &e->nodes[kd[i]];
+                if (!req[i])
+                    continue;
+                if (k->op != N_TERM) {
+                    k->started = 1;
+                    k->doc = d;
+                    k->valdoc = AS_DOC_END;
+                }
+                part += as_eng_value(e, k);
+            }
+            double rest = 0;
+            for (uint32_t i = 0; i < nk && optw > 0; i++) {
+                if (req[i])
+                    continue;
+                enode *k = &e->nodes[kd[i]];
+                if (k->started && k->doc == d) {
+                    rest += as_eng_value(e, k);
+                } else if (!(k->started && k->doc > d && k->doc != AS_DOC_END)) {
+                    if (len == UINT32_MAX)
+                        len = as_index_doclen(e->ix, d);
+                    rest += node_len_bound(e, kd[i], d, len, 0);
+                }
+            }
+            if (part + rest <= wmin - cushion)
+                ok = 0;
+            for (uint32_t i = 0; ok && i < nk; i++) {
+                enode *k = &e->nodes[kd[i]];
+                if (req[i] && k->op == N_PHRASE && !phrase_check(e, k)) {
+                    ok = 0;
+                    k->valdoc = AS_DOC_END;
+                    k->doc = d - 1 < d ? d - 1 : 0; /* not on d */
+                }
+            }
+        }
+        /* pass 0: required kids (not already checked), pass 1: optional */
+        for (uint32_t pass = virt; ok && pass < 2; pass++) {
+            for (uint32_t i = 0; ok && i < nk; i++) {
+                enode *k = &e->nodes[kd[i]];
+                if (i == lead || (pass == 0) != (req[i] != 0))
+                    continue;
+                if (k->started && k->doc >= d) {
+                    if (k->doc == d || !req[i])
+                        continue;
+                    if (k->doc > next)
+                        next = k->doc;
+                    ok = 0;
+                    break;
+                }
+                if (k->op != N_TERM) {
+                    /* bound the doc first: exact values of the kids on d,
+                     * length bounds of the rest */
+                    if (len == UINT32_MAX)
+                        len = as_index_doclen(e->ix, d);
+                    double s = 0;
+                    for (uint32_t j = 0; j < nk; j++) {
+                        enode *kj = &e->nodes[kd[j]];
+                        if (kj->started && kj->doc == d)
+                            s += as_eng_value(e, kj);
+                        else if (!(kj->started && kj->doc > d && kj->doc != AS_DOC_END))
+                            s += node_len_bound(e, kd[j], d, len, 0);
+                    }
+                    if (s <= wmin - cushion) {
+                        ok = 0;
+                        break;
+                    }
+                }
+                uint32_t nx;
+                if (!match_at(e, kd[i], d, kid_wmin(n, k, wmin), &nx) && req[i]) {
+                    if (nx > next)
+                        next = nx;
+                    ok = 0;
+                }
+            }
+        }
+        if (ok) {
+            n->doc = d;
+            n->valdoc = AS_DOC_END;
+            double v = as_eng_value(e, n);
+            if (!(v <= wmin))
+                return d;
+        }
+        if (next == AS_DOC_END || d >= AS_DOC_END - 1)
+            return n->doc = AS_DOC_END;
+        target = next;
+    }
+}
+
 static uint32_t adv_or(as_engine *e, enode *n, uint32_t target, double wmin)
 {
+    if (wmin > 0 && n->nkids <= AS_ENG_REQ_KIDS) {
+        uint8_t req[AS_ENG_REQ_KIDS];
+        uint32_t mask = 0;
+        for (uint32_t i = 0; i < n->nkids; i++) {
+            const enode *k = &e->nodes[e->kids[n->kid0 + i]];
+            req[i] = n->maxw - k->maxw <= wmin - n->maxw * AS_ENG_CUSHION;
+            mask |= (uint32_t)req[i] << i;
+        }
+        if (mask)
+            return adv_or_req(e, n, target, wmin, req, mask);
+    }
     uint32_t nk = n->nkids;
     const uint32_t *o = e->ord + n->kid0;
     uint32_t *h = e->hp + n->kid0;
@@ -940,6 +1326,14 @@ static uint32_t adv_or(as_engine *e, enode *n, uint32_t target, double wmin)
         uint32_t d = e->nodes[h[0]].doc;
         if (d == AS_DOC_END)
             return n->doc = AS_DOC_END;
+        if (wmin < 0) {
+            /* Every match has a positive value: no need to compute it
+             * here (every kid is essential; as_eng_value folds those on d
+             * when asked, as below). */
+            n->doc = d;
+            n->valdoc = AS_DOC_END;
+            return d;
+        }
         /* The essential kids on d: a walk of the heap's top, pruned where a
          * node's doc is past d. */
         uint32_t nm = 0, ns = 0;

@@ -938,6 +938,77 @@ static void test_random_dense(void **state)
     run_corpus(&p, 104, 150);
 }
 
+/* A kid of an OR that can become required (engine_iter.c: adv_or_req): a
+ * term, or a phrase or AND of terms (the virtual AND takes their terms),
+ * now and then something else (an OR), which takes the probing path. */
+static as_qnode *rand_or_kid(arena *a, rng *r, const corpus *c)
+{
+    uint32_t x = rbelow(r, 10);
+    if (x < 4)
+        return rand_term(a, r, c, 0);
+    if (x < 7)
+        return rand_phrase(a, r, c);
+    size_t nk = 2 + rbelow(r, 2);
+    as_qnode *n = qop(a, x < 9 ? AS_Q_AND : AS_Q_OR, nk);
+    for (size_t i = 0; i < nk; i++)
+        n->kids[i] = rand_term(a, r, c, 0);
+    return n;
+}
+
+/* ORs of two to four such kids, alone or inside an AND, with small top-k
+ * sets: the threshold soon makes some kids required, so the OR runs as an
+ * intersection (its virtual AND, or probing at a lead's docs).  Every hit
+ * is checked against the exhaustive reference scorer: a doc the pruning
+ * wrongly dropped, or a kid missed in a value, shows as a wrong rank. */
+static void test_required_or(void **state)
+{
+    (void)state;
+    static const cparams ps[] = {{12000, 12, 30, 4, 0.05, 1}, {3000, 40, 12, 4, 0.2, 0}};
+    for (size_t pi = 0; pi < sizeof ps / sizeof ps[0]; pi++) {
+        corpus c;
+        gen_corpus(&c, &ps[pi], 200 + pi);
+        write_corpus(&c);
+        rng r = {977 + pi};
+        rhit *ref = malloc((c.ndocs + 1) * sizeof *ref);
+        double *w_of = malloc((c.ndocs + 1) * sizeof *w_of);
+        assert_non_null(ref);
+        assert_non_null(w_of);
+        long near_ties = 0;
+        for (int i = 0; i < 250; i++) {
+            arena a = {0};
+            as_query q;
+            memset(&q, 0, sizeof q);
+            size_t nk = 2 + rbelow(&r, 3);
+            as_qnode *o = qop(&a, AS_Q_OR, nk);
+            for (size_t k = 0; k < nk; k++)
+                o->kids[k] = rand_or_kid(&a, &r, &c);
+            q.root = o;
+            if (rbelow(&r, 3) == 0) {
+                as_qnode *an = qop(&a, AS_Q_AND, 2);
+                an->kids[0] = rand_term(&a, &r, &c, 0);
+                an->kids[1] = o;
+                q.root = an;
+            }
+            rfilter rf;
+            memset(&rf, 0, sizeof rf);
+            as_search_opts so;
+            ropts ro;
+            rand_opts(&r, &so, &ro);
+            so.limit = 1 + rbelow(&r, 12);
+            so.offset = 0;
+            so.want_total = 0; /* pruning on */
+            as_query_dump(q.root, qdump, sizeof qdump);
+            size_t l = strlen(qdump);
+            snprintf(qdump + l, sizeof qdump - l, " [required-or query %d corpus %zu]", i, pi);
+            check_search(&c, &q, &so, &ro, &rf, ref, w_of, &near_ties);
+            afree(&a);
+        }
+        free(ref);
+        free(w_of);
+        free_corpus(&c);
+    }
+}
+
 /* Sets doc d of c to: term t0 wa times, t1 wb times, then fillers up to len
  * tokens (wa + wb <= len). */
 static void set_doc(corpus *c, uint32_t d, uint32_t wa, uint32_t wb, uint32_t len)
@@ -1441,6 +1512,7 @@ int main(void)
         cmocka_unit_test(test_random_large_zipf),
         cmocka_unit_test(test_random_dense),
         cmocka_unit_test(test_window_edges),
+        cmocka_unit_test(test_required_or),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
