@@ -75,12 +75,7 @@ char *as_qarena_strdup(as_qarena *a, const char *s, size_t n)
     return d;
 }
 
-as_qarena *as_qarena_new(void)
-{
-    return calloc(1, sizeof(as_qarena));
-}
-
-void as_qarena_free(as_qarena *a)
+static void arena_free(as_qarena *a)
 {
     if (!a)
         return;
@@ -210,7 +205,7 @@ void as_query_free(as_query *q)
 {
     if (!q)
         return;
-    as_qarena_free(q->arena);
+    arena_free(q->arena);
     free(q);
 }
 

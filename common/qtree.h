@@ -17,11 +17,6 @@ as_query *as_qtree_query_new(void);
 /* The arena of a query made by as_qtree_query_new. */
 as_qarena *as_qtree_arena(const as_query *q);
 
-/* An arena of its own, for what outlives a query (the prepared acronym
- * table, query.c); NULL without memory.  Freed with as_qarena_free. */
-as_qarena *as_qarena_new(void);
-void as_qarena_free(as_qarena *a); /* NULL is fine */
-
 /* n bytes aligned for any type; NULL when memory runs out. */
 void *as_qarena_alloc(as_qarena *a, size_t n);
 void *as_qarena_zalloc(as_qarena *a, size_t n);

@@ -64,6 +64,7 @@
 #include "qtree.h"
 #include "utf8.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,12 +100,7 @@ typedef struct expn {
     char *acro_term; /* "^sar" */
 } expn;
 
-/* A term of an acronym table entry's expansion (exptab). */
-typedef struct tocc {
-    const char *term;
-    uint32_t x;      /* expansion (table index) */
-    uint32_t k;      /* the term's first position in it */
-} tocc;
+struct exptab;
 
 /* One item of a conjunction (a group or the whole query). */
 typedef struct item {
@@ -129,10 +125,8 @@ typedef struct parser {
     as_qbuild b;
     tok *toks;
     size_t ntoks, tcap, ti;
-    const expn *exps; /* the table's prepared entries (load_exps) */
+    struct exptab *exps; /* the acronym table prepared for matching (load_exps) */
     size_t nexps;
-    const tocc *occ;   /* their terms (exptab) */
-    size_t nocc;
     int exps_ready;
     size_t used_cap;
     int saw_filter;
@@ -426,137 +420,181 @@ static int acro_index(const parser *p, const char *a, size_t n)
     return (int)i;
 }
 
-/* Every table entry prepared for run matching.  It depends on the table
- * alone (there is one analyzer), so it is built once per table, on the
- * first parse that needs it, and kept as the table's memo (acronym.c);
- * building it was most of a short query's parse time. */
+/* The acronym table prepared for matching runs and heads (find_run,
+ * find_head).  It depends on the table alone (there is one analyzer), so it
+ * is kept as the table's memo (acronym.c), made by the first parse that
+ * needs it.  Analysing every expansion was most of a short query's parse,
+ * and a search runs one parse, so an entry is analysed only when a query
+ * term could be one of its terms, then kept:
+ *   starts[x]  the bytes a term of entry x's expansion can start with: a
+ *              plain term is the stem (or the protected or unstemmed form)
+ *              of a folded word, and its first byte is the word's first
+ *              byte folded (Snowball english keeps a word's first letter;
+ *              checked over 30 million words), so for an ASCII expansion
+ *              the lower-cased first bytes of its words (a byte after a
+ *              non-alphanumeric one, or the first) are a superset; any
+ *              non-ASCII byte makes it "anything".
+ *   prep[x]    the analysed entry (one malloc'd block, expn_block), NULL
+ *              until needed; published with compare-and-swap, so threads
+ *              sharing a table need no lock (a loser frees its copy). */
+#define START_ANY UINT64_MAX
+
 typedef struct exptab {
-    as_qarena *A; /* everything below */
-    expn *exps;
     size_t n;
-    /* Each distinct term of each expansion of 2+ terms (the only ones a
-     * run or a head can match), sorted by (term, x): the expansions a
-     * query term can be part of, found by one bisection instead of
-     * comparing it with every term of the table. */
-    tocc *occ;
-    size_t nocc;
+    uint64_t *starts;
+    _Atomic(expn *) *prep;
 } exptab;
 
-static int cmp_occ(const void *a, const void *b)
+/* Bit of a term's first byte in starts[], 0 for a byte outside [0-9a-z]
+ * (then every entry is a candidate). */
+static uint64_t start_bit(unsigned char c)
 {
-    const tocc *x = a, *y = b;
-    int c = strcmp(x->term, y->term);
-    return c ? c : (x->x > y->x) - (x->x < y->x);
+    if (c >= 'a' && c <= 'z')
+        return (uint64_t)1 << (c - 'a');
+    if (c >= '0' && c <= '9')
+        return (uint64_t)1 << (26 + c - '0');
+    return 0;
 }
 
-/* Builds X->occ from X->exps. */
-static int index_exptab(exptab *X)
+static int alnum_ascii(unsigned char c)
 {
-    size_t n = 0;
-    for (size_t x = 0; x < X->n; x++)
-        if (X->exps[x].n >= 2)
-            n += X->exps[x].n;
-    X->occ = as_qarena_alloc(X->A, (n ? n : 1) * sizeof *X->occ);
-    if (!X->occ)
-        return AS_ENOMEM;
-    for (size_t x = 0; x < X->n && x <= UINT32_MAX; x++) {
-        const expn *e = &X->exps[x];
-        if (e->n < 2)
-            continue;
-        for (size_t k = 0; k < e->n && k <= UINT32_MAX; k++) {
-            size_t m = 0; /* a repeated term counts at its first position */
-            while (m < k && strcmp(e->terms[m].term, e->terms[k].term) != 0)
-                m++;
-            if (m == k)
-                X->occ[X->nocc++] = (tocc){e->terms[k].term, (uint32_t)x, (uint32_t)k};
-        }
-    }
-    qsort(X->occ, X->nocc, sizeof *X->occ, cmp_occ);
-    return AS_OK;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-/* The occurrences of term t: *first, and the count returned. */
-static size_t occ_of(const parser *p, const char *t, const tocc **first)
+static uint64_t starts_of(const char *text)
 {
-    size_t lo = 0, hi = p->nocc;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(p->occ[mid].term, t) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
+    uint64_t m = 0;
+    const unsigned char *t = (const unsigned char *)text;
+    for (size_t i = 0; t && t[i]; i++) {
+        if (t[i] >= 0x80)
+            return START_ANY;
+        if (alnum_ascii(t[i]) && (i == 0 || !alnum_ascii(t[i - 1])))
+            m |= start_bit((unsigned char)(t[i] >= 'A' && t[i] <= 'Z' ? t[i] + 32 : t[i]));
     }
-    size_t e = lo;
-    while (e < p->nocc && strcmp(p->occ[e].term, t) == 0)
-        e++;
-    *first = p->occ + lo;
-    return e - lo;
+    return m;
+}
+
+/* Entry x may hold a term equal to t. */
+static int may_hold(const exptab *X, size_t x, const char *t)
+{
+    uint64_t b = start_bit((unsigned char)t[0]);
+    return !b || (X->starts[x] & b);
 }
 
 static void exptab_free(void *v)
 {
-    exptab *x = v;
-    if (x) {
-        as_qarena_free(x->A);
-        free(x);
-    }
+    exptab *X = v;
+    if (!X)
+        return;
+    for (size_t x = 0; X->prep && x < X->n; x++)
+        free(atomic_load(&X->prep[x]));
+    free(X->prep);
+    free(X->starts);
+    free(X);
 }
 
-/* Builds the prepared table of t (n entries); NULL with p's status set. */
-static exptab *build_exptab(parser *p, const as_acrotab *t, size_t n)
+static exptab *exptab_new(const as_acrotab *t, size_t n)
 {
     exptab *X = calloc(1, sizeof *X);
-    if (!X || !(X->A = as_qarena_new())
-        || !(X->exps = as_qarena_zalloc(X->A, n * sizeof *X->exps))) {
-        exptab_free(X);
-        nomem(p);
+    if (!X)
         return NULL;
-    }
-    for (size_t i = 0; i < n && !p->b.rc; i++) {
-        const as_acronym *a = as_acrotab_get(t, i);
-        expn *x = &X->exps[i];
-        x->idx = -1;
-        if (!a || !a->acro || !a->expansion)
-            continue;
-        int idx = acro_index(p, a->acro, strlen(a->acro));
-        x->idx = idx >= 0 ? idx : (int)i;
-        const as_acronym *chosen = as_acrotab_get(t, (size_t)x->idx);
-        if (!chosen || !chosen->acro)
-            continue;
-        /* The ^term exactly as the analyzer writes the acronym in text. */
-        size_t na;
-        atok *at = analyse_in(p, X->A, chosen->acro, strlen(chosen->acro), &na);
-        for (size_t k = 0; k < na; k++)
-            if (at[k].flags & AS_TOK_ACRONYM) {
-                x->acro_term = at[k].term;
-                break;
-            }
-        if (!x->acro_term && !p->b.rc) {
-            size_t al = strlen(chosen->acro);
-            if (!(x->acro_term = as_qarena_alloc(X->A, al + 2))) {
-                nomem(p);
-                break;
-            }
-            x->acro_term[0] = '^';
-            for (size_t k = 0; k <= al; k++)
-                x->acro_term[k + 1] = (char)((chosen->acro[k] >= 'A' && chosen->acro[k] <= 'Z')
-                                             ? chosen->acro[k] + 32 : chosen->acro[k]);
-        }
-        x->terms = analyse_in(p, X->A, a->expansion, strlen(a->expansion), &x->n);
-        x->n = keep_plain(x->terms, x->n);
-    }
     X->n = n;
-    if (!p->b.rc && index_exptab(X) != AS_OK)
-        nomem(p);
-    if (p->b.rc) {
+    X->starts = calloc(n, sizeof *X->starts);
+    X->prep = calloc(n, sizeof *X->prep);
+    if (!X->starts || !X->prep) {
         exptab_free(X);
         return NULL;
+    }
+    for (size_t x = 0; x < n; x++) {
+        const as_acronym *a = as_acrotab_get(t, x);
+        X->starts[x] = a && a->acro && a->expansion ? starts_of(a->expansion) : 0;
+        atomic_init(&X->prep[x], NULL);
     }
     return X;
 }
 
-/* Prepares every table entry for run matching (once per parse: the
- * table's memo, built by the first parse that needs it). */
+/* Copies e (built in the query's arena) into one block: the expn, its
+ * terms, then their strings and the ^term. */
+static expn *freeze(const expn *e)
+{
+    size_t bytes = sizeof *e + e->n * sizeof *e->terms;
+    for (size_t k = 0; k < e->n; k++)
+        bytes += strlen(e->terms[k].term) + 1;
+    if (e->acro_term)
+        bytes += strlen(e->acro_term) + 1;
+    expn *f = malloc(bytes);
+    if (!f)
+        return NULL;
+    *f = *e;
+    f->terms = (atok *)(f + 1);
+    char *str = (char *)(f->terms + e->n);
+    for (size_t k = 0; k < e->n; k++) {
+        size_t l = strlen(e->terms[k].term) + 1;
+        f->terms[k] = e->terms[k];
+        f->terms[k].term = memcpy(str, e->terms[k].term, l);
+        str += l;
+    }
+    if (e->acro_term)
+        f->acro_term = memcpy(str, e->acro_term, strlen(e->acro_term) + 1);
+    return f;
+}
+
+/* Entry x analysed: its plain terms, the index of its acronym's chosen
+ * expansion and that acronym's ^term.  NULL with p's status set. */
+static const expn *prep_entry(parser *p, size_t x)
+{
+    exptab *X = p->exps;
+    expn *have = atomic_load(&X->prep[x]);
+    if (have)
+        return have;
+    const as_acrotab *t = p->lex->acronyms;
+    const as_acronym *a = as_acrotab_get(t, x);
+    expn e = {.idx = -1};
+    if (a && a->acro && a->expansion) {
+        int idx = acro_index(p, a->acro, strlen(a->acro));
+        e.idx = idx >= 0 ? idx : (int)x;
+        const as_acronym *chosen = as_acrotab_get(t, (size_t)e.idx);
+        if (chosen && chosen->acro) {
+            /* The ^term exactly as the analyzer writes the acronym in text. */
+            size_t na;
+            atok *at = analyse(p, chosen->acro, strlen(chosen->acro), &na);
+            for (size_t k = 0; k < na; k++)
+                if (at[k].flags & AS_TOK_ACRONYM) {
+                    e.acro_term = at[k].term;
+                    break;
+                }
+            if (!e.acro_term && !p->b.rc) {
+                size_t al = strlen(chosen->acro);
+                if (!(e.acro_term = as_qarena_alloc(p->b.A, al + 2))) {
+                    nomem(p);
+                    return NULL;
+                }
+                e.acro_term[0] = '^';
+                for (size_t k = 0; k <= al; k++)
+                    e.acro_term[k + 1] =
+                        (char)((chosen->acro[k] >= 'A' && chosen->acro[k] <= 'Z')
+                                   ? chosen->acro[k] + 32 : chosen->acro[k]);
+            }
+            e.terms = analyse(p, a->expansion, strlen(a->expansion), &e.n);
+            e.n = keep_plain(e.terms, e.n);
+        }
+    }
+    if (p->b.rc)
+        return NULL;
+    expn *f = freeze(&e);
+    if (!f) {
+        nomem(p);
+        return NULL;
+    }
+    if (!atomic_compare_exchange_strong(&X->prep[x], &have, f)) {
+        free(f); /* another thread was first: the same content */
+        return have;
+    }
+    return f;
+}
+
+/* Makes the table's prepared form available to this parse (once per
+ * parse: the table's memo, made by the first parse that needs it). */
 static void load_exps(parser *p)
 {
     if (p->exps_ready)
@@ -566,20 +604,16 @@ static void load_exps(parser *p)
     size_t n = t ? as_acrotab_size(t) : 0;
     if (n == 0)
         return;
-    const exptab *X = as_acrotab_memo(t);
+    exptab *X = as_acrotab_memo(t);
     if (!X) {
-        exptab *built = build_exptab(p, t, n);
-        if (!built)
-            return;
-        if (!(X = as_acrotab_set_memo(t, built, exptab_free))) {
+        exptab *built = exptab_new(t, n);
+        if (!built || !(X = as_acrotab_set_memo(t, built, exptab_free))) {
             nomem(p);
             return;
         }
     }
-    p->exps = X->exps;
+    p->exps = X;
     p->nexps = X->n;
-    p->occ = X->occ;
-    p->nocc = X->nocc;
 }
 
 /* OR(^acro, PHRASE(expansion)) for a word written in capitals. */
@@ -947,15 +981,14 @@ static size_t find_run(parser *p, const item *items, size_t n, size_t i, const e
 {
     size_t best_items = 0, best_len = 0;
     *best = NULL;
-    /* The expansions that start with this word's first term, in table
-     * order (the occurrences at position 0). */
-    const tocc *o;
-    size_t no = occ_of(p, items[i].seq[0].term, &o);
-    for (size_t c = 0; c < no; c++) {
-        if (o[c].k != 0)
+    const char *first = items[i].seq[0].term;
+    for (size_t x = 0; x < p->nexps; x++) {
+        if (!may_hold(p->exps, x, first))
             continue;
-        const expn *e = &p->exps[o[c].x];
-        if (e->n <= best_len)
+        const expn *e = prep_entry(p, x);
+        if (!e)
+            return 0;
+        if (e->n < 2 || e->n <= best_len || strcmp(e->terms[0].term, first))
             continue;
         size_t t = 0, j = i;
         while (j < n && items[j].eligible && t < e->n) {
@@ -991,15 +1024,20 @@ static const expn *find_head(parser *p, const item *it)
         || it->node->flags != 0 || !p->lex || !p->lex->each_prefix)
         return NULL;
     const expn *found = NULL;
-    /* The expansions holding the term, in table order, with its first
-     * position in each. */
-    const tocc *o;
-    size_t no = occ_of(p, it->seq[0].term, &o);
-    for (size_t c = 0; c < no; c++) {
-        const expn *e = &p->exps[o[c].x];
-        if (!e->acro_term || e->idx < 0)
+    const char *term = it->seq[0].term;
+    for (size_t x = 0; x < p->nexps; x++) {
+        if (!may_hold(p->exps, x, term))
             continue;
-        size_t k = o[c].k;
+        const expn *e = prep_entry(p, x);
+        if (!e)
+            return NULL;
+        if (e->n < 2 || !e->acro_term || e->idx < 0)
+            continue;
+        size_t k = 0;
+        while (k < e->n && strcmp(e->terms[k].term, term) != 0)
+            k++;
+        if (k == e->n)
+            continue;
         /* In another acronym's expansion too ("care": TEC, LGSCO), or not
          * its last word: too vague to stand for the acronym. */
         if ((found && found->idx != e->idx) || k != e->n - 1)

@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1031,7 +1032,82 @@ static void test_table_memo(void **state)
     assert_int_equal(as_acrotab_add(g.acro, "PHP", "panel hoarding panel", 2, 0), AS_OK);
     assert_int_equal(run(&g, "panel hoarding panel", NULL, out, sizeof out, NULL), AS_OK);
     assert_string_equal(out, "(OR (AND panel hoard panel) ^php)");
+    /* an entry is analysed only when a query term may start like one of
+     * its words: non-ASCII and digit-first words are such starts too */
+    assert_int_equal(as_acrotab_add(g.acro, "EN", "\xc3\x89migr\xc3\xa9 Network", 2, 0), AS_OK);
+    assert_int_equal(as_acrotab_add(g.acro, "TST", "24/7 Support Team", 2, 0), AS_OK);
+    assert_int_equal(run(&g, "emigre network", NULL, out, sizeof out, NULL), AS_OK);
+    assert_string_equal(out, "(OR (AND emigr network) ^en)");
+    assert_int_equal(run(&g, "hoarding 24/7 support TEAM", NULL, out, sizeof out, NULL),
+                     AS_OK);
+    assert_string_equal(out, "(AND hoard (OR (AND 24/7 support team) ^tst))");
     as_acrotab_free(g.acro);
+}
+
+/* Threads sharing one table (each with its own analyzer, as analyze.h
+ * asks) build its prepared entries at the same time: every parse gives the
+ * tree a lone parse gives. */
+typedef struct par_job {
+    fixture *f;
+    const char *const *qs;
+    size_t nq;
+    char (*want)[512];
+    int bad;
+} par_job;
+
+static void *par_worker(void *arg)
+{
+    par_job *j = arg;
+    fixture g = *j->f;
+    if (as_analyzer_new(&g.an) != AS_OK) {
+        j->bad = 1;
+        return NULL;
+    }
+    for (int round = 0; round < 20; round++)
+        for (size_t i = 0; i < j->nq; i++) {
+            as_query *q = NULL;
+            as_err err = {0};
+            char out[512];
+            if (as_query_parse(j->qs[i], strlen(j->qs[i]), g.an, &g.lex, NULL, &q, &err)
+                    != AS_OK
+                || as_query_dump(q->root, out, sizeof out) != AS_OK || strcmp(out, j->want[i]))
+                j->bad = 1;
+            as_query_free(q);
+        }
+    as_analyzer_free(g.an);
+    return NULL;
+}
+
+static void test_table_threads(void **state)
+{
+    fixture *f = *state;
+    static const char *const qs[] = {
+        "ombudsman", "Safeguarding Adults Reviews", "technology enabled care learning",
+        "Deprivations of Liberty Safeguards", "care", "Local Government and Social Care Ombudsman",
+        "reviews", "hoarding", "SAR", "association of directors of adult social services",
+    };
+    enum { NQ = sizeof qs / sizeof qs[0], NT = 4 };
+    char want[NQ][512];
+    for (size_t i = 0; i < NQ; i++)
+        assert_int_equal(run(f, qs[i], NULL, want[i], sizeof want[i], NULL), AS_OK);
+    for (int trial = 0; trial < 5; trial++) {
+        fixture g = *f; /* a fresh table: no entry prepared yet */
+        assert_int_equal(as_acrotab_new(&g.acro), AS_OK);
+        assert_int_equal(as_acrotab_merge(g.acro, f->acro), AS_OK);
+        g.lex.ctx = &g;
+        g.lex.acronyms = g.acro;
+        pthread_t th[NT];
+        par_job jobs[NT];
+        for (int t = 0; t < NT; t++) {
+            jobs[t] = (par_job){&g, qs, NQ, want, 0};
+            assert_int_equal(pthread_create(&th[t], NULL, par_worker, &jobs[t]), 0);
+        }
+        for (int t = 0; t < NT; t++) {
+            assert_int_equal(pthread_join(th[t], NULL), 0);
+            assert_int_equal(jobs[t].bad, 0);
+        }
+        as_acrotab_free(g.acro);
+    }
 }
 
 int main(void)
@@ -1051,6 +1127,7 @@ int main(void)
         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_words_match_index),
         cmocka_unit_test(test_table_memo),
+        cmocka_unit_test(test_table_threads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
