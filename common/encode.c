@@ -279,7 +279,9 @@ static void ps_next(as_wctx *c, pstream *s)
     /* old cursor: the postings inside the copied files, remapped */
     for (;;) {
         const wcopy *g = &s->segs[s->seg];
-        uint32_t d = as_pcur_seek(&s->cur, g->old_first);
+        uint32_t d = s->cur.doc; /* a seek only to jump a gap between files */
+        if (d < g->old_first)
+            d = as_pcur_seek(&s->cur, g->old_first);
         if (d == AS_DOC_END) {
             s->done = 1;
             break;
@@ -301,7 +303,8 @@ static void ps_next(as_wctx *c, pstream *s)
         /* the next call moves on */
         break;
     }
-    if (as_index_status(s->segs[0].old) != AS_OK)
+    /* damage ends a cursor's list (and positions fail, above) */
+    if (s->done && as_index_status(s->segs[0].old) != AS_OK)
         as_wctx_fail(c, AS_ECORRUPT, "copy: %s", as_index_errmsg(s->segs[0].old));
 }
 
