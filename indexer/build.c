@@ -388,6 +388,7 @@ int as_build_run(const as_build_opts *o, as_build_stats *st, as_err *err)
         goto out;
     }
     size_t toparse = 0, kept = 0, matched = 0;
+    uint64_t keptbytes = 0, parsebytes = 0;
     for (size_t i = 0; i < nf; i++) {
         const as_file *f = as_corpus_file(corpus, i);
         jobs[i].file = f;
@@ -408,6 +409,7 @@ int as_build_run(const as_build_opts *o, as_build_stats *st, as_err *err)
                 jobs[i].oldfile = of;
                 st->unchanged++;
                 kept++;
+                keptbytes += f->size;
             } else {
                 st->changed++;
             }
@@ -416,6 +418,8 @@ int as_build_run(const as_build_opts *o, as_build_stats *st, as_err *err)
             st->added++;
         }
         toparse += jobs[i].parse;
+        if (jobs[i].parse)
+            parsebytes += f->size;
     }
     if (old)
         st->removed = as_index_nfiles(old) - (unsigned)matched;
@@ -436,8 +440,12 @@ int as_build_run(const as_build_opts *o, as_build_stats *st, as_err *err)
     if (rc != AS_OK)
         goto out;
     /* Unchanged files' store blocks are then copied as they are, not
-     * decoded and coded again (storew.h; --rebuild ranks afresh). */
-    if (old && kept > 0 && as_writer_set_base(w, old, &sws) != AS_OK) {
+     * decoded and coded again (storew.h; --rebuild ranks afresh).  Not
+     * when most of the corpus is new: its vocab would be the old one's
+     * with the new text's tokens appended unranked, and coding the copied
+     * blocks again costs little beside analysing the new text. */
+    if (old && kept > 0 && keptbytes >= parsebytes &&
+        as_writer_set_base(w, old, &sws) != AS_OK) {
         rc = as_err_set(err, AS_EINVAL, "%s", as_writer_errmsg(w));
         goto out;
     }
