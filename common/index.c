@@ -468,9 +468,17 @@ uint32_t as_index_doclen(const as_index *ix, uint32_t doc)
     if (doc >= ix->ndocs)
         return 0;
     uint64_t off = ix->mf[MF_DOCLEN_OFF] + 2 * (uint64_t)doc;
-    if (ix_need(ix, IXF_DOCS, off, 2) != AS_OK)
-        return 0;
-    uint32_t v = le16(ix->f[IXF_DOCS].body + off);
+    /* The column lies inside the file (checked at open); the common case,
+     * both bytes on one page already checked, costs one bit test (the
+     * engine asks this for most candidates). */
+    const ixfile *x = &ix->f[IXF_DOCS];
+    uint64_t p0 = off >> x->page_log2;
+    if (p0 != (off + 1) >> x->page_log2 || off + 2 > x->len ||
+        !(atomic_load_explicit(&x->ok[p0 >> 5], memory_order_acquire) >> (p0 & 31) & 1)) {
+        if (ix_need(ix, IXF_DOCS, off, 2) != AS_OK)
+            return 0;
+    }
+    uint32_t v = le16(x->body + off);
     if (v != AS_DOCLEN_ESC)
         return v;
     /* rare: look the length up in the overflow table */

@@ -101,12 +101,13 @@ static uint32_t load_block(as_pcur *c, uint32_t b)
     size_t gb = as_bitpack_size(n, wg), wb = as_bitpack_size(n, ww);
     if (2 + gb + wb != e - s)
         return fail(c, "block size does not match");
-    as_bitpack_unpack(p + 2, c->docs, n, wg);
-    as_bitpack_unpack(p + 2 + gb, c->wdfs, n, ww);
+    uint32_t *restrict docs = c->docs, *restrict wdfs = c->wdfs;
+    as_bitpack_unpack(p + 2, docs, n, wg);
+    as_bitpack_unpack(p + 2 + gb, wdfs, n, ww);
     uint64_t acc = prev1;
     for (uint32_t j = 0; j < n; j++) {
-        acc += c->docs[j];
-        c->docs[j] = (uint32_t)acc;
+        acc += docs[j];
+        docs[j] = (uint32_t)acc;
         acc++;
     }
     if (acc - 1 >= ix->ndocs)
@@ -115,11 +116,15 @@ static uint32_t load_block(as_pcur *c, uint32_t b)
     uint32_t bad = 0;
     if (ww == 32)
         for (uint32_t j = 0; j < n; j++)
-            bad |= c->wdfs[j] == UINT32_MAX;
+            bad |= wdfs[j] == UINT32_MAX;
     if (bad)
         return fail(c, "bad wdf");
-    for (uint32_t j = 0; j < n; j++)
-        c->wdfs[j] += 1;
+    if (n == AS_BLOCK_SIZE) /* a full block: a loop the compiler vectorizes */
+        for (uint32_t j = 0; j < AS_BLOCK_SIZE; j++)
+            wdfs[j] += 1;
+    else
+        for (uint32_t j = 0; j < n; j++)
+            wdfs[j] += 1;
     if (c->nb > 1 && c->docs[n - 1] != c->block_last)
         return fail(c, "block does not end at its skip entry");
     c->block_last = c->docs[n - 1];
@@ -263,8 +268,15 @@ uint32_t as_pcur_seek(as_pcur *c, uint32_t target)
         if (c->doc >= target)
             return c->doc;
     }
-    /* target is inside the decoded block: binary search docs[i..n) */
-    uint32_t lo = c->i, hi = c->n - 1; /* docs[n-1] == block_last >= target */
+    /* target is inside the decoded block: gallop from i (a leapfrog's
+     * targets are mostly near), then binary search docs[lo..hi] */
+    uint32_t lo = c->i, hi = c->n - 1, step = 1; /* docs[n-1] == block_last >= target */
+    while (lo + step < hi && c->docs[lo + step] < target) {
+        lo += step + 1;
+        step *= 2;
+    }
+    if (lo + step < hi)
+        hi = lo + step;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
         if (c->docs[mid] >= target)
