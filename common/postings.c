@@ -27,13 +27,21 @@ static uint32_t fail(as_pcur *c, const char *what)
     return AS_DOC_END;
 }
 
-/* Skip entry b (nb > 1), checked. */
+/* Skip entry b (nb > 1), checked.  The common case, an entry inside the
+ * term's bytes on one page already checked, costs one bit test (skipping
+ * blocks reads an entry per block). */
 static const uint8_t *skip_entry(as_pcur *c, uint32_t b)
 {
     uint64_t o = c->skip_off + (uint64_t)AS_SKIP_ENTRY * b;
-    if (ix_need(c->ix, IXF_POSTINGS, o, AS_SKIP_ENTRY) != AS_OK)
-        return NULL;
-    return c->ix->f[IXF_POSTINGS].body + o;
+    const ixfile *x = &c->ix->f[IXF_POSTINGS];
+    uint64_t p0 = o >> x->page_log2;
+    if (b >= c->nb || o + AS_SKIP_ENTRY > x->len ||
+        p0 != (o + AS_SKIP_ENTRY - 1) >> x->page_log2 ||
+        !(atomic_load_explicit(&x->ok[p0 >> 5], memory_order_acquire) >> (p0 & 31) & 1)) {
+        if (ix_need(c->ix, IXF_POSTINGS, o, AS_SKIP_ENTRY) != AS_OK)
+            return NULL;
+    }
+    return x->body + o;
 }
 
 /* Fills block_last/maxwdf/mindoclen of block b from its skip entry. */
