@@ -550,7 +550,8 @@ static void do_job(as_wctx *c, as_swriter *s, as_swjob *j)
         j->old = NULL;
     }
     if (c->rc != AS_OK) {
-        free(j->data);
+        if (!j->old) /* a copy's bytes are the old generation's mapping */
+            free(j->data);
         j->data = NULL;
         return;
     }
@@ -741,8 +742,10 @@ void as_sw_raw_block(as_wctx *c, as_swriter *s, uint64_t b, as_gbuf *out)
         return;
     as_ix_vocab v = {NULL, (const uint8_t *)s->voff, s->vbytes.p, 0, 0, s->vbytes.n, s->ntok, 0};
     if (as_ix_block_raw(&v, s->out.p, clen, nd, out->p, ulen) != 0) {
-        as_wctx_fail(c, AS_EIO, "%s: store block %llu does not read back", s->f.path,
-                     (unsigned long long)b);
+        /* read back as written: a block copied verbatim from a base whose
+         * bytes were damaged under good crcs */
+        as_wctx_fail(c, AS_ECORRUPT, "%s: store block %llu does not decode (copied damaged?)",
+                     s->f.path, (unsigned long long)b);
         return;
     }
     out->n = ulen;
