@@ -27,6 +27,8 @@ typedef struct tenc {
     uint64_t df, cf;
     uint32_t maxwdf, mindl;
     const uint32_t *doclen;    /* every doc's length (the writer's column) */
+    const uint8_t *rawpos;     /* the block's posblock as it is (a copied one) */
+    size_t rawposlen;
 } tenc;
 
 /* The dictionary writer (format.h: terms). */
@@ -82,6 +84,8 @@ static void enc_flush_block(as_wctx *c, tenc *e)
     unsigned wg = bits_for(orv), ww = bits_for(orw), wp = bits_for(orp);
     if (wp == 0 && e->npos > AS_POS_ZERO_MAX)
         wp = 1;
+    const uint8_t *rawpos = e->rawpos;
+    e->rawpos = NULL;
     size_t need = 2 + as_bitpack_size(e->n, wg) + as_bitpack_size(e->n, ww);
     uint8_t *q = as_gbuf_room(c, &e->pdata, need);
     if (!q)
@@ -94,13 +98,19 @@ static void enc_flush_block(as_wctx *c, tenc *e)
         e->vals[j] = e->wdfs[j] - 1;
     as_bitpack_pack(q, e->vals, e->n, ww);
     e->pdata.n += need;
-    need = 1 + as_bitpack_size(e->npos, wp);
-    q = as_gbuf_room(c, &e->posdata, need);
-    if (!q)
-        return;
-    q[0] = (uint8_t)wp;
-    as_bitpack_pack(q + 1, e->pos, e->npos, wp);
-    e->posdata.n += need;
+    if (rawpos) { /* the same positions the same encoder packed */
+        as_gbuf_put(c, &e->posdata, rawpos, e->rawposlen);
+        if (c->rc != AS_OK)
+            return;
+    } else {
+        need = 1 + as_bitpack_size(e->npos, wp);
+        q = as_gbuf_room(c, &e->posdata, need);
+        if (!q)
+            return;
+        q[0] = (uint8_t)wp;
+        as_bitpack_pack(q + 1, e->pos, e->npos, wp);
+        e->posdata.n += need;
+    }
     if (e->pdata.n > UINT32_MAX || e->posdata.n > UINT32_MAX) {
         as_wctx_fail(c, AS_ELIMIT, "a term's postings exceed 4 GiB");
         return;
@@ -124,9 +134,11 @@ static void enc_flush_block(as_wctx *c, tenc *e)
         e->bmindl[k] = UINT32_MAX;
 }
 
-/* Adds one posting; pos are the absolute positions (non-decreasing); doc
- * is below the writer's ndocs. */
-static void enc_add(as_wctx *c, tenc *e, uint32_t doc, uint32_t wdf, const uint32_t *pos)
+/* Adds one posting; pos are the absolute positions (non-decreasing), or
+ * with gaps the values a posblock holds (the first position, then gaps);
+ * doc is below the writer's ndocs. */
+static void enc_add(as_wctx *c, tenc *e, uint32_t doc, uint32_t wdf, const uint32_t *pos,
+                    int gaps)
 {
     if (c->rc != AS_OK)
         return;
@@ -146,14 +158,19 @@ static void enc_add(as_wctx *c, tenc *e, uint32_t doc, uint32_t wdf, const uint3
         e->pos = p;
         e->poscap = nc;
     }
-    uint32_t prev = 0;
-    for (uint32_t k = 0; k < wdf; k++) {
-        if (pos[k] < prev) {
-            as_wctx_fail(c, AS_ECORRUPT, "positions out of order while merging");
-            return;
+    if (gaps) {
+        memcpy(e->pos + e->npos, pos, (size_t)wdf * sizeof *pos);
+        e->npos += wdf;
+    } else {
+        uint32_t prev = 0;
+        for (uint32_t k = 0; k < wdf; k++) {
+            if (pos[k] < prev) {
+                as_wctx_fail(c, AS_ECORRUPT, "positions out of order while merging");
+                return;
+            }
+            e->pos[e->npos++] = pos[k] - prev;
+            prev = pos[k];
         }
-        e->pos[e->npos++] = pos[k] - prev;
-        prev = pos[k];
     }
     e->docs[e->n] = doc;
     e->wdfs[e->n] = wdf;
@@ -219,16 +236,154 @@ static void enc_finish_term(as_wctx *c, as_writer *w, dwriter *dw, tenc *e,
              fq->body_len - pos_off);
 }
 
+/* A copied term's postings, read block by block from the old generation
+ * (format.h: postings, positions) with the checks a cursor makes.  Why
+ * not as_pcur: a whole block of the old term that lies inside one copied
+ * file and becomes a whole block of the new one (the other sources have
+ * nothing among its docs) is taken as it is: its docs shifted, its
+ * posblock's bytes copied, nothing of its positions decoded. */
+typedef struct oread {
+    const as_index *ix;
+    uint64_t skip_at, data_at, data_len, pos_at, pos_len;
+    uint32_t df, nb, next;     /* next: the block to load next */
+    uint32_t n, i;             /* the loaded block's docs, the current one */
+    uint32_t docs[AS_BLOCK_SIZE], wdfs[AS_BLOCK_SIZE], pstart[AS_BLOCK_SIZE];
+    const uint8_t *posblk;     /* its posblock */
+    size_t poslen;
+    uint32_t ptotal;           /* its number of positions */
+    unsigned pw;
+    uint32_t *vals;            /* its position values, decoded when needed */
+    size_t valcap;
+    int valsok;
+} oread;
+
+static int or_bad(const oread *o, int f, const char *why)
+{
+    return as_ix_corrupt(o->ix, f, "%s at %llu: %s", f == IXF_POSTINGS ? "postings" : "positions",
+                         (unsigned long long)(f == IXF_POSTINGS ? o->skip_at : o->pos_at), why);
+}
+
+static const uint8_t *or_skip(const oread *o, uint32_t b)
+{
+    if (ix_need(o->ix, IXF_POSTINGS, o->skip_at + (uint64_t)AS_SKIP_ENTRY * b, AS_SKIP_ENTRY) !=
+        AS_OK)
+        return NULL;
+    return o->ix->f[IXF_POSTINGS].body + o->skip_at + (uint64_t)AS_SKIP_ENTRY * b;
+}
+
+static int or_init(oread *o, const as_index *ix, const as_term *t)
+{
+    o->ix = ix;
+    o->df = t->df;
+    o->nb = (t->df + AS_BLOCK_SIZE - 1) / AS_BLOCK_SIZE;
+    o->next = o->n = o->i = 0;
+    o->skip_at = t->post_off;
+    o->pos_at = t->pos_off;
+    uint64_t plen = ix->f[IXF_POSTINGS].len, qlen = ix->f[IXF_POSITIONS].len;
+    uint64_t skip = o->nb > 1 ? (uint64_t)AS_SKIP_ENTRY * o->nb : 0;
+    if (t->df > ix->ndocs || t->post_off > plen || t->post_len > plen - t->post_off ||
+        t->pos_off > qlen || t->pos_len > qlen - t->pos_off || skip > t->post_len)
+        return or_bad(o, IXF_POSTINGS, "term entry out of range");
+    o->data_at = t->post_off + skip;
+    o->data_len = t->post_len - skip;
+    o->pos_len = t->pos_len;
+    return AS_OK;
+}
+
+/* Decodes block b's docs and wdfs and finds its posblock. */
+static int or_load(oread *o, uint32_t b)
+{
+    const as_index *ix = o->ix;
+    uint32_t n = b + 1 < o->nb ? AS_BLOCK_SIZE : o->df - AS_BLOCK_SIZE * (o->nb - 1);
+    uint64_t s = 0, e = o->data_len, ps = 0, pe = o->pos_len;
+    uint32_t prev1 = 0; /* the previous block's last doc + 1 */
+    const uint8_t *se = NULL;
+    if (o->nb > 1) {
+        se = or_skip(o, b);
+        if (!se)
+            return AS_ECORRUPT;
+        e = le32(se + 4);
+        pe = le32(se + 8);
+        if (b > 0) {
+            const uint8_t *pp = or_skip(o, b - 1);
+            if (!pp)
+                return AS_ECORRUPT;
+            if (le32(pp) >= UINT32_MAX - 1)
+                return or_bad(o, IXF_POSTINGS, "bad skip entry");
+            s = le32(pp + 4);
+            ps = le32(pp + 8);
+            prev1 = le32(pp) + 1;
+        }
+    }
+    if (s > e || e > o->data_len || e - s < 2 || ps > pe || pe > o->pos_len || pe - ps < 1)
+        return or_bad(o, IXF_POSTINGS, "bad block bounds");
+    if (ix_need(ix, IXF_POSTINGS, o->data_at + s, e - s) != AS_OK ||
+        ix_need(ix, IXF_POSITIONS, o->pos_at + ps, pe - ps) != AS_OK)
+        return AS_ECORRUPT;
+    const uint8_t *p = ix->f[IXF_POSTINGS].body + o->data_at + s;
+    unsigned wg = p[0], ww = p[1];
+    if (wg > 32 || ww > 32)
+        return or_bad(o, IXF_POSTINGS, "bad bit width");
+    size_t gb = as_bitpack_size(n, wg), wb = as_bitpack_size(n, ww);
+    if (2 + gb + wb != e - s)
+        return or_bad(o, IXF_POSTINGS, "block size does not match");
+    as_bitpack_unpack(p + 2, o->docs, n, wg);
+    as_bitpack_unpack(p + 2 + gb, o->wdfs, n, ww);
+    uint64_t acc = prev1, total = 0;
+    for (uint32_t j = 0; j < n; j++) {
+        acc += o->docs[j];
+        o->docs[j] = (uint32_t)acc;
+        acc++;
+        if (o->wdfs[j] == UINT32_MAX)
+            return or_bad(o, IXF_POSTINGS, "bad wdf");
+        o->wdfs[j]++;
+        o->pstart[j] = (uint32_t)total;
+        total += o->wdfs[j];
+    }
+    if (acc - 1 >= ix->ndocs || (se && o->docs[n - 1] != le32(se)))
+        return or_bad(o, IXF_POSTINGS, "docid out of range");
+    const uint8_t *q = ix->f[IXF_POSITIONS].body + o->pos_at + ps;
+    unsigned w = q[0];
+    if (w > 32 || total > (pe - ps) * 8 + AS_POS_ZERO_MAX ||
+        (w == 0 && total > AS_POS_ZERO_MAX) || 1 + as_bitpack_size(total, w) != pe - ps)
+        return or_bad(o, IXF_POSITIONS, "block size does not match");
+    o->posblk = q;
+    o->poslen = (size_t)(pe - ps);
+    o->ptotal = (uint32_t)total;
+    o->pw = w;
+    o->n = n;
+    o->i = 0;
+    o->valsok = 0;
+    return AS_OK;
+}
+
+/* The loaded block's position values. */
+static int or_vals(as_wctx *c, oread *o)
+{
+    if (o->ptotal + (size_t)1 > o->valcap) {
+        uint32_t *v = realloc(o->vals, (o->ptotal + (size_t)1) * sizeof *v);
+        if (!v) {
+            as_wctx_fail(c, AS_ENOMEM, "out of memory");
+            return AS_ENOMEM;
+        }
+        o->vals = v;
+        o->valcap = o->ptotal + (size_t)1;
+    }
+    as_bitpack_unpack(o->posblk + 1, o->vals, o->ptotal, o->pw);
+    o->valsok = 1;
+    return AS_OK;
+}
+
 /* A stream of one term's postings from one source, in docid order. */
 typedef struct pstream {
-    int old;                   /* 0: varint buffer, 1: old cursor */
+    int old;                   /* 0: varint buffer, 1: an old generation's */
     const uint8_t *p, *end;
     uint32_t prev1;
-    as_pcur cur;
+    oread o;
     const wcopy *segs;
     size_t nseg, seg;
     uint32_t doc, wdf;
-    const uint32_t *pos;
+    const uint32_t *pos;       /* absolute; an old one's: as in its posblock */
     uint32_t *posbuf;
     size_t poscap;
     int done;
@@ -276,44 +431,103 @@ static void ps_next(as_wctx *c, pstream *s)
         s->pos = s->posbuf;
         return;
     }
-    /* old cursor: the postings inside the copied files, remapped */
+    /* old: the postings inside the copied files, remapped */
+    oread *o = &s->o;
     for (;;) {
         const wcopy *g = &s->segs[s->seg];
-        uint32_t d = s->cur.doc; /* a seek only to jump a gap between files */
-        if (d < g->old_first)
-            d = as_pcur_seek(&s->cur, g->old_first);
-        if (d == AS_DOC_END) {
-            s->done = 1;
-            break;
+        if (o->i >= o->n) {
+            if (o->next >= o->nb) {
+                s->done = 1;
+                return;
+            }
+            /* a block wholly before the file: its skip entry suffices */
+            if (o->nb > 1 && o->next + 1 < o->nb) {
+                const uint8_t *se = or_skip(o, o->next);
+                if (!se)
+                    break;
+                if (le32(se) < g->old_first) {
+                    o->next++;
+                    continue;
+                }
+            }
+            if (or_load(o, o->next) != AS_OK)
+                break;
+            o->next++;
         }
-        if (d - g->old_first >= g->n) {
+        uint32_t d = o->docs[o->i];
+        if (d >= g->old_first && d - g->old_first >= g->n) {
             if (++s->seg == s->nseg) {
                 s->done = 1;
-                break;
+                return;
             }
             continue;
         }
-        uint32_t n;
-        if (as_pcur_positions(&s->cur, &s->pos, &n) != AS_OK || n != s->cur.wdf) {
-            as_wctx_fail(c, AS_ECORRUPT, "copy: %s", as_index_errmsg(s->cur.ix));
-            return;
+        if (d < g->old_first) {
+            o->i++;
+            continue;
         }
+        if (!o->valsok && or_vals(c, o) != AS_OK)
+            return;
         s->doc = d - g->old_first + g->new_first;
-        s->wdf = s->cur.wdf;
-        /* the next call moves on */
-        break;
+        s->wdf = o->wdfs[o->i];
+        s->pos = o->vals + o->pstart[o->i];
+        return;
     }
-    /* damage ends a cursor's list (and positions fail, above) */
-    if (s->done && as_index_status(s->segs[0].old) != AS_OK)
-        as_wctx_fail(c, AS_ECORRUPT, "copy: %s", as_index_errmsg(s->segs[0].old));
+    as_wctx_fail(c, AS_ECORRUPT, "copy: %s", as_index_errmsg(o->ix));
 }
 
-/* Advances an old-cursor stream past its current posting. */
+/* Moves a stream past its current posting. */
 static void ps_advance(as_wctx *c, pstream *s)
 {
-    if (s->old && !s->done)
-        as_pcur_next(&s->cur);
+    if (s->old)
+        s->o.i++;
     ps_next(c, s);
+}
+
+/* Takes the current block of old stream s as the encoder's next block when
+ * it becomes one whole: the encoder is between blocks, s is at the block's
+ * first doc, the block lies inside s's current file, no other stream has a
+ * doc up to its last, and it is full (or the term's last, the others done).
+ * Returns 1 when taken. */
+static int take_block(as_wctx *c, tenc *e, pstream *s, const pstream *ps, size_t np)
+{
+    oread *o = &s->o;
+    const wcopy *g = &s->segs[s->seg];
+    if (e->n != 0 || o->i != 0 || o->n == 0 || o->docs[o->n - 1] - g->old_first >= g->n)
+        return 0;
+    uint32_t mlast = o->docs[o->n - 1] - g->old_first + g->new_first;
+    int others = 0;
+    for (size_t k = 0; k < np; k++)
+        if (&ps[k] != s && !ps[k].done) {
+            if (ps[k].doc <= mlast)
+                return 0;
+            others = 1;
+        }
+    if (o->n != AS_BLOCK_SIZE && (o->next < o->nb || others))
+        return 0;
+    if (e->df > 0 && s->doc <= e->prevlast) {
+        as_wctx_fail(c, AS_ECORRUPT, "postings out of order while merging");
+        return 1;
+    }
+    uint64_t cf = 0;
+    for (uint32_t j = 0; j < o->n; j++) {
+        uint32_t wdf = o->wdfs[j];
+        e->docs[j] = o->docs[j] - g->old_first + g->new_first;
+        e->wdfs[j] = wdf;
+        cf += wdf;
+        if (wdf > e->bmaxwdf)
+            e->bmaxwdf = wdf;
+    }
+    if (e->bmaxwdf > e->maxwdf)
+        e->maxwdf = e->bmaxwdf;
+    e->n = o->n;
+    e->df += o->n;
+    e->cf += cf;
+    e->rawpos = o->posblk;
+    e->rawposlen = o->poslen;
+    enc_flush_block(c, e);
+    o->i = o->n;
+    return 1;
 }
 
 /* Merges every source term by term and encodes the final files. */
@@ -362,7 +576,8 @@ static void merge_and_encode(as_writer *w, tsrc *src, size_t nsrc)
                 p->old = 1;
                 p->segs = s->segs;
                 p->nseg = s->nseg;
-                as_pcur_init(&p->cur, s->it.ix, &s->it.t);
+                if (or_init(&p->o, s->it.ix, &s->it.t) != AS_OK)
+                    as_wctx_fail(c, AS_ECORRUPT, "copy: %s", as_index_errmsg(s->it.ix));
             } else {
                 p->p = s->p;
                 p->end = s->p + s->plen;
@@ -381,12 +596,13 @@ static void merge_and_encode(as_writer *w, tsrc *src, size_t nsrc)
                 as_wctx_fail(c, AS_ECORRUPT, "posting for doc %u past the end", best->doc);
                 break;
             }
-            enc_add(c, &e, best->doc, best->wdf, best->pos);
+            if (best->old && take_block(c, &e, best, ps, np)) {
+                ps_next(c, best);
+                continue;
+            }
+            enc_add(c, &e, best->doc, best->wdf, best->pos, best->old);
             ps_advance(c, best);
         }
-        for (size_t i = 0; i < np; i++)
-            if (ps[i].old)
-                as_pcur_release(&ps[i].cur);
         enc_finish_term(c, w, &dw, &e, term, tlen);
         for (size_t i = 0; i < nsrc; i++) {
             tsrc *s = &src[i];
@@ -402,8 +618,10 @@ static void merge_and_encode(as_writer *w, tsrc *src, size_t nsrc)
     w->terms_nterms = dw.nterms;
     w->dict_nblocks = dw.nblocks;
     w->dict_bindex_off = bi_off;
-    for (size_t i = 0; i < nsrc; i++)
+    for (size_t i = 0; i < nsrc; i++) {
         free(ps[i].posbuf);
+        free(ps[i].o.vals);
+    }
     free(ps);
     free(e.pos);
     as_gbuf_free(&e.pdata);

@@ -1742,6 +1742,73 @@ static void test_tampered_with_good_crcs(void **state)
     free_corpus(&c);
 }
 
+/* An incremental build from a generation tampered with (crcs made good
+ * again): its postings, positions and store blocks are read by the
+ * writer's own readers (encode.c, storew.c), which must refuse the damage
+ * they meet, never crash (run it under ASan). */
+static void test_copy_from_tampered(void **state)
+{
+    (void)state;
+    corpus c;
+    make_corpus(&c, 6060, 8, 150, 400);
+    retext(&c.files[1], "fresh", 1); /* added, not copied */
+    char *dir = tempdir(), *out = tempdir();
+    build(&c, dir, 0, NULL, 0);
+    rng_state = 1234;
+    int built = 0, refused = 0;
+    static const char *const files[] = {"postings", "positions", "store", "terms"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        size_t n;
+        uint8_t *orig = slurp(dir, files[i], &n);
+        for (int k = 0; k < 30; k++) {
+            uint8_t *b = malloc(n);
+            memcpy(b, orig, n);
+            int nflips = 1 + (int)(rnd() % 3);
+            for (int f = 0; f < nflips; f++) {
+                size_t at = AS_HEADER_SIZE + (size_t)(rnd() % (n - AS_HEADER_SIZE - 4));
+                b[at] = (uint8_t)(rnd() % 3 == 0 ? 0xff : rnd());
+            }
+            fix_crcs(b, n, 0);
+            spew(dir, files[i], b, n);
+            free(b);
+            as_index *old = NULL;
+            as_err err = {0};
+            if (as_index_open_gen(dir, &old, &err) != AS_OK)
+                continue;
+            as_writer_opts o = {0, NULL};
+            as_writer *w = NULL;
+            assert_int_equal(as_writer_open(out, &o, &w, &err), AS_OK);
+            int rc = as_writer_set_base(w, old, NULL);
+            for (size_t f = 0; f < c.nfiles && rc == AS_OK; f++) {
+                if (f == 1)
+                    add_file(w, &c.files[f]);
+                else
+                    rc = as_writer_copy_file(w, old, (uint32_t)f);
+            }
+            if (rc == AS_OK)
+                rc = as_writer_finish(w, &err);
+            else
+                as_writer_abort(w);
+            if (rc != AS_OK && rc != AS_ECORRUPT)
+                fail_msg("%s: rc %d: %s", files[i], rc, err.msg);
+            built += rc == AS_OK;
+            refused += rc == AS_ECORRUPT;
+            as_index_close(old);
+            rmtree(out);
+            assert_int_equal(mkdir(out, 0700), 0);
+        }
+        spew(dir, files[i], orig, n);
+        free(orig);
+    }
+    assert_true(refused > 0);
+    assert_true(built + refused > 40);
+    rmtree(dir);
+    rmtree(out);
+    free(dir);
+    free(out);
+    free_corpus(&c);
+}
+
 static int count_terms(void *arg, const char *term, size_t len, const as_term *info)
 {
     (void)term, (void)len, (void)info;
@@ -1808,6 +1875,7 @@ int main(void)
         cmocka_unit_test(test_copy_verbatim),
         cmocka_unit_test(test_stale_base),
         cmocka_unit_test(test_damaged_base),
+        cmocka_unit_test(test_copy_from_tampered),
         cmocka_unit_test(test_flipped_bytes),
         cmocka_unit_test(test_damage_seen_by_reads),
         cmocka_unit_test(test_truncated),
