@@ -3,7 +3,9 @@
  * from every source (the in-memory buffers or the runs, and the copied
  * files of older generations, remapped) merged in docid order and written
  * as blocks of AS_BLOCK_SIZE (format.h: postings, positions), with its
- * dictionary entry (format.h: terms).
+ * dictionary entry (format.h: terms).  A copied file's block that stays a
+ * whole block is taken without decoding its positions (oread below); the
+ * bytes are those a fresh build writes either way.
  */
 #include <errno.h>
 #include <stdio.h>
