@@ -486,8 +486,13 @@ int as_writer_copy_file(as_writer *w, const as_index *old, uint32_t file)
                 add_to_unit(w, first + covered + k, (uint32_t)(w->nfiles - 1), council, &m);
             covered += nd;
         }
-        if (c->rc == AS_OK && covered != n)
-            as_wctx_fail(c, AS_ECORRUPT, "copy: %s: units do not cover file %u", as_index_gen_dir(old), file);
+        if (c->rc == AS_OK && covered != n) {
+            if (as_index_status(old) != AS_OK) /* a damaged page: it names the file */
+                as_wctx_fail(c, AS_ECORRUPT, "copy: %s", as_index_errmsg(old));
+            else
+                as_wctx_fail(c, AS_ECORRUPT, "copy: %s/docs: units do not cover file %u",
+                             as_index_gen_dir(old), file);
+        }
     }
     /* store blocks, verbatim */
     if (n > 0 && c->rc == AS_OK) {
@@ -503,8 +508,11 @@ int as_writer_copy_file(as_writer *w, const as_index *old, uint32_t file)
             if (as_ix_store_block(old, b, &sb) != AS_OK ||
                 sb.first_doc != ofirst + covered || sb.ndocs > n - covered ||
                 ix_need(old, IXF_STORE, sb.off, sb.clen) != AS_OK) {
-                as_wctx_fail(c, AS_ECORRUPT, "copy: %s: store blocks of file %u: %s",
-                             as_index_gen_dir(old), file, as_index_errmsg(old));
+                if (as_index_status(old) != AS_OK)
+                    as_wctx_fail(c, AS_ECORRUPT, "copy: %s", as_index_errmsg(old));
+                else
+                    as_wctx_fail(c, AS_ECORRUPT, "copy: %s/store: the blocks of file %u",
+                                 as_index_gen_dir(old), file);
                 break;
             }
             /* the old mapping stays until finish (as_writer_copy_file) */

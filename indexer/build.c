@@ -354,12 +354,56 @@ static int verify_new(const char *gendir, const canary *cy, as_err *err)
     return rc;
 }
 
-int as_build_run(const as_build_opts *o, as_build_stats *st, as_err *err)
+/* The warnings a run has printed, so that a second attempt (the fallback
+ * on a damaged generation) does not print them again. */
+typedef struct seen {
+    char **v;
+    size_t n, cap;
+    int sorted;
+} seen;
+
+static int cmp_str(const void *a, const void *b)
 {
-    double t0 = now();
-    memset(st, 0, sizeof *st);
-    as_corpus *corpus = NULL;
-    as_index *old = NULL;
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Passes text to o->warn unless an earlier attempt printed it (sn sorted),
+ * else records it. */
+static void emit_warn(const as_build_opts *o, seen *sn, const char *text)
+{
+    if (!o->warn)
+        return;
+    if (sn->sorted && sn->n && bsearch(&text, sn->v, sn->n, sizeof *sn->v, cmp_str))
+        return;
+    if (!sn->sorted) {
+        /* (a failed allocation only costs a warning printed twice) */
+        if (sn->n == sn->cap) {
+            size_t cap = sn->cap ? 2 * sn->cap : 16;
+            char **v = realloc(sn->v, cap * sizeof *v);
+            if (v) {
+                sn->v = v;
+                sn->cap = cap;
+            }
+        }
+        if (sn->n < sn->cap && (sn->v[sn->n] = strdup(text)) != NULL)
+            sn->n++;
+    }
+    o->warn(o->warn_ctx, text, NULL);
+}
+
+static void seen_free(seen *sn)
+{
+    for (size_t i = 0; i < sn->n; i++)
+        free(sn->v[i]);
+    free(sn->v);
+}
+
+/* One attempt at a run: copies unchanged files from *oldp (when not NULL)
+ * and parses the rest.  Closes *oldp (sets it NULL) before publishing. */
+static int build_once(const as_build_opts *o, const as_corpus *corpus, as_index **oldp,
+                      seen *sn, double t0, as_build_stats *st, as_err *err)
+{
+    as_index *old = *oldp;
     as_writer *w = NULL;
     job *jobs = NULL;
     pool pl;
@@ -369,18 +413,7 @@ int as_build_run(const as_build_opts *o, as_build_stats *st, as_err *err)
     canary cy;
     memset(&cy, 0, sizeof cy);
     as_wstore_stats sws = {0, 0, 0};
-
-    as_gen_cleanup(o->indexdir, NULL); /* a dead run's leftovers */
-    rc = as_corpus_walk(o->roots, o->nroots, o->warn, o->warn_ctx, &corpus, err);
-    if (rc != AS_OK)
-        return rc;
     size_t nf = as_corpus_nfiles(corpus);
-
-    if (!o->rebuild) {
-        as_err oerr = {0};
-        if (as_index_open(o->indexdir, &old, &oerr) != AS_OK)
-            old = NULL; /* none, or unreadable: build from scratch */
-    }
 
     jobs = calloc(nf ? nf : 1, sizeof *jobs);
     if (!jobs) {
@@ -500,10 +533,10 @@ int as_build_run(const as_build_opts *o, as_build_stats *st, as_err *err)
                 pthread_cond_wait(&pl.cv, &pl.mu);
             pthread_mutex_unlock(&pl.mu);
             fileres *r = &j->res;
-            for (warnmsg *m = r->warns; m && o->warn; m = m->next) {
+            for (warnmsg *m = r->warns; m; m = m->next) {
                 char line[1200];
                 snprintf(line, sizeof line, "%s (%lu times)", m->text, m->repeats + 1);
-                o->warn(o->warn_ctx, m->repeats ? line : m->text, NULL);
+                emit_warn(o, sn, m->repeats ? line : m->text);
             }
             if (r->warns)
                 st->warned++;
@@ -519,8 +552,7 @@ int as_build_run(const as_build_opts *o, as_build_stats *st, as_err *err)
                 /* Skipped files are recorded with no sentences so that an
                  * unchanged bad file does not force a new generation on
                  * every run; it is reported again when it changes. */
-                if (o->warn) /* the reader's message names the file */
-                    o->warn(o->warn_ctx, r->msg, NULL);
+                emit_warn(o, sn, r->msg); /* the reader's message names the file */
                 st->skipped++;
                 if (r->crc == 0) {
                     int ok;
@@ -581,7 +613,7 @@ int as_build_run(const as_build_opts *o, as_build_stats *st, as_err *err)
     if (rc != AS_OK)
         goto out;
     as_index_close(old); /* our mapping of the old generation goes first */
-    old = NULL;
+    old = *oldp = NULL;
     rc = as_gen_publish(o->indexdir, tmppath, name, err);
     if (rc != AS_OK)
         goto out;
@@ -611,9 +643,56 @@ out:
         as_writer_abort(w);
     if (tmppath[0])
         as_gen_remove_dir(tmppath, NULL); /* the live generation is untouched */
+    free(cy.text);
+    return rc;
+}
+
+int as_build_run(const as_build_opts *o, as_build_stats *st, as_err *err)
+{
+    double t0 = now();
+    memset(st, 0, sizeof *st);
+    as_corpus *corpus = NULL;
+    as_index *old = NULL;
+    seen sn = {NULL, 0, 0, 0};
+
+    as_gen_cleanup(o->indexdir, NULL); /* a dead run's leftovers */
+    int rc = as_corpus_walk(o->roots, o->nroots, o->warn, o->warn_ctx, &corpus, err);
+    if (rc != AS_OK)
+        return rc;
+    if (!o->rebuild) {
+        as_err oerr = {0};
+        if (as_index_open(o->indexdir, &old, &oerr) != AS_OK)
+            old = NULL; /* none, or unreadable: build from scratch */
+    }
+    rc = build_once(o, corpus, &old, &sn, t0, st, err);
+    if (rc == AS_ECORRUPT && old && st->unchanged > 0) {
+        /* The old generation failed a check while its files were copied
+         * (a flipped bit on disk, say).  Every later incremental run would
+         * fail the same way until a --rebuild, so this run is one: every
+         * file parsed, nothing taken from the damaged generation, which
+         * stays live until the new one replaces it.  The counts of what
+         * changed are the first attempt's. */
+        const char *m = err->msg;
+        if (!strncmp(m, "copy: ", 6))
+            m += 6;
+        snprintf(st->damaged, sizeof st->damaged, "%s", m);
+        as_index_close(old);
+        old = NULL;
+        as_build_stats first = *st;
+        memset(st, 0, sizeof *st);
+        qsort(sn.v, sn.n, sizeof *sn.v, cmp_str);
+        sn.sorted = 1;
+        *err = (as_err){0};
+        rc = build_once(o, corpus, &old, &sn, t0, st, err);
+        st->added = first.added;
+        st->changed = first.changed;
+        st->removed = first.removed;
+        st->unchanged = first.unchanged;
+        memcpy(st->damaged, first.damaged, sizeof st->damaged);
+    }
     as_index_close(old);
     as_corpus_free(corpus);
-    free(cy.text);
+    seen_free(&sn);
     st->seconds = now() - t0;
     return rc;
 }

@@ -30,6 +30,10 @@ typedef struct as_build_stats {
     /* store blocks of unchanged files: copied as they were (the old
      * vocab kept), or decoded and coded again (its vocab ranked afresh) */
     uint64_t store_verbatim, store_recoded;
+    /* Non-empty when the live generation turned out damaged while its
+     * files were copied: what was wrong (it names the file).  The run then
+     * rebuilt from the corpus, copying nothing (as with --rebuild). */
+    char damaged[600];
 } as_build_stats;
 
 /* Runs one build with the lock already held.  AS_OK when the live

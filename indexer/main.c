@@ -1,7 +1,8 @@
 /*
  * main.c — assess-index: the command line.  Builds (incrementally) the
  * native index of a corpus, or dumps parsed sentences, or checks the live
- * generation.  Exit status: 0 ok, 1 some files skipped or repaired,
+ * generation.  Exit status: 0 ok (also when a damaged live generation was
+ * replaced by a rebuild), 1 some files skipped or repaired,
  * 2 usage or fatal error, 75 index locked by another writer.
  */
 #include "as.h"
@@ -320,6 +321,15 @@ int main(int argc, char **argv)
     as_build_stats st;
     rc = as_build_run(&bo, &st, &err);
     as_gen_unlock(lockfd);
+    if (st.damaged[0]) {
+        /* Not a warning about the corpus (the exit status stays 0): the
+         * run repaired the index by rebuilding it. */
+        flush_repeats(&wc);
+        fprintf(stderr, "%s: ", prog);
+        as_safe_write(stderr, st.damaged, strlen(st.damaged));
+        fprintf(stderr, rc == AS_OK ? "; rebuilt from the corpus\n"
+                                    : "; a rebuild from the corpus failed too:\n");
+    }
     if (rc != AS_OK) {
         fprintf(stderr, "%s: %s (the live index, if any, is unchanged)\n", prog, err.msg);
         status = EXIT_FATAL;

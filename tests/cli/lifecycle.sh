@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # lifecycle.sh — the cron contract: incremental runs equal rebuilds, searches
 # never fail during rebuilds, kill -9 at any moment is harmless, one writer,
-# a full disk is survived, a flipped byte is detected.
+# a full disk is survived, a flipped byte is detected, a damaged generation
+# is rebuilt from the corpus by the next run.
 . "$(dirname "$0")/lib/testlib.bash"
 
 gen() { mkdir -p "$1"; awk -v dir="$1" -v files="$2" -v rows="$3" -v seed="$4" -f "$SRC/tests/cli/lib/gencorpus.awk"; }
@@ -48,6 +49,36 @@ expect_rc "after an add: --check passes" 0 $?
 touch "$C/council-001.tsv"
 out=$("$IDX_BIN" --index "$IDX" --verbose "$C" 2>&1)
 expect_match "touched but unchanged file: not parsed" ' 0 files parsed' "$out"
+
+# A damaged live generation met while copying: the run rebuilds from the
+# corpus on its own (one line naming the damaged file), exit 0, and the
+# next runs are incremental again.  The byte flipped is in the middle of
+# each file a copy reads (for postings: a page of a term's list, most of
+# whose docs are in the unchanged files).
+flip() {  # flip FILE OFFSET
+    local byte; byte=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+    printf "$(printf '\\%03o' $(( (byte ^ 255) & 255 )))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+k=0
+for name in postings positions store docs; do
+    k=$((k + 1))
+    g="$IDX/$(cat "$IDX/CURRENT")"
+    flip "$g/$name" $(( $(stat -c %s "$g/$name") / 2 ))
+    printf 'Council 003\t2\t2\t2024-06-0%d\t\tDamage test %d about walruses.\n' "$k" "$k" >> "$C/council-003.tsv"
+    out=$("$IDX_BIN" --index "$IDX" "$C" 2>&1); rc=$?
+    expect_rc "damaged $name: the run exits 0" 0 $rc
+    expect_match "damaged $name: one line names the file and the rebuild" \
+        "^assess-index: $g/$name: page [0-9]+ \\(bytes [0-9]+\\.\\.[0-9]+\\): checksum mismatch; rebuilt from the corpus\$" "$out"
+    expect_eq "damaged $name: nothing else printed" 1 "$(printf '%s\n' "$out" | wc -l | tr -d ' ')"
+    expect_eq "damaged $name: a new generation is live" 1 "$([ "$IDX/$(cat "$IDX/CURRENT")" != "$g" ] && echo 1)"
+    same_as_rebuild "damaged $name"
+    "$IDX_BIN" --index "$IDX" --check >/dev/null 2>&1
+    expect_rc "damaged $name: --check passes after the rebuild" 0 $?
+done
+printf 'Council 003\t2\t2\t2024-06-09\t\tAfter the damage, a walrus again.\n' >> "$C/council-003.tsv"
+out=$("$IDX_BIN" --index "$IDX" --verbose "$C" 2>&1); rc=$?
+expect_rc "after the repair: the next run exits 0" 0 $rc
+expect_match "after the repair: the next run is incremental" ' 1 files parsed' "$out"
 
 # Searches during 20 incremental runs and 5 rebuilds never fail.
 # (weights change as other files grow, so the sentences are compared)
