@@ -426,34 +426,44 @@ static int acro_index(const parser *p, const char *a, size_t n)
  * needs it.  Analysing every expansion was most of a short query's parse,
  * and a search runs one parse, so an entry is analysed only when a query
  * term could be one of its terms, then kept:
- *   starts[x]  the bytes a term of entry x's expansion can start with: a
- *              plain term is the stem (or the protected or unstemmed form)
- *              of a folded word, and its first byte is the word's first
- *              byte folded (Snowball english keeps a word's first letter;
- *              checked over 30 million words), so for an ASCII expansion
- *              the lower-cased first bytes of its words (a byte after a
- *              non-alphanumeric one, or the first) are a superset; any
- *              non-ASCII byte makes it "anything".
- *   prep[x]    the analysed entry (one malloc'd block, expn_block), NULL
- *              until needed; published with compare-and-swap, so threads
- *              sharing a table need no lock (a loser frees its copy). */
-#define START_ANY UINT64_MAX
+ *   starts[x]  how a term of entry x's expansion can begin.  A plain term
+ *              is the stem (or the protected or unstemmed form) of a folded
+ *              word, and Snowball english keeps a word's first letter and
+ *              its second, except y -> i (dying -> die), or leaves one
+ *              letter (checked over 50 million words, real and random).
+ *              For an ASCII expansion the words begin at an alphanumeric
+ *              byte after a non-alphanumeric one (or the first) and fold by
+ *              lower-casing, so from those bytes: first (the first byte),
+ *              pair (a Bloom set of the first two, with y also as i) and
+ *              wild (first bytes of words whose second byte is not
+ *              alphanumeric: "x-ray", "1,000", "O'Neill") hold every
+ *              term's beginning; a non-ASCII byte makes them "anything".
+ *   prep[x]    the analysed entry (one malloc'd block, freeze), NULL until
+ *              needed; published with compare-and-swap, so threads sharing
+ *              a table need no lock (a loser frees its copy). */
+typedef struct estart {
+    uint64_t first, pair, wild;
+} estart;
 
 typedef struct exptab {
     size_t n;
-    uint64_t *starts;
+    estart *starts;
     _Atomic(expn *) *prep;
 } exptab;
 
-/* Bit of a term's first byte in starts[], 0 for a byte outside [0-9a-z]
- * (then every entry is a candidate). */
-static uint64_t start_bit(unsigned char c)
+/* Index of a byte of [0-9a-z] (0..35), -1 for any other. */
+static int start_idx(unsigned char c)
 {
     if (c >= 'a' && c <= 'z')
-        return (uint64_t)1 << (c - 'a');
+        return c - 'a';
     if (c >= '0' && c <= '9')
-        return (uint64_t)1 << (26 + c - '0');
-    return 0;
+        return 26 + c - '0';
+    return -1;
+}
+
+static uint64_t pair_bit(int a, int b)
+{
+    return (uint64_t)1 << ((((uint32_t)(a * 36 + b)) * 2654435761u) >> 26);
 }
 
 static int alnum_ascii(unsigned char c)
@@ -461,15 +471,30 @@ static int alnum_ascii(unsigned char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-static uint64_t starts_of(const char *text)
+static unsigned char lower_ascii(unsigned char c)
 {
-    uint64_t m = 0;
+    return (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+}
+
+static estart starts_of(const char *text)
+{
+    estart m = {0, 0, 0};
     const unsigned char *t = (const unsigned char *)text;
     for (size_t i = 0; t && t[i]; i++) {
         if (t[i] >= 0x80)
-            return START_ANY;
-        if (alnum_ascii(t[i]) && (i == 0 || !alnum_ascii(t[i - 1])))
-            m |= start_bit((unsigned char)(t[i] >= 'A' && t[i] <= 'Z' ? t[i] + 32 : t[i]));
+            return (estart){UINT64_MAX, UINT64_MAX, UINT64_MAX};
+        if (!alnum_ascii(t[i]) || (i > 0 && alnum_ascii(t[i - 1])))
+            continue;
+        int a = start_idx(lower_ascii(t[i]));
+        m.first |= (uint64_t)1 << a;
+        if (!alnum_ascii(t[i + 1])) { /* t[i + 1] may be the NUL */
+            m.wild |= (uint64_t)1 << a;
+            continue;
+        }
+        unsigned char c1 = lower_ascii(t[i + 1]);
+        m.pair |= pair_bit(a, start_idx(c1));
+        if (c1 == 'y')
+            m.pair |= pair_bit(a, start_idx('i'));
     }
     return m;
 }
@@ -477,8 +502,16 @@ static uint64_t starts_of(const char *text)
 /* Entry x may hold a term equal to t. */
 static int may_hold(const exptab *X, size_t x, const char *t)
 {
-    uint64_t b = start_bit((unsigned char)t[0]);
-    return !b || (X->starts[x] & b);
+    const estart *m = &X->starts[x];
+    int a = start_idx((unsigned char)t[0]);
+    if (a < 0) /* a term no ASCII word gives: no filter */
+        return 1;
+    if (!(m->first & ((uint64_t)1 << a)))
+        return 0;
+    int b = t[1] ? start_idx((unsigned char)t[1]) : -1;
+    if (b < 0 || (m->wild & ((uint64_t)1 << a)))
+        return 1;
+    return (m->pair & pair_bit(a, b)) != 0;
 }
 
 static void exptab_free(void *v)
@@ -507,7 +540,7 @@ static exptab *exptab_new(const as_acrotab *t, size_t n)
     }
     for (size_t x = 0; x < n; x++) {
         const as_acronym *a = as_acrotab_get(t, x);
-        X->starts[x] = a && a->acro && a->expansion ? starts_of(a->expansion) : 0;
+        X->starts[x] = a && a->acro && a->expansion ? starts_of(a->expansion) : (estart){0, 0, 0};
         atomic_init(&X->prep[x], NULL);
     }
     return X;

@@ -1041,6 +1041,14 @@ static void test_table_memo(void **state)
     assert_int_equal(run(&g, "hoarding 24/7 support TEAM", NULL, out, sizeof out, NULL),
                      AS_OK);
     assert_string_equal(out, "(AND hoard (OR (AND 24/7 support team) ^tst))");
+    /* a stem need not keep a word's second letter (dying -> die), and a
+     * word's second byte need not be its term's (O'Neill -> oneil) */
+    assert_int_equal(as_acrotab_add(g.acro, "DPT", "Dying People Team", 2, 0), AS_OK);
+    assert_int_equal(as_acrotab_add(g.acro, "ONC", "O'Neill Centre", 2, 0), AS_OK);
+    assert_int_equal(run(&g, "dying people team", NULL, out, sizeof out, NULL), AS_OK);
+    assert_string_equal(out, "(OR (AND die peopl team) ^dpt)");
+    assert_int_equal(run(&g, "oneill centre", NULL, out, sizeof out, NULL), AS_OK);
+    assert_string_equal(out, "(OR (AND oneil centr) ^onc)");
     as_acrotab_free(g.acro);
 }
 
