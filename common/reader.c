@@ -1086,6 +1086,13 @@ static int prepare(parser *p, const char *raw, size_t len, char **out, size_t *o
     size_t nbad = 0, i = 0;
     int valid;
     while (i < len) {
+        /* ASCII eight bytes at a time: most text is, and a byte loop was
+         * a quarter of the reader's time. */
+        uint64_t x;
+        if (len - i >= 8 && (memcpy(&x, raw + i, 8), !(x & 0x8080808080808080ull))) {
+            i += 8;
+            continue;
+        }
         if ((unsigned char)raw[i] < 0x80) {
             i++;
             continue;
@@ -1243,26 +1250,27 @@ static int parse_tsv(parser *p, as_err *err)
         trim(&ts, &tn);
         if (tn == 0)
             continue;
+        /* The fields, found with memchr (a byte loop counting the tabs and
+         * another splitting were half of the reader's time). */
+        const char *fv[F_N] = {0};
+        size_t fl[F_N] = {0};
         size_t nf = 1;
-        for (size_t i = 0; i < n; i++)
-            nf += s[i] == '\t';
+        for (size_t a = 0;; nf++) {
+            const char *tab = memchr(s + a, '\t', n - a);
+            size_t b = tab ? (size_t)(tab - s) : n;
+            if (nf <= ncols && col[nf - 1]) {
+                fv[col[nf - 1]] = s + a;
+                fl[col[nf - 1]] = b - a;
+                trim(&fv[col[nf - 1]], &fl[col[nf - 1]]);
+            }
+            if (!tab)
+                break;
+            a = b + 1;
+        }
         if (nf > ncols) {
             warnf(p, "line %u: %zu fields, the header has %zu; row skipped",
                   (unsigned)p->lineno, nf, ncols);
             continue;
-        }
-        const char *fv[F_N] = {0};
-        size_t fl[F_N] = {0};
-        for (size_t c = 0, a = 0; c < nf; c++) {
-            size_t b = a;
-            while (b < n && s[b] != '\t')
-                b++;
-            if (col[c]) {
-                fv[col[c]] = s + a;
-                fl[col[c]] = b - a;
-                trim(&fv[col[c]], &fl[col[c]]);
-            }
-            a = b + 1;
         }
         as_meta m = {0};
         int kind = AS_KIND_FINDING;
