@@ -544,7 +544,7 @@ double as_eng_value(as_engine *e, enode *n)
     case N_OR:
         for (uint32_t i = 0; i < n->nkids; i++) {
             enode *k = &e->nodes[e->kids[n->kid0 + i]];
-            if (k->doc == n->doc)
+            if (k->started && k->doc == n->doc)
                 v += as_eng_value(e, k);
         }
         break;
@@ -1114,7 +1114,8 @@ static int match_at(as_engine *e, uint32_t ni, uint32_t d, double wmin, uint32_t
     n->valdoc = d;
     if (n->op == N_PHRASE && !phrase_check(e, n)) {
         n->valdoc = AS_DOC_END;
-        n->doc = d - 1 < d ? d - 1 : 0; /* behind d again: not a match */
+        n->started = 0; /* on no doc: a later advance starts afresh */
+        n->doc = 0;
         return 0;
     }
     n->started = 1;
@@ -1232,7 +1233,8 @@ static uint32_t adv_or_req(as_engine *e, enode *n, uint32_t target, double wmin,
                 if (req[i] && k->op == N_PHRASE && !phrase_check(e, k)) {
                     ok = 0;
                     k->valdoc = AS_DOC_END;
-                    k->doc = d - 1 < d ? d - 1 : 0; /* not on d */
+                    k->started = 0; /* not on d (nor on any doc) */
+                    k->doc = 0;
                 }
             }
         }
