@@ -46,6 +46,11 @@ typedef struct as_swjob {
     uint32_t first, ndocs, ulen;
 } as_swjob;
 
+/* A token of the block being coded: where it lies in the job's data. */
+typedef struct as_swtok {
+    uint32_t off, len, hash;
+} as_swtok;
+
 typedef struct as_swriter {
     as_wfile f;          /* the store file: the thread's until as_sw_sync */
     as_gbuf sindex;      /* block index entries (format.h) */
@@ -53,6 +58,8 @@ typedef struct as_swriter {
     as_gbuf out;         /* a coded block */
     as_gbuf codes;       /* its records' codes */
     as_gbuf fields;      /* its records' fields */
+    as_swtok *tk;        /* its tokens */
+    size_t ntk, tkcap;
     /* The vocab: token i is vbytes[voff[i], voff[i + 1]). */
     as_gbuf vbytes;
     uint32_t *voff, *vhash;
