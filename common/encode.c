@@ -161,7 +161,10 @@ static void enc_add(as_wctx *c, tenc *e, uint32_t doc, uint32_t wdf, const uint3
         e->poscap = nc;
     }
     if (gaps) {
-        memcpy(e->pos + e->npos, pos, (size_t)wdf * sizeof *pos);
+        if (wdf == 1) /* most postings: no call */
+            e->pos[e->npos] = pos[0];
+        else
+            memcpy(e->pos + e->npos, pos, (size_t)wdf * sizeof *pos);
         e->npos += wdf;
     } else {
         uint32_t prev = 0;
@@ -385,7 +388,7 @@ typedef struct pstream {
     const wcopy *segs;
     size_t nseg, seg;
     uint32_t doc, wdf;
-    const uint32_t *pos;       /* absolute; an old one's: as in its posblock */
+    const uint32_t *pos;       /* as a posblock holds them: the first, then gaps */
     uint32_t *posbuf;
     size_t poscap;
     int done;
@@ -417,6 +420,9 @@ static void ps_next(as_wctx *c, pstream *s)
             s->posbuf = p;
             s->poscap = wdf;
         }
+        /* Kept as the buffer has them, the first then gaps: what a posblock
+         * holds (making them absolute for the encoder to take the gaps
+         * again was a tenth of the final merge). */
         uint32_t prev = 0;
         for (uint32_t k = 0; k < wdf; k++) {
             uint32_t d;
@@ -425,7 +431,7 @@ static void ps_next(as_wctx *c, pstream *s)
                 return;
             }
             prev += d;
-            s->posbuf[k] = prev;
+            s->posbuf[k] = d;
         }
         s->prev1 += (uint32_t)gap;
         s->doc = s->prev1 - 1;
@@ -602,7 +608,7 @@ static void merge_and_encode(as_writer *w, tsrc *src, size_t nsrc)
                 ps_next(c, best);
                 continue;
             }
-            enc_add(c, &e, best->doc, best->wdf, best->pos, best->old);
+            enc_add(c, &e, best->doc, best->wdf, best->pos, 1);
             ps_advance(c, best);
         }
         enc_finish_term(c, w, &dw, &e, term, tlen);
