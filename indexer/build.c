@@ -680,7 +680,8 @@ int as_build_run(const as_build_opts *o, as_build_stats *st, as_err *err)
         old = NULL;
         as_build_stats first = *st;
         memset(st, 0, sizeof *st);
-        qsort(sn.v, sn.n, sizeof *sn.v, cmp_str);
+        if (sn.n > 1) /* qsort of an empty (NULL) list is undefined */
+            qsort(sn.v, sn.n, sizeof *sn.v, cmp_str);
         sn.sorted = 1;
         *err = (as_err){0};
         rc = build_once(o, corpus, &old, &sn, t0, st, err);
