@@ -881,6 +881,13 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s: --engine xapian: %s\n", prog, err.msg);
             goto out;
         }
+        /* An export directory (assess-index --xapian DIR) is searched
+         * through the stub it holds, so DIR and DIR/STUB both work. */
+        char stub[sizeof indexdir];
+        struct stat st;
+        int n = snprintf(stub, sizeof stub, "%s/STUB", indexdir);
+        if (n > 0 && (size_t)n < sizeof stub && stat(stub, &st) == 0 && S_ISREG(st.st_mode))
+            memcpy(indexdir, stub, (size_t)n + 1);
         if (s.xp->search_open(indexdir, &s.xs, &err) != AS_OK) {
             fprintf(stderr, "%s: %s\n", prog, err.msg);
             goto out;

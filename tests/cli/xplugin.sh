@@ -75,6 +75,10 @@ if [ -e "$BIN/assess-xapian.so" ]; then
     expect_rc "... --engine xapian finds hits" 0 $rc
     expect_eq "... the same hit texts as the native engine" \
         "$(printf '%s\n' "$nat" | jfield text)" "$(printf '%s\n' "$xap" | jfield text)"
+    dir=$("$T/lone/assess-search" --engine xapian --index "$T/x" --json \
+        "technology enabled care" 2>&1); rc=$?
+    expect_rc "... the export directory itself as --index (its STUB used)" 0 $rc
+    expect_eq "... the same hits as through the stub" "$xap" "$dir"
 else
     nok "the plugin was not built beside $SRCH_BIN"
 fi
