@@ -7,7 +7,9 @@
 #
 # Environment (bench/Makefile sets it): BIN, TOOLS, OUT, SEED, BENCH_SIZES,
 # RUNS (whole-process runs per query), ITERS (in-process runs per query),
-# PEERS (any of: fts5 xapian rg), MIX (queries.tsv).
+# PEERS (any of: fts5 xapian export rg; "export" is the native index
+# exported by assess-index --xapian and searched by assess-search
+# --engine xapian), MIX (queries.tsv).
 #
 # Every build runs under /usr/bin/time (wall, user, system, peak RSS) with
 # the corpus already in the page cache (read once before), so every
@@ -20,7 +22,7 @@ SEED=${SEED:-42}
 BENCH_SIZES=${BENCH_SIZES:-100k 1m}
 RUNS=${RUNS:-10}
 ITERS=${ITERS:-200}
-PEERS=${PEERS:-fts5 xapian rg}
+PEERS=${PEERS:-fts5 xapian export rg}
 NPROC=$(nproc)
 
 has() { case " $PEERS " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -54,6 +56,7 @@ measure() {
 # long run (say, of another index format) must not mix two builds.
 mkdir -p "$OUT/results" "$OUT/bin"
 cp "$BIN/assess-index" "$BIN/assess-search" "$OUT/bin/"
+[ -e "$BIN/assess-xapian.so" ] && cp "$BIN/assess-xapian.so" "$OUT/bin/"
 BIN="$OUT/bin"
 {
     echo "date $(date -u +%Y-%m-%dT%H:%MZ)"
@@ -108,7 +111,15 @@ for size in $BENCH_SIZES; do
     "$BIN/assess-index" --index "$IX" "$C"   # back to the generated corpus
     du -sb "$IX" | cut -f1 > "$R/native-after.bytes"
 
-    # 4. Peers' builds.
+    # 4. Peers' builds.  The export first: it is of the native index
+    # (assess-index --xapian runs an update first, which finds nothing
+    # changed, then writes the Xapian database).
+    if has export; then
+        log "$size: export to Xapian"
+        rm -rf "$OUT/export-$size"
+        measure "$R/export.time" "$BIN/assess-index" --index "$IX" --xapian "$OUT/export-$size" "$C"
+        du -sb "$OUT/export-$size" | cut -f1 > "$R/export.bytes"
+    fi
     if has fts5; then
         log "$size: FTS5"
         measure "$R/fts5.time" "$TOOLS/fts5_peer" build "$OUT/fts5-$size.db" "$C"
@@ -143,6 +154,10 @@ for size in $BENCH_SIZES; do
     grep -v '^#' "$MIX" | tail -n +2 | while IFS=$'\t' read -r name cls assess fts5 where xap; do
         t=$(clit "$BIN/assess-search" --index "$IX" "$assess")
         echo "$name native $t" >> "$R/cli.txt"
+        if has export; then
+            t=$(clit "$BIN/assess-search" --engine xapian --index "$OUT/export-$size" "$assess")
+            echo "$name export $t" >> "$R/cli.txt"
+        fi
         if has xapian && [ "$xap" != "-" ]; then
             t=$(clit quest -d "$OUT/xapian-$size.compact" -m 10 \
                 -o and -f default,wildcard -b council:XC -b statement:XST -b score:XS \
