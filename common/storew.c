@@ -73,6 +73,27 @@ static int ht_build(as_wctx *c, as_swriter *s, uint32_t want)
     return 0;
 }
 
+/* Grows the vocab's per-token arrays to nc entries: AS_OK, or AS_ENOMEM
+ * with the context failed (the arrays that did grow are kept).  */
+static int vocab_grow(as_wctx *c, as_swriter *s, uint32_t nc)
+{
+    uint32_t *o = realloc(s->voff, (size_t)nc * sizeof *o);
+    if (o)
+        s->voff = o;
+    uint32_t *hh = o ? realloc(s->vhash, (size_t)nc * sizeof *hh) : NULL;
+    if (hh)
+        s->vhash = hh;
+    uint64_t *cn = hh ? realloc(s->vcount, (size_t)nc * sizeof *cn) : NULL;
+    if (cn)
+        s->vcount = cn;
+    if (!cn) {
+        as_wctx_fail(c, AS_ENOMEM, "out of memory");
+        return AS_ENOMEM;
+    }
+    s->tokcap = nc;
+    return AS_OK;
+}
+
 /* The id of token [p, p + n) of hash h, added when new; UINT32_MAX on
  * error. */
 static uint32_t tok_id_h(as_wctx *c, as_swriter *s, const uint8_t *p, size_t n, uint32_t h)
@@ -100,20 +121,8 @@ static uint32_t tok_id_h(as_wctx *c, as_swriter *s, const uint8_t *p, size_t n, 
             as_wctx_fail(c, AS_ELIMIT, "store: too many distinct tokens");
             return UINT32_MAX;
         }
-        uint32_t *o = realloc(s->voff, (size_t)nc * sizeof *o);
-        if (o)
-            s->voff = o;
-        uint32_t *hh = o ? realloc(s->vhash, (size_t)nc * sizeof *hh) : NULL;
-        if (hh)
-            s->vhash = hh;
-        uint64_t *cn = hh ? realloc(s->vcount, (size_t)nc * sizeof *cn) : NULL;
-        if (cn)
-            s->vcount = cn;
-        if (!cn) {
-            as_wctx_fail(c, AS_ENOMEM, "out of memory");
+        if (vocab_grow(c, s, nc) != AS_OK)
             return UINT32_MAX;
-        }
-        s->tokcap = nc;
     }
     if (s->vbytes.n + n > UINT32_MAX) {
         as_wctx_fail(c, AS_ELIMIT, "store: the vocab exceeds 4 GiB");
@@ -352,20 +361,8 @@ static void take_base(as_wctx *c, as_swriter *s, const as_index *old)
     s->vbytes.n = 0;
     if (s->tokcap < ntok + 2) {
         uint32_t nc = ntok + 4096;
-        uint32_t *o = realloc(s->voff, (size_t)nc * sizeof *o);
-        if (o)
-            s->voff = o;
-        uint32_t *hh = o ? realloc(s->vhash, (size_t)nc * sizeof *hh) : NULL;
-        if (hh)
-            s->vhash = hh;
-        uint64_t *cn = hh ? realloc(s->vcount, (size_t)nc * sizeof *cn) : NULL;
-        if (cn)
-            s->vcount = cn;
-        if (!cn) {
-            as_wctx_fail(c, AS_ENOMEM, "out of memory");
+        if (vocab_grow(c, s, nc) != AS_OK)
             return;
-        }
-        s->tokcap = nc;
     }
     as_gbuf_put(c, &s->vbytes, bytes, nbytes);
     if (c->rc != AS_OK)
