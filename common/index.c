@@ -17,8 +17,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
+#include "crc.h"
 #include "ixint.h"
 #include "varint.h"
 
@@ -80,7 +80,7 @@ int as_ix_check_pages(const as_index *ix, int f, uint64_t p0, uint64_t p1)
             continue;
         uint64_t start = p << x->page_log2;
         uint64_t len = x->len - start < page ? x->len - start : page;
-        uint32_t crc = (uint32_t)crc32(0, x->body + start, (uInt)len);
+        uint32_t crc = as_crc32(0, x->body + start, (size_t)len);
         if (crc != le32(x->crcs + 4 * p))
             return as_ix_corrupt(ix, f, "page %llu (bytes %llu..%llu): checksum mismatch",
                                  (unsigned long long)p, (unsigned long long)start,
@@ -154,7 +154,7 @@ static int open_paged(as_index *ix, int f, as_err *err)
         rc = format_error(err, path, le32(h + 4));
         goto out;
     }
-    if ((uint32_t)crc32(0, h, AS_HEADER_SIZE) != le32(h + x->maplen - 4)) {
+    if (as_crc32(0, h, AS_HEADER_SIZE) != le32(h + x->maplen - 4)) {
         rc = as_err_set(err, AS_ECORRUPT, "%s: header checksum mismatch", path);
         goto out;
     }
@@ -233,7 +233,7 @@ static int read_meta(as_index *ix, as_err *err)
         rc = as_err_set(err, AS_ECORRUPT, "%s: truncated", path);
         goto out;
     }
-    if ((uint32_t)crc32(0, h, (uInt)(ix->metalen - 4)) != le32(h + ix->metalen - 4)) {
+    if (as_crc32(0, h, ix->metalen - 4) != le32(h + ix->metalen - 4)) {
         rc = as_err_set(err, AS_ECORRUPT, "%s: checksum mismatch", path);
         goto out;
     }
