@@ -83,8 +83,20 @@ void as_wfile_open(as_wctx *c, as_wfile *f, const char *dir, const char *name,
     write_all(c, f, hdr, sizeof hdr); /* the real header comes at close */
 }
 
+/* Folds the current page's bytes not yet in its crc (the last ones of the
+ * buffer) into it. */
+static void fold_page(as_wfile *f)
+{
+    uint32_t n = f->pfill - f->pdone;
+    if (n > 0)
+        f->pcrc = (uint32_t)crc32(f->pcrc, f->buf + f->bn - n, n);
+    f->pdone = f->pfill;
+}
+
 static void flush_buf(as_wctx *c, as_wfile *f)
 {
+    if (f->paged)
+        fold_page(f); /* its bytes leave the buffer */
     if (f->bn > 0 && c->rc == AS_OK && f->fd >= 0)
         write_all(c, f, f->buf, f->bn);
     f->bn = 0;
@@ -102,9 +114,10 @@ static void push_crc(as_wctx *c, as_wfile *f)
         f->crcs = p;
         f->crccap = nc;
     }
+    fold_page(f);
     f->crcs[f->ncrc++] = f->pcrc;
     f->pcrc = 0;
-    f->pfill = 0;
+    f->pfill = f->pdone = 0;
 }
 
 void as_wfile_write(as_wctx *c, as_wfile *f, const void *vp, size_t n)
@@ -129,7 +142,10 @@ void as_wfile_write(as_wctx *c, as_wfile *f, const void *vp, size_t n)
         memcpy(f->buf + f->bn, p, take);
         f->bn += take;
         if (f->paged) {
-            f->pcrc = (uint32_t)crc32(f->pcrc, p, (uInt)take);
+            /* The page's crc is taken when it is whole (or its bytes leave
+             * the buffer): one call per KiB, not one per write (most are a
+             * few bytes, where zlib's crc32 costs several times more per
+             * byte). */
             f->pfill += (uint32_t)take;
             if (f->pfill == (1u << AS_PAGE_LOG2))
                 push_crc(c, f);

@@ -21,7 +21,8 @@ typedef struct as_wfile {
     uint8_t *buf;           /* write buffer */
     size_t bn;
     uint64_t body_len;      /* body bytes appended so far */
-    uint32_t pcrc, pfill;   /* running crc of the current page */
+    uint32_t pcrc, pfill;   /* running crc of the current page, its bytes */
+    uint32_t pdone;         /* of those, the ones in pcrc (the rest end buf) */
     uint32_t *crcs;
     size_t ncrc, crccap;
     uint32_t allcrc;        /* meta: crc of header + body */

@@ -147,6 +147,7 @@ struct as_writer {
     size_t nruns, runcap, runseq;
 
     uint32_t ndocs;
+    uint32_t crct[8][256];    /* crc32 tables of the hash column (writer.c) */
     uint32_t *doclen, *hash;
     uint8_t *kind;
     size_t dcap;
