@@ -497,10 +497,9 @@ static int cmp_best(const void *a, const void *b)
 
 static uint32_t group_key(const as_engine *e, uint32_t doc)
 {
-    const uint32_t *m = NULL;
     uint32_t n = 0;
-    as_index_dups(e->ix, doc, &m, &n);
-    return m && n > 0 && m[0] < e->ndocs ? m[0] : doc;
+    uint32_t first = as_index_dup_first(e->ix, doc, &n);
+    return first < e->ndocs ? first : doc;
 }
 
 /* Visits every matching doc passing the filter, ascending; with prune, the
@@ -615,7 +614,9 @@ static int count_copies(as_engine *e, as_hit *h)
 {
     const uint32_t *m = NULL;
     uint32_t n = 0;
-    as_index_dups(e->ix, h->doc, &m, &n);
+    as_index_dup_first(e->ix, h->doc, &n);
+    if (n > 1)
+        as_index_dups(e->ix, h->doc, &m, &n);
     if (!m || n <= 1) {
         h->copies = 1;
         h->reports = 1;

@@ -615,12 +615,10 @@ int as_ix_file_acro(const as_index *ix, uint32_t f, const uint8_t **p, size_t *l
     return file_rec(ix, f, NULL, p, len);
 }
 
-void as_index_dups(const as_index *ix, uint32_t doc, const uint32_t **members, uint32_t *n)
+/* doc's duplicate group when it has one: 1 with *members, *n set; 0 for a
+ * unique sentence, a doc out of range or damage (recorded). */
+static int dup_group(const as_index *ix, uint32_t doc, const uint32_t **members, uint32_t *n)
 {
-    *members = NULL;
-    *n = 0;
-    if (doc >= ix->ndocs)
-        return;
     const uint8_t *b = ix->f[IXF_DOCS].body;
     uint64_t lo = 0, hi = ix->mf[MF_NDUPDOCS];
     while (lo < hi) {
@@ -655,13 +653,31 @@ void as_index_dups(const as_index *ix, uint32_t doc, const uint32_t **members, u
             }
             *members = m;
             *n = e - s;
-            return;
+            return 1;
         }
         if (d < doc)
             lo = mid + 1;
         else
             hi = mid;
     }
+    return 0;
+}
+
+uint32_t as_index_dup_first(const as_index *ix, uint32_t doc, uint32_t *n)
+{
+    const uint32_t *m;
+    if (ix && doc < ix->ndocs && dup_group(ix, doc, &m, n))
+        return m[0];
+    *n = 1;
+    return doc;
+}
+
+void as_index_dups(const as_index *ix, uint32_t doc, const uint32_t **members, uint32_t *n)
+{
+    *members = NULL;
+    *n = 0;
+    if (doc >= ix->ndocs || dup_group(ix, doc, members, n))
+        return;
     /* A unique sentence: point at doc's own entry of an identity table,
      * made in chunks of 4096 on first use and kept until close (no
      * per-call or global storage, so any thread may call this). */

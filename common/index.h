@@ -152,6 +152,10 @@ const as_acrotab *as_index_acronyms(const as_index *ix);
  * unique sentence: *n == 1, (*members)[0] == doc. */
 void as_index_dups(const as_index *ix, uint32_t doc, const uint32_t **members,
                    uint32_t *n);
+/* The first member of doc's duplicate group (doc itself when unique or on
+ * damage) and the group's size in *n: as_index_dups without building a
+ * unique sentence's one-entry list (no allocation). */
+uint32_t as_index_dup_first(const as_index *ix, uint32_t doc, uint32_t *n);
 
 /* Reads the stored sentence. */
 int as_index_doc(const as_index *ix, uint32_t doc, as_docbuf *buf,

@@ -68,11 +68,9 @@ static int on_match(void *arg, uint32_t doc, double weight)
     (void)weight;
     walk *w = arg;
     if (w->collapse) {
-        const uint32_t *m;
         uint32_t n;
-        as_index_dups(w->ix, doc, &m, &n);
+        uint32_t key = as_index_dup_first(w->ix, doc, &n);
         if (n > 1) {
-            uint32_t key = m[0];
             if (w->seen[key / 8] & (1u << (key % 8)))
                 return 0;
             w->seen[key / 8] |= (uint8_t)(1u << (key % 8));

@@ -550,6 +550,10 @@ static void check_docs(const as_index *ix, const corpus *c)
                     }
             assert_int_equal(nm, want_n);
             assert_true(found_self);
+            /* the allocation-free lookup agrees with the member list */
+            uint32_t fn = 0;
+            assert_int_equal(as_index_dup_first(ix, doc, &fn), mem[0]);
+            assert_int_equal(fn, nm);
         }
     }
     assert_int_equal(as_index_ndocs(ix), doc);
@@ -690,6 +694,12 @@ static void test_small_by_hand(void **state)
     as_index_dups(ix, 1, &mem, &nm);
     assert_int_equal(nm, 1);
     assert_int_equal(mem[0], 1);
+    assert_int_equal(as_index_dup_first(ix, 3, &nm), 0);
+    assert_int_equal(nm, 3);
+    assert_int_equal(as_index_dup_first(ix, 1, &nm), 1);
+    assert_int_equal(nm, 1);
+    assert_int_equal(as_index_dup_first(ix, 99, &nm), 99); /* out of range: itself */
+    assert_int_equal(nm, 1);
 
     as_file_state f1;
     assert_int_equal(as_index_file(ix, 1, &f1), AS_OK);
