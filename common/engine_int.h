@@ -93,7 +93,8 @@ struct as_engine {
     uint8_t *council_ok;
     size_t ncouncil_ok;
     int council_filter;
-    char **cnorm;       /* normalized council names */
+    char **cnorm;       /* normalized council names (made when first needed) */
+    int cnorm_done;     /* every cnorm[c] made */
     uint32_t ncnorm;
     range *ranges;
     size_t nranges, capranges;
