@@ -6,11 +6,10 @@
  * lane is "folded" forward over the next 64 bytes (multiplied by x^512 mod P,
  * split into its two 64-bit halves times two 33-bit constants), then the four
  * lanes are folded into one and the remaining 16-byte blocks folded into it.
- * The folded 128 bits are congruent (mod P) to everything read so far, so the
- * crc of those 16 bytes followed by the unread tail, started from a zero
- * register, is the crc of the whole message: zlib finishes those <= 31 bytes.
- * The constants are x^k mod P, bit-reflected, for the fold distances 512 and
- * 128 bits; tests/unit/test_crc.c compares with zlib on random data. */
+ * The folded 128 bits are congruent (mod P) to everything read so far; they
+ * are reduced to 32 bits (Barrett) and zlib continues over the < 16 unread
+ * bytes.  The constants are x^k mod P, bit-reflected, for the fold distances
+ * used; tests/unit/test_crc.c compares with zlib on random data. */
 #include "crc.h"
 
 #include <zlib.h>
@@ -61,12 +60,23 @@ __attribute__((target("pclmul,sse2"))) static uint32_t crc_clmul(uint32_t crc,
         p += 16;
         n -= 16;
     }
-    unsigned char rest[32];
-    _mm_storeu_si128((__m128i *)(void *)rest, a);
-    for (size_t i = 0; i < n; i++)
-        rest[16 + i] = p[i];
-    /* A zero register is zlib's crc argument 0xffffffff. */
-    return (uint32_t)crc32(0xffffffffUL, rest, (uInt)(16 + n));
+    /* Reduce the 128 folded bits to the 32-bit crc: fold the low 64 bits
+     * into the high ones (x^96 and x^64 mod P), then Barrett reduction with
+     * mu = x^64 / P and P itself. */
+    const __m128i lo32 = _mm_set_epi32(0, -1, 0, -1);
+    const __m128i k64 = _mm_set_epi64x(0, 0x163cd6124LL);
+    const __m128i poly = _mm_set_epi64x(0x1f7011641LL, 0x1db710641LL);
+    __m128i t = _mm_clmulepi64_si128(a, k128, 0x10);
+    a = _mm_xor_si128(_mm_srli_si128(a, 8), t);
+    t = _mm_srli_si128(a, 4);
+    a = _mm_clmulepi64_si128(_mm_and_si128(a, lo32), k64, 0x00);
+    a = _mm_xor_si128(a, t);
+    t = _mm_clmulepi64_si128(_mm_and_si128(a, lo32), poly, 0x10);
+    t = _mm_clmulepi64_si128(_mm_and_si128(t, lo32), poly, 0x00);
+    a = _mm_xor_si128(a, t);
+    crc = ~(uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(a, 4));
+    /* The unread tail (< 16 bytes) continues from that crc. */
+    return n ? (uint32_t)crc32(crc, p, (uInt)n) : crc;
 }
 #endif
 
