@@ -484,6 +484,74 @@ static void ps_next(as_wctx *c, pstream *s)
     as_wctx_fail(c, AS_ECORRUPT, "copy: %s", as_index_errmsg(o->ix));
 }
 
+/* A term whose postings are all new docs from one source (every term of a
+ * full build): its buffer decoded straight into the encoder, with the
+ * checks ps_next and enc_add make, no posting copied between them (the
+ * general merge's steps were half of the final encoding).  s is as
+ * ps_next left it: its first posting current. */
+static void enc_one_new(as_wctx *c, tenc *e, pstream *s, uint32_t ndocs)
+{
+    if (s->done || c->rc != AS_OK)
+        return;
+    if (s->doc >= ndocs) {
+        as_wctx_fail(c, AS_ECORRUPT, "posting for doc %u past the end", s->doc);
+        return;
+    }
+    enc_add(c, e, s->doc, s->wdf, s->pos, 1);
+    const uint8_t *p = s->p, *end = s->end;
+    uint32_t prev1 = s->prev1;
+    while (p < end && c->rc == AS_OK) {
+        uint64_t gap;
+        uint32_t wdf;
+        if (varint_get(&p, end, &gap) != 0 || gap == 0 || varint_get32(&p, end, &wdf) != 0 ||
+            wdf == 0 || gap + prev1 > UINT32_MAX) {
+            as_wctx_fail(c, AS_EIO, "run file damaged (postings)");
+            return;
+        }
+        uint32_t doc = prev1 + (uint32_t)gap - 1;
+        if (doc >= ndocs) {
+            as_wctx_fail(c, AS_ECORRUPT, "posting for doc %u past the end", doc);
+            return;
+        }
+        prev1 = doc + 1;
+        if (e->npos + wdf > e->poscap) {
+            size_t nc = e->poscap ? e->poscap : 1024;
+            while (nc < e->npos + wdf)
+                nc *= 2;
+            uint32_t *q = realloc(e->pos, nc * sizeof *q);
+            if (!q) {
+                as_wctx_fail(c, AS_ENOMEM, "out of memory");
+                return;
+            }
+            e->pos = q;
+            e->poscap = nc;
+        }
+        uint32_t prev = 0;
+        for (uint32_t k = 0; k < wdf; k++) {
+            uint32_t d;
+            if (varint_get32(&p, end, &d) != 0 || d > UINT32_MAX - prev) {
+                as_wctx_fail(c, AS_EIO, "run file damaged (positions)");
+                return;
+            }
+            prev += d;
+            e->pos[e->npos + k] = d;
+        }
+        e->npos += wdf;
+        e->docs[e->n] = doc;
+        e->wdfs[e->n] = wdf;
+        e->n++;
+        e->df++;
+        e->cf += wdf;
+        if (wdf > e->bmaxwdf)
+            e->bmaxwdf = wdf;
+        if (wdf > e->maxwdf)
+            e->maxwdf = wdf;
+        if (e->n == AS_BLOCK_SIZE)
+            enc_flush_block(c, e);
+    }
+    s->done = 1;
+}
+
 /* Moves a stream past its current posting. */
 static void ps_advance(as_wctx *c, pstream *s)
 {
@@ -593,6 +661,8 @@ static void merge_and_encode(as_writer *w, tsrc *src, size_t nsrc)
             ps_next(c, p);
         }
         enc_reset(&e);
+        if (np == 1 && !ps[0].old)
+            enc_one_new(c, &e, &ps[0], w->ndocs);
         for (;;) {
             pstream *best = NULL;
             for (size_t i = 0; i < np; i++)
