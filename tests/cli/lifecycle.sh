@@ -145,20 +145,30 @@ case "$rc1 $rc" in
 *) nok "two real concurrent runs: one 0, the other 0 or 75" "first $rc1, second $rc" ;;
 esac
 
-# kill -9 at 10 moments of a rebuild: the index answers as before, --check passes.
+# kill -9 at 10 moments of a rebuild: the index answers as before, --check
+# passes.  The moments are spread over the time one rebuild takes here (timed
+# first), so they land inside the build whatever the speed of the machine
+# and of the build; at least one must (a run killed by the signal, 137).
 before=$(answers "$BIDX")
+t0=$(date +%s%N)
+"$IDX_BIN" --index "$BIDX" --rebuild "$B" >/dev/null 2>&1
+dur=$(( ($(date +%s%N) - t0) / 1000 ))   # microseconds
+killed=0
 for i in $(seq 1 10); do
     "$IDX_BIN" --index "$BIDX" --rebuild "$B" >/dev/null 2>&1 &
     pid=$!
-    t=$(awk -v i="$i" 'BEGIN { printf "%.2f", i * 0.09 }')
+    t=$(awk -v i="$i" -v d="$dur" 'BEGIN { printf "%.3f", i * d / 11 / 1e6 }')
     sleep "$t"
     kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+    [ $? -eq 137 ] && killed=$((killed + 1))
     if [ "$(answers "$BIDX")" == "$before" ] && "$IDX_BIN" --index "$BIDX" --check >/dev/null 2>&1; then
         ok "kill -9 after ${t}s: answers unchanged, --check passes"
     else
         nok "kill -9 after ${t}s: answers unchanged, --check passes"
     fi
 done
+if [ $killed -ge 1 ]; then ok "$killed of the 10 kills landed inside a rebuild (one takes $((dur / 1000)) ms)"
+else nok "at least one kill landed inside a rebuild" "none did (one takes $((dur / 1000)) ms)"; fi
 "$IDX_BIN" --index "$BIDX" "$B" >/dev/null 2>&1
 expect_rc "the next run completes" 0 $?
 expect_eq "no leftovers of killed runs" "" "$(ls -d "$BIDX"/tmp-* 2>/dev/null)"
