@@ -623,11 +623,7 @@ static void merge_and_encode(as_writer *w, tsrc *src, size_t nsrc)
     for (size_t i = 0; i < nsrc; i++)
         as_wr_src_next(c, w, &src[i]);
     while (c->rc == AS_OK) {
-        const tsrc *min = NULL;
-        for (size_t i = 0; i < nsrc; i++)
-            if (!src[i].done &&
-                (!min || bytes_cmp(src[i].term, src[i].tlen, min->term, min->tlen) < 0))
-                min = &src[i];
+        const tsrc *min = as_wr_src_min(src, nsrc);
         if (!min)
             break;
         char term[AS_TERM_BYTES];

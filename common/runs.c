@@ -228,11 +228,7 @@ static void merge_runs(as_writer *w)
         }
     }
     while (c->rc == AS_OK) {
-        tsrc *min = NULL;
-        for (size_t i = 0; i < n; i++)
-            if (!src[i].done &&
-                (!min || bytes_cmp(src[i].term, src[i].tlen, min->term, min->tlen) < 0))
-                min = &src[i];
+        tsrc *min = as_wr_src_min(src, n);
         if (!min)
             break;
         char term[AS_TERM_BYTES];

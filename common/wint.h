@@ -221,6 +221,17 @@ typedef struct tsrc {
 
 /* Moves a source to its next term (done at the end). */
 void as_wr_src_next(as_wctx *c, as_writer *w, tsrc *s);
+/* The source whose current term comes first in byte order; NULL when all
+ * are done. */
+static inline tsrc *as_wr_src_min(tsrc *src, size_t n)
+{
+    tsrc *min = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!src[i].done &&
+            (!min || bytes_cmp(src[i].term, src[i].tlen, min->term, min->tlen) < 0))
+            min = &src[i];
+    return min;
+}
 void as_wr_src_free(tsrc *s);
 
 /* ---- Interface to code in encode.c ---------------------------------------- */
