@@ -136,6 +136,23 @@ static void enc_flush_block(as_wctx *c, tenc *e)
         e->bmindl[k] = UINT32_MAX;
 }
 
+/* Grows the block's position buffer to hold wdf more: AS_OK, or AS_ENOMEM
+ * with the context failed.  Callers test the room first (the hot path). */
+static int pos_grow(as_wctx *c, tenc *e, uint32_t wdf)
+{
+    size_t nc = e->poscap ? e->poscap : 1024;
+    while (nc < e->npos + wdf)
+        nc *= 2;
+    uint32_t *p = realloc(e->pos, nc * sizeof *p);
+    if (!p) {
+        as_wctx_fail(c, AS_ENOMEM, "out of memory");
+        return AS_ENOMEM;
+    }
+    e->pos = p;
+    e->poscap = nc;
+    return AS_OK;
+}
+
 /* Adds one posting; pos are the absolute positions (non-decreasing), or
  * with gaps the values a posblock holds (the first position, then gaps);
  * doc is below the writer's ndocs. */
@@ -148,18 +165,8 @@ static void enc_add(as_wctx *c, tenc *e, uint32_t doc, uint32_t wdf, const uint3
         as_wctx_fail(c, AS_ECORRUPT, "postings out of order while merging");
         return;
     }
-    if (e->npos + wdf > e->poscap) {
-        size_t nc = e->poscap ? e->poscap : 1024;
-        while (nc < e->npos + wdf)
-            nc *= 2;
-        uint32_t *p = realloc(e->pos, nc * sizeof *p);
-        if (!p) {
-            as_wctx_fail(c, AS_ENOMEM, "out of memory");
-            return;
-        }
-        e->pos = p;
-        e->poscap = nc;
-    }
+    if (e->npos + wdf > e->poscap && pos_grow(c, e, wdf) != AS_OK)
+        return;
     if (gaps) {
         if (wdf == 1) /* most postings: no call */
             e->pos[e->npos] = pos[0];
@@ -514,18 +521,8 @@ static void enc_one_new(as_wctx *c, tenc *e, pstream *s, uint32_t ndocs)
             return;
         }
         prev1 = doc + 1;
-        if (e->npos + wdf > e->poscap) {
-            size_t nc = e->poscap ? e->poscap : 1024;
-            while (nc < e->npos + wdf)
-                nc *= 2;
-            uint32_t *q = realloc(e->pos, nc * sizeof *q);
-            if (!q) {
-                as_wctx_fail(c, AS_ENOMEM, "out of memory");
-                return;
-            }
-            e->pos = q;
-            e->poscap = nc;
-        }
+        if (e->npos + wdf > e->poscap && pos_grow(c, e, wdf) != AS_OK)
+            return;
         uint32_t prev = 0;
         for (uint32_t k = 0; k < wdf; k++) {
             uint32_t d;
