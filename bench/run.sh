@@ -9,7 +9,8 @@
 # RUNS (whole-process runs per query), ITERS (in-process runs per query),
 # PEERS (any of: fts5 xapian export rg; "export" is the native index
 # exported by assess-index --xapian and searched by assess-search
-# --engine xapian), MIX (queries.tsv).
+# --engine xapian), PEERS_<size> (the peers of one size, e.g. PEERS_5m="":
+# at 5M the Xapian builds alone take about 40 minutes), MIX (queries.tsv).
 #
 # Every build runs under /usr/bin/time (wall, user, system, peak RSS) with
 # the corpus already in the page cache (read once before), so every
@@ -25,7 +26,7 @@ ITERS=${ITERS:-200}
 PEERS=${PEERS:-fts5 xapian export rg}
 NPROC=$(nproc)
 
-has() { case " $PEERS " in *" $1 "*) return 0 ;; esac; return 1; }
+has() { case " $SIZE_PEERS " in *" $1 "*) return 0 ;; esac; return 1; }
 log() { echo "bench: $*" >&2; }
 
 # Installs what the peers need when missing (root, Debian).
@@ -72,6 +73,8 @@ BIN="$OUT/bin"
 } > "$OUT/results/machine.txt"
 
 for size in $BENCH_SIZES; do
+    v="PEERS_$size"
+    SIZE_PEERS=${!v-$PEERS}
     R="$OUT/results/$size"
     C="$OUT/gen-$size"
     rm -rf "$R"
