@@ -175,6 +175,8 @@ for size in $BENCH_SIZES; do
                 if (!((q, "native") in m)) { f = "no"; allfast = 0; printf "| %s | %s | %s | %s | %s | %s | no |\n", q, c(q, "native"), c(q, "quest"), c(q, "sqlite3"), c(q, "rg"), c(q, "export"); continue }
                 if (((q, "quest") in m) && m[q, "native"] >= m[q, "quest"]) f = "no"
                 if (((q, "sqlite3") in m) && m[q, "native"] >= m[q, "sqlite3"]) f = "no"
+                if (((q, "quest") in m) || ((q, "sqlite3") in m)) npeer++
+                else f = "–"
                 if (f == "no") allfast = 0
                 meds[++k] = m[q, "native"]
                 printf "| %s | %s | %s | %s | %s | %s | %s |\n", q, c(q, "native"), c(q, "quest"), c(q, "sqlite3"), c(q, "rg"), c(q, "export"), f
@@ -183,7 +185,8 @@ for size in $BENCH_SIZES; do
             # median of the per-query medians
             for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (meds[j] < meds[i]) { t = meds[i]; meds[i] = meds[j]; meds[j] = t }
             med = (k % 2) ? meds[(k + 1) / 2] : (meds[k / 2] + meds[k / 2 + 1]) / 2
-            print med, allfast > "/dev/stderr"
+            # no peer measured at this size: the target is "not measured"
+            print med, (npeer ? allfast : "") > "/dev/stderr"
         }' "$R/cli.txt" 2> "$R/cli-summary.txt"
     climed=""; allfast=""
     read -r climed allfast < "$R/cli-summary.txt" || true
