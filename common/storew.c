@@ -26,24 +26,10 @@
 #include "as.h"
 #include "format.h"
 #include "ixint.h"
+#include "stok.h"
 #include "varint.h"
 
 /* ---- the vocab -------------------------------------------------------------- */
-
-static uint32_t tok_hash(const uint8_t *s, size_t n)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ n, x;
-    for (; n >= 8; n -= 8, s += 8) {
-        memcpy(&x, s, 8);
-        h = (h ^ x) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-    }
-    x = 0;
-    for (size_t i = 0; i < n; i++)
-        x |= (uint64_t)s[i] << (8 * i);
-    h = (h ^ x) * 0xff51afd7ed558ccdull;
-    return (uint32_t)(h ^ (h >> 32));
-}
 
 /* Rebuilds the hash table for ntok tokens (load <= 1/2). */
 static int ht_build(as_wctx *c, as_swriter *s, uint32_t want)
@@ -140,40 +126,6 @@ static uint32_t tok_id_h(as_wctx *c, as_swriter *s, const uint8_t *p, size_t n, 
         return UINT32_MAX;
     return i;
 }
-
-static uint32_t tok_id(as_wctx *c, as_swriter *s, const uint8_t *p, size_t n)
-{
-    return tok_id_h(c, s, p, n, tok_hash(p, n));
-}
-
-/* as_ix_wordbyte as a table: the tokenising loop below reads every byte
- * of the store's text. */
-#define WB1(b) ((uint8_t)(((b) | 32) - 'a') < 26 || (uint8_t)((b) - '0') < 10 || (b) >= 0x80)
-#define WB4(b) WB1(b), WB1((b) + 1), WB1((b) + 2), WB1((b) + 3)
-#define WB16(b) WB4(b), WB4((b) + 4), WB4((b) + 8), WB4((b) + 12)
-#define WB64(b) WB16(b), WB16((b) + 16), WB16((b) + 32), WB16((b) + 48)
-static const uint8_t wordbyte[256] = {WB64(0), WB64(64), WB64(128), WB64(192)};
-
-/* Calls fn for every token of text t (format.h: store: runs of word and
- * gap bytes, a single space between two words left out). */
-#define EACH_TOKEN(t, n, P, L, BODY)                                                 \
-    do {                                                                             \
-        size_t i_ = 0;                                                               \
-        int pw_ = 0;                                                                 \
-        while (i_ < (n)) {                                                           \
-            int w_ = wordbyte[(t)[i_]];                                              \
-            size_t j_ = i_ + 1;                                                      \
-            while (j_ < (n) && wordbyte[(t)[j_]] == w_)                              \
-                j_++;                                                                \
-            if (!(!w_ && pw_ && j_ - i_ == 1 && (t)[i_] == ' ' && j_ < (n))) {        \
-                const uint8_t *P = (t) + i_;                                         \
-                size_t L = j_ - i_;                                                  \
-                BODY                                                                 \
-            }                                                                        \
-            pw_ = w_;                                                                \
-            i_ = j_;                                                                 \
-        }                                                                            \
-    } while (0)
 
 static int cmp_rank(const void *a, const void *b, void *arg)
 {
@@ -371,7 +323,7 @@ static void take_base(as_wctx *c, as_swriter *s, const as_index *old)
     for (uint32_t i = 0; i < ntok; i++) {
         uint32_t a = le32(offs + 4 * (size_t)i), b = le32(offs + 4 * (size_t)i + 4);
         s->voff[i + 1] = b;
-        s->vhash[i] = tok_hash(bytes + a, b - a);
+        s->vhash[i] = as_stok_hash(bytes + a, b - a);
         s->vcount[i] = 0;
     }
     s->ntok = ntok;
@@ -416,12 +368,34 @@ static void put_code(as_wctx *c, as_gbuf *b, uint32_t id)
     b->n += n;
 }
 
+/* Room for n more tokens in s->tk: 0, or -1 with c failed. */
+static int tk_room(as_wctx *c, as_swriter *s, size_t n)
+{
+    if (s->tkcap - s->ntk >= n)
+        return 0;
+    size_t nc = s->tkcap ? s->tkcap : 1024;
+    while (nc - s->ntk < n)
+        nc *= 2;
+    as_swtok *g = realloc(s->tk, nc * sizeof *g);
+    if (!g) {
+        as_wctx_fail(c, AS_ENOMEM, "out of memory");
+        return -1;
+    }
+    s->tk = g;
+    s->tkcap = nc;
+    return 0;
+}
+
 /* Counts the tokens of a raw block's texts (the sample); the text bytes. */
 static uint64_t count_block(as_wctx *c, as_swriter *s, const uint8_t *raw, size_t n)
 {
     as_ix_rwalk w;
     as_ix_rec r;
     uint64_t text = 0;
+    if (n > UINT32_MAX / 2) {
+        as_wctx_fail(c, AS_ELIMIT, "store: a block is too long");
+        return 0;
+    }
     if (as_ix_walk_start(&w, raw, n) != 0) {
         as_wctx_fail(c, AS_EINVAL, "store: a raw block does not parse");
         return 0;
@@ -432,12 +406,18 @@ static uint64_t count_block(as_wctx *c, as_swriter *s, const uint8_t *raw, size_
             return 0;
         }
         text += r.tlen;
-        EACH_TOKEN(r.text, r.tlen, tp, tl, {
-            uint32_t id = tok_id(c, s, tp, tl);
+        s->ntk = 0;
+        if (tk_room(c, s, r.tlen) != 0)
+            return 0;
+        s->ntk = as_stok_split(r.text, r.tlen, (size_t)(w.tend - r.text),
+                               (uint32_t)(r.text - raw), s->tk);
+        for (size_t k = 0; k < s->ntk; k++) {
+            const as_swtok *tk = &s->tk[k];
+            uint32_t id = tok_id_h(c, s, raw + tk->off, tk->len, tk->hash);
             if (id == UINT32_MAX)
                 return 0;
             s->vcount[id]++;
-        });
+        }
     }
     return text;
 }
@@ -467,24 +447,13 @@ static void write_block(as_wctx *c, as_swriter *s, const as_swjob *j)
             as_wctx_fail(c, AS_EINVAL, "store: a raw block does not parse");
             return;
         }
-        EACH_TOKEN(r.text, r.tlen, tp, tl, {
-            if (s->ntk == s->tkcap) {
-                size_t nc = s->tkcap ? 2 * s->tkcap : 1024;
-                as_swtok *g = realloc(s->tk, nc * sizeof *g);
-                if (!g) {
-                    as_wctx_fail(c, AS_ENOMEM, "out of memory");
-                    return;
-                }
-                s->tk = g;
-                s->tkcap = nc;
-            }
-            uint32_t h = tok_hash(tp, tl);
-            as_swtok *nt = &s->tk[s->ntk++];
-            nt->off = (uint32_t)(tp - j->data);
-            nt->len = (uint32_t)tl;
-            nt->hash = h;
-            __builtin_prefetch(&s->ht[h & s->htmask]);
-        });
+        if (tk_room(c, s, r.tlen) != 0)
+            return;
+        size_t k0 = s->ntk;
+        s->ntk += as_stok_split(r.text, r.tlen, (size_t)(w.tend - r.text),
+                                (uint32_t)(r.text - j->data), s->tk + k0);
+        for (size_t k = k0; k < s->ntk; k++)
+            __builtin_prefetch(&s->ht[s->tk[k].hash & s->htmask]);
     }
     for (size_t k = 0; k < s->ntk; k++) {
         uint32_t e = s->ht[s->tk[k].hash & s->htmask];

@@ -1,0 +1,126 @@
+/*
+ * stok.c — The sentence store's tokens (see stok.h; the rule in format.h:
+ * store).  Word bytes are found 64 at a time (SSE2 compares on x86-64, a
+ * table elsewhere) into a mask whose bit changes mark the run boundaries:
+ * a boundary costs a count-trailing-zeros, not a mispredicted branch at
+ * the end of every run as in a byte loop.  The hash takes a short tail's
+ * bytes with one load where the buffer allows it (the value is the byte
+ * loop's).
+ */
+#include "stok.h"
+
+#include <string.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#define HSEED 0x9e3779b97f4a7c15ull
+#define HMUL 0xff51afd7ed558ccdull
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define STOK_LE 1
+#else
+#define STOK_LE 0
+#endif
+
+/* The hash of [s, s + n); lim: where the readable bytes end (>= s + n). */
+static inline uint32_t hash_lim(const uint8_t *s, size_t n, const uint8_t *lim)
+{
+    uint64_t h = HSEED ^ n, x;
+    for (; n >= 8; n -= 8, s += 8) {
+        memcpy(&x, s, 8);
+        h = (h ^ x) * HMUL;
+        h ^= h >> 32;
+    }
+    if (STOK_LE && lim - s >= 8) {
+        /* the n < 8 tail bytes by one load: on a little-endian machine the
+         * byte loop's value */
+        memcpy(&x, s, 8);
+        x = n ? x & (~0ull >> (64 - 8 * n)) : 0;
+    } else {
+        x = 0;
+        for (size_t i = 0; i < n; i++)
+            x |= (uint64_t)s[i] << (8 * i);
+    }
+    h = (h ^ x) * HMUL;
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+uint32_t as_stok_hash(const uint8_t *s, size_t n)
+{
+    return hash_lim(s, n, s + n);
+}
+
+/* as_ix_wordbyte as a table, for the portable mask and the first byte. */
+#define WB1(b) ((uint8_t)(((b) | 32) - 'a') < 26 || (uint8_t)((b) - '0') < 10 || (b) >= 0x80)
+#define WB4(b) WB1(b), WB1((b) + 1), WB1((b) + 2), WB1((b) + 3)
+#define WB16(b) WB4(b), WB4((b) + 4), WB4((b) + 8), WB4((b) + 12)
+#define WB64(b) WB16(b), WB16((b) + 16), WB16((b) + 32), WB16((b) + 48)
+static const uint8_t wordbyte[256] = {WB64(0), WB64(64), WB64(128), WB64(192)};
+
+/* Bit i: p[i] is a word byte, for the 64 bytes at p. */
+static inline uint64_t word_mask(const uint8_t *p)
+{
+#ifdef __SSE2__
+    uint64_t m = 0;
+    const __m128i sp = _mm_set1_epi8(0x20), a0 = _mm_set1_epi8('a' - 1),
+                  z1 = _mm_set1_epi8('z' + 1), d0 = _mm_set1_epi8('0' - 1),
+                  d9 = _mm_set1_epi8('9' + 1);
+    for (int k = 0; k < 4; k++) {
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+        /* signed compares: a byte >= 0x80 is negative, in neither range,
+         * and a word byte by its top bit (the OR below) */
+        __m128i l = _mm_or_si128(b, sp);
+        __m128i isl = _mm_and_si128(_mm_cmpgt_epi8(l, a0), _mm_cmplt_epi8(l, z1));
+        __m128i isd = _mm_and_si128(_mm_cmpgt_epi8(b, d0), _mm_cmplt_epi8(b, d9));
+        __m128i w = _mm_or_si128(_mm_or_si128(isl, isd), b);
+        m |= (uint64_t)(uint16_t)_mm_movemask_epi8(w) << (16 * k);
+    }
+    return m;
+#else
+    uint64_t m = 0;
+    for (int i = 0; i < 64; i++)
+        m |= (uint64_t)wordbyte[p[i]] << i;
+    return m;
+#endif
+}
+
+size_t as_stok_split(const uint8_t *t, size_t n, size_t avail, uint32_t base, as_swtok *out)
+{
+    if (n == 0)
+        return 0;
+    const uint8_t *lim = t + avail;
+    size_t nt = 0, start = 0;
+    unsigned cls = wordbyte[t[0]]; /* the current run's: word 1, gap 0 */
+    uint64_t carry = cls;          /* the class of the byte before the chunk */
+    for (size_t c = 0; c < n; c += 64) {
+        uint64_t w, b;
+        if (avail - c >= 64) {
+            w = word_mask(t + c);
+        } else {
+            uint8_t tail[64] = {0};
+            memcpy(tail, t + c, n - c); /* n - c <= avail - c < 64 */
+            w = word_mask(tail);
+        }
+        b = w ^ ((w << 1) | carry); /* bit i: byte c + i starts a run */
+        carry = w >> 63;
+        if (n - c < 64)
+            b &= (1ull << (n - c)) - 1;
+        while (b) {
+            size_t p = c + (size_t)__builtin_ctzll(b);
+            b &= b - 1;
+            /* the run [start, p) ends: a single space between two words
+             * is left out (a gap run after the first has a word before
+             * it, and p < n: one after it) */
+            if (cls || start == 0 || p - start != 1 || t[start] != ' ')
+                out[nt++] = (as_swtok){base + (uint32_t)start, (uint32_t)(p - start),
+                                       hash_lim(t + start, p - start, lim)};
+            start = p;
+            cls ^= 1;
+        }
+    }
+    out[nt++] = (as_swtok){base + (uint32_t)start, (uint32_t)(n - start),
+                           hash_lim(t + start, n - start, lim)};
+    return nt;
+}

@@ -1,0 +1,185 @@
+/* test_stok.c: the store's tokens (stok.c).  as_stok_split must give the
+ * tokens of the rule in format.h: store (runs of word and gap bytes, a
+ * single space between two words left out), written here as the plain
+ * byte loop it replaced, on every length and alignment, whatever lies in
+ * the buffer past the text; the hashes must be the byte loop's. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "stok.h"
+
+static uint64_t next(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static int is_word(uint8_t b)
+{
+    return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') || b >= 0x80;
+}
+
+/* The hash as a byte loop: 8-byte little-endian words, then the tail. */
+static uint32_t ref_hash(const uint8_t *s, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n, x;
+    for (; n >= 8; n -= 8, s += 8) {
+        x = 0;
+        for (int i = 0; i < 8; i++)
+            x |= (uint64_t)s[i] << (8 * i);
+        h = (h ^ x) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    x = 0;
+    for (size_t i = 0; i < n; i++)
+        x |= (uint64_t)s[i] << (8 * i);
+    h = (h ^ x) * 0xff51afd7ed558ccdull;
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+/* The rule, byte by byte. */
+static size_t ref_split(const uint8_t *t, size_t n, uint32_t base, as_swtok *out)
+{
+    size_t i = 0, nt = 0;
+    int pw = 0;
+    while (i < n) {
+        int w = is_word(t[i]);
+        size_t j = i + 1;
+        while (j < n && is_word(t[j]) == w)
+            j++;
+        if (!(!w && pw && j - i == 1 && t[i] == ' ' && j < n))
+            out[nt++] = (as_swtok){base + (uint32_t)i, (uint32_t)(j - i), ref_hash(t + i, j - i)};
+        pw = w;
+        i = j;
+    }
+    return nt;
+}
+
+/* Splits s and checks the tokens are exactly want (NULL-terminated). */
+static void check_tokens(const char *s, const char *const *want)
+{
+    size_t n = strlen(s), k = 0;
+    as_swtok tk[64];
+    size_t nt = as_stok_split((const uint8_t *)s, n, n, 100, tk);
+    for (; want[k]; k++) {
+        assert_true(k < nt);
+        assert_int_equal(tk[k].len, strlen(want[k]));
+        assert_true(tk[k].off >= 100);
+        assert_memory_equal(s + tk[k].off - 100, want[k], tk[k].len);
+        assert_int_equal(tk[k].hash, ref_hash((const uint8_t *)want[k], tk[k].len));
+    }
+    assert_int_equal(nt, k);
+}
+
+static void test_examples(void **state)
+{
+    (void)state;
+    check_tokens("Hello, world", (const char *const[]){"Hello", ", ", "world", NULL});
+    check_tokens("a b", (const char *const[]){"a", "b", NULL});
+    check_tokens(" a", (const char *const[]){" ", "a", NULL});  /* no word before */
+    check_tokens("a ", (const char *const[]){"a", " ", NULL});  /* none after */
+    check_tokens("a  b", (const char *const[]){"a", "  ", "b", NULL});
+    check_tokens("x\ty", (const char *const[]){"x", "\t", "y", NULL});
+    check_tokens("caf\xc3\xa9 2022/23.", (const char *const[]){"caf\xc3\xa9", "2022", "/", "23",
+                                                               ".", NULL});
+    check_tokens(" ", (const char *const[]){" ", NULL});
+    check_tokens("Z", (const char *const[]){"Z", NULL});
+    /* a run across the 64-byte steps, a single space on a step's edge */
+    char s[200];
+    memset(s, 'q', 63);
+    s[63] = ' ';
+    memset(s + 64, 'r', 100);
+    s[164] = '\0';
+    as_swtok tk[8];
+    size_t nt = as_stok_split((const uint8_t *)s, 164, 164, 0, tk);
+    assert_int_equal(nt, 2);
+    assert_int_equal(tk[0].off, 0);
+    assert_int_equal(tk[0].len, 63);
+    assert_int_equal(tk[1].off, 64);
+    assert_int_equal(tk[1].len, 100);
+    assert_int_equal(as_stok_split((const uint8_t *)"", 0, 0, 0, tk), 0);
+    /* the hash of known bytes: fixed values (the table is keyed on them) */
+    assert_int_equal(as_stok_hash((const uint8_t *)"the", 3), ref_hash((const uint8_t *)"the", 3));
+    assert_int_equal(as_stok_hash((const uint8_t *)"", 0), ref_hash((const uint8_t *)"", 0));
+}
+
+/* Random texts over alphabets that make many short runs, split from
+ * buffers holding exactly the text (ASan sees any read past it) and from
+ * buffers with random bytes after it. */
+static void test_random_against_rule(void **state)
+{
+    (void)state;
+    static const char *alpha[] = {"a ", "ab ,.", "aZ09 \t-\xc3\xa9\x80\xff", " ", "a",
+                                  "Tt  ,,'\n"};
+    uint64_t s = 0x2545F4914F6CDD1Dull;
+    as_swtok *got = malloc(700 * sizeof *got), *want = malloc(700 * sizeof *want);
+    assert_non_null(got);
+    assert_non_null(want);
+    for (size_t a = 0; a < sizeof alpha / sizeof *alpha; a++) {
+        size_t na = strlen(alpha[a]);
+        for (size_t n = 0; n <= 300; n++) {
+            for (int rep = 0; rep < 4; rep++) {
+                size_t extra = rep < 2 ? 0 : (size_t)(next(&s) % 80);
+                uint8_t *buf = malloc(n + extra + 1);
+                assert_non_null(buf);
+                for (size_t i = 0; i < n; i++)
+                    buf[i] = (uint8_t)alpha[a][next(&s) % na];
+                for (size_t i = 0; i < extra; i++)
+                    buf[n + i] = (uint8_t)next(&s);
+                uint32_t base = (uint32_t)(next(&s) % 5000);
+                size_t ng = as_stok_split(buf, n, n + extra, base, got);
+                size_t nw = ref_split(buf, n, base, want);
+                assert_int_equal(ng, nw);
+                for (size_t k = 0; k < nw; k++) {
+                    assert_int_equal(got[k].off, want[k].off);
+                    assert_int_equal(got[k].len, want[k].len);
+                    assert_int_equal(got[k].hash, want[k].hash);
+                }
+                free(buf);
+            }
+        }
+    }
+    /* every byte value, in random texts of every alignment */
+    uint8_t big[700];
+    for (int rep = 0; rep < 2000; rep++) {
+        size_t off = (size_t)(next(&s) % 64), n = (size_t)(next(&s) % (sizeof big - off));
+        for (size_t i = 0; i < sizeof big; i++)
+            big[i] = (uint8_t)next(&s);
+        size_t ng = as_stok_split(big + off, n, sizeof big - off, 7, got);
+        size_t nw = ref_split(big + off, n, 7, want);
+        assert_int_equal(ng, nw);
+        assert_memory_equal(got, want, nw * sizeof *got);
+    }
+    free(got);
+    free(want);
+}
+
+static void test_hash_every_length(void **state)
+{
+    (void)state;
+    uint8_t buf[100];
+    uint64_t s = 12345;
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = (uint8_t)next(&s);
+    for (size_t off = 0; off < 9; off++)
+        for (size_t n = 0; n + off <= 90; n++)
+            assert_int_equal(as_stok_hash(buf + off, n), ref_hash(buf + off, n));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_examples),
+        cmocka_unit_test(test_random_against_rule),
+        cmocka_unit_test(test_hash_every_length),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
