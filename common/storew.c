@@ -80,10 +80,27 @@ static int vocab_grow(as_wctx *c, as_swriter *s, uint32_t nc)
     return AS_OK;
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SW_LE 1
+#else
+#define SW_LE 0
+#endif
+
 /* The id of token [p, p + n) of hash h, added when new; UINT32_MAX on
- * error. */
-static uint32_t tok_id_h(as_wctx *c, as_swriter *s, const uint8_t *p, size_t n, uint32_t h)
+ * error.  [p, lim) is readable. */
+static uint32_t tok_id_h(as_wctx *c, as_swriter *s, const uint8_t *p, size_t n, uint32_t h,
+                         const uint8_t *lim)
 {
+    /* Most tokens have at most 8 bytes: compared as one word (the bytes
+     * past n masked off) where both sides can be read that far, not by a
+     * loop whose exit is a mispredicted branch. */
+    uint64_t pw = 0, m = 0;
+    int word = SW_LE && n <= 8 && lim - p >= 8;
+    if (word) {
+        m = n == 8 ? ~0ull : (1ull << (8 * n)) - 1;
+        memcpy(&pw, p, 8);
+        pw &= m;
+    }
     uint32_t j = h & s->htmask;
     for (;; j = (j + 1) & s->htmask) {
         uint32_t e = s->ht[j];
@@ -91,8 +108,15 @@ static uint32_t tok_id_h(as_wctx *c, as_swriter *s, const uint8_t *p, size_t n, 
             break;
         uint32_t i = e - 1;
         if (s->vhash[i] == h && s->voff[i + 1] - s->voff[i] == n) {
-            /* most tokens are short: a loop, not a call */
             const uint8_t *v = s->vbytes.p + s->voff[i];
+            if (word && s->vbytes.cap - s->voff[i] >= 8) {
+                uint64_t vw;
+                memcpy(&vw, v, 8);
+                if (((vw & m) ^ pw) == 0)
+                    return i;
+                continue;
+            }
+            /* most others are short too: a loop, not a call */
             size_t k = 0;
             if (n <= 16)
                 while (k < n && v[k] == p[k])
@@ -340,32 +364,29 @@ static uint64_t zigzag(int64_t v)
     return v < 0 ? ((uint64_t)(-(v + 1)) << 1) | 1 : (uint64_t)v << 1;
 }
 
-static void put_code(as_wctx *c, as_gbuf *b, uint32_t id)
+/* Writes id's code (format.h: store) at q: its length in bytes. */
+static inline size_t code_put(uint8_t *q, uint32_t id)
 {
-    uint8_t *q = as_gbuf_room(c, b, 5);
-    if (!q)
-        return;
-    size_t n;
     if (id < 192) {
         q[0] = (uint8_t)id;
-        n = 1;
-    } else if (id < 12480) {
+        return 1;
+    }
+    if (id < 12480) {
         uint32_t x = id - 192;
         q[0] = (uint8_t)(0xc0 + (x >> 8));
         q[1] = (uint8_t)x;
-        n = 2;
-    } else if (id < 995520) {
+        return 2;
+    }
+    if (id < 995520) {
         uint32_t x = id - 12480;
         q[0] = (uint8_t)(0xf0 + (x >> 16));
         q[1] = (uint8_t)(x >> 8);
         q[2] = (uint8_t)x;
-        n = 3;
-    } else {
-        q[0] = 0xff;
-        put32(q + 1, id - 995520);
-        n = 5;
+        return 3;
     }
-    b->n += n;
+    q[0] = 0xff;
+    put32(q + 1, id - 995520);
+    return 5;
 }
 
 /* Room for n more tokens in s->tk: 0, or -1 with c failed. */
@@ -413,7 +434,7 @@ static uint64_t count_block(as_wctx *c, as_swriter *s, const uint8_t *raw, size_
                                (uint32_t)(r.text - raw), s->tk);
         for (size_t k = 0; k < s->ntk; k++) {
             const as_swtok *tk = &s->tk[k];
-            uint32_t id = tok_id_h(c, s, raw + tk->off, tk->len, tk->hash);
+            uint32_t id = tok_id_h(c, s, raw + tk->off, tk->len, tk->hash, raw + n);
             if (id == UINT32_MAX)
                 return 0;
             s->vcount[id]++;
@@ -477,13 +498,21 @@ static void write_block(as_wctx *c, as_swriter *s, const as_swjob *j)
             return;
         }
         size_t c0 = s->codes.n, end = (size_t)(r.text - j->data) + r.tlen;
-        for (; t < s->ntk && s->tk[t].off < end; t++) {
+        size_t t1 = t;
+        while (t1 < s->ntk && s->tk[t1].off < end)
+            t1++;
+        /* room for the record's codes at once, not a call per token */
+        uint8_t *q = as_gbuf_room(c, &s->codes, 5 * (t1 - t));
+        if (!q)
+            return;
+        for (; t < t1; t++) {
             const as_swtok *k = &s->tk[t];
-            uint32_t id = tok_id_h(c, s, j->data + k->off, k->len, k->hash);
+            uint32_t id = tok_id_h(c, s, j->data + k->off, k->len, k->hash, j->data + j->n);
             if (id == UINT32_MAX)
                 return;
-            put_code(c, &s->codes, id);
+            q += code_put(q, id);
         }
+        s->codes.n = (size_t)(q - s->codes.p);
         size_t shared = 0;
         while (shared < prevn && shared < r.id_len && previd[shared] == r.id[shared])
             shared++;
