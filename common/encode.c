@@ -31,6 +31,11 @@ typedef struct tenc {
     const uint32_t *doclen;    /* every doc's length (the writer's column) */
     const uint8_t *rawpos;     /* the block's posblock as it is (a copied one) */
     size_t rawposlen;
+    /* Every posting of the term so far, as (doc, wdf, doclen) triples, for
+     * its high list (format.h: high); NULL in the high list's own encoder. */
+    uint32_t *all;
+    size_t nall, allcap;
+    int keep;                  /* record postings in all */
 } tenc;
 
 /* The dictionary writer (format.h: terms). */
@@ -55,6 +60,7 @@ static void enc_reset(tenc *e)
     e->df = e->cf = 0;
     e->maxwdf = 0;
     e->mindl = UINT32_MAX;
+    e->nall = 0;
 }
 
 static void enc_flush_block(as_wctx *c, tenc *e)
@@ -73,6 +79,25 @@ static void enc_flush_block(as_wctx *c, tenc *e)
             e->bmindl[cls] = dl;
         if (dl < e->mindl)
             e->mindl = dl;
+    }
+    if (e->keep) {
+        if (e->nall + 3 * (size_t)e->n > e->allcap) {
+            size_t nc = e->allcap ? e->allcap : 3 * 1024;
+            while (nc < e->nall + 3 * (size_t)e->n)
+                nc *= 2;
+            uint32_t *a = realloc(e->all, nc * sizeof *a);
+            if (!a) {
+                as_wctx_fail(c, AS_ENOMEM, "out of memory");
+                return;
+            }
+            e->all = a;
+            e->allcap = nc;
+        }
+        for (uint32_t j = 0; j < e->n; j++) {
+            e->all[e->nall++] = e->docs[j];
+            e->all[e->nall++] = e->wdfs[j];
+            e->all[e->nall++] = e->doclen[e->docs[j]];
+        }
     }
     uint32_t orv = 0, orw = 0, orp = 0;
     for (uint32_t j = 0; j < e->n; j++) {
@@ -231,8 +256,105 @@ static void dict_add(as_wctx *c, as_writer *w, dwriter *dw, const char *term, si
         dw->nin = 0;
 }
 
-/* Writes the encoded term out: postings, positions, dictionary entry. */
-static void enc_finish_term(as_wctx *c, as_writer *w, dwriter *dw, tenc *e,
+/* The cells (wdf 1..3, doclen 0..AS_HIGH_MAXLEN) of the impact order: by
+ * BM25 with the default parameters (AS_HIGH_K1, AS_HIGH_B, min_normlen 0.5)
+ * falling, ties by doclen rising, so that each wdf's cells come in length
+ * order.  Made once per generation: it depends on the mean length only. */
+typedef struct hcell { double s; uint32_t w, dl; } hcell;
+
+static int hcell_cmp(const void *a, const void *b)
+{
+    const hcell *x = a, *y = b;
+    if (x->s != y->s)
+        return x->s > y->s ? -1 : 1;
+    if (x->dl != y->dl)
+        return x->dl < y->dl ? -1 : 1;
+    return x->w < y->w ? -1 : x->w > y->w;
+}
+
+static hcell *high_order(as_wctx *c, uint64_t total_len, uint32_t ndocs)
+{
+    hcell *o = malloc(3 * (AS_HIGH_MAXLEN + 1) * sizeof *o);
+    if (!o) {
+        as_wctx_fail(c, AS_ENOMEM, "out of memory");
+        return NULL;
+    }
+    double f = ndocs && total_len ? (double)ndocs / (double)total_len : 1;
+    size_t n = 0;
+    for (uint32_t w = 1; w <= 3; w++)
+        for (uint32_t dl = 0; dl <= AS_HIGH_MAXLEN; dl++) {
+            double nl = dl * f;
+            if (nl < 0.5)
+                nl = 0.5;
+            o[n].s = w / (AS_HIGH_K1 * (nl * AS_HIGH_B + (1 - AS_HIGH_B)) + w);
+            o[n].w = w;
+            o[n].dl = dl;
+            n++;
+        }
+    qsort(o, n, sizeof *o, hcell_cmp);
+    return o;
+}
+
+/* The length limits L[0..2] of a term's high list (format.h: high): the
+ * cells of the impact order taken while the postings in them (and those of
+ * wdf >= 4) stay within df / AS_HIGH_FRAC; L[w - 1] is the longest length
+ * taken for wdf w (0: none). */
+static void high_limits(const tenc *e, const hcell *order, uint32_t hist[3][AS_HIGH_MAXLEN + 1],
+                        uint32_t l[3])
+{
+    memset(hist, 0, 3 * (AS_HIGH_MAXLEN + 1) * sizeof hist[0][0]);
+    uint64_t n4 = 0;
+    for (size_t j = 0; j < e->nall; j += 3) {
+        uint32_t w = e->all[j + 1], dl = e->all[j + 2];
+        if (w >= 4)
+            n4++;
+        else if (dl <= AS_HIGH_MAXLEN)
+            hist[w - 1][dl]++;
+    }
+    uint64_t budget = e->df / AS_HIGH_FRAC, sum = n4;
+    l[0] = l[1] = l[2] = 0;
+    for (size_t k = 0; k < 3 * (AS_HIGH_MAXLEN + 1); k++) {
+        const hcell *h = &order[k];
+        sum += hist[h->w - 1][h->dl];
+        if (sum > budget)
+            break;
+        if (h->dl > l[h->w - 1])
+            l[h->w - 1] = h->dl;
+    }
+}
+
+/* Encodes the term's high list into h (format.h: high): the postings of
+ * wdf >= 4 or doclen <= l[wdf - 1], in blocks like the term's own, without
+ * positions (the skip entries' pos_end is 0). */
+static void enc_high(as_wctx *c, const tenc *e, tenc *h, const uint32_t l[3])
+{
+    enc_reset(h);
+    h->doclen = e->doclen;
+    for (size_t j = 0; j < e->nall && c->rc == AS_OK; j += 3) {
+        uint32_t doc = e->all[j], wdf = e->all[j + 1], dl = e->all[j + 2];
+        if (wdf < 4 && dl > l[wdf - 1])
+            continue;
+        h->docs[h->n] = doc;
+        h->wdfs[h->n] = wdf;
+        h->n++;
+        h->df++;
+        h->cf += wdf;
+        if (wdf > h->bmaxwdf)
+            h->bmaxwdf = wdf;
+        if (wdf > h->maxwdf)
+            h->maxwdf = wdf;
+        if (h->n == AS_BLOCK_SIZE)
+            enc_flush_block(c, h);
+    }
+    enc_flush_block(c, h);
+    for (size_t o = 8; o + 4 <= h->pskip.n; o += AS_SKIP_ENTRY)
+        put32(h->pskip.p + o, 0);
+}
+
+/* Writes the encoded term out: postings (and its high list), positions,
+ * dictionary entry. */
+static void enc_finish_term(as_wctx *c, as_writer *w, dwriter *dw, tenc *e, tenc *h,
+                            const hcell *order, uint32_t hist[3][AS_HIGH_MAXLEN + 1],
                             const char *term, size_t tlen)
 {
     enc_flush_block(c, e);
@@ -243,6 +365,21 @@ static void enc_finish_term(as_wctx *c, as_writer *w, dwriter *dw, tenc *e,
     if (e->nb > 1)
         as_wfile_write(c, fp, e->pskip.p, e->pskip.n);
     as_wfile_write(c, fp, e->pdata.p, e->pdata.n);
+    if (e->nb > 1 && e->df >= w->high_min_df) {
+        uint32_t l[3];
+        high_limits(e, order, hist, l);
+        enc_high(c, e, h, l);
+        if (c->rc != AS_OK)
+            return;
+        uint8_t b[40], *q = b;
+        q += varint_put(q, h->df);
+        for (int k = 0; k < 3; k++)
+            q += varint_put(q, l[k]);
+        as_wfile_write(c, fp, b, (size_t)(q - b));
+        if (h->nb > 1)
+            as_wfile_write(c, fp, h->pskip.p, h->pskip.n);
+        as_wfile_write(c, fp, h->pdata.p, h->pdata.n);
+    }
     as_wfile_write(c, fq, e->posdata.p, e->posdata.n);
     dict_add(c, w, dw, term, tlen, e, post_off, fp->body_len - post_off, pos_off,
              fq->body_len - pos_off);
@@ -612,8 +749,27 @@ static void merge_and_encode(as_writer *w, tsrc *src, size_t nsrc)
     memset(&e, 0, sizeof e);
     memset(&dw, 0, sizeof dw);
     e.doclen = w->doclen;
+    e.keep = 1;
+    tenc *h = calloc(1, sizeof *h); /* the high list's encoder */
+    if (!h) {
+        as_wctx_fail(c, AS_ENOMEM, "out of memory");
+        return;
+    }
+    h->doclen = w->doclen;
+    hcell *order = high_order(c, w->total_len, w->ndocs);
+    uint32_t (*hist)[AS_HIGH_MAXLEN + 1] = malloc(3 * sizeof *hist);
+    if (!order || !hist) {
+        free(order);
+        free(hist);
+        free(h);
+        as_wctx_fail(c, AS_ENOMEM, "out of memory");
+        return;
+    }
     pstream *ps = calloc(nsrc ? nsrc : 1, sizeof *ps);
     if (!ps) {
+        free(order);
+        free(hist);
+        free(h);
         as_wctx_fail(c, AS_ENOMEM, "out of memory");
         return;
     }
@@ -674,7 +830,7 @@ static void merge_and_encode(as_writer *w, tsrc *src, size_t nsrc)
             enc_add(c, &e, best->doc, best->wdf, best->pos, 1);
             ps_advance(c, best);
         }
-        enc_finish_term(c, w, &dw, &e, term, tlen);
+        enc_finish_term(c, w, &dw, &e, h, order, hist, term, tlen);
         for (size_t i = 0; i < nsrc; i++) {
             tsrc *s = &src[i];
             if (!s->done && bytes_cmp(s->term, s->tlen, term, tlen) == 0)
@@ -695,6 +851,14 @@ static void merge_and_encode(as_writer *w, tsrc *src, size_t nsrc)
     }
     free(ps);
     free(e.pos);
+    free(e.all);
+    free(order);
+    free(hist);
+    free(h->pos);
+    as_gbuf_free(&h->pdata);
+    as_gbuf_free(&h->pskip);
+    as_gbuf_free(&h->posdata);
+    free(h);
     as_gbuf_free(&e.pdata);
     as_gbuf_free(&e.pskip);
     as_gbuf_free(&e.posdata);

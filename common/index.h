@@ -83,6 +83,10 @@ typedef struct as_writer_opts {
 int as_writer_open(const char *gendir, const as_writer_opts *o,
                    as_writer **out, as_err *err);
 /* Files must be added in canonical order (byte order of path). */
+/* Terms of at least df postings (and more than one block) get a high list
+ * (format.h: high); the default is AS_HIGH_MIN_DF.  For tests, which need
+ * small corpora to have them; call before adding anything. */
+void as_writer_set_high_min_df(as_writer *w, uint32_t df);
 int as_writer_begin_file(as_writer *w, const as_file_state *fs);
 /* Adds one sentence of the current file: the tokens are as_analyze()'s for
  * d->text.  meta may differ between sentences (a new unit starts whenever it
@@ -234,6 +238,12 @@ uint32_t as_pcur_seek_block(as_pcur *c, uint32_t target);
 /* The same for the block after the current one (seek_block(block_last +
  * 1) without searching the skip table). */
 uint32_t as_pcur_next_block(as_pcur *c);
+/* The term's high list (format.h: high) as a term of its own for
+ * as_pcur_init (df = its postings, no positions; cf, max_wdf and
+ * min_doclen are t's, bounds only), and lmax = L1, L2, L3: every posting of
+ * t not in it has a wdf w <= 3 and doclen > lmax[w - 1].  AS_OK,
+ * AS_ENOTFOUND (t has none), AS_ECORRUPT. */
+int as_pcur_high(const as_index *ix, const as_term *t, as_term *hi, uint32_t lmax[3]);
 /* Positions (ascending) of the current doc: *n = wdf values into *pos,
  * which belongs to the cursor: valid until its next positions call, move or
  * release.  Only this doc's positions are decoded (a phrase checks a few

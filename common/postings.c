@@ -182,6 +182,47 @@ void as_pcur_init(as_pcur *c, const as_index *ix, const as_term *t)
     load_block(c, 0);
 }
 
+int as_pcur_high(const as_index *ix, const as_term *t, as_term *hi, uint32_t lmax[3])
+{
+    uint32_t nb = (t->df + AS_BLOCK_SIZE - 1) / AS_BLOCK_SIZE;
+    memset(hi, 0, sizeof *hi);
+    lmax[0] = lmax[1] = lmax[2] = 0;
+    uint64_t plen = ix->f[IXF_POSTINGS].len, skip = (uint64_t)AS_SKIP_ENTRY * nb;
+    if (nb <= 1 || t->df > ix->ndocs || t->post_off > plen || t->post_len > plen - t->post_off ||
+        skip > t->post_len)
+        return AS_ENOTFOUND;
+    uint64_t last = t->post_off + skip - AS_SKIP_ENTRY;
+    if (ix_need(ix, IXF_POSTINGS, last, AS_SKIP_ENTRY) != AS_OK)
+        return AS_ECORRUPT;
+    uint64_t end = skip + le32(ix->f[IXF_POSTINGS].body + last + 4);
+    if (end > t->post_len)
+        return as_ix_corrupt(ix, IXF_POSTINGS, "postings at %llu: bad skip entry",
+                             (unsigned long long)t->post_off);
+    if (end == t->post_len)
+        return AS_ENOTFOUND;
+    uint64_t at = t->post_off + end, rest = t->post_len - end;
+    uint64_t hn = rest < 40 ? rest : 40;
+    if (ix_need(ix, IXF_POSTINGS, at, hn) != AS_OK)
+        return AS_ECORRUPT;
+    const uint8_t *p0 = ix->f[IXF_POSTINGS].body + at, *p = p0;
+    uint64_t hdf, l[3];
+    int bad = varint_get(&p, p0 + hn, &hdf) != 0 || hdf > t->df;
+    for (int k = 0; k < 3 && !bad; k++)
+        bad = varint_get(&p, p0 + hn, &l[k]) != 0 || l[k] > AS_HIGH_MAXLEN;
+    if (bad)
+        return as_ix_corrupt(ix, IXF_POSTINGS, "postings at %llu: bad high list",
+                             (unsigned long long)t->post_off);
+    hi->df = (uint32_t)hdf;
+    hi->cf = hdf;
+    hi->max_wdf = t->max_wdf;
+    hi->min_doclen = t->min_doclen;
+    hi->post_off = at + (uint64_t)(p - p0);
+    hi->post_len = rest - (uint64_t)(p - p0);
+    for (int k = 0; k < 3; k++)
+        lmax[k] = (uint32_t)l[k];
+    return AS_OK;
+}
+
 void as_pcur_release(as_pcur *c)
 {
     if (!c)
@@ -438,6 +479,54 @@ int as_pcur_positions(as_pcur *c, const uint32_t **pos, uint32_t *n)
     return AS_OK;
 }
 
+/* Checks a term's high list (format.h: high) against its postings: the
+ * same docs and wdfs exactly where wdf >= 2 or doclen <= L, block maxima
+ * that bound it, and its bytes filling the rest of the term's.  NULL when
+ * good, else what is wrong. */
+static const char *high_verify(const as_index *ix, const as_term *t, const uint32_t *doclens,
+                               uint64_t main_end)
+{
+    as_term ht;
+    uint32_t l[3];
+    int rc = as_pcur_high(ix, t, &ht, l);
+    if (rc == AS_ENOTFOUND)
+        return main_end == t->post_len ? NULL : "blocks do not fill the term's bytes";
+    if (rc != AS_OK)
+        return "bad high list";
+    as_pcur m, h;
+    as_pcur_init(&m, ix, t);
+    as_pcur_init(&h, ix, &ht);
+    const char *why = NULL;
+    uint64_t n = 0;
+    for (; m.doc != AS_DOC_END && !why; as_pcur_next(&m)) {
+        uint32_t dl = doclens[m.doc];
+        if (m.wdf < 4 && dl > l[m.wdf - 1])
+            continue;
+        if (h.doc != m.doc || h.wdf != m.wdf)
+            why = "high list differs from the postings";
+        else if (h.wdf > h.block_maxwdf || dl < h.block_mindoclen ||
+                 dl < h.block_mindl[h.wdf < 4 ? h.wdf - 1 : 3])
+            why = "high list's block maxima do not bound it";
+        n++;
+        as_pcur_next(&h);
+    }
+    if (!why && (h.doc != AS_DOC_END || n != ht.df))
+        why = "high list differs from the postings";
+    if (!why && h.nb > 1) {
+        const uint8_t *e = skip_entry(&h, h.nb - 1);
+        if (e && (le32(e + 4) != h.data_len))
+            why = "high list does not fill the term's bytes";
+        for (uint32_t b = 0; !why && b < h.nb; b++) {
+            e = skip_entry(&h, b);
+            if (e && le32(e + 8) != 0)
+                why = "high list skip entry has positions";
+        }
+    }
+    as_pcur_release(&m);
+    as_pcur_release(&h);
+    return why;
+}
+
 int as_ix_postings_verify(const as_index *ix, const char *term, size_t tlen,
                           const as_term *t, const uint32_t *doclens, as_err *err)
 {
@@ -489,8 +578,10 @@ int as_ix_postings_verify(const as_index *ix, const char *term, size_t tlen,
             why = "term maxima differ";
         else if (c.nb > 1) {
             const uint8_t *e = skip_entry(&c, c.nb - 1);
-            if (e && (le32(e + 4) != c.data_len || le32(e + 8) != c.pos_len))
+            if (e && le32(e + 8) != c.pos_len)
                 why = "blocks do not fill the term's bytes";
+            else if (e)
+                why = high_verify(ix, t, doclens, t->post_len - c.data_len + le32(e + 4));
         }
     }
     as_pcur_release(&c);

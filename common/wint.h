@@ -130,6 +130,7 @@ struct as_writer {
     as_wctx c;
     char *dir, *tmpdir;
     size_t mem_limit;
+    uint32_t high_min_df;     /* terms with a high list (format.h: high) */
     as_wfile f[IXF_N];
 
     strtab terms;

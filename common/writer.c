@@ -101,6 +101,7 @@ int as_writer_open(const char *gendir, const as_writer_opts *o, as_writer **out,
     for (int i = 0; i < IXF_N; i++)
         w->f[i].fd = -1;
     w->mem_limit = o && o->mem_limit ? o->mem_limit : DEFAULT_MEM_LIMIT;
+    w->high_min_df = AS_HIGH_MIN_DF;
     crc_tables(w->crct);
     w->dir = strdup(gendir);
     w->tmpdir = strdup(o && o->tmpdir ? o->tmpdir : gendir);
@@ -116,6 +117,12 @@ int as_writer_open(const char *gendir, const as_writer_opts *o, as_writer **out,
     }
     *out = w;
     return AS_OK;
+}
+
+void as_writer_set_high_min_df(as_writer *w, uint32_t df)
+{
+    if (w)
+        w->high_min_df = df;
 }
 
 int as_writer_begin_file(as_writer *w, const as_file_state *fs)

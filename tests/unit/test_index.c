@@ -285,6 +285,9 @@ static void build_with(const corpus *c, const char *dir, size_t mem_limit,
     as_writer *w = NULL;
     as_err err = {0};
     assert_int_equal(as_writer_open(dir, &o, &w, &err), AS_OK);
+    /* high lists for every term of more than one block (format.h: high):
+     * copies and spills must reproduce them byte for byte too */
+    as_writer_set_high_min_df(w, 129);
     if (base)
         assert_int_equal(as_writer_set_base(w, base, st), AS_OK);
     for (size_t f = 0; f < c->nfiles; f++) {
@@ -959,6 +962,7 @@ static void test_spill_same_bytes(void **state)
     as_writer *w = NULL;
     as_err err = {0};
     assert_int_equal(as_writer_open(b, &o, &w, &err), AS_OK);
+    as_writer_set_high_min_df(w, 129); /* as build_with */
     for (size_t f = 0; f < c.nfiles; f++)
         add_file(w, &c.files[f]);
     assert_int_equal(as_writer_finish(w, &err), AS_OK);
@@ -990,6 +994,20 @@ static void test_spill_same_bytes(void **state)
 
 /* An incremental build (unchanged files copied from the old generation,
  * changed ones added) writes the same bytes as a fresh build. */
+/* as_term_fn: counts the terms with a high list; arg: {size_t *count,
+ * as_index *}. */
+static int count_high(void *arg, const char *term, size_t len, const as_term *t)
+{
+    (void)term;
+    (void)len;
+    as_index *ix = ((void **)arg)[1];
+    as_term hi;
+    uint32_t l[3];
+    if (as_pcur_high(ix, t, &hi, l) == AS_OK)
+        (*(size_t *)((void **)arg)[0])++;
+    return 0;
+}
+
 static void test_copy_same_bytes(void **state)
 {
     (void)state;
@@ -1034,6 +1052,11 @@ static void test_copy_same_bytes(void **state)
     build(&c1, g1, 0, NULL, 0);
     build(&c2, g2, 0, NULL, 0); /* fresh */
     as_index *old = open_gen(g1);
+    /* the comparisons below cover high lists (format.h: high) */
+    size_t nhigh = 0;
+    void *arg[2] = {&nhigh, old};
+    assert_int_equal(as_index_each_term(old, "", 0, count_high, arg), 0);
+    assert_true(nhigh >= 5);
     build(&c2, g3, 0, old, keep); /* incremental */
     build(&c2, g4, 30000, old, keep); /* incremental, spilling */
     as_index_close(old);
@@ -1704,6 +1727,110 @@ static void fix_crcs(uint8_t *b, size_t n, int meta)
 /* Structural fuzzing: random bytes changed with the checksums made good
  * again.  Results may be wrong, but nothing may crash or read out of
  * bounds (run under ASan), and verify must not loop. */
+/* Writes the hand-made corpus of test_high_list_by_hand into dir. */
+static void write_high_corpus(const char *dir, uint32_t high_min_df)
+{
+    as_writer *w = NULL;
+    as_err err = {0};
+    assert_int_equal(as_writer_open(dir, NULL, &w, &err), AS_OK);
+    if (high_min_df)
+        as_writer_set_high_min_df(w, high_min_df);
+    as_file_state fs = {"/c/h.txt", "h.txt", 1, 1, 1, 0, 0};
+    assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
+    as_meta m = {"Wigan", 1, 1, 20231117, 20231120};
+    as_token t[40];
+    for (uint32_t d = 0; d < 400; d++) {
+        uint32_t wx = d < 320, len = 20;
+        if (d < 320 && d % 32 == 5)
+            len = 2;
+        if (d < 320 && d % 64 == 9) {
+            wx = 4;
+            len = 30;
+        }
+        if (d < 320 && d % 64 == 41) {
+            wx = 2;
+            len = 3;
+        }
+        for (uint32_t i = 0; i < len; i++)
+            t[i] = (as_token){i < wx ? "x" : "y", 1, i, 0, 0, 0};
+        as_doc_in in = {&m, "x y", NULL, AS_KIND_FINDING, d + 1, 0, 0, NULL};
+        assert_int_equal(as_writer_add(w, &in, t, len), AS_OK);
+    }
+    assert_int_equal(as_writer_end_file(w, NULL), AS_OK);
+    assert_int_equal(as_writer_finish(w, &err), AS_OK);
+}
+
+/* A term's high list (format.h: high), exactly.  "x" is in docs 0..319:
+ * 10 of length 2 (wdf 1), 5 with wdf 4 (length 30), 5 with wdf 2 (length
+ * 3), the other 300 with wdf 1 at length 20.  Its budget is 320 / 16 = 20:
+ * the 20 postings above fit, the 300 do not, so L1 = 19 and the list is
+ * those 20.  Without a low enough high_min_df no term has one (the
+ * default, 1024 postings, is above 320).  --check finds a list that breaks
+ * the rule (L1 made 20: the length-20 docs should then be in it). */
+static void test_high_list_by_hand(void **state)
+{
+    (void)state;
+    char *dir = tempdir();
+    write_high_corpus(dir, 0);
+    as_index *ix = open_gen(dir);
+    as_term t, hi;
+    uint32_t l[3];
+    assert_int_equal(as_index_find_term(ix, "x", 1, &t), AS_OK);
+    assert_int_equal(t.df, 320);
+    assert_int_equal(as_pcur_high(ix, &t, &hi, l), AS_ENOTFOUND);
+    as_index_close(ix);
+    rmtree(dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+
+    write_high_corpus(dir, 129);
+    ix = open_gen(dir);
+    as_err err = {0};
+    assert_int_equal(as_index_verify(ix, &err), AS_OK);
+    assert_int_equal(as_index_find_term(ix, "x", 1, &t), AS_OK);
+    assert_int_equal(as_pcur_high(ix, &t, &hi, l), AS_OK);
+    assert_int_equal(hi.df, 20);
+    assert_int_equal(l[0], 19);
+    assert_true(l[1] >= 3 && l[2] >= 3);
+    as_pcur c;
+    as_pcur_init(&c, ix, &hi);
+    for (uint32_t d = 0; d < 320; d++) {
+        uint32_t wdf = d % 32 == 5 ? 1 : d % 64 == 9 ? 4 : d % 64 == 41 ? 2 : 0;
+        if (!wdf)
+            continue;
+        assert_int_equal(c.doc, d);
+        assert_int_equal(c.wdf, wdf);
+        as_pcur_next(&c);
+    }
+    assert_int_equal(c.doc, AS_DOC_END);
+    as_pcur_release(&c);
+    /* "y" is in every doc, with wdf >= 4 in 385 of them: more than its
+     * budget (400 / 16) already, so its list is those alone (L = 0) */
+    as_term ty;
+    assert_int_equal(as_index_find_term(ix, "y", 1, &ty), AS_OK);
+    assert_int_equal(ty.df, 400);
+    assert_int_equal(as_pcur_high(ix, &ty, &hi, l), AS_OK);
+    assert_int_equal(hi.df, 385);
+    assert_int_equal(l[0] + l[1] + l[2], 0);
+    /* the header: v hdf v L1 v L2 v L3, then the list */
+    assert_int_equal(as_pcur_high(ix, &t, &hi, l), AS_OK);
+    size_t hlen = 1 + 1 + (l[1] < 128 ? 1 : 2) + (l[2] < 128 ? 1 : 2);
+    uint64_t l1_at = hi.post_off - hlen + 1;
+    as_index_close(ix);
+    size_t n;
+    uint8_t *b = slurp(dir, "postings", &n);
+    assert_int_equal(b[AS_HEADER_SIZE + l1_at], 19);
+    b[AS_HEADER_SIZE + l1_at] = 20;
+    fix_crcs(b, n, 0);
+    spew(dir, "postings", b, n);
+    free(b);
+    ix = open_gen(dir);
+    assert_int_equal(as_index_verify(ix, &err), AS_ECORRUPT);
+    assert_non_null(strstr(err.msg, "high list differs"));
+    as_index_close(ix);
+    rmtree(dir);
+    free(dir);
+}
+
 static void test_tampered_with_good_crcs(void **state)
 {
     (void)state;
@@ -1876,6 +2003,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_by_hand),
+        cmocka_unit_test(test_high_list_by_hand),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_store_codes),
         cmocka_unit_test(test_store_many_tokens),
