@@ -123,6 +123,10 @@ void as_engine_free(as_engine *e)
     for (size_t i = 0; i < e->ncurs_alloc; i++)
         free(e->curs[i]);
     free(e->curs);
+    for (size_t i = 0; i < e->caphcurs; i++)
+        free(e->hcurs[i]);
+    free(e->hcurs);
+    free(e->hterm);
     free(e->lterm);
     free(e->lq);
     free(e->tmpcur);

@@ -48,6 +48,15 @@ typedef struct enode {
     double lw;          /* TERM: the wmin lstar is for (NAN = none) */
     uint32_t lstar[3];  /* TERM: shortest doclen at which wdf 1, 2, 3 score
                            <= lw; UINT32_MAX = none up to 65535 */
+    double mlo;         /* TERM: bound of its postings outside its high list
+                           (format.h: high); INFINITY when it has none */
+    int hion;           /* TERM: walks its high list (e->hcurs) */
+    int hinit;          /* TERM: its high cursor is initialized this pass */
+    uint32_t hl[3];     /* TERM: its high list's L1..L3 (format.h: high) */
+    int tier;           /* AND: of 2..8 TERMs with high lists (align_tier) */
+    int hkids;          /* AND, PHRASE: some kid is a TERM with a high list */
+    double hw;          /* AND, PHRASE: the wmin its kids' lists were picked
+                           for (NAN = none) */
 } enode;
 
 typedef struct range { uint32_t start, end; } range;
@@ -83,6 +92,12 @@ struct as_engine {
     const as_qnode **lq;
     size_t nleaves, capleaves, ncurs_alloc;
     as_pcur *tmpcur;
+    /* Per leaf: its high list (format.h: high; df 0 = none), the cursor on
+     * it (made on first use, NULL before; ncap slots allocated). */
+    as_term *hterm;
+    size_t caphterm;
+    as_pcur **hcurs;
+    size_t caphcurs;
 
     /* Phrase scratch: per-kid positions. */
     const uint32_t **ppos;

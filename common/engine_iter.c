@@ -139,6 +139,18 @@ static int32_t new_leaf(as_engine *e, const as_qnode *q, uint32_t off, int *rc)
         return -1;
     }
     e->capleaves = cap;
+    if (as_eng_grow((void **)&e->hterm, &e->caphterm, i + 1, sizeof *e->hterm)) {
+        *rc = as_eng_fail(e, AS_ENOMEM, "out of memory");
+        return -1;
+    }
+    size_t hc = e->caphcurs;
+    if (as_eng_grow((void **)&e->hcurs, &hc, i + 1, sizeof *e->hcurs)) {
+        *rc = as_eng_fail(e, AS_ENOMEM, "out of memory");
+        return -1;
+    }
+    for (size_t j = e->caphcurs; j < hc; j++)
+        e->hcurs[j] = NULL;
+    e->caphcurs = hc;
     if (i >= e->ncurs_alloc) {
         e->curs[i] = malloc(sizeof **e->curs);
         if (!e->curs[i]) {
@@ -160,6 +172,23 @@ static int32_t new_leaf(as_engine *e, const as_qnode *q, uint32_t off, int *rc)
     n->tw = termweight(e->ndocs, t.df, e->k1);
     n->maxw = bound(e, n->tw, t.max_wdf, t.min_doclen);
     n->cost = t.df;
+    /* Its postings outside the high list have a wdf w <= 3 and doclen >
+     * L[w - 1]: they score at most the largest BM25(w, L[w - 1] + 1)
+     * (format.h: high), whatever the parameters. */
+    uint32_t lmax[3];
+    n->mlo = INFINITY;
+    if (as_pcur_high(e->ix, &t, &e->hterm[i], lmax) == AS_OK) {
+        memcpy(n->hl, lmax, sizeof n->hl);
+        n->mlo = 0;
+        for (uint32_t w = 1; w <= 3; w++) {
+            double v = bm25(e, n->tw, w, lmax[w - 1] + 1);
+            if (v > n->mlo)
+                n->mlo = v;
+        }
+        if (n->mlo > n->maxw)
+            n->mlo = n->maxw; /* both bound the same postings */
+    } else
+        memset(&e->hterm[i], 0, sizeof e->hterm[i]);
     return ni;
 }
 
@@ -458,6 +487,9 @@ void as_eng_reset(as_engine *e)
         n->nh = 0;
         n->heap_ness = UINT32_MAX;
         n->vmask = 0;
+        n->hion = 0;
+        n->hinit = 0;
+        n->hw = NAN;
     }
 }
 
@@ -496,6 +528,17 @@ int as_eng_plan(as_engine *e, const as_qnode *root)
         else if (n->op == N_OR)
             sort_ord(e, n, 0);
     }
+    for (size_t i = 0; i < e->nnodes; i++) {
+        enode *n = &e->nodes[i];
+        n->tier = n->op == N_AND && n->nkids >= 2 && n->nkids <= 8;
+        n->hkids = 0;
+        for (uint32_t k = 0; k < n->nkids && n->op != N_TERM; k++) {
+            const enode *kn = &e->nodes[e->kids[n->kid0 + k]];
+            int h = kn->op == N_TERM && kn->mlo != INFINITY;
+            n->tier = n->tier && h;
+            n->hkids = n->hkids || h;
+        }
+    }
     size_t nreal = e->nnodes;
     for (size_t i = 0; i < nreal; i++)
         if (e->nodes[i].op == N_OR && (rc = add_vand(e, (uint32_t)i)) != AS_OK)
@@ -516,11 +559,59 @@ int as_eng_plan(as_engine *e, const as_qnode *root)
 
 /* ---- iterators ------------------------------------------------------------- */
 
+/* Impact tiers.  A TERM with a high list (format.h: high) whose threshold
+ * wmin is at least mlo, the bound of every posting outside that list, may
+ * skip all of those (the contract above), so it walks the high list alone:
+ * the list is ~1/16 of the term's and every bound of its blocks holds for
+ * the docs it can stop on.  Thresholds only rise, so the switch is made
+ * once; it is undone should a lower one come (the main cursor then seeks
+ * forward from where it was left).  Positions (phrases) always come from
+ * the main cursor, moved to the doc when asked. */
+static inline as_pcur *cur(const as_engine *e, const enode *n)
+{
+    return n->hion ? e->hcurs[n->leaf] : e->curs[n->leaf];
+}
+
+/* Turns n to its high list (0), or leaves it on its main one when out of
+ * memory (-1: correct, only slower). */
+static int hi_on(as_engine *e, enode *n)
+{
+    as_pcur *h = e->hcurs[n->leaf];
+    if (!h) {
+        h = malloc(sizeof *h);
+        if (!h)
+            return -1;
+        memset(h, 0, sizeof *h);
+        e->hcurs[n->leaf] = h;
+    }
+    if (!n->hinit) {
+        as_pcur_init(h, e->ix, &e->hterm[n->leaf]);
+        n->hinit = 1;
+    }
+    n->hion = 1;
+    n->bb_valid = 0;
+    return 0;
+}
+
+/* Puts TERM n on the list its threshold wmin allows; only while n is to
+ * move (not started, or before the target), so that its cursor always
+ * holds its doc. */
+static inline void hi_pick(as_engine *e, enode *n, double wmin)
+{
+    if (n->mlo <= wmin) {
+        if (!n->hion)
+            hi_on(e, n);
+    } else if (n->hion) {
+        n->hion = 0;
+        n->bb_valid = 0;
+    }
+}
+
 
 static inline double term_value(as_engine *e, enode *n)
 {
     if (n->valdoc != n->doc) {
-        const as_pcur *c = e->curs[n->leaf];
+        const as_pcur *c = cur(e, n);
         n->vallen = as_index_doclen(e->ix, n->doc);
         n->val = bm25(e, n->tw, c->wdf, n->vallen);
         n->valdoc = n->doc;
@@ -632,7 +723,9 @@ static int block_below(as_engine *e, enode *n, const as_pcur *c, double wmin)
 
 static uint32_t adv_term(as_engine *e, enode *n, uint32_t target, double wmin)
 {
-    as_pcur *c = e->curs[n->leaf];
+    if (n->mlo != INFINITY)
+        hi_pick(e, n, wmin);
+    as_pcur *c = cur(e, n);
     if (!(wmin > 0)) /* every posting has a positive value */
         return n->doc = as_pcur_seek(c, target);
     if (n->maxw <= wmin)
@@ -684,7 +777,7 @@ static uint32_t adv_term_win(as_engine *e, enode *n, uint32_t target, double thr
     if (n->started && (n->doc >= target || n->doc == AS_DOC_END))
         return n->doc;
     n->started = 1;
-    as_pcur *c = e->curs[n->leaf];
+    as_pcur *c = cur(e, n);
     if (!(thr > 0)) /* every posting has a positive value */
         return n->doc = as_pcur_seek(c, target);
     for (;;) {
@@ -716,7 +809,7 @@ static uint32_t adv_term_win(as_engine *e, enode *n, uint32_t target, double thr
  * that holds d (shallow: not decoded).  -1 when the list ends before d. */
 static double term_block_bound(as_engine *e, enode *n, uint32_t d, uint32_t *last)
 {
-    as_pcur *c = e->curs[n->leaf];
+    as_pcur *c = cur(e, n);
     if (n->started && n->doc == AS_DOC_END)
         return -1;
     if (!n->started || n->doc < d) {
@@ -735,7 +828,7 @@ static double term_block_bound(as_engine *e, enode *n, uint32_t d, uint32_t *las
  * ordered. */
 static double term_peek_bound(as_engine *e, enode *n, uint32_t d, uint32_t *last)
 {
-    as_pcur *c = e->curs[n->leaf];
+    as_pcur *c = cur(e, n);
     if (n->started && n->doc == AS_DOC_END)
         return -1;
     if ((!n->started || n->doc < d) && as_pcur_seek_block(c, d) == AS_DOC_END)
@@ -827,7 +920,7 @@ static double node_len_bound(as_engine *e, uint32_t ni, uint32_t d, uint32_t len
         uint32_t last;
         if (term_peek_bound(e, n, d, &last) < 0)
             return 0;
-        return term_len_bound(e, n, e->curs[n->leaf], len);
+        return term_len_bound(e, n, cur(e, n), len);
     }
     case N_AND:
     case N_PHRASE:
@@ -870,7 +963,7 @@ static int len_reject(as_engine *e, enode *n, uint32_t i, uint32_t d, double wmi
         } else if (k->started && k->doc != AS_DOC_END && k->doc > d) {
             return 1; /* it has passed d: d is no match */
         } else if (k->op == N_TERM) {
-            s += term_len_bound(e, k, e->curs[k->leaf], len);
+            s += term_len_bound(e, k, cur(e, k), len);
         } else {
             /* cursors move (shallow) to d's blocks; the nodes' own docs
              * stay, for an OR's heap is ordered by them */
@@ -879,6 +972,162 @@ static int len_reject(as_engine *e, enode *n, uint32_t i, uint32_t d, double wmi
         }
     }
     return s <= wmin - n->maxw * AS_ENG_CUSHION;
+}
+
+/* The high cursor of TERM n, initialized on first use this pass. */
+static as_pcur *hcur(as_engine *e, enode *n)
+{
+    if (!n->hinit) {
+        as_pcur *h = e->hcurs[n->leaf];
+        if (!h) {
+            h = malloc(sizeof *h);
+            if (!h)
+                return NULL;
+            memset(h, 0, sizeof *h);
+            e->hcurs[n->leaf] = h;
+        }
+        as_pcur_init(h, e->ix, &e->hterm[n->leaf]);
+        n->hinit = 1;
+    }
+    return e->hcurs[n->leaf];
+}
+
+/* What TERM n can score on a doc of length dl that is not in its high
+ * list: its wdf is some w <= 3 with dl > L_w (format.h: high); -1 when no
+ * such posting can exist (the doc is then not in its list at all). */
+static double low_bound(const as_engine *e, const as_term *t, const enode *n, uint32_t dl)
+{
+    double b = -1;
+    for (uint32_t w = 1; w <= 3 && w <= t->max_wdf; w++)
+        if (dl > n->hl[w - 1]) {
+            double v = bm25(e, n->tw, w, dl);
+            if (v > b)
+                b = v;
+        }
+    return b;
+}
+
+/* An AND (or PHRASE) of TERMs that all have high lists, by tiers.  A doc
+ * where kid k is not in its high list has k's value <= mlo_k; call g_k =
+ * maxw_k - mlo_k what being in the high list can add.  Once T = wmin -
+ * sum(mlo) >= 0, a doc can exceed wmin only if the g of the kids it is
+ * high in sum to more than T: MaxScore over the "is high" lists.  Kids by g rising, the
+ * longest prefix whose g sum to <= T is non-essential, and every candidate
+ * is in the high list of some other (essential) kid: the union of a few
+ * small lists instead of an intersection led by a long one.  Each
+ * candidate is bounded at its own length (exact values of the kids it is
+ * high in, low_bound for the others, summed in fold order: exact, see the
+ * top) before any main list is read; survivors are checked in the main
+ * lists (node docs and cursors move together, as everywhere).  Returns the
+ * first match >= d that may exceed wmin, or AS_DOC_END; or *declined = 1
+ * (nothing moved) when the high lists' union would not be much shorter than
+ * the shortest list, or a kid is not a TERM with a high list. */
+static uint32_t align_tier(as_engine *e, enode *n, uint32_t d, double wmin, int *declined)
+{
+    uint32_t nk = n->nkids;
+    const uint32_t *kd = e->kids + n->kid0; /* fold order */
+    *declined = 1;
+    if (nk > 8)
+        return d;
+    uint32_t srt[8], ness = 0;
+    double smlo = 0, mindf = INFINITY;
+    for (uint32_t i = 0; i < nk; i++) {
+        const enode *k = &e->nodes[kd[i]];
+        if (k->op != N_TERM || k->mlo == INFINITY || k->hion)
+            return d;
+        smlo += k->mlo;
+        if (e->lterm[k->leaf].df < mindf)
+            mindf = e->lterm[k->leaf].df;
+        /* insertion by g rising */
+        double g = k->maxw - k->mlo;
+        uint32_t j = i;
+        while (j > 0 && e->nodes[kd[srt[j - 1]]].maxw - e->nodes[kd[srt[j - 1]]].mlo > g) {
+            srt[j] = srt[j - 1];
+            j--;
+        }
+        srt[j] = i;
+    }
+    const double t = wmin - smlo - n->maxw * AS_ENG_CUSHION;
+    if (!(t >= 0))
+        return d; /* a doc high in no list can still exceed wmin */
+    double gs = 0;
+    while (ness < nk) {
+        const enode *k = &e->nodes[kd[srt[ness]]];
+        if (gs + (k->maxw - k->mlo) > t)
+            break;
+        gs += k->maxw - k->mlo;
+        ness++;
+    }
+    if (ness == nk) {
+        *declined = 0;
+        return AS_DOC_END; /* no doc can exceed wmin */
+    }
+    double hsum = 0;
+    for (uint32_t j = ness; j < nk; j++)
+        hsum += e->hterm[e->nodes[kd[srt[j]]].leaf].df;
+    if (hsum * 2 > mindf)
+        return d;
+    uint8_t ess[8] = {0};
+    as_pcur *hc[8];
+    for (uint32_t j = 0; j < nk; j++) {
+        hc[j] = hcur(e, &e->nodes[kd[j]]);
+        if (!hc[j])
+            return d;
+    }
+    for (uint32_t j = ness; j < nk; j++)
+        ess[srt[j]] = 1;
+    *declined = 0;
+    const uint32_t *o = e->ord + n->kid0; /* cheapest first */
+    for (;;) {
+        uint32_t cand = AS_DOC_END;
+        for (uint32_t i = 0; i < nk; i++)
+            if (ess[i]) {
+                uint32_t hd = as_pcur_seek(hc[i], d);
+                if (hd < cand)
+                    cand = hd;
+            }
+        if (cand == AS_DOC_END)
+            return AS_DOC_END;
+        uint32_t dl = as_index_doclen(e->ix, cand);
+        double b = 0;
+        int ok = 1;
+        for (uint32_t i = 0; i < nk && ok; i++) {
+            enode *k = &e->nodes[kd[i]];
+            uint32_t hd = as_pcur_seek(hc[i], cand);
+            if (hd == cand) {
+                b += bm25(e, k->tw, hc[i]->wdf, dl);
+            } else {
+                double lb = low_bound(e, &e->lterm[k->leaf], k, dl);
+                if (lb < 0)
+                    ok = 0;
+                b += lb;
+            }
+        }
+        if (ok && b > wmin) {
+            /* the main lists: every kid must have cand */
+            uint32_t far = cand;
+            for (uint32_t i = 0; i < nk; i++) {
+                enode *k = &e->nodes[o[i]];
+                if (!(k->started && k->doc >= cand)) {
+                    k->started = 1;
+                    k->doc = as_pcur_seek(e->curs[k->leaf], cand);
+                }
+                if (k->doc == AS_DOC_END)
+                    return AS_DOC_END;
+                if (k->doc > cand) {
+                    far = k->doc;
+                    break;
+                }
+            }
+            if (far == cand)
+                return cand;
+            d = far;
+            continue;
+        }
+        if (cand >= AS_DOC_END - 1)
+            return AS_DOC_END;
+        d = cand + 1;
+    }
 }
 
 /* Block-max AND (Ding & Suel 2011) with per-kid thresholds.  A window is
@@ -896,6 +1145,30 @@ static uint32_t align_bm(as_engine *e, enode *n, uint32_t d, double wmin)
     const uint32_t *o = e->ord + n->kid0;
     double *bb = e->kbb + n->kid0; /* by position in o */
     const double cushion = n->maxw * AS_ENG_CUSHION;
+    if (n->tier) {
+        int declined;
+        uint32_t r = align_tier(e, n, d, wmin, &declined);
+        if (!declined)
+            return r;
+    }
+    /* A TERM kid whose share of wmin (what it must exceed for the AND to
+     * exceed wmin when the others score their maxima) is at least its
+     * mlo walks its high list; once per wmin (a kid on a doc past d is
+     * left for the next call). */
+    if (n->hkids && !(n->hw == wmin)) {
+        int all = 1;
+        for (uint32_t i = 0; i < nk; i++) {
+            enode *k = &e->nodes[o[i]];
+            if (k->op != N_TERM || k->mlo == INFINITY)
+                continue;
+            if (!k->started || k->doc < d)
+                hi_pick(e, k, kid_wmin(n, k, wmin));
+            else
+                all = 0;
+        }
+        if (all)
+            n->hw = wmin;
+    }
     for (;;) {
         double sum = 0;
         uint32_t wend = AS_DOC_END;
@@ -965,7 +1238,10 @@ static int phrase_check(as_engine *e, enode *n)
     uint32_t lead = 0;
     for (uint32_t i = 0; i < nk; i++) {
         const enode *k = &e->nodes[e->kids[n->kid0 + i]];
-        if (as_pcur_positions(e->curs[k->leaf], &e->ppos[i], &e->pn[i]) != AS_OK || e->pn[i] == 0)
+        as_pcur *c = e->curs[k->leaf];
+        if (k->hion && as_pcur_seek(c, k->doc) != k->doc)
+            return 0; /* not in the main list: damage (--check finds it) */
+        if (as_pcur_positions(c, &e->ppos[i], &e->pn[i]) != AS_OK || e->pn[i] == 0)
             return 0;
         e->pi[i] = 0;
         if (e->pn[i] < e->pn[lead])
@@ -1147,6 +1423,8 @@ static void fill_vand(as_engine *e, enode *n, const uint8_t *req, uint32_t mask)
         }
     }
     v->nkids = nl;
+    v->hkids = 1; /* align_bm looks at each kid's mlo */
+    v->hw = NAN;
     v->maxw = maxw;
     v->cost = cost;
     v->started = 0;

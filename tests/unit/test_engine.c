@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "engine_int.h" /* which terms walked their high lists */
 
 #define assert_near(a, b, eps)                                                     \
     do {                                                                           \
@@ -266,6 +267,9 @@ static void write_corpus(corpus *c)
     int rc = as_writer_open(gendir, NULL, &w, &err);
     if (rc != AS_OK)
         fail_msg("as_writer_open: %s", err.msg);
+    /* every term of more than one block gets a high list (format.h: high),
+     * so that the random queries run through them */
+    as_writer_set_high_min_df(w, 129);
     as_token *toks = malloc(sizeof *toks * 256);
     char (*names)[16] = malloc(256 * sizeof *names);
     uint32_t d = 0;
@@ -1009,6 +1013,124 @@ static void test_required_or(void **state)
     }
 }
 
+/* Terms of the engine's last query that walked their high lists: in
+ * place of their own (tiered: 0), or beside it, for an AND's candidates
+ * (tiered: 1, engine_iter.c: align_tier). */
+static uint32_t high_terms(const as_engine *e, int tiered)
+{
+    uint32_t n = 0;
+    for (size_t i = 0; i < e->nnodes; i++) {
+        const enode *k = &e->nodes[i];
+        if (k->op == N_TERM && k->hinit)
+            n += tiered ? !k->hion : k->hion;
+    }
+    return n;
+}
+
+/* Queries aimed at the high lists (format.h: high; engine_iter.c: impact
+ * tiers): single terms, ANDs and phrases of two or three terms, ORs of two,
+ * a term AND a phrase, with top-k sets of 1 to 12 (thresholds rise fast),
+ * random BM25 parameters (the high lists' bound holds for any), kind
+ * weights, filters, offsets and collapsing; on a dense corpus where ties at
+ * the threshold are everywhere (wdf 1 in docs of one length score alike)
+ * and on a Zipf one.  Every ranking is checked against the exhaustive
+ * scorer, and the high lists must have been walked by many queries, in
+ * place of the terms' lists and by tiers (else this test tests nothing
+ * new). */
+static void test_high_lists(void **state)
+{
+    (void)state;
+    static const cparams ps[] = {{12000, 12, 30, 4, 0.05, 1}, {10000, 300, 25, 6, 0.1, 1}};
+    uint32_t engaged[6] = {0}, tiered[6] = {0};
+    for (size_t pi = 0; pi < sizeof ps / sizeof ps[0]; pi++) {
+        corpus c;
+        gen_corpus(&c, &ps[pi], 300 + pi);
+        write_corpus(&c);
+        rng r = {4242 + pi};
+        rhit *ref = malloc((c.ndocs + 1) * sizeof *ref);
+        double *w_of = malloc((c.ndocs + 1) * sizeof *w_of);
+        assert_non_null(ref);
+        assert_non_null(w_of);
+        long near_ties = 0;
+        const int nq = 360;
+        for (int i = 0; i < nq; i++) {
+            arena a = {0};
+            as_query q;
+            memset(&q, 0, sizeof q);
+            uint32_t shape = (uint32_t)i % 6;
+            size_t nk = 2 + rbelow(&r, 2);
+            as_qnode *n = NULL;
+            switch (shape) {
+            case 0:
+                n = rand_term(&a, &r, &c, 0);
+                break;
+            case 1:
+            case 2:
+                n = qop(&a, AS_Q_AND, nk);
+                for (size_t k = 0; k < nk; k++)
+                    n->kids[k] = rand_term(&a, &r, &c, 0);
+                break;
+            case 3:
+                n = rand_phrase(&a, &r, &c);
+                break;
+            case 4:
+                n = qop(&a, AS_Q_OR, 2);
+                n->kids[0] = rand_term(&a, &r, &c, 0);
+                n->kids[1] = rand_term(&a, &r, &c, 0);
+                break;
+            default:
+                n = qop(&a, AS_Q_AND, 2);
+                n->kids[0] = rand_term(&a, &r, &c, 0);
+                n->kids[1] = rand_phrase(&a, &r, &c);
+                break;
+            }
+            q.root = n;
+            char *names[4];
+            rfilter rf;
+            if (rbelow(&r, 4) == 0)
+                rand_filter(&r, &q.filter, &rf, names);
+            else
+                memset(&rf, 0, sizeof rf);
+            as_search_opts so;
+            ropts ro;
+            rand_opts(&r, &so, &ro);
+            if (rbelow(&r, 3) != 0) { /* mostly the shipped parameters */
+                as_bm25 d = AS_BM25_DEFAULTS;
+                so.bm25 = d;
+                ro.k1 = d.k1;
+                ro.b = d.b;
+                ro.mn = d.min_normlen;
+            }
+            so.limit = 1 + rbelow(&r, 12);
+            so.offset = rbelow(&r, 4) == 0 ? rbelow(&r, 5) : 0;
+            so.want_total = rbelow(&r, 8) == 0;
+            as_query_dump(q.root, qdump, sizeof qdump);
+            size_t l = strlen(qdump);
+            snprintf(qdump + l, sizeof qdump - l, " [high query %d corpus %zu]", i, pi);
+            check_search(&c, &q, &so, &ro, &rf, ref, w_of, &near_ties);
+            if (high_terms(c.eng, 0) > 0)
+                engaged[shape]++;
+            if (high_terms(c.eng, 1) > 0)
+                tiered[shape]++;
+            afree(&a);
+        }
+        free(ref);
+        free(w_of);
+        free_corpus(&c);
+    }
+    /* the path under test was taken: single terms, ANDs, phrases and ORs
+     * walked high lists in a good share of the queries */
+    if (getenv("SHOW_HIGH"))
+        fprintf(stderr, "high lists walked: %u %u %u %u %u %u, by tiers %u %u of 120 each\n",
+                engaged[0], engaged[1], engaged[2], engaged[3], engaged[4], engaged[5], tiered[1],
+                tiered[2]);
+    for (int k = 0; k < 6; k++)
+        if (engaged[k] + tiered[k] < (k == 5 ? 3u : 10u))
+            fail_msg("query shape %d walked high lists %u times", k, engaged[k] + tiered[k]);
+    if (tiered[1] + tiered[2] < 10) /* ANDs of terms by tiers */
+        fail_msg("ANDs by tiers: %u", tiered[1] + tiered[2]);
+}
+
 /* Sets doc d of c to: term t0 wa times, t1 wb times, then fillers up to len
  * tokens (wa + wb <= len). */
 static void set_doc(corpus *c, uint32_t d, uint32_t wa, uint32_t wb, uint32_t len)
@@ -1114,6 +1236,120 @@ static void test_window_edges(void **state)
     free_corpus(&c);
 }
 
+/* Ties at the high lists' bound (format.h: high).  t0 is in docs
+ * 0..1599: 40 of length 19 and 10 with wdf 2 (length 30) make its high list
+ * (50 postings, within 1600 / AS_HIGH_FRAC), so L1 = 19 and every other
+ * posting scores at most the bound mlo = BM25(1, 20): those of length 20
+ * (docs 300..1599) exactly, those of length 21 (docs 0..299) less.  With
+ * k = 55 the top is the high docs, then the lowest docids of those scoring
+ * mlo: the threshold first settles at BM25(1, 21), below mlo (a bound one
+ * length too tight would switch there and lose the ties; with b = 1 the
+ * bounds of wdf 2 and 3 lie below it, so mlo is BM25(1, 20) alone), then
+ * reaches mlo, and the term must go on to its high list without losing a
+ * tie it should have won.  t1 is in every third doc, 14 times with wdf 2
+ * at length 20: the top of t0 AND t1, found by tiers (align_tier) from
+ * t1's high list, t0 exactly one length past its L1 there.  Some docs are
+ * headings (kind weight 0.5): t1's, and a few of t0's high ones (which
+ * then rank below its ties, as their halved weight says). */
+static void test_high_ties(void **state)
+{
+    (void)state;
+    corpus c;
+    memset(&c, 0, sizeof c);
+    c.ndocs = 2048;
+    c.nunits = 1;
+    c.nfiles = 1;
+    c.vocab = 22;
+    c.docs = calloc(c.ndocs, sizeof *c.docs);
+    c.units = calloc(1, sizeof *c.units);
+    c.df = calloc(c.vocab, sizeof *c.df);
+    assert_non_null(c.docs);
+    c.units[0].council = 0;
+    c.units[0].statement = 1;
+    c.units[0].score = 3;
+    c.units[0].published = 20240101;
+    for (uint32_t d = 0; d < c.ndocs; d++) {
+        uint32_t wa = d < 1600, wb = d % 3 == 0, len = d < 300 ? 21 : 20;
+        if (d >= 300 && d % 90 == 0)
+            wb = 2; /* in t1's high list, in t0's just not */
+        if (d < 1600 && d % 40 == 7)
+            len = 19;
+        if (d < 1600 && d % 160 == 100) {
+            wa = 2;
+            len = 30;
+        }
+        set_doc(&c, d, wa, wb, len);
+        if (d % 7 == 3 && (d >= 1600 || d % 40 == 7))
+            c.docs[d].kind = AS_KIND_HEADING;
+    }
+    write_corpus(&c);
+    rhit *ref = malloc((c.ndocs + 1) * sizeof *ref);
+    double *w_of = malloc((c.ndocs + 1) * sizeof *w_of);
+    assert_non_null(ref);
+    assert_non_null(w_of);
+    static const size_t ks[] = {1, 5, 10, 12, 49, 50, 51, 55, 60, 120};
+    for (int shape = 0; shape < 8; shape++) {
+        for (int kw = 0; kw < 2; kw++) {
+            for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++) {
+                arena a = {0};
+                as_query q;
+                memset(&q, 0, sizeof q);
+                int sh = shape % 4;
+                if (sh == 0) {
+                    q.root = qterm(&a, "t0", 0);
+                } else {
+                    as_qnode *n = qop(&a, sh == 2 ? AS_Q_PHRASE : sh == 1 ? AS_Q_AND : AS_Q_OR, 2);
+                    n->kids[0] = qterm(&a, "t0", 0);
+                    n->kids[1] = qterm(&a, "t1", 1);
+                    q.root = n;
+                }
+                as_search_opts so;
+                as_search_opts_default(&so);
+                so.collapse = 0;
+                if (shape >= 4) { /* length alone: wdf 2 never ties wdf 1 */
+                    so.bm25.k1 = 1.2;
+                    so.bm25.b = 1.0;
+                }
+                so.limit = ks[ki];
+                so.offset = ki % 3 == 2 ? 3 : 0;
+                if (kw)
+                    so.kind_weight[AS_KIND_FINDING] = 0.5;
+                ropts o = {so.bm25.k1, so.bm25.b, so.bm25.min_normlen, {0}};
+                memcpy(o.kw, so.kind_weight, sizeof o.kw);
+                rfilter rf;
+                memset(&rf, 0, sizeof rf);
+                long ties = 0;
+                snprintf(qdump, sizeof qdump, "high ties, shape %d, kind weights %d, k %zu", shape,
+                         kw, ks[ki]);
+                check_search(&c, &q, &so, &o, &rf, ref, w_of, &ties);
+                if (sh == 0 && kw == 0 && ks[ki] == 55 && so.offset == 0) {
+                    /* the case described above, exactly */
+                    assert_int_equal(high_terms(c.eng, 0), 1);
+                    as_hits h = {0};
+                    assert_int_equal(as_engine_search(c.eng, &q, &so, &h), AS_OK);
+                    assert_int_equal(h.n, 55);
+                    /* high docs that are findings, then the ties */
+                    uint32_t nh = 0;
+                    for (uint32_t d = 0; d < 1600; d++)
+                        nh += (d % 40 == 7 && d % 7 != 3) || d % 160 == 100;
+                    assert_true(nh < 55);
+                    uint32_t lo = 0;
+                    for (uint32_t d = 300; d < 1600 && nh + lo < 55; d++)
+                        if (d % 40 != 7 && d % 160 != 100)
+                            assert_int_equal(h.hits[nh + lo++].doc, d);
+                    assert_true(h.hits[nh - 1].weight > h.hits[nh].weight);
+                    assert_true(h.hits[nh].weight == h.hits[54].weight);
+                    as_hits_free(&h);
+                }
+                afree(&a);
+            }
+        }
+    }
+    free(ref);
+    free(w_of);
+    free_corpus(&c);
+}
+
 /* A corpus small enough to score by hand (k1 = 1, b = 0.5, min_normlen
  * 0.5, as Xapian's defaults):
  *   d0 "a b"  d1 "a c c"  d2 "b"     N = 3, total length 6, average 2
@@ -1133,6 +1369,7 @@ static void build_hand(corpus *c, const hand *h, uint32_t n)
     as_err err = {0};
     as_writer *w = NULL;
     assert_int_equal(as_writer_open(gendir, NULL, &w, &err), AS_OK);
+    as_writer_set_high_min_df(w, 129);
     as_file_state fs = {0};
     fs.path = "/hand.txt";
     fs.display = "hand.txt";
@@ -1513,6 +1750,8 @@ int main(void)
         cmocka_unit_test(test_random_dense),
         cmocka_unit_test(test_window_edges),
         cmocka_unit_test(test_required_or),
+        cmocka_unit_test(test_high_lists),
+        cmocka_unit_test(test_high_ties),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
