@@ -126,6 +126,7 @@ void as_engine_free(as_engine *e)
     for (size_t i = 0; i < e->caphcurs; i++)
         free(e->hcurs[i]);
     free(e->hcurs);
+    free(e->acurs);
     free(e->hterm);
     free(e->lterm);
     free(e->lq);

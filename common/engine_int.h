@@ -92,8 +92,11 @@ struct as_engine {
     const as_qnode **lq;
     size_t nleaves, capleaves, ncurs_alloc;
     as_pcur *tmpcur;
-    /* Per leaf: its high list (format.h: high; df 0 = none), the cursor on
-     * it (made on first use, NULL before; ncap slots allocated). */
+    /* Per leaf: the cursor in use, curs[i] or hcurs[i] (engine_iter.c:
+     * impact tiers); its high list (format.h: high; df 0 = none), the
+     * cursor on it (made on first use, NULL before). */
+    as_pcur **acurs;
+    size_t capacurs;
     as_term *hterm;
     size_t caphterm;
     as_pcur **hcurs;

@@ -139,7 +139,8 @@ static int32_t new_leaf(as_engine *e, const as_qnode *q, uint32_t off, int *rc)
         return -1;
     }
     e->capleaves = cap;
-    if (as_eng_grow((void **)&e->hterm, &e->caphterm, i + 1, sizeof *e->hterm)) {
+    if (as_eng_grow((void **)&e->acurs, &e->capacurs, i + 1, sizeof *e->acurs) ||
+        as_eng_grow((void **)&e->hterm, &e->caphterm, i + 1, sizeof *e->hterm)) {
         *rc = as_eng_fail(e, AS_ENOMEM, "out of memory");
         return -1;
     }
@@ -160,6 +161,7 @@ static int32_t new_leaf(as_engine *e, const as_qnode *q, uint32_t off, int *rc)
         memset(e->curs[i], 0, sizeof **e->curs);
         e->ncurs_alloc = i + 1;
     }
+    e->acurs[i] = e->curs[i];
     e->lterm[i] = t;
     e->lq[i] = q;
     e->nleaves++;
@@ -474,6 +476,7 @@ void as_eng_reset(as_engine *e)
     for (size_t i = 0; i < e->nleaves; i++) {
         as_pcur_release(e->curs[i]);
         as_pcur_init(e->curs[i], e->ix, &e->lterm[i]);
+        e->acurs[i] = e->curs[i];
     }
     for (size_t i = 0; i < e->nnodes; i++) {
         enode *n = &e->nodes[i];
@@ -569,7 +572,7 @@ int as_eng_plan(as_engine *e, const as_qnode *root)
  * the main cursor, moved to the doc when asked. */
 static inline as_pcur *cur(const as_engine *e, const enode *n)
 {
-    return n->hion ? e->hcurs[n->leaf] : e->curs[n->leaf];
+    return e->acurs[n->leaf];
 }
 
 /* Turns n to its high list (0), or leaves it on its main one when out of
@@ -589,6 +592,7 @@ static int hi_on(as_engine *e, enode *n)
         n->hinit = 1;
     }
     n->hion = 1;
+    e->acurs[n->leaf] = h;
     n->bb_valid = 0;
     return 0;
 }
@@ -603,6 +607,7 @@ static inline void hi_pick(as_engine *e, enode *n, double wmin)
             hi_on(e, n);
     } else if (n->hion) {
         n->hion = 0;
+        e->acurs[n->leaf] = e->curs[n->leaf];
         n->bb_valid = 0;
     }
 }
