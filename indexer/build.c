@@ -13,6 +13,7 @@
 #include "build.h"
 
 #include "analyze.h"
+#include "crc.h"
 #include "generation.h"
 #include "index.h"
 #include "ixint.h" /* page checks of a generation just written */
@@ -27,7 +28,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #define WINDOW_PER_THREAD 8
 
@@ -225,17 +225,17 @@ static double now(void)
 static uint32_t file_crc(const char *path, int *ok)
 {
     FILE *f = fopen(path, "rbe");
-    uLong crc = crc32(0L, Z_NULL, 0);
+    uint32_t crc = 0;
     *ok = 0;
     if (!f)
         return 0;
     unsigned char buf[65536];
     size_t n;
     while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        crc = crc32(crc, buf, (uInt)n);
+        crc = as_crc32(crc, buf, n);
     *ok = !ferror(f);
     fclose(f);
-    return (uint32_t)crc;
+    return crc;
 }
 
 /* Index of the old generation's file with this canonical path, or AS_NONE. */
