@@ -106,7 +106,7 @@ static uint32_t crc_fast(uint32_t crc, const void *p, size_t n)
  * process here (perf).  The resolver runs before the sanitizers' runtime is
  * set up, so it is not instrumented. */
 typedef uint32_t crc_fn(uint32_t crc, const void *p, size_t n);
-__attribute__((no_sanitize("address", "undefined"))) static crc_fn *crc_resolve(void)
+__attribute__((used, no_sanitize("address", "undefined"))) static crc_fn *crc_resolve(void)
 {
     unsigned a, b, c, d;
     if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_PCLMUL) && (d & bit_SSE2))
