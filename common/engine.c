@@ -252,11 +252,18 @@ static int build_ranges(as_engine *e, const as_filter *f)
         e->nranges = e->ndocs > 0;
         return AS_OK;
     }
-    uint32_t nu = as_index_nunits(e->ix);
+    /* One page check for the whole array, not one per unit: a council
+     * filter scans every unit (~40% of "learning council:durham" at 1M). */
+    uint32_t nu = 0;
+    const as_unit *units = as_index_units(e->ix, &nu);
+    if (!units && as_index_nunits(e->ix) > 0) {
+        const char *m = as_index_errmsg(e->ix);
+        return as_eng_fail(e, AS_ECORRUPT, "%s", m && *m ? m : "corrupt index");
+    }
     int sorted = 1;
     for (uint32_t i = 0; i < nu; i++) {
-        const as_unit *u = as_index_unit(e->ix, i);
-        if (!u || !unit_passes(e, f, u) || u->ndocs == 0 || u->first_doc >= e->ndocs)
+        const as_unit *u = &units[i];
+        if (!unit_passes(e, f, u) || u->ndocs == 0 || u->first_doc >= e->ndocs)
             continue;
         uint32_t end = u->ndocs > e->ndocs - u->first_doc ? e->ndocs : u->first_doc + u->ndocs;
         if (e->nranges > 0) {

@@ -543,6 +543,16 @@ const as_unit *as_index_unit(const as_index *ix, uint32_t u)
     return p ? p : &empty_unit;
 }
 
+const as_unit *as_index_units(const as_index *ix, uint32_t *n)
+{
+    uint64_t nu = ix->mf[MF_NUNITS];
+    *n = 0;
+    if (nu == 0 || ix_need(ix, IXF_DOCS, ix->mf[MF_UNITS_OFF], (uint64_t)AS_UNIT_SIZE * nu) != AS_OK)
+        return NULL;
+    *n = (uint32_t)nu;
+    return (const as_unit *)(const void *)(ix->f[IXF_DOCS].body + ix->mf[MF_UNITS_OFF]);
+}
+
 uint32_t as_index_unit_of(const as_index *ix, uint32_t doc)
 {
     uint32_t lo = 0, hi = (uint32_t)ix->mf[MF_NUNITS];

@@ -142,6 +142,11 @@ int as_index_kind(const as_index *ix, uint32_t doc);
 
 uint32_t as_index_nunits(const as_index *ix);
 const as_unit *as_index_unit(const as_index *ix, uint32_t u);
+/* All units as one array (*n of them), their pages checked once; NULL (and
+ * *n = 0) if a page is damaged.  Unlike as_index_unit the fields are not
+ * range-checked: a caller indexes nothing with them unchecked (the engine's
+ * filters compare them only).  For scans over every unit. */
+const as_unit *as_index_units(const as_index *ix, uint32_t *n);
 uint32_t as_index_unit_of(const as_index *ix, uint32_t doc);
 
 uint32_t as_index_ncouncils(const as_index *ix);
