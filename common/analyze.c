@@ -55,6 +55,12 @@
  * when misses outnumber its slots CACHE_GROW times: indexing soon has the
  * full size, while a search, which stems a few hundred words, does not
  * touch (page-fault) most of a 768 KiB table it would never fill.
+ * Words are read by a tight loop over ASCII letters and digits (scan_part)
+ * that falls back to the per-character reader for anything else; cache keys
+ * are the word as three 8-byte words (one multiply to hash, three compares
+ * to check); short terms are copied as 16 fixed bytes.  None of it changes
+ * a term: tests/unit/test_analyze_fast.c compares every token with the
+ * per-character analyzer on hostile input.
  */
 #include "analyze.h"
 #include "utf8.h"
@@ -71,8 +77,8 @@
 #define CACHE_SLOTS 16384 /* power of two; ~94% hits on the Vaswani abstracts */
 #define CACHE_SLOTS0 256  /* the first size */
 #define CACHE_GROW 4
-#define CACHE_KEY 22
-#define CACHE_VAL 24
+#define CACHE_KEY 22 /* longest word cached; its key is compared as three words */
+#define CACHE_VAL 22
 
 /* Protected words: Snowball english conflations that mislead in social-care
  * reports, mapped to a fixed term before stemming.  Each checked against
@@ -116,8 +122,8 @@ typedef struct part {
 } part;
 
 typedef struct cache_slot {
+    uint64_t key[3];          /* the word's bytes, zero after klen */
     unsigned char klen, vlen; /* klen 0: empty */
-    char key[CACHE_KEY];
     char val[CACHE_VAL];
 } cache_slot;
 
@@ -129,8 +135,9 @@ struct as_analyzer {
     char *arena;
     size_t alen, acap;
     part parts[MAX_PARTS];
-    char fold[FOLD_CAP + 8];
+    char fold[FOLD_CAP + 32];   /* + 32: word_term reads 24 bytes of any word */
     char word[AS_TERM_MAX + 8]; /* as_analyze_word's result */
+    char stem[AS_TERM_MAX + 16]; /* a stem not from the cache (see push) */
     cache_slot *cache;
     size_t cache_slots;         /* power of two, CACHE_SLOTS0..CACHE_SLOTS */
     size_t cache_misses;        /* since the last growth */
@@ -190,53 +197,116 @@ static inline int is_digit(unsigned c)
     return c >= '0' && c <= '9';
 }
 
+/* ASCII letters and digits, the bytes the fast loop of scan_part takes
+ * without decoding, as what each adds to its counters: capitals 1 << 0,
+ * lower-case letters 1 << 10, digits 1 << 20; 0 for any other byte (left to
+ * the general path, which reads it with readch).  A part stores at most
+ * PART_MAX (128) bytes, so no field carries into the next. */
+#define W_UP 1u
+#define W_LO (1u << 10)
+#define W_DIG (1u << 20)
+#define W_FIELD 1023u
+static const uint32_t ascii_word[256] = {
+    ['0'] = W_DIG, ['1'] = W_DIG, ['2'] = W_DIG, ['3'] = W_DIG, ['4'] = W_DIG,
+    ['5'] = W_DIG, ['6'] = W_DIG, ['7'] = W_DIG, ['8'] = W_DIG, ['9'] = W_DIG,
+    ['A'] = W_UP, ['B'] = W_UP, ['C'] = W_UP, ['D'] = W_UP, ['E'] = W_UP,
+    ['F'] = W_UP, ['G'] = W_UP, ['H'] = W_UP, ['I'] = W_UP, ['J'] = W_UP,
+    ['K'] = W_UP, ['L'] = W_UP, ['M'] = W_UP, ['N'] = W_UP, ['O'] = W_UP,
+    ['P'] = W_UP, ['Q'] = W_UP, ['R'] = W_UP, ['S'] = W_UP, ['T'] = W_UP,
+    ['U'] = W_UP, ['V'] = W_UP, ['W'] = W_UP, ['X'] = W_UP, ['Y'] = W_UP,
+    ['Z'] = W_UP,
+    ['a'] = W_LO, ['b'] = W_LO, ['c'] = W_LO, ['d'] = W_LO, ['e'] = W_LO,
+    ['f'] = W_LO, ['g'] = W_LO, ['h'] = W_LO, ['i'] = W_LO, ['j'] = W_LO,
+    ['k'] = W_LO, ['l'] = W_LO, ['m'] = W_LO, ['n'] = W_LO, ['o'] = W_LO,
+    ['p'] = W_LO, ['q'] = W_LO, ['r'] = W_LO, ['s'] = W_LO, ['t'] = W_LO,
+    ['u'] = W_LO, ['v'] = W_LO, ['w'] = W_LO, ['x'] = W_LO, ['y'] = W_LO,
+    ['z'] = W_LO,
+};
+
+/* Whether the character at t[i] (i < len) is a letter or digit: ASCII by
+ * the table, anything else decoded. */
+static inline int wordch_at(const unsigned char *t, size_t len, size_t i)
+{
+    if (t[i] < 0x80)
+        return ascii_word[t[i]] != 0;
+    size_t clen, flen;
+    char f[4];
+    return is_wordch(readch(t, len, i, &clen, f, &flen));
+}
+
 /* Reads one part starting at the word character t[*ip], appending its
  * folded form at an->fold[*fl].  Stops before anything that is not part of
- * the word (a hyphen included); consumes a possessive 's. */
+ * the word (a hyphen included); consumes a possessive 's.
+ * Speed: runs of ASCII letters and digits (nearly every byte of a word) go
+ * through a tight loop on local state, one table lookup per byte; the
+ * first other byte drops to the general path below, which reads one
+ * character and applies every rule, then the fast loop resumes.  Both
+ * paths update the same state the same way, so the part is the one the
+ * general path alone would give (tests/unit/test_analyze_fast.c checks
+ * this against the plain per-character reader). */
 static void scan_part(as_analyzer *an, const unsigned char *t, size_t len,
                       size_t *ip, size_t *fl, part *p)
 {
-    size_t i = *ip;
-    memset(p, 0, sizeof *p);
-    p->start = (uint32_t)i;
-    p->end = (uint32_t)i;
-    p->foff = (uint32_t)*fl;
-    while (i < len) {
+    size_t i = *ip, f = *fl;
+    char *fold = an->fold;
+    size_t start = i, end = i;
+    uint32_t pflen = 0;
+    unsigned nup = 0, nlo = 0, b0 = 0, b1 = 0;
+    unsigned other = 0, digit = 0, over = 0;
+    /* A part starts at a word character: a digit there makes it a number
+     * (full-width digits do not: they are not ASCII). */
+    unsigned digit_first = ascii_word[t[i]] == W_DIG;
+    uint32_t acc = 0; /* the stored ASCII bytes' counts, as ascii_word */
+    for (;;) {
+        /* Fast: ASCII letters and digits, while they fit.  Folding is
+         * c | 0x20 (capitals to lower case; lower case and digits have the
+         * bit already). */
+        size_t room = PART_MAX - pflen;
+        if (FOLD_CAP - f < room)
+            room = FOLD_CAP - f;
+        size_t i0 = i, lim = len - i < room ? len : i + room;
+        uint32_t w;
+        while (i < lim && (w = ascii_word[t[i]]) != 0) {
+            fold[f++] = (char)(t[i] | 0x20);
+            acc += w;
+            i++;
+        }
+        pflen += (uint32_t)(i - i0);
+        /* Those that do not fit: counted, not stored (rare: long words). */
+        while (i < len && (w = ascii_word[t[i]]) != 0) {
+            over = 1;
+            nup += w == W_UP;
+            nlo += w == W_LO;
+            digit |= w == W_DIG;
+            i++;
+        }
+        if (i > i0) {
+            end = i;
+            b1 = i - i0 >= 2 ? t[i - 2] : b0;
+            b0 = t[i - 1];
+        }
+        if (i >= len)
+            break;
+        /* General: one character of any other kind. */
         size_t clen, flen;
-        char f[4];
-        int cls = readch(t, len, i, &clen, f, &flen);
+        char fb[4];
+        int cls = readch(t, len, i, &clen, fb, &flen);
         unsigned c = t[i];
-        if (is_wordch(cls)) {
-            if (p->flen + flen <= PART_MAX && *fl + flen <= FOLD_CAP) {
-                if (flen == 1) /* the common case, without a call to memcpy */
-                    an->fold[*fl] = f[0];
-                else
-                    memcpy(an->fold + *fl, f, flen);
-                *fl += flen;
-                p->flen += (uint32_t)flen;
+        if (is_wordch(cls)) { /* not ASCII here: the fast loop took those */
+            if (pflen + flen <= PART_MAX && f + flen <= FOLD_CAP) {
+                memcpy(fold + f, fb, flen);
+                f += flen;
+                pflen += (uint32_t)flen;
             } else {
-                p->over = 1;
+                over = 1;
             }
-            if (c < 0x80) {
-                if (c >= 'A' && c <= 'Z')
-                    p->nup++;
-                else if (c >= 'a' && c <= 'z')
-                    p->nlo++;
-                else if (i == p->start)
-                    p->digit = p->digit_first = 1;
-                else
-                    p->digit = 1;
-                p->b1 = p->b0;
-                p->b0 = (unsigned char)c;
-            } else {
-                if (cls == AS_CH_DIGIT)
-                    p->digit = 1;
-                p->other = 1;
-                p->b1 = p->b0;
-                p->b0 = 0;
-            }
+            if (cls == AS_CH_DIGIT)
+                digit = 1;
+            other = 1;
+            b1 = b0;
+            b0 = 0;
             i += clen;
-            p->end = (uint32_t)i;
+            end = i;
             continue;
         }
         if (cls == AS_CH_IGNORE) {
@@ -244,25 +314,19 @@ static void scan_part(as_analyzer *an, const unsigned char *t, size_t len,
             continue;
         }
         if (cls == AS_CH_APOS) {
-            size_t j = i + clen, c2len, f2len;
-            char f2[4];
-            if (j >= len || !is_wordch(readch(t, len, j, &c2len, f2, &f2len)))
+            size_t j = i + clen;
+            if (j >= len || !wordch_at(t, len, j))
                 break;
-            if (t[j] == 's' || t[j] == 'S') {
-                size_t c3len, f3len;
-                char f3[4];
-                if (j + 1 >= len
-                    || !is_wordch(readch(t, len, j + 1, &c3len, f3, &f3len))) {
-                    i = j + 1; /* possessive: part of the span, not the term */
-                    p->end = (uint32_t)i;
-                    break;
-                }
+            if ((t[j] == 's' || t[j] == 'S') && (j + 1 >= len || !wordch_at(t, len, j + 1))) {
+                i = j + 1; /* possessive: part of the span, not the term */
+                end = i;
+                break;
             }
-            p->other = 1; /* in-word apostrophe: dropped */
+            other = 1; /* in-word apostrophe: dropped */
             i = j;
             continue;
         }
-        if ((c == '.' || c == '/' || c == ',') && is_digit(p->b0) && i + 1 < len
+        if ((c == '.' || c == '/' || c == ',') && is_digit(b0) && i + 1 < len
             && is_digit(t[i + 1])) {
             if (c == ',') {
                 if (i + 3 < len && is_digit(t[i + 2]) && is_digit(t[i + 3])
@@ -272,18 +336,32 @@ static void scan_part(as_analyzer *an, const unsigned char *t, size_t len,
                 }
                 break;
             }
-            if (p->flen + 1 <= PART_MAX && *fl + 1 <= FOLD_CAP) {
-                an->fold[(*fl)++] = (char)c;
-                p->flen++;
+            if (pflen + 1 <= PART_MAX && f + 1 <= FOLD_CAP) {
+                fold[f++] = (char)c;
+                pflen++;
             } else {
-                p->over = 1;
+                over = 1;
             }
-            p->other = 1;
+            other = 1;
             i++;
             continue;
         }
         break;
     }
+    p->start = (uint32_t)start;
+    p->end = (uint32_t)end;
+    p->foff = (uint32_t)*fl;
+    p->flen = pflen;
+    p->nup = nup + (acc & W_FIELD);
+    p->nlo = nlo + (acc >> 10 & W_FIELD);
+    digit |= (acc >> 20 & W_FIELD) != 0;
+    p->b0 = (unsigned char)b0;
+    p->b1 = (unsigned char)b1;
+    p->other = (unsigned char)other;
+    p->digit = (unsigned char)digit;
+    p->digit_first = (unsigned char)digit_first;
+    p->over = (unsigned char)over;
+    *fl = f;
     *ip = i;
 }
 
@@ -298,11 +376,18 @@ static size_t scan_compound(as_analyzer *an, const unsigned char *t, size_t len,
         np++;
         if (np == MAX_PARTS || i >= len)
             break;
-        size_t hlen, clen, flen;
-        char f[4];
-        if (readch(t, len, i, &hlen, f, &flen) != AS_CH_HYPHEN || i + hlen >= len)
-            break;
-        if (!is_wordch(readch(t, len, i + hlen, &clen, f, &flen)))
+        size_t hlen;
+        if (t[i] == '-') {
+            hlen = 1;
+        } else if (t[i] < 0x80) {
+            break; /* the common end of a word: a space or punctuation */
+        } else {
+            size_t flen;
+            char f[4];
+            if (readch(t, len, i, &hlen, f, &flen) != AS_CH_HYPHEN)
+                break;
+        }
+        if (i + hlen >= len || !wordch_at(t, len, i + hlen))
             break;
         i += hlen;
     }
@@ -320,35 +405,46 @@ static size_t cut_utf8(const char *s, size_t n)
     return k;
 }
 
-static uint32_t hash_bytes(const char *s, size_t n)
+/* The first k (< 8) bytes, in memory order, of the 8 loaded into x. */
+static inline uint64_t first_bytes(uint64_t x, size_t k)
 {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 16777619u;
-    }
-    return h;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return k ? x & ~(~(uint64_t)0 >> (8 * k)) : 0;
+#else
+    return x & (((uint64_t)1 << (8 * k)) - 1);
+#endif
 }
 
-/* The term for folded word w[0..n): protected form or Snowball stem when
- * stem is set, else w itself; cut to AS_TERM_MAX. */
-static int word_term(as_analyzer *an, const char *w, size_t n, int stem,
-                     const char **out, size_t *olen)
+/* The cache key of w[0..n) (n <= CACHE_KEY): its bytes as three words,
+ * zero after n.  Reads w[0..24), which every caller's buffer has (fold).
+ * Whole-word loads and compares replace a byte-wise hash and memcmp. */
+static inline void cache_key(const char *w, size_t n, uint64_t k[3])
 {
-    if (!stem || n == 0) {
-        *out = w;
-        *olen = cut_utf8(w, n);
-        return AS_OK;
+    memcpy(k, w, 24);
+    if (n < 8) {
+        k[0] = first_bytes(k[0], n);
+        k[1] = k[2] = 0;
+    } else if (n < 16) {
+        k[1] = first_bytes(k[1], n - 8);
+        k[2] = 0;
+    } else {
+        k[2] = first_bytes(k[2], n - 16); /* n <= CACHE_KEY < 24 */
     }
-    cache_slot *slot = NULL;
-    if (n <= CACHE_KEY) {
-        slot = &an->cache[hash_bytes(w, n) & (an->cache_slots - 1)];
-        if (slot->klen == n && memcmp(slot->key, w, n) == 0) {
-            *out = slot->val;
-            *olen = slot->vlen;
-            return AS_OK;
-        }
-    }
+}
+
+static inline size_t cache_index(const uint64_t k[3], size_t n, size_t slots)
+{
+    uint64_t h = k[0] ^ (k[1] << 21 | k[1] >> 43) ^ (k[2] << 42 | k[2] >> 22) ^ n;
+    h *= 0x9E3779B97F4A7C15u; /* multiplicative hashing: the top bits mix all */
+    return (size_t)(h >> 40) & (slots - 1);
+}
+
+/* word_term's cache miss: the protected form or the Snowball stem, then
+ * remembered in slot (if any; key is the word's cache_key). */
+static int word_term_miss(as_analyzer *an, const char *w, size_t n,
+                          cache_slot *slot, const uint64_t key[3],
+                          const char **out, size_t *olen)
+{
     const char *r = NULL;
     size_t rn = 0;
     if (n >= 7 && n <= 13 && (w[0] == 'c' || w[0] == 'p' || w[0] == 'u')) {
@@ -377,23 +473,56 @@ static int word_term(as_analyzer *an, const char *w, size_t n, int stem,
             free(an->cache);
             an->cache = nc;
             an->cache_slots = ns;
-            slot = &nc[hash_bytes(w, n) & (ns - 1)];
+            slot = &nc[cache_index(key, n, ns)];
         }
         an->cache_misses = 0;
     }
     if (slot && rn <= CACHE_VAL) {
         slot->klen = (unsigned char)n;
-        memcpy(slot->key, w, n);
+        memcpy(slot->key, key, sizeof slot->key);
         slot->vlen = (unsigned char)rn;
         memcpy(slot->val, r, rn);
     }
-    *out = r;
+    /* Into our own buffer, which push may read 16 bytes of (see there). */
+    memcpy(an->stem, r, rn);
+    *out = an->stem;
     *olen = rn;
     return AS_OK;
 }
 
-static int push(as_analyzer *an, const char *term, size_t tlen, uint32_t pos,
-                uint32_t start, uint32_t end, uint32_t flags)
+/* The term for folded word w[0..n) (in an->fold): protected form or
+ * Snowball stem when stem is set, else w itself; cut to AS_TERM_MAX.  The
+ * result has 16 readable bytes from its start (for push): it is in the
+ * fold buffer, a cache slot's val (22 bytes) or an->stem. */
+static inline int word_term(as_analyzer *an, const char *w, size_t n, int stem,
+                            const char **out, size_t *olen)
+{
+    if (!stem || n == 0) {
+        *out = w;
+        *olen = cut_utf8(w, n);
+        return AS_OK;
+    }
+    cache_slot *slot = NULL;
+    uint64_t key[3] = {0, 0, 0};
+    if (n <= CACHE_KEY) {
+        cache_key(w, n, key);
+        slot = &an->cache[cache_index(key, n, an->cache_slots)];
+        if (slot->klen == n && slot->key[0] == key[0] && slot->key[1] == key[1]
+            && slot->key[2] == key[2]) {
+            *out = slot->val;
+            *olen = slot->vlen;
+            return AS_OK;
+        }
+    }
+    return word_term_miss(an, w, n, slot, key, out, olen);
+}
+
+/* Appends a token.  term must have 16 readable bytes from its start
+ * (word_term's results and emit_compound's acronym buffer do): a term of up
+ * to 16 bytes, nearly all, is copied as 16 without a call to memcpy, into
+ * an arena kept 16 bytes longer than its contents. */
+static inline int push(as_analyzer *an, const char *term, size_t tlen, uint32_t pos,
+                       uint32_t start, uint32_t end, uint32_t flags)
 {
     if (an->ntoks == an->tcap) {
         size_t nc = an->tcap ? an->tcap * 2 : 256;
@@ -407,9 +536,9 @@ static int push(as_analyzer *an, const char *term, size_t tlen, uint32_t pos,
         an->toff = no;
         an->tcap = nc;
     }
-    if (an->alen + tlen > an->acap) {
+    if (an->alen + tlen + 16 > an->acap) {
         size_t nc = an->acap ? an->acap : 4096;
-        while (nc < an->alen + tlen)
+        while (nc < an->alen + tlen + 16)
             nc *= 2;
         char *na = realloc(an->arena, nc);
         if (!na)
@@ -417,7 +546,10 @@ static int push(as_analyzer *an, const char *term, size_t tlen, uint32_t pos,
         an->arena = na;
         an->acap = nc;
     }
-    memcpy(an->arena + an->alen, term, tlen);
+    if (tlen <= 16)
+        memcpy(an->arena + an->alen, term, 16);
+    else
+        memcpy(an->arena + an->alen, term, tlen);
     as_token *tk = &an->toks[an->ntoks];
     an->toff[an->ntoks] = (uint32_t)an->alen;
     an->alen += tlen;
@@ -462,7 +594,7 @@ static int emit_compound(as_analyzer *an, size_t np, size_t fl, uint32_t pos)
             return rc;
         size_t al = acro_len(p);
         if (al) {
-            char a[ACRO_MAX + 1];
+            char a[16] = {0}; /* push reads 16 */
             a[0] = '^';
             memcpy(a + 1, w, al);
             if ((rc = push(an, a, al + 1, pos + (uint32_t)k, p->start, p->end,
