@@ -5,9 +5,12 @@
  * as blocks of AS_BLOCK_SIZE (format.h: postings, positions), with its
  * dictionary entry (format.h: terms).  A copied file's block that stays a
  * whole block is taken without decoding its positions (oread below); the
- * bytes are those a fresh build writes either way.
+ * bytes are those a fresh build writes either way.  A full build's terms
+ * (all in memory) are encoded by two threads, each a contiguous range of
+ * the dictionary (encode_mem), to the same bytes.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +19,10 @@
 #include "bitpack.h"
 #include "varint.h"
 #include "wint.h"
+
+/* The bytes a term costs to encode beside its buffer's, for cutting the
+ * terms in ranges of equal work. */
+#define ENC_TERM_COST 48
 
 /* The postings encoder of one term (format.h: postings, positions). */
 typedef struct tenc {
@@ -222,9 +229,15 @@ static void enc_add(as_wctx *c, tenc *e, uint32_t doc, uint32_t wdf, const uint3
         enc_flush_block(c, e);
 }
 
+/* A term's dictionary values (format.h: terms) but its offsets. */
+typedef struct dstat {
+    uint64_t df, cf, post_len, pos_len;
+    uint32_t maxwdf, mindl;
+    uint32_t id;               /* the term (a part's entries, below) */
+} dstat;
+
 static void dict_add(as_wctx *c, as_writer *w, dwriter *dw, const char *term, size_t tlen,
-                     const tenc *e, uint64_t post_off, uint64_t post_len, uint64_t pos_off,
-                     uint64_t pos_len)
+                     const dstat *e, uint64_t post_off, uint64_t pos_off)
 {
     as_wfile *f = &w->f[IXF_TERMS];
     size_t shared = 0;
@@ -246,8 +259,8 @@ static void dict_add(as_wctx *c, as_writer *w, dwriter *dw, const char *term, si
     q += varint_put(q, e->cf - e->df);
     q += varint_put(q, e->maxwdf);
     q += varint_put(q, e->mindl);
-    q += varint_put(q, post_len);
-    q += varint_put(q, pos_len);
+    q += varint_put(q, e->post_len);
+    q += varint_put(q, e->pos_len);
     as_wfile_write(c, f, b, (size_t)(q - b));
     memcpy(dw->prev, term, tlen);
     dw->prevlen = tlen;
@@ -351,20 +364,45 @@ static void enc_high(as_wctx *c, const tenc *e, tenc *h, const uint32_t l[3])
         put32(h->pskip.p + o, 0);
 }
 
+/* Where encoded terms go: the files themselves (fp set), or buffers of a
+ * contiguous range of terms encoded on a thread of its own, with their
+ * dictionary values, to be appended to the files after the terms before
+ * them (part_write: the same bytes as if written in order). */
+typedef struct osink {
+    as_wfile *fp, *fq;         /* postings, positions */
+    as_gbuf post, pos;
+    dstat *d;
+    size_t nd, dcap;
+} osink;
+
+static uint64_t sink_len(const osink *k, int pos)
+{
+    if (k->fp)
+        return pos ? k->fq->body_len : k->fp->body_len;
+    return pos ? k->pos.n : k->post.n;
+}
+
+static void sink_put(as_wctx *c, osink *k, int pos, const void *p, size_t n)
+{
+    if (k->fp)
+        as_wfile_write(c, pos ? k->fq : k->fp, p, n);
+    else
+        as_gbuf_put(c, pos ? &k->pos : &k->post, p, n);
+}
+
 /* Writes the encoded term out: postings (and its high list), positions,
- * dictionary entry. */
-static void enc_finish_term(as_wctx *c, as_writer *w, dwriter *dw, tenc *e, tenc *h,
+ * dictionary entry (or its values, for a part). */
+static void enc_finish_term(as_wctx *c, as_writer *w, dwriter *dw, osink *k, tenc *e, tenc *h,
                             const hcell *order, uint32_t hist[3][AS_HIGH_MAXLEN + 1],
-                            const char *term, size_t tlen)
+                            const char *term, size_t tlen, uint32_t id)
 {
     enc_flush_block(c, e);
     if (c->rc != AS_OK || e->df == 0)
         return;
-    as_wfile *fp = &w->f[IXF_POSTINGS], *fq = &w->f[IXF_POSITIONS];
-    uint64_t post_off = fp->body_len, pos_off = fq->body_len;
+    uint64_t post_off = sink_len(k, 0), pos_off = sink_len(k, 1);
     if (e->nb > 1)
-        as_wfile_write(c, fp, e->pskip.p, e->pskip.n);
-    as_wfile_write(c, fp, e->pdata.p, e->pdata.n);
+        sink_put(c, k, 0, e->pskip.p, e->pskip.n);
+    sink_put(c, k, 0, e->pdata.p, e->pdata.n);
     if (e->nb > 1 && e->df >= w->high_min_df) {
         uint32_t l[3];
         high_limits(e, order, hist, l);
@@ -373,16 +411,23 @@ static void enc_finish_term(as_wctx *c, as_writer *w, dwriter *dw, tenc *e, tenc
             return;
         uint8_t b[40], *q = b;
         q += varint_put(q, h->df);
-        for (int k = 0; k < 3; k++)
-            q += varint_put(q, l[k]);
-        as_wfile_write(c, fp, b, (size_t)(q - b));
+        for (int j = 0; j < 3; j++)
+            q += varint_put(q, l[j]);
+        sink_put(c, k, 0, b, (size_t)(q - b));
         if (h->nb > 1)
-            as_wfile_write(c, fp, h->pskip.p, h->pskip.n);
-        as_wfile_write(c, fp, h->pdata.p, h->pdata.n);
+            sink_put(c, k, 0, h->pskip.p, h->pskip.n);
+        sink_put(c, k, 0, h->pdata.p, h->pdata.n);
     }
-    as_wfile_write(c, fq, e->posdata.p, e->posdata.n);
-    dict_add(c, w, dw, term, tlen, e, post_off, fp->body_len - post_off, pos_off,
-             fq->body_len - pos_off);
+    sink_put(c, k, 1, e->posdata.p, e->posdata.n);
+    if (c->rc != AS_OK)
+        return;
+    dstat st = {e->df, e->cf, sink_len(k, 0) - post_off, sink_len(k, 1) - pos_off,
+                e->maxwdf, e->mindl, id};
+    if (k->fp) {
+        dict_add(c, w, dw, term, tlen, &st, post_off, pos_off);
+    } else if (GROW(c, k->d, k->dcap, k->nd + 1)) {
+        k->d[k->nd++] = st;
+    }
 }
 
 /* A copied term's postings, read block by block from the old generation
@@ -740,6 +785,137 @@ static int take_block(as_wctx *c, tenc *e, pstream *s, const pstream *ps, size_t
     return 1;
 }
 
+/* Encodes terms ids[from..to) of the memory source (its every posting a
+ * new doc: enc_one_new) into k.  Reads only w's term table, buffers and
+ * doc lengths, so that two ranges may be encoded at once; errors go to c. */
+static void encode_range(as_wctx *c, as_writer *w, const uint32_t *ids, size_t from, size_t to,
+                         const hcell *order, osink *k, dwriter *dw)
+{
+    tenc *e = calloc(1, sizeof *e), *h = calloc(1, sizeof *h);
+    uint32_t (*hist)[AS_HIGH_MAXLEN + 1] = malloc(3 * sizeof *hist);
+    pstream *p = calloc(1, sizeof *p);
+    if (!e || !h || !hist || !p) {
+        as_wctx_fail(c, AS_ENOMEM, "out of memory");
+    } else {
+        e->doclen = h->doclen = w->doclen;
+        e->keep = 1;
+    }
+    for (size_t i = from; i < to && c->rc == AS_OK; i++) {
+        uint32_t id = ids[i];
+        const wterm *t = &w->tw[id];
+        const sent *se = &w->terms.e[id];
+        if (se->len > AS_TERM_BYTES) {
+            as_wctx_fail(c, AS_ECORRUPT, "term too long while merging");
+            break;
+        }
+        p->p = t->buf;
+        p->end = t->buf + t->len;
+        p->prev1 = 0;
+        p->done = 0;
+        ps_next(c, p);
+        enc_reset(e);
+        enc_one_new(c, e, p, w->ndocs);
+        enc_finish_term(c, w, dw, k, e, h, order, hist, se->s, se->len, id);
+    }
+    if (p)
+        free(p->posbuf);
+    free(p);
+    free(hist);
+    if (e) {
+        free(e->pos);
+        free(e->all);
+        as_gbuf_free(&e->pdata);
+        as_gbuf_free(&e->pskip);
+        as_gbuf_free(&e->posdata);
+    }
+    if (h) {
+        free(h->pos);
+        as_gbuf_free(&h->pdata);
+        as_gbuf_free(&h->pskip);
+        as_gbuf_free(&h->posdata);
+    }
+    free(e);
+    free(h);
+}
+
+/* The later range of a full build's terms, encoded on a thread of its own
+ * into buffers (k) while the writer's thread encodes the earlier one into
+ * the files. */
+typedef struct encjob {
+    as_writer *w;
+    const uint32_t *ids;
+    size_t from, to;
+    const hcell *order;
+    as_wctx c;
+    osink k;
+} encjob;
+
+static void *encode_thread(void *arg)
+{
+    encjob *j = arg;
+    encode_range(&j->c, j->w, j->ids, j->from, j->to, j->order, &j->k, NULL);
+    return NULL;
+}
+
+/* Appends a part (encoded after the terms already written): its postings
+ * and positions as they are, its dictionary entries with their offsets
+ * made absolute. */
+static void part_write(as_wctx *c, as_writer *w, dwriter *dw, const osink *k)
+{
+    as_wfile *fp = &w->f[IXF_POSTINGS], *fq = &w->f[IXF_POSITIONS];
+    uint64_t post_off = fp->body_len, pos_off = fq->body_len;
+    as_wfile_write(c, fp, k->post.p, k->post.n);
+    as_wfile_write(c, fq, k->pos.p, k->pos.n);
+    for (size_t i = 0; i < k->nd && c->rc == AS_OK; i++) {
+        const dstat *d = &k->d[i];
+        const sent *se = &w->terms.e[d->id];
+        dict_add(c, w, dw, se->s, se->len, d, post_off, pos_off);
+        post_off += d->post_len;
+        pos_off += d->pos_len;
+    }
+}
+
+/* Every term of the memory source (a full build without spills): the
+ * sorted terms cut in two ranges of about equal postings bytes, the later
+ * one encoded on a second thread (the encoding was the serial tail of a
+ * build), the files the same bytes as one thread writes. */
+static void encode_mem(as_writer *w, const uint32_t *ids, size_t n, const hcell *order,
+                       dwriter *dw)
+{
+    as_wctx *c = &w->c;
+    osink fk;
+    memset(&fk, 0, sizeof fk);
+    fk.fp = &w->f[IXF_POSTINGS];
+    fk.fq = &w->f[IXF_POSITIONS];
+    /* a term's cost: its buffer's bytes and a little for the term */
+    uint64_t total = 0, acc = 0;
+    for (size_t i = 0; i < n; i++)
+        total += w->tw[ids[i]].len + ENC_TERM_COST;
+    size_t mid = 0;
+    while (mid < n && acc < total / 2) /* the writer also appends the part */
+        acc += w->tw[ids[mid++]].len + ENC_TERM_COST;
+    encjob j;
+    memset(&j, 0, sizeof j);
+    j.w = w;
+    j.ids = ids;
+    j.from = mid;
+    j.to = n;
+    j.order = order;
+    pthread_t th;
+    int threaded = mid < n && pthread_create(&th, NULL, encode_thread, &j) == 0;
+    encode_range(c, w, ids, 0, mid, order, &fk, dw);
+    if (threaded)
+        pthread_join(th, NULL);
+    else if (mid < n && c->rc == AS_OK)
+        encode_thread(&j);
+    if (j.c.rc != AS_OK)
+        as_wctx_fail(c, j.c.rc, "%s", j.c.msg);
+    part_write(c, w, dw, &j.k);
+    as_gbuf_free(&j.k.post);
+    as_gbuf_free(&j.k.pos);
+    free(j.k.d);
+}
+
 /* Merges every source term by term and encodes the final files. */
 static void merge_and_encode(as_writer *w, tsrc *src, size_t nsrc)
 {
@@ -773,8 +949,16 @@ static void merge_and_encode(as_writer *w, tsrc *src, size_t nsrc)
         as_wctx_fail(c, AS_ENOMEM, "out of memory");
         return;
     }
-    for (size_t i = 0; i < nsrc; i++)
-        as_wr_src_next(c, w, &src[i]);
+    osink fk;
+    memset(&fk, 0, sizeof fk);
+    fk.fp = &w->f[IXF_POSTINGS];
+    fk.fq = &w->f[IXF_POSITIONS];
+    if (nsrc == 1 && src[0].type == 0) { /* a full build's terms, all in memory */
+        encode_mem(w, src[0].ids, src[0].nids, order, &dw);
+        src[0].done = 1;
+    } else
+        for (size_t i = 0; i < nsrc; i++)
+            as_wr_src_next(c, w, &src[i]);
     while (c->rc == AS_OK) {
         const tsrc *min = as_wr_src_min(src, nsrc);
         if (!min)
@@ -830,7 +1014,7 @@ static void merge_and_encode(as_writer *w, tsrc *src, size_t nsrc)
             enc_add(c, &e, best->doc, best->wdf, best->pos, 1);
             ps_advance(c, best);
         }
-        enc_finish_term(c, w, &dw, &e, h, order, hist, term, tlen);
+        enc_finish_term(c, w, &dw, &fk, &e, h, order, hist, term, tlen, 0);
         for (size_t i = 0; i < nsrc; i++) {
             tsrc *s = &src[i];
             if (!s->done && bytes_cmp(s->term, s->tlen, term, tlen) == 0)

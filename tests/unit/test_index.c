@@ -1999,6 +1999,83 @@ static void test_empty(void **state)
     }
 }
 
+/* A corpus of one file whose sentences are texts[0..n). */
+static void corpus_of(corpus *c, const char *const *texts, size_t n)
+{
+    c->nfiles = 1;
+    c->files = calloc(1, sizeof *c->files);
+    assert_non_null(c->files);
+    tfile *tf = &c->files[0];
+    snprintf(tf->path, sizeof tf->path, "/corpus/few.txt");
+    tf->ndocs = n;
+    tf->docs = calloc(n + 1, sizeof *tf->docs);
+    assert_non_null(tf->docs);
+    for (size_t d = 0; d < n; d++) {
+        tf->docs[d].text = xstrdup(texts[d]);
+        tf->docs[d].line = (uint32_t)d + 1;
+        tf->docs[d].council = "Some Council";
+    }
+}
+
+/* A fresh build's terms are encoded in two ranges on two threads, the
+ * later one into buffers appended with its offsets moved (encode.c:
+ * encode_mem): the files must be those of the one-thread merge a spilling
+ * build makes, at every place the cut can fall (one term, two, a term
+ * with most of the postings first or last, high lists on either side). */
+static void test_split_encoding_same_bytes(void **state)
+{
+    (void)state;
+    static const char *const one[] = {"care", "care care", "care"};
+    static const char *const two[] = {"alpha beta", "beta", "alpha alpha beta"};
+    char big[4096];
+    size_t n = 0;
+    for (int k = 0; k < 600; k++)
+        n += (size_t)snprintf(big + n, sizeof big - n, "%szz", k ? " " : "");
+    const char *const heavy_last[] = {"aa bb cc dd ee", big, big, "ff zz"};
+    const char *const heavy_first[] = {"aa bb cc dd ee", "ff zz", big, big};
+    struct {
+        const char *const *t;
+        size_t n;
+    } cases[] = {{one, 3}, {two, 3}, {heavy_last, 4}, {heavy_first, 4}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        corpus c;
+        corpus_of(&c, cases[i].t, cases[i].n);
+        char *a = tempdir(), *b = tempdir();
+        build(&c, a, 0, NULL, 0);
+        build(&c, b, 1, NULL, 0); /* a run per sentence: the serial merge */
+        assert_same_gens(a, b);
+        as_index *ix = open_gen(a);
+        as_err err = {0};
+        assert_int_equal(as_index_verify(ix, &err), AS_OK);
+        check_postings(ix, &c);
+        as_index_close(ix);
+        rmtree(a);
+        rmtree(b);
+        free(a);
+        free(b);
+        free_corpus(&c);
+    }
+    /* many terms, many with high lists (df >= 129), cut anywhere */
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        corpus c;
+        make_corpus(&c, 4242 + seed, 12, 300, 50 * (unsigned)seed);
+        char *a = tempdir(), *b = tempdir();
+        build(&c, a, 0, NULL, 0);
+        build(&c, b, 1, NULL, 0);
+        assert_same_gens(a, b);
+        as_index *ix = open_gen(a);
+        as_err err = {0};
+        assert_int_equal(as_index_verify(ix, &err), AS_OK);
+        check_postings(ix, &c);
+        as_index_close(ix);
+        rmtree(a);
+        rmtree(b);
+        free(a);
+        free(b);
+        free_corpus(&c);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2022,6 +2099,7 @@ int main(void)
         cmocka_unit_test(test_write_error),
         cmocka_unit_test(test_extremes),
         cmocka_unit_test(test_tampered_with_good_crcs),
+        cmocka_unit_test(test_split_encoding_same_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
