@@ -48,8 +48,10 @@
  * Terms.  A word whose folded form is longer than PART_MAX bytes is not
  * stemmed; every term is cut to AS_TERM_MAX bytes at a character boundary.
  *
- * Speed.  Stemming dominates, so a small direct-mapped cache of recent
- * (word -> term) pairs per analyzer skips libstemmer for repeated words.
+ * Speed.  Stemming dominates, so a small two-way cache of recent
+ * (word -> term) pairs per analyzer skips libstemmer for repeated words
+ * (a word hashes to a pair of slots; a new one goes first and pushes the
+ * pair's first to second: half the misses of one slot per word).
  * The cache only remembers a pure function of the word, so results never
  * depend on what was analyzed before.  It starts small and grows (emptied)
  * when misses outnumber its slots CACHE_GROW times: indexing soon has the
@@ -223,6 +225,12 @@ static const uint32_t ascii_word[256] = {
     ['z'] = W_LO,
 };
 
+/* The ASCII bytes other than letters and digits that may go on a word:
+ * apostrophes and the number separators.  Any other ends it. */
+static const unsigned char ascii_goes_on[128] = {
+    ['\''] = 1, ['.'] = 1, ['/'] = 1, [','] = 1,
+};
+
 /* Whether the character at t[i] (i < len) is a letter or digit: ASCII by
  * the table, anything else decoded. */
 static inline int wordch_at(const unsigned char *t, size_t len, size_t i)
@@ -287,6 +295,8 @@ static void scan_part(as_analyzer *an, const unsigned char *t, size_t len,
         }
         if (i >= len)
             break;
+        if (t[i] < 0x80 && !ascii_goes_on[t[i]])
+            break; /* a space, a hyphen, other punctuation: the usual end */
         /* General: one character of any other kind. */
         size_t clen, flen;
         char fb[4];
@@ -436,11 +446,12 @@ static inline size_t cache_index(const uint64_t k[3], size_t n, size_t slots)
 {
     uint64_t h = k[0] ^ (k[1] << 21 | k[1] >> 43) ^ (k[2] << 42 | k[2] >> 22) ^ n;
     h *= 0x9E3779B97F4A7C15u; /* multiplicative hashing: the top bits mix all */
-    return (size_t)(h >> 40) & (slots - 1);
+    return (size_t)(h >> 40) & (slots - 2); /* a pair's first slot */
 }
 
 /* word_term's cache miss: the protected form or the Snowball stem, then
- * remembered in slot (if any; key is the word's cache_key). */
+ * remembered in the pair of slots at slot (if any; key is the word's
+ * cache_key). */
 static int word_term_miss(as_analyzer *an, const char *w, size_t n,
                           cache_slot *slot, const uint64_t key[3],
                           const char **out, size_t *olen)
@@ -478,6 +489,7 @@ static int word_term_miss(as_analyzer *an, const char *w, size_t n,
         an->cache_misses = 0;
     }
     if (slot && rn <= CACHE_VAL) {
+        slot[1] = slot[0]; /* the pair keeps the two most recently stored */
         slot->klen = (unsigned char)n;
         memcpy(slot->key, key, sizeof slot->key);
         slot->vlen = (unsigned char)rn;
@@ -507,11 +519,14 @@ static inline int word_term(as_analyzer *an, const char *w, size_t n, int stem,
     if (n <= CACHE_KEY) {
         cache_key(w, n, key);
         slot = &an->cache[cache_index(key, n, an->cache_slots)];
-        if (slot->klen == n && slot->key[0] == key[0] && slot->key[1] == key[1]
-            && slot->key[2] == key[2]) {
-            *out = slot->val;
-            *olen = slot->vlen;
-            return AS_OK;
+        for (int k = 0; k < 2; k++) {
+            const cache_slot *c = &slot[k];
+            if (c->klen == n && c->key[0] == key[0] && c->key[1] == key[1]
+                && c->key[2] == key[2]) {
+                *out = c->val;
+                *olen = c->vlen;
+                return AS_OK;
+            }
         }
     }
     return word_term_miss(an, w, n, slot, key, out, olen);

@@ -783,11 +783,47 @@ static void test_edges(void **state)
     ref_analyzer_free(p.ref);
 }
 
+/* Many more distinct words than cache slots (16384), of every cacheable
+ * length, drawn with a skew so some recur: hits, evictions from both
+ * slots of a pair and the growth of the table all happen. */
+static void test_cache(void **state)
+{
+    (void)state;
+    pair p = {0};
+    assert_int_equal(as_analyzer_new(&p.an), AS_OK);
+    assert_int_equal(ref_analyzer_new(&p.ref), AS_OK);
+    enum { NW = 60000 };
+    static char vocab[NW][24];
+    uint64_t s = 12345;
+    for (size_t k = 0; k < NW; k++) {
+        size_t n = 1 + rnd(&s) % 24; /* 23, 24: longer than the key */
+        for (size_t i = 0; i < n; i++)
+            vocab[k][i] = "etaoinshrdlucmfwypvbgkqjxzETAS"[rnd(&s) % 30];
+        vocab[k][n < 24 ? n : 23] = '\0';
+    }
+    char text[24 * 40];
+    for (int r = 0; r < 8000; r++) {
+        size_t tl = 0;
+        for (int k = 0; k < 30; k++) {
+            uint64_t x = rnd(&s);
+            size_t id = x % 4 ? (x >> 8) % 2000 : (x >> 8) % NW;
+            size_t n = strlen(vocab[id]);
+            memcpy(text + tl, vocab[id], n);
+            tl += n;
+            text[tl++] = k % 7 == 6 ? '-' : ' ';
+        }
+        same(&p, text, tl);
+    }
+    as_analyzer_free(p.an);
+    ref_analyzer_free(p.ref);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_edges),
         cmocka_unit_test(test_random),
+        cmocka_unit_test(test_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
