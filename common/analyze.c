@@ -211,10 +211,13 @@ static inline int is_digit(unsigned c)
  * without decoding, as what each adds to its counters: capitals 1 << 0,
  * lower-case letters 1 << 10, digits 1 << 20; 0 for any other byte (left to
  * the general path, which reads it with readch).  A part stores at most
- * PART_MAX (128) bytes, so no field carries into the next. */
-#define W_UP 1u
-#define W_LO (1u << 10)
-#define W_DIG (1u << 20)
+ * PART_MAX (128) bytes, so no field carries into the next.  Every weight
+ * also has W_IS (bit 31), so four bytes are all word bytes when the AND of
+ * their weights has it; in the sum it only ever carries out of the word. */
+#define W_IS (1u << 31)
+#define W_UP (W_IS | 1u)
+#define W_LO (W_IS | 1u << 10)
+#define W_DIG (W_IS | 1u << 20)
 #define W_FIELD 1023u
 static const uint32_t ascii_word[256] = {
     ['0'] = W_DIG, ['1'] = W_DIG, ['2'] = W_DIG, ['3'] = W_DIG, ['4'] = W_DIG,
@@ -282,6 +285,19 @@ static HOT_INLINE void scan_part(as_analyzer *an, const unsigned char *t, size_t
             room = FOLD_CAP - f;
         size_t i0 = i, lim = len - i < room ? len : i + room;
         uint32_t w;
+        while (lim - i >= 4) { /* four at a time: most words are longer */
+            uint32_t w0 = ascii_word[t[i]], w1 = ascii_word[t[i + 1]];
+            uint32_t w2 = ascii_word[t[i + 2]], w3 = ascii_word[t[i + 3]];
+            if (!(w0 & w1 & w2 & w3 & W_IS))
+                break;
+            uint32_t x;
+            memcpy(&x, t + i, 4);
+            x |= 0x20202020u; /* per byte, in either byte order */
+            memcpy(fold + f, &x, 4);
+            acc += w0 + w1 + w2 + w3;
+            i += 4;
+            f += 4;
+        }
         while (i < lim && (w = ascii_word[t[i]]) != 0) {
             fold[f++] = (char)(t[i] | 0x20);
             acc += w;
