@@ -2,7 +2,7 @@
  * test_analyze_fast.c — the analyzer's fast paths (analyze.c: the ASCII
  * loops of scan_part, the word-keyed stem cache, push's fixed-size copy)
  * against a reference: the analyzer as it was before them (same
- * AS_ANALYZER_VERSION), kept below unchanged but for the ref_ names
+ * AS_ANALYZER_VERSION), kept below unchanged but for ref_ names and static
  * (byte-at-a-time reading through readch, FNV-hashed cache, memcmp).  Every
  * token (term, position, span, flags) and every as_analyze_word result must
  * be the same on random bytes, invalid UTF-8, hostile mixes of letters,
