@@ -53,7 +53,10 @@ typedef struct enode {
     int hion;           /* TERM: walks its high list (e->hcurs) */
     int hinit;          /* TERM: its high cursor is initialized this pass */
     uint32_t hl[3];     /* TERM: its high list's L1..L3 (format.h: high) */
-    int tier;           /* AND: of 2..8 TERMs with high lists (align_tier) */
+    int tier;           /* AND: of 2..8 TERMs with high lists (1) or such
+                           TERMs and ORs of TERMs (2), an OR's virtual
+                           AND of such TERMs (3): align_tier */
+    double tdw;         /* AND: the wmin align_tier declined at (NAN = none) */
     int hkids;          /* AND, PHRASE: some kid is a TERM with a high list */
     double hw;          /* AND, PHRASE: the wmin its kids' lists were picked
                            for (NAN = none) */
@@ -101,6 +104,9 @@ struct as_engine {
     size_t caphterm;
     as_pcur **hcurs;
     size_t caphcurs;
+    /* Calls of the last query in which an AND ran by tiers (align_tier),
+     * those of them with an OR kid: for tests. */
+    uint64_t ntier, ntieror;
 
     /* Phrase scratch: per-kid positions. */
     const uint32_t **ppos;

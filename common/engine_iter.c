@@ -50,6 +50,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* An AND runs by tiers (align_tier) unless its essential kids' high lists
+ * hold more than this many times the postings of its rarest kid's (or OR
+ * kid's) lists: a tier candidate costs much less than one of align_bm. */
+#define AS_TIER_F 2
+
 /* ORs of at most this many kids look for required kids (adv_or_req). */
 #define AS_ENG_REQ_KIDS 16
 
@@ -408,6 +413,24 @@ static uint32_t flat_leaves(const as_engine *e, const enode *k)
     return k->nkids;
 }
 
+/* A unit of an AND run by tiers (align_tier): a TERM with a high list, or
+ * an OR of at most 8 TERMs some of which have one. */
+static int tier_unit(const as_engine *e, const enode *k)
+{
+    if (k->op == N_TERM)
+        return k->mlo != INFINITY;
+    if (k->op != N_OR || k->nkids > 8)
+        return 0;
+    int h = 0;
+    for (uint32_t j = 0; j < k->nkids; j++) {
+        const enode *t = &e->nodes[e->kids[k->kid0 + j]];
+        if (t->op != N_TERM)
+            return 0;
+        h = h || t->mlo != INFINITY;
+    }
+    return h;
+}
+
 /* Gives OR node ni (of at most AS_ENG_REQ_KIDS kids, each a TERM or a
  * PHRASE/AND of TERMs) a virtual AND node with room for all its leaves,
  * filled when some kids become required (adv_or_req). */
@@ -473,6 +496,8 @@ static void sort_ord(as_engine *e, enode *n, int by_cost)
 /* Resets every node and cursor for a fresh pass over the docs. */
 void as_eng_reset(as_engine *e)
 {
+    e->ntier = 0;
+    e->ntieror = 0;
     for (size_t i = 0; i < e->nleaves; i++) {
         as_pcur_release(e->curs[i]);
         as_pcur_init(e->curs[i], e->ix, &e->lterm[i]);
@@ -493,6 +518,7 @@ void as_eng_reset(as_engine *e)
         n->hion = 0;
         n->hinit = 0;
         n->hw = NAN;
+        n->tdw = NAN;
     }
 }
 
@@ -537,9 +563,11 @@ int as_eng_plan(as_engine *e, const as_qnode *root)
         n->hkids = 0;
         for (uint32_t k = 0; k < n->nkids && n->op != N_TERM; k++) {
             const enode *kn = &e->nodes[e->kids[n->kid0 + k]];
-            int h = kn->op == N_TERM && kn->mlo != INFINITY;
-            n->tier = n->tier && h;
-            n->hkids = n->hkids || h;
+            if (!tier_unit(e, kn))
+                n->tier = 0;
+            else if (n->tier && kn->op != N_TERM)
+                n->tier = 2;
+            n->hkids = n->hkids || (kn->op == N_TERM && kn->mlo != INFINITY);
         }
     }
     size_t nreal = e->nnodes;
@@ -1012,7 +1040,206 @@ static double low_bound(const as_engine *e, const as_term *t, const enode *n, ui
     return b;
 }
 
-/* An AND (or PHRASE) of TERMs that all have high lists, by tiers.  A doc
+/* What TERM t (with or without a high list, high cursor h or NULL) can
+ * score on cand of length dl: its exact value when cand is in its high
+ * list, else low_bound (-1: it has no posting there), its maxw when it has
+ * no high list. */
+static inline __attribute__((always_inline)) double tier_term(as_engine *e, const enode *t,
+                                                              as_pcur *h, uint32_t cand,
+                                                              uint32_t dl)
+{
+    if (!h)
+        return t->maxw;
+    if (as_pcur_seek(h, cand) == cand)
+        return bm25(e, t->tw, h->wdf, dl);
+    return low_bound(e, &e->lterm[t->leaf], t, dl);
+}
+
+/* An AND of TERMs and ORs of TERMs with high lists, by tiers.  A doc where
+ * unit k (a TERM, or an OR: "high" when in the high list of one of its
+ * terms) is not high has k's value <= mlo_k (an OR's: the fold of its
+ * terms' mlo, maxw for a term without a high list); call g_k = maxw_k -
+ * mlo_k what being high can add.  Once T = wmin - sum(mlo) >= 0, a doc can
+ * exceed wmin only if the g of the units it is high in sum to more than T:
+ * MaxScore over the "is high" lists.  Units by g rising, the longest prefix
+ * whose g sum to <= T is non-essential, and every candidate is in the high
+ * list of some term of another (essential) unit: the union of a few small
+ * lists instead of an intersection led by a long one.  Each candidate is
+ * bounded at its own length (exact values where high, low_bound elsewhere,
+ * summed in fold order, an OR's terms folded inside it: exact, see the top)
+ * before any main list is read; survivors are checked in the main lists
+ * (node docs and cursors move together, as everywhere; an OR unit is put
+ * on the first doc >= the candidate one of its terms is on, and its heap
+ * and virtual AND rebuilt when next advanced).  Returns the first match
+ * >= d that may exceed wmin, or AS_DOC_END; or *declined = 1 (nothing
+ * moved) when the high lists' union would not be much shorter than the
+ * shortest unit's lists, or a term is already on its high list. */
+/* (not inlined: align_tier_terms, inlined in align_bm, is faster alone) */
+static __attribute__((noinline)) uint32_t align_tier(as_engine *e, enode *n, uint32_t d,
+                                                     double wmin, int *declined)
+{
+    uint32_t nk = n->nkids;
+    const uint32_t *kd = e->kids + n->kid0; /* fold order */
+    *declined = 1;
+    if (nk > 8)
+        return d;
+    uint32_t srt[8], ness = 0;
+    double g[8];
+    double smlo = 0, mindf = INFINITY;
+    for (uint32_t i = 0; i < nk; i++) {
+        const enode *k = &e->nodes[kd[i]];
+        double mu, df;
+        if (k->op == N_TERM) {
+            if (k->mlo == INFINITY || k->hion)
+                return d;
+            mu = k->mlo;
+            df = e->lterm[k->leaf].df;
+        } else {
+            if (!tier_unit(e, k))
+                return d;
+            mu = 0;
+            df = 0;
+            for (uint32_t j = 0; j < k->nkids; j++) {
+                const enode *t = &e->nodes[e->kids[k->kid0 + j]];
+                if (t->hion)
+                    return d;
+                mu += t->mlo == INFINITY ? t->maxw : t->mlo;
+                df += e->lterm[t->leaf].df;
+            }
+        }
+        smlo += mu;
+        if (df < mindf)
+            mindf = df;
+        /* insertion by g rising */
+        g[i] = k->maxw - mu;
+        uint32_t j = i;
+        while (j > 0 && g[srt[j - 1]] > g[i]) {
+            srt[j] = srt[j - 1];
+            j--;
+        }
+        srt[j] = i;
+    }
+    const double t = wmin - smlo - n->maxw * AS_ENG_CUSHION;
+    if (!(t >= 0))
+        return d; /* a doc high in no list can still exceed wmin */
+    double gs = 0;
+    while (ness < nk) {
+        if (gs + g[srt[ness]] > t)
+            break;
+        gs += g[srt[ness]];
+        ness++;
+    }
+    if (ness == nk) {
+        *declined = 0;
+        return AS_DOC_END; /* no doc can exceed wmin */
+    }
+    double hsum = 0;
+    for (uint32_t j = ness; j < nk; j++) {
+        const enode *k = &e->nodes[kd[srt[j]]];
+        if (k->op == N_TERM)
+            hsum += e->hterm[k->leaf].df;
+        else
+            for (uint32_t m = 0; m < k->nkids; m++)
+                hsum += e->hterm[e->nodes[e->kids[k->kid0 + m]].leaf].df;
+    }
+    if (hsum > AS_TIER_F * mindf)
+        return d;
+    /* the high cursors, per unit: hc[hb[i] ..) (one per term of an OR) */
+    as_pcur *hc[64];
+    uint8_t hb[9], ess[64] = {0};
+    uint32_t nh = 0;
+    for (uint32_t i = 0; i < nk; i++) {
+        enode *k = &e->nodes[kd[i]];
+        hb[i] = (uint8_t)nh;
+        uint32_t m = k->op == N_TERM ? 1 : k->nkids;
+        for (uint32_t j = 0; j < m; j++) {
+            enode *tn = k->op == N_TERM ? k : &e->nodes[e->kids[k->kid0 + j]];
+            hc[nh] = NULL;
+            if (tn->mlo != INFINITY && !(hc[nh] = hcur(e, tn)))
+                return d;
+            nh++;
+        }
+    }
+    hb[nk] = (uint8_t)nh;
+    for (uint32_t j = ness; j < nk; j++)
+        for (uint32_t m = hb[srt[j]]; m < hb[srt[j] + 1]; m++)
+            ess[m] = hc[m] != NULL;
+    *declined = 0;
+    e->ntier++;
+    e->ntieror++;
+    const uint32_t *o = e->ord + n->kid0; /* cheapest first */
+    for (;;) {
+        uint32_t cand = AS_DOC_END;
+        for (uint32_t m = 0; m < nh; m++)
+            if (ess[m]) {
+                uint32_t hd = as_pcur_seek(hc[m], d);
+                if (hd < cand)
+                    cand = hd;
+            }
+        if (cand == AS_DOC_END)
+            return AS_DOC_END;
+        uint32_t dl = as_index_doclen(e->ix, cand);
+        double b = 0;
+        int ok = 1;
+        for (uint32_t i = 0; i < nk && ok; i++) {
+            enode *k = &e->nodes[kd[i]];
+            if (k->op == N_TERM) {
+                double lb = tier_term(e, k, hc[hb[i]], cand, dl);
+                if (lb < 0)
+                    ok = 0;
+                b += lb;
+            } else {
+                double u = 0;
+                for (uint32_t j = 0; j < k->nkids; j++) {
+                    double lb = tier_term(e, &e->nodes[e->kids[k->kid0 + j]], hc[hb[i] + j],
+                                          cand, dl);
+                    if (lb > 0)
+                        u += lb;
+                }
+                b += u;
+            }
+        }
+        if (ok && b > wmin) {
+            /* the main lists: every unit must have cand */
+            uint32_t far = cand;
+            for (uint32_t i = 0; i < nk && far == cand; i++) {
+                enode *k = &e->nodes[o[i]];
+                uint32_t m = k->op == N_TERM ? 1 : k->nkids;
+                uint32_t kdoc = AS_DOC_END;
+                for (uint32_t j = 0; j < m; j++) {
+                    enode *tn = k->op == N_TERM ? k : &e->nodes[e->kids[k->kid0 + j]];
+                    if (!(tn->started && tn->doc >= cand)) {
+                        tn->started = 1;
+                        tn->doc = as_pcur_seek(e->curs[tn->leaf], cand);
+                    }
+                    if (tn->doc < kdoc)
+                        kdoc = tn->doc;
+                }
+                if (k->op != N_TERM) {
+                    k->started = 1;
+                    k->doc = kdoc;
+                    k->valdoc = AS_DOC_END;
+                    k->heap_ness = UINT32_MAX;
+                    k->vmask = 0;
+                }
+                if (kdoc == AS_DOC_END)
+                    return AS_DOC_END;
+                if (kdoc > cand)
+                    far = kdoc;
+            }
+            if (far == cand)
+                return cand;
+            d = far;
+            continue;
+        }
+        if (cand >= AS_DOC_END - 1)
+            return AS_DOC_END;
+        d = cand + 1;
+    }
+}
+
+/* An AND of TERMs that all have high lists, by tiers (align_tier, whose
+ * special case this is, kept apart for speed).  A doc
  * where kid k is not in its high list has k's value <= mlo_k; call g_k =
  * maxw_k - mlo_k what being in the high list can add.  Once T = wmin -
  * sum(mlo) >= 0, a doc can exceed wmin only if the g of the kids it is
@@ -1027,7 +1254,7 @@ static double low_bound(const as_engine *e, const as_term *t, const enode *n, ui
  * first match >= d that may exceed wmin, or AS_DOC_END; or *declined = 1
  * (nothing moved) when the high lists' union would not be much shorter than
  * the shortest list, or a kid is not a TERM with a high list. */
-static uint32_t align_tier(as_engine *e, enode *n, uint32_t d, double wmin, int *declined)
+static uint32_t align_tier_terms(as_engine *e, enode *n, uint32_t d, double wmin, int *declined)
 {
     uint32_t nk = n->nkids;
     const uint32_t *kd = e->kids + n->kid0; /* fold order */
@@ -1070,7 +1297,14 @@ static uint32_t align_tier(as_engine *e, enode *n, uint32_t d, double wmin, int 
     double hsum = 0;
     for (uint32_t j = ness; j < nk; j++)
         hsum += e->hterm[e->nodes[kd[srt[j]]].leaf].df;
-    if (hsum * 2 > mindf)
+    /* An OR's virtual AND (tier 3) only when every kid is essential: a
+     * doc must be high somewhere, wmin barely above what docs high nowhere
+     * can score, where class bounds reject little in align_bm.  With a
+     * higher wmin (some kid non-essential) the top wants high wdfs, and
+     * block-max skips most blocks whole: cheaper than the high lists. */
+    if (n->tier == 3 && ness > 0)
+        return d;
+    if (hsum > AS_TIER_F * mindf)
         return d;
     uint8_t ess[8] = {0};
     as_pcur *hc[8];
@@ -1082,6 +1316,7 @@ static uint32_t align_tier(as_engine *e, enode *n, uint32_t d, double wmin, int 
     for (uint32_t j = ness; j < nk; j++)
         ess[srt[j]] = 1;
     *declined = 0;
+    e->ntier++;
     const uint32_t *o = e->ord + n->kid0; /* cheapest first */
     for (;;) {
         uint32_t cand = AS_DOC_END;
@@ -1150,11 +1385,16 @@ static uint32_t align_bm(as_engine *e, enode *n, uint32_t d, double wmin)
     const uint32_t *o = e->ord + n->kid0;
     double *bb = e->kbb + n->kid0; /* by position in o */
     const double cushion = n->maxw * AS_ENG_CUSHION;
-    if (n->tier) {
-        int declined;
-        uint32_t r = align_tier(e, n, d, wmin, &declined);
+    if (n->tier && !(n->tdw == wmin)) {
+        int declined = 1;
+        uint32_t r = d;
+        if (n->tier == 2)
+            r = align_tier(e, n, d, wmin, &declined);
+        else
+            r = align_tier_terms(e, n, d, wmin, &declined);
         if (!declined)
             return r;
+        n->tdw = wmin; /* not again for this wmin (only pruning lost) */
     }
     /* A TERM kid whose share of wmin (what it must exceed for the AND to
      * exceed wmin when the others score their maxima) is at least its
@@ -1429,7 +1669,12 @@ static void fill_vand(as_engine *e, enode *n, const uint8_t *req, uint32_t mask)
     }
     v->nkids = nl;
     v->hkids = 1; /* align_bm looks at each kid's mlo */
+    v->tier = nl >= 2 && nl <= 8 ? 3 : 0;
+    for (uint32_t i = 0; i < nl; i++)
+        if (!tier_unit(e, &e->nodes[e->kids[v->kid0 + i]]))
+            v->tier = 0;
     v->hw = NAN;
+    v->tdw = NAN;
     v->maxw = maxw;
     v->cost = cost;
     v->started = 0;

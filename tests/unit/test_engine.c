@@ -1013,23 +1013,27 @@ static void test_required_or(void **state)
     }
 }
 
-/* Terms of the engine's last query that walked their high lists: in
- * place of their own (tiered: 0), or beside it, for an AND's candidates
- * (tiered: 1, engine_iter.c: align_tier). */
+/* Terms of the engine's last query that walked their high lists in place
+ * of their own (tiered: 0); or (tiered: 1) the calls in which an AND found
+ * its candidates in them (engine_iter.c: align_tier). */
 static uint32_t high_terms(const as_engine *e, int tiered)
 {
+    if (tiered)
+        return (uint32_t)e->ntier;
     uint32_t n = 0;
     for (size_t i = 0; i < e->nnodes; i++) {
         const enode *k = &e->nodes[i];
         if (k->op == N_TERM && k->hinit)
-            n += tiered ? !k->hion : k->hion;
+            n += k->hion;
     }
     return n;
 }
 
 /* Queries aimed at the high lists (format.h: high; engine_iter.c: impact
  * tiers): single terms, ANDs and phrases of two or three terms, ORs of two,
- * a term AND a phrase, with top-k sets of 1 to 12 (thresholds rise fast),
+ * a term AND a phrase, two terms AND an OR of two or three (an AND by tiers
+ * with an OR kid), a term OR a phrase of three (as an acronym query: the
+ * OR's virtual AND by tiers), with top-k sets of 1 to 12 (thresholds rise fast),
  * random BM25 parameters (the high lists' bound holds for any), kind
  * weights, filters, offsets and collapsing; on a dense corpus where ties at
  * the threshold are everywhere (wdf 1 in docs of one length score alike)
@@ -1041,7 +1045,7 @@ static void test_high_lists(void **state)
 {
     (void)state;
     static const cparams ps[] = {{12000, 12, 30, 4, 0.05, 1}, {10000, 300, 25, 6, 0.1, 1}};
-    uint32_t engaged[6] = {0}, tiered[6] = {0};
+    uint32_t engaged[8] = {0}, tiered[8] = {0}, tieror = 0;
     for (size_t pi = 0; pi < sizeof ps / sizeof ps[0]; pi++) {
         corpus c;
         gen_corpus(&c, &ps[pi], 300 + pi);
@@ -1052,12 +1056,12 @@ static void test_high_lists(void **state)
         assert_non_null(ref);
         assert_non_null(w_of);
         long near_ties = 0;
-        const int nq = 360;
+        const int nq = 480;
         for (int i = 0; i < nq; i++) {
             arena a = {0};
             as_query q;
             memset(&q, 0, sizeof q);
-            uint32_t shape = (uint32_t)i % 6;
+            uint32_t shape = (uint32_t)i % 8;
             size_t nk = 2 + rbelow(&r, 2);
             as_qnode *n = NULL;
             switch (shape) {
@@ -1078,6 +1082,23 @@ static void test_high_lists(void **state)
                 n->kids[0] = rand_term(&a, &r, &c, 0);
                 n->kids[1] = rand_term(&a, &r, &c, 0);
                 break;
+            case 6:
+                n = qop(&a, AS_Q_AND, 3);
+                n->kids[0] = rand_term(&a, &r, &c, 0);
+                n->kids[1] = rand_term(&a, &r, &c, 0);
+                n->kids[2] = qop(&a, AS_Q_OR, nk);
+                for (size_t k = 0; k < nk; k++)
+                    n->kids[2]->kids[k] = rand_term(&a, &r, &c, 0);
+                break;
+            case 7: {
+                n = qop(&a, AS_Q_OR, 2);
+                n->kids[0] = rand_term(&a, &r, &c, 0);
+                as_qnode *p = qop(&a, AS_Q_PHRASE, 3);
+                for (uint32_t k = 0; k < 3; k++)
+                    p->kids[k] = rand_term(&a, &r, &c, k);
+                n->kids[1] = rbelow(&r, 2) ? p : rand_phrase(&a, &r, &c);
+                break;
+            }
             default:
                 n = qop(&a, AS_Q_AND, 2);
                 n->kids[0] = rand_term(&a, &r, &c, 0);
@@ -1112,6 +1133,8 @@ static void test_high_lists(void **state)
                 engaged[shape]++;
             if (high_terms(c.eng, 1) > 0)
                 tiered[shape]++;
+            if (c.eng->ntieror > 0)
+                tieror++;
             afree(&a);
         }
         free(ref);
@@ -1121,14 +1144,21 @@ static void test_high_lists(void **state)
     /* the path under test was taken: single terms, ANDs, phrases and ORs
      * walked high lists in a good share of the queries */
     if (getenv("SHOW_HIGH"))
-        fprintf(stderr, "high lists walked: %u %u %u %u %u %u, by tiers %u %u of 120 each\n",
-                engaged[0], engaged[1], engaged[2], engaged[3], engaged[4], engaged[5], tiered[1],
-                tiered[2]);
+        fprintf(stderr,
+                "high lists walked: %u %u %u %u %u %u %u %u, by tiers %u %u %u %u of 120 each\n",
+                engaged[0], engaged[1], engaged[2], engaged[3], engaged[4], engaged[5], engaged[6],
+                engaged[7], tiered[1], tiered[2], tiered[6], tiered[7]);
+    if (getenv("SHOW_HIGH"))
+        fprintf(stderr, "ANDs with an OR kid by tiers: %u\n", tieror);
     for (int k = 0; k < 6; k++)
         if (engaged[k] + tiered[k] < (k == 5 ? 3u : 10u))
             fail_msg("query shape %d walked high lists %u times", k, engaged[k] + tiered[k]);
     if (tiered[1] + tiered[2] < 10) /* ANDs of terms by tiers */
         fail_msg("ANDs by tiers: %u", tiered[1] + tiered[2]);
+    if (tieror < 10) /* ANDs with an OR kid by tiers */
+        fail_msg("ANDs with an OR by tiers: %u", tieror);
+    if (tiered[7] < 5) /* an OR's virtual AND by tiers */
+        fail_msg("virtual ANDs by tiers: %u", tiered[7]);
 }
 
 /* Sets doc d of c to: term t0 wa times, t1 wb times, then fillers up to len
