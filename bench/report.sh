@@ -149,9 +149,19 @@ for size in $BENCH_SIZES; do
     med=$(awk -F '\t' '$1 == "ALL" { print $2 }' "$R/inproc-native.txt" 2>/dev/null || true)
     p95=$(awk -F '\t' '$1 == "ALL" { print $3 }' "$R/inproc-native.txt" 2>/dev/null || true)
     minx=$(cat "$R/min-xapian-ratio.txt" 2>/dev/null || true)
-    targets="$targets
+    if [ "$size" = 5m ]; then
+        # the issue's own targets at 5M: median and slowest query (the
+        # largest per-query median), not the p95
+        slow=$(awk -F '\t' '$1 != "ALL" && ($2 + 0 > m) { m = $2 + 0; q = $1 } END { if (q != "") printf "%s %s", m, q }' "$R/inproc-native.txt" 2>/dev/null || true)
+        targets="$targets
+- $size: in-process median over the mix at most 200 µs: $(fmt %.1f "$med") µs — $(verdict "$med" "<=" 200)
+- $size: in-process slowest query (its median) at most 5 ms: $(fmt %.1f "${slow%% *}") µs (${slow#* }) — $(verdict "${slow%% *}" "<=" 5000)"
+    else
+        targets="$targets
 - $size: in-process median over the mix at most 100 µs: $(fmt %.1f "$med") µs — $(verdict "$med" "<=" 100)
-- $size: in-process p95 over the mix at most 1 ms: $(fmt %.1f "$p95") µs — $(verdict "$p95" "<=" 1000)
+- $size: in-process p95 over the mix at most 1 ms: $(fmt %.1f "$p95") µs — $(verdict "$p95" "<=" 1000)"
+    fi
+    targets="$targets
 - $size: every query at least 10x faster than Xapian in process: smallest ratio $(fmt %.1f "$minx") — $(verdict "$minx" ">=" 10)"
 
     # Whole process.
