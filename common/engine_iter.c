@@ -1055,6 +1055,22 @@ static inline __attribute__((always_inline)) double tier_term(as_engine *e, cons
     return low_bound(e, &e->lterm[t->leaf], t, dl);
 }
 
+/* The next candidate of a run by tiers: the first doc >= d in the high
+ * list of an essential unit (ess[m] set for cursor hc[m]), or AS_DOC_END. */
+static inline __attribute__((always_inline)) uint32_t tier_next(as_pcur *const *hc,
+                                                                const uint8_t *ess,
+                                                                uint32_t n, uint32_t d)
+{
+    uint32_t cand = AS_DOC_END;
+    for (uint32_t m = 0; m < n; m++)
+        if (ess[m]) {
+            uint32_t hd = as_pcur_seek(hc[m], d);
+            if (hd < cand)
+                cand = hd;
+        }
+    return cand;
+}
+
 /* An AND of TERMs and ORs of TERMs with high lists, by tiers.  A doc where
  * unit k (a TERM, or an OR: "high" when in the high list of one of its
  * terms) is not high has k's value <= mlo_k (an OR's: the fold of its
@@ -1169,13 +1185,7 @@ static __attribute__((noinline)) uint32_t align_tier(as_engine *e, enode *n, uin
     e->ntieror++;
     const uint32_t *o = e->ord + n->kid0; /* cheapest first */
     for (;;) {
-        uint32_t cand = AS_DOC_END;
-        for (uint32_t m = 0; m < nh; m++)
-            if (ess[m]) {
-                uint32_t hd = as_pcur_seek(hc[m], d);
-                if (hd < cand)
-                    cand = hd;
-            }
+        uint32_t cand = tier_next(hc, ess, nh, d);
         if (cand == AS_DOC_END)
             return AS_DOC_END;
         uint32_t dl = as_index_doclen(e->ix, cand);
@@ -1319,13 +1329,7 @@ static uint32_t align_tier_terms(as_engine *e, enode *n, uint32_t d, double wmin
     e->ntier++;
     const uint32_t *o = e->ord + n->kid0; /* cheapest first */
     for (;;) {
-        uint32_t cand = AS_DOC_END;
-        for (uint32_t i = 0; i < nk; i++)
-            if (ess[i]) {
-                uint32_t hd = as_pcur_seek(hc[i], d);
-                if (hd < cand)
-                    cand = hd;
-            }
+        uint32_t cand = tier_next(hc, ess, nk, d);
         if (cand == AS_DOC_END)
             return AS_DOC_END;
         uint32_t dl = as_index_doclen(e->ix, cand);
