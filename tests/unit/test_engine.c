@@ -1185,6 +1185,27 @@ static void set_doc(corpus *c, uint32_t d, uint32_t wa, uint32_t wb, uint32_t le
             c->df[t->term[i]]++;
 }
 
+/* An empty corpus of 2,048 docs in one unit over a vocab of 22 terms, for
+ * the hand-made cases below to fill in. */
+static void one_unit_corpus(corpus *c)
+{
+    memset(c, 0, sizeof *c);
+    c->ndocs = 2048;
+    c->nunits = 1;
+    c->nfiles = 1;
+    c->vocab = 22;
+    c->docs = calloc(c->ndocs, sizeof *c->docs);
+    c->units = calloc(1, sizeof *c->units);
+    c->df = calloc(c->vocab, sizeof *c->df);
+    assert_non_null(c->docs);
+    assert_non_null(c->units);
+    assert_non_null(c->df);
+    c->units[0].council = 0;
+    c->units[0].statement = 1;
+    c->units[0].score = 3;
+    c->units[0].published = 20240101;
+}
+
 /* A block-max AND window ends where the first kid's block does; past it
  * the other kids' bounds differ, so the rarer kid must not skip there by
  * the window's threshold.  t0 is in docs 0..1023 (blocks of 128 docs), t1
@@ -1197,19 +1218,7 @@ static void test_window_edges(void **state)
 {
     (void)state;
     corpus c;
-    memset(&c, 0, sizeof c);
-    c.ndocs = 2048;
-    c.nunits = 1;
-    c.nfiles = 1;
-    c.vocab = 22;
-    c.docs = calloc(c.ndocs, sizeof *c.docs);
-    c.units = calloc(1, sizeof *c.units);
-    c.df = calloc(c.vocab, sizeof *c.df);
-    assert_non_null(c.docs);
-    c.units[0].council = 0;
-    c.units[0].statement = 1;
-    c.units[0].score = 3;
-    c.units[0].published = 20240101;
+    one_unit_corpus(&c);
     for (uint32_t d = 0; d < c.ndocs; d++) {
         uint32_t wa = d < 1024 ? 1 : 0, wb = d < 1024 && d % 4 == 0 ? 1 : 0, len = 30;
         if (d == 0)
@@ -1285,19 +1294,7 @@ static void test_high_ties(void **state)
 {
     (void)state;
     corpus c;
-    memset(&c, 0, sizeof c);
-    c.ndocs = 2048;
-    c.nunits = 1;
-    c.nfiles = 1;
-    c.vocab = 22;
-    c.docs = calloc(c.ndocs, sizeof *c.docs);
-    c.units = calloc(1, sizeof *c.units);
-    c.df = calloc(c.vocab, sizeof *c.df);
-    assert_non_null(c.docs);
-    c.units[0].council = 0;
-    c.units[0].statement = 1;
-    c.units[0].score = 3;
-    c.units[0].published = 20240101;
+    one_unit_corpus(&c);
     for (uint32_t d = 0; d < c.ndocs; d++) {
         uint32_t wa = d < 1600, wb = d % 3 == 0, len = d < 300 ? 21 : 20;
         if (d >= 300 && d % 90 == 0)
