@@ -463,22 +463,14 @@ const char *as_index_council(const as_index *ix, uint32_t c)
     return c < ix->mf[MF_NCOUNCILS] ? ix->councils[c] : NULL;
 }
 
-uint32_t as_index_doclen(const as_index *ix, uint32_t doc)
+/* The slow path of as_index_doclen: a first touch of the page, a length
+ * that straddles two pages, or one kept in the overflow table. */
+static __attribute__((noinline)) uint32_t doclen_slow(const as_index *ix, uint32_t doc)
 {
-    if (doc >= ix->ndocs)
-        return 0;
     uint64_t off = ix->mf[MF_DOCLEN_OFF] + 2 * (uint64_t)doc;
-    /* The column lies inside the file (checked at open); the common case,
-     * both bytes on one page already checked, costs one bit test (the
-     * engine asks this for most candidates). */
-    const ixfile *x = &ix->f[IXF_DOCS];
-    uint64_t p0 = off >> x->page_log2;
-    if (p0 != (off + 1) >> x->page_log2 || off + 2 > x->len ||
-        !(atomic_load_explicit(&x->ok[p0 >> 5], memory_order_acquire) >> (p0 & 31) & 1)) {
-        if (ix_need(ix, IXF_DOCS, off, 2) != AS_OK)
-            return 0;
-    }
-    uint32_t v = le16(x->body + off);
+    if (ix_need(ix, IXF_DOCS, off, 2) != AS_OK)
+        return 0;
+    uint32_t v = le16(ix->f[IXF_DOCS].body + off);
     if (v != AS_DOCLEN_ESC)
         return v;
     /* rare: look the length up in the overflow table */
@@ -500,14 +492,37 @@ uint32_t as_index_doclen(const as_index *ix, uint32_t doc)
     return 0;
 }
 
+uint32_t as_index_doclen(const as_index *ix, uint32_t doc)
+{
+    if (doc >= ix->ndocs)
+        return 0;
+    /* The column lies inside the file (checked at open).  The engine asks
+     * this for most candidates, so the common case, both bytes on one page
+     * already checked and no escape, is a bit test and a load, in a
+     * function that saves no registers (the rest is doclen_slow). */
+    const ixfile *x = &ix->f[IXF_DOCS];
+    uint64_t off = ix->mf[MF_DOCLEN_OFF] + 2 * (uint64_t)doc;
+    uint64_t p0 = off >> x->page_log2;
+    if (p0 == (off + 1) >> x->page_log2 &&
+        (atomic_load_explicit(&x->ok[p0 >> 5], memory_order_acquire) >> (p0 & 31) & 1)) {
+        uint32_t v = le16(x->body + off);
+        if (v != AS_DOCLEN_ESC)
+            return v;
+    }
+    return doclen_slow(ix, doc);
+}
+
 int as_index_kind(const as_index *ix, uint32_t doc)
 {
     if (doc >= ix->ndocs)
         return 0;
-    uint64_t off = ix->mf[MF_KIND_OFF] + doc;
-    if (ix_need(ix, IXF_DOCS, off, 1) != AS_OK)
+    /* inside the file (checked at open): a page already checked is a bit test */
+    const ixfile *x = &ix->f[IXF_DOCS];
+    uint64_t off = ix->mf[MF_KIND_OFF] + doc, p = off >> x->page_log2;
+    if (!(atomic_load_explicit(&x->ok[p >> 5], memory_order_acquire) >> (p & 31) & 1) &&
+        as_ix_check_pages(ix, IXF_DOCS, p, p) != AS_OK)
         return 0;
-    return ix->f[IXF_DOCS].body[off] & 3;
+    return x->body[off] & 3;
 }
 
 uint32_t as_ix_hash(const as_index *ix, uint32_t doc)
@@ -625,52 +640,99 @@ int as_ix_file_acro(const as_index *ix, uint32_t f, const uint8_t **p, size_t *l
     return file_rec(ix, f, NULL, p, len);
 }
 
+/* The doc of duplicate map entry i, through the page check; AS_NONE on
+ * damage (recorded).  The map lies inside the file (checked at open). */
+static inline uint32_t dupmap_doc(const as_index *ix, uint64_t i)
+{
+    const ixfile *x = &ix->f[IXF_DOCS];
+    uint64_t o = ix->mf[MF_DUPMAP_OFF] + 8 * i;
+    uint64_t p0 = o >> x->page_log2, p1 = (o + 3) >> x->page_log2;
+    if (p0 != p1 || !(atomic_load_explicit(&x->ok[p0 >> 5], memory_order_acquire) >> (p0 & 31) & 1)) {
+        if (as_ix_check_pages(ix, IXF_DOCS, p0, p1) != AS_OK)
+            return AS_NONE;
+    }
+    return le32(x->body + o);
+}
+
+/* The entry of the duplicate map (ascending distinct docs) holding doc: 1
+ * with *at set, or 0.  Most docs are in no group, and the engine asks for
+ * every candidate that can enter the top k, so a miss must be cheap: the
+ * map's docs spread over the whole docid range (a shared sentence recurs
+ * in every council's pages), so interpolating where doc would lie, as
+ * as_ix_store_find does, takes two or three probes instead of a
+ * bisection's thirteen (4,743 entries at 1M sentences).  Entries [lo, hi)
+ * hold docs in [dlo, dhi) on an intact map; a probe that does not halve
+ * the range is followed by a halving, so a hostile map costs at most twice
+ * a bisection, and every answer is checked against the entry itself. */
+static int dup_find(const as_index *ix, uint32_t doc, uint64_t *at)
+{
+    uint64_t lo = 0, hi = ix->mf[MF_NDUPDOCS], prevn = UINT64_MAX;
+    uint64_t dlo = 0, dhi = (uint64_t)ix->ndocs;
+    while (lo < hi) {
+        if (doc < dlo || doc >= dhi)
+            return 0; /* outside what [lo, hi) can hold (intact map) */
+        uint64_t n = hi - lo, g = lo + n / 2;
+        if (n > 4 && n <= prevn / 2)
+            g = lo + (doc - dlo) * n / (dhi - dlo);
+        prevn = g == lo + n / 2 ? UINT64_MAX : n;
+        if (g >= hi)
+            g = hi - 1;
+        uint32_t d = dupmap_doc(ix, g);
+        if (d == AS_NONE)
+            return 0;
+        if (d == doc) {
+            *at = g;
+            return 1;
+        }
+        if (d < doc) {
+            lo = g + 1;
+            dlo = (uint64_t)d + 1;
+        } else {
+            hi = g;
+            dhi = d;
+        }
+    }
+    return 0;
+}
+
 /* doc's duplicate group when it has one: 1 with *members, *n set; 0 for a
  * unique sentence, a doc out of range or damage (recorded). */
 static int dup_group(const as_index *ix, uint32_t doc, const uint32_t **members, uint32_t *n)
 {
     const uint8_t *b = ix->f[IXF_DOCS].body;
-    uint64_t lo = 0, hi = ix->mf[MF_NDUPDOCS];
-    while (lo < hi) {
-        uint64_t mid = lo + (hi - lo) / 2, o = ix->mf[MF_DUPMAP_OFF] + 8 * mid;
-        if (ix_need(ix, IXF_DOCS, o, 8) != AS_OK)
-            break;
-        uint32_t d = le32(b + o);
-        if (d == doc) {
-            uint32_t g = le32(b + o + 4);
-            uint64_t go = ix->mf[MF_GROUPS_OFF] + 4 * (uint64_t)g;
-            if (g >= ix->mf[MF_NGROUPS] || ix_need(ix, IXF_DOCS, go, 8) != AS_OK) {
-                as_ix_corrupt(ix, IXF_DOCS, "doc %u: bad duplicate group", doc);
-                break;
-            }
-            uint32_t s = le32(b + go), e = le32(b + go + 4);
-            uint64_t mo = ix->mf[MF_MEMBERS_OFF] + 4 * (uint64_t)s;
-            if (s > e || e > ix->mf[MF_NDUPDOCS] ||
-                ix_need(ix, IXF_DOCS, mo, 4 * (uint64_t)(e - s)) != AS_OK) {
-                as_ix_corrupt(ix, IXF_DOCS, "duplicate group %u: bad members", g);
-                break;
-            }
-            const uint32_t *m = (const uint32_t *)(const void *)(b + mo);
-            /* callers index with these: ascending, < ndocs, doc among them */
-            int ok = e - s >= 2, self = 0;
-            for (uint32_t k = 0; k < e - s && ok; k++) {
-                ok = m[k] < ix->ndocs && (k == 0 || m[k] > m[k - 1]);
-                self |= m[k] == doc;
-            }
-            if (!ok || !self) {
-                as_ix_corrupt(ix, IXF_DOCS, "duplicate group %u: bad members", g);
-                break;
-            }
-            *members = m;
-            *n = e - s;
-            return 1;
-        }
-        if (d < doc)
-            lo = mid + 1;
-        else
-            hi = mid;
+    uint64_t at;
+    if (!dup_find(ix, doc, &at))
+        return 0;
+    uint64_t o = ix->mf[MF_DUPMAP_OFF] + 8 * at;
+    if (ix_need(ix, IXF_DOCS, o, 8) != AS_OK)
+        return 0;
+    uint32_t g = le32(b + o + 4);
+    uint64_t go = ix->mf[MF_GROUPS_OFF] + 4 * (uint64_t)g;
+    if (g >= ix->mf[MF_NGROUPS] || ix_need(ix, IXF_DOCS, go, 8) != AS_OK) {
+        as_ix_corrupt(ix, IXF_DOCS, "doc %u: bad duplicate group", doc);
+        return 0;
     }
-    return 0;
+    uint32_t s = le32(b + go), e = le32(b + go + 4);
+    uint64_t mo = ix->mf[MF_MEMBERS_OFF] + 4 * (uint64_t)s;
+    if (s > e || e > ix->mf[MF_NDUPDOCS] ||
+        ix_need(ix, IXF_DOCS, mo, 4 * (uint64_t)(e - s)) != AS_OK) {
+        as_ix_corrupt(ix, IXF_DOCS, "duplicate group %u: bad members", g);
+        return 0;
+    }
+    const uint32_t *m = (const uint32_t *)(const void *)(b + mo);
+    /* callers index with these: ascending, < ndocs, doc among them */
+    int ok = e - s >= 2, self = 0;
+    for (uint32_t k = 0; k < e - s && ok; k++) {
+        ok = m[k] < ix->ndocs && (k == 0 || m[k] > m[k - 1]);
+        self |= m[k] == doc;
+    }
+    if (!ok || !self) {
+        as_ix_corrupt(ix, IXF_DOCS, "duplicate group %u: bad members", g);
+        return 0;
+    }
+    *members = m;
+    *n = e - s;
+    return 1;
 }
 
 uint32_t as_index_dup_first(const as_index *ix, uint32_t doc, uint32_t *n)

@@ -716,6 +716,68 @@ static void test_small_by_hand(void **state)
     free(dir);
 }
 
+/* Duplicate lookups where the duplicates do not spread evenly over the
+ * docids (the lookup interpolates where a doc would lie in the map): a
+ * dense run at the start, lone ones at powers of two, a run at the end,
+ * and members of one group far apart.  Every doc's group, first member and
+ * size against the texts themselves. */
+static void test_dups_skewed(void **state)
+{
+    (void)state;
+    enum { N = 5000 };
+    char *dir = tempdir();
+    as_writer *w = NULL;
+    as_err err = {0};
+    assert_int_equal(as_writer_open(dir, NULL, &w, &err), AS_OK);
+    as_file_state fs = {"/c/a.txt", "a.txt", 10, 5, 7, 0, 0};
+    assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
+    as_meta m = {"Wigan", 4, 3, 20231117, 20231120};
+    as_token t[] = {{"w", 1, 0, 0, 0, 0}};
+    static char texts[N][16];
+    for (uint32_t d = 0; d < N; d++) {
+        if (d < 200)
+            snprintf(texts[d], sizeof texts[d], "Dup %c.", d % 3 == 0 ? 'a' : 'b');
+        else if ((d & (d - 1)) == 0 || d == 777 || d == 3333)
+            snprintf(texts[d], sizeof texts[d], "Dup c.");
+        else if (d >= N - 10)
+            snprintf(texts[d], sizeof texts[d], "Dup %c.", d % 2 ? 'd' : 'a');
+        else
+            snprintf(texts[d], sizeof texts[d], "Unique %u.", d);
+        as_doc_in in = {&m, texts[d], NULL, AS_KIND_FINDING, d + 1, d + 1, 0, NULL};
+        assert_int_equal(as_writer_add(w, &in, t, 1), AS_OK);
+    }
+    assert_int_equal(as_writer_end_file(w, NULL), AS_OK);
+    assert_int_equal(as_writer_finish(w, &err), AS_OK);
+    as_index *ix = open_gen(dir);
+    assert_int_equal(as_index_ndocs(ix), N);
+    uint32_t ndup = 0;
+    for (uint32_t d = 0; d < N; d++) {
+        uint32_t first = N, n = 0;
+        for (uint32_t e = 0; e < N; e++)
+            if (strcmp(texts[e], texts[d]) == 0) {
+                if (first == N)
+                    first = e;
+                n++;
+            }
+        uint32_t got_n = 0;
+        assert_int_equal(as_index_dup_first(ix, d, &got_n), first);
+        assert_int_equal(got_n, n);
+        const uint32_t *mem;
+        uint32_t nm;
+        as_index_dups(ix, d, &mem, &nm);
+        assert_int_equal(nm, n);
+        assert_int_equal(mem[0], first);
+        ndup += n > 1;
+    }
+    assert_int_equal(ndup, 200 + 7 + 10); /* dense run, 2^8..2^12 and two more, end run */
+    assert_int_equal(as_index_dup_first(ix, N, &(uint32_t){0}), N);
+    assert_int_equal(as_index_status(ix), AS_OK);
+    assert_int_equal(as_index_verify(ix, &err), AS_OK);
+    as_index_close(ix);
+    rmtree(dir);
+    free(dir);
+}
+
 static int collect(void *arg, const char *term, size_t len, const as_term *info)
 {
     char *out = arg;
@@ -2075,6 +2137,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_by_hand),
+        cmocka_unit_test(test_dups_skewed),
         cmocka_unit_test(test_high_list_by_hand),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_store_codes),
