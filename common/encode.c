@@ -857,10 +857,29 @@ static void *encode_thread(void *arg)
     return NULL;
 }
 
+/* A term of a chunk: its bytes at toff in the chunk's terms, its postings
+ * (a buffer as runs.c describes, every doc new) at p, or at off in the
+ * chunk's data when copied there. */
+typedef struct pterm {
+    size_t toff, off, len;
+    uint32_t tlen;
+    const uint8_t *p;
+} pterm;
+
+typedef struct pchunk {
+    as_gbuf terms, data;
+    pterm *t;
+    size_t nt, tcap, cost;
+    osink k;
+    as_wctx c;
+    int state;                 /* 0 free, 1 filling, 2 queued, 3 encoding, 4 encoded */
+} pchunk;
+
 /* Appends a part (encoded after the terms already written): its postings
  * and positions as they are, its dictionary entries with their offsets
- * made absolute. */
-static void part_write(as_wctx *c, as_writer *w, dwriter *dw, const osink *k)
+ * made absolute; the terms are ch's (the pipeline below) or the writer's. */
+static void part_write(as_wctx *c, as_writer *w, dwriter *dw, const osink *k,
+                       const pchunk *ch)
 {
     as_wfile *fp = &w->f[IXF_POSTINGS], *fq = &w->f[IXF_POSITIONS];
     uint64_t post_off = fp->body_len, pos_off = fq->body_len;
@@ -868,8 +887,14 @@ static void part_write(as_wctx *c, as_writer *w, dwriter *dw, const osink *k)
     as_wfile_write(c, fq, k->pos.p, k->pos.n);
     for (size_t i = 0; i < k->nd && c->rc == AS_OK; i++) {
         const dstat *d = &k->d[i];
-        const sent *se = &w->terms.e[d->id];
-        dict_add(c, w, dw, se->s, se->len, d, post_off, pos_off);
+        if (ch) {
+            const pterm *t = &ch->t[d->id];
+            dict_add(c, w, dw, (const char *)ch->terms.p + t->toff, t->tlen, d, post_off,
+                     pos_off);
+        } else {
+            const sent *se = &w->terms.e[d->id];
+            dict_add(c, w, dw, se->s, se->len, d, post_off, pos_off);
+        }
         post_off += d->post_len;
         pos_off += d->pos_len;
     }
@@ -910,10 +935,304 @@ static void encode_mem(as_writer *w, const uint32_t *ids, size_t n, const hcell 
         encode_thread(&j);
     if (j.c.rc != AS_OK)
         as_wctx_fail(c, j.c.rc, "%s", j.c.msg);
-    part_write(c, w, dw, &j.k);
+    part_write(c, w, dw, &j.k, NULL);
     as_gbuf_free(&j.k.post);
     as_gbuf_free(&j.k.pos);
     free(j.k.d);
+}
+
+/* ---- The pipeline: a full build's terms from runs and memory ------------
+ *
+ * A full build that spilled had its final merge on one thread (a fifth of
+ * a 5M-sentence build, the other core idle).  Here the writer's thread
+ * merges the sources term by term into chunks of about PIPE_CHUNK bytes of
+ * postings (a term's parts concatenated, each later part's first gap
+ * re-based as merge_runs does; a term only in memory is not copied), two
+ * threads encode the chunks into buffers (osink), and the writer's thread
+ * appends them in order (part_write): the bytes are those of the merge
+ * below, term for term.  At most PIPE_SLOTS chunks are in flight, which
+ * bounds the memory (the runs are read, never loaded whole), and the last
+ * postings in memory are merged from there, not spilled first. */
+#define PIPE_CHUNK ((size_t)4 << 20)
+#define PIPE_SLOTS 6
+#define PIPE_THREADS 2
+
+/* One encoding thread's scratch. */
+typedef struct encws {
+    tenc *e, *h;
+    uint32_t (*hist)[AS_HIGH_MAXLEN + 1];
+    pstream *p;
+} encws;
+
+typedef struct epipe {
+    as_writer *w;
+    const hcell *order;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pchunk slot[PIPE_SLOTS];
+    uint64_t queued, taken;    /* chunk sequence numbers */
+    int closing;
+} epipe;
+
+static int encws_init(as_wctx *c, encws *x, const as_writer *w)
+{
+    x->e = calloc(1, sizeof *x->e);
+    x->h = calloc(1, sizeof *x->h);
+    x->hist = malloc(3 * sizeof *x->hist);
+    x->p = calloc(1, sizeof *x->p);
+    if (!x->e || !x->h || !x->hist || !x->p) {
+        as_wctx_fail(c, AS_ENOMEM, "out of memory");
+        return AS_ENOMEM;
+    }
+    x->e->doclen = x->h->doclen = w->doclen;
+    x->e->keep = 1;
+    return AS_OK;
+}
+
+static void encws_free(encws *x)
+{
+    if (x->p)
+        free(x->p->posbuf);
+    free(x->p);
+    free(x->hist);
+    if (x->e) {
+        free(x->e->pos);
+        free(x->e->all);
+        as_gbuf_free(&x->e->pdata);
+        as_gbuf_free(&x->e->pskip);
+        as_gbuf_free(&x->e->posdata);
+    }
+    if (x->h) {
+        free(x->h->pos);
+        as_gbuf_free(&x->h->pdata);
+        as_gbuf_free(&x->h->pskip);
+        as_gbuf_free(&x->h->posdata);
+    }
+    free(x->e);
+    free(x->h);
+    memset(x, 0, sizeof *x);
+}
+
+/* Encodes one term whose postings (every doc new) are buf[0..len) into k;
+ * id goes to its dstat. */
+static void enc_term_buf(as_wctx *c, as_writer *w, encws *x, const hcell *order, osink *k,
+                         dwriter *dw, const uint8_t *buf, size_t len, const char *term,
+                         size_t tlen, uint32_t id)
+{
+    pstream *p = x->p;
+    p->p = buf;
+    p->end = buf + len;
+    p->prev1 = 0;
+    p->done = 0;
+    ps_next(c, p);
+    enc_reset(x->e);
+    enc_one_new(c, x->e, p, w->ndocs);
+    enc_finish_term(c, w, dw, k, x->e, x->h, order, x->hist, term, tlen, id);
+}
+
+static void encode_chunk(as_writer *w, encws *x, const hcell *order, pchunk *ch)
+{
+    for (size_t i = 0; i < ch->nt && ch->c.rc == AS_OK; i++) {
+        const pterm *t = &ch->t[i];
+        enc_term_buf(&ch->c, w, x, order, &ch->k, NULL, t->p ? t->p : ch->data.p + t->off,
+                     t->len, (const char *)ch->terms.p + t->toff, t->tlen, (uint32_t)i);
+    }
+}
+
+static void *pipe_thread(void *arg)
+{
+    epipe *pp = arg;
+    encws x;
+    memset(&x, 0, sizeof x);
+    as_wctx xc = {0};
+    encws_init(&xc, &x, pp->w);
+    pthread_mutex_lock(&pp->mu);
+    for (;;) {
+        while (!pp->closing && pp->taken == pp->queued)
+            pthread_cond_wait(&pp->cv, &pp->mu);
+        if (pp->taken == pp->queued)
+            break;
+        pchunk *ch = &pp->slot[pp->taken++ % PIPE_SLOTS];
+        ch->state = 3;
+        pthread_mutex_unlock(&pp->mu);
+        if (xc.rc != AS_OK)
+            as_wctx_fail(&ch->c, xc.rc, "%s", xc.msg);
+        else
+            encode_chunk(pp->w, &x, pp->order, ch);
+        pthread_mutex_lock(&pp->mu);
+        ch->state = 4;
+        pthread_cond_broadcast(&pp->cv);
+    }
+    pthread_mutex_unlock(&pp->mu);
+    encws_free(&x);
+    return NULL;
+}
+
+static void chunk_reset(pchunk *ch)
+{
+    ch->terms.n = ch->data.n = 0;
+    ch->nt = ch->cost = 0;
+    ch->k.post.n = ch->k.pos.n = 0;
+    ch->k.nd = 0;
+    ch->c.rc = AS_OK;
+    ch->c.msg[0] = '\0';
+}
+
+static void chunk_free(pchunk *ch)
+{
+    as_gbuf_free(&ch->terms);
+    as_gbuf_free(&ch->data);
+    free(ch->t);
+    as_gbuf_free(&ch->k.post);
+    as_gbuf_free(&ch->k.pos);
+    free(ch->k.d);
+}
+
+/* Appends the current term of the sources at parts[0..np) (in doc order)
+ * to ch. */
+static void chunk_add(as_wctx *c, pchunk *ch, tsrc *const *parts, size_t np,
+                      const char *term, size_t tlen)
+{
+    if (!GROW(c, ch->t, ch->tcap, ch->nt + 1))
+        return;
+    pterm *t = &ch->t[ch->nt];
+    t->toff = ch->terms.n;
+    t->tlen = (uint32_t)tlen;
+    as_gbuf_put(c, &ch->terms, term, tlen);
+    if (np == 1 && parts[0]->type == 0) {
+        t->p = parts[0]->p; /* the buffer stays until the writer is freed */
+        t->off = 0;
+        t->len = parts[0]->plen;
+    } else {
+        t->p = NULL;
+        t->off = ch->data.n;
+        uint64_t prev1 = 0;
+        for (size_t i = 0; i < np && c->rc == AS_OK; i++) {
+            const tsrc *s = parts[i];
+            const uint8_t *p = s->p, *end = s->p + s->plen;
+            uint64_t g0;
+            if (varint_get(&p, end, &g0) != 0 || g0 <= prev1) {
+                as_wctx_fail(c, AS_EIO, "%s: damaged", s->path ? s->path : "postings");
+                return;
+            }
+            uint8_t *q = as_gbuf_room(c, &ch->data, 10 + (size_t)(end - p));
+            if (!q)
+                return;
+            q += varint_put(q, g0 - prev1);
+            memcpy(q, p, (size_t)(end - p));
+            ch->data.n = (size_t)(q + (end - p) - ch->data.p);
+            prev1 = s->last1;
+        }
+        t->len = ch->data.n - t->off;
+    }
+    ch->nt++;
+    ch->cost += t->len + ENC_TERM_COST;
+}
+
+/* Writes the oldest queued chunk when it is encoded (wait: waits for it);
+ * returns 1 when one was written. */
+static int pipe_drain(as_wctx *c, epipe *pp, dwriter *dw, uint64_t *written, int wait)
+{
+    if (*written == pp->queued)
+        return 0;
+    pchunk *ch = &pp->slot[*written % PIPE_SLOTS];
+    pthread_mutex_lock(&pp->mu);
+    while (wait && ch->state != 4)
+        pthread_cond_wait(&pp->cv, &pp->mu);
+    int done = ch->state == 4;
+    pthread_mutex_unlock(&pp->mu);
+    if (!done)
+        return 0;
+    if (ch->c.rc != AS_OK)
+        as_wctx_fail(c, ch->c.rc, "%s", ch->c.msg);
+    part_write(c, pp->w, dw, &ch->k, ch);
+    ch->state = 0;
+    (*written)++;
+    return 1;
+}
+
+/* Every term of the sources (runs, then memory; no old generation) through
+ * the pipeline above. */
+static void encode_pipe(as_writer *w, tsrc *src, size_t nsrc, const hcell *order, dwriter *dw)
+{
+    as_wctx *c = &w->c;
+    epipe *pp = calloc(1, sizeof *pp);
+    tsrc **parts = calloc(nsrc ? nsrc : 1, sizeof *parts);
+    if (!pp || !parts) {
+        free(pp);
+        free(parts);
+        as_wctx_fail(c, AS_ENOMEM, "out of memory");
+        return;
+    }
+    pp->w = w;
+    pp->order = order;
+    pthread_mutex_init(&pp->mu, NULL);
+    pthread_cond_init(&pp->cv, NULL);
+    pthread_t th[PIPE_THREADS];
+    int nth = 0;
+    while (nth < PIPE_THREADS && pthread_create(&th[nth], NULL, pipe_thread, pp) == 0)
+        nth++;
+    encws self; /* when no thread could start: the chunks are encoded here */
+    memset(&self, 0, sizeof self);
+    if (nth == 0)
+        encws_init(c, &self, w);
+    uint64_t written = 0;
+    pchunk *ch = NULL;
+    for (size_t i = 0; i < nsrc; i++)
+        as_wr_src_next(c, w, &src[i]);
+    for (;;) {
+        const tsrc *min = c->rc == AS_OK ? as_wr_src_min(src, nsrc) : NULL;
+        if (ch && (!min || ch->cost >= PIPE_CHUNK)) {
+            /* hand it over */
+            if (nth == 0 && ch->c.rc == AS_OK)
+                encode_chunk(w, &self, order, ch);
+            pthread_mutex_lock(&pp->mu);
+            ch->state = nth == 0 ? 4 : 2;
+            pp->queued++;
+            if (nth == 0)
+                pp->taken++;
+            pthread_cond_broadcast(&pp->cv);
+            pthread_mutex_unlock(&pp->mu);
+            ch = NULL;
+            while (pipe_drain(c, pp, dw, &written, 0))
+                ;
+        }
+        if (!min)
+            break;
+        if (!ch) {
+            if (pp->queued - written == PIPE_SLOTS)
+                pipe_drain(c, pp, dw, &written, 1);
+            ch = &pp->slot[pp->queued % PIPE_SLOTS];
+            chunk_reset(ch);
+            ch->state = 1;
+        }
+        char term[AS_TERM_BYTES];
+        size_t tlen = min->tlen, np = 0;
+        memcpy(term, min->term, tlen);
+        for (size_t i = 0; i < nsrc; i++) {
+            tsrc *s = &src[i];
+            if (!s->done && bytes_cmp(s->term, s->tlen, term, tlen) == 0)
+                parts[np++] = s;
+        }
+        chunk_add(c, ch, parts, np, term, tlen);
+        for (size_t i = 0; i < np; i++)
+            as_wr_src_next(c, w, parts[i]);
+    }
+    pthread_mutex_lock(&pp->mu);
+    pp->closing = 1;
+    pthread_cond_broadcast(&pp->cv);
+    pthread_mutex_unlock(&pp->mu);
+    while (pipe_drain(c, pp, dw, &written, 1))
+        ;
+    for (int i = 0; i < nth; i++)
+        pthread_join(th[i], NULL);
+    encws_free(&self);
+    for (int i = 0; i < PIPE_SLOTS; i++)
+        chunk_free(&pp->slot[i]);
+    pthread_mutex_destroy(&pp->mu);
+    pthread_cond_destroy(&pp->cv);
+    free(pp);
+    free(parts);
 }
 
 /* Merges every source term by term and encodes the final files. */
@@ -953,9 +1272,16 @@ static void merge_and_encode(as_writer *w, tsrc *src, size_t nsrc)
     memset(&fk, 0, sizeof fk);
     fk.fp = &w->f[IXF_POSTINGS];
     fk.fq = &w->f[IXF_POSITIONS];
+    int allnew = 1; /* no old generation among the sources */
+    for (size_t i = 0; i < nsrc; i++)
+        allnew &= src[i].type != 2;
     if (nsrc == 1 && src[0].type == 0) { /* a full build's terms, all in memory */
         encode_mem(w, src[0].ids, src[0].nids, order, &dw);
         src[0].done = 1;
+    } else if (allnew) { /* a full build that spilled */
+        encode_pipe(w, src, nsrc, order, &dw);
+        for (size_t i = 0; i < nsrc; i++)
+            src[i].done = 1;
     } else
         for (size_t i = 0; i < nsrc; i++)
             as_wr_src_next(c, w, &src[i]);
@@ -1058,8 +1384,10 @@ void as_wr_write_postings(as_writer *w)
     as_wfile_open(c, &w->f[IXF_POSITIONS], w->dir, "positions", AS_MAGIC_POSITIONS, 1);
     if (c->rc != AS_OK)
         return;
-    /* the new documents' postings: runs on disk, or memory */
-    if (w->nruns > 0) {
+    /* the new documents' postings: runs on disk, or memory; a full build
+     * merges the last postings in memory with the runs (encode_pipe) */
+    int pipe = w->nruns > 0 && w->ncopies == 0;
+    if (w->nruns > 0 && !pipe) {
         size_t n;
         uint32_t *ids = as_wr_live_ids(w, &n);
         free(ids);
@@ -1089,6 +1417,11 @@ void as_wr_write_postings(as_writer *w)
                 as_wctx_fail(c, AS_EIO, "%s: %s", s->path, strerror(errno));
             else
                 setvbuf(s->fp, NULL, _IOFBF, 1 << 20);
+        }
+        if (pipe && c->rc == AS_OK) {
+            tsrc *s = &src[nsrc++];
+            s->type = 0;
+            s->ids = as_wr_live_ids(w, &s->nids);
         }
     }
     /* the copied files' postings, one source per old generation */
