@@ -509,10 +509,21 @@ static int offer(as_engine *e, size_t k, double w, uint32_t doc, uint32_t key, i
     return 1;
 }
 
-static int cmp_best(const void *a, const void *b)
+/* Puts the heap's hits in order, best first, in place (heapsort): the
+ * worst is at the root, so moving the root behind the shrinking heap
+ * fills the array from the back.  worse() is a total order (docids
+ * differ), so this is the order any sort gives; qsort through a comparator
+ * cost ~7,000 instructions for ten hits. */
+static void sort_best_first(as_engine *e)
 {
-    const hent *x = a, *y = b;
-    return worse(y, x) ? -1 : worse(x, y) ? 1 : 0;
+    size_t n = e->nheap;
+    while (e->nheap > 1) {
+        hent w = e->heap[0];
+        e->heap[0] = e->heap[--e->nheap];
+        e->heap[e->nheap] = w;
+        sift_down(e, 0, 0);
+    }
+    e->nheap = n;
 }
 
 /* ---- the main loop --------------------------------------------------------- */
@@ -710,7 +721,7 @@ int as_engine_search(as_engine *e, const as_query *q, const as_search_opts *o, a
     }
     rc = run(e, &r);
     if (rc == AS_OK) {
-        qsort(e->heap, e->nheap, sizeof *e->heap, cmp_best);
+        sort_best_first(e);
         size_t n = e->nheap > o->offset ? e->nheap - o->offset : 0;
         if (n > 0) {
             out->hits = calloc(n, sizeof *out->hits);

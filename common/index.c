@@ -438,6 +438,7 @@ void as_index_close(as_index *ix)
     }
     for (size_t i = 0; ix->ident && i < ix->nident; i++)
         free(atomic_load(&ix->ident[i]));
+    free(atomic_load(&ix->dupidx));
     free((void *)ix->ident);
     as_acrotab_free(ix->acro);
     free(ix->councils);
@@ -640,57 +641,83 @@ int as_ix_file_acro(const as_index *ix, uint32_t f, const uint8_t **p, size_t *l
     return file_rec(ix, f, NULL, p, len);
 }
 
-/* The doc of duplicate map entry i, through the page check; AS_NONE on
- * damage (recorded).  The map lies inside the file (checked at open). */
-static inline uint32_t dupmap_doc(const as_index *ix, uint64_t i)
+/* The duplicate map's run index: entry r is the first map entry whose doc
+ * is >= r << AS_IX_DUPIDX_SHIFT, so the docs of run r lie in entries
+ * [idx[r], idx[r + 1]).  Most docs are in no group and the engine asks
+ * for every candidate that can enter the top k, so a lookup must be cheap:
+ * a bisection of the map with a page check per probe cost ~450
+ * instructions (thirteen probes at 1M sentences); with the index a lookup
+ * searches the few entries of one run of 256 docids.  Interpolating does
+ * not help: the map's docs come in bunches (a unit's shared commitment
+ * sentences), so estimates land a bunch away.  Made on first use (the map
+ * is page-checked whole: 8 bytes a member, 38 KB at 1M sentences), one
+ * u32 per 256 docs (16 KB at 1M), published with a compare-and-swap like
+ * the identity chunks.  NULL on damage (recorded: a map out of order) or
+ * when out of memory. */
+static const uint32_t *dup_index(const as_index *ix)
 {
-    const ixfile *x = &ix->f[IXF_DOCS];
-    uint64_t o = ix->mf[MF_DUPMAP_OFF] + 8 * i;
-    uint64_t p0 = o >> x->page_log2, p1 = (o + 3) >> x->page_log2;
-    if (p0 != p1 || !(atomic_load_explicit(&x->ok[p0 >> 5], memory_order_acquire) >> (p0 & 31) & 1)) {
-        if (as_ix_check_pages(ix, IXF_DOCS, p0, p1) != AS_OK)
-            return AS_NONE;
+    as_index *mix = (as_index *)ix; /* the index is made once, then only read */
+    uint32_t *idx = atomic_load_explicit(&mix->dupidx, memory_order_acquire);
+    if (idx)
+        return idx;
+    uint64_t nd = ix->mf[MF_NDUPDOCS];
+    size_t nruns = ((size_t)ix->ndocs >> AS_IX_DUPIDX_SHIFT) + 1;
+    if (ix_need(ix, IXF_DOCS, ix->mf[MF_DUPMAP_OFF], 8 * nd) != AS_OK)
+        return NULL;
+    uint32_t *mine = malloc((nruns + 1) * sizeof *mine);
+    if (!mine)
+        return NULL;
+    const uint8_t *m = ix->f[IXF_DOCS].body + ix->mf[MF_DUPMAP_OFF];
+    size_t r = 0;
+    for (uint64_t i = 0; i < nd; i++) {
+        uint32_t d = le32(m + 8 * i);
+        if (d >= ix->ndocs || (i > 0 && d <= le32(m + 8 * i - 8))) {
+            free(mine);
+            as_ix_corrupt(ix, IXF_DOCS, "duplicate map entry %llu out of order",
+                          (unsigned long long)i);
+            return NULL;
+        }
+        while (r <= (size_t)(d >> AS_IX_DUPIDX_SHIFT))
+            mine[r++] = (uint32_t)i;
     }
-    return le32(x->body + o);
+    while (r <= nruns)
+        mine[r++] = (uint32_t)nd;
+    uint32_t *expect = NULL;
+    if (atomic_compare_exchange_strong(&mix->dupidx, &expect, mine))
+        return mine;
+    free(mine);
+    return expect;
 }
 
-/* The entry of the duplicate map (ascending distinct docs) holding doc: 1
- * with *at set, or 0.  Most docs are in no group, and the engine asks for
- * every candidate that can enter the top k, so a miss must be cheap: the
- * map's docs spread over the whole docid range (a shared sentence recurs
- * in every council's pages), so interpolating where doc would lie, as
- * as_ix_store_find does, takes two or three probes instead of a
- * bisection's thirteen (4,743 entries at 1M sentences).  Entries [lo, hi)
- * hold docs in [dlo, dhi) on an intact map; a probe that does not halve
- * the range is followed by a halving, so a hostile map costs at most twice
- * a bisection, and every answer is checked against the entry itself. */
+/* The entry of the duplicate map holding doc: 1 with *at set, or 0. */
 static int dup_find(const as_index *ix, uint32_t doc, uint64_t *at)
 {
-    uint64_t lo = 0, hi = ix->mf[MF_NDUPDOCS], prevn = UINT64_MAX;
-    uint64_t dlo = 0, dhi = (uint64_t)ix->ndocs;
+    uint64_t nd = ix->mf[MF_NDUPDOCS];
+    if (nd == 0)
+        return 0;
+    const uint32_t *idx = dup_index(ix);
+    const uint8_t *m = ix->f[IXF_DOCS].body + ix->mf[MF_DUPMAP_OFF];
+    uint64_t lo = 0, hi = nd;
+    if (idx) { /* the map is checked and ascending */
+        size_t r = doc >> AS_IX_DUPIDX_SHIFT;
+        lo = idx[r];
+        hi = idx[r + 1];
+    } else if (as_index_status(ix) != AS_OK) {
+        return 0;
+    } else if (ix_need(ix, IXF_DOCS, ix->mf[MF_DUPMAP_OFF], 8 * nd) != AS_OK) {
+        return 0; /* out of memory for the index: bisect the whole map */
+    }
     while (lo < hi) {
-        if (doc < dlo || doc >= dhi)
-            return 0; /* outside what [lo, hi) can hold (intact map) */
-        uint64_t n = hi - lo, g = lo + n / 2;
-        if (n > 4 && n <= prevn / 2)
-            g = lo + (doc - dlo) * n / (dhi - dlo);
-        prevn = g == lo + n / 2 ? UINT64_MAX : n;
-        if (g >= hi)
-            g = hi - 1;
-        uint32_t d = dupmap_doc(ix, g);
-        if (d == AS_NONE)
-            return 0;
+        uint64_t mid = lo + (hi - lo) / 2;
+        uint32_t d = le32(m + 8 * mid);
         if (d == doc) {
-            *at = g;
+            *at = mid;
             return 1;
         }
-        if (d < doc) {
-            lo = g + 1;
-            dlo = (uint64_t)d + 1;
-        } else {
-            hi = g;
-            dhi = d;
-        }
+        if (d < doc)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return 0;
 }

@@ -49,6 +49,10 @@ struct as_index {
      * chunks (see as_index_dups). */
     _Atomic(uint32_t *) *ident;
     size_t nident;
+    /* Where each run of 2^AS_IX_DUPIDX_SHIFT docids starts in the duplicate
+     * map (nruns + 1 entries), made on the first duplicate lookup and kept
+     * until close (see dup_index in index.c). */
+    _Atomic(uint32_t *) dupidx;
     /* The store's vocab (format.h: store), located at open; its first
      * voc_hot tokens (the commonest) are page-checked together on first
      * use, so that decoding them needs no check per token. */
@@ -56,6 +60,9 @@ struct as_index {
     uint32_t voc_ntok, voc_hot;
     _Atomic int voc_hot_ok;
 };
+
+/* Docids per entry of the duplicate map's run index (as_index.dupidx). */
+#define AS_IX_DUPIDX_SHIFT 8
 
 /* Checks pages p0..p1 of file f (slow path of ix_need). */
 int as_ix_check_pages(const as_index *ix, int f, uint64_t p0, uint64_t p1);

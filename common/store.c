@@ -160,6 +160,42 @@ int as_ix_walk_next(rwalk *w, as_ix_rec *r)
     return 0;
 }
 
+/* Steps over one coded record on the way to a later one of its block
+ * (as_index_doc), keeping only what later records build on: the section,
+ * line and paragraph, the id (rebuilt at idb: *idn bytes, room for idcap)
+ * and the place of the codes.  The checks of as_ix_walk_next with the
+ * fields in locals: a fetch walks ten records on average at 1M sentences. */
+static inline int walk_skip(rwalk *w, uint8_t *idb, size_t *idn, size_t idcap)
+{
+    const uint8_t *f = w->f, *fend = w->fend;
+    uint64_t tl, cl, sc, dl, dp, sent, ish, il;
+    if (varint_get(&f, fend, &tl) || varint_get(&f, fend, &cl) || varint_get(&f, fend, &sc))
+        return -1;
+    if (sc > 0) {
+        if (sc - 1 > (uint64_t)(fend - f))
+            return -1;
+        w->sec = f;
+        w->slen = (size_t)(sc - 1);
+        f += sc - 1;
+    }
+    if (varint_get(&f, fend, &dl) || varint_get(&f, fend, &dp) || varint_get(&f, fend, &sent) ||
+        sent > UINT32_MAX || varint_get(&f, fend, &ish) || varint_get(&f, fend, &il) ||
+        il > (uint64_t)(fend - f) || ish > *idn || il > idcap - ish)
+        return -1;
+    for (size_t k = 0; k < il; k++) /* id pieces are a few bytes */
+        idb[ish + k] = f[k];
+    *idn = (size_t)(ish + il);
+    f += il;
+    int bad = 0;
+    w->line = unzigzag_add(w->line, dl, &bad);
+    w->para = unzigzag_add(w->para, dp, &bad);
+    if (bad || tl > MAX_ULEN || cl > (uint64_t)(w->tend - w->t))
+        return -1;
+    w->t += cl;
+    w->f = f;
+    return 0;
+}
+
 /* ---- the vocab and decoding ------------------------------------------------- */
 
 /* Tokens checked together on first use, so that the commonest need no
@@ -216,7 +252,16 @@ static inline int token(const as_ix_vocab *v, uint32_t id, const uint8_t **p, si
     return 0;
 }
 
-int as_ix_decode(const as_ix_vocab *v, const uint8_t *p, size_t n, uint8_t *out, size_t tlen)
+/* as_ix_decode; with slack, 16 bytes past out + tlen may be written and
+ * v's tokens lie in an index's store (v->ix), where 16 bytes from any
+ * token's start can be read: the vocab is followed by the block index
+ * (format.h: store), whose last entry alone is 24 bytes.  Then a token of
+ * up to 16 bytes is copied as two 8-byte words, whatever its length (the
+ * bytes past it are overwritten by the next token, or lie past the text);
+ * bytes read past a token but not kept need no page check. */
+static inline __attribute__((always_inline)) int decode(const as_ix_vocab *v, const uint8_t *p,
+                                                        size_t n, uint8_t *out, size_t tlen,
+                                                        int slack)
 {
     const uint8_t *end = p + n;
     uint8_t *o = out, *oend = out + tlen;
@@ -253,15 +298,24 @@ int as_ix_decode(const as_ix_vocab *v, const uint8_t *p, size_t n, uint8_t *out,
         }
         if (tn > (size_t)(oend - o))
             return -1;
-        if (tn <= 16) /* most tokens: cheaper than a call */
+        if (slack && tn <= 16) {
+            memcpy(o, t, 8);
+            memcpy(o + 8, t + 8, 8);
+        } else if (tn <= 16) { /* most tokens: cheaper than a call */
             for (size_t k = 0; k < tn; k++)
                 o[k] = t[k];
-        else
+        } else {
             memcpy(o, t, tn);
+        }
         o += tn;
         prevword = word;
     }
     return o == oend ? 0 : -1;
+}
+
+int as_ix_decode(const as_ix_vocab *v, const uint8_t *p, size_t n, uint8_t *out, size_t tlen)
+{
+    return decode(v, p, n, out, tlen, 0);
 }
 
 static size_t vsize(uint64_t v)
@@ -397,22 +451,23 @@ int as_index_doc(const as_index *ix, uint32_t doc, as_docbuf *buf, as_docrec *ou
         return AS_ENOMEM;
     uint8_t *idb = buf->p;
     size_t idn = 0, idcap = (size_t)(w.fend - w.f);
-    for (uint32_t k = 0; k <= doc - sb.first_doc; k++) {
-        if (as_ix_walk_next(&w, &r) != 0 || r.id_shared > idn || r.id_len > idcap - r.id_shared)
+    for (uint32_t k = 0; k < doc - sb.first_doc; k++)
+        if (walk_skip(&w, idb, &idn, idcap) != 0)
             goto bad;
-        if (r.id_len)
-            memcpy(idb + r.id_shared, r.id, r.id_len);
-        idn = r.id_shared + r.id_len;
-    }
-    /* id NUL section NUL text NUL */
-    if (reserve(buf, idn + r.slen + r.tlen + 3) != AS_OK)
+    if (as_ix_walk_next(&w, &r) != 0 || r.id_shared > idn || r.id_len > idcap - r.id_shared)
+        goto bad;
+    if (r.id_len)
+        memcpy(idb + r.id_shared, r.id, r.id_len);
+    idn = r.id_shared + r.id_len;
+    /* id NUL section NUL text NUL, and the 16 bytes decode's slack writes */
+    if (reserve(buf, idn + r.slen + r.tlen + 3 + 16) != AS_OK)
         return AS_ENOMEM;
     char *id = (char *)buf->p, *sec = id + idn + 1, *text = sec + r.slen + 1;
     id[idn] = 0;
     memcpy(sec, r.section, r.slen);
     sec[r.slen] = 0;
     as_ix_vocab v;
-    if (as_ix_store_vocab(ix, &v) != AS_OK || as_ix_decode(&v, r.codes, r.clen, (uint8_t *)text, r.tlen) != 0)
+    if (as_ix_store_vocab(ix, &v) != AS_OK || decode(&v, r.codes, r.clen, (uint8_t *)text, r.tlen, 1) != 0)
         goto bad;
     text[r.tlen] = 0;
     buf->n = idn + r.slen + r.tlen + 3;

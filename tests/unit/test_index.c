@@ -1893,6 +1893,61 @@ static void test_high_list_by_hand(void **state)
     free(dir);
 }
 
+/* A duplicate map whose entries are out of order (checksums made good):
+ * the first duplicate lookup reports the damage and finds no group, and
+ * the intact map before it gave the groups. */
+static void test_dups_out_of_order(void **state)
+{
+    (void)state;
+    char *dir = tempdir();
+    as_writer *w = NULL;
+    as_err err = {0};
+    assert_int_equal(as_writer_open(dir, NULL, &w, &err), AS_OK);
+    as_file_state fs = {"/c/a.txt", "a.txt", 10, 5, 7, 0, 0};
+    assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
+    as_meta m = {"Wigan", 4, 3, 20231117, 20231120};
+    as_token t[] = {{"w", 1, 0, 0, 0, 0}};
+    const char *texts[] = {"One.", "Dup a.", "Two.", "Dup a.", "Dup b.", "Three.", "Dup b."};
+    for (uint32_t d = 0; d < 7; d++) {
+        as_doc_in in = {&m, texts[d], NULL, AS_KIND_FINDING, d + 1, d + 1, 0, NULL};
+        assert_int_equal(as_writer_add(w, &in, t, 1), AS_OK);
+    }
+    assert_int_equal(as_writer_end_file(w, NULL), AS_OK);
+    assert_int_equal(as_writer_finish(w, &err), AS_OK);
+    as_index *ix = open_gen(dir);
+    uint32_t n = 0;
+    assert_int_equal(as_index_dup_first(ix, 3, &n), 1);
+    assert_int_equal(n, 2);
+    assert_int_equal(as_index_dup_first(ix, 6, &n), 4);
+    assert_int_equal(as_index_dup_first(ix, 2, &n), 2);
+    assert_int_equal(n, 1);
+    uint64_t map = ix->mf[MF_DUPMAP_OFF];
+    assert_int_equal(ix->mf[MF_NDUPDOCS], 4);
+    as_index_close(ix);
+    /* swap the docs of entries 1 and 2 (3 and 4): the map descends there */
+    size_t len;
+    uint8_t *b = slurp(dir, "docs", &len);
+    uint8_t *e1 = b + AS_HEADER_SIZE + map + 8, *e2 = e1 + 8;
+    assert_int_equal(le32(e1), 3);
+    assert_int_equal(le32(e2), 4);
+    put32(e1, 4);
+    put32(e2, 3);
+    fix_crcs(b, len, 0);
+    spew(dir, "docs", b, len);
+    free(b);
+    ix = open_gen(dir);
+    assert_int_equal(as_index_status(ix), AS_OK);
+    assert_int_equal(as_index_dup_first(ix, 6, &n), 6);
+    assert_int_equal(n, 1);
+    assert_int_equal(as_index_status(ix), AS_ECORRUPT);
+    assert_non_null(strstr(as_index_errmsg(ix), "duplicate map entry 2 out of order"));
+    assert_int_equal(as_index_dup_first(ix, 1, &n), 1); /* still none, no crash */
+    assert_int_equal(n, 1);
+    as_index_close(ix);
+    rmtree(dir);
+    free(dir);
+}
+
 static void test_tampered_with_good_crcs(void **state)
 {
     (void)state;
@@ -2138,6 +2193,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_by_hand),
         cmocka_unit_test(test_dups_skewed),
+        cmocka_unit_test(test_dups_out_of_order),
         cmocka_unit_test(test_high_list_by_hand),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_store_codes),
