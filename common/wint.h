@@ -186,6 +186,15 @@ struct as_writer {
  * Optional: without it the store is ranked afresh. */
 int as_writer_set_base(as_writer *w, const as_index *old, as_wstore_stats *st);
 
+/* as_writer_add with each token's as_strtab_hash (hash[k], head[k])
+ * computed by the caller (an analysis thread), so that the writer's
+ * thread, which alone interns, does not; NULL: computed here. */
+int as_writer_add_h(as_writer *w, const as_doc_in *d, const as_token *toks, size_t ntoks,
+                    const uint32_t *hash, const uint64_t *head);
+/* Fetches the term table's slots of hashes about to be added into the
+ * caches (a sentence ahead: the slot of a token is a likely miss). */
+void as_writer_prefetch(const as_writer *w, const uint32_t *hash, size_t n);
+
 void *as_wr_grow(as_wctx *c, void *p, size_t *cap, size_t need, size_t elem);
 #define GROW(c, arr, cap, need) \
     ((arr) = as_wr_grow((c), (arr), &(cap), (need), sizeof *(arr)), (arr) != NULL)

@@ -306,6 +306,18 @@ static void term_append(as_writer *w, uint32_t id, uint32_t doc, const uint32_t 
 
 int as_writer_add(as_writer *w, const as_doc_in *d, const as_token *toks, size_t ntoks)
 {
+    return as_writer_add_h(w, d, toks, ntoks, NULL, NULL);
+}
+
+void as_writer_prefetch(const as_writer *w, const uint32_t *hash, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        __builtin_prefetch(as_strtab_slot(&w->terms, hash[k]));
+}
+
+int as_writer_add_h(as_writer *w, const as_doc_in *d, const as_token *toks, size_t ntoks,
+                    const uint32_t *hash, const uint64_t *head)
+{
     as_wctx *c = &w->c;
     if (c->rc != AS_OK)
         return c->rc;
@@ -353,9 +365,13 @@ int as_writer_add(as_writer *w, const as_doc_in *d, const as_token *toks, size_t
             as_wctx_fail(c, AS_EINVAL, "as_writer_add: tokens not in position order");
             return c->rc;
         }
-        w->thash[k] = as_strtab_hash(toks[k].term, toks[k].len, &w->thead[k]);
-        __builtin_prefetch(as_strtab_slot(&w->terms, w->thash[k]));
+        if (!hash) {
+            w->thash[k] = as_strtab_hash(toks[k].term, toks[k].len, &w->thead[k]);
+            __builtin_prefetch(as_strtab_slot(&w->terms, w->thash[k]));
+        }
     }
+    const uint32_t *th = hash ? hash : w->thash;
+    const uint64_t *hd = hash ? head : w->thead;
     uint32_t doc = w->ndocs;
     size_t tlen = strlen(d->text), slen = d->section ? strlen(d->section) : 0;
     uint32_t council = AS_NONE;
@@ -374,12 +390,11 @@ int as_writer_add(as_writer *w, const as_doc_in *d, const as_token *toks, size_t
     /* Interning; then the tokens grouped by term: a slot per distinct term
      * of the doc. */
     for (size_t k = 0; k < ntoks; k++) {
-        uint32_t id = as_strtab_find_h(&w->terms, toks[k].term, toks[k].len, w->thash[k],
-                                       w->thead[k]);
+        uint32_t id = as_strtab_find_h(&w->terms, toks[k].term, toks[k].len, th[k], hd[k]);
         if (id == UINT32_MAX) {
             int added;
-            id = as_strtab_intern_h(c, &w->terms, toks[k].term, toks[k].len, w->thash[k],
-                                    w->thead[k], &added);
+            id = as_strtab_intern_h(c, &w->terms, toks[k].term, toks[k].len, th[k], hd[k],
+                                    &added);
             if (c->rc != AS_OK)
                 return c->rc;
             if (added) {
