@@ -60,7 +60,16 @@ typedef struct enode {
     int hkids;          /* AND, PHRASE: some kid is a TERM with a high list */
     double hw;          /* AND, PHRASE: the wmin its kids' lists were picked
                            for (NAN = none) */
+    int jok;            /* AND run by tiers: jp holds for its kids */
+    double jp[9];       /* AND run by tiers: jp[i] bounds the docs that are
+                           high in none of its units but the i first by g
+                           (engine_iter.c: joint bounds); -INFINITY = none */
 } enode;
+
+/* Per-length tables of a run by tiers (engine_iter.c: joint bounds): for
+ * docs shorter than AS_JT_LEN and the first AS_JT_TERMS terms. */
+#define AS_JT_LEN 64
+#define AS_JT_TERMS 16
 
 typedef struct range { uint32_t start, end; } range;
 
@@ -107,6 +116,17 @@ struct as_engine {
     /* Calls of the last query in which an AND ran by tiers (align_tier),
      * those of them with an OR kid: for tests. */
     uint64_t ntier, ntieror;
+    /* Of those, the calls that only the joint bound let run (for tests). */
+    uint64_t njoint;
+    /* Of those, the calls led by the rarest unit's main lists
+     * (align_tier_lead). */
+    uint64_t nlead;
+    /* The node whose terms jv and jl are for (-1: none): term m of its run
+     * by tiers scores jv[m][w - 1][dl] with wdf w <= 3 on a doc of length
+     * dl, and at most jl[m][dl] when not in its high list (-1: cannot). */
+    int32_t jnode;
+    double jv[AS_JT_TERMS][3][AS_JT_LEN];
+    double jl[AS_JT_TERMS][AS_JT_LEN];
 
     /* Phrase scratch: per-kid positions. */
     const uint32_t **ppos;

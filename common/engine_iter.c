@@ -498,6 +498,9 @@ void as_eng_reset(as_engine *e)
 {
     e->ntier = 0;
     e->ntieror = 0;
+    e->njoint = 0;
+    e->nlead = 0;
+    e->jnode = -1;
     for (size_t i = 0; i < e->nleaves; i++) {
         as_pcur_release(e->curs[i]);
         as_pcur_init(e->curs[i], e->ix, &e->lterm[i]);
@@ -519,6 +522,7 @@ void as_eng_reset(as_engine *e)
         n->hinit = 0;
         n->hw = NAN;
         n->tdw = NAN;
+        n->jok = 0;
     }
 }
 
@@ -1040,35 +1044,324 @@ static double low_bound(const as_engine *e, const as_term *t, const enode *n, ui
     return b;
 }
 
-/* What TERM t (with or without a high list, high cursor h or NULL) can
- * score on cand of length dl: its exact value when cand is in its high
- * list, else low_bound (-1: it has no posting there), its maxw when it has
- * no high list. */
-static inline __attribute__((always_inline)) double tier_term(as_engine *e, const enode *t,
-                                                              as_pcur *h, uint32_t cand,
-                                                              uint32_t dl)
+/* Joint bounds.  A doc has one length dl, the same in every list, so the
+ * bounds of an AND's units on a doc high in none of them (or in none but
+ * a few) are taken at one dl and summed there, not each at its own worst
+ * length as the sum of the units' mlo does: with L1..L3 of 15..99 the
+ * worst lengths differ from unit to unit (learn, safeguard, review at 1M:
+ * 6.93 summed, 6.85 at any one dl).  Where the sum of mlo exceeds the
+ * threshold but the joint bound does not, the AND still runs by tiers.
+ * The bounds are folded in the kids' order, so they are exact (see the
+ * top); per length beyond every L_w + 1 all of them fall with dl (BM25
+ * falls with doclen, and every wdf class is then open), so the largest is
+ * at some dl up to there. */
+
+/* Unit k (a TERM, or an OR of TERMs) on a doc of length dl: *hi bounds
+ * its value there, *lo its value when it is high in none of its terms'
+ * high lists (-1: it cannot be so at dl).  0 when none of its terms can be
+ * on such a doc. */
+static int unit_dl(const as_engine *e, const enode *k, uint32_t dl, double *lo, double *hi)
 {
-    if (!h)
-        return t->maxw;
-    if (as_pcur_seek(h, cand) == cand)
-        return bm25(e, t->tw, h->wdf, dl);
-    return low_bound(e, &e->lterm[t->leaf], t, dl);
+    uint32_t m = k->op == N_TERM ? 1 : k->nkids;
+    double l = 0, h = 0;
+    int any = 0, low = 0;
+    for (uint32_t j = 0; j < m; j++) {
+        const enode *t = k->op == N_TERM ? k : &e->nodes[e->kids[k->kid0 + j]];
+        const as_term *lt = &e->lterm[t->leaf];
+        if (dl < lt->min_doclen || lt->max_wdf == 0)
+            continue;
+        double v = bm25(e, t->tw, lt->max_wdf, dl);
+        double lb = t->mlo == INFINITY ? v : low_bound(e, lt, t, dl);
+        any = 1;
+        h += v;
+        if (lb >= 0) {
+            l += lb;
+            low = 1;
+        }
+    }
+    *hi = h;
+    *lo = low ? l : -1;
+    return any;
 }
 
-/* The next candidate of a run by tiers: the first doc >= d in the high
- * list of an essential unit (ess[m] set for cursor hc[m]), or AS_DOC_END. */
-static inline __attribute__((always_inline)) uint32_t tier_next(as_pcur *const *hc,
-                                                                const uint8_t *ess,
-                                                                uint32_t n, uint32_t d)
+/* Fills AND n's jp: jp[p] bounds the docs high in no unit but (some of)
+ * srt[0 .. p), the units by g rising, as a doc of any one length can
+ * score: the units of srt[0 .. p) at their bound there, the rest at their
+ * low bound.  Between two of the lengths where some term's state changes
+ * (its min_doclen, L_w + 1: a low posting of wdf w becomes possible) every
+ * unit's bounds fall with dl, and so does their fold: the largest is at
+ * one of those lengths, and only they are tried. */
+static void joint_prefix(as_engine *e, enode *n, const uint32_t *srt)
 {
-    uint32_t cand = AS_DOC_END;
-    for (uint32_t m = 0; m < n; m++)
-        if (ess[m]) {
-            uint32_t hd = as_pcur_seek(hc[m], d);
-            if (hd < cand)
-                cand = hd;
+    uint32_t nk = n->nkids;
+    const uint32_t *kd = e->kids + n->kid0;
+    uint32_t lo = 0, nb = 0, br[4 * 64 + 1]; /* <= 8 units of <= 8 terms */
+    uint8_t rank[8];
+    for (uint32_t p = 0; p < nk; p++)
+        rank[srt[p]] = (uint8_t)p;
+    for (uint32_t i = 0; i < nk; i++) {
+        const enode *k = &e->nodes[kd[i]];
+        uint32_t m = k->op == N_TERM ? 1 : k->nkids, umin = UINT32_MAX;
+        for (uint32_t j = 0; j < m && j < 8; j++) {
+            const enode *t = k->op == N_TERM ? k : &e->nodes[e->kids[k->kid0 + j]];
+            uint32_t md = e->lterm[t->leaf].min_doclen;
+            if (md < umin)
+                umin = md;
+            br[nb++] = md;
+            for (uint32_t w = 0; w < 3 && t->mlo != INFINITY; w++)
+                br[nb++] = t->hl[w] + 1;
         }
-    return cand;
+        if (umin > lo)
+            lo = umin;
+    }
+    br[nb++] = lo;
+    n->jok = 1;
+    for (uint32_t p = 0; p <= nk; p++)
+        n->jp[p] = -INFINITY;
+    for (uint32_t x = 0; x < nb; x++) {
+        uint32_t dl = br[x];
+        if (dl < lo)
+            continue; /* some unit has no doc this short */
+        double l[8], h[8];
+        uint32_t i;
+        for (i = 0; i < nk; i++)
+            if (!unit_dl(e, &e->nodes[kd[i]], dl, &l[i], &h[i]))
+                break;
+        if (i < nk)
+            continue;
+        for (uint32_t p = 0; p <= nk; p++) {
+            double b = 0;
+            for (i = 0; i < nk; i++) {
+                double v = rank[i] < p ? h[i] : l[i];
+                if (v < 0)
+                    break;
+                b += v;
+            }
+            if (i == nk && b > n->jp[p])
+                n->jp[p] = b;
+        }
+    }
+}
+
+/* The number of n's units (a prefix of srt) a doc may be high in and
+ * still not exceed lim, by the joint bound; -1 when even a doc high in
+ * none may. */
+static int joint_ness(as_engine *e, enode *n, const uint32_t *srt, double lim)
+{
+    if (!n->jok)
+        joint_prefix(e, n, srt);
+    if (!(n->jp[0] <= lim))
+        return -1;
+    int p = 0;
+    while ((uint32_t)p < n->nkids && n->jp[p + 1] <= lim)
+        p++;
+    return p;
+}
+
+/* Fills e's tables for the terms of node ni's run by tiers, slot m for
+ * term t[m] (NULL: none). */
+static void tier_tables(as_engine *e, int32_t ni, enode *const *t, uint32_t nt)
+{
+    if (e->jnode == ni)
+        return;
+    for (uint32_t m = 0; m < nt && m < AS_JT_TERMS; m++) {
+        const enode *k = t[m];
+        if (!k)
+            continue;
+        const as_term *lt = &e->lterm[k->leaf];
+        for (uint32_t dl = 0; dl < AS_JT_LEN; dl++) {
+            double lb = -1;
+            for (uint32_t w = 1; w <= 3; w++) {
+                double v = bm25(e, k->tw, w, dl);
+                e->jv[m][w - 1][dl] = v;
+                if (w <= lt->max_wdf && dl > k->hl[w - 1] && v > lb)
+                    lb = v; /* low_bound, from the same values */
+            }
+            if (k->mlo == INFINITY)
+                lb = lt->max_wdf > 3 ? bm25(e, k->tw, lt->max_wdf, dl)
+                                     : lt->max_wdf ? e->jv[m][lt->max_wdf - 1][dl] : 0;
+            e->jl[m][dl] = lb;
+        }
+    }
+    e->jnode = ni;
+}
+
+/* Term t in slot m: its value with wdf on a doc of length dl; what it can
+ * score there outside its high list (-1: nothing; a term without one: its
+ * bound at dl).  From the tables when they hold it, computed alike else. */
+static inline double slot_val(const as_engine *e, const enode *t, uint32_t m, uint32_t wdf,
+                              uint32_t dl)
+{
+    if (m < AS_JT_TERMS && dl < AS_JT_LEN && wdf - 1 < 3)
+        return e->jv[m][wdf - 1][dl];
+    return bm25(e, t->tw, wdf, dl);
+}
+
+static inline double slot_low(const as_engine *e, const enode *t, uint32_t m, uint32_t dl)
+{
+    if (m < AS_JT_TERMS && dl < AS_JT_LEN)
+        return e->jl[m][dl];
+    const as_term *lt = &e->lterm[t->leaf];
+    if (t->mlo == INFINITY)
+        return lt->max_wdf ? bm25(e, t->tw, lt->max_wdf, dl) : 0;
+    return low_bound(e, lt, t, dl);
+}
+
+/* An AND run by tiers whose docs high in no unit may still exceed wmin
+ * (the joint bound is above it): led by the main lists of its rarest unit
+ * instead, every doc of which is a candidate (every match of the AND is
+ * one), bounded at its own length before any other main list is read: the
+ * lead's exact value, and for every other unit its exact value where its
+ * high lists have the doc, its low bound (low_bound: a TERM without a low
+ * posting that long cannot be on the doc) elsewhere.  Most candidates end
+ * there, on a lookup per unit, where a block-max AND would bound them by
+ * the blocks of the other lists, much looser than the lists' own split
+ * (format.h: high).  Survivors are checked in the other units' main lists
+ * as in align_tier; the lead's terms' nodes move with their cursors, and
+ * an OR lead is put on the candidate, its heap and virtual AND rebuilt
+ * when next advanced.  Returns as align_tier; *declined = 1 (nothing
+ * moved) when a unit is not a TERM or OR of TERMs, a term walks its high
+ * list, or out of memory. */
+static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n, uint32_t d,
+                                                          double wmin, int *declined)
+{
+    uint32_t nk = n->nkids;
+    const uint32_t *kd = e->kids + n->kid0; /* fold order */
+    *declined = 1;
+    if (nk > 8)
+        return d;
+    as_pcur *hc[64];
+    enode *tn[64] = {0};
+    uint8_t hb[9];
+    uint32_t nh = 0, lead = 0;
+    double mindf = INFINITY;
+    for (uint32_t i = 0; i < nk; i++) {
+        enode *k = &e->nodes[kd[i]];
+        if (!tier_unit(e, k))
+            return d;
+        hb[i] = (uint8_t)nh;
+        uint32_t m = k->op == N_TERM ? 1 : k->nkids;
+        double df = 0;
+        for (uint32_t j = 0; j < m; j++) {
+            enode *te = k->op == N_TERM ? k : &e->nodes[e->kids[k->kid0 + j]];
+            if (te->hion)
+                return d;
+            tn[nh] = te;
+            hc[nh] = NULL;
+            if (te->mlo != INFINITY && !(hc[nh] = hcur(e, te)))
+                return d;
+            df += e->lterm[te->leaf].df;
+            nh++;
+        }
+        if (df < mindf) {
+            mindf = df;
+            lead = i;
+        }
+    }
+    hb[nk] = (uint8_t)nh;
+    *declined = 0;
+    e->ntier++;
+    e->nlead++;
+    tier_tables(e, (int32_t)(n - e->nodes), tn, nh);
+    enode *ln = &e->nodes[kd[lead]];
+    if (ln->op != N_TERM) {
+        /* its terms move here: its heap and virtual AND are rebuilt */
+        ln->heap_ness = UINT32_MAX;
+        ln->vmask = 0;
+        ln->valdoc = AS_DOC_END;
+    }
+    /* hd[m]: the doc of high cursor m (moved only here from now on) */
+    uint32_t hd[64];
+    for (uint32_t m = 0; m < nh; m++)
+        hd[m] = hc[m] && m - hb[lead] >= (uint32_t)(hb[lead + 1] - hb[lead])
+                    ? as_pcur_seek(hc[m], d) : AS_DOC_END;
+    const uint32_t *o = e->ord + n->kid0; /* cheapest first */
+    for (;;) {
+        uint32_t cand = AS_DOC_END;
+        for (uint32_t m = hb[lead]; m < hb[lead + 1]; m++) {
+            enode *te = tn[m];
+            if (!(te->started && te->doc >= d)) {
+                uint32_t from = te->doc;
+                int next = te->started && from + 1 == d;
+                te->started = 1;
+                te->doc = next ? as_pcur_next(e->curs[te->leaf])
+                               : as_pcur_seek(e->curs[te->leaf], d);
+            }
+            if (te->doc < cand)
+                cand = te->doc;
+        }
+        if (ln->op != N_TERM) {
+            ln->started = 1;
+            ln->doc = cand;
+        }
+        if (cand == AS_DOC_END)
+            return AS_DOC_END;
+        uint32_t dl = as_index_doclen(e->ix, cand);
+        double b = 0;
+        int ok = 1;
+        for (uint32_t i = 0; i < nk && ok; i++) {
+            enode *k = &e->nodes[kd[i]];
+            double u = 0;
+            for (uint32_t m = hb[i]; m < hb[i + 1]; m++) {
+                double lb;
+                if (i == lead) {
+                    lb = tn[m]->doc == cand
+                             ? slot_val(e, tn[m], m, e->curs[tn[m]->leaf]->wdf, dl) : 0;
+                } else {
+                    if (hc[m] && hd[m] < cand)
+                        hd[m] = as_pcur_seek(hc[m], cand);
+                    if (hc[m] && hd[m] == cand) {
+                        lb = slot_val(e, tn[m], m, hc[m]->wdf, dl);
+                    } else {
+                        lb = slot_low(e, tn[m], m, dl);
+                        if (lb < 0 && k->op == N_TERM)
+                            ok = 0;
+                    }
+                }
+                if (lb > 0)
+                    u += lb;
+            }
+            b += u;
+        }
+        if (ok && b > wmin) {
+            /* the other units' main lists: every unit must have cand */
+            uint32_t far = cand;
+            for (uint32_t i = 0; i < nk && far == cand; i++) {
+                enode *k = &e->nodes[o[i]];
+                if (k == ln)
+                    continue;
+                uint32_t m = k->op == N_TERM ? 1 : k->nkids;
+                uint32_t kdoc = AS_DOC_END;
+                for (uint32_t j = 0; j < m; j++) {
+                    enode *te = k->op == N_TERM ? k : &e->nodes[e->kids[k->kid0 + j]];
+                    if (!(te->started && te->doc >= cand)) {
+                        te->started = 1;
+                        te->doc = as_pcur_seek(e->curs[te->leaf], cand);
+                    }
+                    if (te->doc < kdoc)
+                        kdoc = te->doc;
+                }
+                if (k->op != N_TERM) {
+                    k->started = 1;
+                    k->doc = kdoc;
+                    k->valdoc = AS_DOC_END;
+                    k->heap_ness = UINT32_MAX;
+                    k->vmask = 0;
+                }
+                if (kdoc == AS_DOC_END)
+                    return AS_DOC_END;
+                if (kdoc > cand)
+                    far = kdoc;
+            }
+            if (far == cand)
+                return cand;
+            d = far;
+            continue;
+        }
+        if (cand >= AS_DOC_END - 1)
+            return AS_DOC_END;
+        d = cand + 1;
+    }
 }
 
 /* An AND of TERMs and ORs of TERMs with high lists, by tiers.  A doc where
@@ -1099,7 +1392,7 @@ static __attribute__((noinline)) uint32_t align_tier(as_engine *e, enode *n, uin
     *declined = 1;
     if (nk > 8)
         return d;
-    uint32_t srt[8], ness = 0;
+    uint32_t srt[8] = {0}, ness = 0;
     double g[8];
     double smlo = 0, mindf = INFINITY;
     for (uint32_t i = 0; i < nk; i++) {
@@ -1135,16 +1428,24 @@ static __attribute__((noinline)) uint32_t align_tier(as_engine *e, enode *n, uin
         }
         srt[j] = i;
     }
-    const double t = wmin - smlo - n->maxw * AS_ENG_CUSHION;
-    if (!(t >= 0))
-        return d; /* a doc high in no list can still exceed wmin */
-    double gs = 0;
-    while (ness < nk) {
-        if (gs + g[srt[ness]] > t)
-            break;
-        gs += g[srt[ness]];
-        ness++;
+    const double cushion = n->maxw * AS_ENG_CUSHION;
+    const double t = wmin - smlo - cushion;
+    if (t >= 0) {
+        double gs = 0;
+        while (ness < nk) {
+            if (gs + g[srt[ness]] > t)
+                break;
+            gs += g[srt[ness]];
+            ness++;
+        }
     }
+    /* the joint bound: as tight at least, and often where the sum fails */
+    int jn = joint_ness(e, n, srt, wmin - cushion);
+    if (jn < 0 && !(t >= 0)) /* a doc high in no list can still exceed wmin */
+        return align_tier_lead(e, n, d, wmin, declined);
+    int joint = !(t >= 0);
+    if (jn > (int)ness)
+        ness = (uint32_t)jn;
     if (ness == nk) {
         *declined = 0;
         return AS_DOC_END; /* no doc can exceed wmin */
@@ -1160,8 +1461,10 @@ static __attribute__((noinline)) uint32_t align_tier(as_engine *e, enode *n, uin
     }
     if (hsum > AS_TIER_F * mindf)
         return d;
-    /* the high cursors, per unit: hc[hb[i] ..) (one per term of an OR) */
+    /* the high cursors, per unit: hc[hb[i] ..) (one per term of an OR);
+     * tn: their terms */
     as_pcur *hc[64];
+    enode *tn[64] = {0};
     uint8_t hb[9], ess[64] = {0};
     uint32_t nh = 0;
     for (uint32_t i = 0; i < nk; i++) {
@@ -1169,9 +1472,10 @@ static __attribute__((noinline)) uint32_t align_tier(as_engine *e, enode *n, uin
         hb[i] = (uint8_t)nh;
         uint32_t m = k->op == N_TERM ? 1 : k->nkids;
         for (uint32_t j = 0; j < m; j++) {
-            enode *tn = k->op == N_TERM ? k : &e->nodes[e->kids[k->kid0 + j]];
+            enode *te = k->op == N_TERM ? k : &e->nodes[e->kids[k->kid0 + j]];
+            tn[nh] = te;
             hc[nh] = NULL;
-            if (tn->mlo != INFINITY && !(hc[nh] = hcur(e, tn)))
+            if (te->mlo != INFINITY && !(hc[nh] = hcur(e, te)))
                 return d;
             nh++;
         }
@@ -1183,9 +1487,22 @@ static __attribute__((noinline)) uint32_t align_tier(as_engine *e, enode *n, uin
     *declined = 0;
     e->ntier++;
     e->ntieror++;
+    e->njoint += (uint64_t)joint;
+    tier_tables(e, (int32_t)(n - e->nodes), tn, nh);
+    /* hd[m]: the doc of high cursor m (moved only here from now on) */
+    uint32_t hd[64];
+    for (uint32_t m = 0; m < nh; m++)
+        hd[m] = hc[m] ? as_pcur_seek(hc[m], d) : AS_DOC_END;
     const uint32_t *o = e->ord + n->kid0; /* cheapest first */
     for (;;) {
-        uint32_t cand = tier_next(hc, ess, nh, d);
+        uint32_t cand = AS_DOC_END;
+        for (uint32_t m = 0; m < nh; m++)
+            if (ess[m]) {
+                if (hd[m] < d)
+                    hd[m] = hd[m] + 1 == d ? as_pcur_next(hc[m]) : as_pcur_seek(hc[m], d);
+                if (hd[m] < cand)
+                    cand = hd[m];
+            }
         if (cand == AS_DOC_END)
             return AS_DOC_END;
         uint32_t dl = as_index_doclen(e->ix, cand);
@@ -1193,21 +1510,22 @@ static __attribute__((noinline)) uint32_t align_tier(as_engine *e, enode *n, uin
         int ok = 1;
         for (uint32_t i = 0; i < nk && ok; i++) {
             enode *k = &e->nodes[kd[i]];
-            if (k->op == N_TERM) {
-                double lb = tier_term(e, k, hc[hb[i]], cand, dl);
-                if (lb < 0)
-                    ok = 0;
-                b += lb;
-            } else {
-                double u = 0;
-                for (uint32_t j = 0; j < k->nkids; j++) {
-                    double lb = tier_term(e, &e->nodes[e->kids[k->kid0 + j]], hc[hb[i] + j],
-                                          cand, dl);
-                    if (lb > 0)
-                        u += lb;
+            double u = 0;
+            for (uint32_t m = hb[i]; m < hb[i + 1]; m++) {
+                double lb;
+                if (hc[m] && hd[m] < cand)
+                    hd[m] = as_pcur_seek(hc[m], cand);
+                if (hc[m] && hd[m] == cand) {
+                    lb = slot_val(e, tn[m], m, hc[m]->wdf, dl);
+                } else {
+                    lb = slot_low(e, tn[m], m, dl);
+                    if (lb < 0 && k->op == N_TERM)
+                        ok = 0;
                 }
-                b += u;
+                if (lb > 0)
+                    u += lb;
             }
+            b += u;
         }
         if (ok && b > wmin) {
             /* the main lists: every unit must have cand */
@@ -1217,13 +1535,13 @@ static __attribute__((noinline)) uint32_t align_tier(as_engine *e, enode *n, uin
                 uint32_t m = k->op == N_TERM ? 1 : k->nkids;
                 uint32_t kdoc = AS_DOC_END;
                 for (uint32_t j = 0; j < m; j++) {
-                    enode *tn = k->op == N_TERM ? k : &e->nodes[e->kids[k->kid0 + j]];
-                    if (!(tn->started && tn->doc >= cand)) {
-                        tn->started = 1;
-                        tn->doc = as_pcur_seek(e->curs[tn->leaf], cand);
+                    enode *te = k->op == N_TERM ? k : &e->nodes[e->kids[k->kid0 + j]];
+                    if (!(te->started && te->doc >= cand)) {
+                        te->started = 1;
+                        te->doc = as_pcur_seek(e->curs[te->leaf], cand);
                     }
-                    if (tn->doc < kdoc)
-                        kdoc = tn->doc;
+                    if (te->doc < kdoc)
+                        kdoc = te->doc;
                 }
                 if (k->op != N_TERM) {
                     k->started = 1;
@@ -1271,7 +1589,7 @@ static uint32_t align_tier_terms(as_engine *e, enode *n, uint32_t d, double wmin
     *declined = 1;
     if (nk > 8)
         return d;
-    uint32_t srt[8], ness = 0;
+    uint32_t srt[8] = {0}, ness = 0;
     double smlo = 0, mindf = INFINITY;
     for (uint32_t i = 0; i < nk; i++) {
         const enode *k = &e->nodes[kd[i]];
@@ -1289,17 +1607,25 @@ static uint32_t align_tier_terms(as_engine *e, enode *n, uint32_t d, double wmin
         }
         srt[j] = i;
     }
-    const double t = wmin - smlo - n->maxw * AS_ENG_CUSHION;
-    if (!(t >= 0))
-        return d; /* a doc high in no list can still exceed wmin */
-    double gs = 0;
-    while (ness < nk) {
-        const enode *k = &e->nodes[kd[srt[ness]]];
-        if (gs + (k->maxw - k->mlo) > t)
-            break;
-        gs += k->maxw - k->mlo;
-        ness++;
+    const double cushion = n->maxw * AS_ENG_CUSHION;
+    const double t = wmin - smlo - cushion;
+    if (t >= 0) {
+        double gs = 0;
+        while (ness < nk) {
+            const enode *k = &e->nodes[kd[srt[ness]]];
+            if (gs + (k->maxw - k->mlo) > t)
+                break;
+            gs += k->maxw - k->mlo;
+            ness++;
+        }
     }
+    /* the joint bound: as tight at least, and often where the sum fails */
+    int jn = joint_ness(e, n, srt, wmin - cushion);
+    if (jn < 0 && !(t >= 0)) /* a doc high in no list can still exceed wmin */
+        return n->tier == 3 ? d : align_tier_lead(e, n, d, wmin, declined);
+    int joint = !(t >= 0);
+    if (jn > (int)ness)
+        ness = (uint32_t)jn;
     if (ness == nk) {
         *declined = 0;
         return AS_DOC_END; /* no doc can exceed wmin */
@@ -1318,8 +1644,10 @@ static uint32_t align_tier_terms(as_engine *e, enode *n, uint32_t d, double wmin
         return d;
     uint8_t ess[8] = {0};
     as_pcur *hc[8];
+    enode *tn[8] = {0};
     for (uint32_t j = 0; j < nk; j++) {
-        hc[j] = hcur(e, &e->nodes[kd[j]]);
+        tn[j] = &e->nodes[kd[j]];
+        hc[j] = hcur(e, tn[j]);
         if (!hc[j])
             return d;
     }
@@ -1327,30 +1655,43 @@ static uint32_t align_tier_terms(as_engine *e, enode *n, uint32_t d, double wmin
         ess[srt[j]] = 1;
     *declined = 0;
     e->ntier++;
+    e->njoint += (uint64_t)joint;
+    tier_tables(e, (int32_t)(n - e->nodes), tn, nk);
+    /* hd[j]: the doc of high cursor j (moved only here from now on) */
+    uint32_t hd[8];
+    for (uint32_t j = 0; j < nk; j++)
+        hd[j] = as_pcur_seek(hc[j], d);
     const uint32_t *o = e->ord + n->kid0; /* cheapest first */
     for (;;) {
-        uint32_t cand = tier_next(hc, ess, nk, d);
+        uint32_t cand = AS_DOC_END;
+        for (uint32_t m = 0; m < nk; m++)
+            if (ess[m]) {
+                if (hd[m] < d)
+                    hd[m] = hd[m] + 1 == d ? as_pcur_next(hc[m]) : as_pcur_seek(hc[m], d);
+                if (hd[m] < cand)
+                    cand = hd[m];
+            }
         if (cand == AS_DOC_END)
             return AS_DOC_END;
         uint32_t dl = as_index_doclen(e->ix, cand);
         double b = 0;
-        int ok = 1;
-        for (uint32_t i = 0; i < nk && ok; i++) {
-            enode *k = &e->nodes[kd[i]];
-            uint32_t hd = as_pcur_seek(hc[i], cand);
-            if (hd == cand) {
-                b += bm25(e, k->tw, hc[i]->wdf, dl);
+        uint32_t i;
+        for (i = 0; i < nk; i++) {
+            if (hd[i] < cand)
+                hd[i] = as_pcur_seek(hc[i], cand);
+            if (hd[i] == cand) {
+                b += slot_val(e, tn[i], i, hc[i]->wdf, dl);
             } else {
-                double lb = low_bound(e, &e->lterm[k->leaf], k, dl);
+                double lb = slot_low(e, tn[i], i, dl);
                 if (lb < 0)
-                    ok = 0;
+                    break;
                 b += lb;
             }
         }
-        if (ok && b > wmin) {
+        if (i == nk && b > wmin) {
             /* the main lists: every kid must have cand */
             uint32_t far = cand;
-            for (uint32_t i = 0; i < nk; i++) {
+            for (i = 0; i < nk; i++) {
                 enode *k = &e->nodes[o[i]];
                 if (!(k->started && k->doc >= cand)) {
                     k->started = 1;
@@ -1679,6 +2020,9 @@ static void fill_vand(as_engine *e, enode *n, const uint8_t *req, uint32_t mask)
             v->tier = 0;
     v->hw = NAN;
     v->tdw = NAN;
+    v->jok = 0;
+    if (e->jnode == n->vand)
+        e->jnode = -1;
     v->maxw = maxw;
     v->cost = cost;
     v->started = 0;

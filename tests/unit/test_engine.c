@@ -1045,7 +1045,7 @@ static void test_high_lists(void **state)
 {
     (void)state;
     static const cparams ps[] = {{12000, 12, 30, 4, 0.05, 1}, {10000, 300, 25, 6, 0.1, 1}};
-    uint32_t engaged[8] = {0}, tiered[8] = {0}, tieror = 0;
+    uint32_t engaged[8] = {0}, tiered[8] = {0}, tieror = 0, joint = 0, lead = 0;
     for (size_t pi = 0; pi < sizeof ps / sizeof ps[0]; pi++) {
         corpus c;
         gen_corpus(&c, &ps[pi], 300 + pi);
@@ -1135,6 +1135,8 @@ static void test_high_lists(void **state)
                 tiered[shape]++;
             if (c.eng->ntieror > 0)
                 tieror++;
+            joint += c.eng->njoint > 0;
+            lead += c.eng->nlead > 0;
             afree(&a);
         }
         free(ref);
@@ -1149,7 +1151,8 @@ static void test_high_lists(void **state)
                 engaged[0], engaged[1], engaged[2], engaged[3], engaged[4], engaged[5], engaged[6],
                 engaged[7], tiered[1], tiered[2], tiered[6], tiered[7]);
     if (getenv("SHOW_HIGH"))
-        fprintf(stderr, "ANDs with an OR kid by tiers: %u\n", tieror);
+        fprintf(stderr, "ANDs with an OR kid by tiers: %u, by the joint bound %u, led by "
+                "the rarest unit %u\n", tieror, joint, lead);
     for (int k = 0; k < 6; k++)
         if (engaged[k] + tiered[k] < (k == 5 ? 3u : 10u))
             fail_msg("query shape %d walked high lists %u times", k, engaged[k] + tiered[k]);
@@ -1159,6 +1162,10 @@ static void test_high_lists(void **state)
         fail_msg("ANDs with an OR by tiers: %u", tieror);
     if (tiered[7] < 5) /* an OR's virtual AND by tiers */
         fail_msg("virtual ANDs by tiers: %u", tiered[7]);
+    if (joint < 10) /* by tiers where only the joint bound allows it */
+        fail_msg("ANDs by tiers through the joint bound: %u", joint);
+    if (lead < 10) /* by tiers led by the rarest unit's lists */
+        fail_msg("ANDs by tiers led by the rarest unit: %u", lead);
 }
 
 /* Sets doc d of c to: term t0 wa times, t1 wb times, then fillers up to len
