@@ -211,15 +211,25 @@ int as_engine_bind(as_engine *e, const as_query *q)
 
 /* ---- filter ranges --------------------------------------------------------- */
 
-static int unit_passes(const as_engine *e, const as_filter *f, const as_unit *u)
+/* The unit filter with its fields in locals: build_ranges tests every
+ * unit (1,377 at 1M sentences), and read through the pointers each test
+ * reloaded them (ranges written in the loop might alias them). */
+typedef struct ufilter {
+    const uint8_t *council_ok; /* NULL: no council filter */
+    uint32_t ncouncils;
+    uint32_t statements, themes, scores; /* 0: any */
+    int year_min, year_max;              /* 0: open */
+} ufilter;
+
+static inline int unit_passes(const ufilter *f, const as_unit *u)
 {
-    if (e->council_filter && (u->council >= e->ncnorm || !e->council_ok[u->council]))
+    if (f->statements && (u->statement > 15 || !(f->statements >> u->statement & 1)))
         return 0;
-    if (f->statements && (u->statement > 15 || !(f->statements & (1u << u->statement))))
+    if (f->scores && (u->score > 7 || !(f->scores >> u->score & 1)))
         return 0;
-    if (f->themes && (u->theme > 7 || !(f->themes & (1u << u->theme))))
+    if (f->themes && (u->theme > 7 || !(f->themes >> u->theme & 1)))
         return 0;
-    if (f->scores && (u->score > 7 || !(f->scores & (1u << u->score))))
+    if (f->council_ok && (u->council >= f->ncouncils || !f->council_ok[u->council]))
         return 0;
     if (f->year_min || f->year_max) {
         if (u->published == 0)
@@ -260,10 +270,13 @@ static int build_ranges(as_engine *e, const as_filter *f)
         const char *m = as_index_errmsg(e->ix);
         return as_eng_fail(e, AS_ECORRUPT, "%s", m && *m ? m : "corrupt index");
     }
+    const ufilter uf = {e->council_filter ? e->council_ok : NULL, e->ncnorm, f->statements,
+                        f->themes, f->scores, f->year_min, f->year_max};
+    const uint32_t ndocs = e->ndocs;
     int sorted = 1;
     for (uint32_t i = 0; i < nu; i++) {
         const as_unit *u = &units[i];
-        if (!unit_passes(e, f, u) || u->ndocs == 0 || u->first_doc >= e->ndocs)
+        if (!unit_passes(&uf, u) || u->ndocs == 0 || u->first_doc >= ndocs)
             continue;
         uint32_t end = u->ndocs > e->ndocs - u->first_doc ? e->ndocs : u->first_doc + u->ndocs;
         if (e->nranges > 0) {
@@ -482,11 +495,27 @@ static void sift_down(as_engine *e, size_t i, int collapse)
     heap_set(e, i, v, collapse);
 }
 
-/* Offers a doc; returns 1 if the heap changed. */
-static int offer(as_engine *e, size_t k, double w, uint32_t doc, uint32_t key, int collapse)
+/* The heap position of group key, AS_NONE if none: through the map when
+ * the heap keeps one, else by a scan (a top 10 scans faster than the map
+ * is kept up to date at every move). */
+static uint32_t heap_find(const as_engine *e, uint32_t key, int usemap)
+{
+    if (usemap)
+        return map_get(e, key);
+    for (size_t i = 0; i < e->nheap; i++)
+        if (e->heap[i].key == key)
+            return (uint32_t)i;
+    return AS_NONE;
+}
+
+/* Offers a doc; returns 1 if the heap changed.  grouped: doc is in a
+ * duplicate group (a doc in none is no other doc's key, so its key cannot
+ * be in the heap); collapse: the key -> position map is kept (map_k). */
+static int offer(as_engine *e, size_t k, double w, uint32_t doc, uint32_t key, int grouped,
+                 int collapse)
 {
     hent v = {w, doc, key};
-    uint32_t s = collapse ? map_get(e, key) : AS_NONE;
+    uint32_t s = grouped ? heap_find(e, key, collapse) : AS_NONE;
     if (s != AS_NONE) {
         if (!worse(&e->heap[s], &v))
             return 0;
@@ -528,11 +557,20 @@ static void sort_best_first(as_engine *e)
 
 /* ---- the main loop --------------------------------------------------------- */
 
-static uint32_t group_key(const as_engine *e, uint32_t doc)
+/* doc's group key (its group's first member, or doc); *grouped: doc is in
+ * a group of two or more. */
+static uint32_t group_key(const as_engine *e, uint32_t doc, int *grouped)
 {
     uint32_t n = 0;
     uint32_t first = as_index_dup_first(e->ix, doc, &n);
+    *grouped = n > 1;
     return first < e->ndocs ? first : doc;
+}
+
+/* The heap keeps a key -> position map from this k up (see heap_find). */
+static int map_k(size_t k)
+{
+    return k > 16;
 }
 
 /* Visits every matching doc passing the filter, ascending; with prune, the
@@ -609,7 +647,8 @@ static int run(as_engine *e, runner *r)
         if (!r->count && r->k > 0 && e->nheap == r->k &&
             (w < e->heap[0].w || (w == e->heap[0].w && d > e->heap[0].doc)))
             goto next; /* cannot beat the worst hit: changes nothing */
-        uint32_t key = r->collapse ? group_key(e, d) : d;
+        int grouped = 0;
+        uint32_t key = r->collapse ? group_key(e, d, &grouped) : d;
         if (r->count) {
             if (!r->collapse) {
                 r->total++;
@@ -618,8 +657,8 @@ static int run(as_engine *e, runner *r)
                 r->total++;
             }
         }
-        if (r->k > 0 && offer(e, r->k, w, d, key, r->collapse) && e->nheap == r->k &&
-            r->prune) {
+        if (r->k > 0 && offer(e, r->k, w, d, key, grouped, r->collapse && map_k(r->k)) &&
+            e->nheap == r->k && r->prune) {
             theta = e->heap[0].w;
             if (rootmax * e->kwmax <= theta)
                 break; /* nothing left can beat the k-th hit */
@@ -710,7 +749,7 @@ int as_engine_search(as_engine *e, const as_query *q, const as_search_opts *o, a
     if (as_eng_grow((void **)&e->heap, &e->capheap, k + 1, sizeof *e->heap))
         return as_eng_fail(e, AS_ENOMEM, "out of memory");
     e->nheap = 0;
-    if (r.collapse && map_reset(e, k) != AS_OK)
+    if (r.collapse && map_k(k) && map_reset(e, k) != AS_OK)
         return as_eng_fail(e, AS_ENOMEM, "out of memory");
     if (r.count && r.collapse) {
         if (!e->seen)
