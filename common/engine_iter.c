@@ -1270,26 +1270,31 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
         ln->vmask = 0;
         ln->valdoc = AS_DOC_END;
     }
-    /* hd[m]: the doc of high cursor m (moved only here from now on) */
+    /* hd[m]: the doc of high cursor m (moved only here from now on;
+     * AS_DOC_END for the lead's and for terms without one) */
     uint32_t hd[64];
     for (uint32_t m = 0; m < nh; m++)
-        hd[m] = hc[m] && m - hb[lead] >= (uint32_t)(hb[lead + 1] - hb[lead])
-                    ? as_pcur_seek(hc[m], d) : AS_DOC_END;
+        hd[m] = hc[m] && (m < hb[lead] || m >= hb[lead + 1]) ? as_pcur_seek(hc[m], d)
+                                                               : AS_DOC_END;
+    /* the lead's terms: main cursors lc, docs ld (kept in their nodes) */
+    const uint32_t ls = hb[lead], nl = hb[lead + 1] - hb[lead];
+    as_pcur *lc[8];
+    uint32_t ld[8];
+    for (uint32_t j = 0; j < nl; j++) {
+        enode *te = tn[ls + j];
+        lc[j] = e->curs[te->leaf];
+        if (!(te->started && te->doc >= d)) {
+            te->started = 1;
+            te->doc = as_pcur_seek(lc[j], d);
+        }
+        ld[j] = te->doc;
+    }
     const uint32_t *o = e->ord + n->kid0; /* cheapest first */
     for (;;) {
         uint32_t cand = AS_DOC_END;
-        for (uint32_t m = hb[lead]; m < hb[lead + 1]; m++) {
-            enode *te = tn[m];
-            if (!(te->started && te->doc >= d)) {
-                uint32_t from = te->doc;
-                int next = te->started && from + 1 == d;
-                te->started = 1;
-                te->doc = next ? as_pcur_next(e->curs[te->leaf])
-                               : as_pcur_seek(e->curs[te->leaf], d);
-            }
-            if (te->doc < cand)
-                cand = te->doc;
-        }
+        for (uint32_t j = 0; j < nl; j++)
+            if (ld[j] < cand)
+                cand = ld[j];
         if (ln->op != N_TERM) {
             ln->started = 1;
             ln->doc = cand;
@@ -1299,27 +1304,31 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
         uint32_t dl = as_index_doclen(e->ix, cand);
         double b = 0;
         int ok = 1;
-        for (uint32_t i = 0; i < nk && ok; i++) {
-            enode *k = &e->nodes[kd[i]];
+        for (uint32_t i = 0; i < nk; i++) {
             double u = 0;
-            for (uint32_t m = hb[i]; m < hb[i + 1]; m++) {
-                double lb;
-                if (i == lead) {
-                    lb = tn[m]->doc == cand
-                             ? slot_val(e, tn[m], m, e->curs[tn[m]->leaf]->wdf, dl) : 0;
-                } else {
-                    if (hc[m] && hd[m] < cand)
+            if (i == lead) {
+                for (uint32_t j = 0; j < nl; j++)
+                    if (ld[j] == cand)
+                        u += slot_val(e, tn[ls + j], ls + j, lc[j]->wdf, dl);
+            } else {
+                for (uint32_t m = hb[i]; m < hb[i + 1]; m++) {
+                    if (hd[m] < cand)
                         hd[m] = as_pcur_seek(hc[m], cand);
-                    if (hc[m] && hd[m] == cand) {
-                        lb = slot_val(e, tn[m], m, hc[m]->wdf, dl);
+                    double x;
+                    if (hd[m] == cand) {
+                        x = slot_val(e, tn[m], m, hc[m]->wdf, dl);
                     } else {
-                        lb = slot_low(e, tn[m], m, dl);
-                        if (lb < 0 && k->op == N_TERM)
-                            ok = 0;
+                        x = slot_low(e, tn[m], m, dl);
+                        if (!(x > 0)) {
+                            if (x < 0 && tn[m] == &e->nodes[kd[i]])
+                                ok = 0; /* a TERM unit cannot be on cand */
+                            continue;
+                        }
                     }
+                    u += x;
                 }
-                if (lb > 0)
-                    u += lb;
+                if (!ok)
+                    break;
             }
             b += u;
         }
@@ -1356,11 +1365,16 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
             if (far == cand)
                 return cand;
             d = far;
-            continue;
+        } else {
+            if (cand >= AS_DOC_END - 1)
+                return AS_DOC_END;
+            d = cand + 1;
         }
-        if (cand >= AS_DOC_END - 1)
-            return AS_DOC_END;
-        d = cand + 1;
+        for (uint32_t j = 0; j < nl; j++)
+            if (ld[j] < d) {
+                ld[j] = ld[j] + 1 == d ? as_pcur_next(lc[j]) : as_pcur_seek(lc[j], d);
+                tn[ls + j]->doc = ld[j];
+            }
     }
 }
 
