@@ -1178,11 +1178,12 @@ static void encode_pipe(as_writer *w, tsrc *src, size_t nsrc, const hcell *order
         encws_init(c, &self, w);
     uint64_t written = 0;
     pchunk *ch = NULL;
+    size_t chunk = w->pipe_chunk ? w->pipe_chunk : PIPE_CHUNK;
     for (size_t i = 0; i < nsrc; i++)
         as_wr_src_next(c, w, &src[i]);
     for (;;) {
         const tsrc *min = c->rc == AS_OK ? as_wr_src_min(src, nsrc) : NULL;
-        if (ch && (!min || ch->cost >= PIPE_CHUNK)) {
+        if (ch && (!min || ch->cost >= chunk)) {
             /* hand it over */
             if (nth == 0 && ch->c.rc == AS_OK)
                 encode_chunk(w, &self, order, ch);

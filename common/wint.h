@@ -131,6 +131,7 @@ struct as_writer {
     char *dir, *tmpdir;
     size_t mem_limit;
     uint32_t high_min_df;     /* terms with a high list (format.h: high) */
+    size_t pipe_chunk;        /* encode.c: postings bytes per chunk (0: default) */
     as_wfile f[IXF_N];
 
     strtab terms;
@@ -194,6 +195,10 @@ int as_writer_add_h(as_writer *w, const as_doc_in *d, const as_token *toks, size
 /* Fetches the term table's slots of hashes about to be added into the
  * caches (a sentence ahead: the slot of a token is a likely miss). */
 void as_writer_prefetch(const as_writer *w, const uint32_t *hash, size_t n);
+
+/* The bytes of postings per chunk of a spilled build's final encoding
+ * (encode.c: encode_pipe; 0: the default), so that a test can make many. */
+void as_writer_set_pipe_chunk(as_writer *w, size_t bytes);
 
 void *as_wr_grow(as_wctx *c, void *p, size_t *cap, size_t need, size_t elem);
 #define GROW(c, arr, cap, need) \

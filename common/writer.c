@@ -125,6 +125,12 @@ void as_writer_set_high_min_df(as_writer *w, uint32_t df)
         w->high_min_df = df;
 }
 
+void as_writer_set_pipe_chunk(as_writer *w, size_t bytes)
+{
+    if (w)
+        w->pipe_chunk = bytes;
+}
+
 int as_writer_begin_file(as_writer *w, const as_file_state *fs)
 {
     if (w->c.rc != AS_OK)

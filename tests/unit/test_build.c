@@ -1,0 +1,243 @@
+/*
+ * test_build.c — the index writer's paths for a build's speed (common/
+ * encode.c: encode_pipe; common/writer.c: as_writer_add_h): a build that
+ * spills, encoded in chunks on two threads with its last postings merged
+ * from memory, and a build fed precomputed term hashes, write the same
+ * bytes as a plain build.  The chunks are made tiny (as_writer_set_pipe_chunk)
+ * so that a small corpus gives hundreds of them and the ring of chunks in
+ * flight wraps many times: a chunk written out of order, lost or twice, or
+ * a term's parts joined wrongly, changes the files.
+ *
+ * The corpus: documents of 3-40 words "w<n>" drawn with a skew (a few
+ * words in most documents, so that terms span many blocks and get high
+ * lists; most words rare), some repeated within a document (wdf > 1).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "format.h"
+#include "index.h"
+#include "wint.h"
+
+#define NFILES 12
+#define NDOCS 400 /* per file */
+
+static char *tempdir(void)
+{
+    char t[] = "/tmp/as_test_build_XXXXXX";
+    char *d = mkdtemp(t);
+    assert_non_null(d);
+    return strdup(d);
+}
+
+static void rmtree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char p[4096];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            rmtree(p);
+        else
+            unlink(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+/* xorshift: the same corpus on every run */
+static uint32_t rnd(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return (uint32_t)(*s >> 11);
+}
+
+/* One document's text and tokens (terms pointing into store). */
+static size_t make_doc(uint64_t *seed, char *text, size_t tcap, as_token *toks, char *store)
+{
+    size_t n = 3 + rnd(seed) % 38, tl = 0, sl = 0;
+    uint32_t prev = 0;
+    for (size_t k = 0; k < n; k++) {
+        uint32_t r = rnd(seed) % 100000;
+        /* skewed: word r*r/3.3e6 of 0..3000 (w0 .. w9 in most docs) */
+        uint32_t word = (uint32_t)((uint64_t)r * r / 3333333u);
+        if (k > 0 && rnd(seed) % 8 == 0)
+            word = prev; /* a repeat: wdf > 1 */
+        prev = word;
+        int len = snprintf(store + sl, 16, "w%u", word);
+        toks[k] = (as_token){store + sl, (uint32_t)len, (uint32_t)k, 0, 0, 0};
+        sl += (size_t)len + 1;
+        tl += (size_t)snprintf(text + tl, tcap - tl, "%sw%u", k ? " " : "", word);
+    }
+    return n;
+}
+
+/* Builds the corpus into dir with mem_limit (0: the default) and chunk
+ * (0: the default); hashed: through as_writer_add_h with the hashes
+ * computed here, prefetching a document ahead. */
+static void build(const char *dir, size_t mem_limit, size_t chunk, int hashed)
+{
+    as_writer_opts o = {mem_limit, NULL};
+    as_writer *w = NULL;
+    as_err err = {0};
+    assert_int_equal(as_writer_open(dir, &o, &w, &err), AS_OK);
+    as_writer_set_high_min_df(w, 129); /* high lists for most frequent terms */
+    as_writer_set_pipe_chunk(w, chunk);
+    uint64_t seed = 0x9e3779b97f4a7c15ull;
+    static char text[1024], store[1024];
+    static as_token toks[64];
+    uint32_t hash[64];
+    uint64_t head[64];
+    for (int f = 0; f < NFILES; f++) {
+        char path[64];
+        snprintf(path, sizeof path, "/c/file%02d.txt", f);
+        as_file_state fs = {path, path, 100 + (uint64_t)f, 1000 + f, (uint32_t)f, 0, 0};
+        assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
+        for (int d = 0; d < NDOCS; d++) {
+            size_t n = make_doc(&seed, text, sizeof text, toks, store);
+            as_meta m = {"Testshire", 1 + d % 9, 1 + d % 4, 0, 0};
+            as_doc_in in = {&m, text, "Key findings", AS_KIND_FINDING, (uint32_t)d + 1, 1, 1,
+                            NULL};
+            int rc;
+            if (hashed) {
+                for (size_t k = 0; k < n; k++)
+                    hash[k] = as_strtab_hash(toks[k].term, toks[k].len, &head[k]);
+                as_writer_prefetch(w, hash, n);
+                rc = as_writer_add_h(w, &in, toks, n, hash, head);
+            } else {
+                rc = as_writer_add(w, &in, toks, n);
+            }
+            if (rc != AS_OK)
+                fail_msg("add: %s", as_writer_errmsg(w));
+        }
+        assert_int_equal(as_writer_end_file(w, NULL), AS_OK);
+    }
+    int rc = as_writer_finish(w, &err);
+    if (rc != AS_OK)
+        fail_msg("finish: %s", err.msg);
+}
+
+static uint8_t *slurp(const char *dir, const char *name, size_t *n)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *fp = fopen(p, "rb");
+    assert_non_null(fp);
+    fseek(fp, 0, SEEK_END);
+    long len = ftell(fp);
+    assert_true(len > 0);
+    fseek(fp, 0, SEEK_SET);
+    uint8_t *b = malloc((size_t)len);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)len, fp), (size_t)len);
+    fclose(fp);
+    *n = (size_t)len;
+    return b;
+}
+
+/* Every file of the two generations is the same but meta's build time
+ * (and meta's crc over it). */
+static void assert_same(const char *a, const char *b)
+{
+    static const char *const files[] = {"meta", "terms", "postings", "positions", "docs",
+                                        "store"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        size_t na, nb;
+        uint8_t *x = slurp(a, files[i], &na), *y = slurp(b, files[i], &nb);
+        if (i == 0) {
+            assert_true(na > AS_HEADER_SIZE + 8 * MF_COUNT + 4 && na == nb);
+            memset(x + AS_HEADER_SIZE + 8 * MF_BUILT, 0, 8);
+            memset(y + AS_HEADER_SIZE + 8 * MF_BUILT, 0, 8);
+            memset(x + na - 4, 0, 4);
+            memset(y + nb - 4, 0, 4);
+        }
+        if (na != nb || memcmp(x, y, na) != 0)
+            fail_msg("%s differs: %zu vs %zu bytes", files[i], na, nb);
+        free(x);
+        free(y);
+    }
+}
+
+/* The plain build is what the others are held to: it must hold what the
+ * corpus has (a frequent term in many blocks, with a high list). */
+static void check_plain(const char *dir)
+{
+    as_index *ix = NULL;
+    as_err err = {0};
+    assert_int_equal(as_index_open_gen(dir, &ix, &err), AS_OK);
+    assert_int_equal(as_index_ndocs(ix), NFILES * NDOCS);
+    as_term t;
+    assert_int_equal(as_index_find_term(ix, "w0", 2, &t), AS_OK);
+    assert_true(t.df > 4 * AS_BLOCK_SIZE);
+    as_index_close(ix);
+}
+
+static void test_pipe_same_bytes(void **state)
+{
+    (void)state;
+    char *a = tempdir(), *b = tempdir(), *c = tempdir(), *d = tempdir();
+    build(a, 0, 0, 0); /* no spill: encode_mem */
+    check_plain(a);
+    /* spills every ~40 KiB, chunks of ~200 bytes: hundreds of chunks, the
+     * last postings merged from memory */
+    build(b, 40000, 200, 0);
+    assert_same(a, b);
+    /* a run after every document (merged 32 at a time), a chunk per term */
+    build(c, 1, 1, 0);
+    assert_same(a, c);
+    /* the default chunk: one or two chunks, the memory part the most */
+    build(d, 40000, 0, 0);
+    assert_same(a, d);
+    rmtree(a);
+    rmtree(b);
+    rmtree(c);
+    rmtree(d);
+    free(a);
+    free(b);
+    free(c);
+    free(d);
+}
+
+static void test_hashed_same_bytes(void **state)
+{
+    (void)state;
+    char *a = tempdir(), *b = tempdir(), *c = tempdir();
+    build(a, 0, 0, 0);
+    build(b, 0, 0, 1);
+    assert_same(a, b);
+    build(c, 40000, 300, 1); /* and spilling */
+    assert_same(a, c);
+    rmtree(a);
+    rmtree(b);
+    rmtree(c);
+    free(a);
+    free(b);
+    free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pipe_same_bytes),
+        cmocka_unit_test(test_hashed_same_bytes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
