@@ -125,6 +125,11 @@ struct as_engine {
      * by tiers scores jv[m][w - 1][dl] with wdf w <= 3 on a doc of length
      * dl, and at most jl[m][dl] when not in its high list (-1: cannot). */
     int32_t jnode;
+    /* The node whose lead table jm is for (-1: none): align_tier_lead's
+     * bound of a doc on which its lead's (one or two) terms have wdf i and
+     * j (0: absent) and no other unit is high, at any length. */
+    int32_t jmnode;
+    double jm[4][4];
     double jv[AS_JT_TERMS][3][AS_JT_LEN];
     double jl[AS_JT_TERMS][AS_JT_LEN];
 

@@ -501,6 +501,7 @@ void as_eng_reset(as_engine *e)
     e->njoint = 0;
     e->nlead = 0;
     e->jnode = -1;
+    e->jmnode = -1;
     for (size_t i = 0; i < e->nleaves; i++) {
         as_pcur_release(e->curs[i]);
         as_pcur_init(e->curs[i], e->ix, &e->lterm[i]);
@@ -1207,6 +1208,74 @@ static inline double slot_low(const as_engine *e, const enode *t, uint32_t m, ui
     return low_bound(e, lt, t, dl);
 }
 
+/* Fills e->jm for AND n led by unit lead of one or two terms: jm[i][j]
+ * bounds a doc on which the lead's terms have wdf i and j (0: absent,
+ * 1..3) and no other unit is high, whatever its length: the lead's exact
+ * values and the other units' low bounds, folded in kid order, at the
+ * lengths where some term's state changes (as joint_prefix; between them
+ * every part falls with dl).  -INFINITY where no such doc can be. */
+static void lead_table(as_engine *e, enode *n, uint32_t lead)
+{
+    uint32_t nk = n->nkids;
+    const uint32_t *kd = e->kids + n->kid0;
+    const enode *ln = &e->nodes[kd[lead]];
+    uint32_t nl = ln->op == N_TERM ? 1 : ln->nkids;
+    uint32_t lo = 0, nb = 0, br[4 * 64 + 1];
+    for (uint32_t i = 0; i < nk; i++) {
+        const enode *k = &e->nodes[kd[i]];
+        uint32_t m = k->op == N_TERM ? 1 : k->nkids, umin = UINT32_MAX;
+        for (uint32_t j = 0; j < m && j < 8; j++) {
+            const enode *t = k->op == N_TERM ? k : &e->nodes[e->kids[k->kid0 + j]];
+            uint32_t md = e->lterm[t->leaf].min_doclen;
+            if (md < umin)
+                umin = md;
+            br[nb++] = md;
+            for (uint32_t w = 0; w < 3 && t->mlo != INFINITY; w++)
+                br[nb++] = t->hl[w] + 1;
+        }
+        if (umin > lo)
+            lo = umin;
+    }
+    br[nb++] = lo;
+    for (uint32_t a = 0; a < 4; a++)
+        for (uint32_t c = 0; c < 4; c++)
+            e->jm[a][c] = -INFINITY;
+    for (uint32_t x = 0; x < nb; x++) {
+        uint32_t dl = br[x];
+        if (dl < lo)
+            continue;
+        double l[8], h[8];
+        uint32_t i;
+        for (i = 0; i < nk; i++)
+            if (i != lead && (!unit_dl(e, &e->nodes[kd[i]], dl, &l[i], &h[i]) || l[i] < 0))
+                break; /* unit i cannot be on such a doc without being high */
+        if (i < nk)
+            continue;
+        for (uint32_t a = 0; a < 4; a++)
+            for (uint32_t c = 0; c < (nl > 1 ? 4u : 1u); c++) {
+                uint32_t wl[2] = {a, c};
+                double u = 0;
+                uint32_t j;
+                for (j = 0; j < nl; j++) {
+                    const enode *t = ln->op == N_TERM ? ln : &e->nodes[e->kids[ln->kid0 + j]];
+                    if (wl[j] == 0)
+                        continue;
+                    if (dl < e->lterm[t->leaf].min_doclen || wl[j] > e->lterm[t->leaf].max_wdf)
+                        break;
+                    u += bm25(e, t->tw, wl[j], dl);
+                }
+                if (j < nl || (a == 0 && c == 0))
+                    continue;
+                double b = 0;
+                for (i = 0; i < nk; i++)
+                    b += i == lead ? u : l[i];
+                if (b > e->jm[a][c])
+                    e->jm[a][c] = b;
+            }
+    }
+    e->jmnode = (int32_t)(n - e->nodes);
+}
+
 /* An AND run by tiers whose docs high in no unit may still exceed wmin
  * (the joint bound is above it): led by the main lists of its rarest unit
  * instead, every doc of which is a candidate (every match of the AND is
@@ -1289,6 +1358,10 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
         }
         ld[j] = te->doc;
     }
+    /* a lead of one or two terms: its table (lead_table) */
+    int quick = nl <= 2;
+    if (quick && e->jmnode != (int32_t)(n - e->nodes))
+        lead_table(e, n, lead);
     const uint32_t *o = e->ord + n->kid0; /* cheapest first */
     for (;;) {
         uint32_t cand = AS_DOC_END;
@@ -1301,6 +1374,24 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
         }
         if (cand == AS_DOC_END)
             return AS_DOC_END;
+        if (quick) {
+            /* high in no other unit: the lead's wdfs alone may settle it */
+            uint32_t m;
+            for (m = 0; m < nh; m++) {
+                if (hd[m] < cand)
+                    hd[m] = as_pcur_seek(hc[m], cand);
+                if (hd[m] == cand)
+                    break;
+            }
+            uint32_t w0 = ld[0] == cand ? lc[0]->wdf : 0;
+            uint32_t w1 = nl > 1 && ld[1] == cand ? lc[1]->wdf : 0;
+            if (m == nh && w0 <= 3 && w1 <= 3 && e->jm[w0][w1] <= wmin) {
+                if (cand >= AS_DOC_END - 1)
+                    return AS_DOC_END;
+                d = cand + 1;
+                goto next;
+            }
+        }
         uint32_t dl = as_index_doclen(e->ix, cand);
         double b = 0;
         int ok = 1;
@@ -1370,6 +1461,7 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
                 return AS_DOC_END;
             d = cand + 1;
         }
+    next:
         for (uint32_t j = 0; j < nl; j++)
             if (ld[j] < d) {
                 ld[j] = ld[j] + 1 == d ? as_pcur_next(lc[j]) : as_pcur_seek(lc[j], d);
@@ -2037,6 +2129,8 @@ static void fill_vand(as_engine *e, enode *n, const uint8_t *req, uint32_t mask)
     v->jok = 0;
     if (e->jnode == n->vand)
         e->jnode = -1;
+    if (e->jmnode == n->vand)
+        e->jmnode = -1;
     v->maxw = maxw;
     v->cost = cost;
     v->started = 0;
