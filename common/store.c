@@ -40,6 +40,20 @@ int as_ix_store_block(const as_index *ix, uint64_t i, as_ix_sblock *out)
     return AS_OK;
 }
 
+/* The docs of block entry i < nblocks, all a search needs: the entry lies
+ * inside the file (checked at open), and the block found is checked whole
+ * by as_ix_store_block before anyone reads it. */
+static inline int block_docs(const as_index *ix, uint64_t i, as_ix_sblock *out)
+{
+    uint64_t o = ix->mf[MF_STORE_SINDEX_OFF] + (uint64_t)AS_STORE_SINDEX * i;
+    if (ix_need(ix, IXF_STORE, o, 8) != AS_OK)
+        return AS_ECORRUPT;
+    const uint8_t *e = ix->f[IXF_STORE].body + o;
+    out->first_doc = le32(e);
+    out->ndocs = le32(e + 4);
+    return AS_OK;
+}
+
 int as_ix_store_find(const as_index *ix, uint32_t doc, uint64_t *blk)
 {
     uint64_t lo = 0, hi = ix->mf[MF_STORE_NBLOCKS];
@@ -58,7 +72,7 @@ int as_ix_store_find(const as_index *ix, uint32_t doc, uint64_t *blk)
         prevn = g == lo + n / 2 ? UINT64_MAX : n; /* after halving, guess again */
         if (g >= hi)
             g = hi - 1;
-        if (as_ix_store_block(ix, g, &b) != AS_OK)
+        if (block_docs(ix, g, &b) != AS_OK)
             return AS_ECORRUPT;
         if (b.first_doc > doc) {
             hi = g;
@@ -162,9 +176,13 @@ int as_ix_walk_next(rwalk *w, as_ix_rec *r)
 
 /* Steps over one coded record on the way to a later one of its block
  * (as_index_doc), keeping only what later records build on: the section,
- * line and paragraph, the id (rebuilt at idb: *idn bytes, room for idcap)
- * and the place of the codes.  The checks of as_ix_walk_next with the
- * fields in locals: a fetch walks ten records on average at 1M sentences. */
+ * line and paragraph, the id (rebuilt at idb: *idn bytes, room for idcap
+ * and 16 more) and the place of the codes.  The checks of as_ix_walk_next
+ * with the fields in locals: a fetch walks ten records on average at 1M
+ * sentences.  An id piece of up to 16 bytes is copied as two words: the
+ * bytes read past it lie in the store body (the block is followed by
+ * others, or the vocab and the 24-byte entries of the block index), and
+ * those written past it are overwritten or lie past the id. */
 static inline int walk_skip(rwalk *w, uint8_t *idb, size_t *idn, size_t idcap)
 {
     const uint8_t *f = w->f, *fend = w->fend;
@@ -182,8 +200,12 @@ static inline int walk_skip(rwalk *w, uint8_t *idb, size_t *idn, size_t idcap)
         sent > UINT32_MAX || varint_get(&f, fend, &ish) || varint_get(&f, fend, &il) ||
         il > (uint64_t)(fend - f) || ish > *idn || il > idcap - ish)
         return -1;
-    for (size_t k = 0; k < il; k++) /* id pieces are a few bytes */
-        idb[ish + k] = f[k];
+    if (il <= 16) { /* most: two words into the slack (as_index_doc) */
+        memcpy(idb + ish, f, 8);
+        memcpy(idb + ish + 8, f + 8, 8);
+    } else {
+        memcpy(idb + ish, f, (size_t)il);
+    }
     *idn = (size_t)(ish + il);
     f += il;
     int bad = 0;
@@ -447,7 +469,7 @@ int as_index_doc(const as_index *ix, uint32_t doc, as_docbuf *buf, as_docrec *ou
         goto bad;
     /* The id is rebuilt at the buffer's start as the walk goes (no id is
      * longer than the fields it is made from). */
-    if (reserve(buf, (size_t)(w.fend - w.f) + 1) != AS_OK)
+    if (reserve(buf, (size_t)(w.fend - w.f) + 1 + 16) != AS_OK)
         return AS_ENOMEM;
     uint8_t *idb = buf->p;
     size_t idn = 0, idcap = (size_t)(w.fend - w.f);

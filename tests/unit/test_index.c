@@ -717,10 +717,12 @@ static void test_small_by_hand(void **state)
 }
 
 /* Duplicate lookups where the duplicates do not spread evenly over the
- * docids (the lookup interpolates where a doc would lie in the map): a
- * dense run at the start, lone ones at powers of two, a run at the end,
- * and members of one group far apart.  Every doc's group, first member and
- * size against the texts themselves. */
+ * docids (the lookup searches one run of docids of the map): a dense run
+ * at the start, lone ones at powers of two, a run at the end, and members
+ * of one group far apart.  Every doc's group, first member and size
+ * against the texts themselves; and every doc's record as fetched (the
+ * fetch steps over the records before it in its block, rebuilding ids
+ * front-coded in pieces of up to 16 bytes and longer ones). */
 static void test_dups_skewed(void **state)
 {
     (void)state;
@@ -733,8 +735,21 @@ static void test_dups_skewed(void **state)
     assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
     as_meta m = {"Wigan", 4, 3, 20231117, 20231120};
     as_token t[] = {{"w", 1, 0, 0, 0, 0}};
-    static char texts[N][16];
+    static char texts[N][16], ids[N][80], secs[N][24];
     for (uint32_t d = 0; d < N; d++) {
+        if (d % 3 == 0)
+            snprintf(ids[d], sizeof ids[d], "a-prefix-that-many-ids-share/%u%s", d,
+                     d % 2 ? "/and-a-tail-longer-than-sixteen-bytes" : "");
+        else if (d % 5 < 3) /* pieces of every length up to ~20 bytes */
+            snprintf(ids[d], sizeof ids[d], "s/%u/%.*s", d * 7, (int)(d % 17),
+                     "abcdefghijklmnopqrstuvwxyz" + d % 9);
+        else { /* an id of 16 bytes (a whole piece: the last one began
+                * with 's'), then one that extends it */
+            uint32_t g = d / 5, digits = g < 10 ? 1 : g < 100 ? 2 : g < 1000 ? 3 : 4;
+            snprintf(ids[d], sizeof ids[d], "g%u/%.*s/%u%s", g, (int)(12 - digits),
+                     "abcdefghijklmnopqrstuvwxyz" + g % 11, g % 10, d % 5 == 4 ? "x" : "");
+        }
+        snprintf(secs[d], sizeof secs[d], "Section %u", d / 7);
         if (d < 200)
             snprintf(texts[d], sizeof texts[d], "Dup %c.", d % 3 == 0 ? 'a' : 'b');
         else if ((d & (d - 1)) == 0 || d == 777 || d == 3333)
@@ -743,13 +758,32 @@ static void test_dups_skewed(void **state)
             snprintf(texts[d], sizeof texts[d], "Dup %c.", d % 2 ? 'd' : 'a');
         else
             snprintf(texts[d], sizeof texts[d], "Unique %u.", d);
-        as_doc_in in = {&m, texts[d], NULL, AS_KIND_FINDING, d + 1, d + 1, 0, NULL};
+        as_doc_in in = {&m, texts[d], secs[d], AS_KIND_FINDING, 3 * d + 1, d / 2, d % 4,
+                        d % 11 ? ids[d] : NULL};
         assert_int_equal(as_writer_add(w, &in, t, 1), AS_OK);
     }
     assert_int_equal(as_writer_end_file(w, NULL), AS_OK);
     assert_int_equal(as_writer_finish(w, &err), AS_OK);
     as_index *ix = open_gen(dir);
     assert_int_equal(as_index_ndocs(ix), N);
+    as_docbuf db = {0};
+    for (uint32_t k = 0; k < N; k++) {
+        uint32_t d = (uint32_t)((k * 7919ull) % N); /* each doc once, scattered */
+        as_docrec r;
+        if (db.p) /* nothing left of the last fetch to lean on */
+            memset(db.p, 0xa5, db.cap);
+        assert_int_equal(as_index_doc(ix, d, &db, &r), AS_OK);
+        assert_string_equal(r.text, texts[d]);
+        assert_string_equal(r.section, secs[d]);
+        if (d % 11)
+            assert_string_equal(r.id, ids[d]);
+        else
+            assert_null(r.id);
+        assert_int_equal(r.line, 3 * d + 1);
+        assert_int_equal(r.paragraph, d / 2);
+        assert_int_equal(r.sentence, d % 4);
+    }
+    as_docbuf_free(&db);
     uint32_t ndup = 0;
     for (uint32_t d = 0; d < N; d++) {
         uint32_t first = N, n = 0;
