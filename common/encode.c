@@ -6,8 +6,8 @@
  * dictionary entry (format.h: terms).  A copied file's block that stays a
  * whole block is taken without decoding its positions (oread below); the
  * bytes are those a fresh build writes either way.  A full build's terms
- * (all in memory) are encoded by two threads, each a contiguous range of
- * the dictionary (encode_mem), to the same bytes.
+ * are encoded on two threads to the same bytes, in chunks merged from the
+ * runs and memory by the writer's thread (encode_pipe).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -21,7 +21,7 @@
 #include "wint.h"
 
 /* The bytes a term costs to encode beside its buffer's, for cutting the
- * terms in ranges of equal work. */
+ * terms in chunks of about equal work. */
 #define ENC_TERM_COST 48
 
 /* The postings encoder of one term (format.h: postings, positions). */
@@ -785,78 +785,6 @@ static int take_block(as_wctx *c, tenc *e, pstream *s, const pstream *ps, size_t
     return 1;
 }
 
-/* Encodes terms ids[from..to) of the memory source (its every posting a
- * new doc: enc_one_new) into k.  Reads only w's term table, buffers and
- * doc lengths, so that two ranges may be encoded at once; errors go to c. */
-static void encode_range(as_wctx *c, as_writer *w, const uint32_t *ids, size_t from, size_t to,
-                         const hcell *order, osink *k, dwriter *dw)
-{
-    tenc *e = calloc(1, sizeof *e), *h = calloc(1, sizeof *h);
-    uint32_t (*hist)[AS_HIGH_MAXLEN + 1] = malloc(3 * sizeof *hist);
-    pstream *p = calloc(1, sizeof *p);
-    if (!e || !h || !hist || !p) {
-        as_wctx_fail(c, AS_ENOMEM, "out of memory");
-    } else {
-        e->doclen = h->doclen = w->doclen;
-        e->keep = 1;
-    }
-    for (size_t i = from; i < to && c->rc == AS_OK; i++) {
-        uint32_t id = ids[i];
-        const wterm *t = &w->tw[id];
-        const sent *se = &w->terms.e[id];
-        if (se->len > AS_TERM_BYTES) {
-            as_wctx_fail(c, AS_ECORRUPT, "term too long while merging");
-            break;
-        }
-        p->p = t->buf;
-        p->end = t->buf + t->len;
-        p->prev1 = 0;
-        p->done = 0;
-        ps_next(c, p);
-        enc_reset(e);
-        enc_one_new(c, e, p, w->ndocs);
-        enc_finish_term(c, w, dw, k, e, h, order, hist, se->s, se->len, id);
-    }
-    if (p)
-        free(p->posbuf);
-    free(p);
-    free(hist);
-    if (e) {
-        free(e->pos);
-        free(e->all);
-        as_gbuf_free(&e->pdata);
-        as_gbuf_free(&e->pskip);
-        as_gbuf_free(&e->posdata);
-    }
-    if (h) {
-        free(h->pos);
-        as_gbuf_free(&h->pdata);
-        as_gbuf_free(&h->pskip);
-        as_gbuf_free(&h->posdata);
-    }
-    free(e);
-    free(h);
-}
-
-/* The later range of a full build's terms, encoded on a thread of its own
- * into buffers (k) while the writer's thread encodes the earlier one into
- * the files. */
-typedef struct encjob {
-    as_writer *w;
-    const uint32_t *ids;
-    size_t from, to;
-    const hcell *order;
-    as_wctx c;
-    osink k;
-} encjob;
-
-static void *encode_thread(void *arg)
-{
-    encjob *j = arg;
-    encode_range(&j->c, j->w, j->ids, j->from, j->to, j->order, &j->k, NULL);
-    return NULL;
-}
-
 /* A term of a chunk: its bytes at toff in the chunk's terms, its postings
  * (a buffer as runs.c describes, every doc new) at p, or at off in the
  * chunk's data when copied there. */
@@ -875,9 +803,9 @@ typedef struct pchunk {
     int state;                 /* 0 free, 1 filling, 2 queued, 3 encoding, 4 encoded */
 } pchunk;
 
-/* Appends a part (encoded after the terms already written): its postings
+/* Appends a chunk (encoded after the terms already written): its postings
  * and positions as they are, its dictionary entries with their offsets
- * made absolute; the terms are ch's (the pipeline below) or the writer's. */
+ * made absolute. */
 static void part_write(as_wctx *c, as_writer *w, dwriter *dw, const osink *k,
                        const pchunk *ch)
 {
@@ -887,72 +815,29 @@ static void part_write(as_wctx *c, as_writer *w, dwriter *dw, const osink *k,
     as_wfile_write(c, fq, k->pos.p, k->pos.n);
     for (size_t i = 0; i < k->nd && c->rc == AS_OK; i++) {
         const dstat *d = &k->d[i];
-        if (ch) {
-            const pterm *t = &ch->t[d->id];
-            dict_add(c, w, dw, (const char *)ch->terms.p + t->toff, t->tlen, d, post_off,
-                     pos_off);
-        } else {
-            const sent *se = &w->terms.e[d->id];
-            dict_add(c, w, dw, se->s, se->len, d, post_off, pos_off);
-        }
+        const pterm *t = &ch->t[d->id];
+        dict_add(c, w, dw, (const char *)ch->terms.p + t->toff, t->tlen, d, post_off, pos_off);
         post_off += d->post_len;
         pos_off += d->pos_len;
     }
 }
 
-/* Every term of the memory source (a full build without spills): the
- * sorted terms cut in two ranges of about equal postings bytes, the later
- * one encoded on a second thread (the encoding was the serial tail of a
- * build), the files the same bytes as one thread writes. */
-static void encode_mem(as_writer *w, const uint32_t *ids, size_t n, const hcell *order,
-                       dwriter *dw)
-{
-    as_wctx *c = &w->c;
-    osink fk;
-    memset(&fk, 0, sizeof fk);
-    fk.fp = &w->f[IXF_POSTINGS];
-    fk.fq = &w->f[IXF_POSITIONS];
-    /* a term's cost: its buffer's bytes and a little for the term */
-    uint64_t total = 0, acc = 0;
-    for (size_t i = 0; i < n; i++)
-        total += w->tw[ids[i]].len + ENC_TERM_COST;
-    size_t mid = 0;
-    while (mid < n && acc < total / 2) /* the writer also appends the part */
-        acc += w->tw[ids[mid++]].len + ENC_TERM_COST;
-    encjob j;
-    memset(&j, 0, sizeof j);
-    j.w = w;
-    j.ids = ids;
-    j.from = mid;
-    j.to = n;
-    j.order = order;
-    pthread_t th;
-    int threaded = mid < n && pthread_create(&th, NULL, encode_thread, &j) == 0;
-    encode_range(c, w, ids, 0, mid, order, &fk, dw);
-    if (threaded)
-        pthread_join(th, NULL);
-    else if (mid < n && c->rc == AS_OK)
-        encode_thread(&j);
-    if (j.c.rc != AS_OK)
-        as_wctx_fail(c, j.c.rc, "%s", j.c.msg);
-    part_write(c, w, dw, &j.k, NULL);
-    as_gbuf_free(&j.k.post);
-    as_gbuf_free(&j.k.pos);
-    free(j.k.d);
-}
-
 /* ---- The pipeline: a full build's terms from runs and memory ------------
  *
  * A full build that spilled had its final merge on one thread (a fifth of
- * a 5M-sentence build, the other core idle).  Here the writer's thread
- * merges the sources term by term into chunks of about PIPE_CHUNK bytes of
- * postings (a term's parts concatenated, each later part's first gap
- * re-based as merge_runs does; a term only in memory is not copied), two
- * threads encode the chunks into buffers (osink), and the writer's thread
- * appends them in order (part_write): the bytes are those of the merge
- * below, term for term.  At most PIPE_SLOTS chunks are in flight, which
- * bounds the memory (the runs are read, never loaded whole), and the last
- * postings in memory are merged from there, not spilled first. */
+ * a 5M-sentence build, the other core idle); one that did not was cut in
+ * two halves of the dictionary, the later encoded into one buffer grown by
+ * doubling (at 5M with --mem 1024 hundreds of MB copied on the way; 6.0-6.7
+ * s CPU for the finish, 5.3 s so).  Here the writer's thread merges the
+ * sources term by term into chunks of about PIPE_CHUNK bytes of postings
+ * (a term's parts concatenated, each later part's first gap re-based as
+ * merge_runs does; a term only in memory is not copied), two threads
+ * encode the chunks into buffers (osink) reused from chunk to chunk, and
+ * the writer's thread appends them in order (part_write) while the next
+ * are encoded: the bytes are those of the merge below, term for term.  At
+ * most PIPE_SLOTS chunks are in flight, which bounds the memory (the runs
+ * are read, never loaded whole), and the last postings in memory are
+ * merged from there, not spilled first. */
 #define PIPE_CHUNK ((size_t)4 << 20)
 #define PIPE_SLOTS 6
 #define PIPE_THREADS 2
@@ -1276,10 +1161,7 @@ static void merge_and_encode(as_writer *w, tsrc *src, size_t nsrc)
     int allnew = 1; /* no old generation among the sources */
     for (size_t i = 0; i < nsrc; i++)
         allnew &= src[i].type != 2;
-    if (nsrc == 1 && src[0].type == 0) { /* a full build's terms, all in memory */
-        encode_mem(w, src[0].ids, src[0].nids, order, &dw);
-        src[0].done = 1;
-    } else if (allnew) { /* a full build that spilled */
+    if (allnew) { /* a full build */
         encode_pipe(w, src, nsrc, order, &dw);
         for (size_t i = 0; i < nsrc; i++)
             src[i].done = 1;
