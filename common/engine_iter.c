@@ -1424,7 +1424,8 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
             b += u;
         }
         if (ok && b > wmin) {
-            /* the other units' main lists: every unit must have cand */
+            /* the other units' main lists: every unit must have cand (the
+             * rarest first: its miss jumps furthest) */
             uint32_t far = cand;
             for (uint32_t i = 0; i < nk && far == cand; i++) {
                 enode *k = &e->nodes[o[i]];
@@ -1771,6 +1772,11 @@ static uint32_t align_tier_terms(as_engine *e, enode *n, uint32_t d, double wmin
     for (uint32_t j = 0; j < nk; j++)
         hd[j] = as_pcur_seek(hc[j], d);
     const uint32_t *o = e->ord + n->kid0; /* cheapest first */
+    uint8_t oi[8] = {0}; /* o[j] is kd[oi[j]] */
+    for (uint32_t j = 0; j < nk; j++)
+        for (uint32_t i = 0; i < nk; i++)
+            if (kd[i] == o[j])
+                oi[j] = (uint8_t)i;
     for (;;) {
         uint32_t cand = AS_DOC_END;
         for (uint32_t m = 0; m < nk; m++)
@@ -1798,21 +1804,26 @@ static uint32_t align_tier_terms(as_engine *e, enode *n, uint32_t d, double wmin
             }
         }
         if (i == nk && b > wmin) {
-            /* the main lists: every kid must have cand */
+            /* the main lists: every kid must have cand; those whose high
+             * lists have it (a part of their main lists) last, so that a
+             * miss is found before they decode */
             uint32_t far = cand;
-            for (i = 0; i < nk; i++) {
-                enode *k = &e->nodes[o[i]];
-                if (!(k->started && k->doc >= cand)) {
-                    k->started = 1;
-                    k->doc = as_pcur_seek(e->curs[k->leaf], cand);
+            for (uint32_t pass = 0; pass < 2 && far == cand; pass++)
+                for (i = 0; i < nk; i++) {
+                    if ((hd[oi[i]] == cand) != pass)
+                        continue;
+                    enode *k = &e->nodes[o[i]];
+                    if (!(k->started && k->doc >= cand)) {
+                        k->started = 1;
+                        k->doc = as_pcur_seek(e->curs[k->leaf], cand);
+                    }
+                    if (k->doc == AS_DOC_END)
+                        return AS_DOC_END;
+                    if (k->doc > cand) {
+                        far = k->doc;
+                        break;
+                    }
                 }
-                if (k->doc == AS_DOC_END)
-                    return AS_DOC_END;
-                if (k->doc > cand) {
-                    far = k->doc;
-                    break;
-                }
-            }
             if (far == cand)
                 return cand;
             d = far;
