@@ -641,6 +641,19 @@ int as_ix_file_acro(const as_index *ix, uint32_t f, const uint8_t **p, size_t *l
     return file_rec(ix, f, NULL, p, len);
 }
 
+/* The bits after the run index: bit g set when duplicate group g's
+ * members were checked (ascending, < ndocs, two or more), so that a later
+ * lookup of one of them need not walk them all again (~175 members a
+ * group at 1M sentences); NULL without a run index. */
+static _Atomic uint32_t *dup_checked(const as_index *ix)
+{
+    uint32_t *idx = atomic_load_explicit(&((as_index *)ix)->dupidx, memory_order_acquire);
+    if (!idx)
+        return NULL;
+    size_t nruns = ((size_t)ix->ndocs >> AS_IX_DUPIDX_SHIFT) + 1;
+    return (_Atomic uint32_t *)(idx + nruns + 1);
+}
+
 /* The duplicate map's run index: entry r is the first map entry whose doc
  * is >= r << AS_IX_DUPIDX_SHIFT, so the docs of run r lie in entries
  * [idx[r], idx[r + 1]).  Most docs are in no group and the engine asks
@@ -662,11 +675,15 @@ static const uint32_t *dup_index(const as_index *ix)
         return idx;
     uint64_t nd = ix->mf[MF_NDUPDOCS];
     size_t nruns = ((size_t)ix->ndocs >> AS_IX_DUPIDX_SHIFT) + 1;
+    size_t ngw = (size_t)(ix->mf[MF_NGROUPS] / 32 + 1); /* group bits (dup_checked) */
     if (ix_need(ix, IXF_DOCS, ix->mf[MF_DUPMAP_OFF], 8 * nd) != AS_OK)
         return NULL;
-    uint32_t *mine = malloc((nruns + 1) * sizeof *mine);
+    uint32_t *mine = malloc((nruns + 1 + ngw) * sizeof *mine);
     if (!mine)
         return NULL;
+    _Atomic uint32_t *bits = (_Atomic uint32_t *)(mine + nruns + 1);
+    for (size_t w = 0; w < ngw; w++)
+        atomic_init(&bits[w], 0);
     const uint8_t *m = ix->f[IXF_DOCS].body + ix->mf[MF_DUPMAP_OFF];
     size_t r = 0;
     for (uint64_t i = 0; i < nd; i++) {
@@ -748,10 +765,26 @@ static int dup_group(const as_index *ix, uint32_t doc, const uint32_t **members,
     }
     const uint32_t *m = (const uint32_t *)(const void *)(b + mo);
     /* callers index with these: ascending, < ndocs, doc among them */
-    int ok = e - s >= 2, self = 0;
-    for (uint32_t k = 0; k < e - s && ok; k++) {
-        ok = m[k] < ix->ndocs && (k == 0 || m[k] > m[k - 1]);
-        self |= m[k] == doc;
+    _Atomic uint32_t *checked = dup_checked(ix);
+    int ok = 1, self = 0;
+    if (checked && (atomic_load_explicit(&checked[g >> 5], memory_order_acquire) >> (g & 31) & 1)) {
+        uint32_t lo = 0, hi = e - s; /* ascending: bisect for doc */
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (m[mid] < doc)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        self = lo < e - s && m[lo] == doc;
+    } else {
+        ok = e - s >= 2;
+        for (uint32_t k = 0; k < e - s && ok; k++) {
+            ok = m[k] < ix->ndocs && (k == 0 || m[k] > m[k - 1]);
+            self |= m[k] == doc;
+        }
+        if (ok && checked)
+            atomic_fetch_or_explicit(&checked[g >> 5], 1u << (g & 31), memory_order_release);
     }
     if (!ok || !self) {
         as_ix_corrupt(ix, IXF_DOCS, "duplicate group %u: bad members", g);

@@ -1929,7 +1929,8 @@ static void test_high_list_by_hand(void **state)
 
 /* A duplicate map whose entries are out of order (checksums made good):
  * the first duplicate lookup reports the damage and finds no group, and
- * the intact map before it gave the groups. */
+ * the intact map before it gave the groups; and one whose entry names a
+ * group (checked already) that does not hold its doc. */
 static void test_dups_out_of_order(void **state)
 {
     (void)state;
@@ -1960,7 +1961,9 @@ static void test_dups_out_of_order(void **state)
     as_index_close(ix);
     /* swap the docs of entries 1 and 2 (3 and 4): the map descends there */
     size_t len;
-    uint8_t *b = slurp(dir, "docs", &len);
+    uint8_t *orig = slurp(dir, "docs", &len), *b = malloc(len);
+    assert_non_null(b);
+    memcpy(b, orig, len);
     uint8_t *e1 = b + AS_HEADER_SIZE + map + 8, *e2 = e1 + 8;
     assert_int_equal(le32(e1), 3);
     assert_int_equal(le32(e2), 4);
@@ -1968,7 +1971,6 @@ static void test_dups_out_of_order(void **state)
     put32(e2, 3);
     fix_crcs(b, len, 0);
     spew(dir, "docs", b, len);
-    free(b);
     ix = open_gen(dir);
     assert_int_equal(as_index_status(ix), AS_OK);
     assert_int_equal(as_index_dup_first(ix, 6, &n), 6);
@@ -1978,6 +1980,24 @@ static void test_dups_out_of_order(void **state)
     assert_int_equal(as_index_dup_first(ix, 1, &n), 1); /* still none, no crash */
     assert_int_equal(n, 1);
     as_index_close(ix);
+    /* in order, but doc 4's entry names group 0 ({1, 3}), whose members
+     * are checked already when 4 is looked up: still found not to hold 4 */
+    memcpy(b, orig, len);
+    assert_int_equal(le32(e2 + 4), 1);
+    put32(e2 + 4, 0);
+    fix_crcs(b, len, 0);
+    spew(dir, "docs", b, len);
+    ix = open_gen(dir);
+    assert_int_equal(as_index_dup_first(ix, 3, &n), 1);
+    assert_int_equal(n, 2);
+    assert_int_equal(as_index_status(ix), AS_OK);
+    assert_int_equal(as_index_dup_first(ix, 4, &n), 4);
+    assert_int_equal(n, 1);
+    assert_int_equal(as_index_status(ix), AS_ECORRUPT);
+    assert_non_null(strstr(as_index_errmsg(ix), "duplicate group 0: bad members"));
+    as_index_close(ix);
+    free(b);
+    free(orig);
     rmtree(dir);
     free(dir);
 }
