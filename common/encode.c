@@ -334,6 +334,18 @@ static void high_limits(const tenc *e, const hcell *order, uint32_t hist[3][AS_H
         if (h->dl > l[h->w - 1])
             l[h->w - 1] = h->dl;
     }
+    /* Each Lw then runs on over lengths that hold no posting of wdf w (up to
+     * AS_HIGH_MAXLEN): the list is the same, but the bound on what it
+     * leaves out is taken past them.  Without this a word seen at most
+     * twice per sentence would keep L3 near 60 on a corpus whose longest
+     * sentence has 47 words, and the engine would have to allow a left-out
+     * wdf of 3 at length 61 (engine_iter.c: the joint bound of an AND). */
+    for (int w = 0; w < 3; w++) {
+        uint32_t dl = l[w] + 1;
+        while (dl <= AS_HIGH_MAXLEN && hist[w][dl] == 0)
+            dl++;
+        l[w] = dl - 1;
+    }
 }
 
 /* Encodes the term's high list into h (format.h: high): the postings of

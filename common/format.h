@@ -116,7 +116,9 @@
  * parameters) and the generation's mean length, and taken in that order
  * while the postings in them and those of wdf >= 4 stay within df /
  * AS_HIGH_FRAC (so the list is about a sixteenth of the term's, unless its
- * wdf >= 4 postings alone are more).  A reader finds it where the last
+ * wdf >= 4 postings alone are more); then each Lw runs on over the lengths
+ * that hold no posting of wdf w, up to AS_HIGH_MAXLEN (the same list, a
+ * tighter bound on what it leaves out).  A reader finds it where the last
  * skip entry's doc_end says the pblocks end; a term without one ends
  * there.  Why inside the term's bytes and not a pseudo-term: prefix
  * expansion, statistics and the Xapian export walk the dictionary and must
