@@ -24,6 +24,7 @@
  */
 #include "engine_int.h"
 
+#include <stddef.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -97,9 +98,10 @@ int as_engine_new(const as_index *ix, as_engine **out)
     *out = NULL;
     if (!ix)
         return AS_EINVAL;
-    as_engine *e = calloc(1, sizeof *e);
+    as_engine *e = malloc(sizeof *e);
     if (!e)
         return AS_ENOMEM;
+    memset(e, 0, offsetof(as_engine, jv)); /* jv, jl: see engine_int.h */
     e->ix = ix;
     e->ndocs = as_index_ndocs(ix);
     e->root = -1;

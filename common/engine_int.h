@@ -130,8 +130,6 @@ struct as_engine {
      * j (0: absent) and no other unit is high, at any length. */
     int32_t jmnode;
     double jm[4][4];
-    double jv[AS_JT_TERMS][3][AS_JT_LEN];
-    double jl[AS_JT_TERMS][AS_JT_LEN];
 
     /* Phrase scratch: per-kid positions. */
     const uint32_t **ppos;
@@ -161,6 +159,13 @@ struct as_engine {
     uint32_t *mkey, *mpos;  /* AS_NONE = empty slot */
     size_t mcap;            /* power of two, >= 2 * (k + 1) */
     uint8_t *seen;      /* per group key bit: counted in total */
+
+    /* Last, and never zeroed (as_engine_new clears the engine up to jv):
+     * 32 KB written by tier_tables before any read (jnode), which most
+     * searches, and most one-query processes, never run; zeroing them cost
+     * a whole-process search ~8 page faults. */
+    double jv[AS_JT_TERMS][3][AS_JT_LEN];
+    double jl[AS_JT_TERMS][AS_JT_LEN];
 };
 
 /* ---- Interface to code in engine.c -------------------------------------- */
