@@ -28,6 +28,7 @@
 #include "format.h"
 #include "index.h"
 #include "wint.h"
+#include "testdir.h"
 
 #define NFILES 12
 #define NDOCS 400 /* per file */
@@ -38,27 +39,6 @@ static char *tempdir(void)
     char *d = mkdtemp(t);
     assert_non_null(d);
     return strdup(d);
-}
-
-static void rmtree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        char p[4096];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-            rmtree(p);
-        else
-            unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
 }
 
 /* xorshift: the same corpus on every run */

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "testdir.h"
 #include "engine_int.h" /* which terms walked their high lists */
 
 #define assert_near(a, b, eps)                                                     \
@@ -96,27 +97,6 @@ typedef struct cparams {
     double dup_rate;
     int common_term; /* 1: term 0 in (almost) every doc */
 } cparams;
-
-static void rmtree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *de;
-    char p[512];
-    while ((de = readdir(d))) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-        struct stat st;
-        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-            rmtree(p);
-        else
-            unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
 
 static void term_name(uint32_t id, char *buf, size_t cap)
 {

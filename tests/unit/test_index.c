@@ -34,6 +34,7 @@
 #include "index.h"
 #include "ixint.h"
 #include "varint.h"
+#include "testdir.h"
 #include "wint.h" /* as_writer_set_base */
 
 /* ---- A corpus in memory ---------------------------------------------- */
@@ -212,27 +213,6 @@ static char *tempdir(void)
     char *t = xstrdup("/tmp/astest-XXXXXX");
     assert_non_null(mkdtemp(t));
     return t;
-}
-
-static void rmtree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char p[4096];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-            rmtree(p);
-        else
-            unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
 }
 
 static as_file_state fstate(const tfile *tf)

@@ -19,6 +19,7 @@
 
 #include "index.h"
 #include "stok.h"
+#include "testdir.h"
 
 /* Same hash, same length: 6 bytes (one word), 11 bytes (the loop). */
 static const char *const pairs[][2] = {
@@ -26,23 +27,6 @@ static const char *const pairs[][2] = {
     {"hyyrca", "osdhcf"},
     {"xdvtqlsbyag", "yopqtyafpgv"},
 };
-
-static void rmtree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char p[4096];
-    while ((e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
 
 static void test_pairs_collide(void **state)
 {
