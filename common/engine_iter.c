@@ -1283,6 +1283,33 @@ static void lead_table(as_engine *e, enode *n, uint32_t lead)
     e->jmnode = (int32_t)(n - e->nodes);
 }
 
+/* Puts unit k (a TERM, or an OR of TERMs) of a run by tiers on the first
+ * doc >= cand of its main lists and returns it (AS_DOC_END: none); an OR
+ * moved so has its heap and virtual AND rebuilt when next advanced. */
+static inline __attribute__((always_inline)) uint32_t unit_seek(as_engine *e, enode *k,
+                                                                uint32_t cand)
+{
+    uint32_t m = k->op == N_TERM ? 1 : k->nkids;
+    uint32_t kdoc = AS_DOC_END;
+    for (uint32_t j = 0; j < m; j++) {
+        enode *te = k->op == N_TERM ? k : &e->nodes[e->kids[k->kid0 + j]];
+        if (!(te->started && te->doc >= cand)) {
+            te->started = 1;
+            te->doc = as_pcur_seek(e->curs[te->leaf], cand);
+        }
+        if (te->doc < kdoc)
+            kdoc = te->doc;
+    }
+    if (k->op != N_TERM) {
+        k->started = 1;
+        k->doc = kdoc;
+        k->valdoc = AS_DOC_END;
+        k->heap_ness = UINT32_MAX;
+        k->vmask = 0;
+    }
+    return kdoc;
+}
+
 /* An AND run by tiers whose docs high in no unit may still exceed wmin
  * (the joint bound is above it): led by the main lists of its rarest unit
  * instead, every doc of which is a candidate (every match of the AND is
@@ -1438,24 +1465,7 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
                 enode *k = &e->nodes[o[i]];
                 if (k == ln)
                     continue;
-                uint32_t m = k->op == N_TERM ? 1 : k->nkids;
-                uint32_t kdoc = AS_DOC_END;
-                for (uint32_t j = 0; j < m; j++) {
-                    enode *te = k->op == N_TERM ? k : &e->nodes[e->kids[k->kid0 + j]];
-                    if (!(te->started && te->doc >= cand)) {
-                        te->started = 1;
-                        te->doc = as_pcur_seek(e->curs[te->leaf], cand);
-                    }
-                    if (te->doc < kdoc)
-                        kdoc = te->doc;
-                }
-                if (k->op != N_TERM) {
-                    k->started = 1;
-                    k->doc = kdoc;
-                    k->valdoc = AS_DOC_END;
-                    k->heap_ness = UINT32_MAX;
-                    k->vmask = 0;
-                }
+                uint32_t kdoc = unit_seek(e, k, cand);
                 if (kdoc == AS_DOC_END)
                     return AS_DOC_END;
                 if (kdoc > cand)
@@ -1646,24 +1656,7 @@ static __attribute__((noinline)) uint32_t align_tier(as_engine *e, enode *n, uin
             uint32_t far = cand;
             for (uint32_t i = 0; i < nk && far == cand; i++) {
                 enode *k = &e->nodes[o[i]];
-                uint32_t m = k->op == N_TERM ? 1 : k->nkids;
-                uint32_t kdoc = AS_DOC_END;
-                for (uint32_t j = 0; j < m; j++) {
-                    enode *te = k->op == N_TERM ? k : &e->nodes[e->kids[k->kid0 + j]];
-                    if (!(te->started && te->doc >= cand)) {
-                        te->started = 1;
-                        te->doc = as_pcur_seek(e->curs[te->leaf], cand);
-                    }
-                    if (te->doc < kdoc)
-                        kdoc = te->doc;
-                }
-                if (k->op != N_TERM) {
-                    k->started = 1;
-                    k->doc = kdoc;
-                    k->valdoc = AS_DOC_END;
-                    k->heap_ness = UINT32_MAX;
-                    k->vmask = 0;
-                }
+                uint32_t kdoc = unit_seek(e, k, cand);
                 if (kdoc == AS_DOC_END)
                     return AS_DOC_END;
                 if (kdoc > cand)
