@@ -1331,9 +1331,20 @@ void as_wr_write_postings(as_writer *w)
         tsrc *s = &src[nsrc++];
         s->type = 2;
         s->segs = segs + nsegs;
-        for (size_t j = i; j < w->ncopies; j++)
-            if (w->copies[j].old == w->copies[i].old)
-                segs[nsegs++] = w->copies[j];
+        for (size_t j = i; j < w->ncopies; j++) {
+            const wcopy *cj = &w->copies[j];
+            if (cj->old != w->copies[i].old)
+                continue;
+            /* Files next to each other in both generations are one run of
+             * docs: a block across their boundary is then still taken
+             * whole (take_block), not re-read posting by posting. */
+            wcopy *last = nsegs > (size_t)(s->segs - segs) ? &segs[nsegs - 1] : NULL;
+            if (last && last->old_first + last->n == cj->old_first &&
+                last->new_first + last->n == cj->new_first)
+                last->n += cj->n;
+            else
+                segs[nsegs++] = *cj;
+        }
         s->nseg = (size_t)(segs + nsegs - s->segs);
         if (as_ix_dictit_start(&s->it, w->copies[i].old, 0) != AS_OK)
             as_wctx_fail(c, AS_ECORRUPT, "copy: %s", as_index_errmsg(w->copies[i].old));
