@@ -14,8 +14,11 @@
 #
 # Every build runs under /usr/bin/time (wall, user, system, peak RSS) with
 # the corpus already in the page cache (read once before), so every
-# contender starts equal.  Builds are single runs: they take seconds to
-# minutes and their spread is small next to the ratios that matter.
+# contender starts equal.  The floors, the native builds (full, nothing
+# changed, one file changed) and FTS5's build run BUILD_RUNS times (3) and
+# the run of median wall time is reported with the min-max: on a shared
+# 2-core machine one run can be 30% off, enough to flip a target.  The
+# Xapian builds (minutes each) and the export are single runs.
 set -euo pipefail
 
 : "${BIN:?}" "${TOOLS:?}" "${OUT:?}" "${MIX:?}"
@@ -23,6 +26,7 @@ SEED=${SEED:-42}
 BENCH_SIZES=${BENCH_SIZES:-100k 1m}
 RUNS=${RUNS:-10}
 ITERS=${ITERS:-200}
+BUILD_RUNS=${BUILD_RUNS:-3}
 PEERS=${PEERS:-fts5 xapian export rg}
 NPROC=$(nproc)
 
@@ -51,6 +55,22 @@ measure() {
     local f=$1
     shift
     /usr/bin/time -f '%e %U %S %M' -o "$f" "$@" > "$f.out"
+}
+
+# median FILE: of FILE.1 .. FILE.N (measure's lines), the one of median
+# wall time becomes FILE (and its output FILE.out); FILE.spread gets
+# "min_wall max_wall runs".
+median() {
+    local f=$1 n=0 i best
+    while [ -f "$f.$((n + 1))" ]; do n=$((n + 1)); done
+    [ "$n" -gt 0 ] || return 0
+    best=$(for i in $(seq "$n"); do echo "$(cut -d' ' -f1 "$f.$i") $i"; done |
+           sort -g | sed -n "$(( (n + 1) / 2 ))p" | cut -d' ' -f2)
+    cp "$f.$best" "$f"
+    cp "$f.$best.out" "$f.out"
+    for i in $(seq "$n"); do cut -d' ' -f1 "$f.$i"; done |
+        sort -g | awk -v n="$n" 'NR == 1 { lo = $1 } { hi = $1 } END { print lo, hi, n }' > "$f.spread"
+    for i in $(seq "$n"); do rm -f "$f.$i" "$f.$i.out"; done
 }
 
 # The programs are copied first: in a shared work tree a rebuild during a
@@ -94,21 +114,36 @@ for size in $BENCH_SIZES; do
 
     # 2. Floors: reading the corpus, and tokenising + stemming it.
     find "$C" -name '*.tsv' -exec cat {} + > /dev/null
-    measure "$R/cat.time" sh -c "find '$C' -name '*.tsv' -exec cat {} + > /dev/null"
-    measure "$R/floor-1.time" "$TOOLS/floor" "$C"
-    measure "$R/floor-$NPROC.time" "$TOOLS/floor" -t "$NPROC" "$C"
+    for i in $(seq "$BUILD_RUNS"); do
+        measure "$R/cat.time.$i" sh -c "find '$C' -name '*.tsv' -exec cat {} + > /dev/null"
+        measure "$R/floor-1.time.$i" "$TOOLS/floor" "$C"
+        measure "$R/floor-$NPROC.time.$i" "$TOOLS/floor" -t "$NPROC" "$C"
+    done
+    median "$R/cat.time"
+    median "$R/floor-1.time"
+    median "$R/floor-$NPROC.time"
 
-    # 3. Native build: full, then a no-change run, then one changed file.
+    # 3. Native build: full, then a no-change run, then one changed file
+    # (each run of the last changes the file again: a sentence more).
     IX="$OUT/ix-$size"
-    rm -rf "$IX"
     log "$size: assess-index"
-    measure "$R/native.time" "$BIN/assess-index" --index "$IX" "$C"
+    for i in $(seq "$BUILD_RUNS"); do
+        rm -rf "$IX"
+        measure "$R/native.time.$i" "$BIN/assess-index" --index "$IX" "$C"
+    done
+    median "$R/native.time"
     du -sb "$IX" | cut -f1 > "$R/native.bytes"
-    measure "$R/native-noop.time" "$BIN/assess-index" --index "$IX" "$C"
+    for i in $(seq "$BUILD_RUNS"); do
+        measure "$R/native-noop.time.$i" "$BIN/assess-index" --index "$IX" "$C"
+    done
+    median "$R/native-noop.time"
     one=$(find "$C" -name '*.tsv' | sort | sed -n 1p)
     cp "$one" "$R/saved.tsv"
-    tail -1 "$one" | sed 's/\t\([^\t]*\)$/\tAn added sentence about hoarding for the incremental build.\1/' >> "$one"
-    measure "$R/native-incr.time" "$BIN/assess-index" --index "$IX" "$C"
+    for i in $(seq "$BUILD_RUNS"); do
+        tail -1 "$R/saved.tsv" | sed 's/\t\([^\t]*\)$/\tAn added sentence about hoarding (run '"$i"') for the incremental build.\1/' >> "$one"
+        measure "$R/native-incr.time.$i" "$BIN/assess-index" --index "$IX" "$C"
+    done
+    median "$R/native-incr.time"
     cp "$R/saved.tsv" "$one"
     rm -f "$R/saved.tsv"
     "$BIN/assess-index" --index "$IX" "$C"   # back to the generated corpus
@@ -125,7 +160,10 @@ for size in $BENCH_SIZES; do
     fi
     if has fts5; then
         log "$size: FTS5"
-        measure "$R/fts5.time" "$TOOLS/fts5_peer" build "$OUT/fts5-$size.db" "$C"
+        for i in $(seq "$BUILD_RUNS"); do
+            measure "$R/fts5.time.$i" "$TOOLS/fts5_peer" build "$OUT/fts5-$size.db" "$C"
+        done
+        median "$R/fts5.time"
         du -sb "$OUT/fts5-$size.db" | cut -f1 > "$R/fts5.bytes"
     fi
     if has xapian; then
