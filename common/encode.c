@@ -1229,9 +1229,11 @@ static void merge_and_encode(as_writer *w, tsrc *src, size_t nsrc)
                 break;
             }
             if (best->old && take_block(c, &e, best, ps, np)) {
+                w->mstats.blocks_taken++;
                 ps_next(c, best);
                 continue;
             }
+            w->mstats.postings_one_by_one += (uint64_t)best->old;
             enc_add(c, &e, best->doc, best->wdf, best->pos, 1);
             ps_advance(c, best);
         }

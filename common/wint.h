@@ -126,6 +126,14 @@ typedef struct as_wstore_stats {
     uint64_t recoded;    /* blocks copied by decoding and coding again */
 } as_wstore_stats;
 
+/* How the postings of copied files went through the final merge, for the
+ * tests: whole blocks taken as they were (positions not decoded), and
+ * postings that went one by one. */
+typedef struct as_wmerge_stats {
+    uint64_t blocks_taken;
+    uint64_t postings_one_by_one;
+} as_wmerge_stats;
+
 struct as_writer {
     as_wctx c;
     char *dir, *tmpdir;
@@ -175,6 +183,8 @@ struct as_writer {
 
     wcopy *copies;
     size_t ncopies, ccap;
+    as_wmerge_stats mstats;   /* copied postings in the merge */
+    as_wmerge_stats *mstats_out; /* as_writer_set_merge_stats's (not owned) */
 
     /* results of the merge */
     uint64_t terms_nterms, dict_nblocks, dict_bindex_off, post_len, pos_len;
@@ -199,6 +209,10 @@ void as_writer_prefetch(const as_writer *w, const uint32_t *hash, size_t n);
 /* The bytes of postings per chunk of a spilled build's final encoding
  * (encode.c: encode_pipe; 0: the default), so that a test can make many. */
 void as_writer_set_pipe_chunk(as_writer *w, size_t bytes);
+
+/* as_writer_finish fills *st (the caller's) with how the copied files'
+ * postings were merged (as_wmerge_stats). */
+void as_writer_set_merge_stats(as_writer *w, as_wmerge_stats *st);
 
 void *as_wr_grow(as_wctx *c, void *p, size_t *cap, size_t need, size_t elem);
 #define GROW(c, arr, cap, need) \

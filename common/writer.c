@@ -131,6 +131,12 @@ void as_writer_set_pipe_chunk(as_writer *w, size_t bytes)
         w->pipe_chunk = bytes;
 }
 
+void as_writer_set_merge_stats(as_writer *w, as_wmerge_stats *st)
+{
+    if (w)
+        w->mstats_out = st;
+}
+
 int as_writer_begin_file(as_writer *w, const as_file_state *fs)
 {
     if (w->c.rc != AS_OK)
@@ -867,6 +873,8 @@ int as_writer_finish(as_writer *w, as_err *err)
         w->swstats->verbatim = w->sw.nverbatim;
         w->swstats->recoded = w->sw.nrecoded;
     }
+    if (w->mstats_out)
+        *w->mstats_out = w->mstats;
     mf[MF_NTERMS] = w->terms_nterms;
     mf[MF_DICT_NBLOCKS] = w->dict_nblocks;
     mf[MF_DICT_BINDEX_OFF] = w->dict_bindex_off;

@@ -6,7 +6,9 @@
  * bytes as a plain build.  The chunks are made tiny (as_writer_set_pipe_chunk)
  * so that a small corpus gives hundreds of them and the ring of chunks in
  * flight wraps many times: a chunk written out of order, lost or twice, or
- * a term's parts joined wrongly, changes the files.
+ * a term's parts joined wrongly, changes the files.  And an incremental
+ * run's merge takes the copied files' postings a whole block at a time,
+ * exactly where it can (test_copy_whole_blocks).
  *
  * The corpus: documents of 3-40 words "w<n>" drawn with a skew (a few
  * words in most documents, so that terms span many blocks and get high
@@ -72,8 +74,11 @@ static size_t make_doc(uint64_t *seed, char *text, size_t tcap, as_token *toks, 
 
 /* Builds the corpus into dir with mem_limit (0: the default) and chunk
  * (0: the default); hashed: through as_writer_add_h with the hashes
- * computed here, prefetching a document ahead. */
-static void build(const char *dir, size_t mem_limit, size_t chunk, int hashed)
+ * computed here, prefetching a document ahead.  With old: every file but
+ * the first is copied from it (an incremental run where the first file
+ * changed), and *st gets how their postings were merged. */
+static void build_ex(const char *dir, size_t mem_limit, size_t chunk, int hashed,
+                     const as_index *old, as_wmerge_stats *st)
 {
     as_writer_opts o = {mem_limit, NULL};
     as_writer *w = NULL;
@@ -81,12 +86,18 @@ static void build(const char *dir, size_t mem_limit, size_t chunk, int hashed)
     assert_int_equal(as_writer_open(dir, &o, &w, &err), AS_OK);
     as_writer_set_high_min_df(w, 129); /* high lists for most frequent terms */
     as_writer_set_pipe_chunk(w, chunk);
+    as_writer_set_merge_stats(w, st);
     uint64_t seed = 0x9e3779b97f4a7c15ull;
     static char text[1024], store[1024];
     static as_token toks[64];
     uint32_t hash[64];
     uint64_t head[64];
     for (int f = 0; f < NFILES; f++) {
+        if (old && f > 0) {
+            if (as_writer_copy_file(w, old, (uint32_t)f) != AS_OK)
+                fail_msg("copy: %s", as_writer_errmsg(w));
+            continue;
+        }
         char path[64];
         snprintf(path, sizeof path, "/c/file%02d.txt", f);
         as_file_state fs = {path, path, 100 + (uint64_t)f, 1000 + f, (uint32_t)f, 0, 0};
@@ -113,6 +124,11 @@ static void build(const char *dir, size_t mem_limit, size_t chunk, int hashed)
     int rc = as_writer_finish(w, &err);
     if (rc != AS_OK)
         fail_msg("finish: %s", err.msg);
+}
+
+static void build(const char *dir, size_t mem_limit, size_t chunk, int hashed)
+{
+    build_ex(dir, mem_limit, chunk, hashed, NULL, NULL);
 }
 
 static uint8_t *slurp(const char *dir, const char *name, size_t *n)
@@ -213,11 +229,72 @@ static void test_hashed_same_bytes(void **state)
     free(c);
 }
 
+/* What the merge of test_copy_whole_blocks must do with one term of the
+ * old generation: its blocks from the first that begins past the first
+ * file (NDOCS docs) are taken whole (the new first file has as many
+ * postings of the term as the old one, so the new blocks line up with
+ * the old), its other postings past the first file go one by one. */
+typedef struct expect_merge {
+    const as_index *ix;
+    as_wmerge_stats st;
+} expect_merge;
+
+static int expect_term(void *arg, const char *term, size_t len, const as_term *t)
+{
+    (void)term;
+    (void)len;
+    expect_merge *x = arg;
+    as_pcur c;
+    as_pcur_init(&c, x->ix, t);
+    uint64_t n0 = 0;
+    for (uint32_t d = c.doc; d != AS_DOC_END && d < NDOCS; d = as_pcur_next(&c))
+        n0++;
+    uint64_t nb = (t->df + AS_BLOCK_SIZE - 1) / AS_BLOCK_SIZE,
+             b0 = (n0 + AS_BLOCK_SIZE - 1) / AS_BLOCK_SIZE;
+    uint64_t in_taken = nb > b0 ? t->df - b0 * AS_BLOCK_SIZE : 0;
+    x->st.blocks_taken += nb > b0 ? nb - b0 : 0;
+    x->st.postings_one_by_one += t->df - n0 - in_taken;
+    return 0;
+}
+
+/* An incremental run whose first file changed copies the rest: their
+ * docs move by the same amount and lie next to each other in both
+ * generations, so the merge takes their postings a block at a time even
+ * where a block spans files (of 400 docs, each under 4 blocks of w0),
+ * not one by one, and writes a fresh build's bytes. */
+static void test_copy_whole_blocks(void **state)
+{
+    (void)state;
+    char *a = tempdir(), *b = tempdir();
+    build(a, 0, 0, 0);
+    as_index *old = NULL;
+    as_err err = {0};
+    assert_int_equal(as_index_open_gen(a, &old, &err), AS_OK);
+    as_term t;
+    assert_int_equal(as_index_find_term(old, "w0", 2, &t), AS_OK);
+    assert_true(t.df > 8 * AS_BLOCK_SIZE);
+    expect_merge x = {old, {0, 0}};
+    assert_int_equal(as_index_each_term(old, "", 0, expect_term, &x), 0);
+    as_wmerge_stats st = {99, 99};
+    build_ex(b, 0, 0, 0, old, &st);
+    as_index_close(old);
+    assert_same(a, b);
+    /* exactly: one segment per file took 8 blocks here, of 538 */
+    assert_true(x.st.blocks_taken > 500);
+    assert_int_equal(st.blocks_taken, x.st.blocks_taken);
+    assert_int_equal(st.postings_one_by_one, x.st.postings_one_by_one);
+    rmtree(a);
+    rmtree(b);
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pipe_same_bytes),
         cmocka_unit_test(test_hashed_same_bytes),
+        cmocka_unit_test(test_copy_whole_blocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
