@@ -439,6 +439,7 @@ void as_index_close(as_index *ix)
     for (size_t i = 0; ix->ident && i < ix->nident; i++)
         free(atomic_load(&ix->ident[i]));
     free(atomic_load(&ix->dupidx));
+    free(atomic_load(&ix->cunits));
     free((void *)ix->ident);
     as_acrotab_free(ix->acro);
     free(ix->councils);
@@ -591,6 +592,64 @@ uint32_t as_index_unit_of(const as_index *ix, uint32_t doc)
     if (!p || doc - p->first_doc >= p->ndocs)
         return AS_NONE;
     return lo - 1;
+}
+
+/* The council -> units lists (as_index_council_units): offsets o[0..nc]
+ * then the unit numbers, council c's at o[c]..o[c + 1], ascending (a
+ * counting sort by council).  Units of no council, or of an out-of-range
+ * one, are in no list: no council filter passes them.  Published with a
+ * compare-and-swap like dupidx. */
+static const uint32_t *council_units(const as_index *ix, int *rc)
+{
+    as_index *mix = (as_index *)ix; /* the index is made once, then only read */
+    uint32_t *cu = atomic_load_explicit(&mix->cunits, memory_order_acquire);
+    *rc = AS_OK;
+    if (cu)
+        return cu;
+    uint32_t nu = 0, nc = (uint32_t)ix->mf[MF_NCOUNCILS];
+    const as_unit *u = as_index_units(ix, &nu);
+    if (!u && ix->mf[MF_NUNITS] > 0) {
+        *rc = AS_ECORRUPT;
+        return NULL;
+    }
+    size_t words = (size_t)nc + 1 + nu;
+    if (words < nu || words > SIZE_MAX / sizeof *cu || !(cu = calloc(words, sizeof *cu))) {
+        *rc = AS_ENOMEM;
+        return NULL;
+    }
+    uint32_t *o = cu, *list = cu + (size_t)nc + 1;
+    for (uint32_t i = 0; i < nu; i++)
+        if (u[i].council < nc)
+            o[u[i].council + 1]++;
+    for (uint32_t c = 0; c < nc; c++)
+        o[c + 1] += o[c];
+    for (uint32_t i = 0; i < nu; i++) /* o[c] moves to the end of c's list */
+        if (u[i].council < nc)
+            list[o[u[i].council]++] = i;
+    for (uint32_t c = nc; c > 0; c--) /* and back: o[c] = where c's list starts */
+        o[c] = o[c - 1];
+    o[0] = 0;
+    uint32_t *expect = NULL;
+    if (atomic_compare_exchange_strong(&mix->cunits, &expect, cu))
+        return cu;
+    free(cu);
+    return expect;
+}
+
+int as_index_council_units(const as_index *ix, uint32_t c, const uint32_t **units, uint32_t *n)
+{
+    *units = NULL;
+    *n = 0;
+    int rc;
+    const uint32_t *cu = council_units(ix, &rc);
+    if (!cu)
+        return rc;
+    uint32_t nc = (uint32_t)ix->mf[MF_NCOUNCILS];
+    if (c >= nc)
+        return AS_OK;
+    *units = cu + (size_t)nc + 1 + cu[c];
+    *n = cu[c + 1] - cu[c];
+    return AS_OK;
 }
 
 /* File record f, with its strings checked. */

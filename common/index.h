@@ -148,6 +148,12 @@ const as_unit *as_index_unit(const as_index *ix, uint32_t u);
  * filters compare them only).  For scans over every unit. */
 const as_unit *as_index_units(const as_index *ix, uint32_t *n);
 uint32_t as_index_unit_of(const as_index *ix, uint32_t doc);
+/* The units whose council is c, ascending (*n of them; none for c >=
+ * ncouncils), so that a council filter need not test every unit.  Made on
+ * the first call (one pass over the units) and kept until close; *units
+ * points into the index.  AS_OK, AS_ENOMEM, or AS_ECORRUPT when the units'
+ * pages are damaged (recorded). */
+int as_index_council_units(const as_index *ix, uint32_t c, const uint32_t **units, uint32_t *n);
 
 uint32_t as_index_ncouncils(const as_index *ix);
 const char *as_index_council(const as_index *ix, uint32_t c); /* sorted */

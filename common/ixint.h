@@ -59,6 +59,9 @@ struct as_index {
     uint64_t voc_off, voc_len;
     uint32_t voc_ntok, voc_hot;
     _Atomic int voc_hot_ok;
+    /* The units of each council (as_index_council_units): ncouncils + 1
+     * offsets, then the unit numbers; made on first use, kept until close. */
+    _Atomic(uint32_t *) cunits;
 };
 
 /* Docids per entry of the duplicate map's run index (as_index.dupidx). */

@@ -554,6 +554,23 @@ static void check_docs(const as_index *ix, const corpus *c)
     for (uint32_t k = 1; k < as_index_ncouncils(ix); k++)
         assert_true(strcmp(as_index_council(ix, k - 1), as_index_council(ix, k)) < 0);
     assert_null(as_index_council(ix, as_index_ncouncils(ix)));
+    /* the units per council are exactly the units of that council, ascending */
+    uint32_t listed = 0, with_council = 0;
+    for (uint32_t k = 0; k < as_index_ncouncils(ix); k++) {
+        const uint32_t *cu;
+        uint32_t ncu;
+        assert_int_equal(as_index_council_units(ix, k, &cu, &ncu), AS_OK);
+        for (uint32_t j = 0; j < ncu; j++) {
+            assert_true(cu[j] < as_index_nunits(ix));
+            assert_int_equal(as_index_unit(ix, cu[j])->council, k);
+            if (j > 0)
+                assert_true(cu[j - 1] < cu[j]);
+        }
+        listed += ncu;
+    }
+    for (uint32_t u = 0; u < as_index_nunits(ix); u++)
+        with_council += as_index_unit(ix, u)->council != AS_NONE;
+    assert_int_equal(listed, with_council);
     assert_int_equal(as_index_doc(ix, doc, &db, &(as_docrec){0}), AS_ENOTFOUND);
     as_docbuf_free(&db);
     assert_int_equal(as_index_status(ix), AS_OK);
@@ -621,6 +638,20 @@ static void test_small_by_hand(void **state)
     assert_int_equal(as_index_unit_of(ix, 3), 3);
     assert_int_equal(as_index_unit(ix, 3)->council, 0);
     assert_int_equal(as_index_unit_of(ix, 4), AS_NONE);
+    /* units per council: Bolton has unit 3; Wigan 0, 1, 2; none past the end */
+    const uint32_t *cu;
+    uint32_t ncu;
+    assert_int_equal(as_index_council_units(ix, 0, &cu, &ncu), AS_OK);
+    assert_int_equal(ncu, 1);
+    assert_int_equal(cu[0], 3);
+    assert_int_equal(as_index_council_units(ix, 1, &cu, &ncu), AS_OK);
+    assert_int_equal(ncu, 3);
+    assert_int_equal(cu[0], 0);
+    assert_int_equal(cu[1], 1);
+    assert_int_equal(cu[2], 2);
+    assert_int_equal(as_index_council_units(ix, 2, &cu, &ncu), AS_OK);
+    assert_int_equal(ncu, 0);
+    assert_null(cu);
 
     as_term t;
     assert_int_equal(as_index_find_term(ix, "care", 4, &t), AS_OK);
