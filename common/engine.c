@@ -319,13 +319,14 @@ static int cmp_range(const void *a, const void *b)
     return x->start < y->start ? -1 : x->start > y->start;
 }
 
-/* Appends unit u's docs to the ranges if it passes (units come in docid
- * order: a unit right after the last range extends it); *sorted is
- * cleared when u starts before the last range's end. */
-static inline int add_unit(as_engine *e, const ufilter *uf, const as_unit *u, int *sorted)
+/* Appends the docs of unit u, which passes the filter, to the ranges
+ * (units come in docid order: a unit right after the last range extends
+ * it); *sorted is cleared when u starts before the last range's end. */
+static inline __attribute__((always_inline)) int add_unit(as_engine *e, const as_unit *u,
+                                                         int *sorted)
 {
     const uint32_t ndocs = e->ndocs;
-    if (!unit_passes(uf, u) || u->ndocs == 0 || u->first_doc >= ndocs)
+    if (u->ndocs == 0 || u->first_doc >= ndocs)
         return AS_OK;
     uint32_t end = u->ndocs > ndocs - u->first_doc ? ndocs : u->first_doc + u->ndocs;
     if (e->nranges > 0) {
@@ -371,9 +372,9 @@ static int council_ranges(as_engine *e, const ufilter *uf, const as_unit *units,
             *sorted = 0;
         first = 0;
         for (uint32_t j = 0; j < n; j++) {
-            if (list[j] >= nu)
-                continue; /* cannot be: the lists are made from these units */
-            rc = add_unit(e, uf, &units[list[j]], sorted);
+            if (list[j] >= nu || !unit_passes(uf, &units[list[j]]))
+                continue; /* (>= nu cannot be: the lists are made from these units) */
+            rc = add_unit(e, &units[list[j]], sorted);
             if (rc != AS_OK)
                 return rc;
         }
@@ -409,10 +410,11 @@ static int build_ranges(as_engine *e, const as_filter *f)
         if (rc != AS_OK && rc != AS_ENOTFOUND)
             return rc;
     }
-    for (uint32_t i = 0; rc != AS_OK && i < nu; i++) {
-        int r = add_unit(e, &uf, &units[i], &sorted);
-        if (r != AS_OK)
-            return r;
+    if (rc != AS_OK) {
+        for (uint32_t i = 0; i < nu; i++) {
+            if (unit_passes(&uf, &units[i]) && add_unit(e, &units[i], &sorted) != AS_OK)
+                return AS_ENOMEM;
+        }
     }
     if (!sorted) {
         /* Units come in docid order; a damaged index may not: sort and merge. */
