@@ -1125,46 +1125,107 @@ static as_qnode *alt_node(parser *p, const item *items, size_t k, const char *al
     return node;
 }
 
+/* The joined term of the k words of items from i, in the query's arena,
+ * when they may join (one-term plain words, not numbers) and it differs
+ * from each word's own term; NULL (*tl 0) otherwise or out of memory. */
+static char *join_term(parser *p, const item *items, size_t i, size_t k, size_t *tl)
+{
+    char buf[3 * AS_TERM_MAX];
+    size_t bl = 0, j;
+    *tl = 0;
+    for (j = i; j < i + k; j++) {
+        const item *it = &items[j];
+        if (!it->eligible || it->nseq != 1 || it->node->op != AS_Q_TERM
+            || it->node->flags != 0 || (it->seq[0].flags & AS_TOK_NUMBER)
+            || it->e - it->s > AS_TERM_MAX || bl + (it->e - it->s) > sizeof buf)
+            return NULL;
+        memcpy(buf + bl, p->q + it->s, it->e - it->s);
+        bl += it->e - it->s;
+    }
+    const char *t;
+    size_t n;
+    if (as_analyze_word(p->an, buf, bl, &t, &n) != AS_OK || n == 0)
+        return NULL;
+    char *term = as_qarena_strdup(p->b.A, t, n);
+    if (!term) {
+        nomem(p);
+        return NULL;
+    }
+    for (j = i; j < i + k; j++)
+        if (strcmp(items[j].seq[0].term, term) == 0)
+            return NULL;
+    *tl = n;
+    return term;
+}
+
+/* Looks for two terms in one pass over the terms that start with their
+ * common prefix (a dictionary lookup each was most of a three-word
+ * query's parse): want[0..1], found[] set for those present. */
+typedef struct twoterms {
+    const char *want[2];
+    size_t len[2];
+    int found[2];
+} twoterms;
+
+/* Byte order, a prefix first (the lexicon's order). */
+static int cmp_term(const char *a, size_t al, const char *b, size_t bl)
+{
+    int c = memcmp(a, b, al < bl ? al : bl);
+    return c ? c : (al > bl) - (al < bl);
+}
+
+static int two_cb(void *arg, const char *term, size_t len)
+{
+    twoterms *w = arg;
+    int past = 1;
+    for (int k = 0; k < 2; k++) {
+        int c = cmp_term(term, len, w->want[k], w->len[k]);
+        if (c == 0)
+            w->found[k] = 1;
+        past &= c >= 0;
+    }
+    return past; /* every later term is greater than both */
+}
+
+/* Shortest common prefix worth one pass (a short one may cover many terms). */
+#define JOIN_PREFIX_MIN 6
+
 /* A run of 3 or 2 one-term words that the index also holds written as one
  * ("co production" -> coproduct, "north east" -> northeast), so that the
  * three spellings of a compound find one another from the query side too.
- * Returns the number of words (0: none) and the joined term. */
+ * Returns the number of words (0: none) and the joined term.  Three words
+ * win over two; both joins are looked for in one pass when they share a
+ * long enough prefix (they begin with the same words). */
 static size_t find_join(parser *p, const item *items, size_t n, size_t i, const char **joined)
 {
     if (!p->lex || !p->lex->each_prefix)
         return 0;
-    for (size_t k = 3; k >= 2; k--) {
-        if (i + k > n)
-            continue;
-        char buf[3 * AS_TERM_MAX];
-        size_t bl = 0, j;
-        for (j = i; j < i + k; j++) {
-            const item *it = &items[j];
-            if (!it->eligible || it->nseq != 1 || it->node->op != AS_Q_TERM
-                || it->node->flags != 0 || (it->seq[0].flags & AS_TOK_NUMBER)
-                || it->e - it->s > AS_TERM_MAX || bl + (it->e - it->s) > sizeof buf)
-                break;
-            memcpy(buf + bl, p->q + it->s, it->e - it->s);
-            bl += it->e - it->s;
+    size_t l3 = 0, l2 = 0;
+    char *t3 = i + 3 <= n ? join_term(p, items, i, 3, &l3) : NULL;
+    if (p->b.rc)
+        return 0;
+    char *t2 = i + 2 <= n ? join_term(p, items, i, 2, &l2) : NULL;
+    if (p->b.rc)
+        return 0;
+    size_t common = 0;
+    while (t3 && t2 && common < l3 && common < l2 && t3[common] == t2[common])
+        common++;
+    if (t3 && t2 && common >= JOIN_PREFIX_MIN) {
+        twoterms w = {{t3, t2}, {l3, l2}, {0, 0}};
+        p->lex->each_prefix(p->lex->ctx, t3, common, two_cb, &w);
+        if (w.found[0] || w.found[1]) {
+            *joined = w.found[0] ? t3 : t2;
+            return w.found[0] ? 3 : 2;
         }
-        if (j < i + k)
-            continue;
-        const char *t;
-        size_t tl;
-        if (as_analyze_word(p->an, buf, bl, &t, &tl) != AS_OK || tl == 0)
-            continue;
-        char *term = as_qarena_strdup(p->b.A, t, tl);
-        if (!term) {
-            nomem(p);
-            return 0;
-        }
-        int same = 0;
-        for (j = i; j < i + k; j++)
-            same |= strcmp(items[j].seq[0].term, term) == 0;
-        if (!same && p->lex->each_prefix(p->lex->ctx, term, tl, exact_cb, term) == 1) {
-            *joined = term;
-            return k;
-        }
+        return 0;
+    }
+    if (t3 && p->lex->each_prefix(p->lex->ctx, t3, l3, exact_cb, t3) == 1) {
+        *joined = t3;
+        return 3;
+    }
+    if (t2 && p->lex->each_prefix(p->lex->ctx, t2, l2, exact_cb, t2) == 1) {
+        *joined = t2;
+        return 2;
     }
     return 0;
 }
