@@ -128,6 +128,11 @@ typedef struct parser {
     struct exptab *exps; /* the acronym table prepared for matching (load_exps) */
     size_t nexps;
     int exps_ready;
+    /* The entries that may hold cand_term (candidates), worked out once
+     * per word: find_run and find_head ask about the same word. */
+    const char *cand_term;
+    size_t *cand;
+    size_t ncand;
     size_t used_cap;
     int saw_filter;
 } parser;
@@ -1008,6 +1013,31 @@ static void parse_item(parser *p, int depth, item *it)
     }
 }
 
+/* The table entries that may hold term (may_hold), ascending, in *n;
+ * NULL with p's status set when out of memory.  Kept for the next call
+ * with the same term (arena strings: one address is one term per parse). */
+static const size_t *candidates(parser *p, const char *term, size_t *n)
+{
+    *n = 0;
+    if (p->cand && p->cand_term == term) {
+        *n = p->ncand;
+        return p->cand;
+    }
+    if (!p->cand &&
+        !(p->cand = as_qarena_alloc(p->b.A, (p->nexps ? p->nexps : 1) * sizeof *p->cand))) {
+        nomem(p);
+        return NULL;
+    }
+    size_t k = 0;
+    for (size_t x = 0; x < p->nexps; x++)
+        if (may_hold(p->exps, x, term))
+            p->cand[k++] = x;
+    p->cand_term = term;
+    p->ncand = k;
+    *n = k;
+    return p->cand;
+}
+
 /* Finds the longest run of eligible items from i whose plain terms are
  * exactly an acronym expansion's; returns the number of items (0: none). */
 static size_t find_run(parser *p, const item *items, size_t n, size_t i, const expn **best)
@@ -1015,10 +1045,12 @@ static size_t find_run(parser *p, const item *items, size_t n, size_t i, const e
     size_t best_items = 0, best_len = 0;
     *best = NULL;
     const char *first = items[i].seq[0].term;
-    for (size_t x = 0; x < p->nexps; x++) {
-        if (!may_hold(p->exps, x, first))
-            continue;
-        const expn *e = prep_entry(p, x);
+    size_t nc;
+    const size_t *cand = candidates(p, first, &nc);
+    if (!cand)
+        return 0;
+    for (size_t c = 0; c < nc; c++) {
+        const expn *e = prep_entry(p, cand[c]);
         if (!e)
             return 0;
         if (e->n < 2 || e->n <= best_len || strcmp(e->terms[0].term, first))
@@ -1058,10 +1090,12 @@ static const expn *find_head(parser *p, const item *it)
         return NULL;
     const expn *found = NULL;
     const char *term = it->seq[0].term;
-    for (size_t x = 0; x < p->nexps; x++) {
-        if (!may_hold(p->exps, x, term))
-            continue;
-        const expn *e = prep_entry(p, x);
+    size_t nc;
+    const size_t *cand = candidates(p, term, &nc);
+    if (!cand)
+        return NULL;
+    for (size_t c = 0; c < nc; c++) {
+        const expn *e = prep_entry(p, cand[c]);
         if (!e)
             return NULL;
         if (e->n < 2 || !e->acro_term || e->idx < 0)
