@@ -187,8 +187,12 @@ static inline int walk_skip(rwalk *w, uint8_t *idb, size_t *idn, size_t idcap)
 {
     const uint8_t *f = w->f, *fend = w->fend;
     uint64_t tl, cl, sc, dl, dp, sent, ish, il;
-    if (varint_get(&f, fend, &tl))
+    if (fend - f >= 2 && f[0] >= 0x80 && f[1] < 0x80) { /* most texts: 128..16383 bytes */
+        tl = (uint64_t)(f[0] & 0x7f) | (uint64_t)f[1] << 7;
+        f += 2;
+    } else if (varint_get(&f, fend, &tl)) {
         return -1;
+    }
     /* Most records: the seven fields after the text length one byte each
      * and no new section: tested together (the high bits of a word). */
     if (fend - f >= 8 && !(le64(f) & 0x0080808080808080ull) && f[1] == 0) {
