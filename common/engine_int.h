@@ -121,6 +121,9 @@ struct as_engine {
     /* Of those, the calls led by the rarest unit's main lists
      * (align_tier_lead). */
     uint64_t nlead;
+    /* Of those, the calls that leapt over docs with one of a two-term
+     * lead's terms (align_tier_lead: solo). */
+    uint64_t nsolo;
     /* The node whose terms jv and jl are for (-1: none): term m of its run
      * by tiers scores jv[m][w - 1][dl] with wdf w <= 3 on a doc of length
      * dl, and at most jl[m][dl] when not in its high list (-1: cannot). */

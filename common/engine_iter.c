@@ -507,6 +507,7 @@ void as_eng_reset(as_engine *e)
     e->ntieror = 0;
     e->njoint = 0;
     e->nlead = 0;
+    e->nsolo = 0;
     e->jnode = -1;
     e->jmnode = -1;
     for (size_t i = 0; i < e->nleaves; i++) {
@@ -1396,6 +1397,25 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
     int quick = nl <= 2;
     if (quick && e->jmnode != (int32_t)(n - e->nodes))
         lead_table(e, n, lead);
+    /* om: the other units' high cursors; hmin, the first doc one of them
+     * is on (every one is on a doc >= hmin: none is high before it) */
+    uint8_t om[64];
+    uint32_t nom = 0, hmin = AS_DOC_END;
+    for (uint32_t m = 0; m < nh; m++)
+        if (hd[m] != AS_DOC_END) {
+            om[nom++] = (uint8_t)m;
+            if (hd[m] < hmin)
+                hmin = hd[m];
+        }
+    /* solo: a doc with one of the lead's two terms (of wdf <= 3 always)
+     * and high in no other unit cannot exceed wmin (jm), so past such a
+     * doc the walk may leap to the next doc with both, or high elsewhere */
+    int solo = quick && nl == 2;
+    for (uint32_t w = 1; w <= 3 && solo; w++)
+        solo = e->jm[w][0] <= wmin && e->jm[0][w] <= wmin;
+    for (uint32_t j = 0; j < nl && solo; j++)
+        solo = e->lterm[tn[ls + j]->leaf].max_wdf <= 3;
+    e->nsolo += (uint64_t)solo;
     const uint32_t *o = e->ord + n->kid0; /* cheapest first */
     for (;;) {
         uint32_t cand = AS_DOC_END;
@@ -1410,19 +1430,28 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
             return AS_DOC_END;
         if (quick) {
             /* high in no other unit: the lead's wdfs alone may settle it */
-            uint32_t m;
-            for (m = 0; m < nh; m++) {
-                if (hd[m] < cand)
-                    hd[m] = as_pcur_seek(hc[m], cand);
-                if (hd[m] == cand)
-                    break;
+            if (cand >= hmin) {
+                hmin = AS_DOC_END;
+                for (uint32_t x = 0; x < nom; x++) {
+                    uint32_t m = om[x];
+                    if (hd[m] < cand)
+                        hd[m] = as_pcur_seek(hc[m], cand);
+                    if (hd[m] < hmin)
+                        hmin = hd[m];
+                }
             }
             uint32_t w0 = ld[0] == cand ? lc[0]->wdf : 0;
             uint32_t w1 = nl > 1 && ld[1] == cand ? lc[1]->wdf : 0;
-            if (m == nh && w0 <= 3 && w1 <= 3 && e->jm[w0][w1] <= wmin) {
+            if (hmin != cand && w0 <= 3 && w1 <= 3 && e->jm[w0][w1] <= wmin) {
                 if (cand >= AS_DOC_END - 1)
                     return AS_DOC_END;
                 d = cand + 1;
+                if (solo && (w0 == 0 || w1 == 0)) {
+                    /* up to the other term's doc, every doc has one term
+                     * at most, and up to hmin none is high elsewhere */
+                    uint32_t far = w0 ? ld[1] : ld[0];
+                    d = far < hmin ? far : hmin;
+                }
                 goto next;
             }
         }

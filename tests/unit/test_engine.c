@@ -1025,7 +1025,7 @@ static void test_high_lists(void **state)
 {
     (void)state;
     static const cparams ps[] = {{12000, 12, 30, 4, 0.05, 1}, {10000, 300, 25, 6, 0.1, 1}};
-    uint32_t engaged[8] = {0}, tiered[8] = {0}, tieror = 0, joint = 0, lead = 0;
+    uint32_t engaged[8] = {0}, tiered[8] = {0}, tieror = 0, joint = 0, lead = 0, solo = 0;
     for (size_t pi = 0; pi < sizeof ps / sizeof ps[0]; pi++) {
         corpus c;
         gen_corpus(&c, &ps[pi], 300 + pi);
@@ -1117,6 +1117,7 @@ static void test_high_lists(void **state)
                 tieror++;
             joint += c.eng->njoint > 0;
             lead += c.eng->nlead > 0;
+            solo += c.eng->nsolo > 0;
             afree(&a);
         }
         free(ref);
@@ -1132,7 +1133,8 @@ static void test_high_lists(void **state)
                 engaged[7], tiered[1], tiered[2], tiered[6], tiered[7]);
     if (getenv("SHOW_HIGH"))
         fprintf(stderr, "ANDs with an OR kid by tiers: %u, by the joint bound %u, led by "
-                "the rarest unit %u\n", tieror, joint, lead);
+                "the rarest unit %u, leaping over its docs with one of two terms %u\n",
+                tieror, joint, lead, solo);
     for (int k = 0; k < 6; k++)
         if (engaged[k] + tiered[k] < (k == 5 ? 3u : 10u))
             fail_msg("query shape %d walked high lists %u times", k, engaged[k] + tiered[k]);
@@ -1359,6 +1361,113 @@ static void test_high_ties(void **state)
             }
         }
     }
+    free(ref);
+    free(w_of);
+    free_corpus(&c);
+}
+
+/* Sets doc d of c to: terms t0..t3 w[0..3] times each, then fillers
+ * (t4..t23) up to len tokens. */
+static void set_doc4(corpus *c, uint32_t d, const uint32_t w[4], uint32_t len)
+{
+    tdoc *t = &c->docs[d];
+    t->ntok = len;
+    t->term = malloc((len + 1) * sizeof *t->term);
+    t->pos = malloc((len + 1) * sizeof *t->pos);
+    t->kind = AS_KIND_FINDING;
+    t->group = d;
+    size_t cap = 32 + (size_t)len * 12, o;
+    t->text = malloc(cap);
+    o = (size_t)snprintf(t->text, cap, "s%u", d);
+    uint32_t i = 0;
+    for (uint32_t k = 0; k < 4; k++)
+        for (uint32_t j = 0; j < w[k] && i < len; j++)
+            t->term[i++] = k;
+    for (; i < len; i++)
+        t->term[i] = 4 + (d + i) % 20;
+    for (i = 0; i < len; i++) {
+        t->pos[i] = i;
+        o += (size_t)snprintf(t->text + o, cap - o, " t%u", t->term[i]);
+    }
+    c->total += len;
+    for (i = 0; i < len; i++)
+        if (i == 0 || t->term[i] != t->term[i - 1])
+            c->df[t->term[i]]++;
+}
+
+/* t0 AND t1 AND (t2 OR t3), led by its OR (align_tier_lead: the rarest
+ * unit, 512 postings): t2 and t3 are each in 1/8 of the docs, both in
+ * every 16th; t0 and t1 in 3/8 and 1/2, in every doc with both.  With k up
+ * to 12 the top are docs with all four (length 20, as most; every 50th
+ * doc has length 16, high in its terms' lists), and a doc with one of t2,
+ * t3 reaches it only where t0 is high: on wdf 6 in a doc of length 8
+ * (docs 16m + 6 for m % 16 == 5, with t3).  The walk leaps from a doc with
+ * t3 alone (16m + 2) over the other docs with one of them (solo), up to
+ * the next doc with t2 (16m + 16), and must still stop on those.  Every ranking is
+ * checked against the exhaustive scorer. */
+static void test_lead_solo(void **state)
+{
+    (void)state;
+    corpus c;
+    one_unit_corpus(&c);
+    c.vocab = 24;
+    free(c.df);
+    c.df = calloc(c.vocab, sizeof *c.df);
+    assert_non_null(c.df);
+    for (uint32_t d = 0; d < c.ndocs; d++) {
+        uint32_t w[4] = {d % 4 == 0 || d % 32 == 2, d % 4 == 0 || d % 4 == 2,
+                         d % 16 == 0 || d % 16 == 1, d % 16 == 0 || d % 16 == 2};
+        uint32_t len = d % 50 == 7 ? 16 : 20;
+        if (d % 16 == 6 && (d / 16) % 16 == 5) {
+            w[0] = 6;
+            w[3] = 1;
+            len = 8;
+        }
+        set_doc4(&c, d, w, len);
+    }
+    write_corpus(&c);
+    rhit *ref = malloc((c.ndocs + 1) * sizeof *ref);
+    double *w_of = malloc((c.ndocs + 1) * sizeof *w_of);
+    assert_non_null(ref);
+    assert_non_null(w_of);
+    uint32_t solo = 0;
+    for (size_t k = 1; k <= 12; k++) {
+        arena a = {0};
+        as_query q;
+        memset(&q, 0, sizeof q);
+        as_qnode *n = qop(&a, AS_Q_AND, 3);
+        n->kids[0] = qterm(&a, "t0", 0);
+        n->kids[1] = qterm(&a, "t1", 1);
+        n->kids[2] = qop(&a, AS_Q_OR, 2);
+        n->kids[2]->kids[0] = qterm(&a, "t2", 2);
+        n->kids[2]->kids[1] = qterm(&a, "t3", 3);
+        q.root = n;
+        as_search_opts so;
+        as_search_opts_default(&so);
+        so.collapse = 0;
+        so.limit = k;
+        so.bm25.k1 = 2.0; /* wdf 6 in a short doc outweighs t2 */
+        so.bm25.b = 1.0;
+        ropts o = {so.bm25.k1, so.bm25.b, so.bm25.min_normlen, {0}};
+        memcpy(o.kw, so.kind_weight, sizeof o.kw);
+        rfilter rf;
+        memset(&rf, 0, sizeof rf);
+        long ties = 0;
+        snprintf(qdump, sizeof qdump, "lead solo, k %zu", k);
+        check_search(&c, &q, &so, &o, &rf, ref, w_of, &ties);
+        solo += c.eng->nsolo > 0;
+        if (getenv("SHOW_HIGH")) {
+            as_hits h = {0};
+            assert_int_equal(as_engine_search(c.eng, &q, &so, &h), AS_OK);
+            for (size_t i = 0; i < h.n; i++)
+                fprintf(stderr, " %u:%.6f", h.hits[i].doc, h.hits[i].weight);
+            fprintf(stderr, " (k %zu lead %llu solo %llu)\n", k,
+                    (unsigned long long)c.eng->nlead, (unsigned long long)c.eng->nsolo);
+            as_hits_free(&h);
+        }
+        afree(&a);
+    }
+    assert_true(solo >= 6);
     free(ref);
     free(w_of);
     free_corpus(&c);
@@ -1766,6 +1875,7 @@ int main(void)
         cmocka_unit_test(test_required_or),
         cmocka_unit_test(test_high_lists),
         cmocka_unit_test(test_high_ties),
+        cmocka_unit_test(test_lead_solo),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
