@@ -346,40 +346,66 @@ static inline __attribute__((always_inline)) int add_unit(as_engine *e, const as
     return AS_OK;
 }
 
-/* The ranges of a council filter from the index's unit lists per council
- * (as_index_council_units): only the chosen councils' units are tested,
+/* The ranges of a council or statement filter from the index's unit
+ * lists per council or statement (as_index_council_units,
+ * as_index_statement_units): only the chosen values' units are tested,
  * not all (a scan of every unit was ~30,000 instructions at 1M sentences,
- * most of "learning council:durham").  Two councils' ranges interleave:
+ * most of "learning council:durham").  Two values' ranges interleave:
  * *sorted is cleared for the sort and merge.  AS_OK, AS_ENOMEM, or
  * AS_ENOTFOUND with no ranges when the index could not make its lists
  * (out of memory: the caller scans every unit instead). */
-static int council_ranges(as_engine *e, const ufilter *uf, const as_unit *units, uint32_t nu,
-                          int *sorted)
+/* add_unit for the units of list that pass. */
+static inline __attribute__((always_inline)) int add_list(as_engine *e, const ufilter *uf,
+                                                         const as_unit *units, uint32_t nu,
+                                                         const uint32_t *list, uint32_t n,
+                                                         int *sorted)
 {
-    int first = 1;
-    for (uint32_t c = 0; c < e->ncnorm; c++) {
-        if (!e->council_ok[c])
-            continue;
-        const uint32_t *list;
-        uint32_t n;
-        int rc = as_index_council_units(e->ix, c, &list, &n);
-        if (rc != AS_OK) {
-            e->nranges = 0;
-            *sorted = 1;
-            return AS_ENOTFOUND;
+    for (uint32_t j = 0; j < n; j++) {
+        if (list[j] >= nu || !unit_passes(uf, &units[list[j]]))
+            continue; /* (>= nu cannot be: the lists are made from these units) */
+        int rc = add_unit(e, &units[list[j]], sorted);
+        if (rc != AS_OK)
+            return rc;
+    }
+    return AS_OK;
+}
+
+static int listed_ranges(as_engine *e, const ufilter *uf, const as_unit *units, uint32_t nu,
+                         int by_council, int *sorted)
+{
+    int first = 1, rc;
+    const uint32_t *list;
+    uint32_t n;
+    if (by_council) {
+        for (uint32_t c = 0; c < e->ncnorm; c++) {
+            if (!e->council_ok[c])
+                continue;
+            if (as_index_council_units(e->ix, c, &list, &n) != AS_OK)
+                goto unlisted;
+            if (!first)
+                *sorted = 0;
+            first = 0;
+            if ((rc = add_list(e, uf, units, nu, list, n, sorted)) != AS_OK)
+                return rc;
         }
+        return AS_OK;
+    }
+    for (uint32_t v = 0; v <= AS_NSTATEMENTS; v++) {
+        if (!(uf->statements >> v & 1))
+            continue;
+        if (as_index_statement_units(e->ix, v, &list, &n) != AS_OK)
+            goto unlisted;
         if (!first)
             *sorted = 0;
         first = 0;
-        for (uint32_t j = 0; j < n; j++) {
-            if (list[j] >= nu || !unit_passes(uf, &units[list[j]]))
-                continue; /* (>= nu cannot be: the lists are made from these units) */
-            rc = add_unit(e, &units[list[j]], sorted);
-            if (rc != AS_OK)
-                return rc;
-        }
+        if ((rc = add_list(e, uf, units, nu, list, n, sorted)) != AS_OK)
+            return rc;
     }
     return AS_OK;
+unlisted:
+    e->nranges = 0;
+    *sorted = 1;
+    return AS_ENOTFOUND;
 }
 
 static int build_ranges(as_engine *e, const as_filter *f)
@@ -405,8 +431,10 @@ static int build_ranges(as_engine *e, const as_filter *f)
     const ufilter uf = {e->council_filter ? e->council_ok : NULL, e->ncnorm, f->statements,
                         f->themes, f->scores, f->year_min, f->year_max};
     int sorted = 1, rc = AS_ENOTFOUND;
-    if (e->council_filter) {
-        rc = council_ranges(e, &uf, units, nu, &sorted);
+    /* Statements numbered past the lists' (only a damaged unit has one)
+     * keep the scan, which tests them as before. */
+    if (e->council_filter || (f->statements && f->statements >> (AS_NSTATEMENTS + 1) == 0)) {
+        rc = listed_ranges(e, &uf, units, nu, e->council_filter, &sorted);
         if (rc != AS_OK && rc != AS_ENOTFOUND)
             return rc;
     }

@@ -440,6 +440,7 @@ void as_index_close(as_index *ix)
         free(atomic_load(&ix->ident[i]));
     free(atomic_load(&ix->dupidx));
     free(atomic_load(&ix->cunits));
+    free(atomic_load(&ix->sunits));
     free((void *)ix->ident);
     as_acrotab_free(ix->acro);
     free(ix->councils);
@@ -594,62 +595,82 @@ uint32_t as_index_unit_of(const as_index *ix, uint32_t doc)
     return lo - 1;
 }
 
-/* The council -> units lists (as_index_council_units): offsets o[0..nc]
- * then the unit numbers, council c's at o[c]..o[c + 1], ascending (a
- * counting sort by council).  Units of no council, or of an out-of-range
- * one, are in no list: no council filter passes them.  Published with a
- * compare-and-swap like dupidx. */
-static const uint32_t *council_units(const as_index *ix, int *rc)
+/* The units of each value of a unit field (as_index_council_units,
+ * as_index_statement_units): offsets o[0..nv] then the unit numbers,
+ * value v's at o[v]..o[v + 1], ascending (a counting sort).  Units whose
+ * value is nv or more (no council: AS_NONE) are in no list: no filter on
+ * the field passes them.  Made on first use, published with a
+ * compare-and-swap like dupidx; NULL with *rc set when the units' pages
+ * are damaged or out of memory. */
+enum { BY_COUNCIL, BY_STATEMENT };
+
+static uint32_t unit_key(const as_unit *u, int by)
+{
+    return by == BY_COUNCIL ? u->council : u->statement;
+}
+
+static const uint32_t *units_by(const as_index *ix, int by, uint32_t nv, int *rc)
 {
     as_index *mix = (as_index *)ix; /* the index is made once, then only read */
-    uint32_t *cu = atomic_load_explicit(&mix->cunits, memory_order_acquire);
+    _Atomic(uint32_t *) *slot = by == BY_COUNCIL ? &mix->cunits : &mix->sunits;
+    uint32_t *cu = atomic_load_explicit(slot, memory_order_acquire);
     *rc = AS_OK;
     if (cu)
         return cu;
-    uint32_t nu = 0, nc = (uint32_t)ix->mf[MF_NCOUNCILS];
+    uint32_t nu = 0;
     const as_unit *u = as_index_units(ix, &nu);
     if (!u && ix->mf[MF_NUNITS] > 0) {
         *rc = AS_ECORRUPT;
         return NULL;
     }
-    size_t words = (size_t)nc + 1 + nu;
+    size_t words = (size_t)nv + 1 + nu;
     if (words < nu || words > SIZE_MAX / sizeof *cu || !(cu = calloc(words, sizeof *cu))) {
         *rc = AS_ENOMEM;
         return NULL;
     }
-    uint32_t *o = cu, *list = cu + (size_t)nc + 1;
+    uint32_t *o = cu, *list = cu + (size_t)nv + 1;
     for (uint32_t i = 0; i < nu; i++)
-        if (u[i].council < nc)
-            o[u[i].council + 1]++;
-    for (uint32_t c = 0; c < nc; c++)
-        o[c + 1] += o[c];
-    for (uint32_t i = 0; i < nu; i++) /* o[c] moves to the end of c's list */
-        if (u[i].council < nc)
-            list[o[u[i].council]++] = i;
-    for (uint32_t c = nc; c > 0; c--) /* and back: o[c] = where c's list starts */
-        o[c] = o[c - 1];
+        if (unit_key(&u[i], by) < nv)
+            o[unit_key(&u[i], by) + 1]++;
+    for (uint32_t v = 0; v < nv; v++)
+        o[v + 1] += o[v];
+    for (uint32_t i = 0; i < nu; i++) /* o[v] moves to the end of v's list */
+        if (unit_key(&u[i], by) < nv)
+            list[o[unit_key(&u[i], by)]++] = i;
+    for (uint32_t v = nv; v > 0; v--) /* and back: o[v] = where v's list starts */
+        o[v] = o[v - 1];
     o[0] = 0;
     uint32_t *expect = NULL;
-    if (atomic_compare_exchange_strong(&mix->cunits, &expect, cu))
+    if (atomic_compare_exchange_strong(slot, &expect, cu))
         return cu;
     free(cu);
     return expect;
 }
 
-int as_index_council_units(const as_index *ix, uint32_t c, const uint32_t **units, uint32_t *n)
+static int units_of(const as_index *ix, int by, uint32_t nv, uint32_t v, const uint32_t **units,
+                    uint32_t *n)
 {
     *units = NULL;
     *n = 0;
     int rc;
-    const uint32_t *cu = council_units(ix, &rc);
+    const uint32_t *cu = units_by(ix, by, nv, &rc);
     if (!cu)
         return rc;
-    uint32_t nc = (uint32_t)ix->mf[MF_NCOUNCILS];
-    if (c >= nc)
+    if (v >= nv)
         return AS_OK;
-    *units = cu + (size_t)nc + 1 + cu[c];
-    *n = cu[c + 1] - cu[c];
+    *units = cu + (size_t)nv + 1 + cu[v];
+    *n = cu[v + 1] - cu[v];
     return AS_OK;
+}
+
+int as_index_council_units(const as_index *ix, uint32_t c, const uint32_t **units, uint32_t *n)
+{
+    return units_of(ix, BY_COUNCIL, (uint32_t)ix->mf[MF_NCOUNCILS], c, units, n);
+}
+
+int as_index_statement_units(const as_index *ix, uint32_t s, const uint32_t **units, uint32_t *n)
+{
+    return units_of(ix, BY_STATEMENT, AS_NSTATEMENTS + 1, s, units, n);
 }
 
 /* File record f, with its strings checked. */

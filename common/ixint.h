@@ -59,9 +59,10 @@ struct as_index {
     uint64_t voc_off, voc_len;
     uint32_t voc_ntok, voc_hot;
     _Atomic int voc_hot_ok;
-    /* The units of each council (as_index_council_units): ncouncils + 1
-     * offsets, then the unit numbers; made on first use, kept until close. */
-    _Atomic(uint32_t *) cunits;
+    /* The units of each council (as_index_council_units) and of each
+     * statement (as_index_statement_units): values + 1 offsets, then the
+     * unit numbers; made on first use, kept until close. */
+    _Atomic(uint32_t *) cunits, sunits;
 };
 
 /* Docids per entry of the duplicate map's run index (as_index.dupidx). */

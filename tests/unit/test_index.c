@@ -571,6 +571,20 @@ static void check_docs(const as_index *ix, const corpus *c)
     for (uint32_t u = 0; u < as_index_nunits(ix); u++)
         with_council += as_index_unit(ix, u)->council != AS_NONE;
     assert_int_equal(listed, with_council);
+    listed = 0;
+    for (uint32_t k = 0; k <= AS_NSTATEMENTS; k++) {
+        const uint32_t *su;
+        uint32_t nsu;
+        assert_int_equal(as_index_statement_units(ix, k, &su, &nsu), AS_OK);
+        for (uint32_t j = 0; j < nsu; j++) {
+            assert_true(su[j] < as_index_nunits(ix));
+            assert_int_equal(as_index_unit(ix, su[j])->statement, k);
+            if (j > 0)
+                assert_true(su[j - 1] < su[j]);
+        }
+        listed += nsu;
+    }
+    assert_int_equal(listed, as_index_nunits(ix));
     assert_int_equal(as_index_doc(ix, doc, &db, &(as_docrec){0}), AS_ENOTFOUND);
     as_docbuf_free(&db);
     assert_int_equal(as_index_status(ix), AS_OK);
@@ -650,6 +664,22 @@ static void test_small_by_hand(void **state)
     assert_int_equal(cu[1], 1);
     assert_int_equal(cu[2], 2);
     assert_int_equal(as_index_council_units(ix, 2, &cu, &ncu), AS_OK);
+    assert_int_equal(ncu, 0);
+    assert_null(cu);
+    /* and per statement: 4 has units 0 and 2, 5 unit 1, 0 unit 3, 9 none */
+    assert_int_equal(as_index_statement_units(ix, 4, &cu, &ncu), AS_OK);
+    assert_int_equal(ncu, 2);
+    assert_int_equal(cu[0], 0);
+    assert_int_equal(cu[1], 2);
+    assert_int_equal(as_index_statement_units(ix, 5, &cu, &ncu), AS_OK);
+    assert_int_equal(ncu, 1);
+    assert_int_equal(cu[0], 1);
+    assert_int_equal(as_index_statement_units(ix, 0, &cu, &ncu), AS_OK);
+    assert_int_equal(ncu, 1);
+    assert_int_equal(cu[0], 3);
+    assert_int_equal(as_index_statement_units(ix, 9, &cu, &ncu), AS_OK);
+    assert_int_equal(ncu, 0);
+    assert_int_equal(as_index_statement_units(ix, AS_NSTATEMENTS + 1, &cu, &ncu), AS_OK);
     assert_int_equal(ncu, 0);
     assert_null(cu);
 
