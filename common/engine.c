@@ -607,7 +607,8 @@ static int map_reset(as_engine *e, size_t k)
     return AS_OK;
 }
 
-static void heap_set(as_engine *e, size_t i, hent v, int collapse)
+static inline __attribute__((always_inline)) void heap_set(as_engine *e, size_t i, hent v,
+                                                            int collapse)
 {
     e->heap[i] = v;
     if (collapse)
@@ -748,6 +749,8 @@ static int check_index(as_engine *e)
  * value <= v cannot beat theta (multiplication rounds monotonically). */
 static double root_wmin(double theta, double kwmax)
 {
+    if (kwmax == 1)
+        return theta; /* the usual case (findings weigh 1): v = theta exactly */
     double v = theta / kwmax;
     while (v * kwmax > theta)
         v = nextafter(v, -INFINITY);
