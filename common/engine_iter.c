@@ -1409,7 +1409,8 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
         }
     /* solo: a doc with one of the lead's two terms (of wdf <= 3 always)
      * and high in no other unit cannot exceed wmin (jm), so past such a
-     * doc the walk may leap to the next doc with both, or high elsewhere */
+     * doc the walk may leap to the next doc with both, or high elsewhere
+     * (an intersection: as_pcur_meet) */
     int solo = quick && nl == 2;
     for (uint32_t w = 1; w <= 3 && solo; w++)
         solo = e->jm[w][0] <= wmin && e->jm[0][w] <= wmin;
@@ -1445,13 +1446,15 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
             if (hmin != cand && w0 <= 3 && w1 <= 3 && e->jm[w0][w1] <= wmin) {
                 if (cand >= AS_DOC_END - 1)
                     return AS_DOC_END;
-                d = cand + 1;
                 if (solo && (w0 == 0 || w1 == 0)) {
-                    /* up to the other term's doc, every doc has one term
-                     * at most, and up to hmin none is high elsewhere */
-                    uint32_t far = w0 ? ld[1] : ld[0];
-                    d = far < hmin ? far : hmin;
+                    /* the docs with one of the terms and high in no other
+                     * unit (before hmin) go by: on to the next with both */
+                    as_pcur_meet(lc[0], lc[1], hmin);
+                    for (uint32_t j = 0; j < 2; j++)
+                        tn[ls + j]->doc = ld[j] = lc[j]->doc;
+                    continue;
                 }
+                d = cand + 1;
                 goto next;
             }
         }

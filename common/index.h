@@ -243,6 +243,12 @@ void as_pcur_release(as_pcur *c); /* frees a grown positions buffer */
 uint32_t as_pcur_next(as_pcur *c);
 /* Advance to the first doc >= target (never backwards). */
 uint32_t as_pcur_seek(as_pcur *c, uint32_t target);
+/* Moves a and b (cursors of two lists, never backwards) to the first doc
+ * both are on, or stops at the first doc >= lim one of them is on,
+ * whichever comes first; returns min(a->doc, b->doc): no doc before it
+ * that either passed is in both lists.  An intersection of two interleaved
+ * lists, stepping inside their decoded blocks. */
+uint32_t as_pcur_meet(as_pcur *a, as_pcur *b, uint32_t lim);
 /* Shallow move for block-max pruning: position on the block that would
  * contain target without decoding it; then block_last/block_maxwdf/
  * block_mindoclen describe that block.  Returns block_last, or AS_DOC_END

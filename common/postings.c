@@ -376,6 +376,34 @@ uint32_t as_pcur_seek(as_pcur *c, uint32_t target)
     return c->doc;
 }
 
+uint32_t as_pcur_meet(as_pcur *a, as_pcur *b, uint32_t lim)
+{
+    for (;;) {
+        if (a->doc == b->doc)
+            return a->doc; /* both there (or both at the end) */
+        as_pcur *lo = a->doc < b->doc ? a : b;
+        uint32_t t = (lo == a ? b : a)->doc;
+        if (lo->doc >= lim)
+            return lo->doc;
+        if (t > lim)
+            t = lim;
+        /* two interleaved lists move a posting or two a step: look at the
+         * next few of the decoded block before a seek's search */
+        if (lo->decoded && t <= lo->block_last) {
+            uint32_t i = lo->i + 1, e = i + 8 < lo->n ? i + 8 : lo->n;
+            while (i < e && lo->docs[i] < t)
+                i++;
+            if (i < e) {
+                lo->i = i;
+                lo->doc = lo->docs[i];
+                lo->wdf = lo->wdfs[i];
+                continue;
+            }
+        }
+        as_pcur_seek(lo, t);
+    }
+}
+
 uint32_t as_pcur_seek_block(as_pcur *c, uint32_t target)
 {
     if (c->doc == AS_DOC_END)

@@ -1395,6 +1395,15 @@ static void set_doc4(corpus *c, uint32_t d, const uint32_t w[4], uint32_t len)
             c->df[t->term[i]]++;
 }
 
+/* Doc d of c has term t. */
+static int doc_has(const corpus *c, uint32_t d, uint32_t t)
+{
+    for (uint32_t i = 0; i < c->docs[d].ntok; i++)
+        if (c->docs[d].term[i] == t)
+            return 1;
+    return 0;
+}
+
 /* t0 AND t1 AND (t2 OR t3), led by its OR (align_tier_lead: the rarest
  * unit, 512 postings): t2 and t3 are each in 1/8 of the docs, both in
  * every 16th; t0 and t1 in 3/8 and 1/2, in every doc with both.  With k up
@@ -1470,6 +1479,51 @@ static void test_lead_solo(void **state)
     assert_true(solo >= 6);
     free(ref);
     free(w_of);
+    /* as_pcur_meet (the leap) against the lists: t2 and t3 from the start,
+     * with limits near and far; both cursors stay on their first doc >=
+     * bnd (as init leaves them), and every doc with both is met once */
+    as_term ta, tb;
+    assert_int_equal(as_index_find_term(c.ix, "t2", 2, &ta), AS_OK);
+    assert_int_equal(as_index_find_term(c.ix, "t3", 2, &tb), AS_OK);
+    as_pcur *pa = malloc(sizeof *pa), *pb = malloc(sizeof *pb);
+    assert_non_null(pa);
+    assert_non_null(pb);
+    as_pcur_init(pa, c.ix, &ta);
+    as_pcur_init(pb, c.ix, &tb);
+    uint32_t bnd = 0, met = 0, stopped = 0;
+    for (uint32_t s = 0; bnd < c.ndocs; s++) {
+        uint32_t lim = s % 3 == 2 ? AS_DOC_END : bnd + 1 + (s * 37) % 61;
+        uint32_t r = as_pcur_meet(pa, pb, lim);
+        uint32_t x = bnd;
+        while (x < c.ndocs && !(doc_has(&c, x, 2) && doc_has(&c, x, 3)))
+            x++;
+        if (x < c.ndocs && x < lim) {
+            assert_int_equal(r, x);
+            assert_int_equal(pa->doc, x);
+            assert_int_equal(pb->doc, x);
+            met++;
+            as_pcur_next(pa);
+            as_pcur_next(pb);
+            bnd = x + 1;
+        } else {
+            uint32_t from = lim > bnd ? lim : bnd, fa = from, fb = from;
+            while (fa < c.ndocs && !doc_has(&c, fa, 2))
+                fa++;
+            while (fb < c.ndocs && !doc_has(&c, fb, 3))
+                fb++;
+            fa = fa < c.ndocs ? fa : AS_DOC_END;
+            fb = fb < c.ndocs ? fb : AS_DOC_END;
+            assert_int_equal(pa->doc, fa);
+            assert_int_equal(pb->doc, fb);
+            assert_int_equal(r, fa < fb ? fa : fb);
+            stopped++;
+            bnd = from;
+        }
+    }
+    assert_int_equal(met, c.ndocs / 16); /* docs 16m have both */
+    assert_true(stopped > 20);
+    free(pa);
+    free(pb);
     free_corpus(&c);
 }
 
