@@ -19,6 +19,10 @@ enum { IXF_TERMS, IXF_POSTINGS, IXF_POSITIONS, IXF_DOCS, IXF_STORE, IXF_N };
 extern const char *const as_ix_file_names[IXF_N]; /* "terms", ... */
 extern const char *const as_ix_file_magic[IXF_N];
 
+/* The commonest tokens of the store's vocab, checked together on first use
+ * (store.c: as_ix_store_vocab). */
+#define AS_IX_VOC_HOT 1024u
+
 /* ---- Interface to code in index.c ------------------------------------- */
 
 typedef struct ixfile {
@@ -58,6 +62,12 @@ struct as_index {
      * use, so that decoding them needs no check per token. */
     uint64_t voc_off, voc_len;
     uint32_t voc_ntok, voc_hot;
+    /* Made with voc_hot: ids below voc_valid (<= voc_hot) also have
+     * offsets known good (ascending, inside the bytes checked), and bit
+     * id % 64 of voc_word[id / 64] tells whether the token is a word
+     * (as_ix_wordbyte of its first byte), so decoding them tests nothing. */
+    uint32_t voc_valid;
+    uint64_t voc_word[AS_IX_VOC_HOT / 64];
     _Atomic int voc_hot_ok;
     /* The units of each council (as_index_council_units) and of each
      * statement (as_index_statement_units): values + 1 offsets, then the

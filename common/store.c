@@ -244,7 +244,7 @@ id:
  * page lookups per token: ~10 KB at 1M sentences.  Measured on a top 10 at
  * 1M: 1,024 touches 68-78 store pages in all, 4,096 (~46 KB checked up
  * front) 103-105, 256 the same as 1,024 but more lookups per text. */
-#define VOC_HOT 1024u
+#define VOC_HOT AS_IX_VOC_HOT
 
 int as_ix_store_vocab(const as_index *ix, as_ix_vocab *v)
 {
@@ -270,6 +270,21 @@ int as_ix_store_vocab(const as_index *ix, as_ix_vocab *v)
         return as_ix_corrupt(ix, IXF_STORE, "vocab offset %u out of range", hot);
     if (ix_need(ix, IXF_STORE, v->bytes_at, end) != AS_OK)
         return AS_ECORRUPT;
+    /* The hot offsets ascending from the first (so inside the bytes just
+     * checked) up to the first that is not; their word flags.  A decode
+     * then reads a hot token with no test of its own.  Threads racing here
+     * write the same values before the release below. */
+    uint32_t valid = 0;
+    uint64_t word[VOC_HOT / 64] = {0};
+    while (valid < hot) {
+        uint32_t a = le32(v->offs + 4 * (size_t)valid), b = le32(v->offs + 4 * (size_t)valid + 4);
+        if (a >= b || b > end)
+            break;
+        word[valid / 64] |= (uint64_t)(as_ix_wordbyte(v->bytes[a]) != 0) << (valid % 64);
+        valid++;
+    }
+    memcpy(mix->voc_word, word, sizeof word);
+    mix->voc_valid = valid;
     mix->voc_hot = hot;
     atomic_store_explicit(&mix->voc_hot_ok, 1, memory_order_release);
     v->hot = hot;
@@ -308,6 +323,10 @@ static inline __attribute__((always_inline)) int decode(const as_ix_vocab *v, co
     const uint8_t *end = p + n;
     uint8_t *o = out, *oend = out + tlen;
     int prevword = 0;
+    /* v->hot is set once the index's hot tokens are checked (and voc_valid
+     * and voc_word made: as_ix_store_vocab) */
+    const uint32_t valid = v->ix && v->hot ? v->ix->voc_valid : 0;
+    const uint64_t *wordbits = v->ix ? v->ix->voc_word : NULL;
     while (p < end) {
         uint32_t id = *p++;
         if (id >= 0xc0) {
@@ -330,9 +349,17 @@ static inline __attribute__((always_inline)) int decode(const as_ix_vocab *v, co
         }
         const uint8_t *t;
         size_t tn;
-        if (token(v, id, &t, &tn) != 0)
-            return -1;
-        int word = as_ix_wordbyte(t[0]);
+        int word;
+        if (id < valid) { /* a hot token, checked up front */
+            uint32_t a = le32(v->offs + 4 * (size_t)id), b = le32(v->offs + 4 * (size_t)id + 4);
+            t = v->bytes + a;
+            tn = b - a;
+            word = (int)(wordbits[id / 64] >> (id % 64) & 1);
+        } else {
+            if (token(v, id, &t, &tn) != 0)
+                return -1;
+            word = as_ix_wordbyte(t[0]) != 0;
+        }
         if (word & prevword) { /* the space left out between two words */
             if (o == oend)
                 return -1;
