@@ -346,66 +346,74 @@ static inline __attribute__((always_inline)) int add_unit(as_engine *e, const as
     return AS_OK;
 }
 
-/* The ranges of a council or statement filter from the index's unit
- * lists per council or statement (as_index_council_units,
- * as_index_statement_units): only the chosen values' units are tested,
- * not all (a scan of every unit was ~30,000 instructions at 1M sentences,
- * most of "learning council:durham").  Two values' ranges interleave:
- * *sorted is cleared for the sort and merge.  AS_OK, AS_ENOMEM, or
- * AS_ENOTFOUND with no ranges when the index could not make its lists
- * (out of memory: the caller scans every unit instead). */
-/* add_unit for the units of list that pass. */
-static inline __attribute__((always_inline)) int add_list(as_engine *e, const ufilter *uf,
-                                                         const as_unit *units, uint32_t nu,
-                                                         const uint32_t *list, uint32_t n,
-                                                         int *sorted)
-{
-    for (uint32_t j = 0; j < n; j++) {
-        if (list[j] >= nu || !unit_passes(uf, &units[list[j]]))
-            continue; /* (>= nu cannot be: the lists are made from these units) */
-        int rc = add_unit(e, &units[list[j]], sorted);
-        if (rc != AS_OK)
-            return rc;
-    }
-    return AS_OK;
-}
+/* The ranges of a council, statement or score filter from the index's
+ * unit lists per value (as_index_council_units, as_index_statement_units,
+ * as_index_score_units): only the chosen values' units are tested, not
+ * all (a scan of every unit was ~30,000 instructions at 1M sentences,
+ * most of "learning council:durham").  The lists of up to LISTS_MAX
+ * values are merged in unit order, so the ranges come out sorted as from
+ * the scan.  AS_OK, AS_ENOMEM, or AS_ENOTFOUND with no ranges when the
+ * lists are not worth it (more values) or the index could not make them
+ * (out of memory): the caller scans every unit instead. */
+#define LISTS_MAX 8
+enum { LIST_COUNCIL, LIST_STATEMENT, LIST_SCORE };
 
 static int listed_ranges(as_engine *e, const ufilter *uf, const as_unit *units, uint32_t nu,
-                         int by_council, int *sorted)
+                         int by, int *sorted)
 {
-    int first = 1, rc;
-    const uint32_t *list;
-    uint32_t n;
-    if (by_council) {
+    const uint32_t *list[LISTS_MAX];
+    uint32_t n[LISTS_MAX], k = 0;
+    if (by == LIST_COUNCIL) {
         for (uint32_t c = 0; c < e->ncnorm; c++) {
             if (!e->council_ok[c])
                 continue;
-            if (as_index_council_units(e->ix, c, &list, &n) != AS_OK)
-                goto unlisted;
-            if (!first)
-                *sorted = 0;
-            first = 0;
-            if ((rc = add_list(e, uf, units, nu, list, n, sorted)) != AS_OK)
+            if (k == LISTS_MAX || as_index_council_units(e->ix, c, &list[k], &n[k]) != AS_OK)
+                return AS_ENOTFOUND;
+            k += n[k] > 0;
+        }
+    } else {
+        uint32_t mask = by == LIST_STATEMENT ? uf->statements : uf->scores;
+        for (uint32_t v = 0; v < 32 && mask >> v; v++) {
+            if (!(mask >> v & 1))
+                continue;
+            if (k == LISTS_MAX ||
+                (by == LIST_STATEMENT ? as_index_statement_units(e->ix, v, &list[k], &n[k])
+                                      : as_index_score_units(e->ix, v, &list[k], &n[k])) != AS_OK)
+                return AS_ENOTFOUND;
+            k += n[k] > 0;
+        }
+    }
+    if (k == 1) { /* one list: in order as it is */
+        for (uint32_t j = 0; j < n[0]; j++) {
+            uint32_t u = list[0][j];
+            if (u >= nu || !unit_passes(uf, &units[u]))
+                continue; /* (>= nu cannot be: the lists are made from these units) */
+            int rc = add_unit(e, &units[u], sorted);
+            if (rc != AS_OK)
                 return rc;
         }
         return AS_OK;
     }
-    for (uint32_t v = 0; v <= AS_NSTATEMENTS; v++) {
-        if (!(uf->statements >> v & 1))
-            continue;
-        if (as_index_statement_units(e->ix, v, &list, &n) != AS_OK)
-            goto unlisted;
-        if (!first)
-            *sorted = 0;
-        first = 0;
-        if ((rc = add_list(e, uf, units, nu, list, n, sorted)) != AS_OK)
+    for (;;) { /* the smallest unit number at the lists' heads, next */
+        uint32_t best = 0;
+        for (uint32_t j = 1; j < k; j++)
+            if (list[j][0] < list[best][0])
+                best = j;
+        if (k == 0)
+            return AS_OK;
+        uint32_t u = list[best][0];
+        list[best]++;
+        if (--n[best] == 0) {
+            list[best] = list[k - 1];
+            n[best] = n[k - 1];
+            k--;
+        }
+        if (u >= nu || !unit_passes(uf, &units[u]))
+            continue; /* (>= nu cannot be: the lists are made from these units) */
+        int rc = add_unit(e, &units[u], sorted);
+        if (rc != AS_OK)
             return rc;
     }
-    return AS_OK;
-unlisted:
-    e->nranges = 0;
-    *sorted = 1;
-    return AS_ENOTFOUND;
 }
 
 static int build_ranges(as_engine *e, const as_filter *f)
@@ -431,10 +439,15 @@ static int build_ranges(as_engine *e, const as_filter *f)
     const ufilter uf = {e->council_filter ? e->council_ok : NULL, e->ncnorm, f->statements,
                         f->themes, f->scores, f->year_min, f->year_max};
     int sorted = 1, rc = AS_ENOTFOUND;
-    /* Statements numbered past the lists' (only a damaged unit has one)
-     * keep the scan, which tests them as before. */
-    if (e->council_filter || (f->statements && f->statements >> (AS_NSTATEMENTS + 1) == 0)) {
-        rc = listed_ranges(e, &uf, units, nu, e->council_filter, &sorted);
+    /* The lists of the first of council, statement and score filtered;
+     * statements or scores numbered past the lists' (only a damaged unit
+     * has one) keep the scan, which tests them as before. */
+    int by = e->council_filter ? LIST_COUNCIL
+             : f->statements && f->statements >> (AS_NSTATEMENTS + 1) == 0 ? LIST_STATEMENT
+             : f->scores && f->scores >> 5 == 0 ? LIST_SCORE /* scores 0..4 */
+             : -1;
+    if (by >= 0) {
+        rc = listed_ranges(e, &uf, units, nu, by, &sorted);
         if (rc != AS_OK && rc != AS_ENOTFOUND)
             return rc;
     }

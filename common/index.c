@@ -441,6 +441,7 @@ void as_index_close(as_index *ix)
     free(atomic_load(&ix->dupidx));
     free(atomic_load(&ix->cunits));
     free(atomic_load(&ix->sunits));
+    free(atomic_load(&ix->scunits));
     free((void *)ix->ident);
     as_acrotab_free(ix->acro);
     free(ix->councils);
@@ -596,23 +597,26 @@ uint32_t as_index_unit_of(const as_index *ix, uint32_t doc)
 }
 
 /* The units of each value of a unit field (as_index_council_units,
- * as_index_statement_units): offsets o[0..nv] then the unit numbers,
- * value v's at o[v]..o[v + 1], ascending (a counting sort).  Units whose
+ * as_index_statement_units, as_index_score_units): offsets o[0..nv] then
+ * the unit numbers, value v's at o[v]..o[v + 1], ascending (a counting sort).  Units whose
  * value is nv or more (no council: AS_NONE) are in no list: no filter on
  * the field passes them.  Made on first use, published with a
  * compare-and-swap like dupidx; NULL with *rc set when the units' pages
  * are damaged or out of memory. */
-enum { BY_COUNCIL, BY_STATEMENT };
+enum { BY_COUNCIL, BY_STATEMENT, BY_SCORE };
 
 static uint32_t unit_key(const as_unit *u, int by)
 {
-    return by == BY_COUNCIL ? u->council : u->statement;
+    return by == BY_COUNCIL ? u->council : by == BY_STATEMENT ? u->statement : u->score;
 }
 
-static const uint32_t *units_by(const as_index *ix, int by, uint32_t nv, int *rc)
+static inline __attribute__((always_inline)) const uint32_t *units_by(const as_index *ix, int by,
+                                                                     uint32_t nv, int *rc)
 {
     as_index *mix = (as_index *)ix; /* the index is made once, then only read */
-    _Atomic(uint32_t *) *slot = by == BY_COUNCIL ? &mix->cunits : &mix->sunits;
+    _Atomic(uint32_t *) *slot = by == BY_COUNCIL     ? &mix->cunits
+                                : by == BY_STATEMENT ? &mix->sunits
+                                                     : &mix->scunits;
     uint32_t *cu = atomic_load_explicit(slot, memory_order_acquire);
     *rc = AS_OK;
     if (cu)
@@ -647,8 +651,9 @@ static const uint32_t *units_by(const as_index *ix, int by, uint32_t nv, int *rc
     return expect;
 }
 
-static int units_of(const as_index *ix, int by, uint32_t nv, uint32_t v, const uint32_t **units,
-                    uint32_t *n)
+static inline __attribute__((always_inline)) int units_of(const as_index *ix, int by, uint32_t nv,
+                                                         uint32_t v, const uint32_t **units,
+                                                         uint32_t *n)
 {
     *units = NULL;
     *n = 0;
@@ -671,6 +676,11 @@ int as_index_council_units(const as_index *ix, uint32_t c, const uint32_t **unit
 int as_index_statement_units(const as_index *ix, uint32_t s, const uint32_t **units, uint32_t *n)
 {
     return units_of(ix, BY_STATEMENT, AS_NSTATEMENTS + 1, s, units, n);
+}
+
+int as_index_score_units(const as_index *ix, uint32_t s, const uint32_t **units, uint32_t *n)
+{
+    return units_of(ix, BY_SCORE, AS_IX_NSCORES, s, units, n);
 }
 
 /* File record f, with its strings checked. */

@@ -154,8 +154,10 @@ uint32_t as_index_unit_of(const as_index *ix, uint32_t doc);
  * points into the index.  AS_OK, AS_ENOMEM, or AS_ECORRUPT when the units'
  * pages are damaged (recorded). */
 int as_index_council_units(const as_index *ix, uint32_t c, const uint32_t **units, uint32_t *n);
-/* The same for the units of statement s (0..AS_NSTATEMENTS). */
+/* The same for the units of statement s (0..AS_NSTATEMENTS), and of
+ * score s (0..4). */
 int as_index_statement_units(const as_index *ix, uint32_t s, const uint32_t **units, uint32_t *n);
+int as_index_score_units(const as_index *ix, uint32_t s, const uint32_t **units, uint32_t *n);
 
 uint32_t as_index_ncouncils(const as_index *ix);
 const char *as_index_council(const as_index *ix, uint32_t c); /* sorted */

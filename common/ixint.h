@@ -19,6 +19,9 @@ enum { IXF_TERMS, IXF_POSTINGS, IXF_POSITIONS, IXF_DOCS, IXF_STORE, IXF_N };
 extern const char *const as_ix_file_names[IXF_N]; /* "terms", ... */
 extern const char *const as_ix_file_magic[IXF_N];
 
+/* Unit scores 0..4 (0: none), the lists of as_index_score_units. */
+#define AS_IX_NSCORES 5u
+
 /* The commonest tokens of the store's vocab, checked together on first use
  * (store.c: as_ix_store_vocab). */
 #define AS_IX_VOC_HOT 1024u
@@ -69,10 +72,11 @@ struct as_index {
     uint32_t voc_valid;
     uint64_t voc_word[AS_IX_VOC_HOT / 64];
     _Atomic int voc_hot_ok;
-    /* The units of each council (as_index_council_units) and of each
-     * statement (as_index_statement_units): values + 1 offsets, then the
-     * unit numbers; made on first use, kept until close. */
-    _Atomic(uint32_t *) cunits, sunits;
+    /* The units of each council (as_index_council_units), statement
+     * (as_index_statement_units) and score (as_index_score_units): values
+     * + 1 offsets, then the unit numbers; made on first use, kept until
+     * close. */
+    _Atomic(uint32_t *) cunits, sunits, scunits;
 };
 
 /* Docids per entry of the duplicate map's run index (as_index.dupidx). */

@@ -585,6 +585,19 @@ static void check_docs(const as_index *ix, const corpus *c)
         listed += nsu;
     }
     assert_int_equal(listed, as_index_nunits(ix));
+    listed = 0;
+    for (uint32_t k = 0; k <= 4; k++) {
+        const uint32_t *su;
+        uint32_t nsu;
+        assert_int_equal(as_index_score_units(ix, k, &su, &nsu), AS_OK);
+        for (uint32_t j = 0; j < nsu; j++) {
+            assert_int_equal(as_index_unit(ix, su[j])->score, k);
+            if (j > 0)
+                assert_true(su[j - 1] < su[j]);
+        }
+        listed += nsu;
+    }
+    assert_int_equal(listed, as_index_nunits(ix));
     assert_int_equal(as_index_doc(ix, doc, &db, &(as_docrec){0}), AS_ENOTFOUND);
     as_docbuf_free(&db);
     assert_int_equal(as_index_status(ix), AS_OK);
@@ -680,6 +693,22 @@ static void test_small_by_hand(void **state)
     assert_int_equal(as_index_statement_units(ix, 9, &cu, &ncu), AS_OK);
     assert_int_equal(ncu, 0);
     assert_int_equal(as_index_statement_units(ix, AS_NSTATEMENTS + 1, &cu, &ncu), AS_OK);
+    assert_int_equal(ncu, 0);
+    assert_null(cu);
+    /* and per score: 3 has units 0 and 2, 2 unit 1, 0 unit 3 */
+    assert_int_equal(as_index_score_units(ix, 3, &cu, &ncu), AS_OK);
+    assert_int_equal(ncu, 2);
+    assert_int_equal(cu[0], 0);
+    assert_int_equal(cu[1], 2);
+    assert_int_equal(as_index_score_units(ix, 2, &cu, &ncu), AS_OK);
+    assert_int_equal(ncu, 1);
+    assert_int_equal(cu[0], 1);
+    assert_int_equal(as_index_score_units(ix, 0, &cu, &ncu), AS_OK);
+    assert_int_equal(ncu, 1);
+    assert_int_equal(cu[0], 3);
+    assert_int_equal(as_index_score_units(ix, 4, &cu, &ncu), AS_OK);
+    assert_int_equal(ncu, 0);
+    assert_int_equal(as_index_score_units(ix, 5, &cu, &ncu), AS_OK);
     assert_int_equal(ncu, 0);
     assert_null(cu);
 
