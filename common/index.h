@@ -227,6 +227,10 @@ typedef struct as_pcur {
     int decoded;                  /* block docs decoded? */
     int posdecoded;               /* positions of block decoded? */
     uint32_t docs[128], wdfs[128];
+    const uint8_t *wdfp;          /* the block's packed wdfs - 1 */
+    size_t wdfbytes;
+    unsigned wdfw;                /* their bit width */
+    uint32_t nw;                  /* n once wdfs[] holds them, else 0 */
     uint32_t posstart[129];       /* offsets into the positions per doc */
     const uint8_t *posdata;       /* the block's packed positions */
     size_t poslen;

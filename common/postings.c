@@ -4,8 +4,10 @@
  * over are never decoded), the shallow seek_block for block-max pruning,
  * lazily decoded positions; and the full check of one term's postings.
  *
- * A block is decoded in one go: gaps and wdfs are bit-unpacked into
- * docs[]/wdfs[], then a prefix sum turns gaps into docids.  Every value is
+ * A block is decoded in one go: gaps are bit-unpacked into docs[], then a
+ * prefix sum turns them into docids; its wdfs too into wdfs[] when the
+ * cursor walks it (next), else only when asked for (a seek reads one wdf
+ * from the packed bits: a seek is mostly a membership check).  Every value is
  * checked on the way (docids ascending and < ndocs, the block's last docid
  * equal to its skip entry, sizes exact), so damage that passes the page
  * checksums still cannot send a reader out of bounds.
@@ -106,8 +108,48 @@ static uint32_t prefix32(uint32_t *g, uint32_t n, uint32_t prev1)
     return a;
 }
 
-/* Decodes block b and puts the cursor on its first posting. */
-static uint32_t load_block(as_pcur *c, uint32_t b)
+/* Value k of w bits in a packed run of nbytes bytes (format.h: packed, LSB
+ * first); bytes past the run read as 0 (callers stay inside it). */
+static inline uint32_t get_bits(const uint8_t *p, size_t nbytes, uint64_t k, unsigned w)
+{
+    uint64_t bit = k * w;
+    size_t at = (size_t)(bit >> 3);
+    uint64_t x = 0;
+    if (at + 8 <= nbytes)
+        memcpy(&x, p + at, 8);
+    else
+        for (size_t i = 0; at + i < nbytes && i < 8; i++)
+            x |= (uint64_t)p[at + i] << (8 * i);
+    x >>= bit & 7;
+    return w == 32 ? (uint32_t)x : (uint32_t)x & ((1u << w) - 1);
+}
+
+/* The wdfs of the decoded block, unpacked (load_block leaves them packed
+ * for a seek, which reads one: a membership check decodes half a block). */
+static void need_wdfs(as_pcur *c)
+{
+    if (c->nw)
+        return;
+    uint32_t *restrict wdfs = c->wdfs;
+    as_bitpack_unpack(c->wdfp, wdfs, c->n, c->wdfw);
+    if (c->n == AS_BLOCK_SIZE) /* a full block: a loop the compiler vectorizes */
+        for (uint32_t j = 0; j < AS_BLOCK_SIZE; j++)
+            wdfs[j] += 1;
+    else
+        for (uint32_t j = 0; j < c->n; j++)
+            wdfs[j] += 1;
+    c->nw = c->n;
+}
+
+/* The wdf of posting j of the decoded block. */
+static inline uint32_t wdf_at(const as_pcur *c, uint32_t j)
+{
+    return c->nw ? c->wdfs[j] : get_bits(c->wdfp, c->wdfbytes, j, c->wdfw) + 1;
+}
+
+/* Decodes block b and puts the cursor on its first posting; walk: its
+ * wdfs too (next will read them all), else only the first (a seek reads one). */
+static uint32_t load_block(as_pcur *c, uint32_t b, int walk)
 {
     const as_index *ix = c->ix;
     uint32_t n = b + 1 < c->nb ? AS_BLOCK_SIZE : c->df - AS_BLOCK_SIZE * (c->nb - 1);
@@ -145,7 +187,6 @@ static uint32_t load_block(as_pcur *c, uint32_t b)
         return fail(c, "block size does not match");
     uint32_t *restrict docs = c->docs, *restrict wdfs = c->wdfs;
     as_bitpack_unpack(p + 2, docs, n, wg);
-    as_bitpack_unpack(p + 2 + gb, wdfs, n, ww);
     uint64_t acc = prev1;
     if ((uint64_t)prev1 + ((uint64_t)n << wg) < UINT32_MAX)
         acc = prefix32(docs, n, prev1); /* no docid + 1 can pass 2^32 - 1 */
@@ -157,29 +198,30 @@ static uint32_t load_block(as_pcur *c, uint32_t b)
         }
     if (acc - 1 >= ix->ndocs)
         return fail(c, "docid out of range");
-    /* wdf - 1 of 32 bits could be 2^32 - 1, and wdf 0 */
-    uint32_t bad = 0;
-    if (ww == 32)
-        for (uint32_t j = 0; j < n; j++)
-            bad |= wdfs[j] == UINT32_MAX;
-    if (bad)
-        return fail(c, "bad wdf");
-    if (n == AS_BLOCK_SIZE) /* a full block: a loop the compiler vectorizes */
-        for (uint32_t j = 0; j < AS_BLOCK_SIZE; j++)
-            wdfs[j] += 1;
-    else
-        for (uint32_t j = 0; j < n; j++)
-            wdfs[j] += 1;
     if (c->nb > 1 && c->docs[n - 1] != c->block_last)
         return fail(c, "block does not end at its skip entry");
+    c->wdfp = p + 2 + gb;
+    c->wdfbytes = wb;
+    c->wdfw = ww;
+    c->nw = 0;
+    c->n = n;
+    if (walk || ww == 32) {
+        need_wdfs(c);
+        /* wdf - 1 of 32 bits could be 2^32 - 1, and wdf 0 */
+        uint32_t bad = 0;
+        if (ww == 32)
+            for (uint32_t j = 0; j < n; j++)
+                bad |= wdfs[j] == 0;
+        if (bad)
+            return fail(c, "bad wdf");
+    }
     c->block_last = c->docs[n - 1];
     c->block = b;
-    c->n = n;
     c->i = 0;
     c->decoded = 1;
     c->posdecoded = 0;
     c->doc = c->docs[0];
-    c->wdf = c->wdfs[0];
+    c->wdf = wdf_at(c, 0);
     return c->doc;
 }
 
@@ -216,7 +258,7 @@ void as_pcur_init(as_pcur *c, const as_index *ix, const as_term *t)
     c->skip_off = t->post_off;
     c->data_off = t->post_off + skip;
     c->data_len = t->post_len - skip;
-    load_block(c, 0);
+    load_block(c, 0, 1);
 }
 
 int as_pcur_high(const as_index *ix, const as_term *t, as_term *hi, uint32_t lmax[3])
@@ -275,8 +317,15 @@ uint32_t as_pcur_next(as_pcur *c)
     if (c->doc == AS_DOC_END)
         return AS_DOC_END;
     if (!c->decoded)
-        return load_block(c, c->block); /* after seek_block */
-    if (c->i + 1 < c->n) {
+        return load_block(c, c->block, 1); /* after seek_block */
+    if (c->i + 1 < c->nw) { /* the walk through a block */
+        c->i++;
+        c->doc = c->docs[c->i];
+        c->wdf = c->wdfs[c->i];
+        return c->doc;
+    }
+    if (c->i + 1 < c->n) { /* the first step after a seek into it */
+        need_wdfs(c);
         c->i++;
         c->doc = c->docs[c->i];
         c->wdf = c->wdfs[c->i];
@@ -286,7 +335,7 @@ uint32_t as_pcur_next(as_pcur *c)
         c->doc = AS_DOC_END;
         return AS_DOC_END;
     }
-    return load_block(c, c->block + 1);
+    return load_block(c, c->block + 1, 1);
 }
 
 /* The first block >= from whose last doc is >= target, or nb.  Gallops,
@@ -349,7 +398,7 @@ uint32_t as_pcur_seek(as_pcur *c, uint32_t target)
                 return AS_DOC_END;
             }
         }
-        if (load_block(c, b) == AS_DOC_END)
+        if (load_block(c, b, 0) == AS_DOC_END)
             return AS_DOC_END;
         if (c->doc >= target)
             return c->doc;
@@ -372,7 +421,7 @@ uint32_t as_pcur_seek(as_pcur *c, uint32_t target)
     }
     c->i = lo;
     c->doc = c->docs[lo];
-    c->wdf = c->wdfs[lo];
+    c->wdf = wdf_at(c, lo);
     return c->doc;
 }
 
@@ -396,7 +445,7 @@ uint32_t as_pcur_meet(as_pcur *a, as_pcur *b, uint32_t lim)
             if (i < e) {
                 lo->i = i;
                 lo->doc = lo->docs[i];
-                lo->wdf = lo->wdfs[i];
+                lo->wdf = wdf_at(lo, i);
                 continue;
             }
         }
@@ -444,22 +493,6 @@ uint32_t as_pcur_next_block(as_pcur *c)
     return c->block_last;
 }
 
-/* Value k of w bits in a packed run of nbytes bytes (format.h: packed, LSB
- * first); bytes past the run read as 0 (callers stay inside it). */
-static inline uint32_t get_bits(const uint8_t *p, size_t nbytes, uint64_t k, unsigned w)
-{
-    uint64_t bit = k * w;
-    size_t at = (size_t)(bit >> 3);
-    uint64_t x = 0;
-    if (at + 8 <= nbytes)
-        memcpy(&x, p + at, 8);
-    else
-        for (size_t i = 0; at + i < nbytes && i < 8; i++)
-            x |= (uint64_t)p[at + i] << (8 * i);
-    x >>= bit & 7;
-    return w == 32 ? (uint32_t)x : (uint32_t)x & ((1u << w) - 1);
-}
-
 /* Locates and checks the current block's positions (its posblock's size
  * must match the sum of its wdfs exactly), and where each doc's start:
  * once per block, whatever number of docs asks. */
@@ -487,6 +520,7 @@ static int load_positions(as_pcur *c)
     const uint8_t *p = ix->f[IXF_POSITIONS].body + c->pos_off + s;
     unsigned w = p[0];
     uint64_t total = 0;
+    need_wdfs(c);
     for (uint32_t j = 0; j < c->n; j++) {
         c->posstart[j] = (uint32_t)total;
         total += c->wdfs[j];
@@ -519,7 +553,7 @@ int as_pcur_positions(as_pcur *c, const uint32_t **pos, uint32_t *n)
             return rc;
     }
     /* only this doc's: its first position, then gaps (format.h) */
-    uint32_t k0 = c->posstart[c->i], m = c->wdfs[c->i];
+    uint32_t k0 = c->posstart[c->i], m = c->wdf;
     uint32_t *buf = c->posbuf;
     if (m > sizeof c->posbuf / sizeof c->posbuf[0]) {
         if (m > c->poscap) {
