@@ -72,6 +72,7 @@ struct as_index {
     uint32_t voc_valid;
     uint64_t voc_word[AS_IX_VOC_HOT / 64];
     _Atomic int voc_hot_ok;
+    _Atomic int voc_claim;    /* the thread making them (others do without) */
     /* The units of each council (as_index_council_units), statement
      * (as_index_statement_units) and score (as_index_score_units): values
      * + 1 offsets, then the unit numbers; made on first use, kept until

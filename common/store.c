@@ -262,9 +262,14 @@ int as_ix_store_vocab(const as_index *ix, as_ix_vocab *v)
         v->hot = ix->voc_hot;
         return AS_OK;
     }
+    /* One thread makes the hot facts; another meanwhile checks its tokens
+     * one by one (v->hot 0) rather than write them too. */
+    int unclaimed = 0;
+    if (!atomic_compare_exchange_strong(&mix->voc_claim, &unclaimed, 1))
+        return AS_OK;
     uint32_t hot = ix->voc_ntok < VOC_HOT ? ix->voc_ntok : VOC_HOT;
     if (ix_need(ix, IXF_STORE, v->offs_at, 4 * ((uint64_t)hot + 1)) != AS_OK)
-        return AS_ECORRUPT;
+        return AS_ECORRUPT; /* (the claim stays: damage is sticky) */
     uint32_t end = le32(v->offs + 4 * (size_t)hot);
     if (end > v->nbytes)
         return as_ix_corrupt(ix, IXF_STORE, "vocab offset %u out of range", hot);
@@ -272,8 +277,7 @@ int as_ix_store_vocab(const as_index *ix, as_ix_vocab *v)
         return AS_ECORRUPT;
     /* The hot offsets ascending from the first (so inside the bytes just
      * checked) up to the first that is not; their word flags.  A decode
-     * then reads a hot token with no test of its own.  Threads racing here
-     * write the same values before the release below. */
+     * then reads a hot token with no test of its own. */
     uint32_t valid = 0;
     uint64_t word[VOC_HOT / 64] = {0};
     while (valid < hot) {
