@@ -133,6 +133,14 @@ struct as_engine {
      * j (0: absent) and no other unit is high, at any length. */
     int32_t jmnode;
     double jm[4][4];
+    /* The node whose table hq is for (-1: none): align_tier_terms' bound
+     * of a doc high in kid i alone, with wdf w + 1 <= 3, at any length
+     * (single_table). */
+    int32_t hqnode;
+    double hq[8][3];
+    /* Calls of the last query's align_tier_terms that rejected a candidate
+     * by hq (for tests). */
+    uint64_t nhq;
 
     /* Phrase scratch: per-kid positions. */
     const uint32_t **ppos;

@@ -510,6 +510,8 @@ void as_eng_reset(as_engine *e)
     e->nsolo = 0;
     e->jnode = -1;
     e->jmnode = -1;
+    e->hqnode = -1;
+    e->nhq = 0;
     for (size_t i = 0; i < e->nleaves; i++) {
         as_pcur_release(e->curs[i]);
         as_pcur_init(e->curs[i], e->ix, &e->lterm[i]);
@@ -1705,6 +1707,48 @@ static __attribute__((noinline)) uint32_t align_tier(as_engine *e, enode *n, uin
     }
 }
 
+/* Fills e->hq for AND n of TERMs tn[0..nk) (align_tier_terms, after
+ * tier_tables): hq[i][w - 1] bounds a doc on which kid i is high with wdf
+ * w <= 3 (so its length is at most L_w: format.h, high) and no other kid
+ * is high, whatever its length: kid i's value and the others' low bounds,
+ * folded in kid order, at the lengths where some other kid's low bound
+ * opens a wdf class (L + 1) and at kid i's shortest; between them every
+ * part falls with the length.  -INFINITY where no such doc can be.  Most
+ * candidates of a common AND are high in one kid only, and most of those
+ * fall below wmin whatever their length: rejected without a doclen. */
+static void single_table(as_engine *e, enode *n, enode *const *tn, uint32_t nk)
+{
+    for (uint32_t i = 0; i < nk; i++)
+        for (uint32_t w = 1; w <= 3; w++) {
+            const as_term *lt = &e->lterm[tn[i]->leaf];
+            uint32_t lo = lt->min_doclen, hi = tn[i]->hl[w - 1];
+            double mx = -INFINITY;
+            if (w > lt->max_wdf)
+                hi = 0; /* no such posting */
+            uint32_t br[1 + 3 * 8], nb = 0;
+            br[nb++] = lo;
+            for (uint32_t j = 0; j < nk; j++)
+                for (uint32_t v = 0; v < 3 && j != i; v++)
+                    if (tn[j]->hl[v] + 1 > lo && tn[j]->hl[v] + 1 <= hi)
+                        br[nb++] = tn[j]->hl[v] + 1;
+            for (uint32_t x = 0; x < nb && lo <= hi; x++) {
+                uint32_t dl = br[x];
+                double b = 0;
+                uint32_t j;
+                for (j = 0; j < nk; j++) {
+                    double v = j == i ? slot_val(e, tn[j], j, w, dl) : slot_low(e, tn[j], j, dl);
+                    if (v < 0)
+                        break; /* kid j cannot be on such a doc */
+                    b += v;
+                }
+                if (j == nk && b > mx)
+                    mx = b;
+            }
+            e->hq[i][w - 1] = mx;
+        }
+    e->hqnode = (int32_t)(n - e->nodes);
+}
+
 /* An AND of TERMs that all have high lists, by tiers (align_tier, whose
  * special case this is, kept apart for speed).  A doc
  * where kid k is not in its high list has k's value <= mlo_k; call g_k =
@@ -1814,6 +1858,8 @@ static uint32_t align_tier_terms(as_engine *e, enode *n, uint32_t d, double wmin
         for (uint32_t i = 0; i < nk; i++)
             if (kd[i] == o[j])
                 oi[j] = (uint8_t)i;
+    if (e->hqnode != (int32_t)(n - e->nodes))
+        single_table(e, n, tn, nk);
     for (;;) {
         uint32_t cand = AS_DOC_END;
         for (uint32_t m = 0; m < nk; m++)
@@ -1825,9 +1871,25 @@ static uint32_t align_tier_terms(as_engine *e, enode *n, uint32_t d, double wmin
             }
         if (cand == AS_DOC_END)
             return AS_DOC_END;
+        /* high in one kid only, of wdf <= 3: the table may settle it */
+        uint32_t nhi = 0, hi = 0, i;
+        for (i = 0; i < nk; i++) {
+            if (hd[i] < cand)
+                hd[i] = as_pcur_seek(hc[i], cand);
+            if (hd[i] == cand) {
+                nhi++;
+                hi = i;
+            }
+        }
+        if (nhi == 1 && hc[hi]->wdf <= 3 && e->hq[hi][hc[hi]->wdf - 1] <= wmin) {
+            e->nhq++;
+            if (cand >= AS_DOC_END - 1)
+                return AS_DOC_END;
+            d = cand + 1;
+            continue;
+        }
         uint32_t dl = as_index_doclen(e->ix, cand);
         double b = 0;
-        uint32_t i;
         for (i = 0; i < nk; i++) {
             if (hd[i] < cand)
                 hd[i] = as_pcur_seek(hc[i], cand);
@@ -2182,6 +2244,8 @@ static void fill_vand(as_engine *e, enode *n, const uint8_t *req, uint32_t mask)
         e->jnode = -1;
     if (e->jmnode == n->vand)
         e->jmnode = -1;
+    if (e->hqnode == n->vand)
+        e->hqnode = -1;
     v->maxw = maxw;
     v->cost = cost;
     v->started = 0;

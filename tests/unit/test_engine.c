@@ -1026,6 +1026,7 @@ static void test_high_lists(void **state)
     (void)state;
     static const cparams ps[] = {{12000, 12, 30, 4, 0.05, 1}, {10000, 300, 25, 6, 0.1, 1}};
     uint32_t engaged[8] = {0}, tiered[8] = {0}, tieror = 0, joint = 0, lead = 0, solo = 0;
+    uint32_t single = 0;
     for (size_t pi = 0; pi < sizeof ps / sizeof ps[0]; pi++) {
         corpus c;
         gen_corpus(&c, &ps[pi], 300 + pi);
@@ -1118,6 +1119,7 @@ static void test_high_lists(void **state)
             joint += c.eng->njoint > 0;
             lead += c.eng->nlead > 0;
             solo += c.eng->nsolo > 0;
+            single += c.eng->nhq > 0;
             afree(&a);
         }
         free(ref);
@@ -1135,6 +1137,9 @@ static void test_high_lists(void **state)
         fprintf(stderr, "ANDs with an OR kid by tiers: %u, by the joint bound %u, led by "
                 "the rarest unit %u, leaping over its docs with one of two terms %u\n",
                 tieror, joint, lead, solo);
+    if (getenv("SHOW_HIGH"))
+        fprintf(stderr, "ANDs of terms by tiers rejecting a doc high in one kid by hq: %u\n",
+                single);
     for (int k = 0; k < 6; k++)
         if (engaged[k] + tiered[k] < (k == 5 ? 3u : 10u))
             fail_msg("query shape %d walked high lists %u times", k, engaged[k] + tiered[k]);
@@ -1148,6 +1153,8 @@ static void test_high_lists(void **state)
         fail_msg("ANDs by tiers through the joint bound: %u", joint);
     if (lead < 10) /* by tiers led by the rarest unit's lists */
         fail_msg("ANDs by tiers led by the rarest unit: %u", lead);
+    if (single < 10) /* a doc high in one kid rejected without its length */
+        fail_msg("ANDs by tiers rejecting by hq: %u", single);
 }
 
 /* Sets doc d of c to: term t0 wa times, t1 wb times, then fillers up to len
