@@ -50,12 +50,9 @@ static const uint8_t *skip_entry(as_pcur *c, uint32_t b)
     return x->body + o;
 }
 
-/* Fills block_last/maxwdf/mindoclen of block b from its skip entry. */
-static int block_meta(as_pcur *c, uint32_t b)
+/* Fills block_last/maxwdf/mindoclen from skip entry e (checked). */
+static void entry_meta(as_pcur *c, const uint8_t *e)
 {
-    const uint8_t *e = skip_entry(c, b);
-    if (!e)
-        return -1;
     c->block_last = le32(e);
     uint32_t mw = le16(e + 12);
     c->block_maxwdf = mw == 0xffff ? c->term_maxwdf : mw;
@@ -66,6 +63,15 @@ static int block_meta(as_pcur *c, uint32_t b)
             m = c->block_mindl[k];
     }
     c->block_mindoclen = m;
+}
+
+/* Fills block_last/maxwdf/mindoclen of block b from its skip entry. */
+static int block_meta(as_pcur *c, uint32_t b)
+{
+    const uint8_t *e = skip_entry(c, b);
+    if (!e)
+        return -1;
+    entry_meta(c, e);
     return 0;
 }
 
@@ -169,8 +175,7 @@ static uint32_t load_block(as_pcur *c, uint32_t b, int walk)
                 return fail(c, "bad skip entry");
             prev1 = le32(pe) + 1;
         }
-        if (block_meta(c, b) != 0)
-            return fail(c, "skip table");
+        entry_meta(c, se); /* checked above */
     } else {
         term_meta(c);
     }
