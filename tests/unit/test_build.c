@@ -131,24 +131,6 @@ static void build(const char *dir, size_t mem_limit, size_t chunk, int hashed)
     build_ex(dir, mem_limit, chunk, hashed, NULL, NULL);
 }
 
-static uint8_t *slurp(const char *dir, const char *name, size_t *n)
-{
-    char p[4096];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    FILE *fp = fopen(p, "rb");
-    assert_non_null(fp);
-    fseek(fp, 0, SEEK_END);
-    long len = ftell(fp);
-    assert_true(len > 0);
-    fseek(fp, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)len);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, (size_t)len, fp), (size_t)len);
-    fclose(fp);
-    *n = (size_t)len;
-    return b;
-}
-
 /* Every file of the two generations is the same but meta's build time
  * (and meta's crc over it). */
 static void assert_same(const char *a, const char *b)

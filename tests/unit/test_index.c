@@ -1053,23 +1053,6 @@ static void test_random_corpus(void **state)
 
 static const char *const gen_files[] = {"meta", "terms", "postings", "positions", "docs", "store"};
 
-static uint8_t *slurp(const char *dir, const char *name, size_t *n)
-{
-    char p[4096];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    FILE *fp = fopen(p, "rb");
-    assert_non_null(fp);
-    fseek(fp, 0, SEEK_END);
-    long len = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)len + 1);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, (size_t)len, fp), (size_t)len);
-    fclose(fp);
-    *n = (size_t)len;
-    return b;
-}
-
 static void spew(const char *dir, const char *name, const uint8_t *b, size_t n)
 {
     char p[4096];

@@ -1,14 +1,17 @@
 /*
- * testdir.h — removing the temporary directories of the unit tests that
- * write indexes and corpora.  Header-only because each tests/unit/test_*.c
- * is a program of its own, linked with the library alone; written once
- * here so that the test programs do not each carry a copy.
+ * testdir.h — the files of the unit tests that write indexes and corpora:
+ * reading one whole, removing a temporary directory.  Header-only because
+ * each tests/unit/test_*.c is a program of its own, linked with the
+ * library alone; written once here so that the test programs do not each
+ * carry a copy.  Include it after <cmocka.h> (slurp asserts).
  */
 #ifndef AS_TESTDIR_H
 #define AS_TESTDIR_H
 
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -36,6 +39,26 @@ static inline void rmtree(const char *dir)
     }
     closedir(d);
     rmdir(dir);
+}
+
+/* dir/name's bytes (malloc'd, the caller frees; one byte more than *n),
+ * or the test fails. */
+static inline uint8_t *slurp(const char *dir, const char *name, size_t *n)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *fp = fopen(p, "rb");
+    assert_non_null(fp);
+    assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+    long len = ftell(fp);
+    assert_true(len >= 0);
+    assert_int_equal(fseek(fp, 0, SEEK_SET), 0);
+    uint8_t *b = malloc((size_t)len + 1);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)len, fp), (size_t)len);
+    fclose(fp);
+    *n = (size_t)len;
+    return b;
 }
 
 #endif
