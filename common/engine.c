@@ -96,34 +96,28 @@ int as_eng_grow(void **p, size_t *cap, size_t need, size_t size)
  * instructions at 153 councils, half a filtered top 10), and a search
  * binds its filter twice (the caller's as_engine_bind, then
  * as_engine_search's); the index does not change under an engine, so a
- * typed name keeps its council.  Kept in the slot after the normalized
- * names (cnorm holds ncnorm + 1 pointers; engine_int.h is not engine.c's
- * to grow), made on the first council filter; the last CMEMO_N names. */
+ * typed name keeps its council.  Made on the first council filter; the
+ * last CMEMO_N names. */
 #define CMEMO_N 8
-typedef struct cmemo {
+struct as_cmemo {
     unsigned next;               /* slot the next name replaces */
     uint32_t id[CMEMO_N];
     char *typed[CMEMO_N];        /* malloc'd; NULL: empty */
-} cmemo;
-
-static cmemo *memo_of(const as_engine *e)
-{
-    return (cmemo *)(void *)e->cnorm[e->ncnorm];
-}
+};
 
 static void memo_free(as_engine *e)
 {
-    cmemo *m = memo_of(e);
+    struct as_cmemo *m = e->cmemo;
     for (int i = 0; m && i < CMEMO_N; i++)
         free(m->typed[i]);
     free(m);
-    e->cnorm[e->ncnorm] = NULL;
+    e->cmemo = NULL;
 }
 
 /* 1 with *id when typed was resolved before. */
 static int memo_get(const as_engine *e, const char *typed, uint32_t *id)
 {
-    const cmemo *m = memo_of(e);
+    const struct as_cmemo *m = e->cmemo;
     for (int i = 0; m && i < CMEMO_N; i++)
         if (m->typed[i] && strcmp(m->typed[i], typed) == 0) {
             *id = m->id[i];
@@ -135,11 +129,11 @@ static int memo_get(const as_engine *e, const char *typed, uint32_t *id)
 /* Remembers typed -> id; out of memory only forgets. */
 static void memo_put(as_engine *e, const char *typed, uint32_t id)
 {
-    cmemo *m = memo_of(e);
+    struct as_cmemo *m = e->cmemo;
     if (!m) {
         if (!(m = calloc(1, sizeof *m)))
             return;
-        e->cnorm[e->ncnorm] = (char *)(void *)m;
+        e->cmemo = m;
     }
     char *t = strdup(typed);
     if (!t)
@@ -150,7 +144,6 @@ static void memo_put(as_engine *e, const char *typed, uint32_t id)
     m->id[i] = id;
     m->next = (i + 1) % CMEMO_N;
 }
-
 
 int as_engine_new(const as_index *ix, as_engine **out)
 {
@@ -166,7 +159,7 @@ int as_engine_new(const as_index *ix, as_engine **out)
     e->root = -1;
     e->tmpcur = malloc(sizeof *e->tmpcur);
     e->ncnorm = as_index_ncouncils(ix);
-    e->cnorm = calloc((size_t)e->ncnorm + 1, sizeof *e->cnorm); /* + the memo (cmemo) */
+    e->cnorm = calloc(e->ncnorm ? e->ncnorm : 1, sizeof *e->cnorm);
     e->council_ok = calloc(e->ncnorm ? e->ncnorm : 1, 1);
     if (!e->tmpcur || !e->cnorm || !e->council_ok) {
         as_engine_free(e);
@@ -205,8 +198,7 @@ void as_engine_free(as_engine *e)
     free(e->pi);
     for (uint32_t c = 0; c < e->ncnorm && e->cnorm; c++)
         free(e->cnorm[c]);
-    if (e->cnorm)
-        memo_free(e);
+    memo_free(e);
     free(e->cnorm);
     free(e->council_ok);
     free(e->ranges);

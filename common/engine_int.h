@@ -154,6 +154,7 @@ struct as_engine {
     char **cnorm;       /* normalized council names (made when first needed) */
     int cnorm_done;     /* every cnorm[c] made */
     uint32_t ncnorm;
+    struct as_cmemo *cmemo; /* council names resolved before (engine.c; owned) */
     range *ranges;
     size_t nranges, capranges;
     int range_filter;   /* ranges restrict (else one range [0, N)) */
