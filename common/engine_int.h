@@ -133,6 +133,21 @@ struct as_engine {
      * j (0: absent) and no other unit is high, at any length. */
     int32_t jmnode;
     double jm[4][4];
+    /* The node whose run led by its rarest unit (align_tier_lead) the
+     * fields below describe (-1: none), so that a call repeated for each
+     * of an OR's candidates does not find them again: its terms in fold
+     * order (ltn) and their high cursors (lhc, NULL for a term without a
+     * high list), unit i's terms from lhb[i] to lhb[i + 1] (lhb[nk] =
+     * lnh), the lead unit, lead_ok: its terms' max_wdf all <= 3. */
+    int32_t lnode;
+    uint32_t lnh, llead;
+    int lead_ok;
+    uint8_t lhb[9];
+    enode *ltn[64];
+    as_pcur *lhc[64];
+    /* Calls of the last query's align_tier_lead that found them so (for
+     * tests). */
+    uint64_t nlcache;
     /* The node whose table hq is for (-1: none): align_tier_terms' bound
      * of a doc high in kid i alone, with wdf w + 1 <= 3, at any length
      * (single_table). */

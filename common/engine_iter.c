@@ -510,6 +510,8 @@ void as_eng_reset(as_engine *e)
     e->nsolo = 0;
     e->jnode = -1;
     e->jmnode = -1;
+    e->lnode = -1;
+    e->nlcache = 0;
     e->hqnode = -1;
     e->nhq = 0;
     for (size_t i = 0; i < e->nleaves; i++) {
@@ -1333,42 +1335,60 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
 {
     uint32_t nk = n->nkids;
     const uint32_t *kd = e->kids + n->kid0; /* fold order */
+    const int32_t ni = (int32_t)(n - e->nodes);
     *declined = 1;
-    if (nk > 8)
-        return d;
-    as_pcur *hc[64];
-    enode *tn[64] = {0};
-    uint8_t hb[9];
-    uint32_t nh = 0, lead = 0;
-    double mindf = INFINITY;
-    for (uint32_t i = 0; i < nk; i++) {
-        enode *k = &e->nodes[kd[i]];
-        if (!tier_unit(e, k))
+    if (e->lnode != ni) {
+        /* its units' terms, their high cursors and the lead: the same on
+         * every call for n (until a virtual AND is refilled: fill_vand) */
+        if (nk > 8)
             return d;
-        hb[i] = (uint8_t)nh;
-        uint32_t m = k->op == N_TERM ? 1 : k->nkids;
-        double df = 0;
-        for (uint32_t j = 0; j < m; j++) {
-            enode *te = k->op == N_TERM ? k : &e->nodes[e->kids[k->kid0 + j]];
-            if (te->hion)
+        uint32_t nh = 0, lead = 0;
+        double mindf = INFINITY;
+        for (uint32_t i = 0; i < nk; i++) {
+            enode *k = &e->nodes[kd[i]];
+            if (!tier_unit(e, k))
                 return d;
-            tn[nh] = te;
-            hc[nh] = NULL;
-            if (te->mlo != INFINITY && !(hc[nh] = hcur(e, te)))
-                return d;
-            df += e->lterm[te->leaf].df;
-            nh++;
+            e->lhb[i] = (uint8_t)nh;
+            uint32_t m = k->op == N_TERM ? 1 : k->nkids;
+            double df = 0;
+            for (uint32_t j = 0; j < m; j++) {
+                enode *te = k->op == N_TERM ? k : &e->nodes[e->kids[k->kid0 + j]];
+                if (te->hion)
+                    return d;
+                e->ltn[nh] = te;
+                e->lhc[nh] = NULL;
+                if (te->mlo != INFINITY && !(e->lhc[nh] = hcur(e, te)))
+                    return d;
+                df += e->lterm[te->leaf].df;
+                nh++;
+            }
+            if (df < mindf) {
+                mindf = df;
+                lead = i;
+            }
         }
-        if (df < mindf) {
-            mindf = df;
-            lead = i;
-        }
+        e->lhb[nk] = (uint8_t)nh;
+        e->lnh = nh;
+        e->llead = lead;
+        e->lead_ok = 1;
+        for (uint32_t m = e->lhb[lead]; m < e->lhb[lead + 1]; m++)
+            if (e->lterm[e->ltn[m]->leaf].max_wdf > 3)
+                e->lead_ok = 0;
+        e->lnode = ni;
+    } else {
+        e->nlcache++;
     }
-    hb[nk] = (uint8_t)nh;
+    const uint32_t nh = e->lnh, lead = e->llead;
+    enode *const *tn = e->ltn;
+    as_pcur *const *hc = e->lhc;
+    const uint8_t *hb = e->lhb;
+    for (uint32_t m = 0; m < nh; m++)
+        if (tn[m]->hion)
+            return d; /* it walks its high list since */
     *declined = 0;
     e->ntier++;
     e->nlead++;
-    tier_tables(e, (int32_t)(n - e->nodes), tn, nh);
+    tier_tables(e, ni, tn, nh);
     enode *ln = &e->nodes[kd[lead]];
     if (ln->op != N_TERM) {
         /* its terms move here: its heap and virtual AND are rebuilt */
@@ -1416,8 +1436,7 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
     int solo = quick && nl == 2;
     for (uint32_t w = 1; w <= 3 && solo; w++)
         solo = e->jm[w][0] <= wmin && e->jm[0][w] <= wmin;
-    for (uint32_t j = 0; j < nl && solo; j++)
-        solo = e->lterm[tn[ls + j]->leaf].max_wdf <= 3;
+    solo = solo && e->lead_ok;
     e->nsolo += (uint64_t)solo;
     const uint32_t *o = e->ord + n->kid0; /* cheapest first */
     for (;;) {
@@ -2244,6 +2263,8 @@ static void fill_vand(as_engine *e, enode *n, const uint8_t *req, uint32_t mask)
         e->jnode = -1;
     if (e->jmnode == n->vand)
         e->jmnode = -1;
+    if (e->lnode == n->vand)
+        e->lnode = -1;
     if (e->hqnode == n->vand)
         e->hqnode = -1;
     v->maxw = maxw;

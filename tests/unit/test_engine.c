@@ -1026,7 +1026,7 @@ static void test_high_lists(void **state)
     (void)state;
     static const cparams ps[] = {{12000, 12, 30, 4, 0.05, 1}, {10000, 300, 25, 6, 0.1, 1}};
     uint32_t engaged[8] = {0}, tiered[8] = {0}, tieror = 0, joint = 0, lead = 0, solo = 0;
-    uint32_t single = 0;
+    uint32_t single = 0, cached = 0;
     for (size_t pi = 0; pi < sizeof ps / sizeof ps[0]; pi++) {
         corpus c;
         gen_corpus(&c, &ps[pi], 300 + pi);
@@ -1120,6 +1120,7 @@ static void test_high_lists(void **state)
             lead += c.eng->nlead > 0;
             solo += c.eng->nsolo > 0;
             single += c.eng->nhq > 0;
+            cached += c.eng->nlcache > 0;
             afree(&a);
         }
         free(ref);
@@ -1138,8 +1139,8 @@ static void test_high_lists(void **state)
                 "the rarest unit %u, leaping over its docs with one of two terms %u\n",
                 tieror, joint, lead, solo);
     if (getenv("SHOW_HIGH"))
-        fprintf(stderr, "ANDs of terms by tiers rejecting a doc high in one kid by hq: %u\n",
-                single);
+        fprintf(stderr, "ANDs of terms by tiers rejecting a doc high in one kid by hq: %u, "
+                "led by the rarest unit again from the cached setup: %u\n", single, cached);
     for (int k = 0; k < 6; k++)
         if (engaged[k] + tiered[k] < (k == 5 ? 3u : 10u))
             fail_msg("query shape %d walked high lists %u times", k, engaged[k] + tiered[k]);
@@ -1155,6 +1156,8 @@ static void test_high_lists(void **state)
         fail_msg("ANDs by tiers led by the rarest unit: %u", lead);
     if (single < 10) /* a doc high in one kid rejected without its length */
         fail_msg("ANDs by tiers rejecting by hq: %u", single);
+    if (cached < 10) /* align_tier_lead called again for its node (e->lnode) */
+        fail_msg("ANDs led by the rarest unit from the cached setup: %u", cached);
 }
 
 /* Sets doc d of c to: term t0 wa times, t1 wb times, then fillers up to len
