@@ -1451,8 +1451,13 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
         if (cand == AS_DOC_END)
             return AS_DOC_END;
         if (quick) {
-            /* high in no other unit: the lead's wdfs alone may settle it */
-            if (cand >= hmin) {
+            /* high in no other unit: the lead's wdfs alone may settle it
+             * (only then are the other units' high cursors moved here:
+             * else the bound below moves them) */
+            uint32_t w0 = ld[0] == cand ? lc[0]->wdf : 0;
+            uint32_t w1 = nl > 1 && ld[1] == cand ? lc[1]->wdf : 0;
+            int low = w0 <= 3 && w1 <= 3 && e->jm[w0][w1] <= wmin;
+            if (low && cand >= hmin) {
                 hmin = AS_DOC_END;
                 for (uint32_t x = 0; x < nom; x++) {
                     uint32_t m = om[x];
@@ -1462,9 +1467,7 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
                         hmin = hd[m];
                 }
             }
-            uint32_t w0 = ld[0] == cand ? lc[0]->wdf : 0;
-            uint32_t w1 = nl > 1 && ld[1] == cand ? lc[1]->wdf : 0;
-            if (hmin != cand && w0 <= 3 && w1 <= 3 && e->jm[w0][w1] <= wmin) {
+            if (low && hmin != cand) {
                 if (cand >= AS_DOC_END - 1)
                     return AS_DOC_END;
                 if (solo && (w0 == 0 || w1 == 0)) {
