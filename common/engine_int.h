@@ -148,6 +148,9 @@ struct as_engine {
     /* Calls of the last query's align_tier_lead that found them so (for
      * tests). */
     uint64_t nlcache;
+    /* Of the calls with solo, those where a doc with one of the lead's
+     * terms cannot exceed wmin however high elsewhere (for tests). */
+    uint64_t nfree;
     /* The node whose table hq is for (-1: none): align_tier_terms' bound
      * of a doc high in kid i alone, with wdf w + 1 <= 3, at any length
      * (single_table). */

@@ -512,6 +512,7 @@ void as_eng_reset(as_engine *e)
     e->jmnode = -1;
     e->lnode = -1;
     e->nlcache = 0;
+    e->nfree = 0;
     e->hqnode = -1;
     e->nhq = 0;
     for (size_t i = 0; i < e->nleaves; i++) {
@@ -1438,6 +1439,20 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
         solo = e->jm[w][0] <= wmin && e->jm[0][w] <= wmin;
     solo = solo && e->lead_ok;
     e->nsolo += (uint64_t)solo;
+    /* free: such a doc cannot exceed wmin even high in every other unit
+     * (the fold of the lead's larger term bound and the others' bounds),
+     * so the leap need not stop where one is high (hmin) */
+    int free = 0;
+    if (solo) {
+        double bl = 0, bf = 0;
+        for (uint32_t j = 0; j < nl; j++)
+            if (tn[ls + j]->maxw > bl)
+                bl = tn[ls + j]->maxw;
+        for (uint32_t i = 0; i < nk; i++)
+            bf += i == lead ? bl : e->nodes[kd[i]].maxw;
+        free = bf <= wmin;
+        e->nfree += (uint64_t)free;
+    }
     const uint32_t *o = e->ord + n->kid0; /* cheapest first */
     for (;;) {
         uint32_t cand = AS_DOC_END;
@@ -1450,6 +1465,12 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
         }
         if (cand == AS_DOC_END)
             return AS_DOC_END;
+        if (free && ld[0] != ld[1]) {
+            as_pcur_meet(lc[0], lc[1], AS_DOC_END);
+            for (uint32_t j = 0; j < 2; j++)
+                tn[ls + j]->doc = ld[j] = lc[j]->doc;
+            continue;
+        }
         if (quick) {
             /* high in no other unit: the lead's wdfs alone may settle it
              * (only then are the other units' high cursors moved here:

@@ -1449,7 +1449,7 @@ static void test_lead_solo(void **state)
     double *w_of = malloc((c.ndocs + 1) * sizeof *w_of);
     assert_non_null(ref);
     assert_non_null(w_of);
-    uint32_t solo = 0;
+    uint32_t solo = 0, freed = 0;
     for (size_t k = 1; k <= 12; k++) {
         arena a = {0};
         as_query q;
@@ -1475,18 +1475,22 @@ static void test_lead_solo(void **state)
         snprintf(qdump, sizeof qdump, "lead solo, k %zu", k);
         check_search(&c, &q, &so, &o, &rf, ref, w_of, &ties);
         solo += c.eng->nsolo > 0;
+        freed += c.eng->nfree > 0;
         if (getenv("SHOW_HIGH")) {
             as_hits h = {0};
             assert_int_equal(as_engine_search(c.eng, &q, &so, &h), AS_OK);
             for (size_t i = 0; i < h.n; i++)
                 fprintf(stderr, " %u:%.6f", h.hits[i].doc, h.hits[i].weight);
-            fprintf(stderr, " (k %zu lead %llu solo %llu)\n", k,
-                    (unsigned long long)c.eng->nlead, (unsigned long long)c.eng->nsolo);
+            fprintf(stderr, " (k %zu lead %llu solo %llu free %llu)\n", k,
+                    (unsigned long long)c.eng->nlead, (unsigned long long)c.eng->nsolo,
+                    (unsigned long long)c.eng->nfree);
             as_hits_free(&h);
         }
         afree(&a);
     }
     assert_true(solo >= 6);
+    if (getenv("SHOW_HIGH"))
+        fprintf(stderr, "lead solo: %u queries leapt past docs high elsewhere\n", freed);
     free(ref);
     free(w_of);
     /* as_pcur_meet (the leap) against the lists: t2 and t3 from the start,
@@ -1534,6 +1538,82 @@ static void test_lead_solo(void **state)
     assert_true(stopped > 20);
     free(pa);
     free(pb);
+    free_corpus(&c);
+}
+
+/* The leap of test_lead_solo past docs high in other units (align_tier_lead:
+ * free): t0 AND t1 AND (t2 OR t3) over the same lists, plus eight docs
+ * with all four terms three times in length 12 (d = 256m + 64: the best,
+ * each term's bound met), and eight with t0 and t1 three times but t2
+ * once and no t3 (d = 256m + 192, solo, high in t0 and t1).  With k <= 8
+ * theta is the first eight's weight, which no doc with one of t2, t3
+ * reaches however high in t0 and t1, so the walk leaps over every such
+ * doc; with k = 9..16 the second eight rank too and must be found (here
+ * by the walk of the high lists: a free bound without the other units'
+ * bounds fails test_lead_solo instead).  Checked against the exhaustive
+ * scorer. */
+static void test_lead_free(void **state)
+{
+    (void)state;
+    corpus c;
+    one_unit_corpus(&c);
+    c.vocab = 24;
+    free(c.df);
+    c.df = calloc(c.vocab, sizeof *c.df);
+    assert_non_null(c.df);
+    for (uint32_t d = 0; d < c.ndocs; d++) {
+        uint32_t w[4] = {d % 4 == 0 || d % 32 == 2, d % 4 == 0 || d % 4 == 2,
+                         d % 16 == 0 || d % 16 == 1, d % 16 == 0 || d % 16 == 2};
+        uint32_t len = d % 50 == 7 ? 16 : 20;
+        if (d % 256 == 64) {
+            w[0] = w[1] = w[2] = w[3] = 3;
+            len = 12;
+        } else if (d % 256 == 192) {
+            w[0] = w[1] = 3;
+            w[2] = 1;
+            w[3] = 0;
+            len = 12;
+        }
+        set_doc4(&c, d, w, len);
+    }
+    write_corpus(&c);
+    rhit *ref = malloc((c.ndocs + 1) * sizeof *ref);
+    double *w_of = malloc((c.ndocs + 1) * sizeof *w_of);
+    assert_non_null(ref);
+    assert_non_null(w_of);
+    uint32_t freed = 0;
+    for (size_t k = 1; k <= 16; k++) {
+        arena a = {0};
+        as_query q;
+        memset(&q, 0, sizeof q);
+        as_qnode *n = qop(&a, AS_Q_AND, 3);
+        n->kids[0] = qterm(&a, "t0", 0);
+        n->kids[1] = qterm(&a, "t1", 1);
+        n->kids[2] = qop(&a, AS_Q_OR, 2);
+        n->kids[2]->kids[0] = qterm(&a, "t2", 2);
+        n->kids[2]->kids[1] = qterm(&a, "t3", 3);
+        q.root = n;
+        as_search_opts so;
+        as_search_opts_default(&so);
+        so.collapse = 0;
+        so.limit = k;
+        ropts o = {so.bm25.k1, so.bm25.b, so.bm25.min_normlen, {0}};
+        memcpy(o.kw, so.kind_weight, sizeof o.kw);
+        rfilter rf;
+        memset(&rf, 0, sizeof rf);
+        long ties = 0;
+        snprintf(qdump, sizeof qdump, "lead free, k %zu", k);
+        check_search(&c, &q, &so, &o, &rf, ref, w_of, &ties);
+        freed += c.eng->nfree > 0;
+        if (getenv("SHOW_HIGH"))
+            fprintf(stderr, "lead free k %zu: lead %llu solo %llu free %llu\n", k,
+                    (unsigned long long)c.eng->nlead, (unsigned long long)c.eng->nsolo,
+                    (unsigned long long)c.eng->nfree);
+        afree(&a);
+    }
+    assert_true(freed >= 4);
+    free(ref);
+    free(w_of);
     free_corpus(&c);
 }
 
@@ -1940,6 +2020,7 @@ int main(void)
         cmocka_unit_test(test_high_lists),
         cmocka_unit_test(test_high_ties),
         cmocka_unit_test(test_lead_solo),
+        cmocka_unit_test(test_lead_free),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
