@@ -1414,6 +1414,80 @@ static int doc_has(const corpus *c, uint32_t d, uint32_t t)
     return 0;
 }
 
+/* The corpus of test_lead_solo and test_lead_free: t2 and t3 each in 1/8
+ * of the docs, both in every 16th; t0 and t1 in 3/8 and 1/2, in every doc
+ * with both; length 20 (every 50th 16); then tweak (the test's own docs)
+ * may change a doc's wdfs and length. */
+static void lead_corpus(corpus *c, void (*tweak)(uint32_t d, uint32_t w[4], uint32_t *len))
+{
+    one_unit_corpus(c);
+    c->vocab = 24;
+    free(c->df);
+    c->df = calloc(c->vocab, sizeof *c->df);
+    assert_non_null(c->df);
+    for (uint32_t d = 0; d < c->ndocs; d++) {
+        uint32_t w[4] = {d % 4 == 0 || d % 32 == 2, d % 4 == 0 || d % 4 == 2,
+                         d % 16 == 0 || d % 16 == 1, d % 16 == 0 || d % 16 == 2};
+        uint32_t len = d % 50 == 7 ? 16 : 20;
+        tweak(d, w, &len);
+        set_doc4(c, d, w, len);
+    }
+    write_corpus(c);
+}
+
+/* t0 AND t1 AND (t2 OR t3) over c, top k with BM25 k1, b (k1 < 0: the
+ * defaults), checked against the exhaustive scorer; what is the query's
+ * in qdump. */
+static void lead_query(corpus *c, size_t k, double k1, double b, const char *what)
+{
+    rhit *ref = malloc((c->ndocs + 1) * sizeof *ref);
+    double *w_of = malloc((c->ndocs + 1) * sizeof *w_of);
+    assert_non_null(ref);
+    assert_non_null(w_of);
+    arena a = {0};
+    as_query q;
+    memset(&q, 0, sizeof q);
+    as_qnode *n = qop(&a, AS_Q_AND, 3);
+    n->kids[0] = qterm(&a, "t0", 0);
+    n->kids[1] = qterm(&a, "t1", 1);
+    n->kids[2] = qop(&a, AS_Q_OR, 2);
+    n->kids[2]->kids[0] = qterm(&a, "t2", 2);
+    n->kids[2]->kids[1] = qterm(&a, "t3", 3);
+    q.root = n;
+    as_search_opts so;
+    as_search_opts_default(&so);
+    so.collapse = 0;
+    so.limit = k;
+    if (k1 >= 0) {
+        so.bm25.k1 = k1;
+        so.bm25.b = b;
+    }
+    ropts o = {so.bm25.k1, so.bm25.b, so.bm25.min_normlen, {0}};
+    memcpy(o.kw, so.kind_weight, sizeof o.kw);
+    rfilter rf;
+    memset(&rf, 0, sizeof rf);
+    long ties = 0;
+    snprintf(qdump, sizeof qdump, "%s, k %zu", what, k);
+    check_search(c, &q, &so, &o, &rf, ref, w_of, &ties);
+    if (getenv("SHOW_HIGH"))
+        fprintf(stderr, "%s k %zu: lead %llu solo %llu free %llu\n", what, k,
+                (unsigned long long)c->eng->nlead, (unsigned long long)c->eng->nsolo,
+                (unsigned long long)c->eng->nfree);
+    afree(&a);
+    free(ref);
+    free(w_of);
+}
+
+/* test_lead_solo's own docs: t0 on wdf 6 in length 8 where t3 is alone. */
+static void solo_docs(uint32_t d, uint32_t w[4], uint32_t *len)
+{
+    if (d % 16 == 6 && (d / 16) % 16 == 5) {
+        w[0] = 6;
+        w[3] = 1;
+        *len = 8;
+    }
+}
+
 /* t0 AND t1 AND (t2 OR t3), led by its OR (align_tier_lead: the rarest
  * unit, 512 postings): t2 and t3 are each in 1/8 of the docs, both in
  * every 16th; t0 and t1 in 3/8 and 1/2, in every doc with both.  With k up
@@ -1428,71 +1502,17 @@ static void test_lead_solo(void **state)
 {
     (void)state;
     corpus c;
-    one_unit_corpus(&c);
-    c.vocab = 24;
-    free(c.df);
-    c.df = calloc(c.vocab, sizeof *c.df);
-    assert_non_null(c.df);
-    for (uint32_t d = 0; d < c.ndocs; d++) {
-        uint32_t w[4] = {d % 4 == 0 || d % 32 == 2, d % 4 == 0 || d % 4 == 2,
-                         d % 16 == 0 || d % 16 == 1, d % 16 == 0 || d % 16 == 2};
-        uint32_t len = d % 50 == 7 ? 16 : 20;
-        if (d % 16 == 6 && (d / 16) % 16 == 5) {
-            w[0] = 6;
-            w[3] = 1;
-            len = 8;
-        }
-        set_doc4(&c, d, w, len);
-    }
-    write_corpus(&c);
-    rhit *ref = malloc((c.ndocs + 1) * sizeof *ref);
-    double *w_of = malloc((c.ndocs + 1) * sizeof *w_of);
-    assert_non_null(ref);
-    assert_non_null(w_of);
+    lead_corpus(&c, solo_docs);
     uint32_t solo = 0, freed = 0;
     for (size_t k = 1; k <= 12; k++) {
-        arena a = {0};
-        as_query q;
-        memset(&q, 0, sizeof q);
-        as_qnode *n = qop(&a, AS_Q_AND, 3);
-        n->kids[0] = qterm(&a, "t0", 0);
-        n->kids[1] = qterm(&a, "t1", 1);
-        n->kids[2] = qop(&a, AS_Q_OR, 2);
-        n->kids[2]->kids[0] = qterm(&a, "t2", 2);
-        n->kids[2]->kids[1] = qterm(&a, "t3", 3);
-        q.root = n;
-        as_search_opts so;
-        as_search_opts_default(&so);
-        so.collapse = 0;
-        so.limit = k;
-        so.bm25.k1 = 2.0; /* wdf 6 in a short doc outweighs t2 */
-        so.bm25.b = 1.0;
-        ropts o = {so.bm25.k1, so.bm25.b, so.bm25.min_normlen, {0}};
-        memcpy(o.kw, so.kind_weight, sizeof o.kw);
-        rfilter rf;
-        memset(&rf, 0, sizeof rf);
-        long ties = 0;
-        snprintf(qdump, sizeof qdump, "lead solo, k %zu", k);
-        check_search(&c, &q, &so, &o, &rf, ref, w_of, &ties);
+        /* k1 2, b 1: wdf 6 in a short doc outweighs t2 */
+        lead_query(&c, k, 2.0, 1.0, "lead solo");
         solo += c.eng->nsolo > 0;
         freed += c.eng->nfree > 0;
-        if (getenv("SHOW_HIGH")) {
-            as_hits h = {0};
-            assert_int_equal(as_engine_search(c.eng, &q, &so, &h), AS_OK);
-            for (size_t i = 0; i < h.n; i++)
-                fprintf(stderr, " %u:%.6f", h.hits[i].doc, h.hits[i].weight);
-            fprintf(stderr, " (k %zu lead %llu solo %llu free %llu)\n", k,
-                    (unsigned long long)c.eng->nlead, (unsigned long long)c.eng->nsolo,
-                    (unsigned long long)c.eng->nfree);
-            as_hits_free(&h);
-        }
-        afree(&a);
     }
     assert_true(solo >= 6);
     if (getenv("SHOW_HIGH"))
         fprintf(stderr, "lead solo: %u queries leapt past docs high elsewhere\n", freed);
-    free(ref);
-    free(w_of);
     /* as_pcur_meet (the leap) against the lists: t2 and t3 from the start,
      * with limits near and far; both cursors stay on their first doc >=
      * bnd (as init leaves them), and every doc with both is met once */
@@ -1541,6 +1561,21 @@ static void test_lead_solo(void **state)
     free_corpus(&c);
 }
 
+/* test_lead_free's own docs: eight with all four terms three times in
+ * length 12, eight with t0 and t1 three times, t2 once, no t3. */
+static void free_docs(uint32_t d, uint32_t w[4], uint32_t *len)
+{
+    if (d % 256 == 64) {
+        w[0] = w[1] = w[2] = w[3] = 3;
+        *len = 12;
+    } else if (d % 256 == 192) {
+        w[0] = w[1] = 3;
+        w[2] = 1;
+        w[3] = 0;
+        *len = 12;
+    }
+}
+
 /* The leap of test_lead_solo past docs high in other units (align_tier_lead:
  * free): t0 AND t1 AND (t2 OR t3) over the same lists, plus eight docs
  * with all four terms three times in length 12 (d = 256m + 64: the best,
@@ -1556,64 +1591,13 @@ static void test_lead_free(void **state)
 {
     (void)state;
     corpus c;
-    one_unit_corpus(&c);
-    c.vocab = 24;
-    free(c.df);
-    c.df = calloc(c.vocab, sizeof *c.df);
-    assert_non_null(c.df);
-    for (uint32_t d = 0; d < c.ndocs; d++) {
-        uint32_t w[4] = {d % 4 == 0 || d % 32 == 2, d % 4 == 0 || d % 4 == 2,
-                         d % 16 == 0 || d % 16 == 1, d % 16 == 0 || d % 16 == 2};
-        uint32_t len = d % 50 == 7 ? 16 : 20;
-        if (d % 256 == 64) {
-            w[0] = w[1] = w[2] = w[3] = 3;
-            len = 12;
-        } else if (d % 256 == 192) {
-            w[0] = w[1] = 3;
-            w[2] = 1;
-            w[3] = 0;
-            len = 12;
-        }
-        set_doc4(&c, d, w, len);
-    }
-    write_corpus(&c);
-    rhit *ref = malloc((c.ndocs + 1) * sizeof *ref);
-    double *w_of = malloc((c.ndocs + 1) * sizeof *w_of);
-    assert_non_null(ref);
-    assert_non_null(w_of);
+    lead_corpus(&c, free_docs);
     uint32_t freed = 0;
     for (size_t k = 1; k <= 16; k++) {
-        arena a = {0};
-        as_query q;
-        memset(&q, 0, sizeof q);
-        as_qnode *n = qop(&a, AS_Q_AND, 3);
-        n->kids[0] = qterm(&a, "t0", 0);
-        n->kids[1] = qterm(&a, "t1", 1);
-        n->kids[2] = qop(&a, AS_Q_OR, 2);
-        n->kids[2]->kids[0] = qterm(&a, "t2", 2);
-        n->kids[2]->kids[1] = qterm(&a, "t3", 3);
-        q.root = n;
-        as_search_opts so;
-        as_search_opts_default(&so);
-        so.collapse = 0;
-        so.limit = k;
-        ropts o = {so.bm25.k1, so.bm25.b, so.bm25.min_normlen, {0}};
-        memcpy(o.kw, so.kind_weight, sizeof o.kw);
-        rfilter rf;
-        memset(&rf, 0, sizeof rf);
-        long ties = 0;
-        snprintf(qdump, sizeof qdump, "lead free, k %zu", k);
-        check_search(&c, &q, &so, &o, &rf, ref, w_of, &ties);
+        lead_query(&c, k, -1, 0, "lead free");
         freed += c.eng->nfree > 0;
-        if (getenv("SHOW_HIGH"))
-            fprintf(stderr, "lead free k %zu: lead %llu solo %llu free %llu\n", k,
-                    (unsigned long long)c.eng->nlead, (unsigned long long)c.eng->nsolo,
-                    (unsigned long long)c.eng->nfree);
-        afree(&a);
     }
     assert_true(freed >= 4);
-    free(ref);
-    free(w_of);
     free_corpus(&c);
 }
 
