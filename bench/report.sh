@@ -222,8 +222,15 @@ for size in $BENCH_SIZES; do
     read -r climed allfast < "$R/cli-summary.txt" || true
     echo
     echo "Median of the per-query medians, assess-search: $(fmt %.2f "$climed") ms."
+    if [ "$size" = 5m ]; then
+        # the issue sets no whole-process target at 5M (its 3 ms is at 1M)
+        targets="$targets
+- $size: whole-process median (no target at 5M; 3 ms at 1M): $(fmt %.2f "$climed") ms"
+    else
+        targets="$targets
+- $size: whole-process median at most 3 ms: $(fmt %.2f "$climed") ms — $(verdict "$climed" "<=" 3)"
+    fi
     targets="$targets
-- $size: whole-process median at most 3 ms: $(fmt %.2f "$climed") ms — $(verdict "$climed" "<=" 3)
 - $size: faster than quest and sqlite3 on every query: $([ -z "${allfast:-}" ] && echo "not measured" || { [ "$allfast" = 1 ] && echo met || echo "NOT met"; })"
 done
 
