@@ -605,6 +605,23 @@ static void check_docs(const as_index *ix, const corpus *c)
 
 /* ---- Tests ---------------------------------------------------------------- */
 
+/* The units list of value v (as_index_council_units and the like) is
+ * want, ids joined by commas; want NULL: a value past the lists, NULL. */
+static void expect_units(const as_index *ix,
+                         int (*list)(const as_index *, uint32_t, const uint32_t **, uint32_t *),
+                         uint32_t v, const char *want)
+{
+    const uint32_t *u = (const uint32_t *)1;
+    uint32_t n = 99;
+    assert_int_equal(list(ix, v, &u, &n), AS_OK);
+    char got[256] = "";
+    for (uint32_t i = 0; i < n && strlen(got) < 200; i++)
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%u", i ? "," : "", u[i]);
+    assert_string_equal(got, want ? want : "");
+    if (!want)
+        assert_null(u);
+}
+
 static void test_small_by_hand(void **state)
 {
     (void)state;
@@ -666,51 +683,21 @@ static void test_small_by_hand(void **state)
     assert_int_equal(as_index_unit(ix, 3)->council, 0);
     assert_int_equal(as_index_unit_of(ix, 4), AS_NONE);
     /* units per council: Bolton has unit 3; Wigan 0, 1, 2; none past the end */
-    const uint32_t *cu;
-    uint32_t ncu;
-    assert_int_equal(as_index_council_units(ix, 0, &cu, &ncu), AS_OK);
-    assert_int_equal(ncu, 1);
-    assert_int_equal(cu[0], 3);
-    assert_int_equal(as_index_council_units(ix, 1, &cu, &ncu), AS_OK);
-    assert_int_equal(ncu, 3);
-    assert_int_equal(cu[0], 0);
-    assert_int_equal(cu[1], 1);
-    assert_int_equal(cu[2], 2);
-    assert_int_equal(as_index_council_units(ix, 2, &cu, &ncu), AS_OK);
-    assert_int_equal(ncu, 0);
-    assert_null(cu);
+    expect_units(ix, as_index_council_units, 0, "3");
+    expect_units(ix, as_index_council_units, 1, "0,1,2");
+    expect_units(ix, as_index_council_units, 2, NULL);
     /* and per statement: 4 has units 0 and 2, 5 unit 1, 0 unit 3, 9 none */
-    assert_int_equal(as_index_statement_units(ix, 4, &cu, &ncu), AS_OK);
-    assert_int_equal(ncu, 2);
-    assert_int_equal(cu[0], 0);
-    assert_int_equal(cu[1], 2);
-    assert_int_equal(as_index_statement_units(ix, 5, &cu, &ncu), AS_OK);
-    assert_int_equal(ncu, 1);
-    assert_int_equal(cu[0], 1);
-    assert_int_equal(as_index_statement_units(ix, 0, &cu, &ncu), AS_OK);
-    assert_int_equal(ncu, 1);
-    assert_int_equal(cu[0], 3);
-    assert_int_equal(as_index_statement_units(ix, 9, &cu, &ncu), AS_OK);
-    assert_int_equal(ncu, 0);
-    assert_int_equal(as_index_statement_units(ix, AS_NSTATEMENTS + 1, &cu, &ncu), AS_OK);
-    assert_int_equal(ncu, 0);
-    assert_null(cu);
+    expect_units(ix, as_index_statement_units, 4, "0,2");
+    expect_units(ix, as_index_statement_units, 5, "1");
+    expect_units(ix, as_index_statement_units, 0, "3");
+    expect_units(ix, as_index_statement_units, 9, "");
+    expect_units(ix, as_index_statement_units, AS_NSTATEMENTS + 1, NULL);
     /* and per score: 3 has units 0 and 2, 2 unit 1, 0 unit 3 */
-    assert_int_equal(as_index_score_units(ix, 3, &cu, &ncu), AS_OK);
-    assert_int_equal(ncu, 2);
-    assert_int_equal(cu[0], 0);
-    assert_int_equal(cu[1], 2);
-    assert_int_equal(as_index_score_units(ix, 2, &cu, &ncu), AS_OK);
-    assert_int_equal(ncu, 1);
-    assert_int_equal(cu[0], 1);
-    assert_int_equal(as_index_score_units(ix, 0, &cu, &ncu), AS_OK);
-    assert_int_equal(ncu, 1);
-    assert_int_equal(cu[0], 3);
-    assert_int_equal(as_index_score_units(ix, 4, &cu, &ncu), AS_OK);
-    assert_int_equal(ncu, 0);
-    assert_int_equal(as_index_score_units(ix, 5, &cu, &ncu), AS_OK);
-    assert_int_equal(ncu, 0);
-    assert_null(cu);
+    expect_units(ix, as_index_score_units, 3, "0,2");
+    expect_units(ix, as_index_score_units, 2, "1");
+    expect_units(ix, as_index_score_units, 0, "3");
+    expect_units(ix, as_index_score_units, 4, "");
+    expect_units(ix, as_index_score_units, 5, NULL);
 
     as_term t;
     assert_int_equal(as_index_find_term(ix, "care", 4, &t), AS_OK);
