@@ -159,6 +159,9 @@ struct as_engine {
     /* Calls of the last query's align_tier_terms that rejected a candidate
      * by hq (for tests). */
     uint64_t nhq;
+    /* Calls of the last query's align_tier that went to align_tier_lead
+     * for an intersection of its rarest unit's two terms (for tests). */
+    uint64_t nmeet;
 
     /* Phrase scratch: per-kid positions. */
     const uint32_t **ppos;

@@ -1470,9 +1470,9 @@ static void lead_query(corpus *c, size_t k, double k1, double b, const char *wha
     snprintf(qdump, sizeof qdump, "%s, k %zu", what, k);
     check_search(c, &q, &so, &o, &rf, ref, w_of, &ties);
     if (getenv("SHOW_HIGH"))
-        fprintf(stderr, "%s k %zu: lead %llu solo %llu free %llu\n", what, k,
+        fprintf(stderr, "%s k %zu: tier %llu lead %llu solo %llu free %llu meet %llu\n", what, k, (unsigned long long)c->eng->ntier,
                 (unsigned long long)c->eng->nlead, (unsigned long long)c->eng->nsolo,
-                (unsigned long long)c->eng->nfree);
+                (unsigned long long)c->eng->nfree, (unsigned long long)c->eng->nmeet);
     afree(&a);
     free(ref);
     free(w_of);
@@ -1598,6 +1598,59 @@ static void test_lead_free(void **state)
         freed += c.eng->nfree > 0;
     }
     assert_true(freed >= 4);
+    free_corpus(&c);
+}
+
+/* test_lead_meet's own docs: eight short ones high in t0 and t1 (no t2,
+ * t3), in t2 alone, in t3 alone; those with t2 or t3 alone of length 16
+ * and without t0 and t1 (so that t2's and t3's low postings may be that
+ * short, t0's and t1's not), most of them without t2 and t3 too; sixteen
+ * with all four of length 18 (the top); eight with t0 and t1 three times
+ * and t2 twice, no t3, of length 12. */
+static void meet_docs(uint32_t d, uint32_t w[4], uint32_t *len)
+{
+    if (d % 256 >= 128 && d % 256 < 132) {
+        /* short docs high in t0 and t1, t2 or t3 alone */
+        for (uint32_t k = 0; k < 4; k++)
+            w[k] = d % 4 == 0 ? k < 2 : k == 1 + d % 4;
+        *len = 10;
+    } else if (d % 16 == 1 || d % 16 == 2) {
+        w[0] = w[1] = 0;
+        if (d % 128 > 2)
+            w[2] = w[3] = 0;
+        *len = 16;
+    } else if (d % 128 == 64) {
+        *len = 18;
+    } else if (d % 256 == 192) {
+        w[0] = w[1] = 3;
+        w[2] = 2;
+        w[3] = 0;
+        *len = 12;
+    }
+}
+
+/* t0 AND t1 AND (t2 OR t3) where the top are sixteen docs with all four
+ * terms in length 18: theta is then below the sum of the units' bounds
+ * outside their high lists (t2's and t3's at length 16), not below their
+ * joint bound (at 18, the shortest low doc of t0 and t1), so align_tier
+ * runs by tiers; and no doc without both t2 and t3 can reach theta, so the
+ * rarest unit's two lists are walked as an intersection (align_tier_lead,
+ * as_pcur_meet) instead of the high lists' union (AS_TIER_MEET_F).  That
+ * choice only moves work (align_tier_lead keeps the contract whatever the
+ * threshold): the test asserts that it is made, and checks every
+ * ranking, k = 1..28 (past 16 other docs rank), against the exhaustive
+ * scorer. */
+static void test_lead_meet(void **state)
+{
+    (void)state;
+    corpus c;
+    lead_corpus(&c, meet_docs);
+    uint32_t met = 0;
+    for (size_t k = 1; k <= 28; k++) {
+        lead_query(&c, k, -1, 0, "lead meet");
+        met += c.eng->nmeet > 0;
+    }
+    assert_true(met >= 8);
     free_corpus(&c);
 }
 
@@ -2005,6 +2058,7 @@ int main(void)
         cmocka_unit_test(test_high_ties),
         cmocka_unit_test(test_lead_solo),
         cmocka_unit_test(test_lead_free),
+        cmocka_unit_test(test_lead_meet),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
