@@ -430,9 +430,61 @@ uint32_t as_pcur_seek(as_pcur *c, uint32_t target)
     return c->doc;
 }
 
+/* as_pcur_meet inside the two decoded blocks: steps the lower cursor's
+ * index alone (the docs, wdfs and cursors are set once, at the end) until
+ * both are on one doc (1), the lower is >= lim (1), or a target lies past
+ * a block's end (0: the caller seeks).  Two interleaved lists meet mostly
+ * here, at a few instructions a posting. */
+static int meet_blocks(as_pcur *a, as_pcur *b, uint32_t lim)
+{
+    const uint32_t *da = a->docs, *db = b->docs;
+    uint32_t ia = a->i, ib = b->i, na = a->n, nb = b->n;
+    int done = 1;
+    for (;;) {
+        uint32_t x = da[ia], y = db[ib];
+        if (x == y)
+            break;
+        if (x < y) {
+            if (x >= lim)
+                break;
+            uint32_t t = y < lim ? y : lim;
+            while (ia + 1 < na && da[ia] < t)
+                ia++;
+            if (da[ia] < t) {
+                done = 0;
+                break;
+            }
+        } else {
+            if (y >= lim)
+                break;
+            uint32_t t = x < lim ? x : lim;
+            while (ib + 1 < nb && db[ib] < t)
+                ib++;
+            if (db[ib] < t) {
+                done = 0;
+                break;
+            }
+        }
+    }
+    if (ia != a->i) {
+        a->i = ia;
+        a->doc = da[ia];
+        a->wdf = wdf_at(a, ia);
+    }
+    if (ib != b->i) {
+        b->i = ib;
+        b->doc = db[ib];
+        b->wdf = wdf_at(b, ib);
+    }
+    return done;
+}
+
 uint32_t as_pcur_meet(as_pcur *a, as_pcur *b, uint32_t lim)
 {
     for (;;) {
+        if (a->decoded && b->decoded && a->doc != AS_DOC_END && b->doc != AS_DOC_END &&
+            meet_blocks(a, b, lim))
+            return a->doc < b->doc ? a->doc : b->doc;
         if (a->doc == b->doc)
             return a->doc; /* both there (or both at the end) */
         as_pcur *lo = a->doc < b->doc ? a : b;

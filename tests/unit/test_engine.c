@@ -1470,7 +1470,8 @@ static void lead_query(corpus *c, size_t k, double k1, double b, const char *wha
     snprintf(qdump, sizeof qdump, "%s, k %zu", what, k);
     check_search(c, &q, &so, &o, &rf, ref, w_of, &ties);
     if (getenv("SHOW_HIGH"))
-        fprintf(stderr, "%s k %zu: tier %llu lead %llu solo %llu free %llu meet %llu\n", what, k, (unsigned long long)c->eng->ntier,
+        fprintf(stderr, "%s k %zu: tier %llu lead %llu solo %llu free %llu meet %llu\n", what,
+                k, (unsigned long long)c->eng->ntier,
                 (unsigned long long)c->eng->nlead, (unsigned long long)c->eng->nsolo,
                 (unsigned long long)c->eng->nfree, (unsigned long long)c->eng->nmeet);
     afree(&a);
