@@ -171,13 +171,18 @@ struct as_engine {
     /* The OR (-1: none) and required kids (its mask) opt is for. */
     ptrdiff_t oor;
     uint32_t omask;
-    /* align_tier_lead: the optional TERMs' high cursors (NULL: none) and
-     * their docs. */
+    /* align_tier_lead: the optional TERMs' high cursors (NULL: none). */
     as_pcur *ohc[8];
-    uint32_t ohd[8];
+    /* The node whose jmo is for (-1: none), with the optional TERMs of
+     * high cursors jmomask: jm with those TERMs, against the OR's
+     * threshold (engine_iter.c: lead_table_opt). */
+    int32_t jmonode;
+    uint32_t jmomask;
+    double jmo[4][4];
     /* Candidates of the last query that align_tier_lead rejected by the
-     * optional kids' bounds alone (for tests). */
-    uint64_t nopt_rej;
+     * optional kids' bounds alone: at their lengths (opt_below), and by
+     * the lead's wdfs (jmo) before any length was read (for tests). */
+    uint64_t nopt_rej, noptq;
 
     /* Phrase scratch: per-kid positions. */
     const uint32_t **ppos;

@@ -515,6 +515,7 @@ void as_eng_reset(as_engine *e)
     e->nsolo = 0;
     e->jnode = -1;
     e->jmnode = -1;
+    e->jmonode = -1;
     e->lnode = -1;
     e->nlcache = 0;
     e->nfree = 0;
@@ -524,6 +525,7 @@ void as_eng_reset(as_engine *e)
     e->oor = -1;
     e->nopt = 0;
     e->nopt_rej = 0;
+    e->noptq = 0;
     for (size_t i = 0; i < e->nleaves; i++) {
         as_pcur_release(e->curs[i]);
         as_pcur_init(e->curs[i], e->ix, &e->lterm[i]);
@@ -1326,16 +1328,20 @@ static inline __attribute__((always_inline)) uint32_t unit_seek(as_engine *e, en
 }
 
 /* The OR's optional TERMs in align_tier_lead (e->onode; ltn[lnh ..
- * lnh + lnopt)): their high cursors, moved only here while optional, as
- * the units' are, put on the first doc >= d of their lists (none for a
- * term that walks its high list). */
-static __attribute__((noinline)) void opt_start(as_engine *e, uint32_t d)
+ * lnh + lnopt)): their high cursors (e->ohc), moved only here while
+ * optional, as the units' are, put on the first doc >= d of their lists,
+ * ohd[j] (none for a term that walks its high list: AS_DOC_END); returns
+ * the mask of those with one. */
+static __attribute__((noinline)) uint32_t opt_start(as_engine *e, uint32_t d, uint32_t *ohd)
 {
+    uint32_t mask = 0;
     for (uint32_t j = 0; j < e->lnopt; j++) {
         as_pcur *h = e->ltn[e->lnh + j]->hion ? NULL : e->lhc[e->lnh + j];
         e->ohc[j] = h;
-        e->ohd[j] = h ? as_pcur_seek(h, d) : AS_DOC_END;
+        ohd[j] = h ? as_pcur_seek(h, d) : AS_DOC_END;
+        mask |= (uint32_t)(h != NULL) << j;
     }
+    return mask;
 }
 
 /* Can candidate cand of length dl, whose AND part is bounded by b, not
@@ -1346,7 +1352,7 @@ static __attribute__((noinline)) void opt_start(as_engine *e, uint32_t d)
  * high list has cand, else at its low bound.  The order of the sum
  * differs from the OR's fold: owmin has the OR's cushion. */
 static inline __attribute__((always_inline)) int opt_below(as_engine *e, uint32_t cand, uint32_t dl,
-                                               double b)
+                                                           double b, uint32_t *ohd)
 {
     double bo = 0;
     for (uint32_t j = 0; j < e->lnopt; j++) {
@@ -1359,9 +1365,9 @@ static inline __attribute__((always_inline)) int opt_below(as_engine *e, uint32_
         }
         as_pcur *h = e->ohc[j];
         if (h) {
-            if (e->ohd[j] < cand)
-                e->ohd[j] = as_pcur_seek(h, cand);
-            if (e->ohd[j] == cand) {
+            if (ohd[j] < cand)
+                ohd[j] = as_pcur_seek(h, cand);
+            if (ohd[j] == cand) {
                 bo += bm25(e, te->tw, h->wdf, dl);
             } else {
                 double x = low_bound(e, lt, te, dl);
@@ -1377,6 +1383,92 @@ static inline __attribute__((always_inline)) int opt_below(as_engine *e, uint32_
         return 1;
     }
     return 0;
+}
+
+/* The OR's optional TERM j (align_tier_lead) on a doc of length dl high
+ * in none of their lists: its low bound, 0 when absent (a term without a
+ * high cursor: its bound at dl, with any wdf). */
+static double opt_low(const as_engine *e, uint32_t j, uint32_t dl)
+{
+    const enode *te = e->ltn[e->lnh + j];
+    const as_term *lt = &e->lterm[te->leaf];
+    if (e->ohc[j]) {
+        double x = low_bound(e, lt, te, dl);
+        return x > 0 ? x : 0;
+    }
+    return dl >= lt->min_doclen ? bound(e, te->tw, lt->max_wdf, dl) : 0;
+}
+
+/* lead_table with the OR's optional TERMs: e->jmo[i][j] bounds, against
+ * the OR's threshold, a doc on which the lead's terms have wdf i and j
+ * and neither another unit nor an optional TERM is high: jm's fold plus
+ * the optional TERMs' opt_low, at the lengths where some term's state
+ * changes (the optional ones' too; between them every part falls with
+ * dl).  For the optional TERMs with high cursors as they are now (omask). */
+static __attribute__((noinline)) void lead_table_opt(as_engine *e, enode *n, uint32_t lead,
+                                                    uint32_t omask)
+{
+    uint32_t nk = n->nkids;
+    const uint32_t *kd = e->kids + n->kid0;
+    const enode *ln = &e->nodes[kd[lead]];
+    uint32_t nl = ln->op == N_TERM ? 1 : ln->nkids;
+    uint32_t lo = 0, nb = 0, br[4 * 72 + 1];
+    for (uint32_t m = 0; m < e->lnh + e->lnopt; m++) {
+        const enode *t = e->ltn[m];
+        br[nb++] = e->lterm[t->leaf].min_doclen;
+        for (uint32_t w = 0; w < 3 && t->mlo != INFINITY; w++)
+            br[nb++] = t->hl[w] + 1;
+    }
+    for (uint32_t i = 0; i < nk; i++) {
+        uint32_t umin = UINT32_MAX;
+        for (uint32_t m = e->lhb[i]; m < e->lhb[i + 1]; m++)
+            if (e->lterm[e->ltn[m]->leaf].min_doclen < umin)
+                umin = e->lterm[e->ltn[m]->leaf].min_doclen;
+        if (umin > lo)
+            lo = umin;
+    }
+    for (uint32_t a = 0; a < 4; a++)
+        for (uint32_t c = 0; c < 4; c++)
+            e->jmo[a][c] = -INFINITY;
+    for (uint32_t x = 0; x < nb; x++) {
+        uint32_t dl = br[x];
+        if (dl < lo)
+            continue;
+        double l[8], h[8];
+        uint32_t i;
+        for (i = 0; i < nk; i++)
+            if (i != lead && (!unit_dl(e, &e->nodes[kd[i]], dl, &l[i], &h[i]) || l[i] < 0))
+                break; /* unit i cannot be on such a doc without being high */
+        if (i < nk)
+            continue;
+        double ob = 0;
+        for (uint32_t j = 0; j < e->lnopt; j++)
+            ob += opt_low(e, j, dl);
+        for (uint32_t a = 0; a < 4; a++)
+            for (uint32_t c = 0; c < (nl > 1 ? 4u : 1u); c++) {
+                uint32_t wl[2] = {a, c};
+                double u = 0;
+                uint32_t j;
+                for (j = 0; j < nl; j++) {
+                    const enode *t = e->ltn[e->lhb[lead] + j];
+                    if (wl[j] == 0)
+                        continue;
+                    if (dl < e->lterm[t->leaf].min_doclen || wl[j] > e->lterm[t->leaf].max_wdf)
+                        break;
+                    u += bm25(e, t->tw, wl[j], dl);
+                }
+                if (j < nl || (a == 0 && c == 0))
+                    continue;
+                double b = 0;
+                for (i = 0; i < nk; i++)
+                    b += i == lead ? u : l[i];
+                b += ob;
+                if (b > e->jmo[a][c])
+                    e->jmo[a][c] = b;
+            }
+    }
+    e->jmonode = (int32_t)(n - e->nodes);
+    e->jmomask = omask;
 }
 
 /* An AND run by tiers whose docs high in no unit may still exceed wmin
@@ -1397,7 +1489,10 @@ static inline __attribute__((always_inline)) int opt_below(as_engine *e, uint32_
  * elsewhere, where the AND alone is bounded against the OR's threshold
  * less their maxw (SAR OR "safeguarding adults review" at 1M: ~5,400
  * candidates a query passed to the main lists, ~600 to the OR, whose
- * bound rejected 500 of them).  Returns as align_tier; *declined = 1
+ * bound rejected 500 of them); and a lead of one or two terms has a
+ * table with them (lead_table_opt: jmo, as jm), by which most candidates
+ * fall on the lead's wdfs alone, before their lengths are read (where no
+ * unit nor optional TERM is high).  Returns as align_tier; *declined = 1
  * (nothing moved) when a unit is not a TERM or OR of TERMs, a term walks
  * its high list, or out of memory. */
 static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, enode *n, uint32_t d,
@@ -1493,7 +1588,7 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
     }
     /* hd[m]: the doc of high cursor m (moved only here from now on;
      * AS_DOC_END for the lead's and for terms without one) */
-    uint32_t hd[64];
+    uint32_t hd[64 + 8];
     for (uint32_t m = 0; m < nh; m++)
         hd[m] = hc[m] && (m < hb[lead] || m >= hb[lead + 1]) ? as_pcur_seek(hc[m], d)
                                                                : AS_DOC_END;
@@ -1510,22 +1605,31 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
         }
         ld[j] = te->doc;
     }
-    if (withopt)
-        opt_start(e, d);
-    /* a lead of one or two terms: its table (lead_table) */
+    /* the OR's optional TERMs' high cursors: hd[nh ..) */
+    const uint32_t nopt = withopt ? e->lnopt : 0;
+    const double owmin = e->owmin;
+    uint32_t omask = withopt ? opt_start(e, d, hd + nh) : 0;
+    /* a lead of one or two terms: its table (lead_table; with the OR's
+     * optional TERMs, lead_table_opt) */
     int quick = nl <= 2;
     if (quick && e->jmnode != (int32_t)(n - e->nodes))
         lead_table(e, n, lead);
+    if (withopt && quick && (e->jmonode != ni || e->jmomask != omask))
+        lead_table_opt(e, n, lead, omask);
     /* om: the other units' high cursors; hmin, the first doc one of them
-     * is on (every one is on a doc >= hmin: none is high before it) */
+     * is on (every one is on a doc >= hmin: none is high before it);
+     * hmino, the same of the optional TERMs' */
     uint8_t om[64];
-    uint32_t nom = 0, hmin = AS_DOC_END;
+    uint32_t nom = 0, hmin = AS_DOC_END, hmino = AS_DOC_END;
     for (uint32_t m = 0; m < nh; m++)
         if (hd[m] != AS_DOC_END) {
             om[nom++] = (uint8_t)m;
             if (hd[m] < hmin)
                 hmin = hd[m];
         }
+    for (uint32_t m = nh; m < nh + nopt; m++)
+        if (hd[m] < hmino)
+            hmino = hd[m];
     /* solo: a doc with one of the lead's two terms (of wdf <= 3 always)
      * and high in no other unit cannot exceed wmin (jm), so past such a
      * doc the walk may leap to the next doc with both, or high elsewhere
@@ -1574,7 +1678,21 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
             uint32_t w0 = ld[0] == cand ? lc[0]->wdf : 0;
             uint32_t w1 = nl > 1 && ld[1] == cand ? lc[1]->wdf : 0;
             int low = w0 <= 3 && w1 <= 3 && e->jm[w0][w1] <= wmin;
-            if (low && cand >= hmin) {
+            /* or, with the OR's optional TERMs, high in none of them
+             * either (jmo: against the OR's threshold) */
+            int lowo = withopt && !low && w0 <= 3 && w1 <= 3 && e->jmo[w0][w1] <= owmin;
+            if (lowo && cand >= hmino) {
+                hmino = AS_DOC_END;
+                for (uint32_t m = nh; m < nh + nopt; m++) {
+                    if (hd[m] < cand)
+                        hd[m] = as_pcur_seek(e->ohc[m - nh], cand);
+                    if (hd[m] < hmino)
+                        hmino = hd[m];
+                }
+            }
+            if (lowo && hmino == cand)
+                lowo = 0;
+            if ((low || lowo) && cand >= hmin) {
                 hmin = AS_DOC_END;
                 for (uint32_t x = 0; x < nom; x++) {
                     uint32_t m = om[x];
@@ -1584,10 +1702,12 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
                         hmin = hd[m];
                 }
             }
-            if (low && hmin != cand) {
+            if ((low || lowo) && hmin != cand) {
+                if (withopt)
+                    e->noptq += (uint64_t)!low;
                 if (cand >= AS_DOC_END - 1)
                     return AS_DOC_END;
-                if (solo && (w0 == 0 || w1 == 0)) {
+                if (low && solo && (w0 == 0 || w1 == 0)) {
                     /* the docs with one of the terms and high in no other
                      * unit (before hmin) go by: on to the next with both */
                     as_pcur_meet(lc[0], lc[1], hmin);
@@ -1630,7 +1750,7 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
             }
             b += u;
         }
-        if (ok && b > wmin && !(withopt && opt_below(e, cand, dl, b))) {
+        if (ok && b > wmin && !(withopt && opt_below(e, cand, dl, b, hd + nh))) {
             /* the other units' main lists: every unit must have cand (the
              * rarest first: its miss jumps furthest) */
             uint32_t far = cand;
@@ -2388,6 +2508,8 @@ static void fill_vand(as_engine *e, enode *n, const uint8_t *req, uint32_t mask)
         e->jnode = -1;
     if (e->jmnode == n->vand)
         e->jmnode = -1;
+    if (e->jmonode == n->vand)
+        e->jmonode = -1;
     if (e->lnode == n->vand)
         e->lnode = -1;
     if (e->hqnode == n->vand)
