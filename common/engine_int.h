@@ -140,7 +140,7 @@ struct as_engine {
      * high list), unit i's terms from lhb[i] to lhb[i + 1] (lhb[nk] =
      * lnh), the lead unit, lead_ok: its terms' max_wdf all <= 3. */
     int32_t lnode;
-    uint32_t lnh, llead;
+    uint32_t lnh, llead, lnopt; /* lnopt: the OR's optional TERMs, after them */
     int lead_ok;
     uint8_t lhb[9];
     enode *ltn[64];
@@ -162,6 +162,30 @@ struct as_engine {
     /* Calls of the last query's align_tier that went to align_tier_lead
      * for an intersection of its rarest unit's two terms (for tests). */
     uint64_t nmeet;
+
+    /* While adv_or_req advances OR's virtual AND onode (-1: none), the
+     * OR's optional kids, all TERMs (opt[0 .. nopt)), and the limit owmin
+     * its value must pass: align_tier_lead bounds a candidate with them
+     * (at its length) instead of leaving each at its maxw. */
+    int32_t onode;
+    uint32_t nopt;
+    enode *opt[8];
+    double owmin;
+    /* The OR (-1: none) and required kids (its mask) opt is for. */
+    ptrdiff_t oor;
+    uint32_t omask;
+    /* align_tier_lead: the optional TERMs' high cursors (NULL: none). */
+    as_pcur *ohc[8];
+    /* The node whose jmo is for (-1: none), with the optional TERMs of
+     * high cursors jmomask: jm with those TERMs, against the OR's
+     * threshold (engine_iter.c: lead_table_opt). */
+    int32_t jmonode;
+    uint32_t jmomask;
+    double jmo[4][4];
+    /* Candidates of the last query that align_tier_lead rejected by the
+     * optional kids' bounds alone: at their lengths (opt_below), and by
+     * the lead's wdfs (jmo) before any length was read (for tests). */
+    uint64_t nopt_rej, noptq;
 
     /* Phrase scratch: per-kid positions. */
     const uint32_t **ppos;

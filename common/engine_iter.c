@@ -65,7 +65,12 @@
  * by its rarest term (align_tier_lead) only when that term has at least
  * this many postings (on the bench mix: SAR's adult, 14,339, and "co
  * production", 56,646, gain; "self neglect" inside hoarding OR
- * self-neglect, 3,669, loses 5%; DoLS's five terms, rarest 2,305, gain). */
+ * self-neglect, 3,669, loses 5%; DoLS's five terms, rarest 2,305, gain),
+ * or when the OR has optional TERMs, four terms or more with the AND's,
+ * by whose bounds at each candidate's length most candidates fall
+ * (hoarding AND "self neglect" of hoarding OR self-neglect: 20.2M ->
+ * 12.6M instructions at 1M; with three, as "self neglect" OR selfneglect,
+ * few candidates come and the tables cost more than they save). */
 #define AS_TIER_LEAD_DF 8192
 
 /* ORs of at most this many kids look for required kids (adv_or_req). */
@@ -516,12 +521,18 @@ void as_eng_reset(as_engine *e)
     e->nsolo = 0;
     e->jnode = -1;
     e->jmnode = -1;
+    e->jmonode = -1;
     e->lnode = -1;
     e->nlcache = 0;
     e->nfree = 0;
     e->hqnode = -1;
     e->nhq = 0;
     e->nmeet = 0;
+    e->onode = -1;
+    e->oor = -1;
+    e->nopt = 0;
+    e->nopt_rej = 0;
+    e->noptq = 0;
     for (size_t i = 0; i < e->nleaves; i++) {
         as_pcur_release(e->curs[i]);
         as_pcur_init(e->curs[i], e->ix, &e->lterm[i]);
@@ -1053,7 +1064,7 @@ static as_pcur *hcur(as_engine *e, enode *n)
 /* What TERM n can score on a doc of length dl that is not in its high
  * list: its wdf is some w <= 3 with dl > L_w (format.h: high); -1 when no
  * such posting can exist (the doc is then not in its list at all). */
-static double low_bound(const as_engine *e, const as_term *t, const enode *n, uint32_t dl)
+static inline double low_bound(const as_engine *e, const as_term *t, const enode *n, uint32_t dl)
 {
     double b = -1;
     for (uint32_t w = 1; w <= 3 && w <= t->max_wdf; w++)
@@ -1323,6 +1334,150 @@ static inline __attribute__((always_inline)) uint32_t unit_seek(as_engine *e, en
     return kdoc;
 }
 
+/* The OR's optional TERMs in align_tier_lead (e->onode; ltn[lnh ..
+ * lnh + lnopt)): their high cursors (e->ohc), moved only here while
+ * optional, as the units' are, put on the first doc >= d of their lists,
+ * ohd[j] (none for a term that walks its high list: AS_DOC_END); returns
+ * the mask of those with one. */
+static __attribute__((noinline)) uint32_t opt_start(as_engine *e, uint32_t d, uint32_t *ohd)
+{
+    uint32_t mask = 0;
+    for (uint32_t j = 0; j < e->lnopt; j++) {
+        as_pcur *h = e->ltn[e->lnh + j]->hion ? NULL : e->lhc[e->lnh + j];
+        e->ohc[j] = h;
+        ohd[j] = h ? as_pcur_seek(h, d) : AS_DOC_END;
+        mask |= (uint32_t)(h != NULL) << j;
+    }
+    return mask;
+}
+
+/* Can candidate cand of length dl, whose AND part is bounded by b, not
+ * pass the OR's threshold with its optional TERMs?  Each at its exact
+ * value where known (a TERM on cand; one past it has none there, or one
+ * so low that the OR cannot pass wmin on cand however its other kids
+ * score: it was skipped as such, and wmin only rises), else where its
+ * high list has cand, else at its low bound.  The order of the sum
+ * differs from the OR's fold: owmin has the OR's cushion. */
+static inline __attribute__((always_inline)) int opt_below(as_engine *e, uint32_t cand, uint32_t dl,
+                                                           double b, uint32_t *ohd)
+{
+    double bo = 0;
+    for (uint32_t j = 0; j < e->lnopt; j++) {
+        enode *te = e->ltn[e->lnh + j];
+        const as_term *lt = &e->lterm[te->leaf];
+        if (te->started && te->doc >= cand) {
+            if (te->doc == cand)
+                bo += bm25(e, te->tw, cur(e, te)->wdf, dl);
+            continue;
+        }
+        as_pcur *h = e->ohc[j];
+        if (h) {
+            if (ohd[j] < cand)
+                ohd[j] = as_pcur_seek(h, cand);
+            if (ohd[j] == cand) {
+                bo += bm25(e, te->tw, h->wdf, dl);
+            } else {
+                double x = low_bound(e, lt, te, dl);
+                if (x > 0)
+                    bo += x;
+            }
+        } else if (dl >= lt->min_doclen) {
+            bo += bound(e, te->tw, lt->max_wdf, dl);
+        }
+    }
+    if (b + bo <= e->owmin) {
+        e->nopt_rej++;
+        return 1;
+    }
+    return 0;
+}
+
+/* The OR's optional TERM j (align_tier_lead) on a doc of length dl high
+ * in none of their lists: its low bound, 0 when absent (a term without a
+ * high cursor: its bound at dl, with any wdf). */
+static double opt_low(const as_engine *e, uint32_t j, uint32_t dl)
+{
+    const enode *te = e->ltn[e->lnh + j];
+    const as_term *lt = &e->lterm[te->leaf];
+    if (e->ohc[j]) {
+        double x = low_bound(e, lt, te, dl);
+        return x > 0 ? x : 0;
+    }
+    return dl >= lt->min_doclen ? bound(e, te->tw, lt->max_wdf, dl) : 0;
+}
+
+/* lead_table with the OR's optional TERMs: e->jmo[i][j] bounds, against
+ * the OR's threshold, a doc on which the lead's terms have wdf i and j
+ * and neither another unit nor an optional TERM is high: jm's fold plus
+ * the optional TERMs' opt_low, at the lengths where some term's state
+ * changes (the optional ones' too; between them every part falls with
+ * dl).  For the optional TERMs with high cursors as they are now (omask). */
+static __attribute__((noinline)) void lead_table_opt(as_engine *e, enode *n, uint32_t lead,
+                                                    uint32_t omask)
+{
+    uint32_t nk = n->nkids;
+    const uint32_t *kd = e->kids + n->kid0;
+    const enode *ln = &e->nodes[kd[lead]];
+    uint32_t nl = ln->op == N_TERM ? 1 : ln->nkids;
+    uint32_t lo = 0, nb = 0, br[4 * 72 + 1];
+    for (uint32_t m = 0; m < e->lnh + e->lnopt; m++) {
+        const enode *t = e->ltn[m];
+        br[nb++] = e->lterm[t->leaf].min_doclen;
+        for (uint32_t w = 0; w < 3 && t->mlo != INFINITY; w++)
+            br[nb++] = t->hl[w] + 1;
+    }
+    for (uint32_t i = 0; i < nk; i++) {
+        uint32_t umin = UINT32_MAX;
+        for (uint32_t m = e->lhb[i]; m < e->lhb[i + 1]; m++)
+            if (e->lterm[e->ltn[m]->leaf].min_doclen < umin)
+                umin = e->lterm[e->ltn[m]->leaf].min_doclen;
+        if (umin > lo)
+            lo = umin;
+    }
+    for (uint32_t a = 0; a < 4; a++)
+        for (uint32_t c = 0; c < 4; c++)
+            e->jmo[a][c] = -INFINITY;
+    for (uint32_t x = 0; x < nb; x++) {
+        uint32_t dl = br[x];
+        if (dl < lo)
+            continue;
+        double l[8], h[8];
+        uint32_t i;
+        for (i = 0; i < nk; i++)
+            if (i != lead && (!unit_dl(e, &e->nodes[kd[i]], dl, &l[i], &h[i]) || l[i] < 0))
+                break; /* unit i cannot be on such a doc without being high */
+        if (i < nk)
+            continue;
+        double ob = 0;
+        for (uint32_t j = 0; j < e->lnopt; j++)
+            ob += opt_low(e, j, dl);
+        for (uint32_t a = 0; a < 4; a++)
+            for (uint32_t c = 0; c < (nl > 1 ? 4u : 1u); c++) {
+                uint32_t wl[2] = {a, c};
+                double u = 0;
+                uint32_t j;
+                for (j = 0; j < nl; j++) {
+                    const enode *t = e->ltn[e->lhb[lead] + j];
+                    if (wl[j] == 0)
+                        continue;
+                    if (dl < e->lterm[t->leaf].min_doclen || wl[j] > e->lterm[t->leaf].max_wdf)
+                        break;
+                    u += bm25(e, t->tw, wl[j], dl);
+                }
+                if (j < nl || (a == 0 && c == 0))
+                    continue;
+                double b = 0;
+                for (i = 0; i < nk; i++)
+                    b += i == lead ? u : l[i];
+                b += ob;
+                if (b > e->jmo[a][c])
+                    e->jmo[a][c] = b;
+            }
+    }
+    e->jmonode = (int32_t)(n - e->nodes);
+    e->jmomask = omask;
+}
+
 /* An AND run by tiers whose docs high in no unit may still exceed wmin
  * (the joint bound is above it): led by the main lists of its rarest unit
  * instead, every doc of which is a candidate (every match of the AND is
@@ -1335,9 +1490,21 @@ static inline __attribute__((always_inline)) uint32_t unit_seek(as_engine *e, en
  * (format.h: high).  Survivors are checked in the other units' main lists
  * as in align_tier; the lead's terms' nodes move with their cursors, and
  * an OR lead is put on the candidate, its heap and virtual AND rebuilt
- * when next advanced.  Returns as align_tier; *declined = 1 (nothing
- * moved) when a unit is not a TERM or OR of TERMs, a term walks its high
- * list, or out of memory. */
+ * when next advanced.  An OR's virtual AND (e->onode) bounds a candidate
+ * with the OR's optional TERMs too, against the OR's threshold: their
+ * values at its length where their high lists have it, their low bounds
+ * elsewhere, where the AND alone is bounded against the OR's threshold
+ * less their maxw (SAR OR "safeguarding adults review" at 1M: ~5,400
+ * candidates a query passed to the main lists, ~600 to the OR, whose
+ * bound rejected 500 of them); and a lead of one or two terms has a
+ * table with them (lead_table_opt: jmo, as jm), by which most candidates
+ * fall on the lead's wdfs alone, before their lengths are read (where no
+ * unit nor optional TERM is high).  Returns as align_tier; *declined = 1
+ * (nothing moved) when a unit is not a TERM or OR of TERMs, a term walks
+ * its high list, or out of memory. */
+static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, enode *n, uint32_t d,
+                                                                double wmin, const int withopt);
+
 static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n, uint32_t d,
                                                           double wmin, int *declined)
 {
@@ -1345,7 +1512,7 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
     const uint32_t *kd = e->kids + n->kid0; /* fold order */
     const int32_t ni = (int32_t)(n - e->nodes);
     *declined = 1;
-    if (e->lnode != ni) {
+    if (e->lnode != ni || e->lnopt != (e->onode == ni ? e->nopt : 0)) {
         /* its units' terms, their high cursors and the lead: the same on
          * every call for n (until a virtual AND is refilled: fill_vand) */
         if (nk > 8)
@@ -1376,6 +1543,16 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
             }
         }
         e->lhb[nk] = (uint8_t)nh;
+        /* the OR's optional TERMs after them: a high cursor unless the
+         * term walks its high list (then bounded by its largest wdf) */
+        e->lnopt = e->onode == ni ? e->nopt : 0;
+        for (uint32_t j = 0; j < e->lnopt; j++) {
+            enode *te = e->opt[j];
+            e->ltn[nh + j] = te;
+            e->lhc[nh + j] = NULL;
+            if (te->mlo != INFINITY && !te->hion && !(e->lhc[nh + j] = hcur(e, te)))
+                return d;
+        }
         e->lnh = nh;
         e->llead = lead;
         e->lead_ok = 1;
@@ -1386,14 +1563,26 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
     } else {
         e->nlcache++;
     }
+    for (uint32_t m = 0; m < e->lnh; m++)
+        if (e->ltn[m]->hion)
+            return d; /* it walks its high list since */
+    *declined = 0;
+    /* two copies of the walk: without optional TERMs it is as it was */
+    return e->lnopt ? lead_walk(e, n, d, wmin, 1) : lead_walk(e, n, d, wmin, 0);
+}
+
+/* align_tier_lead's walk (its terms found); withopt: bound candidates
+ * with the OR's optional TERMs (opt_below). */
+static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, enode *n, uint32_t d,
+                                                                double wmin, const int withopt)
+{
+    uint32_t nk = n->nkids;
+    const uint32_t *kd = e->kids + n->kid0; /* fold order */
+    const int32_t ni = (int32_t)(n - e->nodes);
     const uint32_t nh = e->lnh, lead = e->llead;
     enode *const *tn = e->ltn;
     as_pcur *const *hc = e->lhc;
     const uint8_t *hb = e->lhb;
-    for (uint32_t m = 0; m < nh; m++)
-        if (tn[m]->hion)
-            return d; /* it walks its high list since */
-    *declined = 0;
     e->ntier++;
     e->nlead++;
     tier_tables(e, ni, tn, nh);
@@ -1406,7 +1595,7 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
     }
     /* hd[m]: the doc of high cursor m (moved only here from now on;
      * AS_DOC_END for the lead's and for terms without one) */
-    uint32_t hd[64];
+    uint32_t hd[64 + 8];
     for (uint32_t m = 0; m < nh; m++)
         hd[m] = hc[m] && (m < hb[lead] || m >= hb[lead + 1]) ? as_pcur_seek(hc[m], d)
                                                                : AS_DOC_END;
@@ -1423,20 +1612,31 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
         }
         ld[j] = te->doc;
     }
-    /* a lead of one or two terms: its table (lead_table) */
+    /* the OR's optional TERMs' high cursors: hd[nh ..) */
+    const uint32_t nopt = withopt ? e->lnopt : 0;
+    const double owmin = e->owmin;
+    uint32_t omask = withopt ? opt_start(e, d, hd + nh) : 0;
+    /* a lead of one or two terms: its table (lead_table; with the OR's
+     * optional TERMs, lead_table_opt) */
     int quick = nl <= 2;
     if (quick && e->jmnode != (int32_t)(n - e->nodes))
         lead_table(e, n, lead);
+    if (withopt && quick && (e->jmonode != ni || e->jmomask != omask))
+        lead_table_opt(e, n, lead, omask);
     /* om: the other units' high cursors; hmin, the first doc one of them
-     * is on (every one is on a doc >= hmin: none is high before it) */
+     * is on (every one is on a doc >= hmin: none is high before it);
+     * hmino, the same of the optional TERMs' */
     uint8_t om[64];
-    uint32_t nom = 0, hmin = AS_DOC_END;
+    uint32_t nom = 0, hmin = AS_DOC_END, hmino = AS_DOC_END;
     for (uint32_t m = 0; m < nh; m++)
         if (hd[m] != AS_DOC_END) {
             om[nom++] = (uint8_t)m;
             if (hd[m] < hmin)
                 hmin = hd[m];
         }
+    for (uint32_t m = nh; m < nh + nopt; m++)
+        if (hd[m] < hmino)
+            hmino = hd[m];
     /* solo: a doc with one of the lead's two terms (of wdf <= 3 always)
      * and high in no other unit cannot exceed wmin (jm), so past such a
      * doc the walk may leap to the next doc with both, or high elsewhere
@@ -1485,7 +1685,21 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
             uint32_t w0 = ld[0] == cand ? lc[0]->wdf : 0;
             uint32_t w1 = nl > 1 && ld[1] == cand ? lc[1]->wdf : 0;
             int low = w0 <= 3 && w1 <= 3 && e->jm[w0][w1] <= wmin;
-            if (low && cand >= hmin) {
+            /* or, with the OR's optional TERMs, high in none of them
+             * either (jmo: against the OR's threshold) */
+            int lowo = withopt && !low && w0 <= 3 && w1 <= 3 && e->jmo[w0][w1] <= owmin;
+            if (lowo && cand >= hmino) {
+                hmino = AS_DOC_END;
+                for (uint32_t m = nh; m < nh + nopt; m++) {
+                    if (hd[m] < cand)
+                        hd[m] = as_pcur_seek(e->ohc[m - nh], cand);
+                    if (hd[m] < hmino)
+                        hmino = hd[m];
+                }
+            }
+            if (lowo && hmino == cand)
+                lowo = 0;
+            if ((low || lowo) && cand >= hmin) {
                 hmin = AS_DOC_END;
                 for (uint32_t x = 0; x < nom; x++) {
                     uint32_t m = om[x];
@@ -1495,10 +1709,12 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
                         hmin = hd[m];
                 }
             }
-            if (low && hmin != cand) {
+            if ((low || lowo) && hmin != cand) {
+                if (withopt)
+                    e->noptq += (uint64_t)!low;
                 if (cand >= AS_DOC_END - 1)
                     return AS_DOC_END;
-                if (solo && (w0 == 0 || w1 == 0)) {
+                if (low && solo && (w0 == 0 || w1 == 0)) {
                     /* the docs with one of the terms and high in no other
                      * unit (before hmin) go by: on to the next with both */
                     as_pcur_meet(lc[0], lc[1], hmin);
@@ -1541,7 +1757,7 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
             }
             b += u;
         }
-        if (ok && b > wmin) {
+        if (ok && b > wmin && !(withopt && opt_below(e, cand, dl, b, hd + nh))) {
             /* the other units' main lists: every unit must have cand (the
              * rarest first: its miss jumps furthest) */
             uint32_t far = cand;
@@ -1881,10 +2097,13 @@ static uint32_t align_tier_terms(as_engine *e, enode *n, uint32_t d, double wmin
     int jn = joint_ness(e, n, srt, wmin - cushion);
     /* a doc high in no list can still exceed wmin: led by the rarest kid
      * (an OR's virtual AND of two or three terms only when that kid is
-     * common: it is advanced afresh for each of the OR's candidates, and
-     * over a few short lists block-max costs less per call) */
+     * common, or the OR has optional TERMs to bound candidates with:
+     * AS_TIER_LEAD_DF; it is advanced afresh for each of the OR's
+     * candidates, and over a few short lists block-max costs less per
+     * call) */
     if (jn < 0 && !(t >= 0))
-        return n->tier == 3 && nk < 4 && mindf < AS_TIER_LEAD_DF
+        return n->tier == 3 && nk < 4 && mindf < AS_TIER_LEAD_DF &&
+                       !(e->onode == n - e->nodes && nk + e->nopt >= 4)
                    ? d : align_tier_lead(e, n, d, wmin, declined);
     int joint = !(t >= 0);
     if (jn > (int)ness)
@@ -2110,8 +2329,9 @@ static uint32_t align_bm(as_engine *e, enode *n, uint32_t d, double wmin)
             }
             i = i + 1 == nk ? 0 : i + 1;
         }
-        if (agree == nk)
+        if (agree == nk) {
             return d;
+        }
     }
 }
 
@@ -2149,8 +2369,9 @@ static int phrase_check(as_engine *e, enode *n)
             if ((int64_t)e->ppos[i][e->pi[i]] != want)
                 break;
         }
-        if (i == nk)
+        if (i == nk) {
             return 1;
+        }
     }
     return 0;
 }
@@ -2319,6 +2540,8 @@ static void fill_vand(as_engine *e, enode *n, const uint8_t *req, uint32_t mask)
         e->jnode = -1;
     if (e->jmnode == n->vand)
         e->jmnode = -1;
+    if (e->jmonode == n->vand)
+        e->jmonode = -1;
     if (e->lnode == n->vand)
         e->lnode = -1;
     if (e->hqnode == n->vand)
@@ -2363,8 +2586,28 @@ static uint32_t adv_or_req(as_engine *e, enode *n, uint32_t target, double wmin,
     for (;;) {
         uint32_t d;
         if (virt) {
-            /* a doc above wmin has its required part above wmin - optw */
+            /* a doc above wmin has its required part above wmin - optw;
+             * optional TERMs are bounded at each candidate's length by
+             * align_tier_lead, should it run (e->onode) */
+            if (e->oor != n - e->nodes || e->omask != mask) {
+                uint32_t no = 0;
+                for (uint32_t i = 0; i < nk && no <= 8; i++)
+                    if (!req[i]) {
+                        if (e->nodes[kd[i]].op != N_TERM || no == 8)
+                            no = 9;
+                        else
+                            e->opt[no++] = &e->nodes[kd[i]];
+                    }
+                e->nopt = no <= 8 ? no : 0;
+                e->oor = n - e->nodes;
+                e->omask = mask;
+            }
+            if (e->nopt > 0) {
+                e->onode = n->vand;
+                e->owmin = wmin - cushion;
+            }
             d = as_eng_advance(e, (uint32_t)n->vand, target, wmin - optw - cushion);
+            e->onode = -1;
         } else {
             enode *ln = &e->nodes[kd[lead]];
             d = as_eng_advance(e, kd[lead], target, kid_wmin(n, ln, wmin));
@@ -2404,6 +2647,39 @@ static uint32_t adv_or_req(as_engine *e, enode *n, uint32_t target, double wmin,
             }
             if (part + rest <= wmin - cushion)
                 ok = 0;
+            /* optional TERMs are moved to d before the phrases are checked
+             * (a seek costs less than a phrase's positions): where they are
+             * absent, or score less than their bounds at d's length above,
+             * the doc may fall to wmin without its phrases read */
+            if (ok && optw > 0) {
+                int moved = 0;
+                for (uint32_t i = 0; i < nk; i++) {
+                    enode *k = &e->nodes[kd[i]];
+                    if (req[i] || k->op != N_TERM || (k->started && k->doc >= d))
+                        continue;
+                    uint32_t nx;
+                    match_at(e, kd[i], d, kid_wmin(n, k, wmin), &nx);
+                    moved = 1;
+                }
+                if (moved) {
+                    rest = 0;
+                    for (uint32_t i = 0; i < nk; i++) {
+                        if (req[i])
+                            continue;
+                        enode *k = &e->nodes[kd[i]];
+                        if (k->started && k->doc == d)
+                            rest += as_eng_value(e, k);
+                        else if (k->op != N_TERM &&
+                                 !(k->started && k->doc > d && k->doc != AS_DOC_END)) {
+                            if (len == UINT32_MAX)
+                                len = as_index_doclen(e->ix, d);
+                            rest += node_len_bound(e, kd[i], d, len, 0);
+                        }
+                    }
+                    if (part + rest <= wmin - cushion)
+                        ok = 0;
+                }
+            }
             for (uint32_t i = 0; ok && i < nk; i++) {
                 enode *k = &e->nodes[kd[i]];
                 if (req[i] && k->op == N_PHRASE && !phrase_check(e, k)) {
@@ -2458,8 +2734,9 @@ static uint32_t adv_or_req(as_engine *e, enode *n, uint32_t target, double wmin,
             n->doc = d;
             n->valdoc = AS_DOC_END;
             double v = as_eng_value(e, n);
-            if (!(v <= wmin))
+            if (!(v <= wmin)) {
                 return d;
+            }
         }
         if (next == AS_DOC_END || d >= AS_DOC_END - 1)
             return n->doc = AS_DOC_END;

@@ -1655,6 +1655,105 @@ static void test_lead_meet(void **state)
     free_corpus(&c);
 }
 
+/* test_lead_optional's docs: t0 and t1 as lead_corpus's, t2 in every 8th
+ * doc (d = 8m), so t0 t1 t2 in a row there, t3 in every other doc (after
+ * them); in every 128th (d = 128m + 32) t3 three times in length 8 (high
+ * in its list), in every 128th (d = 128m + 96) t0 t1 t2 without t3 in
+ * length 8; and in every 256th (d = 256m + 100) t0 and t2 three times
+ * without t1 in length 8, so that the phrase's bound (of each term's best
+ * doc) is far above what any doc with it scores. */
+static void opt_docs(uint32_t d, uint32_t w[4], uint32_t *len)
+{
+    w[2] = d % 8 == 0;
+    w[3] = d % 2 == 0;
+    if (d % 128 == 32) {
+        w[3] = 3;
+        *len = 8;
+    } else if (d % 128 == 96) {
+        w[3] = 0;
+        *len = 8;
+    } else if (d % 256 == 100) {
+        w[0] = w[2] = 3;
+        w[1] = w[3] = 0;
+        *len = 8;
+    }
+}
+
+/* opt_docs, but half of the docs with t3 three times (d = 256m + 160)
+ * without t2: t3's bound is far above what the docs with the phrase
+ * score, and the top are docs with the phrase without t3. */
+static void opt_docs2(uint32_t d, uint32_t w[4], uint32_t *len)
+{
+    opt_docs(d, w, len);
+    if (d % 256 == 160)
+        w[2] = 0;
+}
+
+/* t3 OR "t0 t1 t2" (as an acronym query: SAR OR "safeguarding adults
+ * review"): once the phrase is required, its virtual AND is led by its
+ * rarest term (align_tier_lead, for a lead of any df when the OR has
+ * optional TERMs) and every candidate is bounded with t3 at its length:
+ * its exact value where its high list has the doc (the short docs with
+ * t3 three times, which rank first), its low bound elsewhere.  A bound
+ * that left t3 out where it is high loses those docs (one that left it
+ * out where it is low fails test_required_or and test_high_lists).
+ * On opt_docs2's corpus most candidates fall by the lead's wdf alone,
+ * the other units' and t3's low bounds at any length (jmo), before any
+ * length is read.  Checked against the exhaustive scorer for k 1..38,
+ * phrase and AND, and the path must have rejected candidates both ways. */
+static void test_lead_optional(void **state)
+{
+    (void)state;
+    uint32_t used = 0, tabled = 0, queries = 0;
+    for (int pc = 0; pc < 4; pc++) {
+        int phrase = pc & 1;
+        corpus c;
+        lead_corpus(&c, pc < 2 ? opt_docs : opt_docs2);
+        rhit *ref = malloc((c.ndocs + 1) * sizeof *ref);
+        double *w_of = malloc((c.ndocs + 1) * sizeof *w_of);
+        assert_non_null(ref);
+        assert_non_null(w_of);
+        for (size_t k = 1; k <= 40; k += 1 + k / 8) {
+            arena a = {0};
+            as_query q;
+            memset(&q, 0, sizeof q);
+            as_qnode *o = qop(&a, AS_Q_OR, 2);
+            o->kids[0] = qterm(&a, "t3", 0);
+            o->kids[1] = qop(&a, phrase ? AS_Q_PHRASE : AS_Q_AND, 3);
+            for (uint32_t i = 0; i < 3; i++) {
+                char t[4] = {'t', (char)('0' + i), 0, 0};
+                o->kids[1]->kids[i] = qterm(&a, t, i);
+            }
+            q.root = o;
+            as_search_opts so;
+            as_search_opts_default(&so);
+            so.collapse = 0;
+            so.limit = k;
+            ropts ro = {so.bm25.k1, so.bm25.b, so.bm25.min_normlen, {0}};
+            memcpy(ro.kw, so.kind_weight, sizeof ro.kw);
+            rfilter rf;
+            memset(&rf, 0, sizeof rf);
+            long ties = 0;
+            snprintf(qdump, sizeof qdump, "lead optional, corpus %d, %s, k %zu", pc / 2,
+                     phrase ? "phrase" : "and", k);
+            check_search(&c, &q, &so, &ro, &rf, ref, w_of, &ties);
+            if (getenv("SHOW_HIGH"))
+                fprintf(stderr, "%s: lead %llu, rejected by t3 %llu, by the table %llu\n",
+                        qdump, (unsigned long long)c.eng->nlead,
+                        (unsigned long long)c.eng->nopt_rej, (unsigned long long)c.eng->noptq);
+            used += c.eng->nopt_rej > 0;
+            tabled += c.eng->noptq > 0;
+            queries++;
+            afree(&a);
+        }
+        free(ref);
+        free(w_of);
+        free_corpus(&c);
+    }
+    assert_true(used >= queries / 4);
+    assert_true(tabled >= queries / 4);
+}
+
 /* A corpus small enough to score by hand (k1 = 1, b = 0.5, min_normlen
  * 0.5, as Xapian's defaults):
  *   d0 "a b"  d1 "a c c"  d2 "b"     N = 3, total length 6, average 2
@@ -2060,6 +2159,7 @@ int main(void)
         cmocka_unit_test(test_lead_solo),
         cmocka_unit_test(test_lead_free),
         cmocka_unit_test(test_lead_meet),
+        cmocka_unit_test(test_lead_optional),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
