@@ -151,31 +151,6 @@ static uint32_t tok_id_h(as_wctx *c, as_swriter *s, const uint8_t *p, size_t n, 
     return i;
 }
 
-/* The front cache: the ids of tokens of at most 8 bytes seen lately, one
- * per slot of a small table (direct mapped on the token's hash) that stays
- * in the caches.  Tokens run to a steep skew (a few hundred make most of
- * the text), so most lookups end here rather than in the vocab's table and
- * arrays, bigger than the caches (tok_id_h was the thread's largest cost).
- * Only ids that are final are kept: filled by write_block, after freeze. */
-#define FC_SLOTS 8192
-typedef struct as_swfc {
-    uint64_t w;   /* the token's bytes, zero-padded */
-    uint32_t len; /* 0: empty */
-    uint32_t id;
-} as_swfc;
-
-/* The token's bytes as a word when it may be cached (n <= 8, 8 bytes
- * readable at p): 1, else 0. */
-static inline int fc_word(const uint8_t *p, size_t n, const uint8_t *lim, uint64_t *w)
-{
-    if (!SW_LE || n > 8 || lim - p < 8)
-        return 0;
-    uint64_t x;
-    memcpy(&x, p, 8);
-    *w = n == 8 ? x : x & ((1ull << (8 * n)) - 1);
-    return 1;
-}
-
 static int cmp_rank(const void *a, const void *b, void *arg)
 {
     const as_swriter *s = arg;
@@ -192,8 +167,6 @@ static int cmp_rank(const void *a, const void *b, void *arg)
 static void freeze(as_wctx *c, as_swriter *s)
 {
     s->frozen = 1;
-    if (s->fc) /* (none before: ids change here) */
-        memset(s->fc, 0, FC_SLOTS * sizeof *s->fc);
     if (c->rc != AS_OK || s->ntok == 0)
         return;
     uint32_t *ord = malloc((size_t)s->ntok * sizeof *ord);
@@ -425,14 +398,11 @@ static int tk_room(as_wctx *c, as_swriter *s, size_t n)
     while (nc - s->ntk < n)
         nc *= 2;
     as_swtok *g = realloc(s->tk, nc * sizeof *g);
-    if (g)
-        s->tk = g;
-    uint32_t *gi = g ? realloc(s->tkid, nc * sizeof *gi) : NULL;
-    if (!gi) {
+    if (!g) {
         as_wctx_fail(c, AS_ENOMEM, "out of memory");
         return -1;
     }
-    s->tkid = gi;
+    s->tk = g;
     s->tkcap = nc;
     return 0;
 }
@@ -492,11 +462,6 @@ static void write_block(as_wctx *c, as_swriter *s, const as_swjob *j)
         as_wctx_fail(c, AS_EINVAL, "store: a raw block does not parse");
         return;
     }
-    if (!s->fc && !(s->fc = calloc(FC_SLOTS, sizeof *s->fc))) {
-        as_wctx_fail(c, AS_ENOMEM, "out of memory");
-        return;
-    }
-    const uint8_t *lim = j->data + j->n;
     s->ntk = 0;
     for (uint32_t k = 0; k < j->ndocs; k++) {
         if (as_ix_walk_next(&w, &r) != 0) {
@@ -508,21 +473,10 @@ static void write_block(as_wctx *c, as_swriter *s, const as_swjob *j)
         size_t k0 = s->ntk;
         s->ntk += as_stok_split(r.text, r.tlen, (size_t)(w.tend - r.text),
                                 (uint32_t)(r.text - j->data), s->tk + k0);
-        for (size_t k = k0; k < s->ntk; k++) {
-            const as_swtok *tk = &s->tk[k];
-            const as_swfc *e = &s->fc[tk->hash & (FC_SLOTS - 1)];
-            uint64_t tw;
-            s->tkid[k] = UINT32_MAX;
-            if (fc_word(j->data + tk->off, tk->len, lim, &tw) && e->len == tk->len &&
-                e->w == tw)
-                s->tkid[k] = e->id;
-            else
-                __builtin_prefetch(&s->ht[tk->hash & s->htmask]);
-        }
+        for (size_t k = k0; k < s->ntk; k++)
+            __builtin_prefetch(&s->ht[s->tk[k].hash & s->htmask]);
     }
     for (size_t k = 0; k < s->ntk; k++) {
-        if (s->tkid[k] != UINT32_MAX)
-            continue;
         uint32_t e = s->ht[s->tk[k].hash & s->htmask];
         if (e) {
             __builtin_prefetch(&s->vhash[e - 1]);
@@ -553,16 +507,9 @@ static void write_block(as_wctx *c, as_swriter *s, const as_swjob *j)
             return;
         for (; t < t1; t++) {
             const as_swtok *k = &s->tk[t];
-            uint32_t id = s->tkid[t];
-            if (id == UINT32_MAX) {
-                const uint8_t *p = j->data + k->off;
-                id = tok_id_h(c, s, p, k->len, k->hash, lim);
-                if (id == UINT32_MAX)
-                    return;
-                uint64_t tw;
-                if (fc_word(p, k->len, lim, &tw))
-                    s->fc[k->hash & (FC_SLOTS - 1)] = (as_swfc){tw, k->len, id};
-            }
+            uint32_t id = tok_id_h(c, s, j->data + k->off, k->len, k->hash, j->data + j->n);
+            if (id == UINT32_MAX)
+                return;
             q += code_put(q, id);
         }
         s->codes.n = (size_t)(q - s->codes.p);
@@ -890,11 +837,7 @@ void as_sw_free(as_swriter *s)
     as_gbuf_free(&s->codes);
     as_gbuf_free(&s->fields);
     free(s->tk);
-    free(s->tkid);
-    free(s->fc);
     s->tk = NULL;
-    s->tkid = NULL;
-    s->fc = NULL;
     s->ntk = s->tkcap = 0;
     as_gbuf_free(&s->vbytes);
     free(s->voff);

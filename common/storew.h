@@ -59,9 +59,7 @@ typedef struct as_swriter {
     as_gbuf codes;       /* its records' codes */
     as_gbuf fields;      /* its records' fields */
     as_swtok *tk;        /* its tokens */
-    uint32_t *tkid;      /* their ids where the front cache knew them */
     size_t ntk, tkcap;
-    struct as_swfc *fc;  /* the front cache (storew.c), once frozen */
     /* The vocab: token i is vbytes[voff[i], voff[i + 1]). */
     as_gbuf vbytes;
     uint32_t *voff, *vhash;
