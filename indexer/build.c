@@ -9,10 +9,13 @@
  * the writer, consuming results strictly in file order so the generation
  * is identical whatever the scheduling.  Workers stay at most WINDOW files
  * ahead of the consumer, which bounds the memory held in results.  The
- * main thread is the longest of the pipeline (its CPU a third of the
- * analysis at 1M), so the workers also hash the terms for the writer's
- * table (as_writer_add_h; its CPU 2.56 -> 2.38 s at 1M, mean of 4 runs)
- * and it prefetches a sentence's slots while adding the one before.
+ * main thread was the longest of the pipeline, most of it interning every
+ * token in a term table bigger than the caches: the workers now group a
+ * file's postings by term (as_wpost_*, wint.h), so that it interns each
+ * distinct term of a file once and appends the term's postings of the
+ * whole file in one piece (as_writer_add_post; its share of a 1M build's
+ * CPU samples 28% -> 14%), the sentences' columns and store records going
+ * through as_writer_add_doc.
  */
 #include "build.h"
 
