@@ -221,7 +221,8 @@ typedef struct as_wpost {
     uint32_t nt, tcap;
     char *terms;
     size_t tbytes, tbcap;
-    uint32_t *lid, *pos, *sent; /* per token (nk of them) */
+    uint32_t *lid;         /* per token (nk of them): its term */
+    uint64_t *sp;          /* per token: sentence << 32 | position */
     size_t nk, kcap;
     uint8_t *bytes;        /* per term: the in-memory postings (writer.c)
                             * without the first sentence's doc gap */

@@ -537,7 +537,7 @@ static int wp_rehash(as_wpost *p)
 
 int as_wpost_add(as_wpost *p, uint32_t s, const as_token *toks, size_t n)
 {
-    if (p->nk > 0 && s < p->sent[p->nk - 1])
+    if (p->nk > 0 && s < (uint32_t)(p->sp[p->nk - 1] >> 32))
         return AS_EINVAL;
     if (n > UINT32_MAX - p->nk)
         return AS_ENOMEM;
@@ -545,10 +545,7 @@ int as_wpost_add(as_wpost *p, uint32_t s, const as_token *toks, size_t n)
     if (wp_grow((void **)&p->lid, &kc, p->nk + n, sizeof *p->lid) != 0)
         return AS_ENOMEM;
     kc = p->kcap;
-    if (wp_grow((void **)&p->pos, &kc, p->nk + n, sizeof *p->pos) != 0)
-        return AS_ENOMEM;
-    kc = p->kcap;
-    if (wp_grow((void **)&p->sent, &kc, p->nk + n, sizeof *p->sent) != 0)
+    if (wp_grow((void **)&p->sp, &kc, p->nk + n, sizeof *p->sp) != 0)
         return AS_ENOMEM;
     p->kcap = kc;
     for (size_t k = 0; k < n; k++) {
@@ -592,8 +589,7 @@ int as_wpost_add(as_wpost *p, uint32_t s, const as_token *toks, size_t n)
         p->t[id].last = s;
         p->t[id].blen++; /* the term's tokens, until as_wpost_finish */
         p->lid[p->nk] = id;
-        p->pos[p->nk] = tk->pos;
-        p->sent[p->nk] = s;
+        p->sp[p->nk] = (uint64_t)s << 32 | tk->pos;
         p->nk++;
     }
     return AS_OK;
@@ -604,8 +600,10 @@ int as_wpost_finish(as_wpost *p)
     if (p->nk == 0)
         return AS_OK;
     /* Each term's tokens together (a counting sort, stable: sentences and
-     * positions stay in order), then coded as term_append codes them. */
-    uint32_t *ord = malloc(p->nk * sizeof *ord);
+     * positions stay in order; the (sentence, position) pairs themselves
+     * moved, so that the coding below reads them in order), then coded as
+     * term_append codes them. */
+    uint64_t *ord = malloc(p->nk * sizeof *ord);
     uint32_t *at = malloc(((size_t)p->nt + 1) * sizeof *at);
     /* a token codes in at most 5 bytes, its sentence's gap and wdf in 10 */
     p->bytes = p->nk <= SIZE_MAX / 16 ? malloc(15 * p->nk) : NULL;
@@ -620,7 +618,7 @@ int as_wpost_finish(as_wpost *p)
         a += p->t[i].blen;
     }
     for (size_t k = 0; k < p->nk; k++)
-        ord[at[p->lid[k]]++] = (uint32_t)k;
+        ord[at[p->lid[k]]++] = p->sp[k];
     uint8_t *q = p->bytes;
     size_t k = 0;
     for (uint32_t i = 0; i < p->nt; i++) {
@@ -629,16 +627,16 @@ int as_wpost_finish(as_wpost *p)
         e->boff = (uint32_t)(q - p->bytes);
         uint32_t prevs = e->first;
         while (k < end) {
-            uint32_t s = p->sent[ord[k]];
+            uint32_t s = (uint32_t)(ord[k] >> 32);
             size_t k1 = k + 1;
-            while (k1 < end && p->sent[ord[k1]] == s)
+            while (k1 < end && (uint32_t)(ord[k1] >> 32) == s)
                 k1++;
             if (s != e->first)
                 q += varint_put(q, s - prevs);
             q += varint_put(q, k1 - k);
             uint32_t prev = 0;
             for (; k < k1; k++) {
-                uint32_t ps = p->pos[ord[k]];
+                uint32_t ps = (uint32_t)ord[k];
                 q += varint_put(q, ps - prev);
                 prev = ps;
             }
@@ -658,8 +656,7 @@ void as_wpost_free(as_wpost *p)
     free(p->t);
     free(p->terms);
     free(p->lid);
-    free(p->pos);
-    free(p->sent);
+    free(p->sp);
     free(p->bytes);
     free(p->slots);
     memset(p, 0, sizeof *p);
