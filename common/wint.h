@@ -202,6 +202,49 @@ int as_writer_set_base(as_writer *w, const as_index *old, as_wstore_stats *st);
  * thread, which alone interns, does not; NULL: computed here. */
 int as_writer_add_h(as_writer *w, const as_doc_in *d, const as_token *toks, size_t ntoks,
                     const uint32_t *hash, const uint64_t *head);
+/* One file's postings grouped by term, built on an analysis thread
+ * (as_wpost_*: they touch no writer), so that the writer's thread interns
+ * each distinct term of a file once, not every token, and appends a term's
+ * postings of the whole file in one piece (as_writer_add_post): at 1M the
+ * per-token probes of a table bigger than the caches were most of that
+ * thread's time.  Terms are numbered in the order they first occur. */
+typedef struct as_wpterm {
+    uint64_t head;         /* as_strtab_hash's */
+    uint32_t hash, len;
+    uint32_t toff;         /* the term's bytes: terms + toff */
+    uint32_t first, last;  /* the first and the last sentence holding it */
+    uint32_t boff, blen;   /* its postings: bytes[boff, boff + blen) */
+} as_wpterm;
+
+typedef struct as_wpost {
+    as_wpterm *t;
+    uint32_t nt, tcap;
+    char *terms;
+    size_t tbytes, tbcap;
+    uint32_t *lid;         /* per token (nk of them): its term */
+    uint64_t *sp;          /* per token: sentence << 32 | position */
+    size_t nk, kcap;
+    uint8_t *bytes;        /* per term: the in-memory postings (writer.c)
+                            * without the first sentence's doc gap */
+    uint32_t *slots;       /* local id + 1 by hash; mask + 1 of them */
+    uint32_t mask;
+} as_wpost;
+
+/* Adds sentence s's tokens (in position order).  AS_OK, AS_ENOMEM, or
+ * AS_EINVAL for a term of 0 or more than AS_TERM_BYTES bytes or tokens out
+ * of position order; sentences must come in ascending order. */
+int as_wpost_add(as_wpost *p, uint32_t s, const as_token *toks, size_t n);
+/* Groups and encodes the postings once every sentence is in. */
+int as_wpost_finish(as_wpost *p);
+void as_wpost_free(as_wpost *p); /* frees the arrays; NULL is fine */
+/* Appends the postings of p (built by as_wpost_finish), its sentence 0
+ * being doc first, after the file's sentences were added with
+ * as_writer_add_doc. */
+int as_writer_add_post(as_writer *w, uint32_t first, const as_wpost *p);
+/* as_writer_add without the postings (they come from as_writer_add_post):
+ * the sentence's columns, unit and store record, doclen its token count. */
+int as_writer_add_doc(as_writer *w, const as_doc_in *d, size_t doclen);
+
 /* Fetches the term table's slots of hashes about to be added into the
  * caches (a sentence ahead: the slot of a token is a likely miss). */
 void as_writer_prefetch(const as_writer *w, const uint32_t *hash, size_t n);

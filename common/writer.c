@@ -34,6 +34,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "crc.h"
 #include "varint.h"
 #include "wint.h"
 
@@ -56,10 +57,10 @@ static void crc_tables(uint32_t t[8][256])
             t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xff];
 }
 
-static uint32_t text_crc(const uint32_t t[8][256], const char *s, size_t n)
+static uint32_t text_crc(const uint32_t t[8][256], uint32_t crc0, const char *s, size_t n)
 {
     const uint8_t *p = (const uint8_t *)s;
-    uint32_t crc = 0xffffffffu;
+    uint32_t crc = ~crc0; /* zlib's crc32(crc0, ...) */
     for (; n >= 8; n -= 8, p += 8) {
         uint64_t x = le64(p) ^ crc;
         crc = t[7][x & 0xff] ^ t[6][(x >> 8) & 0xff] ^ t[5][(x >> 16) & 0xff] ^
@@ -327,8 +328,8 @@ void as_writer_prefetch(const as_writer *w, const uint32_t *hash, size_t n)
         __builtin_prefetch(as_strtab_slot(&w->terms, hash[k]));
 }
 
-int as_writer_add_h(as_writer *w, const as_doc_in *d, const as_token *toks, size_t ntoks,
-                    const uint32_t *hash, const uint64_t *head)
+/* The checks of a sentence before anything changes: AS_OK or the failure. */
+static int check_doc(as_writer *w, const as_doc_in *d, size_t ntoks)
 {
     as_wctx *c = &w->c;
     if (c->rc != AS_OK)
@@ -352,6 +353,49 @@ int as_writer_add_h(as_writer *w, const as_doc_in *d, const as_token *toks, size
         as_wctx_fail(c, AS_ELIMIT, "too many sentences");
         return c->rc;
     }
+    return AS_OK;
+}
+
+/* A checked sentence's unit, columns and store record. */
+static int put_doc(as_writer *w, const as_doc_in *d, size_t ntoks)
+{
+    as_wctx *c = &w->c;
+    const as_meta *m = d->meta;
+    uint32_t doc = w->ndocs;
+    size_t tlen = strlen(d->text), slen = d->section ? strlen(d->section) : 0;
+    uint32_t council = AS_NONE;
+    if (m && m->council) {
+        int added;
+        council = as_strtab_intern(c, &w->councils, m->council, strlen(m->council), &added);
+        if (c->rc != AS_OK)
+            return c->rc;
+    }
+    add_to_unit(w, doc, (uint32_t)(w->nfiles - 1), council, m);
+    /* From 64 bytes (most sentences) folding by carry-less multiplication
+     * (crc.c) costs a fraction of the tables': it takes the 16-byte blocks,
+     * the tables the tail (zlib's call for a few bytes costs more). */
+    size_t fold = tlen >= 64 ? tlen & ~(size_t)15 : 0;
+    uint32_t hash = text_crc(w->crct, fold ? as_crc32(0, d->text, fold) : 0, d->text + fold,
+                             tlen - fold);
+    if (add_doc_columns(w, (uint32_t)ntoks, d->kind, hash) != AS_OK)
+        return c->rc;
+    w->files[w->nfiles - 1].ndocs++;
+    store_add(w, doc, d, tlen, slen);
+    return c->rc;
+}
+
+int as_writer_add_doc(as_writer *w, const as_doc_in *d, size_t doclen)
+{
+    int rc = check_doc(w, d, doclen);
+    return rc != AS_OK ? rc : put_doc(w, d, doclen);
+}
+
+int as_writer_add_h(as_writer *w, const as_doc_in *d, const as_token *toks, size_t ntoks,
+                    const uint32_t *hash, const uint64_t *head)
+{
+    as_wctx *c = &w->c;
+    if (check_doc(w, d, ntoks) != AS_OK)
+        return c->rc;
     /* per-token scratch */
     size_t tc = w->tcap, tc2 = w->tcap, tc3 = w->tcap, tc4 = w->tcap;
     if (!GROW(c, w->tslot, tc, ntoks + 1) || !GROW(c, w->thash, tc2, ntoks + 1) ||
@@ -385,19 +429,8 @@ int as_writer_add_h(as_writer *w, const as_doc_in *d, const as_token *toks, size
     const uint32_t *th = hash ? hash : w->thash;
     const uint64_t *hd = hash ? head : w->thead;
     uint32_t doc = w->ndocs;
-    size_t tlen = strlen(d->text), slen = d->section ? strlen(d->section) : 0;
-    uint32_t council = AS_NONE;
-    if (m && m->council) {
-        int added;
-        council = as_strtab_intern(c, &w->councils, m->council, strlen(m->council), &added);
-        if (c->rc != AS_OK)
-            return c->rc;
-    }
-    add_to_unit(w, doc, (uint32_t)(w->nfiles - 1), council, m);
-    if (add_doc_columns(w, (uint32_t)ntoks, d->kind, text_crc(w->crct, d->text, tlen)) != AS_OK)
+    if (put_doc(w, d, ntoks) != AS_OK)
         return c->rc;
-    w->files[w->nfiles - 1].ndocs++;
-    store_add(w, doc, d, tlen, slen);
 
     /* Interning; then the tokens grouped by term: a slot per distinct term
      * of the doc. */
@@ -456,6 +489,256 @@ int as_writer_add_h(as_writer *w, const as_doc_in *d, const as_token *toks, size
     }
     /* Only the postings buffers count: the term table cannot be spilled
      * (it is bounded by the vocabulary, not by the corpus). */
+    if (c->rc == AS_OK && w->mem_post > w->mem_limit)
+        as_wr_spill(w);
+    return c->rc;
+}
+
+/* ---- A file's postings grouped on an analysis thread (wint.h) ------------ */
+
+/* Grows *pp (elements of size elem, capacity *cap) to hold need: 0 or -1. */
+static int wp_grow(void **pp, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap : 256;
+    while (nc < need)
+        nc *= 2;
+    if (nc > SIZE_MAX / elem)
+        return -1;
+    void *q = realloc(*pp, nc * elem);
+    if (!q)
+        return -1;
+    *pp = q;
+    *cap = nc;
+    return 0;
+}
+
+/* Doubles the local table (load <= 1/2). */
+static int wp_rehash(as_wpost *p)
+{
+    uint32_t n = p->mask ? 2 * (p->mask + 1) : 1024;
+    if (n == 0)
+        return -1;
+    uint32_t *sl = calloc(n, sizeof *sl);
+    if (!sl)
+        return -1;
+    for (uint32_t i = 0; i < p->nt; i++) {
+        uint32_t j = p->t[i].hash & (n - 1);
+        while (sl[j])
+            j = (j + 1) & (n - 1);
+        sl[j] = i + 1;
+    }
+    free(p->slots);
+    p->slots = sl;
+    p->mask = n - 1;
+    return 0;
+}
+
+int as_wpost_add(as_wpost *p, uint32_t s, const as_token *toks, size_t n)
+{
+    if (p->nk > 0 && s < (uint32_t)(p->sp[p->nk - 1] >> 32))
+        return AS_EINVAL;
+    if (n > UINT32_MAX - p->nk)
+        return AS_ENOMEM;
+    size_t kc = p->kcap;
+    if (wp_grow((void **)&p->lid, &kc, p->nk + n, sizeof *p->lid) != 0)
+        return AS_ENOMEM;
+    kc = p->kcap;
+    if (wp_grow((void **)&p->sp, &kc, p->nk + n, sizeof *p->sp) != 0)
+        return AS_ENOMEM;
+    p->kcap = kc;
+    for (size_t k = 0; k < n; k++) {
+        const as_token *tk = &toks[k];
+        if (tk->len == 0 || tk->len > AS_TERM_BYTES || !tk->term ||
+            (k > 0 && tk->pos < toks[k - 1].pos))
+            return AS_EINVAL;
+        if (((uint64_t)p->nt + 1) * 2 > (uint64_t)p->mask + 1 && wp_rehash(p) != 0)
+            return AS_ENOMEM;
+        uint64_t head;
+        uint32_t h = as_strtab_hash(tk->term, tk->len, &head), j, id = UINT32_MAX;
+        for (j = h & p->mask; p->slots[j]; j = (j + 1) & p->mask) {
+            const as_wpterm *e = &p->t[p->slots[j] - 1];
+            if (e->hash == h && e->head == head && e->len == tk->len &&
+                (tk->len <= 8 || memcmp(p->terms + e->toff + 8, tk->term + 8, tk->len - 8) == 0)) {
+                id = p->slots[j] - 1;
+                break;
+            }
+        }
+        if (id == UINT32_MAX) {
+            size_t tc = p->tcap, bc = p->tbcap;
+            if (p->nt == UINT32_MAX - 1 || p->tbytes + tk->len > UINT32_MAX ||
+                wp_grow((void **)&p->t, &tc, (size_t)p->nt + 1, sizeof *p->t) != 0)
+                return AS_ENOMEM;
+            p->tcap = (uint32_t)tc;
+            if (wp_grow((void **)&p->terms, &bc, p->tbytes + tk->len, 1) != 0)
+                return AS_ENOMEM;
+            p->tbcap = bc;
+            id = p->nt++;
+            as_wpterm *e = &p->t[id];
+            memset(e, 0, sizeof *e);
+            e->head = head;
+            e->hash = h;
+            e->len = tk->len;
+            e->toff = (uint32_t)p->tbytes;
+            e->first = s;
+            memcpy(p->terms + p->tbytes, tk->term, tk->len);
+            p->tbytes += tk->len;
+            p->slots[j] = id + 1;
+        }
+        p->t[id].last = s;
+        p->t[id].blen++; /* the term's tokens, until as_wpost_finish */
+        p->lid[p->nk] = id;
+        p->sp[p->nk] = (uint64_t)s << 32 | tk->pos;
+        p->nk++;
+    }
+    return AS_OK;
+}
+
+int as_wpost_finish(as_wpost *p)
+{
+    if (p->nk == 0)
+        return AS_OK;
+    /* Each term's tokens together (a counting sort, stable: sentences and
+     * positions stay in order; the (sentence, position) pairs themselves
+     * moved, so that the coding below reads them in order), then coded as
+     * term_append codes them. */
+    uint64_t *ord = malloc(p->nk * sizeof *ord);
+    uint32_t *at = malloc(((size_t)p->nt + 1) * sizeof *at);
+    /* a token codes in at most 5 bytes, its sentence's gap and wdf in 10 */
+    p->bytes = p->nk <= SIZE_MAX / 16 ? malloc(15 * p->nk) : NULL;
+    if (!ord || !at || !p->bytes) {
+        free(ord);
+        free(at);
+        return AS_ENOMEM;
+    }
+    uint32_t a = 0;
+    for (uint32_t i = 0; i < p->nt; i++) {
+        at[i] = a;
+        a += p->t[i].blen;
+    }
+    for (size_t k = 0; k < p->nk; k++)
+        ord[at[p->lid[k]]++] = p->sp[k];
+    uint8_t *q = p->bytes;
+    size_t k = 0;
+    for (uint32_t i = 0; i < p->nt; i++) {
+        as_wpterm *e = &p->t[i];
+        size_t end = k + e->blen;
+        e->boff = (uint32_t)(q - p->bytes);
+        uint32_t prevs = e->first;
+        while (k < end) {
+            uint32_t s = (uint32_t)(ord[k] >> 32);
+            size_t k1 = k + 1;
+            while (k1 < end && (uint32_t)(ord[k1] >> 32) == s)
+                k1++;
+            if (s != e->first)
+                q += varint_put(q, s - prevs);
+            q += varint_put(q, k1 - k);
+            uint32_t prev = 0;
+            for (; k < k1; k++) {
+                uint32_t ps = (uint32_t)ord[k];
+                q += varint_put(q, ps - prev);
+                prev = ps;
+            }
+            prevs = s;
+        }
+        e->blen = (uint32_t)(q - p->bytes) - e->boff;
+    }
+    free(ord);
+    free(at);
+    return AS_OK;
+}
+
+void as_wpost_free(as_wpost *p)
+{
+    if (!p)
+        return;
+    free(p->t);
+    free(p->terms);
+    free(p->lid);
+    free(p->sp);
+    free(p->bytes);
+    free(p->slots);
+    memset(p, 0, sizeof *p);
+}
+
+int as_writer_add_post(as_writer *w, uint32_t first, const as_wpost *p)
+{
+    as_wctx *c = &w->c;
+    if (c->rc != AS_OK)
+        return c->rc;
+    if (p->nt > 0 && !p->bytes) {
+        as_wctx_fail(c, AS_EINVAL, "as_writer_add_post: postings not finished");
+        return c->rc;
+    }
+    /* A window of terms ahead: their slots, then their records, then
+     * their buffers' tails load while earlier ones are appended. */
+    enum { AHEAD = 8 };
+    uint32_t ids[AHEAD];
+    for (uint32_t i = 0; i < p->nt && i < AHEAD; i++)
+        __builtin_prefetch(as_strtab_slot(&w->terms, p->t[i].hash));
+    for (uint32_t i = 0; i < p->nt + AHEAD; i++) {
+        if (i + AHEAD < p->nt)
+            __builtin_prefetch(as_strtab_slot(&w->terms, p->t[i + AHEAD].hash));
+        if (i >= AHEAD) {
+            /* term i - AHEAD: its record came in meanwhile */
+            uint32_t j = i - AHEAD;
+            const as_wpterm *e = &p->t[j];
+            wterm *t = &w->tw[ids[j % AHEAD]];
+            uint32_t doc = first + e->first;
+            if (t->prev1 > doc) {
+                as_wctx_fail(c, AS_EINVAL, "as_writer_add_post: sentences not in order");
+                return c->rc;
+            }
+            size_t need = 10 + (size_t)e->blen;
+            if (t->cap - t->len < need) {
+                size_t nc = t->cap ? t->cap : 16;
+                while (nc - t->len < need)
+                    nc *= 2;
+                if (nc > UINT32_MAX) {
+                    as_wctx_fail(c, AS_ELIMIT, "a term's postings exceed 4 GiB in memory");
+                    return c->rc;
+                }
+                uint8_t *b = realloc(t->buf, nc);
+                if (!b) {
+                    as_wctx_fail(c, AS_ENOMEM, "out of memory");
+                    return c->rc;
+                }
+                w->mem_post += nc - t->cap;
+                t->buf = b;
+                t->cap = (uint32_t)nc;
+            }
+            uint8_t *q = t->buf + t->len;
+            q += varint_put(q, (uint64_t)doc + 1 - t->prev1);
+            memcpy(q, p->bytes + e->boff, e->blen);
+            t->len = (uint32_t)(q + e->blen - t->buf);
+            t->prev1 = first + e->last + 1;
+        }
+        if (i < p->nt) {
+            const as_wpterm *e = &p->t[i];
+            if (e->last < e->first || first + (uint64_t)e->last >= w->ndocs) {
+                as_wctx_fail(c, AS_EINVAL, "as_writer_add_post: sentence out of range");
+                return c->rc;
+            }
+            const char *term = p->terms + e->toff;
+            uint32_t id = as_strtab_find_h(&w->terms, term, e->len, e->hash, e->head);
+            if (id == UINT32_MAX) {
+                int added;
+                id = as_strtab_intern_h(c, &w->terms, term, e->len, e->hash, e->head, &added);
+                if (c->rc != AS_OK)
+                    return c->rc;
+                if (added) {
+                    size_t cap = w->twcap;
+                    if (!GROW(c, w->tw, cap, (size_t)id + 1))
+                        return c->rc;
+                    w->twcap = (uint32_t)cap;
+                    memset(&w->tw[id], 0, sizeof w->tw[id]);
+                }
+            }
+            __builtin_prefetch(&w->tw[id]);
+            ids[i % AHEAD] = id;
+        }
+    }
     if (c->rc == AS_OK && w->mem_post > w->mem_limit)
         as_wr_spill(w);
     return c->rc;

@@ -9,10 +9,13 @@
  * the writer, consuming results strictly in file order so the generation
  * is identical whatever the scheduling.  Workers stay at most WINDOW files
  * ahead of the consumer, which bounds the memory held in results.  The
- * main thread is the longest of the pipeline (its CPU a third of the
- * analysis at 1M), so the workers also hash the terms for the writer's
- * table (as_writer_add_h; its CPU 2.56 -> 2.38 s at 1M, mean of 4 runs)
- * and it prefetches a sentence's slots while adding the one before.
+ * main thread was the longest of the pipeline, most of it interning every
+ * token in a term table bigger than the caches: the workers now group a
+ * file's postings by term (as_wpost_*, wint.h), so that it interns each
+ * distinct term of a file once and appends the term's postings of the
+ * whole file in one piece (as_writer_add_post; its share of a 1M build's
+ * CPU samples 28% -> 14%), the sentences' columns and store records going
+ * through as_writer_add_doc.
  */
 #include "build.h"
 
@@ -48,11 +51,8 @@ typedef struct fileres {
     char msg[512];
     as_page *page;
     uint32_t crc;
-    as_token *toks;       /* all sentences' tokens, terms in terms[] */
-    uint32_t *thash;      /* per token: as_strtab_hash, so the writer's */
-    uint64_t *thead;      /* thread need not (as_writer_add_h) */
-    size_t *tokstart;     /* nsents + 1 offsets into toks */
-    char *terms;
+    as_wpost post;        /* the postings grouped by term (wint.h) */
+    size_t *tokstart;     /* nsents + 1 offsets into post's tokens */
     as_acrotab *mined;
     warnmsg *warns, **warntail;
 } fileres;
@@ -105,11 +105,8 @@ static void res_warn(void *ctx, const char *path, const char *reason)
 static void res_free(fileres *r)
 {
     as_page_free(r->page);
-    free(r->toks);
-    free(r->thash);
-    free(r->thead);
+    as_wpost_free(&r->post);
     free(r->tokstart);
-    free(r->terms);
     as_acrotab_free(r->mined);
     for (warnmsg *w = r->warns, *n; w; w = n) {
         n = w->next;
@@ -130,29 +127,15 @@ static void analyse_file(as_analyzer *an, const as_file *f, fileres *r)
         return;
     }
     const as_page *p = r->page;
-    /* Sized from the text up front: grown by doubling from a small start,
-     * the arrays were copied several times per file (realloc's memmove was
-     * ~1% of a 1M build).  Terms run about one per six bytes of text and
-     * take about as many bytes as their words; rare denser texts still
-     * grow the arrays below. */
-    size_t text = 0;
-    for (size_t s = 0; s < p->nsents; s++)
-        text += strlen(p->sents[s].text);
-    size_t cap = text / 4 + 256, n = 0, tcap = text + 4096, tn = 0;
-    r->toks = malloc(cap * sizeof *r->toks);
-    r->thash = malloc(cap * sizeof *r->thash);
-    r->thead = malloc(cap * sizeof *r->thead);
-    r->terms = malloc(tcap);
     r->tokstart = malloc((p->nsents + 1) * sizeof *r->tokstart);
-    if (as_acrotab_new(&r->mined) != AS_OK || !r->toks || !r->thash || !r->thead || !r->terms ||
-        !r->tokstart)
+    if (as_acrotab_new(&r->mined) != AS_OK || !r->tokstart)
         goto nomem;
     for (size_t s = 0; s < p->nsents; s++) {
         const as_token *tk;
         size_t nt;
         const char *text = p->sents[s].text;
         size_t len = strlen(text);
-        r->tokstart[s] = n;
+        r->tokstart[s] = r->post.nk;
         /* Every definition the miner knows has a "(" (an ASCII byte that
          * never occurs inside a UTF-8 sequence), and most sentences have
          * none: skipping them saves a sixth of the analysis. */
@@ -160,39 +143,18 @@ static void analyse_file(as_analyzer *an, const as_file *f, fileres *r)
             goto nomem;
         if (as_analyze(an, text, len, &tk, &nt) != AS_OK)
             goto nomem;
-        for (size_t i = 0; i < nt; i++) {
-            if (n == cap) {
-                cap *= 2;
-                as_token *g = realloc(r->toks, cap * sizeof *g);
-                if (g)
-                    r->toks = g;
-                uint32_t *gh = g ? realloc(r->thash, cap * sizeof *gh) : NULL;
-                if (gh)
-                    r->thash = gh;
-                uint64_t *gd = gh ? realloc(r->thead, cap * sizeof *gd) : NULL;
-                if (!gd)
-                    goto nomem;
-                r->thead = gd;
-            }
-            while (tn + tk[i].len > tcap) {
-                tcap *= 2;
-                char *g = realloc(r->terms, tcap);
-                if (!g)
-                    goto nomem;
-                r->terms = g;
-            }
-            memcpy(r->terms + tn, tk[i].term, tk[i].len);
-            r->thash[n] = as_strtab_hash(tk[i].term, tk[i].len, &r->thead[n]);
-            r->toks[n] = tk[i];
-            /* Offsets for now: the terms buffer may still move. */
-            r->toks[n].term = (const char *)(uintptr_t)tn;
-            tn += tk[i].len;
-            n++;
+        int rc = as_wpost_add(&r->post, (uint32_t)s, tk, nt);
+        if (rc == AS_EINVAL) {
+            r->status = AS_ESKIP;
+            snprintf(r->msg, sizeof r->msg, "%s: a term the index cannot hold", f->display);
+            return;
         }
+        if (rc != AS_OK)
+            goto nomem;
     }
-    r->tokstart[p->nsents] = n;
-    for (size_t i = 0; i < n; i++)
-        r->toks[i].term = r->terms + (uintptr_t)r->toks[i].term;
+    r->tokstart[p->nsents] = r->post.nk;
+    if (as_wpost_finish(&r->post) != AS_OK)
+        goto nomem;
     return;
 nomem:
     r->status = AS_ENOMEM;
@@ -303,7 +265,7 @@ typedef struct canary {
 /* Makes sentence s of r (doc number doc) the canary. */
 static int set_canary(canary *cy, const fileres *r, size_t s, uint32_t doc, as_err *err)
 {
-    const as_token *t = &r->toks[r->tokstart[s]];
+    const as_wpterm *t = &r->post.t[r->post.lid[r->tokstart[s]]];
     char *text = strdup(r->page->sents[s].text);
     if (!text || t->len > sizeof cy->term) {
         free(text);
@@ -311,7 +273,7 @@ static int set_canary(canary *cy, const fileres *r, size_t s, uint32_t doc, as_e
     }
     free(cy->text);
     cy->text = text;
-    memcpy(cy->term, t->term, t->len);
+    memcpy(cy->term, r->post.terms + t->toff, t->len);
     cy->tlen = t->len;
     cy->doc = doc;
     return AS_OK;
@@ -591,21 +553,19 @@ static int build_once(const as_build_opts *o, const as_corpus *corpus, as_index 
                 rc = as_writer_begin_file(w, &fs);
                 const as_page *p = r->page;
                 size_t last = SIZE_MAX; /* the last sentence with terms */
-                if (p->nsents > 0)
-                    as_writer_prefetch(w, r->thash, r->tokstart[1]);
+                uint32_t first = (uint32_t)ndocs;
                 for (size_t s = 0; s < p->nsents && rc == AS_OK; s++) {
                     const as_sentence *se = &p->sents[s];
                     as_doc_in d = {se->meta, se->text, se->section, se->kind,
                                    se->line, se->paragraph, se->sentence, se->id};
                     size_t a = r->tokstart[s], b = r->tokstart[s + 1];
-                    /* the next sentence's slots load while this one is added */
-                    if (s + 1 < p->nsents)
-                        as_writer_prefetch(w, r->thash + b, r->tokstart[s + 2] - b);
-                    rc = as_writer_add_h(w, &d, r->toks + a, b - a, r->thash + a, r->thead + a);
+                    rc = as_writer_add_doc(w, &d, b - a);
                     if (rc == AS_OK && b > a)
                         last = s;
                     ndocs++;
                 }
+                if (rc == AS_OK)
+                    rc = as_writer_add_post(w, first, &r->post);
                 if (rc == AS_OK && last != SIZE_MAX)
                     rc = set_canary(&cy, r, last, (uint32_t)(ndocs - p->nsents + last), err);
                 if (rc == AS_OK)

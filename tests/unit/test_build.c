@@ -73,8 +73,10 @@ static size_t make_doc(uint64_t *seed, char *text, size_t tcap, as_token *toks, 
 }
 
 /* Builds the corpus into dir with mem_limit (0: the default) and chunk
- * (0: the default); hashed: through as_writer_add_h with the hashes
- * computed here, prefetching a document ahead.  With old: every file but
+ * (0: the default); hashed 1: through as_writer_add_h with the hashes
+ * computed here, prefetching a document ahead; hashed 2: a file's postings
+ * grouped by term (as_wpost_*, as an analysis thread of a build does) and
+ * added at its end (as_writer_add_doc, as_writer_add_post).  With old: every file but
  * the first is copied from it (an incremental run where the first file
  * changed), and *st gets how their postings were merged. */
 static void build_ex(const char *dir, size_t mem_limit, size_t chunk, int hashed,
@@ -102,13 +104,20 @@ static void build_ex(const char *dir, size_t mem_limit, size_t chunk, int hashed
         snprintf(path, sizeof path, "/c/file%02d.txt", f);
         as_file_state fs = {path, path, 100 + (uint64_t)f, 1000 + f, (uint32_t)f, 0, 0};
         assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
+        as_wpost wp;
+        memset(&wp, 0, sizeof wp);
+        uint32_t first = (uint32_t)(f * NDOCS);
         for (int d = 0; d < NDOCS; d++) {
             size_t n = make_doc(&seed, text, sizeof text, toks, store);
             as_meta m = {"Testshire", 1 + d % 9, 1 + d % 4, 0, 0};
             as_doc_in in = {&m, text, "Key findings", AS_KIND_FINDING, (uint32_t)d + 1, 1, 1,
                             NULL};
             int rc;
-            if (hashed) {
+            if (hashed == 2) {
+                rc = as_writer_add_doc(w, &in, n);
+                assert_int_equal(as_wpost_add(&wp, (uint32_t)d, toks, n), AS_OK);
+                memset(store, '#', sizeof store); /* the terms were copied */
+            } else if (hashed) {
                 for (size_t k = 0; k < n; k++)
                     hash[k] = as_strtab_hash(toks[k].term, toks[k].len, &head[k]);
                 as_writer_prefetch(w, hash, n);
@@ -118,6 +127,12 @@ static void build_ex(const char *dir, size_t mem_limit, size_t chunk, int hashed
             }
             if (rc != AS_OK)
                 fail_msg("add: %s", as_writer_errmsg(w));
+        }
+        if (hashed == 2) {
+            assert_int_equal(as_wpost_finish(&wp), AS_OK);
+            if (as_writer_add_post(w, first, &wp) != AS_OK)
+                fail_msg("add_post: %s", as_writer_errmsg(w));
+            as_wpost_free(&wp);
         }
         assert_int_equal(as_writer_end_file(w, NULL), AS_OK);
     }
@@ -203,6 +218,14 @@ static void test_hashed_same_bytes(void **state)
     assert_same(a, b);
     build(c, 40000, 300, 1); /* and spilling */
     assert_same(a, c);
+    rmtree(b);
+    rmtree(c);
+    assert_int_equal(mkdir(b, 0700), 0);
+    assert_int_equal(mkdir(c, 0700), 0);
+    build(b, 0, 0, 2); /* grouped by term per file */
+    assert_same(a, b);
+    build(c, 40000, 300, 2); /* and spilling (after a file) */
+    assert_same(a, c);
     rmtree(a);
     rmtree(b);
     rmtree(c);
@@ -271,12 +294,85 @@ static void test_copy_whole_blocks(void **state)
     free(b);
 }
 
+/* The grouped path refuses what the per-sentence one does: an empty or
+ * too long term, tokens out of position order, sentences out of order,
+ * postings not finished or past the writer's sentences, a file's terms
+ * appended before an earlier file's.  And the grouping itself: sentence 2
+ * "a b a" and sentence 5 "a": a's bytes are wdf 2, positions 0, 2 (gap 2),
+ * then the gap 3 to sentence 5, wdf 1, position 0. */
+static void test_wpost(void **state)
+{
+    (void)state;
+    as_wpost p;
+    memset(&p, 0, sizeof p);
+    as_token t3[3] = {{"a", 1, 0, 0, 0, 0}, {"b", 1, 1, 0, 0, 0}, {"a", 1, 2, 0, 0, 0}};
+    as_token t1[1] = {{"a", 1, 0, 0, 0, 0}};
+    assert_int_equal(as_wpost_add(&p, 2, t3, 3), AS_OK);
+    assert_int_equal(as_wpost_add(&p, 5, t1, 1), AS_OK);
+    assert_int_equal(as_wpost_add(&p, 4, t1, 1), AS_EINVAL); /* sentence back */
+    as_token bad[2] = {{"c", 1, 3, 0, 0, 0}, {"d", 1, 2, 0, 0, 0}};
+    assert_int_equal(as_wpost_add(&p, 6, bad, 2), AS_EINVAL); /* positions back */
+    as_token empty[1] = {{"c", 0, 0, 0, 0, 0}};
+    assert_int_equal(as_wpost_add(&p, 6, empty, 1), AS_EINVAL);
+    static char longterm[AS_TERM_BYTES + 1];
+    memset(longterm, 'x', sizeof longterm);
+    as_token lt[1] = {{longterm, AS_TERM_BYTES + 1, 0, 0, 0, 0}};
+    assert_int_equal(as_wpost_add(&p, 6, lt, 1), AS_EINVAL);
+    p.nk = 4; /* the refused sentences' tokens dropped */
+    p.nt = 2;
+    char *dir = tempdir();
+    as_writer *w = NULL;
+    as_err err = {0};
+    assert_int_equal(as_writer_open(dir, NULL, &w, &err), AS_OK);
+    as_file_state fs = {"/c/a.txt", "/c/a.txt", 1, 1, 1, 0, 0};
+    assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
+    as_doc_in in = {NULL, "a b a", NULL, AS_KIND_FINDING, 1, 1, 1, NULL};
+    for (int d = 0; d < 6; d++)
+        assert_int_equal(as_writer_add_doc(w, &in, 1), AS_OK);
+    assert_int_equal(as_writer_add_post(w, 0, &p), AS_EINVAL); /* not finished */
+    as_writer_abort(w);
+    assert_int_equal(as_wpost_finish(&p), AS_OK);
+    assert_int_equal(p.nt, 2);
+    assert_memory_equal(p.terms + p.t[0].toff, "a", 1);
+    assert_int_equal(p.t[0].first, 2);
+    assert_int_equal(p.t[0].last, 5);
+    static const uint8_t abytes[] = {2, 0, 2, 3, 1, 0}, bbytes[] = {1, 1};
+    assert_int_equal(p.t[0].blen, sizeof abytes);
+    assert_memory_equal(p.bytes + p.t[0].boff, abytes, sizeof abytes);
+    assert_int_equal(p.t[1].blen, sizeof bbytes);
+    assert_memory_equal(p.bytes + p.t[1].boff, bbytes, sizeof bbytes);
+    rmtree(dir);
+    mkdir(dir, 0700);
+    w = NULL;
+    assert_int_equal(as_writer_open(dir, NULL, &w, &err), AS_OK);
+    assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
+    for (int d = 0; d < 5; d++)
+        assert_int_equal(as_writer_add_doc(w, &in, 1), AS_OK);
+    assert_int_equal(as_writer_add_post(w, 0, &p), AS_EINVAL); /* sentence 5 not added */
+    as_writer_abort(w);
+    rmtree(dir);
+    mkdir(dir, 0700);
+    w = NULL;
+    assert_int_equal(as_writer_open(dir, NULL, &w, &err), AS_OK);
+    assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
+    for (int d = 0; d < 12; d++)
+        assert_int_equal(as_writer_add_doc(w, &in, 1), AS_OK);
+    assert_int_equal(as_writer_add_post(w, 6, &p), AS_OK);
+    assert_int_equal(as_writer_add_post(w, 0, &p), AS_EINVAL); /* before sentence 11 */
+    as_writer_abort(w);
+    as_wpost_free(&p);
+    as_wpost_free(NULL);
+    rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pipe_same_bytes),
         cmocka_unit_test(test_hashed_same_bytes),
         cmocka_unit_test(test_copy_whole_blocks),
+        cmocka_unit_test(test_wpost),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
