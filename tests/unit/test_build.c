@@ -300,6 +300,109 @@ static void test_copy_whole_blocks(void **state)
  * appended before an earlier file's.  And the grouping itself: sentence 2
  * "a b a" and sentence 5 "a": a's bytes are wdf 2, positions 0, 2 (gap 2),
  * then the gap 3 to sentence 5, wdf 1, position 0. */
+/* Terms that share their first 8 bytes (as_strtab_hash's head; lengths
+ * 8, 9 and 17, tails that differ) stay apart, through the local table's
+ * growth: each token's local term has its bytes, and the first and last
+ * sentences are exact. */
+static void test_wpost_terms(void **state)
+{
+    (void)state;
+    static const char *words[] = {"abcdefgh", "abcdefghi", "abcdefghj", "ab", "abc",
+                                  "abcdefghijklmnopq", "abcdefghijklmnopr"};
+    enum { NW = sizeof words / sizeof *words, NX = 3000 };
+    as_wpost p;
+    memset(&p, 0, sizeof p);
+    static char xs[NX][8];
+    as_token tk[NW + 1];
+    for (uint32_t s = 0; s < NX; s++) {
+        size_t n = 0;
+        for (size_t i = 0; i < NW; i++)
+            if ((s + i) % 3 != 0) {
+                tk[n] = (as_token){words[i], strlen(words[i]), (uint32_t)n, 0, 0, 0};
+                n++;
+            }
+        snprintf(xs[s], sizeof xs[s], "x%u", (unsigned)s); /* a new term each */
+        tk[n] = (as_token){xs[s], strlen(xs[s]), (uint32_t)n, 0, 0, 0};
+        n++;
+        assert_int_equal(as_wpost_add(&p, s, tk, n), AS_OK);
+    }
+    assert_int_equal(p.nt, NW + NX);
+    assert_true(p.mask + 1 >= 2 * (NW + NX));
+    for (size_t k = 0; k < p.nk; k++) {
+        uint32_t s = (uint32_t)(p.sp[k] >> 32), pos = (uint32_t)p.sp[k];
+        size_t n = 0, i;
+        for (i = 0; i < NW; i++)
+            if ((s + i) % 3 != 0 && n++ == pos)
+                break;
+        const char *want = i < NW ? words[i] : xs[s];
+        const as_wpterm *e = &p.t[p.lid[k]];
+        assert_int_equal(e->len, strlen(want));
+        assert_memory_equal(p.terms + e->toff, want, e->len);
+    }
+    assert_int_equal(as_wpost_finish(&p), AS_OK);
+    for (size_t i = 0; i < NW; i++) {
+        /* sentence s holds word i unless (s + i) % 3 == 0 */
+        uint32_t id = 0;
+        while (id < p.nt && (p.t[id].len != strlen(words[i]) ||
+                             memcmp(p.terms + p.t[id].toff, words[i], p.t[id].len) != 0))
+            id++;
+        assert_true(id < p.nt);
+        assert_int_equal(p.t[id].first, (i % 3 == 0) ? 1 : 0);
+        uint32_t last = NX - 1;
+        while ((last + i) % 3 == 0)
+            last--;
+        assert_int_equal(p.t[id].last, last);
+    }
+    /* x0 is the fifth term of sentence 0 (words 1, 2, 4, 5 before it) */
+    assert_memory_equal(p.terms + p.t[4].toff, "x0", 2);
+    assert_int_equal(p.t[4].first, 0);
+    assert_int_equal(p.t[4].last, 0);
+    assert_int_equal(p.t[p.nt - 1].last, NX - 1);
+    as_wpost_free(&p);
+}
+
+/* Two terms that match in everything but the bytes a probe must still
+ * compare: same head, same length, the same whole hash (so the same first
+ * slot; found by search), differing after byte 8: the tail's comparison
+ * alone keeps them apart. */
+static void test_wpost_collide(void **state)
+{
+    (void)state;
+    /* equal whole hashes (so the same first slot): 2^20 tails of 3 bytes,
+     * a pair expected among 2^12 or so of them; a table of the last tail
+     * per top 20 bits of the hash */
+    enum { N = 1 << 20 };
+    uint32_t *last = calloc(N, sizeof *last), *hs = malloc(N * sizeof *hs);
+    assert_non_null(last);
+    assert_non_null(hs);
+    char a[11] = "abcdefgh", b[11] = "abcdefgh";
+    int found = 0;
+    uint64_t head;
+    for (uint32_t t = 0; t < N && !found; t++) {
+        memcpy(a + 8, (char[3]){(char)(t >> 16), (char)(t >> 8), (char)t}, 3);
+        hs[t] = as_strtab_hash(a, 11, &head);
+        uint32_t u = last[hs[t] >> 12];
+        if (u && hs[u - 1] == hs[t]) {
+            memcpy(b + 8, (char[3]){(char)((u - 1) >> 16), (char)((u - 1) >> 8), (char)(u - 1)}, 3);
+            found = 1;
+        }
+        last[hs[t] >> 12] = t + 1;
+    }
+    free(last);
+    free(hs);
+    assert_true(found);
+    as_wpost p;
+    memset(&p, 0, sizeof p);
+    as_token tk[3] = {{a, 11, 0, 0, 0, 0}, {b, 11, 1, 0, 0, 0}, {a, 11, 2, 0, 0, 0}};
+    assert_int_equal(as_wpost_add(&p, 0, tk, 3), AS_OK);
+    assert_int_equal(p.nt, 2);
+    assert_int_equal(p.lid[0], 0);
+    assert_int_equal(p.lid[1], 1);
+    assert_int_equal(p.lid[2], 0);
+    assert_memory_equal(p.terms + p.t[1].toff, b, 11);
+    as_wpost_free(&p);
+}
+
 static void test_wpost(void **state)
 {
     (void)state;
@@ -373,6 +476,8 @@ int main(void)
         cmocka_unit_test(test_hashed_same_bytes),
         cmocka_unit_test(test_copy_whole_blocks),
         cmocka_unit_test(test_wpost),
+        cmocka_unit_test(test_wpost_terms),
+        cmocka_unit_test(test_wpost_collide),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
