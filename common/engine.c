@@ -206,6 +206,9 @@ void as_engine_free(as_engine *e)
     free(e->mkey);
     free(e->mpos);
     free(e->seen);
+    for (size_t i = 0; i < e->capscur; i++)
+        free(e->scur[i]);
+    free(e->scur);
     free(e);
 }
 
@@ -768,12 +771,222 @@ static double root_wmin(double theta, double kwmax)
     return v;
 }
 
+/* ---- threshold seeding ----------------------------------------------------- */
+
+/* A run starts with theta = -INFINITY and prunes only once the heap holds k
+ * hits, so a heavy AND scores many docs in its first stretch that its final
+ * threshold would have skipped.  seed() scores a few real matches first:
+ * the docs in every high list (format.h: high) of the root AND's terms,
+ * where its best docs most likely are.  Any k hits the run itself would
+ * keep (they match, pass the filter, and with collapsing are of k distinct
+ * groups) have a k-th best weight ws <= the final theta, so the run may
+ * start by asking for docs that score at least ws: value > root_wmin of
+ * the double just below ws.  Just below, not ws: a doc scoring exactly ws
+ * may still be one of the top k (equal weights rank by ascending docid).
+ * Which docs to probe: the intersection of the high lists (walked with
+ * as_pcur_meet, SEED_PER_K * k best kept by a guess of their score), so it
+ * is tried only for an AND of terms that all have one, whose rarest list
+ * is long (SEED_MIN_COST: "local authority staff" at 1M, 314,302; an AND
+ * of medium words, "hoarding carers", 56,925, loses more to the walk than
+ * the seed saves).  Cost: the walk, SEED_PER_K * k root probes without a
+ * threshold, a reset of the tree. */
+#define SEED_MIN_COST 100000 /* the root AND's rarest list (enode.cost) */
+#define SEED_PROBES 256     /* root probes at most */
+#define SEED_TERMS 8        /* high lists walked at most */
+#define SEED_PER_K 4        /* docs probed per hit wanted */
+
+typedef struct sent {
+    double w;
+    uint32_t key;
+} sent;
+
+static int cmp_sent_key(const void *a, const void *b)
+{
+    const sent *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->w > y->w ? -1 : x->w < y->w;
+}
+
+static int cmp_sent_w(const void *a, const void *b)
+{
+    const sent *x = a, *y = b;
+    return x->w > y->w ? -1 : x->w < y->w;
+}
+
+/* The root's match at or after target that passes the filter, probed with
+ * no threshold, into s (key: its group with collapsing); returns the doc
+ * probed (AS_DOC_END: the root has no match left). */
+static uint32_t seed_probe(as_engine *e, const runner *r, uint32_t target, sent *s, int *got)
+{
+    *got = 0;
+    uint32_t m = as_eng_advance(e, (uint32_t)e->root, target, -INFINITY);
+    if (m >= e->ndocs)
+        return AS_DOC_END;
+    if (!doc_passes(e, m))
+        return m;
+    int kind = as_index_kind(e->ix, m);
+    if (kind < 0 || kind >= AS_NKINDS)
+        kind = 0;
+    s->w = as_eng_value(e, &e->nodes[e->root]) * e->kw[kind];
+    int grouped = 0;
+    s->key = r->collapse ? group_key(e, m, &grouped) : m;
+    *got = 1;
+    return m;
+}
+
+/* A guess of a doc's score on the high lists' terms, to pick which docs
+ * to probe: BM25 as engine_iter.c computes it, but only its order matters
+ * (the probe scores exactly). */
+static double seed_guess(const as_engine *e, double tw, uint32_t wdf, uint32_t doclen)
+{
+    double normlen = (double)doclen * e->len_factor;
+    if (normlen < e->min_normlen)
+        normlen = e->min_normlen;
+    double w = (double)wdf;
+    return tw * (w / (e->k1 * (normlen * e->b + (1 - e->b)) + w));
+}
+
+typedef struct scand {
+    double g;      /* seed_guess summed */
+    uint32_t doc;
+} scand;
+
+static int cmp_scand_doc(const void *a, const void *b)
+{
+    const scand *x = a, *y = b;
+    return x->doc < y->doc ? -1 : x->doc > y->doc;
+}
+
+/* The root wmin a run may start with (-INFINITY: no seed); leaves the tree
+ * reset when it moved it.  Sets e->seedw and counts e->nseed. */
+static double seed(as_engine *e, const runner *r)
+{
+    e->seedw = -INFINITY;
+    if (!r->prune || r->fn || r->count || r->k == 0 || r->k > SEED_PROBES / SEED_PER_K)
+        return -INFINITY;
+    const enode *root = &e->nodes[e->root];
+    if (root->op != N_AND || !(root->cost >= (e->seed_min > 0 ? e->seed_min : SEED_MIN_COST)))
+        return -INFINITY;
+    const as_term *ht[SEED_TERMS];
+    double tw[SEED_TERMS];
+    size_t nh = 0;
+    for (uint32_t i = 0; i < root->nkids && nh < SEED_TERMS; i++) {
+        const enode *kn = &e->nodes[e->kids[root->kid0 + i]];
+        if (kn->op != N_TERM || e->hterm[kn->leaf].df == 0)
+            continue;
+        size_t j = nh++;
+        for (; j > 0 && ht[j - 1]->df > e->hterm[kn->leaf].df; j--) {
+            ht[j] = ht[j - 1]; /* rarest first */
+            tw[j] = tw[j - 1];
+        }
+        ht[j] = &e->hterm[kn->leaf];
+        tw[j] = kn->tw;
+    }
+    if (nh < 2 || nh != root->nkids)
+        return -INFINITY; /* a kid the walk cannot see: its guesses miss */
+    if (e->capscur < nh) {
+        size_t old = e->capscur;
+        if (as_eng_grow((void **)&e->scur, &e->capscur, nh, sizeof *e->scur))
+            return -INFINITY;
+        for (size_t i = old; i < e->capscur; i++)
+            e->scur[i] = NULL; /* made below when first needed */
+    }
+    for (size_t i = 0; i < nh; i++) {
+        if (!e->scur[i]) {
+            e->scur[i] = malloc(sizeof *e->scur[i]);
+            if (!e->scur[i])
+                return -INFINITY;
+            memset(e->scur[i], 0, sizeof *e->scur[i]);
+        }
+        as_pcur_init(e->scur[i], e->ix, ht[i]);
+    }
+    /* The docs in every high list, the np best guesses of them kept. */
+    as_pcur **c = e->scur;
+    scand cand[SEED_PROBES];
+    size_t np = r->k * SEED_PER_K, nc = 0, worst = 0;
+    for (;;) {
+        uint32_t d = as_pcur_meet(c[0], c[1], AS_DOC_END);
+        if (d >= AS_DOC_END || c[0]->doc != c[1]->doc)
+            break;
+        size_t i = 2;
+        uint32_t x = d;
+        for (; i < nh; i++) {
+            x = as_pcur_seek(c[i], d);
+            if (x != d)
+                break;
+        }
+        if (i < nh) {
+            if (x >= AS_DOC_END)
+                break;
+            as_pcur_seek(c[0], x);
+            continue;
+        }
+        uint32_t dl = as_index_doclen(e->ix, d);
+        double g = 0;
+        for (i = 0; i < nh; i++)
+            g += seed_guess(e, tw[i], c[i]->wdf, dl);
+        if (nc < np) {
+            cand[nc].g = g;
+            cand[nc].doc = d;
+            if (g < cand[worst].g || nc == 0)
+                worst = nc;
+            nc++;
+        } else if (g > cand[worst].g) {
+            cand[worst].g = g;
+            cand[worst].doc = d;
+            for (size_t j = 0; j < nc; j++)
+                if (cand[j].g < cand[worst].g)
+                    worst = j;
+        }
+        as_pcur_next(c[0]);
+    }
+    for (size_t i = 0; i < nh; i++)
+        as_pcur_release(e->scur[i]);
+    if (nc < r->k)
+        return -INFINITY;
+    qsort(cand, nc, sizeof *cand, cmp_scand_doc);
+    sent s[SEED_PROBES];
+    size_t ns = 0;
+    uint32_t next = 0; /* the root stands before it */
+    for (size_t i = 0; i < nc; i++) {
+        if (cand[i].doc < next)
+            continue;
+        int got = 0;
+        uint32_t m = seed_probe(e, r, cand[i].doc, &s[ns], &got);
+        if (m == AS_DOC_END)
+            break;
+        ns += (size_t)got;
+        next = m + 1;
+    }
+    as_eng_reset(e);
+    if (r->collapse && ns > 1) { /* one entry per group: its best member */
+        qsort(s, ns, sizeof *s, cmp_sent_key);
+        size_t o = 1;
+        for (size_t i = 1; i < ns; i++)
+            if (s[i].key != s[o - 1].key)
+                s[o++] = s[i];
+        ns = o;
+    }
+    if (ns < r->k)
+        return -INFINITY;
+    qsort(s, ns, sizeof *s, cmp_sent_w);
+    double ws = e->seed_bug == 2 ? s[0].w : s[r->k - 1].w;
+    double t = e->seed_bug == 1 ? ws : nextafter(ws, -INFINITY);
+    e->seedw = ws;
+    e->nseed++;
+    return root_wmin(t, e->kwmax);
+}
+
 static int run(as_engine *e, runner *r)
 {
+    e->seedw = -INFINITY;
     if (e->root < 0 || e->nranges == 0)
         return AS_OK;
     const double rootmax = e->nodes[e->root].maxw;
-    double theta = -INFINITY, wmin = -INFINITY;
+    double theta = -INFINITY;
+    const double wseed = seed(e, r);
+    double wmin = wseed;
     size_t ri = 0;
     uint32_t target = 0;
     for (;;) {
@@ -821,6 +1034,8 @@ static int run(as_engine *e, runner *r)
             if (rootmax * e->kwmax <= theta)
                 break; /* nothing left can beat the k-th hit */
             wmin = root_wmin(theta, e->kwmax);
+            if (wmin < wseed)
+                wmin = wseed;
         }
     next:
         if (d >= AS_DOC_END - 1)

@@ -162,6 +162,20 @@ struct as_engine {
     /* Calls of the last query's align_tier that went to align_tier_lead
      * for an intersection of its rarest unit's two terms (for tests). */
     uint64_t nmeet;
+    /* Threshold seeding (engine.c: seed): the runs since the engine was
+     * made that started from a seeded threshold, and the last run's seed
+     * (the k-th best weight it found; -INFINITY: none), for
+     * tests; seed_bug, for tests only, makes the seed wrong on purpose (1:
+     * the k-th best itself, not just below it; 2: the best, not the k-th)
+     * so that a test can show the check catches it.  scur: cursors on the
+     * high lists the seed walks (capscur of them, made on first use). */
+    uint64_t nseed;
+    double seedw;
+    int seed_bug;
+    double seed_min;    /* for tests: the least root AND cost to seed at
+                           (0: engine.c's SEED_MIN_COST) */
+    as_pcur **scur;
+    size_t capscur;
 
     /* While adv_or_req advances OR's virtual AND onode (-1: none), the
      * OR's optional kids, all TERMs (opt[0 .. nopt)), and the limit owmin

@@ -2140,6 +2140,142 @@ static void test_corrupt(void **state)
     free_corpus(&c);
 }
 
+/* ---- threshold seeding ------------------------------------------------------- */
+
+/* The search of q under so, as docs and weights (h->n of them). */
+static void seed_search(corpus *c, const as_query *q, const as_search_opts *so, as_hits *h)
+{
+    int rc = as_engine_search(c->eng, q, so, h);
+    if (rc != AS_OK)
+        fail_msg("search %s: %d %s", qdump, rc, as_engine_errmsg(c->eng));
+}
+
+/* a and b hold the same docs with bit-identical weights. */
+static int same_hits(const as_hits *a, const as_hits *b)
+{
+    if (a->n != b->n)
+        return 0;
+    for (size_t i = 0; i < a->n; i++)
+        if (a->hits[i].doc != b->hits[i].doc || a->hits[i].weight != b->hits[i].weight ||
+            a->hits[i].copies != b->hits[i].copies || a->hits[i].reports != b->hits[i].reports)
+            return 0;
+    return 1;
+}
+
+/* Threshold seeding (engine.c: seed) on ANDs of two or three common terms
+ * (all with high lists), k = 1..30, with filters, kind weights, offsets
+ * and duplicate sentences collapsed or not: every seeded search must equal
+ * the exhaustive scorer and, bit for bit, the same search unseeded; and
+ * the two wrong seeds (the k-th best itself instead of the double below
+ * it: a doc scoring exactly that is lost; the best instead of the k-th:
+ * hits are lost) must each change some result, so the check can see a
+ * wrong seed. */
+static void test_seed(void **state)
+{
+    (void)state;
+    cparams p = {12000, 6, 24, 5, 0.2, 1};
+    corpus c;
+    gen_corpus(&c, &p, 211);
+    write_corpus(&c);
+    rng r = {977};
+    rhit *ref = malloc((c.ndocs + 1) * sizeof *ref);
+    double *w_of = malloc((c.ndocs + 1) * sizeof *w_of);
+    assert_non_null(ref);
+    assert_non_null(w_of);
+    long ties = 0;
+    uint32_t seeded = 0, bad1 = 0, bad2 = 0, nq = 0;
+    for (size_t k = 1; k <= 30; k++) {
+        for (int rep = 0; rep < 12; rep++, nq++) {
+            arena a = {0};
+            as_query q;
+            memset(&q, 0, sizeof q);
+            size_t nt = 2 + rbelow(&r, 2);
+            as_qnode *n = qop(&a, AS_Q_AND, nt);
+            uint32_t used = 0;
+            for (size_t i = 0; i < nt; i++) {
+                uint32_t t;
+                do
+                    t = rbelow(&r, 6);
+                while (used >> t & 1);
+                used |= 1u << t;
+                char name[16];
+                term_name(t, name, sizeof name);
+                n->kids[i] = qterm(&a, name, (uint32_t)i);
+            }
+            q.root = n;
+            char *names[4];
+            rfilter rf;
+            if (rep % 3 == 0)
+                rand_filter(&r, &q.filter, &rf, names);
+            else {
+                memset(&rf, 0, sizeof rf);
+                memset(&q.filter, 0, sizeof q.filter);
+            }
+            as_search_opts so;
+            ropts o;
+            rand_opts(&r, &so, &o);
+            so.limit = k;
+            so.offset = rep % 4 == 1 ? rbelow(&r, 4) : 0;
+            so.want_total = 0;
+            so.collapse = rep % 2;
+            if (rep % 5 == 4) { /* the shipped parameters: prunable */
+                as_search_opts_default(&so);
+                so.limit = k;
+                so.collapse = 1;
+                o.k1 = so.bm25.k1;
+                o.b = so.bm25.b;
+                o.mn = so.bm25.min_normlen;
+                memcpy(o.kw, so.kind_weight, sizeof o.kw);
+            }
+            as_query_dump(q.root, qdump, sizeof qdump);
+            size_t l = strlen(qdump);
+            snprintf(qdump + l, sizeof qdump - l, " [k %zu rep %d]", k, rep);
+            /* unseeded */
+            c.eng->seed_min = INFINITY;
+            as_hits h0 = {0};
+            seed_search(&c, &q, &so, &h0);
+            assert_true(isinf(c.eng->seedw));
+            /* seeded, against the exhaustive scorer and bit for bit */
+            c.eng->seed_min = 1;
+            uint64_t before = c.eng->nseed;
+            check_search(&c, &q, &so, &o, &rf, ref, w_of, &ties);
+            int did = c.eng->nseed > before;
+            as_hits h1 = {0};
+            seed_search(&c, &q, &so, &h1);
+            if (!same_hits(&h0, &h1))
+                fail_msg("%s: seeded search differs from unseeded", qdump);
+            if (did) {
+                seeded++;
+                /* the seed is some k hits' k-th best: at most theta */
+                assert_true(h0.n == 0 || so.offset > 0 ||
+                            c.eng->seedw <= h0.hits[h0.n - 1].weight);
+                for (int bug = 1; bug <= 2; bug++) {
+                    c.eng->seed_bug = bug;
+                    as_hits hb = {0};
+                    seed_search(&c, &q, &so, &hb);
+                    if (!same_hits(&h0, &hb))
+                        *(bug == 1 ? &bad1 : &bad2) += 1;
+                    as_hits_free(&hb);
+                    c.eng->seed_bug = 0;
+                }
+            }
+            as_hits_free(&h0);
+            as_hits_free(&h1);
+            afree(&a);
+        }
+    }
+    if (getenv("SHOW_HIGH"))
+        fprintf(stderr, "seed: %u of %u searches seeded; wrong seeds caught %u, %u\n",
+                seeded, nq, bad1, bad2);
+    assert_true(seeded >= nq / 2);
+    assert_true(bad1 >= seeded / 4);
+    assert_true(bad2 >= seeded / 2);
+    c.eng->seed_min = 0;
+    free(ref);
+    free(w_of);
+    free_corpus(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2160,6 +2296,7 @@ int main(void)
         cmocka_unit_test(test_lead_free),
         cmocka_unit_test(test_lead_meet),
         cmocka_unit_test(test_lead_optional),
+        cmocka_unit_test(test_seed),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
