@@ -2335,41 +2335,51 @@ static uint32_t align_bm(as_engine *e, enode *n, uint32_t d, double wmin)
     }
 }
 
-/* Do the phrase's kids, all on one doc, occur at p + offset for some p? */
+/* Loads the positions of phrase kid k (node index) at its doc into slot
+ * r (a kid on its high list seeks its main list first); 0 when it has
+ * none. */
+static inline int phrase_load(as_engine *e, uint32_t k, uint32_t r)
+{
+    const enode *kn = &e->nodes[k];
+    as_pcur *c = e->curs[kn->leaf];
+    if (kn->hion && as_pcur_seek(c, kn->doc) != kn->doc)
+        return 0; /* not in the main list: damage (--check finds it) */
+    if (as_pcur_positions(c, &e->ppos[r], &e->pn[r]) != AS_OK || e->pn[r] == 0)
+        return 0;
+    e->pi[r] = 0;
+    return 1;
+}
+
+/* Do the phrase's kids, all on one doc, occur at p + offset for some p?
+ * Kids are tried in the node's order, rarest first (sort_ord by df), and
+ * their positions read only when a candidate p gets to them, so a common
+ * kid ("of") is read only for the docs where the rarer ones line up. */
 static int phrase_check(as_engine *e, enode *n)
 {
     uint32_t nk = n->nkids;
-    uint32_t lead = 0;
-    for (uint32_t i = 0; i < nk; i++) {
-        const enode *k = &e->nodes[e->kids[n->kid0 + i]];
-        as_pcur *c = e->curs[k->leaf];
-        if (k->hion && as_pcur_seek(c, k->doc) != k->doc)
-            return 0; /* not in the main list: damage (--check finds it) */
-        if (as_pcur_positions(c, &e->ppos[i], &e->pn[i]) != AS_OK || e->pn[i] == 0)
-            return 0;
-        e->pi[i] = 0;
-        if (e->pn[i] < e->pn[lead])
-            lead = i;
-    }
+    const uint32_t *o = e->ord + n->kid0; /* slot r: kid o[r] */
+    for (uint32_t r = 1; r < nk; r++)
+        e->pn[r] = UINT32_MAX; /* not read yet */
+    if (!phrase_load(e, o[0], 0))
+        return 0;
     /* Candidates p from the rarest kid, ascending; every other kid's
      * pointer only moves forward as p grows. */
-    const enode *ln = &e->nodes[e->kids[n->kid0 + lead]];
-    for (uint32_t j = 0; j < e->pn[lead]; j++) {
-        int64_t p = (int64_t)e->ppos[lead][j] - ln->off;
-        uint32_t i;
-        for (i = 0; i < nk; i++) {
-            if (i == lead)
-                continue;
-            const enode *k = &e->nodes[e->kids[n->kid0 + i]];
-            int64_t want = p + k->off;
-            while (e->pi[i] < e->pn[i] && (int64_t)e->ppos[i][e->pi[i]] < want)
-                e->pi[i]++;
-            if (e->pi[i] == e->pn[i])
+    const enode *ln = &e->nodes[o[0]];
+    for (uint32_t j = 0; j < e->pn[0]; j++) {
+        int64_t p = (int64_t)e->ppos[0][j] - ln->off;
+        uint32_t r;
+        for (r = 1; r < nk; r++) {
+            if (e->pn[r] == UINT32_MAX && !phrase_load(e, o[r], r))
+                return 0;
+            int64_t want = p + e->nodes[o[r]].off;
+            while (e->pi[r] < e->pn[r] && (int64_t)e->ppos[r][e->pi[r]] < want)
+                e->pi[r]++;
+            if (e->pi[r] == e->pn[r])
                 return 0; /* want only grows: no later p can match */
-            if ((int64_t)e->ppos[i][e->pi[i]] != want)
+            if ((int64_t)e->ppos[r][e->pi[r]] != want)
                 break;
         }
-        if (i == nk) {
+        if (r == nk) {
             return 1;
         }
     }

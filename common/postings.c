@@ -550,9 +550,11 @@ uint32_t as_pcur_next_block(as_pcur *c)
     return c->block_last;
 }
 
-/* Locates and checks the current block's positions (its posblock's size
- * must match the sum of its wdfs exactly), and where each doc's start:
- * once per block, whatever number of docs asks. */
+/* Locates the current block's positions and checks its bounds, once per
+ * block.  The docs' start offsets are summed only as far as a doc asks
+ * (posdecoded - 1 of them are known, posstart[0..posdecoded - 1]): a
+ * phrase check wants one doc of the block, and summing all its wdfs cost
+ * more than reading that doc's positions. */
 static int load_positions(as_pcur *c)
 {
     const as_index *ix = c->ix;
@@ -575,26 +577,48 @@ static int load_positions(as_pcur *c)
     if (ix_need(ix, IXF_POSITIONS, c->pos_off + s, e - s) != AS_OK)
         return AS_ECORRUPT;
     const uint8_t *p = ix->f[IXF_POSITIONS].body + c->pos_off + s;
-    unsigned w = p[0];
-    uint64_t total = 0;
-    need_wdfs(c);
-    for (uint32_t j = 0; j < c->n; j++) {
-        c->posstart[j] = (uint32_t)total;
-        total += c->wdfs[j];
-    }
-    if (total > UINT32_MAX / 2)
-        return as_ix_corrupt(ix, IXF_POSITIONS, "positions at %llu: too many",
-                             (unsigned long long)c->pos_off);
-    /* size must match exactly; w == 0 only for small blocks (format.h) */
-    if (w > 32 || total > (e - s) * 8 + AS_POS_ZERO_MAX ||
-        (w == 0 && total > AS_POS_ZERO_MAX) || 1 + as_bitpack_size(total, w) != e - s)
+    if (p[0] > 32)
         return as_ix_corrupt(ix, IXF_POSITIONS, "positions at %llu: block size does not match",
                              (unsigned long long)c->pos_off);
-    c->posstart[c->n] = (uint32_t)total;
+    c->posstart[0] = 0;
     c->posdata = p + 1;
     c->poslen = (size_t)(e - s - 1);
-    c->posw = w;
+    c->posw = p[0];
     c->posdecoded = 1;
+    return AS_OK;
+}
+
+/* Extends the block's start offsets to posstart[i + 1] (the asked doc's
+ * end); the block's size must hold them, and match their sum exactly once
+ * the last doc's is known (format.h; w == 0 only for small blocks). */
+static int positions_upto(as_pcur *c, uint32_t i)
+{
+    uint32_t k = (uint32_t)c->posdecoded - 1;
+    if (k > i)
+        return AS_OK;
+    uint64_t total = c->posstart[k];
+    /* a few wdfs one by one, more at once (a walk has them all already);
+     * an oversized sum is refused below before any offset is used */
+    if (!c->nw && i - k >= 8)
+        need_wdfs(c);
+    if (c->nw)
+        for (; k <= i; k++) {
+            total += c->wdfs[k];
+            c->posstart[k + 1] = (uint32_t)total;
+        }
+    else
+        for (; k <= i; k++) {
+            total += get_bits(c->wdfp, c->wdfbytes, k, c->wdfw) + 1;
+            c->posstart[k + 1] = (uint32_t)total;
+        }
+    unsigned w = c->posw;
+    uint64_t have = (uint64_t)c->poslen + 1;
+    if (total > UINT32_MAX / 2 || total > have * 8 + AS_POS_ZERO_MAX ||
+        (w == 0 && total > AS_POS_ZERO_MAX) || 1 + as_bitpack_size(total, w) > have ||
+        (k == c->n && 1 + as_bitpack_size(total, w) != have))
+        return as_ix_corrupt(c->ix, IXF_POSITIONS, "positions at %llu: block size does not match",
+                             (unsigned long long)c->pos_off);
+    c->posdecoded = (int)k + 1;
     return AS_OK;
 }
 
@@ -606,6 +630,11 @@ int as_pcur_positions(as_pcur *c, const uint32_t **pos, uint32_t *n)
         return AS_EINVAL;
     if (!c->posdecoded) {
         int rc = load_positions(c);
+        if (rc != AS_OK)
+            return rc;
+    }
+    if ((uint32_t)c->posdecoded <= c->i + 1) {
+        int rc = positions_upto(c, c->i);
         if (rc != AS_OK)
             return rc;
     }

@@ -2276,6 +2276,143 @@ static void test_seed(void **state)
     free_corpus(&c);
 }
 
+/* Doc d of the phrase-positions corpus: 12 tokens, t0 (in every doc) at
+ * 1, 4, 7, 10 as its wdf (1..4, varying) allows, so the offsets of a doc's
+ * positions inside a 128-doc block depend on every earlier doc's wdf; t1
+ * (rare) right after t0's first (pos 2) in even docs of the rare set, at
+ * pos 11 in odd ones (after t0 only where it has wdf 4); t2 at pos 3 in
+ * every third of those; fillers t3..t17 elsewhere. */
+static uint32_t pp_wdf0(uint32_t d) { return 1 + (d * 7 + d / 5) % 4; }
+static int pp_rare(uint32_t d)
+{
+    uint32_t b = d % 128;
+    return d < 1536 && (b == 5 || b == 9 || b == 100 || b == 103 || b == 127 ||
+                        (d >= 1024 && b % 16 == 3));
+}
+
+static uint32_t pp_term(uint32_t d, uint32_t i)
+{
+    if (i % 3 == 1 && (i - 1) / 3 < pp_wdf0(d))
+        return 0;
+    if (pp_rare(d) && i == (d % 2 ? 11u : 2u))
+        return 1;
+    if (pp_rare(d) && d % 3 == 0 && i == 3)
+        return 2;
+    return 3 + (d + i) % 15;
+}
+
+static void pp_doc(corpus *c, uint32_t d)
+{
+    tdoc *t = &c->docs[d];
+    uint32_t len = 12;
+    t->ntok = len;
+    t->term = malloc(len * sizeof *t->term);
+    t->pos = malloc(len * sizeof *t->pos);
+    t->kind = AS_KIND_FINDING;
+    t->group = d;
+    size_t cap = 32 + (size_t)len * 12, o;
+    t->text = malloc(cap);
+    o = (size_t)snprintf(t->text, cap, "s%u", d);
+    int seen[22] = {0};
+    for (uint32_t i = 0; i < len; i++) {
+        t->term[i] = pp_term(d, i);
+        t->pos[i] = i;
+        o += (size_t)snprintf(t->text + o, cap - o, " t%u", t->term[i]);
+        if (!seen[t->term[i]]++)
+            c->df[t->term[i]]++;
+    }
+    c->total += len;
+}
+
+/* Positions are read for one doc of a block at a time (postings.c:
+ * as_pcur_positions sums the offsets only as far as the doc asked, and on
+ * from there for a later doc of the same block), and phrase_check reads its
+ * kids rarest first, a common kid only when the rarer ones line up.  A
+ * cursor on t0 seeks docs late in blocks after earlier ones of them (a few
+ * docs on, many docs on, the block's last) and must read exactly their
+ * positions; then phrases with the common term first, last and inside
+ * must find exactly the brute-force matches. */
+static void test_phrase_positions(void **state)
+{
+    (void)state;
+    corpus c;
+    one_unit_corpus(&c);
+    for (uint32_t d = 0; d < c.ndocs; d++)
+        pp_doc(&c, d);
+    write_corpus(&c);
+    as_term t;
+    assert_int_equal(as_index_find_term(c.ix, "t0", 2, &t), AS_OK);
+    assert_int_equal(t.df, c.ndocs);
+    static const uint32_t seeks[] = {0, 3, 5, 9, 10, 100, 103, 104, 127, 128, 135, 300,
+                                     383, 384, 1100, 1101, 1102, 1200, 2047};
+    as_pcur cur;
+    as_pcur_init(&cur, c.ix, &t);
+    for (size_t s = 0; s < sizeof seeks / sizeof seeks[0]; s++) {
+        uint32_t d = seeks[s];
+        assert_int_equal(as_pcur_seek(&cur, d), d);
+        const uint32_t *pos;
+        uint32_t np;
+        assert_int_equal(as_pcur_positions(&cur, &pos, &np), AS_OK);
+        assert_int_equal(np, pp_wdf0(d));
+        for (uint32_t j = 0; j < np; j++)
+            assert_int_equal(pos[j], 1 + 3 * j);
+    }
+    as_pcur_release(&cur);
+    rhit *ref = malloc((c.ndocs + 1) * sizeof *ref);
+    double *w_of = malloc((c.ndocs + 1) * sizeof *w_of);
+    static const char *const phr[][3] = {
+        {"t0", "t1", NULL}, {"t1", "t0", NULL}, {"t0", "t1", "t2"}, {"t2", "t0", "t1"},
+        {"t0", "t5", NULL}, {"t1", "t2", "t0"}};
+    size_t nmatch[6] = {0};
+    for (size_t pi = 0; pi < sizeof phr / sizeof phr[0]; pi++) {
+        arena a = {0};
+        as_query q;
+        memset(&q, 0, sizeof q);
+        size_t nk = phr[pi][2] ? 3 : 2;
+        as_qnode *n = qop(&a, AS_Q_PHRASE, nk);
+        for (size_t k = 0; k < nk; k++)
+            n->kids[k] = qterm(&a, phr[pi][k], (uint32_t)k);
+        q.root = n;
+        as_search_opts so;
+        as_search_opts_default(&so);
+        so.collapse = 0;
+        ropts o = {so.bm25.k1, so.bm25.b, so.bm25.min_normlen, {0}};
+        memcpy(o.kw, so.kind_weight, sizeof o.kw);
+        rfilter rf;
+        memset(&rf, 0, sizeof rf);
+        long ties = 0;
+        snprintf(qdump, sizeof qdump, "phrase positions %zu", pi);
+        for (size_t k = 1; k <= 2000; k *= 10) {
+            so.limit = k;
+            check_search(&c, &q, &so, &o, &rf, ref, w_of, &ties);
+        }
+        so.limit = 2048;
+        as_hits h = {0};
+        assert_int_equal(as_engine_search(c.eng, &q, &so, &h), AS_OK);
+        nmatch[pi] = h.n;
+        as_hits_free(&h);
+        afree(&a);
+    }
+    /* the matches, counted from the layout above */
+    size_t even = 0, odd4 = 0, third = 0, third2 = 0;
+    for (uint32_t d = 0; d < c.ndocs; d++)
+        if (pp_rare(d)) {
+            even += d % 2 == 0;
+            odd4 += d % 2 == 1 && pp_wdf0(d) == 4;
+            third += d % 2 == 0 && d % 3 == 0;
+            third2 += d % 2 == 0 && d % 3 == 0 && pp_wdf0(d) >= 2;
+        }
+    assert_true(even > 10 && odd4 > 3 && third > 3 && third2 > 1);
+    assert_int_equal(nmatch[0], even + odd4);
+    assert_int_equal(nmatch[1], 0);
+    assert_int_equal(nmatch[2], third);
+    assert_int_equal(nmatch[3], 0);
+    assert_int_equal(nmatch[5], third2); /* t1 2, t2 3, t0 4 */
+    free(ref);
+    free(w_of);
+    free_corpus(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2297,6 +2434,7 @@ int main(void)
         cmocka_unit_test(test_lead_meet),
         cmocka_unit_test(test_lead_optional),
         cmocka_unit_test(test_seed),
+        cmocka_unit_test(test_phrase_positions),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
