@@ -384,6 +384,31 @@ static int put_doc(as_writer *w, const as_doc_in *d, size_t ntoks)
     return c->rc;
 }
 
+/* The id of a term (hash and head: as_strtab_hash's), interned with a
+ * zeroed record when new, its record prefetched for the caller's next
+ * touch; UINT32_MAX when interning failed (w->c.rc says why). */
+static inline uint32_t term_id(as_writer *w, const char *term, uint32_t len, uint32_t hash,
+                               uint64_t head)
+{
+    as_wctx *c = &w->c;
+    uint32_t id = as_strtab_find_h(&w->terms, term, len, hash, head);
+    if (id == UINT32_MAX) {
+        int added;
+        id = as_strtab_intern_h(c, &w->terms, term, len, hash, head, &added);
+        if (c->rc != AS_OK)
+            return UINT32_MAX;
+        if (added) {
+            size_t cap = w->twcap;
+            if (!GROW(c, w->tw, cap, (size_t)id + 1))
+                return UINT32_MAX;
+            w->twcap = (uint32_t)cap;
+            memset(&w->tw[id], 0, sizeof w->tw[id]);
+        }
+    }
+    __builtin_prefetch(&w->tw[id]);
+    return id;
+}
+
 int as_writer_add_doc(as_writer *w, const as_doc_in *d, size_t doclen)
 {
     int rc = check_doc(w, d, doclen);
@@ -435,22 +460,9 @@ int as_writer_add_h(as_writer *w, const as_doc_in *d, const as_token *toks, size
     /* Interning; then the tokens grouped by term: a slot per distinct term
      * of the doc. */
     for (size_t k = 0; k < ntoks; k++) {
-        uint32_t id = as_strtab_find_h(&w->terms, toks[k].term, toks[k].len, th[k], hd[k]);
-        if (id == UINT32_MAX) {
-            int added;
-            id = as_strtab_intern_h(c, &w->terms, toks[k].term, toks[k].len, th[k], hd[k],
-                                    &added);
-            if (c->rc != AS_OK)
-                return c->rc;
-            if (added) {
-                size_t cap = w->twcap;
-                if (!GROW(c, w->tw, cap, (size_t)id + 1))
-                    return c->rc;
-                w->twcap = (uint32_t)cap;
-                memset(&w->tw[id], 0, sizeof w->tw[id]);
-            }
-        }
-        __builtin_prefetch(&w->tw[id]);
+        uint32_t id = term_id(w, toks[k].term, toks[k].len, th[k], hd[k]);
+        if (id == UINT32_MAX)
+            return c->rc;
         w->tid[k] = id;
     }
     uint32_t nl = 0;
@@ -721,21 +733,9 @@ int as_writer_add_post(as_writer *w, uint32_t first, const as_wpost *p)
                 return c->rc;
             }
             const char *term = p->terms + e->toff;
-            uint32_t id = as_strtab_find_h(&w->terms, term, e->len, e->hash, e->head);
-            if (id == UINT32_MAX) {
-                int added;
-                id = as_strtab_intern_h(c, &w->terms, term, e->len, e->hash, e->head, &added);
-                if (c->rc != AS_OK)
-                    return c->rc;
-                if (added) {
-                    size_t cap = w->twcap;
-                    if (!GROW(c, w->tw, cap, (size_t)id + 1))
-                        return c->rc;
-                    w->twcap = (uint32_t)cap;
-                    memset(&w->tw[id], 0, sizeof w->tw[id]);
-                }
-            }
-            __builtin_prefetch(&w->tw[id]);
+            uint32_t id = term_id(w, term, e->len, e->hash, e->head);
+            if (id == UINT32_MAX)
+                return c->rc;
             ids[i % AHEAD] = id;
         }
     }
