@@ -192,7 +192,7 @@ struct as_engine {
     as_pcur *ohc[8];
     /* The node whose jmo is for (-1: none), with the optional TERMs of
      * high cursors jmomask: jm with those TERMs, against the OR's
-     * threshold (engine_iter.c: lead_table_opt). */
+     * threshold (engine_iter.c: lead_tab). */
     int32_t jmonode;
     uint32_t jmomask;
     double jmo[4][4];

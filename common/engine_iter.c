@@ -1239,38 +1239,54 @@ static inline double slot_low(const as_engine *e, const enode *t, uint32_t m, ui
     return low_bound(e, lt, t, dl);
 }
 
-/* Fills e->jm for AND n led by unit lead of one or two terms: jm[i][j]
- * bounds a doc on which the lead's terms have wdf i and j (0: absent,
- * 1..3) and no other unit is high, whatever its length: the lead's exact
- * values and the other units' low bounds, folded in kid order, at the
- * lengths where some term's state changes (as joint_prefix; between them
- * every part falls with dl).  -INFINITY where no such doc can be. */
-static void lead_table(as_engine *e, enode *n, uint32_t lead)
+/* The OR's optional TERM j (align_tier_lead) on a doc of length dl high
+ * in none of their lists: its low bound, 0 when absent (a term without a
+ * high cursor: its bound at dl, with any wdf). */
+static double opt_low(const as_engine *e, uint32_t j, uint32_t dl)
+{
+    const enode *te = e->ltn[e->lnh + j];
+    const as_term *lt = &e->lterm[te->leaf];
+    if (e->ohc[j]) {
+        double x = low_bound(e, lt, te, dl);
+        return x > 0 ? x : 0;
+    }
+    return dl >= lt->min_doclen ? bound(e, te->tw, lt->max_wdf, dl) : 0;
+}
+
+/* Fills tab for AND n led by unit lead of one or two terms (the lead
+ * walk's terms e->ltn, set up by align_tier_lead): tab[i][j] bounds a doc
+ * on which the lead's terms have wdf i and j (0: absent, 1..3) and no
+ * other unit, nor any of the first nopt optional TERMs (ltn[lnh ..)), is
+ * high, whatever its length: the lead's exact values and the other units'
+ * low bounds, folded in kid order, plus the optional TERMs' opt_low, at
+ * the lengths where some term's state changes (as joint_prefix; between
+ * them every part falls with dl).  -INFINITY where no such doc can be. */
+static __attribute__((noinline)) void lead_tab(as_engine *e, enode *n, uint32_t lead,
+                                              uint32_t nopt, double tab[4][4])
 {
     uint32_t nk = n->nkids;
     const uint32_t *kd = e->kids + n->kid0;
     const enode *ln = &e->nodes[kd[lead]];
     uint32_t nl = ln->op == N_TERM ? 1 : ln->nkids;
-    uint32_t lo = 0, nb = 0, br[4 * 64 + 1];
+    uint32_t lo = 0, nb = 0, br[4 * 72 + 1];
+    for (uint32_t m = 0; m < e->lnh + nopt; m++) {
+        const enode *t = e->ltn[m];
+        br[nb++] = e->lterm[t->leaf].min_doclen;
+        for (uint32_t w = 0; w < 3 && t->mlo != INFINITY; w++)
+            br[nb++] = t->hl[w] + 1;
+    }
     for (uint32_t i = 0; i < nk; i++) {
-        const enode *k = &e->nodes[kd[i]];
-        uint32_t m = k->op == N_TERM ? 1 : k->nkids, umin = UINT32_MAX;
-        for (uint32_t j = 0; j < m && j < 8; j++) {
-            const enode *t = k->op == N_TERM ? k : &e->nodes[e->kids[k->kid0 + j]];
-            uint32_t md = e->lterm[t->leaf].min_doclen;
-            if (md < umin)
-                umin = md;
-            br[nb++] = md;
-            for (uint32_t w = 0; w < 3 && t->mlo != INFINITY; w++)
-                br[nb++] = t->hl[w] + 1;
-        }
+        uint32_t umin = UINT32_MAX;
+        for (uint32_t m = e->lhb[i]; m < e->lhb[i + 1]; m++)
+            if (e->lterm[e->ltn[m]->leaf].min_doclen < umin)
+                umin = e->lterm[e->ltn[m]->leaf].min_doclen;
         if (umin > lo)
             lo = umin;
     }
     br[nb++] = lo;
     for (uint32_t a = 0; a < 4; a++)
         for (uint32_t c = 0; c < 4; c++)
-            e->jm[a][c] = -INFINITY;
+            tab[a][c] = -INFINITY;
     for (uint32_t x = 0; x < nb; x++) {
         uint32_t dl = br[x];
         if (dl < lo)
@@ -1282,13 +1298,16 @@ static void lead_table(as_engine *e, enode *n, uint32_t lead)
                 break; /* unit i cannot be on such a doc without being high */
         if (i < nk)
             continue;
+        double ob = 0;
+        for (uint32_t j = 0; j < nopt; j++)
+            ob += opt_low(e, j, dl);
         for (uint32_t a = 0; a < 4; a++)
             for (uint32_t c = 0; c < (nl > 1 ? 4u : 1u); c++) {
                 uint32_t wl[2] = {a, c};
                 double u = 0;
                 uint32_t j;
                 for (j = 0; j < nl; j++) {
-                    const enode *t = ln->op == N_TERM ? ln : &e->nodes[e->kids[ln->kid0 + j]];
+                    const enode *t = e->ltn[e->lhb[lead] + j];
                     if (wl[j] == 0)
                         continue;
                     if (dl < e->lterm[t->leaf].min_doclen || wl[j] > e->lterm[t->leaf].max_wdf)
@@ -1300,11 +1319,12 @@ static void lead_table(as_engine *e, enode *n, uint32_t lead)
                 double b = 0;
                 for (i = 0; i < nk; i++)
                     b += i == lead ? u : l[i];
-                if (b > e->jm[a][c])
-                    e->jm[a][c] = b;
+                if (nopt)
+                    b += ob;
+                if (b > tab[a][c])
+                    tab[a][c] = b;
             }
     }
-    e->jmnode = (int32_t)(n - e->nodes);
 }
 
 /* Puts unit k (a TERM, or an OR of TERMs) of a run by tiers on the first
@@ -1392,92 +1412,6 @@ static inline __attribute__((always_inline)) int opt_below(as_engine *e, uint32_
     return 0;
 }
 
-/* The OR's optional TERM j (align_tier_lead) on a doc of length dl high
- * in none of their lists: its low bound, 0 when absent (a term without a
- * high cursor: its bound at dl, with any wdf). */
-static double opt_low(const as_engine *e, uint32_t j, uint32_t dl)
-{
-    const enode *te = e->ltn[e->lnh + j];
-    const as_term *lt = &e->lterm[te->leaf];
-    if (e->ohc[j]) {
-        double x = low_bound(e, lt, te, dl);
-        return x > 0 ? x : 0;
-    }
-    return dl >= lt->min_doclen ? bound(e, te->tw, lt->max_wdf, dl) : 0;
-}
-
-/* lead_table with the OR's optional TERMs: e->jmo[i][j] bounds, against
- * the OR's threshold, a doc on which the lead's terms have wdf i and j
- * and neither another unit nor an optional TERM is high: jm's fold plus
- * the optional TERMs' opt_low, at the lengths where some term's state
- * changes (the optional ones' too; between them every part falls with
- * dl).  For the optional TERMs with high cursors as they are now (omask). */
-static __attribute__((noinline)) void lead_table_opt(as_engine *e, enode *n, uint32_t lead,
-                                                    uint32_t omask)
-{
-    uint32_t nk = n->nkids;
-    const uint32_t *kd = e->kids + n->kid0;
-    const enode *ln = &e->nodes[kd[lead]];
-    uint32_t nl = ln->op == N_TERM ? 1 : ln->nkids;
-    uint32_t lo = 0, nb = 0, br[4 * 72 + 1];
-    for (uint32_t m = 0; m < e->lnh + e->lnopt; m++) {
-        const enode *t = e->ltn[m];
-        br[nb++] = e->lterm[t->leaf].min_doclen;
-        for (uint32_t w = 0; w < 3 && t->mlo != INFINITY; w++)
-            br[nb++] = t->hl[w] + 1;
-    }
-    for (uint32_t i = 0; i < nk; i++) {
-        uint32_t umin = UINT32_MAX;
-        for (uint32_t m = e->lhb[i]; m < e->lhb[i + 1]; m++)
-            if (e->lterm[e->ltn[m]->leaf].min_doclen < umin)
-                umin = e->lterm[e->ltn[m]->leaf].min_doclen;
-        if (umin > lo)
-            lo = umin;
-    }
-    for (uint32_t a = 0; a < 4; a++)
-        for (uint32_t c = 0; c < 4; c++)
-            e->jmo[a][c] = -INFINITY;
-    for (uint32_t x = 0; x < nb; x++) {
-        uint32_t dl = br[x];
-        if (dl < lo)
-            continue;
-        double l[8], h[8];
-        uint32_t i;
-        for (i = 0; i < nk; i++)
-            if (i != lead && (!unit_dl(e, &e->nodes[kd[i]], dl, &l[i], &h[i]) || l[i] < 0))
-                break; /* unit i cannot be on such a doc without being high */
-        if (i < nk)
-            continue;
-        double ob = 0;
-        for (uint32_t j = 0; j < e->lnopt; j++)
-            ob += opt_low(e, j, dl);
-        for (uint32_t a = 0; a < 4; a++)
-            for (uint32_t c = 0; c < (nl > 1 ? 4u : 1u); c++) {
-                uint32_t wl[2] = {a, c};
-                double u = 0;
-                uint32_t j;
-                for (j = 0; j < nl; j++) {
-                    const enode *t = e->ltn[e->lhb[lead] + j];
-                    if (wl[j] == 0)
-                        continue;
-                    if (dl < e->lterm[t->leaf].min_doclen || wl[j] > e->lterm[t->leaf].max_wdf)
-                        break;
-                    u += bm25(e, t->tw, wl[j], dl);
-                }
-                if (j < nl || (a == 0 && c == 0))
-                    continue;
-                double b = 0;
-                for (i = 0; i < nk; i++)
-                    b += i == lead ? u : l[i];
-                b += ob;
-                if (b > e->jmo[a][c])
-                    e->jmo[a][c] = b;
-            }
-    }
-    e->jmonode = (int32_t)(n - e->nodes);
-    e->jmomask = omask;
-}
-
 /* An AND run by tiers whose docs high in no unit may still exceed wmin
  * (the joint bound is above it): led by the main lists of its rarest unit
  * instead, every doc of which is a candidate (every match of the AND is
@@ -1497,7 +1431,7 @@ static __attribute__((noinline)) void lead_table_opt(as_engine *e, enode *n, uin
  * less their maxw (SAR OR "safeguarding adults review" at 1M: ~5,400
  * candidates a query passed to the main lists, ~600 to the OR, whose
  * bound rejected 500 of them); and a lead of one or two terms has a
- * table with them (lead_table_opt: jmo, as jm), by which most candidates
+ * table with them (lead_tab: jmo, as jm), by which most candidates
  * fall on the lead's wdfs alone, before their lengths are read (where no
  * unit nor optional TERM is high).  Returns as align_tier; *declined = 1
  * (nothing moved) when a unit is not a TERM or OR of TERMs, a term walks
@@ -1616,13 +1550,18 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
     const uint32_t nopt = withopt ? e->lnopt : 0;
     const double owmin = e->owmin;
     uint32_t omask = withopt ? opt_start(e, d, hd + nh) : 0;
-    /* a lead of one or two terms: its table (lead_table; with the OR's
-     * optional TERMs, lead_table_opt) */
+    /* a lead of one or two terms: its table (lead_tab: jm; with the OR's
+     * optional TERMs, jmo) */
     int quick = nl <= 2;
-    if (quick && e->jmnode != (int32_t)(n - e->nodes))
-        lead_table(e, n, lead);
-    if (withopt && quick && (e->jmonode != ni || e->jmomask != omask))
-        lead_table_opt(e, n, lead, omask);
+    if (quick && e->jmnode != (int32_t)(n - e->nodes)) {
+        lead_tab(e, n, lead, 0, e->jm);
+        e->jmnode = (int32_t)(n - e->nodes);
+    }
+    if (withopt && quick && (e->jmonode != ni || e->jmomask != omask)) {
+        lead_tab(e, n, lead, e->lnopt, e->jmo); /* for the high cursors as now */
+        e->jmonode = ni;
+        e->jmomask = omask;
+    }
     /* om: the other units' high cursors; hmin, the first doc one of them
      * is on (every one is on a doc >= hmin: none is high before it);
      * hmino, the same of the optional TERMs' */
