@@ -485,10 +485,15 @@ static estart starts_of(const char *text)
 {
     estart m = {0, 0, 0};
     const unsigned char *t = (const unsigned char *)text;
+    /* prev: t[i - 1] is alphanumeric (each byte tested once: every
+     * expansion of the acronym table is read on a query's first use) */
+    int prev = 0;
     for (size_t i = 0; t && t[i]; i++) {
         if (t[i] >= 0x80)
             return (estart){UINT64_MAX, UINT64_MAX, UINT64_MAX};
-        if (!alnum_ascii(t[i]) || (i > 0 && alnum_ascii(t[i - 1])))
+        int cur = alnum_ascii(t[i]), starts = cur && !prev;
+        prev = cur;
+        if (!starts)
             continue;
         int a = start_idx(lower_ascii(t[i]));
         m.first |= (uint64_t)1 << a;
