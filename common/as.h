@@ -73,6 +73,9 @@ const char *as_score_label(int score); /* "Evidence shows a good standard", ... 
  * bytes one space: "St. Helens" == "st helens".  malloc'd; NULL if out of
  * memory. */
 char *as_council_normalize(const char *s, size_t len);
+/* The same into out (room for len + 1 bytes, NUL-terminated); returns the
+ * normalized length (<= len). */
+size_t as_council_normalize_to(const char *s, size_t len, char *out);
 
 /* Resolves a council: filter value against a list of council names
  * (norm[c] = as_council_normalize of name(ctx, c)): an exact normalized
