@@ -3,7 +3,8 @@
  * build_ranges) from the index's unit lists per council, statement and
  * score (index.c: as_index_council_units, as_index_statement_units,
  * as_index_score_units): every filter of one field or two, with one value
- * or several (merged lists; more than eight values: the scan), gives
+ * or several (merged lists; more than eight values: the scan), the
+ * listed field alone or with others tested per unit, gives
  * exactly the docs a test of every doc's unit gives; council names
  * resolved once are remembered per engine without leaking into the next
  * filter, and failures are not remembered.
@@ -181,6 +182,13 @@ static void test_two_fields(void **state)
           1u << 2, 1u << 4);
     check(fx, (const char *[]){"council", "council", "statement"},
           (const char *[]){"delta", "golf", "7"}, 3, (1u << 3) | (1u << 6), 1u << 7, 0);
+    /* two statements' lists merged, each unit also tested for its score */
+    check(fx, (const char *[]){"score", "statement", "statement"},
+          (const char *[]){"2..3", "8", "3"}, 3, ALL, (1u << 8) | (1u << 3), 12);
+    /* three scores' lists merged, each unit also tested for its theme
+     * (theme 3: statements 6 and 7) */
+    check(fx, (const char *[]){"score", "theme"}, (const char *[]){">=2", "3"}, 2, ALL,
+          (1u << 6) | (1u << 7), 28);
 }
 
 /* A name resolved before is remembered, but each filter starts afresh;
