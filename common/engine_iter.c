@@ -1196,23 +1196,51 @@ static void tier_tables(as_engine *e, int32_t ni, enode *const *t, uint32_t nt)
 {
     if (e->jnode == ni)
         return;
+    /* bm25(e, tw, w, dl) is tw * (w / denom(w, dl)), and the quotient does
+     * not depend on the term: made once for all the terms (the same
+     * operations in the same order as bm25, so the same doubles), each
+     * term's value is then one product, not a division and the length's
+     * normalization per entry (~8k instructions a plan for three terms). */
+    double q[3][AS_JT_LEN];
+    for (uint32_t dl = 0; dl < AS_JT_LEN; dl++) {
+        double normlen = (double)dl * e->len_factor;
+        if (normlen < e->min_normlen)
+            normlen = e->min_normlen;
+        double kl = e->k1 * (normlen * e->b + (1 - e->b));
+        for (uint32_t w = 1; w <= 3; w++)
+            q[w - 1][dl] = (double)w / (kl + (double)w);
+    }
     for (uint32_t m = 0; m < nt && m < AS_JT_TERMS; m++) {
         const enode *k = t[m];
         if (!k)
             continue;
         const as_term *lt = &e->lterm[k->leaf];
+        /* the term's fields in locals: the tables' stores (doubles) might
+         * alias k->tw, so read through k each entry reloaded them */
+        const double tw = k->tw;
+        const uint32_t mw = lt->max_wdf;
+        const uint32_t h1 = mw >= 1 ? k->hl[0] : UINT32_MAX, h2 = mw >= 2 ? k->hl[1] : UINT32_MAX,
+                       h3 = mw >= 3 ? k->hl[2] : UINT32_MAX;
+        const int nolist = k->mlo == INFINITY;
+        double (*jv)[AS_JT_LEN] = e->jv[m];
+        double *jl = e->jl[m];
         for (uint32_t dl = 0; dl < AS_JT_LEN; dl++) {
+            double v1 = tw * q[0][dl], v2 = tw * q[1][dl], v3 = tw * q[2][dl];
+            jv[0][dl] = v1;
+            jv[1][dl] = v2;
+            jv[2][dl] = v3;
+            /* low_bound, from the same values: the best wdf the term can
+             * have (<= max_wdf) on a doc this long outside its high list */
             double lb = -1;
-            for (uint32_t w = 1; w <= 3; w++) {
-                double v = bm25(e, k->tw, w, dl);
-                e->jv[m][w - 1][dl] = v;
-                if (w <= lt->max_wdf && dl > k->hl[w - 1] && v > lb)
-                    lb = v; /* low_bound, from the same values */
-            }
-            if (k->mlo == INFINITY)
-                lb = lt->max_wdf > 3 ? bm25(e, k->tw, lt->max_wdf, dl)
-                                     : lt->max_wdf ? e->jv[m][lt->max_wdf - 1][dl] : 0;
-            e->jl[m][dl] = lb;
+            if (dl > h1 && v1 > lb)
+                lb = v1;
+            if (dl > h2 && v2 > lb)
+                lb = v2;
+            if (dl > h3 && v3 > lb)
+                lb = v3;
+            if (nolist)
+                lb = mw > 3 ? bm25(e, tw, mw, dl) : mw ? jv[mw - 1][dl] : 0;
+            jl[dl] = lb;
         }
     }
     e->jnode = ni;
