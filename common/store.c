@@ -364,13 +364,18 @@ static inline __attribute__((always_inline)) int decode(const as_ix_vocab *v, co
                 return -1;
             word = as_ix_wordbyte(t[0]) != 0;
         }
-        if (word & prevword) { /* the space left out between two words */
-            if (o == oend)
-                return -1;
+        /* sp: the space left out between two words; it and the token
+         * must fit (one test) */
+        size_t sp = (size_t)(word & prevword);
+        if (tn + sp > (size_t)(oend - o))
+            return -1;
+        if (slack) { /* the space written always, kept only when due (tn >= 1
+                      * overwrites it otherwise) */
+            *o = ' ';
+            o += sp;
+        } else if (sp) {
             *o++ = ' ';
         }
-        if (tn > (size_t)(oend - o))
-            return -1;
         if (slack && tn <= 16) {
             memcpy(o, t, 8);
             memcpy(o + 8, t + 8, 8);

@@ -1974,6 +1974,69 @@ static void test_high_list_by_hand(void **state)
     free(dir);
 }
 
+/* A sentence's recorded text length (checksums made good) must be met
+ * exactly by as_index_doc's decoding, which writes into the buffer's
+ * slack: every shorter length (cut inside a token, or where the space
+ * between two words falls) and a few longer ones give AS_ECORRUPT, the
+ * true one the text. */
+static void test_store_text_length(void **state)
+{
+    (void)state;
+    char *dir = tempdir();
+    as_writer *w = NULL;
+    as_err err = {0};
+    assert_int_equal(as_writer_open(dir, NULL, &w, &err), AS_OK);
+    as_file_state fs = {"/c/a.txt", "a.txt", 10, 5, 7, 0, 0};
+    assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
+    as_meta m = {"Wigan", 4, 3, 20231117, 20231120};
+    as_token t[] = {{"w", 1, 0, 0, 0, 0}};
+    const char *text = "Alpha beta, gamma delta epsilon.";
+    as_doc_in in = {&m, text, NULL, AS_KIND_FINDING, 1, 1, 0, NULL};
+    assert_int_equal(as_writer_add(w, &in, t, 1), AS_OK);
+    assert_int_equal(as_writer_end_file(w, NULL), AS_OK);
+    assert_int_equal(as_writer_finish(w, &err), AS_OK);
+    as_index *ix = open_gen(dir);
+    as_ix_sblock sb;
+    assert_int_equal(as_ix_store_block(ix, 0, &sb), AS_OK);
+    assert_int_equal(sb.first_doc, 0);
+    as_index_close(ix);
+    size_t len;
+    uint8_t *orig = slurp(dir, "store", &len), *b = malloc(len);
+    assert_non_null(b);
+    /* the block's first field: the length of the fields (varint), then
+     * the first record's text length, one byte for this short text */
+    const uint8_t *p = orig + AS_HEADER_SIZE + sb.off, *end = p + sb.clen;
+    uint64_t fl;
+    assert_int_equal(varint_get(&p, end, &fl), 0);
+    size_t tl_at = (size_t)(p - orig);
+    size_t real = strlen(text);
+    assert_int_equal(orig[tl_at], real);
+    as_docbuf db = {0};
+    for (size_t tl = 0; tl <= real + 4; tl++) {
+        memcpy(b, orig, len);
+        b[tl_at] = (uint8_t)tl;
+        fix_crcs(b, len, 0);
+        spew(dir, "store", b, len);
+        ix = open_gen(dir);
+        as_docrec d;
+        int rc = as_index_doc(ix, 0, &db, &d);
+        if (tl == real) {
+            assert_int_equal(rc, AS_OK);
+            assert_string_equal(d.text, text);
+        } else {
+            if (rc != AS_ECORRUPT)
+                fail_msg("text length %zu of %zu: %d, want AS_ECORRUPT", tl, real, rc);
+            assert_non_null(strstr(as_index_errmsg(ix), "record of doc 0 damaged"));
+        }
+        as_index_close(ix);
+    }
+    as_docbuf_free(&db);
+    free(b);
+    free(orig);
+    rmtree(dir);
+    free(dir);
+}
+
 /* A duplicate map whose entries are out of order (checksums made good):
  * the first duplicate lookup reports the damage and finds no group, and
  * the intact map before it gave the groups; and one whose entry names a
@@ -2295,6 +2358,7 @@ int main(void)
         cmocka_unit_test(test_small_by_hand),
         cmocka_unit_test(test_dups_skewed),
         cmocka_unit_test(test_dups_out_of_order),
+        cmocka_unit_test(test_store_text_length),
         cmocka_unit_test(test_high_list_by_hand),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_store_codes),
