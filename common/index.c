@@ -628,11 +628,15 @@ static inline __attribute__((always_inline)) const uint32_t *units_by(const as_i
         return NULL;
     }
     size_t words = (size_t)nv + 1 + nu;
-    if (words < nu || words > SIZE_MAX / sizeof *cu || !(cu = calloc(words, sizeof *cu))) {
+    if (words < nu || words > SIZE_MAX / sizeof *cu || !(cu = malloc(words * sizeof *cu))) {
         *rc = AS_ENOMEM;
         return NULL;
     }
+    /* only the counts start at zero: the lists' slots [0, o[nv]) are all
+     * written below, one per unit with a value < nv; the slots after them
+     * (units in no list) are never read */
     uint32_t *o = cu, *list = cu + (size_t)nv + 1;
+    memset(o, 0, ((size_t)nv + 1) * sizeof *o);
     for (uint32_t i = 0; i < nu; i++)
         if (unit_key(&u[i], by) < nv)
             o[unit_key(&u[i], by) + 1]++;
