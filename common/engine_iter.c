@@ -2195,10 +2195,7 @@ static int bm_lead(as_engine *e, const enode *n)
         if (df > hi)
             hi = df;
     }
-    if ((uint64_t)hi < (uint64_t)AS_BM_LEAD_F * lo)
-        return 0;
-    e->nbmlead++;
-    return 1;
+    return (uint64_t)hi >= (uint64_t)AS_BM_LEAD_F * lo;
 }
 
 /* Block-max AND (Ding & Suel 2011) with per-kid thresholds.  A window is
@@ -2223,8 +2220,10 @@ static uint32_t align_bm(as_engine *e, enode *n, uint32_t d, double wmin)
             r = align_tier(e, n, d, wmin, &declined);
         else
             r = align_tier_terms(e, n, d, wmin, &declined);
-        if (declined && n->tier == 3 && bm_lead(e, n))
+        if (declined && n->tier == 3 && bm_lead(e, n)) {
             r = align_tier_lead(e, n, d, wmin, &declined);
+            e->nbmlead += (uint64_t)!declined;
+        }
         if (!declined)
             return r;
         n->tdw = wmin; /* not again for this wmin (only pruning lost) */
