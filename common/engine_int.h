@@ -162,6 +162,10 @@ struct as_engine {
     /* Calls of the last query's align_tier that went to align_tier_lead
      * for an intersection of its rarest unit's two terms (for tests). */
     uint64_t nmeet;
+    /* Calls of the last query's align_bm in which an OR's virtual AND ran
+     * led by its rarest term where the tiers declined (bm_lead; for
+     * tests). */
+    uint64_t nbmlead;
     /* Threshold seeding (engine.c: seed): the runs since the engine was
      * made that started from a seeded threshold, and the last run's seed
      * (the k-th best weight it found; -INFINITY: none), for

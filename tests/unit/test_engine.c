@@ -1754,6 +1754,110 @@ static void test_lead_optional(void **state)
     assert_true(tabled >= queries / 4);
 }
 
+/* test_bm_lead's corpus (as DoLS: ^dols OR "deprivation of liberty
+ * safeguards"): 6,144 docs; t0 in every doc (as "of"; twice in every 7th),
+ * t1 and t2 in every 24th (d = 24m + 5: 256 docs, 24 times rarer than
+ * t0), t3 in three of every four of those and in every 96th other doc
+ * (d = 96m + 50).  The docs with the rare terms have lengths 8..24, t3
+ * once to three times; the rest length 20 (every 9th 14).  variant 1:
+ * every 8th rare doc without t2. */
+static void bm_lead_corpus(corpus *c, int variant)
+{
+    memset(c, 0, sizeof *c);
+    c->ndocs = 6144;
+    c->nunits = 1;
+    c->nfiles = 1;
+    c->vocab = 24;
+    c->docs = calloc(c->ndocs, sizeof *c->docs);
+    c->units = calloc(1, sizeof *c->units);
+    c->df = calloc(c->vocab, sizeof *c->df);
+    assert_non_null(c->docs);
+    assert_non_null(c->units);
+    assert_non_null(c->df);
+    c->units[0].council = 0;
+    c->units[0].statement = 1;
+    c->units[0].score = 3;
+    c->units[0].published = 20240101;
+    for (uint32_t d = 0; d < c->ndocs; d++) {
+        uint32_t w[4] = {d % 7 == 3 ? 2 : 1, 0, 0, d % 96 == 50};
+        uint32_t len = d % 9 == 4 ? 14 : 20;
+        if (d % 24 == 5) {
+            uint32_t m = d / 24;
+            w[1] = w[2] = 1;
+            w[3] = m % 4 == 3 ? 0 : 1 + (m * 5) % 3;
+            len = 8 + (m * 7) % 17;
+            if (variant == 1 && m % 8 == 6)
+                w[2] = 0;
+        }
+        set_doc4(c, d, w, len);
+    }
+    write_corpus(c);
+}
+
+/* t3 OR "t0 t1 t2" and t3 OR (t0 AND t1 AND t2), as DoLS: once theta
+ * needs both kids and is above what a doc high in no list can score, the
+ * tiers decline the OR's virtual AND (t0's high list is long), and since
+ * t0 has 24 times the postings of t1 (AS_BM_LEAD_F) it is led by its
+ * rarest term (align_tier_lead) instead of run by block-max windows that
+ * end at each of t0's blocks.  Checked against the exhaustive scorer for
+ * k 1..40, two corpora, default and other BM25 parameters; the route must
+ * have been taken in most searches. */
+static void test_bm_lead(void **state)
+{
+    (void)state;
+    uint32_t led = 0, queries = 0;
+    for (int pc = 0; pc < 8; pc++) {
+        int phrase = pc & 1, variant = (pc >> 1) & 1, params = pc >> 2;
+        corpus c;
+        bm_lead_corpus(&c, variant);
+        rhit *ref = malloc((c.ndocs + 1) * sizeof *ref);
+        double *w_of = malloc((c.ndocs + 1) * sizeof *w_of);
+        assert_non_null(ref);
+        assert_non_null(w_of);
+        for (size_t k = 1; k <= 40; k += 1 + k / 8) {
+            arena a = {0};
+            as_query q;
+            memset(&q, 0, sizeof q);
+            as_qnode *o = qop(&a, AS_Q_OR, 2);
+            o->kids[0] = qterm(&a, "t3", 0);
+            o->kids[1] = qop(&a, phrase ? AS_Q_PHRASE : AS_Q_AND, 3);
+            for (uint32_t i = 0; i < 3; i++) {
+                char t[4] = {'t', (char)('0' + i), 0, 0};
+                o->kids[1]->kids[i] = qterm(&a, t, i);
+            }
+            q.root = o;
+            as_search_opts so;
+            as_search_opts_default(&so);
+            so.collapse = 0;
+            so.limit = k;
+            if (params) {
+                so.bm25.k1 = 2.0;
+                so.bm25.b = 0.9;
+            }
+            ropts ro = {so.bm25.k1, so.bm25.b, so.bm25.min_normlen, {0}};
+            memcpy(ro.kw, so.kind_weight, sizeof ro.kw);
+            rfilter rf;
+            memset(&rf, 0, sizeof rf);
+            long ties = 0;
+            snprintf(qdump, sizeof qdump, "bm lead, corpus %d, %s, params %d, k %zu", variant,
+                     phrase ? "phrase" : "and", params, k);
+            check_search(&c, &q, &so, &ro, &rf, ref, w_of, &ties);
+            if (getenv("SHOW_HIGH"))
+                fprintf(stderr, "%s: bm lead %llu, lead %llu, tier %llu\n", qdump,
+                        (unsigned long long)c.eng->nbmlead, (unsigned long long)c.eng->nlead,
+                        (unsigned long long)c.eng->ntier);
+            led += c.eng->nbmlead > 0;
+            queries++;
+            afree(&a);
+        }
+        free(ref);
+        free(w_of);
+        free_corpus(&c);
+    }
+    if (led < queries / 2)
+        fail_msg("led by the rarest term in %u of %u searches", led, queries);
+}
+
 /* A corpus small enough to score by hand (k1 = 1, b = 0.5, min_normlen
  * 0.5, as Xapian's defaults):
  *   d0 "a b"  d1 "a c c"  d2 "b"     N = 3, total length 6, average 2
@@ -2433,6 +2537,7 @@ int main(void)
         cmocka_unit_test(test_lead_free),
         cmocka_unit_test(test_lead_meet),
         cmocka_unit_test(test_lead_optional),
+        cmocka_unit_test(test_bm_lead),
         cmocka_unit_test(test_seed),
         cmocka_unit_test(test_phrase_positions),
     };
