@@ -63,15 +63,16 @@
 
 /* An OR's virtual AND of two or three terms below the joint bound is led
  * by its rarest term (align_tier_lead) only when that term has at least
- * this many postings (on the bench mix: SAR's adult, 14,339, and "co
- * production", 56,646, gain; "self neglect" inside hoarding OR
- * self-neglect, 3,669, loses 5%; DoLS's five terms, rarest 2,305, gain),
- * or when the OR has optional TERMs, four terms or more with the AND's,
- * by whose bounds at each candidate's length most candidates fall
- * (hoarding AND "self neglect" of hoarding OR self-neglect: 20.2M ->
- * 12.6M instructions at 1M; with three, as "self neglect" OR selfneglect,
- * few candidates come and the tables cost more than they save). */
-#define AS_TIER_LEAD_DF 8192
+ * this many postings, or when the OR has optional TERMs, four terms or
+ * more with the AND's, by whose bounds at each candidate's length most
+ * candidates fall (hoarding AND "self neglect" of hoarding OR
+ * self-neglect: 20.2M -> 12.6M instructions at 1M).  With the lead
+ * walk as it is now, a lead of any df pays on the bench mix (callgrind, 3
+ * runs, against 8192): co-production at 100k (rarest 5,513) -9.4%,
+ * strengths based at 100k -14.5%, ombudsman -2.9% (100k) and -20.3% (1M);
+ * only self-neglect at 1M ("self neglect" OR selfneglect, 3,669) loses,
+ * +1.4% (it lost 5% when this limit was set): hence 1, any lead. */
+#define AS_TIER_LEAD_DF 1
 
 /* ORs of at most this many kids look for required kids (adv_or_req). */
 #define AS_ENG_REQ_KIDS 16
