@@ -10,6 +10,11 @@
 #include "bitpack.h"
 #include "varint.h"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define AS_BITPACK_AVX2 1
+#include <immintrin.h>
+#endif
+
 size_t as_bitpack_pack(uint8_t *out, const uint32_t *v, size_t n, unsigned w)
 {
     if (w == 0)
@@ -88,6 +93,63 @@ static const unpack8_fn unpack8[33] = {
     unpack8_1, unpack8_2, unpack8_3, unpack8_4, unpack8_5, unpack8_6, unpack8_7, unpack8_8, unpack8_9, unpack8_10, unpack8_11, unpack8_12, unpack8_13, unpack8_14, unpack8_15, unpack8_16, unpack8_17, unpack8_18, unpack8_19, unpack8_20, unpack8_21, unpack8_22, unpack8_23, unpack8_24, unpack8_25, unpack8_26, unpack8_27, unpack8_28, unpack8_29, unpack8_30, unpack8_31, unpack8_32
 };
 
+#ifdef AS_BITPACK_AVX2
+/* AVX2 (chosen at run time): a group of 8 values in one step.  Value k
+ * of a group starts at bit k*w of the group's w bytes, in 32-bit word
+ * lo = (k*w) >> 5 at shift sh = (k*w) & 31, and runs on into word lo + 1
+ * when sh + w > 32: each lane gathers its two words from a register
+ * holding the group (vpermd), shifts them by its own counts (vpsrlvd,
+ * vpsllvd: counts of 32 or more give 0, so sh = 0 drops the upper word)
+ * and masks.  The register is loaded with 8, 16 or 32 bytes, the fewest
+ * that cover the group's 8w bits; where the upper word index falls past
+ * them it wraps to bytes of the group, which the mask then removes (the
+ * value does not reach that word).  Returns the groups unpacked: those
+ * whose load stays inside the len bytes of the packed data. */
+__attribute__((target("avx2"))) static size_t unpack_avx2(const uint8_t *in, uint32_t *v,
+                                                          size_t n, unsigned w)
+{
+    size_t len = as_bitpack_size(n, w);
+    size_t ld = w <= 8 ? 8 : w <= 16 ? 16 : 32;
+    if (n < 8 || len < ld)
+        return 0;
+    size_t ng = (len - ld) / w + 1;
+    if (ng > n / 8)
+        ng = n / 8;
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i bit = _mm256_mullo_epi32(lane, _mm256_set1_epi32((int)w));
+    const __m256i lo = _mm256_srli_epi32(bit, 5);
+    const __m256i hi = _mm256_add_epi32(lo, _mm256_set1_epi32(1));
+    const __m256i sh = _mm256_and_si256(bit, _mm256_set1_epi32(31));
+    const __m256i shl = _mm256_sub_epi32(_mm256_set1_epi32(32), sh);
+    const __m256i m = _mm256_set1_epi32(w == 32 ? -1 : (int)((1u << w) - 1));
+#define AS_GROUP(LOAD)                                                              \
+    for (size_t g = 0; g < ng; g++, in += w, v += 8) {                              \
+        __m256i d = (LOAD);                                                         \
+        __m256i a = _mm256_srlv_epi32(_mm256_permutevar8x32_epi32(d, lo), sh);      \
+        __m256i b = _mm256_sllv_epi32(_mm256_permutevar8x32_epi32(d, hi), shl);     \
+        _mm256_storeu_si256((__m256i *)v, _mm256_and_si256(_mm256_or_si256(a, b), m)); \
+    }
+    if (ld == 8) {
+        AS_GROUP(_mm256_set1_epi64x((long long)le64(in)))
+    } else if (ld == 16) {
+        AS_GROUP(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)in)))
+    } else {
+        AS_GROUP(_mm256_loadu_si256((const __m256i *)in))
+    }
+#undef AS_GROUP
+    return ng;
+}
+#endif
+
+int as_bitpack_simd(void)
+{
+#ifdef AS_BITPACK_AVX2
+    return __builtin_cpu_supports("avx2") != 0;
+#else
+    return 0;
+#endif
+}
+
 static inline uint64_t load_tail(const uint8_t *p, size_t avail)
 {
     uint64_t x = 0;
@@ -102,6 +164,15 @@ void as_bitpack_unpack(const uint8_t *in, uint32_t *v, size_t n, unsigned w)
         memset(v, 0, n * sizeof *v);
         return;
     }
+#ifdef AS_BITPACK_AVX2
+    /* whole groups are w bytes each: the rest continues below from there */
+    if (n >= 8 && __builtin_cpu_supports("avx2")) {
+        size_t ng = unpack_avx2(in, v, n, w);
+        in += ng * w;
+        v += ng * 8;
+        n -= ng * 8;
+    }
+#endif
     size_t len = as_bitpack_size(n, w);
     uint64_t mask = w == 32 ? 0xffffffffu : ((uint64_t)1 << w) - 1;
     size_t i = 0, bit = 0;

@@ -23,4 +23,8 @@ size_t as_bitpack_pack(uint8_t *out, const uint32_t *v, size_t n, unsigned w);
  * the caller has checked they exist) into v.  Never reads past them. */
 void as_bitpack_unpack(const uint8_t *in, uint32_t *v, size_t n, unsigned w);
 
+/* 1 when as_bitpack_unpack uses its AVX2 code on this machine (for
+ * tests: the results are the same either way), else 0. */
+int as_bitpack_simd(void);
+
 #endif

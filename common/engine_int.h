@@ -204,6 +204,10 @@ struct as_engine {
      * optional kids' bounds alone: at their lengths (opt_below), and by
      * the lead's wdfs (jmo) before any length was read (for tests). */
     uint64_t nopt_rej, noptq;
+    /* Of those rejected at their lengths, the candidates that fell once
+     * the optional TERMs behind them were sought in their main lists
+     * (opt_below; for tests). */
+    uint64_t nopt_main;
 
     /* Phrase scratch: per-kid positions. */
     const uint32_t **ppos;

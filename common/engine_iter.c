@@ -63,15 +63,16 @@
 
 /* An OR's virtual AND of two or three terms below the joint bound is led
  * by its rarest term (align_tier_lead) only when that term has at least
- * this many postings (on the bench mix: SAR's adult, 14,339, and "co
- * production", 56,646, gain; "self neglect" inside hoarding OR
- * self-neglect, 3,669, loses 5%; DoLS's five terms, rarest 2,305, gain),
- * or when the OR has optional TERMs, four terms or more with the AND's,
- * by whose bounds at each candidate's length most candidates fall
- * (hoarding AND "self neglect" of hoarding OR self-neglect: 20.2M ->
- * 12.6M instructions at 1M; with three, as "self neglect" OR selfneglect,
- * few candidates come and the tables cost more than they save). */
-#define AS_TIER_LEAD_DF 8192
+ * this many postings, or when the OR has optional TERMs, four terms or
+ * more with the AND's, by whose bounds at each candidate's length most
+ * candidates fall (hoarding AND "self neglect" of hoarding OR
+ * self-neglect: 20.2M -> 12.6M instructions at 1M).  With the lead
+ * walk as it is now, a lead of any df pays on the bench mix (callgrind, 3
+ * runs, against 8192): co-production at 100k (rarest 5,513) -9.4%,
+ * strengths based at 100k -14.5%, ombudsman -2.9% (100k) and -20.3% (1M);
+ * only self-neglect at 1M ("self neglect" OR selfneglect, 3,669) loses,
+ * +1.4% (it lost 5% when this limit was set): hence 1, any lead. */
+#define AS_TIER_LEAD_DF 1
 
 /* An OR's virtual AND that the tiers decline is led by its rarest term
  * (align_tier_lead) instead of run by block-max when another of its terms
@@ -541,6 +542,7 @@ void as_eng_reset(as_engine *e)
     e->nopt = 0;
     e->nopt_rej = 0;
     e->noptq = 0;
+    e->nopt_main = 0;
     for (size_t i = 0; i < e->nleaves; i++) {
         as_pcur_release(e->curs[i]);
         as_pcur_init(e->curs[i], e->ix, &e->lterm[i]);
@@ -1413,11 +1415,18 @@ static __attribute__((noinline)) uint32_t opt_start(as_engine *e, uint32_t d, ui
  * so low that the OR cannot pass wmin on cand however its other kids
  * score: it was skipped as such, and wmin only rises), else where its
  * high list has cand, else at its low bound.  The order of the sum
- * differs from the OR's fold: owmin has the OR's cushion. */
+ * differs from the OR's fold: owmin has the OR's cushion.  A candidate
+ * that passes only by the low bounds of TERMs not yet on it has them
+ * sought in their main lists here (a seek each, the OR's next move
+ * anyway), and is bounded again with their exact values (0 where
+ * absent): most such candidates (hoarding OR self-neglect: ~600 of ~665
+ * a query at 1M) lack them, and would else go back to the OR, which
+ * seeks them there, then come back through align_tier_lead's setup. */
 static inline __attribute__((always_inline)) int opt_below(as_engine *e, uint32_t cand, uint32_t dl,
                                                            double b, uint32_t *ohd)
 {
-    double bo = 0;
+    double bo = 0, bl = 0; /* bl: the low bounds of TERMs behind cand */
+    uint32_t lowm = 0;
     for (uint32_t j = 0; j < e->lnopt; j++) {
         enode *te = e->ltn[e->lnh + j];
         const as_term *lt = &e->lterm[te->leaf];
@@ -1427,20 +1436,39 @@ static inline __attribute__((always_inline)) int opt_below(as_engine *e, uint32_
             continue;
         }
         as_pcur *h = e->ohc[j];
+        double x = 0;
         if (h) {
             if (ohd[j] < cand)
                 ohd[j] = as_pcur_seek(h, cand);
-            if (ohd[j] == cand) {
+            if (ohd[j] == cand)
                 bo += bm25(e, te->tw, h->wdf, dl);
-            } else {
-                double x = low_bound(e, lt, te, dl);
-                if (x > 0)
-                    bo += x;
-            }
+            else
+                x = low_bound(e, lt, te, dl);
         } else if (dl >= lt->min_doclen) {
-            bo += bound(e, te->tw, lt->max_wdf, dl);
+            x = bound(e, te->tw, lt->max_wdf, dl);
+        }
+        if (x > 0) {
+            bl += x;
+            lowm |= 1u << j;
         }
     }
+    if (lowm && !(b + bo + bl <= e->owmin) && b + bo <= e->owmin) {
+        /* only the TERMs behind cand can lift it: their main lists (the
+         * node and its cursor move together, as everywhere) */
+        bl = 0;
+        for (uint32_t j = 0; j < e->lnopt; j++) {
+            enode *te = e->ltn[e->lnh + j];
+            if (!(lowm >> j & 1))
+                continue;
+            if (as_eng_advance(e, (uint32_t)(te - e->nodes), cand, -INFINITY) == cand)
+                bl += bm25(e, te->tw, cur(e, te)->wdf, dl);
+        }
+        if (b + bo + bl <= e->owmin) {
+            e->nopt_main++;
+            return 1;
+        }
+    }
+    bo += bl;
     if (b + bo <= e->owmin) {
         e->nopt_rej++;
         return 1;

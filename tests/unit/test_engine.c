@@ -1689,6 +1689,17 @@ static void opt_docs2(uint32_t d, uint32_t w[4], uint32_t *len)
         w[2] = 0;
 }
 
+/* opt_docs, but t3 once in every 16th doc only (d = 16m: half of those
+ * with the phrase), nowhere else: the top are the docs with the phrase
+ * and t3, and a candidate of the lead walk with the phrase but without
+ * t3 passes the OR's threshold only by t3's low bound (hoarding OR
+ * self-neglect at 1M, where hoarding is t3). */
+static void opt_docs3(uint32_t d, uint32_t w[4], uint32_t *len)
+{
+    opt_docs(d, w, len);
+    w[3] = d % 2 == 0 && d % 16 != 8;
+}
+
 /* t3 OR "t0 t1 t2" (as an acronym query: SAR OR "safeguarding adults
  * review"): once the phrase is required, its virtual AND is led by its
  * rarest term (align_tier_lead, for a lead of any df when the OR has
@@ -1699,16 +1710,19 @@ static void opt_docs2(uint32_t d, uint32_t w[4], uint32_t *len)
  * out where it is low fails test_required_or and test_high_lists).
  * On opt_docs2's corpus most candidates fall by the lead's wdf alone,
  * the other units' and t3's low bounds at any length (jmo), before any
- * length is read.  Checked against the exhaustive scorer for k 1..38,
- * phrase and AND, and the path must have rejected candidates both ways. */
+ * length is read.  On opt_docs3's, candidates
+ * with the phrase but not t3 pass only by t3's low bound, and fall once
+ * t3 is sought in its main list (opt_below: nopt_main).  Checked against
+ * the exhaustive scorer for k 1..38, phrase and AND, and the path must
+ * have rejected candidates all three ways. */
 static void test_lead_optional(void **state)
 {
     (void)state;
-    uint32_t used = 0, tabled = 0, queries = 0;
-    for (int pc = 0; pc < 4; pc++) {
+    uint32_t used = 0, tabled = 0, mained = 0, queries = 0, queries3 = 0;
+    for (int pc = 0; pc < 6; pc++) {
         int phrase = pc & 1;
         corpus c;
-        lead_corpus(&c, pc < 2 ? opt_docs : opt_docs2);
+        lead_corpus(&c, pc < 2 ? opt_docs : pc < 4 ? opt_docs2 : opt_docs3);
         rhit *ref = malloc((c.ndocs + 1) * sizeof *ref);
         double *w_of = malloc((c.ndocs + 1) * sizeof *w_of);
         assert_non_null(ref);
@@ -1738,12 +1752,18 @@ static void test_lead_optional(void **state)
                      phrase ? "phrase" : "and", k);
             check_search(&c, &q, &so, &ro, &rf, ref, w_of, &ties);
             if (getenv("SHOW_HIGH"))
-                fprintf(stderr, "%s: lead %llu, rejected by t3 %llu, by the table %llu\n",
+                fprintf(stderr, "%s: lead %llu, rejected by t3 %llu (in its list %llu), by the table %llu\n",
                         qdump, (unsigned long long)c.eng->nlead,
-                        (unsigned long long)c.eng->nopt_rej, (unsigned long long)c.eng->noptq);
-            used += c.eng->nopt_rej > 0;
-            tabled += c.eng->noptq > 0;
-            queries++;
+                        (unsigned long long)c.eng->nopt_rej, (unsigned long long)c.eng->nopt_main,
+                        (unsigned long long)c.eng->noptq);
+            if (pc < 4) {
+                used += c.eng->nopt_rej > 0;
+                tabled += c.eng->noptq > 0;
+                queries++;
+            } else {
+                mained += c.eng->nopt_main > 0;
+                queries3++;
+            }
             afree(&a);
         }
         free(ref);
@@ -1752,6 +1772,7 @@ static void test_lead_optional(void **state)
     }
     assert_true(used >= queries / 4);
     assert_true(tabled >= queries / 4);
+    assert_int_equal(mained, queries3); /* opt_docs3: t3 sought in its list, every k */
 }
 
 /* test_bm_lead's corpus (as DoLS: ^dols OR "deprivation of liberty
