@@ -2171,8 +2171,13 @@ static uint32_t align_tier_terms(as_engine *e, enode *n, uint32_t d, double wmin
         /* high in one kid only, of wdf <= 3: the table may settle it */
         uint32_t nhi = 0, hi = 0, i;
         for (i = 0; i < nk; i++) {
-            if (hd[i] < cand)
-                hd[i] = as_pcur_seek(hc[i], cand);
+            if (hd[i] < cand) {
+                /* a non-essential list is mostly a posting or two behind:
+                 * a step costs a third of a seek */
+                hd[i] = as_pcur_next(hc[i]);
+                if (hd[i] < cand)
+                    hd[i] = as_pcur_seek(hc[i], cand);
+            }
             if (hd[i] == cand) {
                 nhi++;
                 hi = i;
