@@ -1587,9 +1587,11 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
     e->nsolo += (uint64_t)solo;
     /* free: such a doc cannot exceed wmin even high in every other unit
      * (the fold of the lead's larger term bound and the others' bounds),
-     * so the leap need not stop where one is high (hmin) */
+     * so the leap need not stop where one is high (hmin); the bound is
+     * the terms' maxw, whatever their wdfs, so it needs neither the table
+     * nor wdfs <= 3 (solo): at 5M ^sar or review is on a doc 4 times */
     int free = 0;
-    if (solo) {
+    if (quick && nl == 2) {
         double bl = 0, bf = 0;
         for (uint32_t j = 0; j < nl; j++)
             if (tn[ls + j]->maxw > bl)

@@ -1655,6 +1655,42 @@ static void test_lead_meet(void **state)
     free_corpus(&c);
 }
 
+/* test_lead_meet_wdf's docs: meet_docs's, plus t3 four times (no t2) in
+ * a long doc with t0 and t1 (d = 256m + 224), so that the lead's terms
+ * are not all of wdf <= 3 (the lead table, jm, does not cover them: no
+ * solo leap). */
+static void meet_wdf_docs(uint32_t d, uint32_t w[4], uint32_t *len)
+{
+    meet_docs(d, w, len);
+    if (d % 256 == 224) {
+        w[0] = w[1] = 1;
+        w[2] = 0;
+        w[3] = 4;
+        *len = 20;
+    }
+}
+
+/* test_lead_meet's corpus with t3 four times in some docs (as ^sar or
+ * review at 5M): the lead walk's leap to the next doc with both t2 and t3
+ * (align_tier_lead: free) needs only the terms' bounds, not the wdf table,
+ * so it must still be taken though the solo leap is not, and every
+ * ranking, k = 1..28, equals the exhaustive scorer's.  (Here the walk is
+ * not reached by align_tier's meet route: the route is test_lead_meet's.) */
+static void test_lead_meet_wdf(void **state)
+{
+    (void)state;
+    corpus c;
+    lead_corpus(&c, meet_wdf_docs);
+    uint32_t freed = 0;
+    for (size_t k = 1; k <= 28; k++) {
+        lead_query(&c, k, -1, 0, "lead meet wdf");
+        assert_int_equal(c.eng->nsolo, 0);
+        freed += c.eng->nfree > 0;
+    }
+    assert_true(freed >= 20);
+    free_corpus(&c);
+}
+
 /* test_lead_optional's docs: t0 and t1 as lead_corpus's, t2 in every 8th
  * doc (d = 8m), so t0 t1 t2 in a row there, t3 in every other doc (after
  * them); in every 128th (d = 128m + 32) t3 three times in length 8 (high
@@ -2432,6 +2468,7 @@ int main(void)
         cmocka_unit_test(test_lead_solo),
         cmocka_unit_test(test_lead_free),
         cmocka_unit_test(test_lead_meet),
+        cmocka_unit_test(test_lead_meet_wdf),
         cmocka_unit_test(test_lead_optional),
         cmocka_unit_test(test_seed),
         cmocka_unit_test(test_phrase_positions),
