@@ -130,7 +130,7 @@ struct as_engine {
     int32_t jnode;
     /* The node whose lead table jm is for (-1: none): align_tier_lead's
      * bound of a doc on which its lead's (one or two) terms have wdf i and
-     * j (0: absent) and no other unit is high, at any length. */
+     * j (0: absent; 3: 3 or more) and no other unit is high, at any length. */
     int32_t jmnode;
     double jm[4][4];
     /* The node whose run led by its rarest unit (align_tier_lead) the
@@ -138,10 +138,9 @@ struct as_engine {
      * of an OR's candidates does not find them again: its terms in fold
      * order (ltn) and their high cursors (lhc, NULL for a term without a
      * high list), unit i's terms from lhb[i] to lhb[i + 1] (lhb[nk] =
-     * lnh), the lead unit, lead_ok: its terms' max_wdf all <= 3. */
+     * lnh), the lead unit. */
     int32_t lnode;
     uint32_t lnh, llead, lnopt; /* lnopt: the OR's optional TERMs, after them */
-    int lead_ok;
     uint8_t lhb[9];
     enode *ltn[64];
     as_pcur *lhc[64];

@@ -1293,7 +1293,8 @@ static double opt_low(const as_engine *e, uint32_t j, uint32_t dl)
 
 /* Fills tab for AND n led by unit lead of one or two terms (the lead
  * walk's terms e->ltn, set up by align_tier_lead): tab[i][j] bounds a doc
- * on which the lead's terms have wdf i and j (0: absent, 1..3) and no
+ * on which the lead's terms have wdf i and j (0: absent, 1, 2; 3: 3 or
+ * more, bounded at the term's max_wdf, as the value rises with wdf) and no
  * other unit, nor any of the first nopt optional TERMs (ltn[lnh ..)), is
  * high, whatever its length: the lead's exact values and the other units'
  * low bounds, folded in kid order, plus the optional TERMs' opt_low, at
@@ -1348,9 +1349,10 @@ static __attribute__((noinline)) void lead_tab(as_engine *e, enode *n, uint32_t 
                     const enode *t = e->ltn[e->lhb[lead] + j];
                     if (wl[j] == 0)
                         continue;
-                    if (dl < e->lterm[t->leaf].min_doclen || wl[j] > e->lterm[t->leaf].max_wdf)
+                    uint32_t mw = e->lterm[t->leaf].max_wdf;
+                    if (dl < e->lterm[t->leaf].min_doclen || wl[j] > mw)
                         break;
-                    u += bm25(e, t->tw, wl[j], dl);
+                    u += bm25(e, t->tw, wl[j] == 3 ? mw : wl[j], dl);
                 }
                 if (j < nl || (a == 0 && c == 0))
                     continue;
@@ -1553,10 +1555,6 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
         }
         e->lnh = nh;
         e->llead = lead;
-        e->lead_ok = 1;
-        for (uint32_t m = e->lhb[lead]; m < e->lhb[lead + 1]; m++)
-            if (e->lterm[e->ltn[m]->leaf].max_wdf > 3)
-                e->lead_ok = 0;
         e->lnode = ni;
     } else {
         e->nlcache++;
@@ -1640,20 +1638,21 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
     for (uint32_t m = nh; m < nh + nopt; m++)
         if (hd[m] < hmino)
             hmino = hd[m];
-    /* solo: a doc with one of the lead's two terms (of wdf <= 3 always)
-     * and high in no other unit cannot exceed wmin (jm), so past such a
+    /* solo: a doc with one of the lead's two terms (of any wdf: jm's last
+     * row bounds 3 or more) and high in no other unit cannot exceed wmin
+     * (jm), so past such a
      * doc the walk may leap to the next doc with both, or high elsewhere
      * (an intersection: as_pcur_meet) */
     int solo = quick && nl == 2;
     for (uint32_t w = 1; w <= 3 && solo; w++)
         solo = e->jm[w][0] <= wmin && e->jm[0][w] <= wmin;
-    solo = solo && e->lead_ok;
     e->nsolo += (uint64_t)solo;
     /* free: such a doc cannot exceed wmin even high in every other unit
      * (the fold of the lead's larger term bound and the others' bounds),
-     * so the leap need not stop where one is high (hmin) */
+     * so the leap need not stop where one is high (hmin); the bound is
+     * the terms' maxw, so it does not need the table (solo) */
     int free = 0;
-    if (solo) {
+    if (quick && nl == 2) {
         double bl = 0, bf = 0;
         for (uint32_t j = 0; j < nl; j++)
             if (tn[ls + j]->maxw > bl)

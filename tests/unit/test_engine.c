@@ -1655,6 +1655,72 @@ static void test_lead_meet(void **state)
     free_corpus(&c);
 }
 
+/* test_lead_meet_wdf's docs: meet_docs's, plus t3 four times (no t2) in
+ * a long doc with t0 and t1 (d = 256m + 224), so that the lead's terms
+ * are not all of wdf <= 3 (the lead table, jm, does not cover them: no
+ * solo leap). */
+static void meet_wdf_docs(uint32_t d, uint32_t w[4], uint32_t *len)
+{
+    meet_docs(d, w, len);
+    if (d % 256 == 224) {
+        w[0] = w[1] = 1;
+        w[2] = 0;
+        w[3] = 4;
+        *len = 20;
+    }
+}
+
+/* test_lead_meet's corpus with t3 four times in some docs (as ^sar or
+ * review at 5M): the lead walk's leaps to the next doc with both t2 and t3
+ * (align_tier_lead: solo, free) must still be taken, and every ranking,
+ * k = 1..28, equals the exhaustive scorer's.  (Here the walk is not
+ * reached by align_tier's meet route: the route is test_lead_meet's.) */
+static void test_lead_meet_wdf(void **state)
+{
+    (void)state;
+    corpus c;
+    lead_corpus(&c, meet_wdf_docs);
+    uint32_t solo = 0, freed = 0;
+    for (size_t k = 1; k <= 28; k++) {
+        lead_query(&c, k, -1, 0, "lead meet wdf");
+        solo += c.eng->nsolo > 0;
+        freed += c.eng->nfree > 0;
+    }
+    assert_true(solo >= 20);
+    assert_true(freed >= 20);
+    free_corpus(&c);
+}
+
+/* test_lead_solo_wdf's docs: t0, t1 once and t3 five times (no t2) in
+ * length 20, once in 128 docs (d = 128m + 34). */
+static void solo_wdf_docs(uint32_t d, uint32_t w[4], uint32_t *len)
+{
+    if (d % 128 == 34) {
+        w[0] = w[1] = 1;
+        w[2] = 0;
+        w[3] = 5;
+        *len = 20;
+    }
+}
+
+/* The solo leap (align_tier_lead) past docs with one of t2, t3 and high
+ * in no other unit, where t3 has wdf 5 on some docs: the lead table's
+ * last row (wdf 3 or more) must bound them at t3's largest wdf, for those
+ * docs are the top (k1 2, b 0: t3 on wdf 5 weighs 5/7 of its termweight,
+ * t2 and t3 once 1/3 each, t3 on wdf 3 3/5) and the leap would pass over
+ * them were that row bounded at wdf 3 (the test then fails).  Every
+ * ranking, k = 1..150, against the exhaustive scorer; test_lead_meet_wdf
+ * asserts the leap is taken where a lead term has wdf 4. */
+static void test_lead_solo_wdf(void **state)
+{
+    (void)state;
+    corpus c;
+    lead_corpus(&c, solo_wdf_docs);
+    for (size_t k = 1; k <= 150; k += k < 24 || k >= 120 ? 1 : 9)
+        lead_query(&c, k, 2.0, 0.0, "lead solo wdf");
+    free_corpus(&c);
+}
+
 /* test_lead_optional's docs: t0 and t1 as lead_corpus's, t2 in every 8th
  * doc (d = 8m), so t0 t1 t2 in a row there, t3 in every other doc (after
  * them); in every 128th (d = 128m + 32) t3 three times in length 8 (high
@@ -2637,6 +2703,8 @@ int main(void)
         cmocka_unit_test(test_lead_solo),
         cmocka_unit_test(test_lead_free),
         cmocka_unit_test(test_lead_meet),
+        cmocka_unit_test(test_lead_meet_wdf),
+        cmocka_unit_test(test_lead_solo_wdf),
         cmocka_unit_test(test_lead_optional),
         cmocka_unit_test(test_bm_lead),
         cmocka_unit_test(test_seed),
