@@ -207,6 +207,9 @@ struct as_engine {
      * the optional TERMs behind them were sought in their main lists
      * (opt_below; for tests). */
     uint64_t nopt_main;
+    /* Candidates of the last query that align_bm rejected by an OR's
+     * optional TERMs (bm_opt_below; for tests). */
+    uint64_t nbmopt;
 
     /* Phrase scratch: per-kid positions. */
     const uint32_t **ppos;

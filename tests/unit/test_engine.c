@@ -1945,6 +1945,110 @@ static void test_bm_lead(void **state)
         fail_msg("led by the rarest term in %u of %u searches", led, queries);
 }
 
+/* test_bm_opt's corpus (as hoarding OR self-neglect at 100k): 4,096 docs;
+ * t0, t1, t2 only in every 32nd (d = 32m + 1: 128 docs, below the
+ * high lists' df, 129 here, so the OR's virtual AND is run by block-max
+ * windows, not by tiers), lengths 6..22, t0 twice in every third of those, t1 twice in
+ * every 16th (no phrase there); t3 in one of every four of them (once to
+ * three times) and in every third other doc.  The rest length 20. */
+static void bm_opt_corpus(corpus *c)
+{
+    memset(c, 0, sizeof *c);
+    c->ndocs = 4096;
+    c->nunits = 1;
+    c->nfiles = 1;
+    c->vocab = 24;
+    c->docs = calloc(c->ndocs, sizeof *c->docs);
+    c->units = calloc(1, sizeof *c->units);
+    c->df = calloc(c->vocab, sizeof *c->df);
+    assert_non_null(c->docs);
+    assert_non_null(c->units);
+    assert_non_null(c->df);
+    c->units[0].council = 0;
+    c->units[0].statement = 1;
+    c->units[0].score = 3;
+    c->units[0].published = 20240101;
+    for (uint32_t d = 0; d < c->ndocs; d++) {
+        uint32_t w[4] = {0, 0, 0, d % 3 == 0};
+        uint32_t len = 20;
+        if (d % 32 == 1) {
+            uint32_t m = d / 32;
+            w[0] = m % 3 == 0 ? 2 : 1;
+            w[1] = m % 16 == 5 ? 2 : 1;
+            w[2] = 1;
+            w[3] = m % 4 == 2 ? 1 + (m * 5) % 3 : 0;
+            len = 6 + (m * 7) % 17;
+        }
+        set_doc4(c, d, w, len);
+    }
+    write_corpus(c);
+}
+
+/* t3 OR "t0 t1 t2" and t3 OR (t0 AND t1 AND t2), as hoarding OR
+ * self-neglect at 100k: once theta needs the phrase, its virtual AND runs
+ * block-max windows (no tiers: its terms have no high lists), and a
+ * candidate with t0, t1 and t2 is bounded there with t3, sought in its
+ * main list, before it goes back to the OR (bm_opt_below: nbmopt).  Most
+ * candidates lack t3 and fall.  Checked against the exhaustive scorer for
+ * k 1..40, default and other BM25 parameters; the path must have
+ * rejected candidates in most searches.  Taking t3 as absent where it is
+ * on the candidate loses the docs with t3, which rank first. */
+static void test_bm_opt(void **state)
+{
+    (void)state;
+    uint32_t used = 0, queries = 0;
+    for (int pc = 0; pc < 4; pc++) {
+        int phrase = pc & 1, params = pc >> 1;
+        corpus c;
+        bm_opt_corpus(&c);
+        rhit *ref = malloc((c.ndocs + 1) * sizeof *ref);
+        double *w_of = malloc((c.ndocs + 1) * sizeof *w_of);
+        assert_non_null(ref);
+        assert_non_null(w_of);
+        for (size_t k = 1; k <= 40; k += 1 + k / 8) {
+            arena a = {0};
+            as_query q;
+            memset(&q, 0, sizeof q);
+            as_qnode *o = qop(&a, AS_Q_OR, 2);
+            o->kids[0] = qterm(&a, "t3", 0);
+            o->kids[1] = qop(&a, phrase ? AS_Q_PHRASE : AS_Q_AND, 3);
+            for (uint32_t i = 0; i < 3; i++) {
+                char t[4] = {'t', (char)('0' + i), 0, 0};
+                o->kids[1]->kids[i] = qterm(&a, t, i);
+            }
+            q.root = o;
+            as_search_opts so;
+            as_search_opts_default(&so);
+            so.collapse = 0;
+            so.limit = k;
+            if (params) {
+                so.bm25.k1 = 2.0;
+                so.bm25.b = 0.9;
+            }
+            ropts ro = {so.bm25.k1, so.bm25.b, so.bm25.min_normlen, {0}};
+            memcpy(ro.kw, so.kind_weight, sizeof ro.kw);
+            rfilter rf;
+            memset(&rf, 0, sizeof rf);
+            long ties = 0;
+            snprintf(qdump, sizeof qdump, "bm opt, %s, params %d, k %zu",
+                     phrase ? "phrase" : "and", params, k);
+            check_search(&c, &q, &so, &ro, &rf, ref, w_of, &ties);
+            if (getenv("SHOW_HIGH"))
+                fprintf(stderr, "%s: bm opt %llu, bm lead %llu, lead %llu\n", qdump,
+                        (unsigned long long)c.eng->nbmopt, (unsigned long long)c.eng->nbmlead,
+                        (unsigned long long)c.eng->nlead);
+            used += c.eng->nbmopt > 0;
+            queries++;
+            afree(&a);
+        }
+        free(ref);
+        free(w_of);
+        free_corpus(&c);
+    }
+    if (used < queries / 2)
+        fail_msg("bounded with t3 in align_bm in %u of %u searches", used, queries);
+}
+
 /* A corpus small enough to score by hand (k1 = 1, b = 0.5, min_normlen
  * 0.5, as Xapian's defaults):
  *   d0 "a b"  d1 "a c c"  d2 "b"     N = 3, total length 6, average 2
@@ -2707,6 +2811,7 @@ int main(void)
         cmocka_unit_test(test_lead_solo_wdf),
         cmocka_unit_test(test_lead_optional),
         cmocka_unit_test(test_bm_lead),
+        cmocka_unit_test(test_bm_opt),
         cmocka_unit_test(test_seed),
         cmocka_unit_test(test_tier_steps),
         cmocka_unit_test(test_phrase_positions),
