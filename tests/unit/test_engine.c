@@ -1766,6 +1766,40 @@ static void opt_docs3(uint32_t d, uint32_t w[4], uint32_t *len)
     w[3] = d % 2 == 0 && d % 16 != 8;
 }
 
+/* One search of t3 OR "t0 t1 t2" (phrase) or t3 OR (t0 AND t1 AND t2)
+ * over c for the top k, no collapsing, with the default BM25 parameters or
+ * (params) k1 2, b 0.9, checked against the exhaustive scorer; qdump names
+ * the search.  c->eng keeps the search's path counters for the caller. */
+static void check_t3_or(corpus *c, int phrase, int params, size_t k, rhit *ref, double *w_of)
+{
+    arena a = {0};
+    as_query q;
+    memset(&q, 0, sizeof q);
+    as_qnode *o = qop(&a, AS_Q_OR, 2);
+    o->kids[0] = qterm(&a, "t3", 0);
+    o->kids[1] = qop(&a, phrase ? AS_Q_PHRASE : AS_Q_AND, 3);
+    for (uint32_t i = 0; i < 3; i++) {
+        char t[4] = {'t', (char)('0' + i), 0, 0};
+        o->kids[1]->kids[i] = qterm(&a, t, i);
+    }
+    q.root = o;
+    as_search_opts so;
+    as_search_opts_default(&so);
+    so.collapse = 0;
+    so.limit = k;
+    if (params) {
+        so.bm25.k1 = 2.0;
+        so.bm25.b = 0.9;
+    }
+    ropts ro = {so.bm25.k1, so.bm25.b, so.bm25.min_normlen, {0}};
+    memcpy(ro.kw, so.kind_weight, sizeof ro.kw);
+    rfilter rf;
+    memset(&rf, 0, sizeof rf);
+    long ties = 0;
+    check_search(c, &q, &so, &ro, &rf, ref, w_of, &ties);
+    afree(&a);
+}
+
 /* t3 OR "t0 t1 t2" (as an acronym query: SAR OR "safeguarding adults
  * review"): once the phrase is required, its virtual AND is led by its
  * rarest term (align_tier_lead, for a lead of any df when the OR has
@@ -1794,29 +1828,9 @@ static void test_lead_optional(void **state)
         assert_non_null(ref);
         assert_non_null(w_of);
         for (size_t k = 1; k <= 40; k += 1 + k / 8) {
-            arena a = {0};
-            as_query q;
-            memset(&q, 0, sizeof q);
-            as_qnode *o = qop(&a, AS_Q_OR, 2);
-            o->kids[0] = qterm(&a, "t3", 0);
-            o->kids[1] = qop(&a, phrase ? AS_Q_PHRASE : AS_Q_AND, 3);
-            for (uint32_t i = 0; i < 3; i++) {
-                char t[4] = {'t', (char)('0' + i), 0, 0};
-                o->kids[1]->kids[i] = qterm(&a, t, i);
-            }
-            q.root = o;
-            as_search_opts so;
-            as_search_opts_default(&so);
-            so.collapse = 0;
-            so.limit = k;
-            ropts ro = {so.bm25.k1, so.bm25.b, so.bm25.min_normlen, {0}};
-            memcpy(ro.kw, so.kind_weight, sizeof ro.kw);
-            rfilter rf;
-            memset(&rf, 0, sizeof rf);
-            long ties = 0;
             snprintf(qdump, sizeof qdump, "lead optional, corpus %d, %s, k %zu", pc / 2,
                      phrase ? "phrase" : "and", k);
-            check_search(&c, &q, &so, &ro, &rf, ref, w_of, &ties);
+            check_t3_or(&c, phrase, 0, k, ref, w_of);
             if (getenv("SHOW_HIGH"))
                 fprintf(stderr, "%s: lead %llu, rejected by t3 %llu (in its list %llu), by the table %llu\n",
                         qdump, (unsigned long long)c.eng->nlead,
@@ -1830,7 +1844,6 @@ static void test_lead_optional(void **state)
                 mained += c.eng->nopt_main > 0;
                 queries3++;
             }
-            afree(&a);
         }
         free(ref);
         free(w_of);
@@ -1902,40 +1915,15 @@ static void test_bm_lead(void **state)
         assert_non_null(ref);
         assert_non_null(w_of);
         for (size_t k = 1; k <= 40; k += 1 + k / 8) {
-            arena a = {0};
-            as_query q;
-            memset(&q, 0, sizeof q);
-            as_qnode *o = qop(&a, AS_Q_OR, 2);
-            o->kids[0] = qterm(&a, "t3", 0);
-            o->kids[1] = qop(&a, phrase ? AS_Q_PHRASE : AS_Q_AND, 3);
-            for (uint32_t i = 0; i < 3; i++) {
-                char t[4] = {'t', (char)('0' + i), 0, 0};
-                o->kids[1]->kids[i] = qterm(&a, t, i);
-            }
-            q.root = o;
-            as_search_opts so;
-            as_search_opts_default(&so);
-            so.collapse = 0;
-            so.limit = k;
-            if (params) {
-                so.bm25.k1 = 2.0;
-                so.bm25.b = 0.9;
-            }
-            ropts ro = {so.bm25.k1, so.bm25.b, so.bm25.min_normlen, {0}};
-            memcpy(ro.kw, so.kind_weight, sizeof ro.kw);
-            rfilter rf;
-            memset(&rf, 0, sizeof rf);
-            long ties = 0;
             snprintf(qdump, sizeof qdump, "bm lead, corpus %d, %s, params %d, k %zu", variant,
                      phrase ? "phrase" : "and", params, k);
-            check_search(&c, &q, &so, &ro, &rf, ref, w_of, &ties);
+            check_t3_or(&c, phrase, params, k, ref, w_of);
             if (getenv("SHOW_HIGH"))
                 fprintf(stderr, "%s: bm lead %llu, lead %llu, tier %llu\n", qdump,
                         (unsigned long long)c.eng->nbmlead, (unsigned long long)c.eng->nlead,
                         (unsigned long long)c.eng->ntier);
             led += c.eng->nbmlead > 0;
             queries++;
-            afree(&a);
         }
         free(ref);
         free(w_of);
@@ -2006,40 +1994,15 @@ static void test_bm_opt(void **state)
         assert_non_null(ref);
         assert_non_null(w_of);
         for (size_t k = 1; k <= 40; k += 1 + k / 8) {
-            arena a = {0};
-            as_query q;
-            memset(&q, 0, sizeof q);
-            as_qnode *o = qop(&a, AS_Q_OR, 2);
-            o->kids[0] = qterm(&a, "t3", 0);
-            o->kids[1] = qop(&a, phrase ? AS_Q_PHRASE : AS_Q_AND, 3);
-            for (uint32_t i = 0; i < 3; i++) {
-                char t[4] = {'t', (char)('0' + i), 0, 0};
-                o->kids[1]->kids[i] = qterm(&a, t, i);
-            }
-            q.root = o;
-            as_search_opts so;
-            as_search_opts_default(&so);
-            so.collapse = 0;
-            so.limit = k;
-            if (params) {
-                so.bm25.k1 = 2.0;
-                so.bm25.b = 0.9;
-            }
-            ropts ro = {so.bm25.k1, so.bm25.b, so.bm25.min_normlen, {0}};
-            memcpy(ro.kw, so.kind_weight, sizeof ro.kw);
-            rfilter rf;
-            memset(&rf, 0, sizeof rf);
-            long ties = 0;
             snprintf(qdump, sizeof qdump, "bm opt, %s, params %d, k %zu",
                      phrase ? "phrase" : "and", params, k);
-            check_search(&c, &q, &so, &ro, &rf, ref, w_of, &ties);
+            check_t3_or(&c, phrase, params, k, ref, w_of);
             if (getenv("SHOW_HIGH"))
                 fprintf(stderr, "%s: bm opt %llu, bm lead %llu, lead %llu\n", qdump,
                         (unsigned long long)c.eng->nbmopt, (unsigned long long)c.eng->nbmlead,
                         (unsigned long long)c.eng->nlead);
             used += c.eng->nbmopt > 0;
             queries++;
-            afree(&a);
         }
         free(ref);
         free(w_of);
