@@ -1412,6 +1412,22 @@ static __attribute__((noinline)) uint32_t opt_start(as_engine *e, uint32_t d, ui
     return mask;
 }
 
+/* The exact values on cand (length dl) of the optional TERMs t[j] marked
+ * in lowm (those behind cand), each sought in its main list (the node and
+ * its cursor move together, as everywhere); 0 where absent.  For
+ * opt_below (the lead walk) and bm_opt_below (block-max). */
+static inline __attribute__((always_inline)) double opt_sought(as_engine *e, enode *const *t,
+                                                              uint32_t n, uint32_t lowm,
+                                                              uint32_t cand, uint32_t dl)
+{
+    double s = 0;
+    for (uint32_t j = 0; j < n; j++)
+        if (lowm >> j & 1 &&
+            as_eng_advance(e, (uint32_t)(t[j] - e->nodes), cand, -INFINITY) == cand)
+            s += bm25(e, t[j]->tw, cur(e, t[j])->wdf, dl);
+    return s;
+}
+
 /* Can candidate cand of length dl, whose AND part is bounded by b, not
  * pass the OR's threshold with its optional TERMs?  Each at its exact
  * value where known (a TERM on cand; one past it has none there, or one
@@ -1458,14 +1474,7 @@ static inline __attribute__((always_inline)) int opt_below(as_engine *e, uint32_
     if (lowm && !(b + bo + bl <= e->owmin) && b + bo <= e->owmin) {
         /* only the TERMs behind cand can lift it: their main lists (the
          * node and its cursor move together, as everywhere) */
-        bl = 0;
-        for (uint32_t j = 0; j < e->lnopt; j++) {
-            enode *te = e->ltn[e->lnh + j];
-            if (!(lowm >> j & 1))
-                continue;
-            if (as_eng_advance(e, (uint32_t)(te - e->nodes), cand, -INFINITY) == cand)
-                bl += bm25(e, te->tw, cur(e, te)->wdf, dl);
-        }
+        bl = opt_sought(e, e->ltn + e->lnh, e->lnopt, lowm, cand, dl);
         if (b + bo + bl <= e->owmin) {
             e->nopt_main++;
             return 1;
@@ -2275,11 +2284,13 @@ static __attribute__((noinline)) int bm_opt_below(as_engine *e, enode *n, uint32
     if (e->onode != n - e->nodes || e->nopt == 0)
         return 0;
     double s = 0;
+    uint32_t len = 0; /* d's length (term_value read it) */
     for (uint32_t i = 0; i < n->nkids; i++) {
         enode *k = &e->nodes[e->kids[n->kid0 + i]];
         if (k->op != N_TERM)
             return 0;
         s += term_value(e, k);
+        len = k->vallen;
     }
     double bo = 0, bl = 0;
     uint32_t lowm = 0;
@@ -2294,11 +2305,7 @@ static __attribute__((noinline)) int bm_opt_below(as_engine *e, enode *n, uint32
     }
     if (s + bo > e->owmin)
         return 0;
-    for (uint32_t j = 0; j < e->nopt; j++) {
-        enode *te = e->opt[j];
-        if (lowm >> j & 1 && as_eng_advance(e, (uint32_t)(te - e->nodes), d, -INFINITY) == d)
-            bl += term_value(e, te);
-    }
+    bl = opt_sought(e, e->opt, e->nopt, lowm, d, len);
     if (s + bo + bl <= e->owmin) {
         e->nbmopt++;
         return 1;
