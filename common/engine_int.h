@@ -158,6 +158,9 @@ struct as_engine {
     /* Calls of the last query's align_tier_terms that rejected a candidate
      * by hq (for tests). */
     uint64_t nhq;
+    /* Of those, the candidates of an AND of two or three TERMs rejected by
+     * hk (tier_scan) while high in two kids or more (for tests). */
+    uint64_t nhk;
     /* Calls of the last query's align_tier that went to align_tier_lead
      * for an intersection of its rarest unit's two terms (for tests). */
     uint64_t nmeet;
@@ -247,6 +250,13 @@ struct as_engine {
      * a whole-process search ~8 page faults. */
     double jv[AS_JT_TERMS][3][AS_JT_LEN];
     double jl[AS_JT_TERMS][AS_JT_LEN];
+    /* With hq (hqnode), for an AND of two or three TERMs: hk[key] bounds a
+     * doc on which kid m is high with wdf w_m (1..3; 0: not high, 4: 4 or
+     * more) for key = sum of w_m << 3m, whatever its length (NaN until
+     * hk_fill makes it; +INFINITY where it cannot say).  Never zeroed, as
+     * jv: single_table sets every entry to NaN first. */
+    double hk[512];
+    uint8_t hkm[512]; /* 1: key has two kids high or more (for nhk) */
 };
 
 /* ---- Interface to code in engine.c -------------------------------------- */

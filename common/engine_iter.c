@@ -535,6 +535,7 @@ void as_eng_reset(as_engine *e)
     e->nfree = 0;
     e->hqnode = -1;
     e->nhq = 0;
+    e->nhk = 0;
     e->nbmlead = 0;
     e->nmeet = 0;
     e->onode = -1;
@@ -2010,46 +2011,360 @@ static __attribute__((noinline)) uint32_t align_tier(as_engine *e, enode *n, uin
     }
 }
 
+/* What a doc can score in AND n of TERMs tn[0..nk) (after tier_tables)
+ * when kid m is high with wdf w[m] <= 3 (0: kid m not high), whatever its
+ * length: the high kids' values and the others' low bounds, folded in kid
+ * order, at the lengths where some other kid's low bound opens a wdf class
+ * (L + 1) and at the shortest the doc can have (every kid is on a doc that
+ * matches); up to the longest its high postings allow (L_w); between those
+ * lengths every part falls with the length.  -INFINITY where no such doc
+ * can be. */
+static double high_bound(as_engine *e, enode *const *tn, uint32_t nk, const uint32_t *w)
+{
+    uint32_t lo = 0, hi = UINT32_MAX;
+    for (uint32_t j = 0; j < nk; j++) {
+        const as_term *lt = &e->lterm[tn[j]->leaf];
+        if (lt->min_doclen > lo)
+            lo = lt->min_doclen;
+        if (w[j] > lt->max_wdf)
+            return -INFINITY; /* no such posting */
+        if (w[j] && tn[j]->hl[w[j] - 1] < hi)
+            hi = tn[j]->hl[w[j] - 1];
+    }
+    double mx = -INFINITY;
+    uint32_t br[1 + 3 * 8], nb = 0;
+    br[nb++] = lo;
+    for (uint32_t j = 0; j < nk; j++)
+        for (uint32_t v = 0; v < 3 && !w[j]; v++)
+            if (tn[j]->hl[v] + 1 > lo && tn[j]->hl[v] + 1 <= hi)
+                br[nb++] = tn[j]->hl[v] + 1;
+    for (uint32_t x = 0; x < nb && lo <= hi; x++) {
+        uint32_t dl = br[x];
+        double b = 0;
+        uint32_t j;
+        for (j = 0; j < nk; j++) {
+            double v = w[j] ? slot_val(e, tn[j], j, w[j], dl) : slot_low(e, tn[j], j, dl);
+            if (v < 0)
+                break; /* kid j cannot be on such a doc */
+            b += v;
+        }
+        if (j == nk && b > mx)
+            mx = b;
+    }
+    return mx;
+}
+
 /* Fills e->hq for AND n of TERMs tn[0..nk) (align_tier_terms, after
  * tier_tables): hq[i][w - 1] bounds a doc on which kid i is high with wdf
- * w <= 3 (so its length is at most L_w: format.h, high) and no other kid
- * is high, whatever its length: kid i's value and the others' low bounds,
- * folded in kid order, at the lengths where some other kid's low bound
- * opens a wdf class (L + 1) and at kid i's shortest; between them every
- * part falls with the length.  -INFINITY where no such doc can be.  Most
+ * w <= 3 and no other kid is high, whatever its length (high_bound).  Most
  * candidates of a common AND are high in one kid only, and most of those
- * fall below wmin whatever their length: rejected without a doclen. */
+ * fall below wmin whatever their length: rejected without a doclen.  For
+ * two or three kids e->hk instead, the same for every set of high kids and
+ * their wdfs (tier_scan), each made when first wanted (hk_fill; NaN until
+ * then): a doc high in two kids is short, where a third kid's low bound
+ * often cannot be (local authority staff at 1M: ~8.5k of ~14.5k
+ * candidates a query that hq let through were high in two), and an OR's
+ * virtual AND, made afresh for many of its candidates, wants few. */
 static void single_table(as_engine *e, enode *n, enode *const *tn, uint32_t nk)
 {
-    for (uint32_t i = 0; i < nk; i++)
-        for (uint32_t w = 1; w <= 3; w++) {
-            const as_term *lt = &e->lterm[tn[i]->leaf];
-            uint32_t lo = lt->min_doclen, hi = tn[i]->hl[w - 1];
-            double mx = -INFINITY;
-            if (w > lt->max_wdf)
-                hi = 0; /* no such posting */
-            uint32_t br[1 + 3 * 8], nb = 0;
-            br[nb++] = lo;
-            for (uint32_t j = 0; j < nk; j++)
-                for (uint32_t v = 0; v < 3 && j != i; v++)
-                    if (tn[j]->hl[v] + 1 > lo && tn[j]->hl[v] + 1 <= hi)
-                        br[nb++] = tn[j]->hl[v] + 1;
-            for (uint32_t x = 0; x < nb && lo <= hi; x++) {
-                uint32_t dl = br[x];
-                double b = 0;
-                uint32_t j;
-                for (j = 0; j < nk; j++) {
-                    double v = j == i ? slot_val(e, tn[j], j, w, dl) : slot_low(e, tn[j], j, dl);
-                    if (v < 0)
-                        break; /* kid j cannot be on such a doc */
-                    b += v;
-                }
-                if (j == nk && b > mx)
-                    mx = b;
-            }
-            e->hq[i][w - 1] = mx;
+    if (nk <= 3) {
+        for (uint32_t key = 0; key < 512; key++)
+            e->hk[key] = NAN;
+    } else {
+        uint32_t w[8] = {0};
+        for (uint32_t i = 0; i < nk; i++) {
+            for (w[i] = 1; w[i] <= 3; w[i]++)
+                e->hq[i][w[i] - 1] = high_bound(e, tn, nk, w);
+            w[i] = 0;
         }
+    }
     e->hqnode = (int32_t)(n - e->nodes);
+}
+
+/* e->hk[key] and e->hkm[key] (single_table) for an AND of nk <= 3 TERMs
+ * tn: key holds 3 bits a kid, its wdf in its high list (0: not there, 4:
+ * 4 or more, where the table cannot say: +INFINITY). */
+static void hk_fill(as_engine *e, enode *const *tn, uint32_t nk, uint32_t key)
+{
+    uint32_t w[3], nh = 0, big = 0;
+    for (uint32_t j = 0; j < 3; j++) {
+        w[j] = key >> (3 * j) & 7;
+        nh += w[j] != 0;
+        big |= w[j] > 3 || (j >= nk && w[j]);
+    }
+    e->hk[key] = big || !nh ? INFINITY : high_bound(e, tn, nk, w);
+    e->hkm[key] = (uint8_t)(nh > 1);
+}
+
+/* tier_scan's place in high cursor c: the doc x at index i of its decoded
+ * block, whose first n postings' docs and wdfs may be read directly (n: 0
+ * when its wdfs are still packed, or past its end).  The merge steps these
+ * indices in registers, as postings.c's meet_blocks does inside two
+ * cursors, and writes them back to the cursor (hsync) before any cursor
+ * call: a step costs a few instructions where as_pcur_next costs ~30.
+ * This reads (and hsync writes) the cursor's private fields docs, wdfs, i,
+ * n, nw, decoded (index.h): the only place outside postings.c that does;
+ * it relies on load_block/need_wdfs keeping docs[0..n) and, once nw == n,
+ * wdfs[0..n) valid for the decoded block, and on i, doc and wdf naming the
+ * current posting. */
+typedef struct {
+    uint32_t x, i, n;
+} hpos;
+
+static inline uint32_t hlim(const as_pcur *c)
+{
+    return c->decoded && c->doc != AS_DOC_END ? c->nw : 0;
+}
+
+static inline void hsync(as_pcur *c, hpos p)
+{
+    if (p.n && p.i != c->i) {
+        c->i = p.i;
+        c->doc = c->docs[p.i];
+        c->wdf = c->wdfs[p.i];
+    }
+}
+
+/* Moves p (of c) to the first doc >= t, p.x < t: through the rest of the
+ * readable block, else by the cursor (a step inside its block, which
+ * unpacks the wdfs after a seek, or a seek past it). */
+static __attribute__((noinline)) hpos hmove(as_pcur *c, hpos p, uint32_t t)
+{
+    for (;;) {
+        while (p.i + 1 < p.n) {
+            p.i++;
+            if (c->docs[p.i] >= t) {
+                p.x = c->docs[p.i];
+                return p;
+            }
+        }
+        hsync(c, p);
+        p.x = t > c->block_last ? as_pcur_seek(c, t) : as_pcur_next(c);
+        p.i = c->i;
+        p.n = hlim(c);
+        if (p.x >= t)
+            return p;
+    }
+}
+
+static inline __attribute__((always_inline)) void hto(as_pcur *c, hpos *p, uint32_t t)
+{
+    if (p->x >= t)
+        return;
+    if (p->i + 1 < p->n && c->docs[p->i + 1] >= t) {
+        p->i++;
+        p->x = c->docs[p->i];
+    } else {
+        *p = hmove(c, *p, t);
+    }
+}
+
+/* align_tier_terms' merge for an AND of nk = 2 or 3 TERMs: the first doc
+ * >= d in an essential kid's high list (bit m of em: kid m essential)
+ * that e->hk does not reject (its high kids' wdfs decide, whatever its
+ * length), every high cursor left on its first doc >= it; AS_DOC_END when
+ * none.  Most candidates of a common AND end here, a table look-up each.
+ * nk and em are constants where it is inlined (tier_scan2, tier_scan3):
+ * the cursors' places live in registers. */
+static inline __attribute__((always_inline)) uint64_t tier_scan(as_engine *e, as_pcur *const *hc,
+                                                               uint32_t nk, uint32_t em,
+                                                               uint32_t d, double wmin)
+{
+    hpos p[3];
+    as_pcur *c[3];
+#pragma GCC unroll 3
+    for (uint32_t m = 0; m < nk; m++) {
+        c[m] = hc[m];
+        p[m].x = c[m]->doc;
+        p[m].i = c[m]->i;
+        p[m].n = hlim(c[m]);
+    }
+    const double *hk = e->hk;
+    const uint8_t *hm = e->hkm;
+    uint64_t rej = 0, rejk = 0, ret;
+    for (;;) {
+        uint32_t cand = AS_DOC_END;
+#pragma GCC unroll 3
+        for (uint32_t m = 0; m < nk; m++)
+            if (em >> m & 1) {
+                hto(c[m], &p[m], d);
+                if (p[m].x < cand)
+                    cand = p[m].x;
+            }
+        if (cand == AS_DOC_END) {
+            ret = AS_DOC_END;
+            break;
+        }
+        uint32_t key = 0;
+#pragma GCC unroll 3
+        for (uint32_t m = 0; m < nk; m++) {
+            if (!(em >> m & 1))
+                hto(c[m], &p[m], cand);
+            if (p[m].x == cand) {
+                uint32_t w = p[m].n ? c[m]->wdfs[p[m].i] : c[m]->wdf;
+                key += (w < 4 ? w : 4) << (3 * m);
+            }
+        }
+        if (!(hk[key] <= wmin)) {
+            ret = cand | (uint64_t)key << 32;
+            break;
+        }
+        rej++;
+        rejk += hm[key];
+        if (cand >= AS_DOC_END - 1) {
+            ret = AS_DOC_END;
+            break;
+        }
+        d = cand + 1;
+    }
+#pragma GCC unroll 3
+    for (uint32_t m = 0; m < nk; m++)
+        hsync(c[m], p[m]);
+    e->nhq += rej;
+    e->nhk += rejk;
+    return ret;
+}
+
+static __attribute__((noinline)) uint64_t tier_scan2(as_engine *e, as_pcur *const *hc,
+                                                     uint32_t em, uint32_t d, double wmin)
+{
+    switch (em) {
+    case 1:
+        return tier_scan(e, hc, 2, 1, d, wmin);
+    case 2:
+        return tier_scan(e, hc, 2, 2, d, wmin);
+    default:
+        return tier_scan(e, hc, 2, 3, d, wmin);
+    }
+}
+
+static __attribute__((noinline)) uint64_t tier_scan3(as_engine *e, as_pcur *const *hc,
+                                                     uint32_t em, uint32_t d, double wmin)
+{
+    switch (em) {
+    case 1:
+        return tier_scan(e, hc, 3, 1, d, wmin);
+    case 2:
+        return tier_scan(e, hc, 3, 2, d, wmin);
+    case 3:
+        return tier_scan(e, hc, 3, 3, d, wmin);
+    case 4:
+        return tier_scan(e, hc, 3, 4, d, wmin);
+    case 5:
+        return tier_scan(e, hc, 3, 5, d, wmin);
+    case 6:
+        return tier_scan(e, hc, 3, 6, d, wmin);
+    default:
+        return tier_scan(e, hc, 3, 7, d, wmin);
+    }
+}
+
+/* align_tier_terms' candidate cand (high cursor i at hd[i], none behind
+ * it but those it seeks here), bounded at its own length (exact values of
+ * the kids it is high in, low_bound for the others, summed in fold order),
+ * then checked in the main lists: 1 when it may exceed wmin and every kid
+ * is on it; else 0 and *d the next doc to look at (AS_DOC_END: none). */
+static inline __attribute__((always_inline)) int tier_exact(as_engine *e, uint32_t nk,
+                                                           enode *const *tn, as_pcur *const *hc,
+                                                           uint32_t *hd, const uint32_t *o,
+                                                           const uint8_t *oi, uint32_t cand,
+                                                           double wmin, uint32_t *d)
+{
+    uint32_t dl = as_index_doclen(e->ix, cand), i;
+    double b = 0;
+    for (i = 0; i < nk; i++) {
+        if (hd[i] < cand)
+            hd[i] = as_pcur_seek(hc[i], cand);
+        if (hd[i] == cand) {
+            b += slot_val(e, tn[i], i, hc[i]->wdf, dl);
+        } else {
+            double lb = slot_low(e, tn[i], i, dl);
+            if (lb < 0)
+                break;
+            b += lb;
+        }
+    }
+    if (i == nk && b > wmin) {
+        /* the main lists: every kid must have cand; those whose high
+         * lists have it (a part of their main lists) last, so that a
+         * miss is found before they decode */
+        uint32_t far = cand;
+        for (uint32_t pass = 0; pass < 2 && far == cand; pass++)
+            for (i = 0; i < nk; i++) {
+                if ((hd[oi[i]] == cand) != pass)
+                    continue;
+                enode *k = &e->nodes[o[i]];
+                if (!(k->started && k->doc >= cand)) {
+                    k->started = 1;
+                    k->doc = as_pcur_seek(e->curs[k->leaf], cand);
+                }
+                if (k->doc == AS_DOC_END) {
+                    *d = AS_DOC_END;
+                    return 0;
+                }
+                if (k->doc > cand) {
+                    far = k->doc;
+                    break;
+                }
+            }
+        if (far == cand)
+            return 1;
+        *d = far;
+        return 0;
+    }
+    *d = cand >= AS_DOC_END - 1 ? AS_DOC_END : cand + 1;
+    return 0;
+}
+
+/* align_tier_terms' walk for an AND of two or three TERMs: candidates by
+ * tier_scan, those it lets through by tier_exact.  (Apart: inlined into
+ * align_tier_terms it made the walk for more kids ~2% dearer.) */
+static inline __attribute__((always_inline)) uint32_t tier_few(as_engine *e, uint32_t nk,
+                                                              enode *const *tn,
+                                                              as_pcur *const *hc, uint32_t *hd,
+                                                              const uint32_t *o,
+                                                              const uint8_t *oi, uint32_t em,
+                                                              uint32_t d, double wmin)
+{
+    for (;;) {
+        uint64_t r = nk == 2 ? tier_scan2(e, hc, em, d, wmin) : tier_scan3(e, hc, em, d, wmin);
+        uint32_t cand = (uint32_t)r, key = (uint32_t)(r >> 32);
+        if (cand == AS_DOC_END)
+            return AS_DOC_END;
+        for (uint32_t i = 0; i < nk; i++)
+            hd[i] = hc[i]->doc;
+        if (isnan(e->hk[key])) { /* not made yet */
+            hk_fill(e, tn, nk, key);
+            if (e->hk[key] <= wmin) {
+                e->nhq++;
+                e->nhk += e->hkm[key];
+                if (cand >= AS_DOC_END - 1)
+                    return AS_DOC_END;
+                d = cand + 1;
+                continue;
+            }
+        }
+        if (tier_exact(e, nk, tn, hc, hd, o, oi, cand, wmin, &d))
+            return cand;
+        if (d == AS_DOC_END)
+            return AS_DOC_END;
+    }
+}
+
+static __attribute__((noinline)) uint32_t tier_few2(as_engine *e, enode *const *tn,
+                                                    as_pcur *const *hc, uint32_t *hd,
+                                                    const uint32_t *o, const uint8_t *oi,
+                                                    uint32_t em, uint32_t d, double wmin)
+{
+    return tier_few(e, 2, tn, hc, hd, o, oi, em, d, wmin);
+}
+
+static __attribute__((noinline)) uint32_t tier_few3(as_engine *e, enode *const *tn,
+                                                    as_pcur *const *hc, uint32_t *hd,
+                                                    const uint32_t *o, const uint8_t *oi,
+                                                    uint32_t em, uint32_t d, double wmin)
+{
+    return tier_few(e, 3, tn, hc, hd, o, oi, em, d, wmin);
 }
 
 /* An AND of TERMs that all have high lists, by tiers (align_tier, whose
@@ -2148,8 +2463,11 @@ static uint32_t align_tier_terms(as_engine *e, enode *n, uint32_t d, double wmin
         if (!hc[j])
             return d;
     }
-    for (uint32_t j = ness; j < nk; j++)
+    uint32_t em = 0; /* ess as bits */
+    for (uint32_t j = ness; j < nk; j++) {
         ess[srt[j]] = 1;
+        em |= 1u << srt[j];
+    }
     *declined = 0;
     e->ntier++;
     e->njoint += (uint64_t)joint;
@@ -2166,6 +2484,9 @@ static uint32_t align_tier_terms(as_engine *e, enode *n, uint32_t d, double wmin
                 oi[j] = (uint8_t)i;
     if (e->hqnode != (int32_t)(n - e->nodes))
         single_table(e, n, tn, nk);
+    if (nk == 2 || nk == 3)
+        return nk == 2 ? tier_few2(e, tn, hc, hd, o, oi, em, d, wmin)
+                       : tier_few3(e, tn, hc, hd, o, oi, em, d, wmin);
     for (;;) {
         uint32_t cand = AS_DOC_END;
         for (uint32_t m = 0; m < nk; m++)
@@ -2199,49 +2520,10 @@ static uint32_t align_tier_terms(as_engine *e, enode *n, uint32_t d, double wmin
             d = cand + 1;
             continue;
         }
-        uint32_t dl = as_index_doclen(e->ix, cand);
-        double b = 0;
-        for (i = 0; i < nk; i++) {
-            if (hd[i] < cand)
-                hd[i] = as_pcur_seek(hc[i], cand);
-            if (hd[i] == cand) {
-                b += slot_val(e, tn[i], i, hc[i]->wdf, dl);
-            } else {
-                double lb = slot_low(e, tn[i], i, dl);
-                if (lb < 0)
-                    break;
-                b += lb;
-            }
-        }
-        if (i == nk && b > wmin) {
-            /* the main lists: every kid must have cand; those whose high
-             * lists have it (a part of their main lists) last, so that a
-             * miss is found before they decode */
-            uint32_t far = cand;
-            for (uint32_t pass = 0; pass < 2 && far == cand; pass++)
-                for (i = 0; i < nk; i++) {
-                    if ((hd[oi[i]] == cand) != pass)
-                        continue;
-                    enode *k = &e->nodes[o[i]];
-                    if (!(k->started && k->doc >= cand)) {
-                        k->started = 1;
-                        k->doc = as_pcur_seek(e->curs[k->leaf], cand);
-                    }
-                    if (k->doc == AS_DOC_END)
-                        return AS_DOC_END;
-                    if (k->doc > cand) {
-                        far = k->doc;
-                        break;
-                    }
-                }
-            if (far == cand)
-                return cand;
-            d = far;
-            continue;
-        }
-        if (cand >= AS_DOC_END - 1)
+        if (tier_exact(e, nk, tn, hc, hd, o, oi, cand, wmin, &d))
+            return cand;
+        if (d == AS_DOC_END)
             return AS_DOC_END;
-        d = cand + 1;
     }
 }
 
