@@ -2139,7 +2139,12 @@ static __attribute__((noinline)) hpos hmove(as_pcur *c, hpos p, uint32_t t)
             }
         }
         hsync(c, p);
-        p.x = t > c->block_last ? as_pcur_seek(c, t) : as_pcur_next(c);
+        /* the next block is mostly the one holding t: loaded by a step,
+         * with its wdfs, where a seek would search the skip table, load
+         * it without them and a step unpack them */
+        p.x = as_pcur_next(c);
+        if (p.x < t && t > c->block_last)
+            p.x = as_pcur_seek(c, t);
         p.i = c->i;
         p.n = hlim(c);
         if (p.x >= t)
