@@ -252,8 +252,8 @@ struct as_engine {
     double jl[AS_JT_TERMS][AS_JT_LEN];
     /* With hq (hqnode), for an AND of two or three TERMs: hk[key] bounds a
      * doc on which kid m is high with wdf w_m (1..3; 0: not high, 4: 4 or
-     * more) for key = sum of w_m << 3m, whatever its length (NaN until
-     * hk_fill makes it; +INFINITY where it cannot say).  Never zeroed, as
+     * more, bounded at the term's max_wdf) for key = sum of w_m << 3m,
+     * whatever its length (NaN until hk_fill makes it).  Never zeroed, as
      * jv: single_table sets every entry to NaN first. */
     double hk[512];
     uint8_t hkm[512]; /* 1: key has two kids high or more (for nhk) */

@@ -2012,8 +2012,9 @@ static __attribute__((noinline)) uint32_t align_tier(as_engine *e, enode *n, uin
 }
 
 /* What a doc can score in AND n of TERMs tn[0..nk) (after tier_tables)
- * when kid m is high with wdf w[m] <= 3 (0: kid m not high), whatever its
- * length: the high kids' values and the others' low bounds, folded in kid
+ * when kid m is high with wdf w[m] <= 3 (0: kid m not high; 4: wdf 4 or
+ * more, bounded at the term's max_wdf, the value rising with wdf), whatever
+ * its length: the high kids' values and the others' low bounds, folded in kid
  * order, at the lengths where some other kid's low bound opens a wdf class
  * (L + 1) and at the shortest the doc can have (every kid is on a doc that
  * matches); up to the longest its high postings allow (L_w); between those
@@ -2021,14 +2022,16 @@ static __attribute__((noinline)) uint32_t align_tier(as_engine *e, enode *n, uin
  * can be. */
 static double high_bound(as_engine *e, enode *const *tn, uint32_t nk, const uint32_t *w)
 {
-    uint32_t lo = 0, hi = UINT32_MAX;
+    uint32_t lo = 0, hi = UINT32_MAX, wv[8];
     for (uint32_t j = 0; j < nk; j++) {
         const as_term *lt = &e->lterm[tn[j]->leaf];
         if (lt->min_doclen > lo)
             lo = lt->min_doclen;
         if (w[j] > lt->max_wdf)
             return -INFINITY; /* no such posting */
-        if (w[j] && tn[j]->hl[w[j] - 1] < hi)
+        /* w 4: wdf 4 or more, at any length; its value at most max_wdf's */
+        wv[j] = w[j] < 4 ? w[j] : lt->max_wdf;
+        if (w[j] && w[j] < 4 && tn[j]->hl[w[j] - 1] < hi)
             hi = tn[j]->hl[w[j] - 1];
     }
     double mx = -INFINITY;
@@ -2043,7 +2046,7 @@ static double high_bound(as_engine *e, enode *const *tn, uint32_t nk, const uint
         double b = 0;
         uint32_t j;
         for (j = 0; j < nk; j++) {
-            double v = w[j] ? slot_val(e, tn[j], j, w[j], dl) : slot_low(e, tn[j], j, dl);
+            double v = w[j] ? slot_val(e, tn[j], j, wv[j], dl) : slot_low(e, tn[j], j, dl);
             if (v < 0)
                 break; /* kid j cannot be on such a doc */
             b += v;
@@ -2083,14 +2086,14 @@ static void single_table(as_engine *e, enode *n, enode *const *tn, uint32_t nk)
 
 /* e->hk[key] and e->hkm[key] (single_table) for an AND of nk <= 3 TERMs
  * tn: key holds 3 bits a kid, its wdf in its high list (0: not there, 4:
- * 4 or more, where the table cannot say: +INFINITY). */
+ * 4 or more). */
 static void hk_fill(as_engine *e, enode *const *tn, uint32_t nk, uint32_t key)
 {
     uint32_t w[3], nh = 0, big = 0;
     for (uint32_t j = 0; j < 3; j++) {
         w[j] = key >> (3 * j) & 7;
         nh += w[j] != 0;
-        big |= w[j] > 3 || (j >= nk && w[j]);
+        big |= w[j] > 4 || (j >= nk && w[j]);
     }
     e->hk[key] = big || !nh ? INFINITY : high_bound(e, tn, nk, w);
     e->hkm[key] = (uint8_t)(nh > 1);

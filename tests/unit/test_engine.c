@@ -2614,10 +2614,11 @@ static void test_tier_steps(void **state)
         fprintf(stderr, "steps: %u of %u searches by tiers rejecting by hq, %u by hk (two kids high)\n",
                 tiered, nq, multi);
     assert_true(tiered >= nq / 4);
-    /* candidates high in two kids rejected by tier_scan's table (hk): in 5
-     * of the 960 searches; a table 0.05 too low there fails the scorer
+    /* candidates high in two kids rejected by tier_scan's table (hk): in 80
+     * of the 960 searches; a table 0.05 too low there, or a kid of wdf 4 or
+     * more bounded at wdf 4 instead of its max_wdf, fails the scorer
      * comparison above */
-    assert_true(multi >= 3);
+    assert_true(multi >= 40);
 }
 
 /* Doc d of the phrase-positions corpus: 12 tokens, t0 (in every doc) at
