@@ -533,6 +533,7 @@ void as_eng_reset(as_engine *e)
     e->lnode = -1;
     e->nlcache = 0;
     e->nfree = 0;
+    e->nlmove = 0;
     e->hqnode = -1;
     e->nhq = 0;
     e->nbmlead = 0;
@@ -1565,6 +1566,16 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
         }
         e->lnh = nh;
         e->llead = lead;
+        /* the other units' main lists are checked on a candidate at first
+         * the rarest first (its miss jumps furthest); a unit that misses
+         * moves up one place (lead_walk): a unit's terms often go with the
+         * lead's (safeguard with ^sar), so the unit missed most is not
+         * always the rarest (learning safeguarding reviews at 1M: learn) */
+        const uint32_t *o = e->ord + n->kid0;
+        e->lnmo = 0;
+        for (uint32_t x = 0; x < nk; x++)
+            if (o[x] != kd[lead])
+                e->lmo[e->lnmo++] = o[x];
         e->lnode = ni;
     } else {
         e->nlcache++;
@@ -1673,6 +1684,10 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
         e->nfree += (uint64_t)free;
     }
     const uint32_t *o = e->ord + n->kid0; /* cheapest first */
+    uint32_t *const mo = e->lmo;
+    const uint32_t nmo = e->lnmo;
+    /* the lead's terms moved at next (withopt: as before) */
+    const uint32_t nls = free && !withopt ? 1 : nl;
     for (;;) {
         uint32_t cand = AS_DOC_END;
         for (uint32_t j = 0; j < nl; j++)
@@ -1771,9 +1786,11 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
         }
         if (ok && b > wmin && !(withopt && opt_below(e, cand, dl, b, hd + nh))) {
             /* the other units' main lists: every unit must have cand (the
-             * rarest first: its miss jumps furthest) */
+             * rarest first: its miss jumps furthest; without optional
+             * TERMs, the order of e->lmo, where the unit that missed moves
+             * up one place) */
             uint32_t far = cand;
-            for (uint32_t i = 0; i < nk && far == cand; i++) {
+            for (uint32_t i = 0; withopt && i < nk && far == cand; i++) {
                 enode *k = &e->nodes[o[i]];
                 if (k == ln)
                     continue;
@@ -1782,6 +1799,21 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
                     return AS_DOC_END;
                 if (kdoc > cand)
                     far = kdoc;
+            }
+            for (uint32_t x = 0; !withopt && x < nmo; x++) {
+                uint32_t kdoc = unit_seek(e, &e->nodes[mo[x]], cand);
+                if (kdoc == AS_DOC_END)
+                    return AS_DOC_END;
+                if (kdoc > cand) {
+                    far = kdoc;
+                    if (x > 0) {
+                        uint32_t t = mo[x];
+                        mo[x] = mo[x - 1];
+                        mo[x - 1] = t;
+                        e->nlmove++;
+                    }
+                    break;
+                }
             }
             if (far == cand)
                 return cand;
@@ -1792,7 +1824,10 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
             d = cand + 1;
         }
     next:
-        for (uint32_t j = 0; j < nl; j++)
+        /* free: only the first of the lead's terms moves to d, the next
+         * turn's as_pcur_meet takes the other past it (a step inside its
+         * decoded block, where as_pcur_next would decode the block's wdfs) */
+        for (uint32_t j = 0; j < nls; j++)
             if (ld[j] < d) {
                 ld[j] = ld[j] + 1 == d ? as_pcur_next(lc[j]) : as_pcur_seek(lc[j], d);
                 tn[ls + j]->doc = ld[j];

@@ -1602,6 +1602,43 @@ static void test_lead_free(void **state)
     free_corpus(&c);
 }
 
+/* test_lead_order's own docs: in half of the docs with both t2 and t3
+ * (d = 64m + 16, 64m + 48) t2 twice and no t1. */
+static void order_docs(uint32_t d, uint32_t w[4], uint32_t *len)
+{
+    (void)len;
+    if (d % 64 == 16 || d % 64 == 48) {
+        w[1] = 0;
+        w[2] = 2;
+    }
+}
+
+/* The order in which the lead walk checks the other units' main lists
+ * (align_tier_lead: e->lmo): t0 AND t1 AND (t2 OR t3), where half of the
+ * docs with both t2 and t3 have t2 twice (their bound, with t1 at its low
+ * bound, beats the top docs) but no t1, while every one has t0, the rarer
+ * of t0 and t1, checked first.  t1 misses there and must move up; a walk
+ * that then skipped a unit, or checked one twice and another not, returns
+ * docs without t1.  k = 1..24 against the exhaustive scorer, two BM25
+ * parameter sets; t1 must have moved up in most searches (nlmove). */
+static void test_lead_order(void **state)
+{
+    (void)state;
+    corpus c;
+    lead_corpus(&c, order_docs);
+    uint32_t moved = 0, runs = 0;
+    for (size_t k = 1; k <= 24; k++)
+        for (int p = 0; p < 2; p++) {
+            lead_query(&c, k, p ? 1.2 : 2.0, p ? 0.75 : 1.0, "lead order");
+            moved += c.eng->nlmove > 0;
+            runs++;
+        }
+    if (getenv("SHOW_HIGH"))
+        fprintf(stderr, "lead order: t1 moved up in %u of %u searches\n", moved, runs);
+    assert_true(moved >= runs / 2);
+    free_corpus(&c);
+}
+
 /* test_lead_meet's own docs: eight short ones high in t0 and t1 (no t2,
  * t3), in t2 alone, in t3 alone; those with t2 or t3 alone of length 16
  * and without t0 and t1 (so that t2's and t3's low postings may be that
@@ -2769,6 +2806,7 @@ int main(void)
         cmocka_unit_test(test_high_ties),
         cmocka_unit_test(test_lead_solo),
         cmocka_unit_test(test_lead_free),
+        cmocka_unit_test(test_lead_order),
         cmocka_unit_test(test_lead_meet),
         cmocka_unit_test(test_lead_meet_wdf),
         cmocka_unit_test(test_lead_solo_wdf),
