@@ -148,6 +148,9 @@ struct as_engine {
     /* Candidates of the last query on which a unit other than the first of
      * lmo missed and moved up (for tests). */
     uint64_t nlmove;
+    /* Leaps of the last query's lead walk past docs with one of the lead's
+     * terms to the next doc high in every other unit (all; for tests). */
+    uint64_t nall;
     enode *ltn[64];
     as_pcur *lhc[64];
     /* Calls of the last query's align_tier_lead that found them so (for
