@@ -142,6 +142,15 @@ struct as_engine {
     int32_t lnode;
     uint32_t lnh, llead, lnopt; /* lnopt: the OR's optional TERMs, after them */
     uint8_t lhb[9];
+    /* the other units (nodes), in the order their main lists are checked
+     * on a candidate (lead_walk: lmo[0 .. lnmo)) */
+    uint32_t lmo[8], lnmo;
+    /* Candidates of the last query on which a unit other than the first of
+     * lmo missed and moved up (for tests). */
+    uint64_t nlmove;
+    /* Leaps of the last query's lead walk past docs with one of the lead's
+     * terms to the next doc high in every other unit (all; for tests). */
+    uint64_t nall;
     enode *ltn[64];
     as_pcur *lhc[64];
     /* Calls of the last query's align_tier_lead that found them so (for

@@ -533,6 +533,8 @@ void as_eng_reset(as_engine *e)
     e->lnode = -1;
     e->nlcache = 0;
     e->nfree = 0;
+    e->nlmove = 0;
+    e->nall = 0;
     e->hqnode = -1;
     e->nhq = 0;
     e->nhk = 0;
@@ -1514,7 +1516,8 @@ static inline __attribute__((always_inline)) int opt_below(as_engine *e, uint32_
  * (nothing moved) when a unit is not a TERM or OR of TERMs, a term walks
  * its high list, or out of memory. */
 static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, enode *n, uint32_t d,
-                                                                double wmin, const int withopt);
+                                                                double wmin, const int withopt,
+                                                                const int pair);
 
 static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n, uint32_t d,
                                                           double wmin, int *declined)
@@ -1566,6 +1569,16 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
         }
         e->lnh = nh;
         e->llead = lead;
+        /* the other units' main lists are checked on a candidate at first
+         * the rarest first (its miss jumps furthest); a unit that misses
+         * moves up one place (lead_walk): a unit's terms often go with the
+         * lead's (safeguard with ^sar), so the unit missed most is not
+         * always the rarest (learning safeguarding reviews at 1M: learn) */
+        const uint32_t *o = e->ord + n->kid0;
+        e->lnmo = 0;
+        for (uint32_t x = 0; x < nk; x++)
+            if (o[x] != kd[lead])
+                e->lmo[e->lnmo++] = o[x];
         e->lnode = ni;
     } else {
         e->nlcache++;
@@ -1574,14 +1587,22 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
         if (e->ltn[m]->hion)
             return d; /* it walks its high list since */
     *declined = 0;
-    /* two copies of the walk: without optional TERMs it is as it was */
-    return e->lnopt ? lead_walk(e, n, d, wmin, 1) : lead_walk(e, n, d, wmin, 0);
+    /* three copies of the walk: without optional TERMs it is as it was,
+     * but for a lead of two terms (pair: the order of the main lists'
+     * checks, e->lmo, and the leaps of free and all) */
+    if (e->lnopt)
+        return lead_walk(e, n, d, wmin, 1, 0);
+    if (e->lhb[e->llead + 1] - e->lhb[e->llead] == 2)
+        return lead_walk(e, n, d, wmin, 0, 1);
+    return lead_walk(e, n, d, wmin, 0, 0);
 }
 
 /* align_tier_lead's walk (its terms found); withopt: bound candidates
- * with the OR's optional TERMs (opt_below). */
+ * with the OR's optional TERMs (opt_below); pair: without them, for a
+ * lead of two terms. */
 static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, enode *n, uint32_t d,
-                                                                double wmin, const int withopt)
+                                                                double wmin, const int withopt,
+                                                                const int pair)
 {
     uint32_t nk = n->nkids;
     const uint32_t *kd = e->kids + n->kid0; /* fold order */
@@ -1662,7 +1683,7 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
      * (the fold of the lead's larger term bound and the others' bounds),
      * so the leap need not stop where one is high (hmin); the bound is
      * the terms' maxw, so it does not need the table (solo) */
-    int free = 0;
+    int free = 0, all = 0;
     if (quick && nl == 2) {
         double bl = 0, bf = 0;
         for (uint32_t j = 0; j < nl; j++)
@@ -1672,8 +1693,29 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
             bf += i == lead ? bl : e->nodes[kd[i]].maxw;
         free = bf <= wmin;
         e->nfree += (uint64_t)free;
+        /* all: short of free, such a doc cannot exceed wmin unless high in
+         * every other unit (each a TERM with a high cursor: the fold with
+         * any one of them at its bound outside its high list, mlo, is <=
+         * wmin), so the leap need not stop where only some are high
+         * (learning safeguarding reviews at 1M, theta 8.94 up to 9.34) */
+        all = pair && solo && !free && nom >= 2 && nom == nk - 1;
+        for (uint32_t x = 0; x < nk && all; x++) {
+            if (x == lead)
+                continue;
+            double bx = 0;
+            for (uint32_t i = 0; i < nk; i++) {
+                const enode *k = &e->nodes[kd[i]];
+                all &= i == lead || k->op == N_TERM;
+                bx += i == lead ? bl : i == x ? k->mlo : k->maxw;
+            }
+            all &= bx <= wmin;
+        }
     }
     const uint32_t *o = e->ord + n->kid0; /* cheapest first */
+    uint32_t *const mo = e->lmo;
+    const uint32_t nmo = e->lnmo;
+    /* the lead's terms moved at next (but for pair: as before) */
+    const uint32_t nls = free && pair ? 1 : nl;
     for (;;) {
         uint32_t cand = AS_DOC_END;
         for (uint32_t j = 0; j < nl; j++)
@@ -1698,6 +1740,43 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
             uint32_t w0 = ld[0] == cand ? lc[0]->wdf : 0;
             uint32_t w1 = nl > 1 && ld[1] == cand ? lc[1]->wdf : 0;
             int low = w0 <= 3 && w1 <= 3 && e->jm[w0][w1] <= wmin;
+            if (pair && all && low && (w0 == 0 || w1 == 0)) {
+                /* one of the lead's terms (all): on to the next doc with
+                 * both, or high in every other unit (t: every high cursor
+                 * on it); a high cursor moves only to p, the first doc
+                 * the lead's cursors may still stop on, so that it never
+                 * passes a later candidate */
+                uint32_t p = cand, t, lo;
+                for (;;) {
+                    t = 0;
+                    lo = AS_DOC_END;
+                    for (uint32_t x = 0; x < nom; x++) {
+                        uint32_t m = om[x];
+                        if (hd[m] < p)
+                            hd[m] = as_pcur_seek(hc[m], p);
+                        if (hd[m] > t)
+                            t = hd[m];
+                        if (hd[m] < lo)
+                            lo = hd[m];
+                    }
+                    if (lo == t)
+                        break; /* every one on t (or at the end) */
+                    /* no doc before t is high in all: the lead's cursors
+                     * to their next doc with both before t, else past it */
+                    as_pcur_meet(lc[0], lc[1], t);
+                    if (lc[0]->doc == lc[1]->doc)
+                        break;
+                    p = lc[0]->doc < lc[1]->doc ? lc[0]->doc : lc[1]->doc;
+                }
+                hmin = lo;
+                if (t != cand) {
+                    e->nall++;
+                    as_pcur_meet(lc[0], lc[1], t);
+                    for (uint32_t j = 0; j < 2; j++)
+                        tn[ls + j]->doc = ld[j] = lc[j]->doc;
+                    continue;
+                }
+            }
             /* or, with the OR's optional TERMs, high in none of them
              * either (jmo: against the OR's threshold) */
             int lowo = withopt && !low && w0 <= 3 && w1 <= 3 && e->jmo[w0][w1] <= owmin;
@@ -1772,9 +1851,10 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
         }
         if (ok && b > wmin && !(withopt && opt_below(e, cand, dl, b, hd + nh))) {
             /* the other units' main lists: every unit must have cand (the
-             * rarest first: its miss jumps furthest) */
+             * rarest first: its miss jumps furthest; pair: the order of
+             * e->lmo, where the unit that missed moves up one place) */
             uint32_t far = cand;
-            for (uint32_t i = 0; i < nk && far == cand; i++) {
+            for (uint32_t i = 0; !pair && i < nk && far == cand; i++) {
                 enode *k = &e->nodes[o[i]];
                 if (k == ln)
                     continue;
@@ -1783,6 +1863,21 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
                     return AS_DOC_END;
                 if (kdoc > cand)
                     far = kdoc;
+            }
+            for (uint32_t x = 0; pair && x < nmo; x++) {
+                uint32_t kdoc = unit_seek(e, &e->nodes[mo[x]], cand);
+                if (kdoc == AS_DOC_END)
+                    return AS_DOC_END;
+                if (kdoc > cand) {
+                    far = kdoc;
+                    if (x > 0) {
+                        uint32_t t = mo[x];
+                        mo[x] = mo[x - 1];
+                        mo[x - 1] = t;
+                        e->nlmove++;
+                    }
+                    break;
+                }
             }
             if (far == cand)
                 return cand;
@@ -1793,7 +1888,10 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
             d = cand + 1;
         }
     next:
-        for (uint32_t j = 0; j < nl; j++)
+        /* free: only the first of the lead's terms moves to d, the next
+         * turn's as_pcur_meet takes the other past it (a step inside its
+         * decoded block, where as_pcur_next would decode the block's wdfs) */
+        for (uint32_t j = 0; j < nls; j++)
             if (ld[j] < d) {
                 ld[j] = ld[j] + 1 == d ? as_pcur_next(lc[j]) : as_pcur_seek(lc[j], d);
                 tn[ls + j]->doc = ld[j];

@@ -1602,6 +1602,87 @@ static void test_lead_free(void **state)
     free_corpus(&c);
 }
 
+/* test_lead_order's own docs: in half of the docs with both t2 and t3
+ * (d = 64m + 16, 64m + 48) t2 twice and no t1. */
+static void order_docs(uint32_t d, uint32_t w[4], uint32_t *len)
+{
+    (void)len;
+    if (d % 64 == 16 || d % 64 == 48) {
+        w[1] = 0;
+        w[2] = 2;
+    }
+}
+
+/* The order in which the lead walk checks the other units' main lists
+ * (align_tier_lead: e->lmo): t0 AND t1 AND (t2 OR t3), where half of the
+ * docs with both t2 and t3 have t2 twice (their bound, with t1 at its low
+ * bound, beats the top docs) but no t1, while every one has t0, the rarer
+ * of t0 and t1, checked first.  t1 misses there and must move up; a walk
+ * that then skipped a unit, or checked one twice and another not, returns
+ * docs without t1.  k = 1..24 against the exhaustive scorer, two BM25
+ * parameter sets; t1 must have moved up in most searches (nlmove). */
+static void test_lead_order(void **state)
+{
+    (void)state;
+    corpus c;
+    lead_corpus(&c, order_docs);
+    uint32_t moved = 0, runs = 0;
+    for (size_t k = 1; k <= 24; k++)
+        for (int p = 0; p < 2; p++) {
+            lead_query(&c, k, p ? 1.2 : 2.0, p ? 0.75 : 1.0, "lead order");
+            moved += c.eng->nlmove > 0;
+            runs++;
+        }
+    if (getenv("SHOW_HIGH"))
+        fprintf(stderr, "lead order: t1 moved up in %u of %u searches\n", moved, runs);
+    assert_true(moved >= runs / 2);
+    free_corpus(&c);
+}
+
+/* test_lead_all's own docs (all in docs 256m + c with both t2 and t3,
+ * length 12): the best eight, t0 and t1 three times with t2 and t3 (c
+ * 64); eight with t0 and t1 three times, t2 and no t3 (c 192); eight with
+ * t2 alone high in t0 alone (t0 three times, t1 once: c 128) and eight
+ * with t3 alone high in t1 alone (c 160). */
+static void all_docs(uint32_t d, uint32_t w[4], uint32_t *len)
+{
+    uint32_t c = d % 256;
+    if (c == 64 || c == 192 || c == 128 || c == 160) {
+        w[0] = c == 160 ? 1 : 3;
+        w[1] = c == 128 ? 1 : 3;
+        w[2] = c != 160;
+        w[3] = c == 64 || c == 160;
+        *len = 12;
+    }
+}
+
+/* The lead walk's leap past docs with one of the lead's terms that are
+ * high in some but not every other unit (align_tier_lead: all): t0 AND
+ * t1 AND (t2 OR t3) over test_lead_free's docs (eight with t0 and t1
+ * three times, t2 once, no t3: high in both) and sixteen with one of t2,
+ * t3, high in t0 or t1 alone.  Where theta lies between, the walk must
+ * leap over the sixteen to the next doc with both lead terms or high in
+ * both t0 and t1, and still stop on the eight.  k = 1..32, two BM25
+ * parameter sets, against the exhaustive scorer; the leap (nall) must be
+ * taken in some searches. */
+static void test_lead_all(void **state)
+{
+    (void)state;
+    corpus c;
+    lead_corpus(&c, all_docs);
+    uint32_t leapt = 0, runs = 0;
+    for (size_t k = 1; k <= 32; k++)
+        for (int p = 0; p < 2; p++) {
+            lead_query(&c, k, p ? 1.2 : 2.0, p ? 0.75 : 1.0, "lead all");
+            leapt += c.eng->nall > 0;
+            runs++;
+        }
+    if (getenv("SHOW_HIGH"))
+        fprintf(stderr, "lead all: leapt in %u of %u searches\n", leapt, runs);
+    assert_true(leapt >= runs / 2);
+    free_corpus(&c);
+}
+
 /* test_lead_meet's own docs: eight short ones high in t0 and t1 (no t2,
  * t3), in t2 alone, in t3 alone; those with t2 or t3 alone of length 16
  * and without t0 and t1 (so that t2's and t3's low postings may be that
@@ -2776,6 +2857,8 @@ int main(void)
         cmocka_unit_test(test_high_ties),
         cmocka_unit_test(test_lead_solo),
         cmocka_unit_test(test_lead_free),
+        cmocka_unit_test(test_lead_order),
+        cmocka_unit_test(test_lead_all),
         cmocka_unit_test(test_lead_meet),
         cmocka_unit_test(test_lead_meet_wdf),
         cmocka_unit_test(test_lead_solo_wdf),
