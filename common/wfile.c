@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "as.h"
+#include "crc.h"
 #include "format.h"
 #include "varint.h"
 
@@ -89,7 +90,7 @@ static void fold_page(as_wfile *f)
 {
     uint32_t n = f->pfill - f->pdone;
     if (n > 0)
-        f->pcrc = (uint32_t)crc32(f->pcrc, f->buf + f->bn - n, n);
+        f->pcrc = as_crc32(f->pcrc, f->buf + f->bn - n, n); /* crc.c: zlib's value */
     f->pdone = f->pfill;
 }
 

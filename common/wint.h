@@ -166,6 +166,7 @@ struct as_writer {
     wunit *units;
     size_t nunits, ucap;
     strtab councils;
+    uint32_t council_last1;   /* the last council's id + 1 (put_doc), 0: none */
 
     wfilerec *files;
     size_t nfiles, fcap;

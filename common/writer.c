@@ -365,10 +365,19 @@ static int put_doc(as_writer *w, const as_doc_in *d, size_t ntoks)
     size_t tlen = strlen(d->text), slen = d->section ? strlen(d->section) : 0;
     uint32_t council = AS_NONE;
     if (m && m->council) {
-        int added;
-        council = as_strtab_intern(c, &w->councils, m->council, strlen(m->council), &added);
-        if (c->rc != AS_OK)
-            return c->rc;
+        /* a file's sentences share their council: the last one's id is
+         * checked against the name before the table is asked */
+        size_t cl = strlen(m->council);
+        const sent *last = w->council_last1 ? &w->councils.e[w->council_last1 - 1] : NULL;
+        if (last && last->len == cl && memcmp(last->s, m->council, cl) == 0) {
+            council = w->council_last1 - 1;
+        } else {
+            int added;
+            council = as_strtab_intern(c, &w->councils, m->council, cl, &added);
+            if (c->rc != AS_OK)
+                return c->rc;
+            w->council_last1 = council + 1;
+        }
     }
     add_to_unit(w, doc, (uint32_t)(w->nfiles - 1), council, m);
     /* From 64 bytes (most sentences) folding by carry-less multiplication
