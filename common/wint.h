@@ -56,6 +56,45 @@ uint32_t as_strtab_intern(as_wctx *c, strtab *t, const char *s, size_t n, int *a
 uint32_t as_strtab_intern_h(as_wctx *c, strtab *t, const char *s, size_t n, uint32_t h,
                             uint64_t head, int *added);
 uint32_t as_strtab_hash(const char *s, size_t n, uint64_t *head);
+/* as_strtab_hash inline (the analysis threads hash every token): 8 bytes
+ * at a time, each word mixed by one multiply; the tail (never read past
+ * s + n) by two overlapping loads, the same little-endian value as its
+ * bytes one by one. */
+static inline uint32_t as_strtab_hash_in(const char *s, size_t n, uint64_t *head)
+{
+    const uint8_t *p = (const uint8_t *)s;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n, x;
+    *head = 0;
+    if (n >= 8)
+        memcpy(head, p, 8);
+    int first = n < 8;
+    for (; n >= 8; n -= 8, p += 8) {
+        memcpy(&x, p, 8);
+        h = (h ^ x) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    x = 0;
+    if (n > 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (n >= 4) {
+            uint32_t lo, hi;
+            memcpy(&lo, p, 4);
+            memcpy(&hi, p + n - 4, 4);
+            x = lo | (uint64_t)hi << (8 * (n - 4));
+        } else {
+            x = p[0] | (uint64_t)p[n / 2] << (8 * (n / 2)) | (uint64_t)p[n - 1] << (8 * (n - 1));
+        }
+#else
+        for (size_t i = 0; i < n; i++)
+            x |= (uint64_t)p[i] << (8 * i);
+#endif
+        h = (h ^ x) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    if (first)
+        *head = x;
+    return (uint32_t)h;
+}
 /* Where a lookup of hash h starts (for a prefetch; NULL when empty). */
 static inline const void *as_strtab_slot(const strtab *t, uint32_t h)
 {

@@ -569,15 +569,17 @@ int as_wpost_add(as_wpost *p, uint32_t s, const as_token *toks, size_t n)
     if (wp_grow((void **)&p->sp, &kc, p->nk + n, sizeof *p->sp) != 0)
         return AS_ENOMEM;
     p->kcap = kc;
+    /* room for n new terms at load <= 1/2, once for the sentence */
+    while (((uint64_t)p->nt + n + 1) * 2 > (uint64_t)p->mask + 1)
+        if (wp_rehash(p) != 0)
+            return AS_ENOMEM;
     for (size_t k = 0; k < n; k++) {
         const as_token *tk = &toks[k];
         if (tk->len == 0 || tk->len > AS_TERM_BYTES || !tk->term ||
             (k > 0 && tk->pos < toks[k - 1].pos))
             return AS_EINVAL;
-        if (((uint64_t)p->nt + 1) * 2 > (uint64_t)p->mask + 1 && wp_rehash(p) != 0)
-            return AS_ENOMEM;
         uint64_t head;
-        uint32_t h = as_strtab_hash(tk->term, tk->len, &head), j, id = UINT32_MAX;
+        uint32_t h = as_strtab_hash_in(tk->term, tk->len, &head), j, id = UINT32_MAX;
         for (j = h & p->mask; p->slots[j]; j = (j + 1) & p->mask) {
             const as_wpterm *e = &p->t[p->slots[j] - 1];
             if (e->hash == h && e->head == head && e->len == tk->len &&
