@@ -184,6 +184,9 @@ static void store_flush(as_writer *w)
     if (w->sndocs == 0 || c->rc != AS_OK)
         return;
     w->sbuf.n = 0;
+    /* the block's size is known: one allocation, not a doubling series */
+    if (!as_gbuf_room(c, &w->sbuf, 10 + w->sfields.n + w->stexts.n))
+        return;
     as_gbuf_varint(c, &w->sbuf, w->sfields.n);
     as_gbuf_put(c, &w->sbuf, w->sfields.p, w->sfields.n);
     as_gbuf_put(c, &w->sbuf, w->stexts.p, w->stexts.n);
