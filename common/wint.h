@@ -274,6 +274,9 @@ typedef struct as_wpost {
  * AS_EINVAL for a term of 0 or more than AS_TERM_BYTES bytes or tokens out
  * of position order; sentences must come in ascending order. */
 int as_wpost_add(as_wpost *p, uint32_t s, const as_token *toks, size_t n);
+/* Optional, before the first as_wpost_add: room for about ntok tokens (and
+ * their terms) at once, not grown by doubling; AS_OK or AS_ENOMEM. */
+int as_wpost_reserve(as_wpost *p, size_t ntok);
 /* Groups and encodes the postings once every sentence is in. */
 int as_wpost_finish(as_wpost *p);
 void as_wpost_free(as_wpost *p); /* frees the arrays; NULL is fine */

@@ -559,6 +559,26 @@ static int wp_rehash(as_wpost *p)
     return 0;
 }
 
+int as_wpost_reserve(as_wpost *p, size_t ntok)
+{
+    size_t kc = p->kcap;
+    if (wp_grow((void **)&p->lid, &kc, ntok, sizeof *p->lid) != 0)
+        return AS_ENOMEM;
+    kc = p->kcap;
+    if (wp_grow((void **)&p->sp, &kc, ntok, sizeof *p->sp) != 0)
+        return AS_ENOMEM;
+    p->kcap = kc;
+    /* a file's distinct terms: about a quarter of its tokens */
+    size_t nt = ntok / 4, tc = p->tcap;
+    if (nt > UINT32_MAX / 4 || wp_grow((void **)&p->t, &tc, nt, sizeof *p->t) != 0)
+        return AS_ENOMEM;
+    p->tcap = (uint32_t)tc;
+    while (((uint64_t)nt + 1) * 2 > (uint64_t)p->mask + 1)
+        if (wp_rehash(p) != 0)
+            return AS_ENOMEM;
+    return AS_OK;
+}
+
 int as_wpost_add(as_wpost *p, uint32_t s, const as_token *toks, size_t n)
 {
     if (p->nk > 0 && s < (uint32_t)(p->sp[p->nk - 1] >> 32))
