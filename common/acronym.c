@@ -676,6 +676,22 @@ static int define_after(as_acrotab *t, const char *text, size_t len, const mword
     return AS_OK;
 }
 
+/* Whether byte c is an item of its own that ends the words before it
+ * (IT_BARRIER or IT_CLOSE: next_item) wherever it stands: ASCII (never
+ * inside a UTF-8 sequence) and neither a letter, a digit, a word's
+ * apostrophe or joining hyphen, "&", "(", a space nor a quote. */
+static int resets(unsigned char c)
+{
+    if (c >= 0x80 || (unsigned)((c | 0x20) - 'a') < 26 || (unsigned)(c - '0') < 10)
+        return 0;
+    switch (c) {
+    case ' ': case '\t': case '\n': case '\r': case '\f': case '\v':
+    case '"': case '\'': case '&': case '-': case '(':
+        return 0;
+    }
+    return 1;
+}
+
 int as_acrotab_mine(as_acrotab *t, const char *text, size_t len)
 {
     if (!t || (!text && len))
@@ -686,8 +702,27 @@ int as_acrotab_mine(as_acrotab *t, const char *text, size_t len)
     mword w[MINE_WORDS]; /* the words since the last barrier */
     size_t nw = 0;
     int hyphen = 0; /* the last word ended with a hyphen joining the next */
-    size_t i = 0;
+    size_t i = 0, nexto = 0;
+    int seen = 0;
     while (i < len) {
+        if (!seen || i > nexto) {
+            /* Only a "(" defines, from the words since the last barrier:
+             * the items before that barrier change nothing it sees, so
+             * the walk goes on after it (a third of a sentence's items
+             * are walked, where all were). */
+            const unsigned char *op = memchr(s + i, '(', len - i);
+            if (!op)
+                return AS_OK;
+            nexto = (size_t)(op - s);
+            seen = 1;
+            for (size_t r = nexto; r > i; r--)
+                if (resets(s[r - 1])) {
+                    i = r;
+                    nw = 0;
+                    hyphen = 0;
+                    break;
+                }
+        }
         mword cur;
         size_t at = i;
         int was = hyphen;
