@@ -1073,8 +1073,11 @@ static int parse_lines(parser *p)
  * a space, so line numbers stay those of grep -n), and replaces each
  * ill-formed UTF-8 sequence by U+FFFD with a warning naming the line.
  * *out is malloc'd. */
-static int prepare(parser *p, const char *raw, size_t len, char **out, size_t *outlen,
-                   as_err *err)
+/* own: NULL, or the writable buffer raw lies in (with raw[len] writable
+ * too), which *out may then be (the caller frees own, not *out == own):
+ * most files need no repair, and copying them was a tenth of the reader. */
+static int prepare(parser *p, const char *raw, size_t len, char *own, char **out,
+                   size_t *outlen, as_err *err)
 {
     if (len == 0)
         return as_err_set(err, AS_ESKIP, "%s: empty file", p->path);
@@ -1109,23 +1112,30 @@ static int prepare(parser *p, const char *raw, size_t len, char **out, size_t *o
         i += as_utf8_next(raw + i, len - i, &valid);
         nbad += !valid;
     }
-    char *t = malloc(len + 2 * nbad + 1);
-    if (!t)
-        return as_err_set(err, AS_ENOMEM, "%s: out of memory", p->path);
+    char *t;
     if (nbad == 0 && !memchr(raw, '\r', len)) {
         /* The common case: nothing to repair. */
-        memcpy(t, raw, len);
-        t[len] = '\0';
         for (i = 0; i < len && (is_sp((unsigned char)raw[i]) || raw[i] == '\n'); i++)
             ;
-        if (i == len) {
-            free(t);
+        if (i == len)
             return as_err_set(err, AS_ESKIP, "%s: empty file", p->path);
+        if (own) {
+            t = own;
+            if (raw != own)
+                memmove(t, raw, len); /* a byte order mark dropped */
+        } else if (!(t = malloc(len + 1))) {
+            return as_err_set(err, AS_ENOMEM, "%s: out of memory", p->path);
+        } else {
+            memcpy(t, raw, len);
         }
+        t[len] = '\0';
         *out = t;
         *outlen = len;
         return AS_OK;
     }
+    t = malloc(len + 2 * nbad + 1);
+    if (!t)
+        return as_err_set(err, AS_ENOMEM, "%s: out of memory", p->path);
     size_t o = 0, more = 0;
     uint32_t line = 1, warned_line = 0;
     unsigned nwarned = 0;
@@ -1503,15 +1513,20 @@ static int is_tsv_path(const char *path)
     return ends_ci(path, n, ".tsv") || ends_ci(path, n, ".tsv.gz");
 }
 
-int as_page_parse(const char *path, const char *buf, size_t len, const as_meta *manifest,
-                  as_warn_fn warn, void *warn_ctx, as_page **out, as_err *err)
+/* as_page_parse; own: NULL, or buf as a malloc'd buffer with buf[len]
+ * writable, which this frees in every case (prepare). */
+static int page_parse(const char *path, const char *buf, size_t len, char *own,
+                      const as_meta *manifest, as_warn_fn warn, void *warn_ctx, as_page **out,
+                      as_err *err)
 {
     *out = NULL;
     if (!path)
         path = "(memory)";
     page_impl *pg = calloc(1, sizeof *pg);
-    if (!pg)
+    if (!pg) {
+        free(own);
         return as_err_set(err, AS_ENOMEM, "%s: out of memory", path);
+    }
     pg->pub.overall_percent = -1;
     parser p = {0};
     p.pg = pg;
@@ -1525,7 +1540,7 @@ int as_page_parse(const char *path, const char *buf, size_t len, const as_meta *
         rc = as_err_set(err, AS_ENOMEM, "%s: out of memory", path);
         goto fail;
     }
-    if ((rc = prepare(&p, buf ? buf : "", buf ? len : 0, &text, &p.n, err)))
+    if ((rc = prepare(&p, buf ? buf : "", buf ? len : 0, own, &text, &p.n, err)))
         goto fail;
     p.t = text;
     if ((rc = new_meta(&p))) {
@@ -1540,21 +1555,33 @@ int as_page_parse(const char *path, const char *buf, size_t len, const as_meta *
     }
     if (rc || (rc = finish(&p, manifest, tsv, err)))
         goto fail;
-    free(text);
+    if (text != own)
+        free(text);
+    free(own);
     free(p.smeta);
     free(p.blk);
     *out = &pg->pub;
     return AS_OK;
 fail:
-    free(text);
+    if (text != own)
+        free(text);
+    free(own);
     free(p.smeta);
     free(p.blk);
     as_page_free(&pg->pub);
     return rc;
 }
 
+int as_page_parse(const char *path, const char *buf, size_t len, const as_meta *manifest,
+                  as_warn_fn warn, void *warn_ctx, as_page **out, as_err *err)
+{
+    return page_parse(path, buf, len, NULL, manifest, warn, warn_ctx, out, err);
+}
+
 /* ---- Reading a file ---------------------------------------------------- */
 
+/* *out holds *outlen bytes and room for one more (the loop below stops
+ * only after a read found the buffer not full). */
 static int read_all(int fd, char **out, size_t *outlen, size_t hint)
 {
     size_t cap = hint + 1, n = 0;
@@ -1715,7 +1742,9 @@ int as_page_read(const as_file *f, as_warn_fn warn, void *warn_ctx, as_page **ou
         *crc32_out = as_crc32(0, raw, rawlen); /* zlib's values, folded faster */
     char *data = raw;
     size_t len = rawlen;
+    int owned = 1; /* data[len] is writable: read_all's */
     if (rawlen >= 2 && (unsigned char)raw[0] == 0x1f && (unsigned char)raw[1] == 0x8b) {
+        owned = 0;
         char why[128] = "corrupt gzip data";
         rc = gunzip_fd(fd, &data, &len, why);
         free(raw);
@@ -1730,6 +1759,8 @@ int as_page_read(const as_file *f, as_warn_fn warn, void *warn_ctx, as_page **ou
         }
     }
     close(fd);
+    if (owned) /* the parse takes data over */
+        return page_parse(disp, data, len, data, f->manifest, warn, warn_ctx, out, err);
     rc = as_page_parse(disp, data, len, f->manifest, warn, warn_ctx, out, err);
     free(data);
     return rc;
