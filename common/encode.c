@@ -702,6 +702,41 @@ static void enc_one_new(as_wctx *c, tenc *e, pstream *s, uint32_t ndocs)
     const uint8_t *p = s->p, *end = s->end;
     uint32_t prev1 = s->prev1;
     while (p < end && c->rc == AS_OK) {
+        /* Most postings: a gap under 128, wdf 1 and a position under 128,
+         * three bytes; a run of them taken with the same checks, the
+         * counts in locals (a store into pos may alias e's fields), none
+         * of varint_get's loops.  Anything else (a doc past the end too)
+         * goes the general way below, to its error. */
+#define ONE_BYTE_POSTING(p)                                                            \
+    (end - (p) >= 3 && ((p)[0] | (p)[1] | (p)[2]) < 0x80 && (p)[1] == 1 && (p)[0] != 0 && \
+     (uint64_t)prev1 + (p)[0] - 1 < ndocs)
+        if (ONE_BYTE_POSTING(p)) {
+            if (e->npos + AS_BLOCK_SIZE > e->poscap && pos_grow(c, e, AS_BLOCK_SIZE) != AS_OK)
+                return;
+            uint32_t n = e->n, run = 0, *pos = e->pos + e->npos;
+            do {
+                uint32_t doc = prev1 + p[0] - 1;
+                e->docs[n] = doc;
+                e->wdfs[n] = 1;
+                pos[run] = p[2];
+                n++;
+                run++;
+                p += 3;
+                prev1 = doc + 1;
+            } while (n < AS_BLOCK_SIZE && ONE_BYTE_POSTING(p));
+#undef ONE_BYTE_POSTING
+            e->n = n;
+            e->npos += run;
+            e->df += run;
+            e->cf += run;
+            if (e->bmaxwdf == 0)
+                e->bmaxwdf = 1;
+            if (e->maxwdf == 0)
+                e->maxwdf = 1;
+            if (e->n == AS_BLOCK_SIZE)
+                enc_flush_block(c, e);
+            continue;
+        }
         uint64_t gap;
         uint32_t wdf;
         if (varint_get(&p, end, &gap) != 0 || gap == 0 || varint_get32(&p, end, &wdf) != 0 ||
