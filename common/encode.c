@@ -685,6 +685,29 @@ static void ps_next(as_wctx *c, pstream *s)
     as_wctx_fail(c, AS_ECORRUPT, "copy: %s", as_index_errmsg(o->ix));
 }
 
+/* The length (3 or 4) of the posting at p when it is a short one: a doc
+ * gap of one or two bytes that leaves the doc below ndocs (*doc), wdf 1
+ * and one position under 128; else 0. */
+static inline unsigned short_posting(const uint8_t *p, const uint8_t *end, uint32_t prev1,
+                                     uint32_t ndocs, uint32_t *doc)
+{
+    if (end - p < 3)
+        return 0;
+    uint32_t g = p[0];
+    unsigned k = 3;
+    if (g >= 0x80) {
+        if (end - p < 4)
+            return 0;
+        g = (g & 0x7f) | (uint32_t)p[1] << 7;
+        p++;
+        k = 4;
+    }
+    if ((p[0] | p[1] | p[2]) >= 0x80 || p[1] != 1 || g == 0 || (uint64_t)prev1 + g - 1 >= ndocs)
+        return 0;
+    *doc = prev1 + g - 1;
+    return k;
+}
+
 /* A term whose postings are all new docs from one source (every term of a
  * full build): its buffer decoded straight into the encoder, with the
  * checks ps_next and enc_add make, no posting copied between them (the
@@ -702,29 +725,26 @@ static void enc_one_new(as_wctx *c, tenc *e, pstream *s, uint32_t ndocs)
     const uint8_t *p = s->p, *end = s->end;
     uint32_t prev1 = s->prev1;
     while (p < end && c->rc == AS_OK) {
-        /* Most postings: a gap under 128, wdf 1 and a position under 128,
-         * three bytes; a run of them taken with the same checks, the
-         * counts in locals (a store into pos may alias e's fields), none
-         * of varint_get's loops.  Anything else (a doc past the end too)
-         * goes the general way below, to its error. */
-#define ONE_BYTE_POSTING(p)                                                            \
-    (end - (p) >= 3 && ((p)[0] | (p)[1] | (p)[2]) < 0x80 && (p)[1] == 1 && (p)[0] != 0 && \
-     (uint64_t)prev1 + (p)[0] - 1 < ndocs)
-        if (ONE_BYTE_POSTING(p)) {
+        /* Most postings: a gap of one or two bytes, wdf 1 and a position
+         * under 128; a run of them taken with the same checks, the counts
+         * in locals (a store into pos may alias e's fields), none of
+         * varint_get's loops.  Anything else (a doc past the end too) goes
+         * the general way below, to its error. */
+        uint32_t sdoc;
+        unsigned k = short_posting(p, end, prev1, ndocs, &sdoc);
+        if (k) {
             if (e->npos + AS_BLOCK_SIZE > e->poscap && pos_grow(c, e, AS_BLOCK_SIZE) != AS_OK)
                 return;
             uint32_t n = e->n, run = 0, *pos = e->pos + e->npos;
             do {
-                uint32_t doc = prev1 + p[0] - 1;
-                e->docs[n] = doc;
+                e->docs[n] = sdoc;
                 e->wdfs[n] = 1;
-                pos[run] = p[2];
+                pos[run] = p[k - 1];
                 n++;
                 run++;
-                p += 3;
-                prev1 = doc + 1;
-            } while (n < AS_BLOCK_SIZE && ONE_BYTE_POSTING(p));
-#undef ONE_BYTE_POSTING
+                p += k;
+                prev1 = sdoc + 1;
+            } while (n < AS_BLOCK_SIZE && (k = short_posting(p, end, prev1, ndocs, &sdoc)) != 0);
             e->n = n;
             e->npos += run;
             e->df += run;
