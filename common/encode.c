@@ -78,43 +78,56 @@ static void enc_flush_block(as_wctx *c, tenc *e)
      * the column is megabytes and a term's docs are scattered over it, so
      * nearly every lookup misses the cache; 128 independent loads in a row
      * overlap their misses (one per posting, among the decoding, cost a
-     * quarter of a one-file incremental run at 1M sentences). */
-    for (uint32_t j = 0; j < e->n; j++) {
-        uint32_t wdf = e->wdfs[j], dl = e->doclen[e->docs[j]];
+     * quarter of a one-file incremental run at 1M sentences).  One pass
+     * makes the lengths' minima, the high list's triples, the doc gaps
+     * and the wdfs as packed, the counts in locals (a store into vals or
+     * all may alias e's fields). */
+    const uint32_t n = e->n, *docs = e->docs, *wdfs = e->wdfs, *doclen = e->doclen;
+    uint32_t wv[AS_BLOCK_SIZE], dl[AS_BLOCK_SIZE];
+    if (e->keep && e->nall + 3 * (size_t)n > e->allcap) {
+        size_t nc = e->allcap ? e->allcap : 3 * 1024;
+        while (nc < e->nall + 3 * (size_t)n)
+            nc *= 2;
+        uint32_t *a = realloc(e->all, nc * sizeof *a);
+        if (!a) {
+            as_wctx_fail(c, AS_ENOMEM, "out of memory");
+            return;
+        }
+        e->all = a;
+        e->allcap = nc;
+    }
+    for (uint32_t j = 0; j < n; j++)
+        dl[j] = doclen[docs[j]];
+    uint32_t bmindl[4] = {e->bmindl[0], e->bmindl[1], e->bmindl[2], e->bmindl[3]};
+    uint32_t mindl = e->mindl, orv = 0, orw = 0, orp = 0, prev = e->prevlast;
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t wdf = wdfs[j], d = dl[j], doc = docs[j];
         uint32_t cls = wdf < 4 ? wdf - 1 : 3;
-        if (dl < e->bmindl[cls])
-            e->bmindl[cls] = dl;
-        if (dl < e->mindl)
-            e->mindl = dl;
+        if (d < bmindl[cls])
+            bmindl[cls] = d;
+        if (d < mindl)
+            mindl = d;
+        e->vals[j] = doc - prev - 1; /* wraps right for prev == -1 */
+        orv |= doc - prev - 1;
+        wv[j] = wdf - 1;
+        orw |= wdf - 1;
+        prev = doc;
     }
+    for (int k = 0; k < 4; k++)
+        e->bmindl[k] = bmindl[k];
+    e->mindl = mindl;
     if (e->keep) {
-        if (e->nall + 3 * (size_t)e->n > e->allcap) {
-            size_t nc = e->allcap ? e->allcap : 3 * 1024;
-            while (nc < e->nall + 3 * (size_t)e->n)
-                nc *= 2;
-            uint32_t *a = realloc(e->all, nc * sizeof *a);
-            if (!a) {
-                as_wctx_fail(c, AS_ENOMEM, "out of memory");
-                return;
-            }
-            e->all = a;
-            e->allcap = nc;
+        uint32_t *a = e->all + e->nall;
+        for (uint32_t j = 0; j < n; j++) {
+            a[3 * j] = docs[j];
+            a[3 * j + 1] = wdfs[j];
+            a[3 * j + 2] = dl[j];
         }
-        for (uint32_t j = 0; j < e->n; j++) {
-            e->all[e->nall++] = e->docs[j];
-            e->all[e->nall++] = e->wdfs[j];
-            e->all[e->nall++] = e->doclen[e->docs[j]];
-        }
+        e->nall += 3 * (size_t)n;
     }
-    uint32_t orv = 0, orw = 0, orp = 0;
-    for (uint32_t j = 0; j < e->n; j++) {
-        uint32_t prev = j ? e->docs[j - 1] : e->prevlast;
-        e->vals[j] = e->docs[j] - prev - 1; /* wraps right for prev == -1 */
-        orv |= e->vals[j];
-        orw |= e->wdfs[j] - 1;
-    }
-    for (size_t j = 0; j < e->npos; j++)
-        orp |= e->pos[j];
+    const uint32_t *pv = e->pos;
+    for (size_t j = 0, np = e->npos; j < np; j++)
+        orp |= pv[j];
     unsigned wg = bits_for(orv), ww = bits_for(orw), wp = bits_for(orp);
     if (wp == 0 && e->npos > AS_POS_ZERO_MAX)
         wp = 1;
@@ -128,9 +141,7 @@ static void enc_flush_block(as_wctx *c, tenc *e)
     q[1] = (uint8_t)ww;
     q += 2;
     q += as_bitpack_pack(q, e->vals, e->n, wg);
-    for (uint32_t j = 0; j < e->n; j++)
-        e->vals[j] = e->wdfs[j] - 1;
-    as_bitpack_pack(q, e->vals, e->n, ww);
+    as_bitpack_pack(q, wv, e->n, ww);
     e->pdata.n += need;
     if (rawpos) { /* the same positions the same encoder packed */
         as_gbuf_put(c, &e->posdata, rawpos, e->rawposlen);
