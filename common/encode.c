@@ -328,8 +328,9 @@ static void high_limits(const tenc *e, const hcell *order, uint32_t hist[3][AS_H
 {
     memset(hist, 0, 3 * (AS_HIGH_MAXLEN + 1) * sizeof hist[0][0]);
     uint64_t n4 = 0;
-    for (size_t j = 0; j < e->nall; j += 3) {
-        uint32_t w = e->all[j + 1], dl = e->all[j + 2];
+    const uint32_t *all = e->all;
+    for (size_t j = 0, nall = e->nall; j < nall; j += 3) {
+        uint32_t w = all[j + 1], dl = all[j + 2];
         if (w >= 4)
             n4++;
         else if (dl <= AS_HIGH_MAXLEN)
@@ -366,22 +367,42 @@ static void enc_high(as_wctx *c, const tenc *e, tenc *h, const uint32_t l[3])
 {
     enc_reset(h);
     h->doclen = e->doclen;
-    for (size_t j = 0; j < e->nall && c->rc == AS_OK; j += 3) {
-        uint32_t doc = e->all[j], wdf = e->all[j + 1], dl = e->all[j + 2];
-        if (wdf < 4 && dl > l[wdf - 1])
+    /* a block's counts in locals (a store into docs may alias h's fields),
+     * put in h before it is flushed */
+    const uint32_t *all = e->all;
+    const uint32_t lim[4] = {l[0], l[1], l[2], UINT32_MAX};
+    uint32_t n = 0, bmax = 0;
+    uint64_t cf = 0;
+    for (size_t j = 0, nall = e->nall; j < nall; j += 3) {
+        uint32_t doc = all[j], wdf = all[j + 1], dl = all[j + 2];
+        if (dl > lim[wdf < 4 ? wdf - 1 : 3])
             continue;
-        h->docs[h->n] = doc;
-        h->wdfs[h->n] = wdf;
-        h->n++;
-        h->df++;
-        h->cf += wdf;
-        if (wdf > h->bmaxwdf)
-            h->bmaxwdf = wdf;
-        if (wdf > h->maxwdf)
-            h->maxwdf = wdf;
-        if (h->n == AS_BLOCK_SIZE)
+        h->docs[n] = doc;
+        h->wdfs[n] = wdf;
+        n++;
+        cf += wdf;
+        if (wdf > bmax)
+            bmax = wdf;
+        if (n == AS_BLOCK_SIZE) {
+            h->n = n;
+            h->df += n;
+            h->cf += cf;
+            h->bmaxwdf = bmax;
+            if (bmax > h->maxwdf)
+                h->maxwdf = bmax;
             enc_flush_block(c, h);
+            if (c->rc != AS_OK)
+                return;
+            n = bmax = 0;
+            cf = 0;
+        }
     }
+    h->n = n;
+    h->df += n;
+    h->cf += cf;
+    h->bmaxwdf = bmax;
+    if (bmax > h->maxwdf)
+        h->maxwdf = bmax;
     enc_flush_block(c, h);
     for (size_t o = 8; o + 4 <= h->pskip.n; o += AS_SKIP_ENTRY)
         put32(h->pskip.p + o, 0);
