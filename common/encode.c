@@ -723,18 +723,26 @@ static void ps_next(as_wctx *c, pstream *s)
 static inline unsigned short_posting(const uint8_t *p, const uint8_t *end, uint32_t prev1,
                                      uint32_t ndocs, uint32_t *doc)
 {
-    if (end - p < 3)
-        return 0;
-    uint32_t g = p[0];
-    unsigned k = 3;
-    if (g >= 0x80) {
-        if (end - p < 4)
+    uint32_t g;
+    unsigned k;
+    if (end - p >= 4) { /* the bytes' tests on one load */
+        uint32_t x = le32(p);
+        if ((x & 0x80ff80u) == 0x100u) { /* g < 0x80, 1, position < 0x80 */
+            g = x & 0x7f;
+            k = 3;
+        } else if ((x & 0x80ff8080u) == 0x10080u) { /* g in two bytes, 1, position */
+            g = (x & 0x7f) | (x >> 1 & 0x3f80);
+            k = 4;
+        } else {
             return 0;
-        g = (g & 0x7f) | (uint32_t)p[1] << 7;
-        p++;
-        k = 4;
+        }
+    } else {
+        if (end - p < 3 || (p[0] | p[2]) >= 0x80 || p[1] != 1)
+            return 0;
+        g = p[0];
+        k = 3;
     }
-    if ((p[0] | p[1] | p[2]) >= 0x80 || p[1] != 1 || g == 0 || (uint64_t)prev1 + g - 1 >= ndocs)
+    if (g == 0 || (uint64_t)prev1 + g - 1 >= ndocs)
         return 0;
     *doc = prev1 + g - 1;
     return k;
