@@ -671,14 +671,23 @@ int as_wpost_finish(as_wpost *p)
         as_wpterm *e = &p->t[i];
         size_t end = k + e->blen;
         e->boff = (uint32_t)(q - p->bytes);
-        uint32_t prevs = e->first;
+        const uint32_t first = e->first; /* (a byte store may alias e) */
+        uint32_t prevs = first;
         while (k < end) {
             uint32_t s = (uint32_t)(ord[k] >> 32);
-            size_t k1 = k + 1;
+            if (s != first)
+                q += varint_put(q, s - prevs);
+            prevs = s;
+            if (k + 1 == end || (uint32_t)(ord[k + 1] >> 32) != s) {
+                /* most sentences hold a term once: wdf 1, no scan */
+                *q++ = 1;
+                q += varint_put(q, (uint32_t)ord[k]);
+                k++;
+                continue;
+            }
+            size_t k1 = k + 2;
             while (k1 < end && (uint32_t)(ord[k1] >> 32) == s)
                 k1++;
-            if (s != e->first)
-                q += varint_put(q, s - prevs);
             q += varint_put(q, k1 - k);
             uint32_t prev = 0;
             for (; k < k1; k++) {
