@@ -596,49 +596,67 @@ int as_wpost_add(as_wpost *p, uint32_t s, const as_token *toks, size_t n)
     while (((uint64_t)p->nt + n + 1) * 2 > (uint64_t)p->mask + 1)
         if (wp_rehash(p) != 0)
             return AS_ENOMEM;
+    /* The table, the token arrays and their count in locals: a store into
+     * them may alias p's fields and the tokens' (p->t moves only when a
+     * term is added, and is taken again then). */
+    uint32_t *slots = p->slots, mask = p->mask, *lid = p->lid, prevpos = 0;
+    uint64_t *sp = p->sp;
+    as_wpterm *t = p->t;
+    size_t nk = p->nk;
+    int rc = AS_OK;
     for (size_t k = 0; k < n; k++) {
         const as_token *tk = &toks[k];
-        if (tk->len == 0 || tk->len > AS_TERM_BYTES || !tk->term ||
-            (k > 0 && tk->pos < toks[k - 1].pos))
-            return AS_EINVAL;
+        const char *term = tk->term;
+        uint32_t len = tk->len, pos = tk->pos;
+        if (len == 0 || len > AS_TERM_BYTES || !term || (k > 0 && pos < prevpos)) {
+            rc = AS_EINVAL;
+            break;
+        }
+        prevpos = pos;
         uint64_t head;
-        uint32_t h = as_strtab_hash_in(tk->term, tk->len, &head), j, id = UINT32_MAX;
-        for (j = h & p->mask; p->slots[j]; j = (j + 1) & p->mask) {
-            const as_wpterm *e = &p->t[p->slots[j] - 1];
-            if (e->hash == h && e->head == head && e->len == tk->len &&
-                (tk->len <= 8 || memcmp(p->terms + e->toff + 8, tk->term + 8, tk->len - 8) == 0)) {
-                id = p->slots[j] - 1;
+        uint32_t h = as_strtab_hash_in(term, len, &head), j, id = UINT32_MAX;
+        for (j = h & mask; slots[j]; j = (j + 1) & mask) {
+            const as_wpterm *e = &t[slots[j] - 1];
+            if (e->hash == h && e->head == head && e->len == len &&
+                (len <= 8 || memcmp(p->terms + e->toff + 8, term + 8, len - 8) == 0)) {
+                id = slots[j] - 1;
                 break;
             }
         }
         if (id == UINT32_MAX) {
             size_t tc = p->tcap, bc = p->tbcap;
-            if (p->nt == UINT32_MAX - 1 || p->tbytes + tk->len > UINT32_MAX ||
-                wp_grow((void **)&p->t, &tc, (size_t)p->nt + 1, sizeof *p->t) != 0)
-                return AS_ENOMEM;
+            if (p->nt == UINT32_MAX - 1 || p->tbytes + len > UINT32_MAX ||
+                wp_grow((void **)&p->t, &tc, (size_t)p->nt + 1, sizeof *p->t) != 0) {
+                rc = AS_ENOMEM;
+                break;
+            }
             p->tcap = (uint32_t)tc;
-            if (wp_grow((void **)&p->terms, &bc, p->tbytes + tk->len, 1) != 0)
-                return AS_ENOMEM;
+            t = p->t;
+            if (wp_grow((void **)&p->terms, &bc, p->tbytes + len, 1) != 0) {
+                rc = AS_ENOMEM;
+                break;
+            }
             p->tbcap = bc;
             id = p->nt++;
-            as_wpterm *e = &p->t[id];
+            as_wpterm *e = &t[id];
             memset(e, 0, sizeof *e);
             e->head = head;
             e->hash = h;
-            e->len = tk->len;
+            e->len = len;
             e->toff = (uint32_t)p->tbytes;
             e->first = s;
-            memcpy(p->terms + p->tbytes, tk->term, tk->len);
-            p->tbytes += tk->len;
-            p->slots[j] = id + 1;
+            memcpy(p->terms + p->tbytes, term, len);
+            p->tbytes += len;
+            slots[j] = id + 1;
         }
-        p->t[id].last = s;
-        p->t[id].blen++; /* the term's tokens, until as_wpost_finish */
-        p->lid[p->nk] = id;
-        p->sp[p->nk] = (uint64_t)s << 32 | tk->pos;
-        p->nk++;
+        t[id].last = s;
+        t[id].blen++; /* the term's tokens, until as_wpost_finish */
+        lid[nk] = id;
+        sp[nk] = (uint64_t)s << 32 | pos;
+        nk++;
     }
-    return AS_OK;
+    p->nk = nk;
+    return rc;
 }
 
 int as_wpost_finish(as_wpost *p)
