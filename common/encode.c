@@ -1018,6 +1018,9 @@ static void enc_term_buf(as_wctx *c, as_writer *w, encws *x, const hcell *order,
     p->done = 0;
     ps_next(c, p);
     enc_reset(x->e);
+    /* a posting takes 3 bytes or more: a shorter buffer cannot reach the
+     * df of a high list, whose triples are then not kept */
+    x->e->keep = len / 3 >= w->high_min_df;
     enc_one_new(c, x->e, p, w->ndocs);
     enc_finish_term(c, w, dw, k, x->e, x->h, order, x->hist, term, tlen, id);
 }
