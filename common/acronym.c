@@ -428,17 +428,48 @@ static int is_space_or_quote(uint32_t cp)
     return cp >= 0x2000 && cp <= 0x200B;
 }
 
+/* The character at s[i] (i < len): its length (0: invalid UTF-8), code
+ * point, class and folded bytes, as as_utf8_decode and as_utf8_fold give
+ * them.  ASCII, nearly all of the text, is classed here without the two
+ * calls (they were most of the miner's time). */
+static inline size_t dec_fold(const unsigned char *s, size_t len, size_t i, uint32_t *cp,
+                              int *cls, char f[4], size_t *fl)
+{
+    unsigned c = s[i];
+    if (c < 0x80) {
+        *cp = c;
+        *fl = 0;
+        if ((unsigned)((c | 0x20) - 'a') < 26) {
+            f[0] = (char)(c | 0x20);
+            *fl = 1;
+            *cls = AS_CH_LETTER;
+        } else if ((unsigned)(c - '0') < 10) {
+            f[0] = (char)c;
+            *fl = 1;
+            *cls = AS_CH_DIGIT;
+        } else {
+            *cls = c == '\'' ? AS_CH_APOS : c == '-' ? AS_CH_HYPHEN : AS_CH_SEP;
+        }
+        return 1;
+    }
+    size_t n = as_utf8_decode(s + i, len - i, cp);
+    if (n)
+        *cls = as_utf8_fold(*cp, f, fl);
+    return n;
+}
+
 static int wordcls(const unsigned char *s, size_t len, size_t i, size_t *cl)
 {
     uint32_t cp;
     char f[4];
     size_t fl;
-    *cl = as_utf8_decode(s + i, len - i, &cp);
+    int cls;
+    *cl = dec_fold(s, len, i, &cp, &cls, f, &fl);
     if (!*cl) {
         *cl = 1;
         return AS_CH_SEP;
     }
-    return as_utf8_fold(cp, f, &fl);
+    return cls;
 }
 
 /* What the miner's lexer sees next. */
@@ -453,14 +484,14 @@ static int next_item(const unsigned char *s, size_t len, size_t *ip, mword *wd,
 {
     size_t i = *ip;
     uint32_t cp;
-    size_t cl = as_utf8_decode(s + i, len - i, &cp);
+    char f[4];
+    size_t fl;
+    int cls;
+    size_t cl = dec_fold(s, len, i, &cp, &cls, f, &fl);
     if (!cl) {
         *ip = i + 1;
         return IT_BARRIER;
     }
-    char f[4];
-    size_t fl;
-    int cls = as_utf8_fold(cp, f, &fl);
     if (cls != AS_CH_LETTER && cls != AS_CH_DIGIT) {
         *ip = i + cl;
         if (cp == '&') {
@@ -481,10 +512,10 @@ static int next_item(const unsigned char *s, size_t len, size_t *ip, mword *wd,
         size_t l3;
         char f2[4];
         uint32_t c2;
-        l2 = as_utf8_decode(s + j, len - j, &c2);
+        int k2;
+        l2 = dec_fold(s, len, j, &c2, &k2, f2, &fl);
         if (!l2)
             break;
-        int k2 = as_utf8_fold(c2, f2, &fl);
         if (k2 == AS_CH_LETTER || k2 == AS_CH_DIGIT) {
             for (size_t q = 0; q < fl; q++, ln++)
                 if (ln < sizeof lw)
@@ -645,6 +676,22 @@ static int define_after(as_acrotab *t, const char *text, size_t len, const mword
     return AS_OK;
 }
 
+/* Whether byte c is an item of its own that ends the words before it
+ * (IT_BARRIER or IT_CLOSE: next_item) wherever it stands: ASCII (never
+ * inside a UTF-8 sequence) and neither a letter, a digit, a word's
+ * apostrophe or joining hyphen, "&", "(", a space nor a quote. */
+static int resets(unsigned char c)
+{
+    if (c >= 0x80 || (unsigned)((c | 0x20) - 'a') < 26 || (unsigned)(c - '0') < 10)
+        return 0;
+    switch (c) {
+    case ' ': case '\t': case '\n': case '\r': case '\f': case '\v':
+    case '"': case '\'': case '&': case '-': case '(':
+        return 0;
+    }
+    return 1;
+}
+
 int as_acrotab_mine(as_acrotab *t, const char *text, size_t len)
 {
     if (!t || (!text && len))
@@ -655,8 +702,27 @@ int as_acrotab_mine(as_acrotab *t, const char *text, size_t len)
     mword w[MINE_WORDS]; /* the words since the last barrier */
     size_t nw = 0;
     int hyphen = 0; /* the last word ended with a hyphen joining the next */
-    size_t i = 0;
+    size_t i = 0, nexto = 0;
+    int seen = 0;
     while (i < len) {
+        if (!seen || i > nexto) {
+            /* Only a "(" defines, from the words since the last barrier:
+             * the items before that barrier change nothing it sees, so
+             * the walk goes on after it (a third of a sentence's items
+             * are walked, where all were). */
+            const unsigned char *op = memchr(s + i, '(', len - i);
+            if (!op)
+                return AS_OK;
+            nexto = (size_t)(op - s);
+            seen = 1;
+            for (size_t r = nexto; r > i; r--)
+                if (resets(s[r - 1])) {
+                    i = r;
+                    nw = 0;
+                    hyphen = 0;
+                    break;
+                }
+        }
         mword cur;
         size_t at = i;
         int was = hyphen;

@@ -15,11 +15,71 @@
 #include <immintrin.h>
 #endif
 
+/* Groups of 32 values take exactly 4w bytes (w words); with w a constant
+ * and the loop unrolled, where each word ends is known at compile time: no
+ * test per value.  The bytes are those of the loop below. */
+#define PACK32(W)                                                           \
+    static void pack32_##W(uint8_t *out, const uint32_t *v, size_t ng)      \
+    {                                                                       \
+        const uint64_t m = ((uint64_t)1 << (W)) - 1;                        \
+        for (size_t g = 0; g < ng; g++, v += 32, out += 4 * (W)) {          \
+            uint64_t acc = 0;                                               \
+            unsigned have = 0;                                              \
+            size_t o = 0;                                                   \
+            _Pragma("GCC unroll 32")                                        \
+            for (unsigned i = 0; i < 32; i++) {                             \
+                acc |= ((uint64_t)v[i] & m) << have;                        \
+                have += (W);                                                \
+                if (have >= 32) {                                           \
+                    put32(out + o, (uint32_t)acc);                          \
+                    o += 4;                                                 \
+                    acc >>= 32;                                             \
+                    have -= 32;                                             \
+                }                                                           \
+            }                                                               \
+        }                                                                   \
+    }
+
+PACK32(1)
+PACK32(2)
+PACK32(3)
+PACK32(4)
+PACK32(5)
+PACK32(6)
+PACK32(7)
+PACK32(8)
+PACK32(9)
+PACK32(10)
+PACK32(11)
+PACK32(12)
+PACK32(13)
+PACK32(14)
+PACK32(15)
+PACK32(16)
+PACK32(17)
+PACK32(18)
+PACK32(19)
+PACK32(20)
+
+typedef void (*pack32_fn)(uint8_t *, const uint32_t *, size_t);
+static const pack32_fn pack32[21] = {
+    NULL,       pack32_1,  pack32_2,  pack32_3,  pack32_4,  pack32_5,  pack32_6,
+    pack32_7,   pack32_8,  pack32_9,  pack32_10, pack32_11, pack32_12, pack32_13,
+    pack32_14,  pack32_15, pack32_16, pack32_17, pack32_18, pack32_19, pack32_20,
+};
+
 size_t as_bitpack_pack(uint8_t *out, const uint32_t *v, size_t n, unsigned w)
 {
     if (w == 0)
         return 0;
     size_t len = as_bitpack_size(n, w), o = 0;
+    if (w <= 20 && n >= 32) { /* whole groups, then the rest from a byte boundary */
+        size_t ng = n / 32;
+        pack32[w](out, v, ng);
+        o = ng * 4 * w;
+        v += ng * 32;
+        n -= ng * 32;
+    }
     uint64_t mask = w == 32 ? 0xffffffffu : ((uint64_t)1 << w) - 1;
     uint64_t acc = 0;
     unsigned have = 0; /* bits in acc, < 32 between values */

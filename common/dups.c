@@ -1,7 +1,9 @@
 /*
  * dups.c — Duplicate groups: sentences whose text is byte for byte the
  * same (the commitment text every council shares).  Equal crc32s propose
- * a group; the texts, read back from the store just written, decide.
+ * a group; the texts, read back from the store just written, decide: as
+ * their codes, which one vocab gives every block (equal texts, equal codes;
+ * the codes decode to one text), so no block is decoded.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -55,10 +57,34 @@ static int sort_u64(uint64_t *a, size_t n)
 }
 
 typedef struct rep {
-    char *text;
-    size_t len;
+    char *text;         /* the codes of the text (len bytes) */
+    size_t len, tlen;   /* tlen: the text's length */
     uint32_t cls, next; /* next rep of the same hash run, UINT32_MAX = none */
 } rep;
+
+/* Whether codes[0, n) are whole codes of ids below ntok (format.h: store). */
+static int codes_ok(const uint8_t *p, size_t n, uint32_t ntok)
+{
+    const uint8_t *end = p + n;
+    while (p < end) {
+        uint32_t id = *p++;
+        if (id >= 0xc0) {
+            size_t k = id < 0xf0 ? 1 : id < 0xff ? 2 : 4;
+            if ((size_t)(end - p) < k)
+                return 0;
+            if (k == 1)
+                id = 192 + ((id - 0xc0) << 8 | p[0]);
+            else if (k == 2)
+                id = 12480 + ((id - 0xf0) << 16 | (uint32_t)p[0] << 8 | p[1]);
+            else
+                id = le32(p) >= UINT32_MAX - 995520 ? UINT32_MAX : 995520 + le32(p);
+            p += k;
+        }
+        if (id >= ntok)
+            return 0;
+    }
+    return 1;
+}
 
 /* Groups byte-identical texts: equal crc32 proposes, the text decides. */
 void as_wr_dups(as_writer *w, as_wctx *c, dupres *r)
@@ -117,15 +143,21 @@ void as_wr_dups(as_writer *w, as_wctx *c, dupres *r)
         uint32_t d0 = (uint32_t)(keys[k] >> 32);
         if (d0 >= first + nd)
             continue;
-        as_sw_raw_block(c, &w->sw, b, &ubuf);
+        /* the block as coded: equal texts have equal codes and unequal
+         * ones unequal (one vocab codes every block: storew.c), so the
+         * codes decide without the block being decoded */
+        uint32_t clen = le32(e + 16);
+        ubuf.n = 0;
+        if (!as_gbuf_room(c, &ubuf, clen))
+            break;
+        as_wfile_pread(c, fs, ubuf.p, clen, le64(e + 8));
         if (c->rc != AS_OK)
             break;
-        size_t ulen = ubuf.n;
         as_ix_rwalk wk;
         uint32_t at = first; /* the doc of the walker's next record */
-        if (as_ix_walk_start(&wk, ubuf.p, ulen) != 0) {
-            as_wctx_fail(c, AS_EIO, "%s: store block %llu does not read back", fs->path,
-                         (unsigned long long)b);
+        if (as_ix_walk_start_coded(&wk, ubuf.p, clen) != 0) {
+            as_wctx_fail(c, AS_ECORRUPT, "%s: store block %llu does not decode (copied damaged?)",
+                         fs->path, (unsigned long long)b);
             break;
         }
         while (k < ncand && (uint32_t)(keys[k] >> 32) < first + nd && c->rc == AS_OK) {
@@ -134,15 +166,18 @@ void as_wr_dups(as_writer *w, as_wctx *c, dupres *r)
             int bad = 0;
             while (at <= doc && !bad)
                 bad = as_ix_walk_next(&wk, &dr) != 0, at++;
-            if (bad) {
-                as_wctx_fail(c, AS_EIO, "%s: store block %llu does not read back", fs->path,
-                             (unsigned long long)b);
+            if (bad || !codes_ok(dr.codes, dr.clen, w->sw.ntok)) {
+                /* read as written: a block copied verbatim from a base
+                 * whose bytes were damaged under good crcs */
+                as_wctx_fail(c, AS_ECORRUPT, "%s: store block %llu does not decode (copied damaged?)",
+                             fs->path, (unsigned long long)b);
                 break;
             }
-            size_t tl = dr.tlen;
+            size_t tl = dr.clen;
             uint32_t ri;
             for (ri = runhead[run]; ri != UINT32_MAX; ri = reps[ri].next)
-                if (reps[ri].len == tl && memcmp(reps[ri].text, dr.text, tl) == 0)
+                if (reps[ri].len == tl && reps[ri].tlen == dr.tlen &&
+                    memcmp(reps[ri].text, dr.codes, tl) == 0)
                     break;
             if (ri == UINT32_MAX) {
                 if (!GROW(c, reps, repcap, nreps + 1))
@@ -153,8 +188,9 @@ void as_wr_dups(as_writer *w, as_wctx *c, dupres *r)
                     as_wctx_fail(c, AS_ENOMEM, "out of memory");
                     break;
                 }
-                memcpy(p->text, dr.text, tl);
+                memcpy(p->text, dr.codes, tl);
                 p->len = tl;
+                p->tlen = dr.tlen;
                 p->cls = (uint32_t)nreps;
                 p->next = runhead[run];
                 runhead[run] = (uint32_t)nreps;

@@ -78,43 +78,56 @@ static void enc_flush_block(as_wctx *c, tenc *e)
      * the column is megabytes and a term's docs are scattered over it, so
      * nearly every lookup misses the cache; 128 independent loads in a row
      * overlap their misses (one per posting, among the decoding, cost a
-     * quarter of a one-file incremental run at 1M sentences). */
-    for (uint32_t j = 0; j < e->n; j++) {
-        uint32_t wdf = e->wdfs[j], dl = e->doclen[e->docs[j]];
+     * quarter of a one-file incremental run at 1M sentences).  One pass
+     * makes the lengths' minima, the high list's triples, the doc gaps
+     * and the wdfs as packed, the counts in locals (a store into vals or
+     * all may alias e's fields). */
+    const uint32_t n = e->n, *docs = e->docs, *wdfs = e->wdfs, *doclen = e->doclen;
+    uint32_t wv[AS_BLOCK_SIZE], dl[AS_BLOCK_SIZE];
+    if (e->keep && e->nall + 3 * (size_t)n > e->allcap) {
+        size_t nc = e->allcap ? e->allcap : 3 * 1024;
+        while (nc < e->nall + 3 * (size_t)n)
+            nc *= 2;
+        uint32_t *a = realloc(e->all, nc * sizeof *a);
+        if (!a) {
+            as_wctx_fail(c, AS_ENOMEM, "out of memory");
+            return;
+        }
+        e->all = a;
+        e->allcap = nc;
+    }
+    for (uint32_t j = 0; j < n; j++)
+        dl[j] = doclen[docs[j]];
+    uint32_t bmindl[4] = {e->bmindl[0], e->bmindl[1], e->bmindl[2], e->bmindl[3]};
+    uint32_t mindl = e->mindl, orv = 0, orw = 0, orp = 0, prev = e->prevlast;
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t wdf = wdfs[j], d = dl[j], doc = docs[j];
         uint32_t cls = wdf < 4 ? wdf - 1 : 3;
-        if (dl < e->bmindl[cls])
-            e->bmindl[cls] = dl;
-        if (dl < e->mindl)
-            e->mindl = dl;
+        if (d < bmindl[cls])
+            bmindl[cls] = d;
+        if (d < mindl)
+            mindl = d;
+        e->vals[j] = doc - prev - 1; /* wraps right for prev == -1 */
+        orv |= doc - prev - 1;
+        wv[j] = wdf - 1;
+        orw |= wdf - 1;
+        prev = doc;
     }
+    for (int k = 0; k < 4; k++)
+        e->bmindl[k] = bmindl[k];
+    e->mindl = mindl;
     if (e->keep) {
-        if (e->nall + 3 * (size_t)e->n > e->allcap) {
-            size_t nc = e->allcap ? e->allcap : 3 * 1024;
-            while (nc < e->nall + 3 * (size_t)e->n)
-                nc *= 2;
-            uint32_t *a = realloc(e->all, nc * sizeof *a);
-            if (!a) {
-                as_wctx_fail(c, AS_ENOMEM, "out of memory");
-                return;
-            }
-            e->all = a;
-            e->allcap = nc;
+        uint32_t *a = e->all + e->nall;
+        for (uint32_t j = 0; j < n; j++) {
+            a[3 * j] = docs[j];
+            a[3 * j + 1] = wdfs[j];
+            a[3 * j + 2] = dl[j];
         }
-        for (uint32_t j = 0; j < e->n; j++) {
-            e->all[e->nall++] = e->docs[j];
-            e->all[e->nall++] = e->wdfs[j];
-            e->all[e->nall++] = e->doclen[e->docs[j]];
-        }
+        e->nall += 3 * (size_t)n;
     }
-    uint32_t orv = 0, orw = 0, orp = 0;
-    for (uint32_t j = 0; j < e->n; j++) {
-        uint32_t prev = j ? e->docs[j - 1] : e->prevlast;
-        e->vals[j] = e->docs[j] - prev - 1; /* wraps right for prev == -1 */
-        orv |= e->vals[j];
-        orw |= e->wdfs[j] - 1;
-    }
-    for (size_t j = 0; j < e->npos; j++)
-        orp |= e->pos[j];
+    const uint32_t *pv = e->pos;
+    for (size_t j = 0, np = e->npos; j < np; j++)
+        orp |= pv[j];
     unsigned wg = bits_for(orv), ww = bits_for(orw), wp = bits_for(orp);
     if (wp == 0 && e->npos > AS_POS_ZERO_MAX)
         wp = 1;
@@ -128,9 +141,7 @@ static void enc_flush_block(as_wctx *c, tenc *e)
     q[1] = (uint8_t)ww;
     q += 2;
     q += as_bitpack_pack(q, e->vals, e->n, wg);
-    for (uint32_t j = 0; j < e->n; j++)
-        e->vals[j] = e->wdfs[j] - 1;
-    as_bitpack_pack(q, e->vals, e->n, ww);
+    as_bitpack_pack(q, wv, e->n, ww);
     e->pdata.n += need;
     if (rawpos) { /* the same positions the same encoder packed */
         as_gbuf_put(c, &e->posdata, rawpos, e->rawposlen);
@@ -317,8 +328,9 @@ static void high_limits(const tenc *e, const hcell *order, uint32_t hist[3][AS_H
 {
     memset(hist, 0, 3 * (AS_HIGH_MAXLEN + 1) * sizeof hist[0][0]);
     uint64_t n4 = 0;
-    for (size_t j = 0; j < e->nall; j += 3) {
-        uint32_t w = e->all[j + 1], dl = e->all[j + 2];
+    const uint32_t *all = e->all;
+    for (size_t j = 0, nall = e->nall; j < nall; j += 3) {
+        uint32_t w = all[j + 1], dl = all[j + 2];
         if (w >= 4)
             n4++;
         else if (dl <= AS_HIGH_MAXLEN)
@@ -355,22 +367,42 @@ static void enc_high(as_wctx *c, const tenc *e, tenc *h, const uint32_t l[3])
 {
     enc_reset(h);
     h->doclen = e->doclen;
-    for (size_t j = 0; j < e->nall && c->rc == AS_OK; j += 3) {
-        uint32_t doc = e->all[j], wdf = e->all[j + 1], dl = e->all[j + 2];
-        if (wdf < 4 && dl > l[wdf - 1])
+    /* a block's counts in locals (a store into docs may alias h's fields),
+     * put in h before it is flushed */
+    const uint32_t *all = e->all;
+    const uint32_t lim[4] = {l[0], l[1], l[2], UINT32_MAX};
+    uint32_t n = 0, bmax = 0;
+    uint64_t cf = 0;
+    for (size_t j = 0, nall = e->nall; j < nall; j += 3) {
+        uint32_t doc = all[j], wdf = all[j + 1], dl = all[j + 2];
+        if (dl > lim[wdf < 4 ? wdf - 1 : 3])
             continue;
-        h->docs[h->n] = doc;
-        h->wdfs[h->n] = wdf;
-        h->n++;
-        h->df++;
-        h->cf += wdf;
-        if (wdf > h->bmaxwdf)
-            h->bmaxwdf = wdf;
-        if (wdf > h->maxwdf)
-            h->maxwdf = wdf;
-        if (h->n == AS_BLOCK_SIZE)
+        h->docs[n] = doc;
+        h->wdfs[n] = wdf;
+        n++;
+        cf += wdf;
+        if (wdf > bmax)
+            bmax = wdf;
+        if (n == AS_BLOCK_SIZE) {
+            h->n = n;
+            h->df += n;
+            h->cf += cf;
+            h->bmaxwdf = bmax;
+            if (bmax > h->maxwdf)
+                h->maxwdf = bmax;
             enc_flush_block(c, h);
+            if (c->rc != AS_OK)
+                return;
+            n = bmax = 0;
+            cf = 0;
+        }
     }
+    h->n = n;
+    h->df += n;
+    h->cf += cf;
+    h->bmaxwdf = bmax;
+    if (bmax > h->maxwdf)
+        h->maxwdf = bmax;
     enc_flush_block(c, h);
     for (size_t o = 8; o + 4 <= h->pskip.n; o += AS_SKIP_ENTRY)
         put32(h->pskip.p + o, 0);
@@ -685,6 +717,37 @@ static void ps_next(as_wctx *c, pstream *s)
     as_wctx_fail(c, AS_ECORRUPT, "copy: %s", as_index_errmsg(o->ix));
 }
 
+/* The length (3 or 4) of the posting at p when it is a short one: a doc
+ * gap of one or two bytes that leaves the doc below ndocs (*doc), wdf 1
+ * and one position under 128; else 0. */
+static inline unsigned short_posting(const uint8_t *p, const uint8_t *end, uint32_t prev1,
+                                     uint32_t ndocs, uint32_t *doc)
+{
+    uint32_t g;
+    unsigned k;
+    if (end - p >= 4) { /* the bytes' tests on one load */
+        uint32_t x = le32(p);
+        if ((x & 0x80ff80u) == 0x100u) { /* g < 0x80, 1, position < 0x80 */
+            g = x & 0x7f;
+            k = 3;
+        } else if ((x & 0x80ff8080u) == 0x10080u) { /* g in two bytes, 1, position */
+            g = (x & 0x7f) | (x >> 1 & 0x3f80);
+            k = 4;
+        } else {
+            return 0;
+        }
+    } else {
+        if (end - p < 3 || (p[0] | p[2]) >= 0x80 || p[1] != 1)
+            return 0;
+        g = p[0];
+        k = 3;
+    }
+    if (g == 0 || (uint64_t)prev1 + g - 1 >= ndocs)
+        return 0;
+    *doc = prev1 + g - 1;
+    return k;
+}
+
 /* A term whose postings are all new docs from one source (every term of a
  * full build): its buffer decoded straight into the encoder, with the
  * checks ps_next and enc_add make, no posting copied between them (the
@@ -702,6 +765,38 @@ static void enc_one_new(as_wctx *c, tenc *e, pstream *s, uint32_t ndocs)
     const uint8_t *p = s->p, *end = s->end;
     uint32_t prev1 = s->prev1;
     while (p < end && c->rc == AS_OK) {
+        /* Most postings: a gap of one or two bytes, wdf 1 and a position
+         * under 128; a run of them taken with the same checks, the counts
+         * in locals (a store into pos may alias e's fields), none of
+         * varint_get's loops.  Anything else (a doc past the end too) goes
+         * the general way below, to its error. */
+        uint32_t sdoc;
+        unsigned k = short_posting(p, end, prev1, ndocs, &sdoc);
+        if (k) {
+            if (e->npos + AS_BLOCK_SIZE > e->poscap && pos_grow(c, e, AS_BLOCK_SIZE) != AS_OK)
+                return;
+            uint32_t n = e->n, run = 0, *pos = e->pos + e->npos;
+            do {
+                e->docs[n] = sdoc;
+                e->wdfs[n] = 1;
+                pos[run] = p[k - 1];
+                n++;
+                run++;
+                p += k;
+                prev1 = sdoc + 1;
+            } while (n < AS_BLOCK_SIZE && (k = short_posting(p, end, prev1, ndocs, &sdoc)) != 0);
+            e->n = n;
+            e->npos += run;
+            e->df += run;
+            e->cf += run;
+            if (e->bmaxwdf == 0)
+                e->bmaxwdf = 1;
+            if (e->maxwdf == 0)
+                e->maxwdf = 1;
+            if (e->n == AS_BLOCK_SIZE)
+                enc_flush_block(c, e);
+            continue;
+        }
         uint64_t gap;
         uint32_t wdf;
         if (varint_get(&p, end, &gap) != 0 || gap == 0 || varint_get32(&p, end, &wdf) != 0 ||
@@ -923,6 +1018,9 @@ static void enc_term_buf(as_wctx *c, as_writer *w, encws *x, const hcell *order,
     p->done = 0;
     ps_next(c, p);
     enc_reset(x->e);
+    /* a posting takes 3 bytes or more: a shorter buffer cannot reach the
+     * df of a high list, whose triples are then not kept */
+    x->e->keep = len / 3 >= w->high_min_df;
     enc_one_new(c, x->e, p, w->ndocs);
     enc_finish_term(c, w, dw, k, x->e, x->h, order, x->hist, term, tlen, id);
 }

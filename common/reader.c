@@ -1073,8 +1073,11 @@ static int parse_lines(parser *p)
  * a space, so line numbers stay those of grep -n), and replaces each
  * ill-formed UTF-8 sequence by U+FFFD with a warning naming the line.
  * *out is malloc'd. */
-static int prepare(parser *p, const char *raw, size_t len, char **out, size_t *outlen,
-                   as_err *err)
+/* own: NULL, or the writable buffer raw lies in (with raw[len] writable
+ * too), which *out may then be (the caller frees own, not *out == own):
+ * most files need no repair, and copying them was a tenth of the reader. */
+static int prepare(parser *p, const char *raw, size_t len, char *own, char **out,
+                   size_t *outlen, as_err *err)
 {
     if (len == 0)
         return as_err_set(err, AS_ESKIP, "%s: empty file", p->path);
@@ -1089,7 +1092,15 @@ static int prepare(parser *p, const char *raw, size_t len, char **out, size_t *o
     while (i < len) {
         /* ASCII eight bytes at a time: most text is, and a byte loop was
          * a quarter of the reader's time. */
-        uint64_t x;
+        uint64_t x, y[4];
+        if (len - i >= 32) {
+            /* thirty-two at a time where they all are */
+            memcpy(y, raw + i, 32);
+            if (!((y[0] | y[1] | y[2] | y[3]) & 0x8080808080808080ull)) {
+                i += 32;
+                continue;
+            }
+        }
         if (len - i >= 8 && (memcpy(&x, raw + i, 8), !(x & 0x8080808080808080ull))) {
             i += 8;
             continue;
@@ -1101,23 +1112,30 @@ static int prepare(parser *p, const char *raw, size_t len, char **out, size_t *o
         i += as_utf8_next(raw + i, len - i, &valid);
         nbad += !valid;
     }
-    char *t = malloc(len + 2 * nbad + 1);
-    if (!t)
-        return as_err_set(err, AS_ENOMEM, "%s: out of memory", p->path);
+    char *t;
     if (nbad == 0 && !memchr(raw, '\r', len)) {
         /* The common case: nothing to repair. */
-        memcpy(t, raw, len);
-        t[len] = '\0';
         for (i = 0; i < len && (is_sp((unsigned char)raw[i]) || raw[i] == '\n'); i++)
             ;
-        if (i == len) {
-            free(t);
+        if (i == len)
             return as_err_set(err, AS_ESKIP, "%s: empty file", p->path);
+        if (own) {
+            t = own;
+            if (raw != own)
+                memmove(t, raw, len); /* a byte order mark dropped */
+        } else if (!(t = malloc(len + 1))) {
+            return as_err_set(err, AS_ENOMEM, "%s: out of memory", p->path);
+        } else {
+            memcpy(t, raw, len);
         }
+        t[len] = '\0';
         *out = t;
         *outlen = len;
         return AS_OK;
     }
+    t = malloc(len + 2 * nbad + 1);
+    if (!t)
+        return as_err_set(err, AS_ENOMEM, "%s: out of memory", p->path);
     size_t o = 0, more = 0;
     uint32_t line = 1, warned_line = 0;
     unsigned nwarned = 0;
@@ -1190,6 +1208,27 @@ static int shown(const char *s, size_t n)
     return (int)n;
 }
 
+/* The last date a column parsed: rows of a file usually repeat one, and
+ * parsing it again was a tenth of the reader's time. */
+typedef struct datememo {
+    char s[32];
+    size_t n;       /* 0: none */
+    uint32_t day;
+} datememo;
+
+static uint32_t memo_date(datememo *d, const char *s, size_t n)
+{
+    if (d->n && n == d->n && memcmp(s, d->s, n) == 0)
+        return d->day;
+    uint32_t day = as_reader_parse_date(s, n);
+    if (day && n <= sizeof d->s) {
+        memcpy(d->s, s, n);
+        d->n = n;
+        d->day = day;
+    }
+    return day;
+}
+
 static int parse_tsv(parser *p, as_err *err)
 {
     size_t ncols = 0, pos = 0;
@@ -1239,6 +1278,7 @@ static int parse_tsv(parser *p, as_err *err)
     char last_stval[128];
     size_t last_stlen = 0;
     int last_st = 0;
+    datememo dpub = {0}, dupd = {0};
     while (pos < p->n && rc == AS_OK) {
         const char *e = memchr(p->t + pos, '\n', p->n - pos);
         size_t end = e ? (size_t)(e - p->t) : p->n;
@@ -1293,9 +1333,9 @@ static int parse_tsv(parser *p, as_err *err)
             bad = "statement";
         else if (fl[F_SCORE] && !(m.score = score_value(fv[F_SCORE], fl[F_SCORE], 0)))
             bad = "score";
-        else if (fl[F_PUBLISHED] && !(m.published = as_reader_parse_date(fv[F_PUBLISHED], fl[F_PUBLISHED])))
+        else if (fl[F_PUBLISHED] && !(m.published = memo_date(&dpub, fv[F_PUBLISHED], fl[F_PUBLISHED])))
             bad = "published";
-        else if (fl[F_UPDATED] && !(m.updated = as_reader_parse_date(fv[F_UPDATED], fl[F_UPDATED])))
+        else if (fl[F_UPDATED] && !(m.updated = memo_date(&dupd, fv[F_UPDATED], fl[F_UPDATED])))
             bad = "updated";
         else if (fl[F_KIND] && (kind = as_kind_parse(fv[F_KIND], fl[F_KIND])) < 0)
             bad = "kind";
@@ -1473,15 +1513,20 @@ static int is_tsv_path(const char *path)
     return ends_ci(path, n, ".tsv") || ends_ci(path, n, ".tsv.gz");
 }
 
-int as_page_parse(const char *path, const char *buf, size_t len, const as_meta *manifest,
-                  as_warn_fn warn, void *warn_ctx, as_page **out, as_err *err)
+/* as_page_parse; own: NULL, or buf as a malloc'd buffer with buf[len]
+ * writable, which this frees in every case (prepare). */
+static int page_parse(const char *path, const char *buf, size_t len, char *own,
+                      const as_meta *manifest, as_warn_fn warn, void *warn_ctx, as_page **out,
+                      as_err *err)
 {
     *out = NULL;
     if (!path)
         path = "(memory)";
     page_impl *pg = calloc(1, sizeof *pg);
-    if (!pg)
+    if (!pg) {
+        free(own);
         return as_err_set(err, AS_ENOMEM, "%s: out of memory", path);
+    }
     pg->pub.overall_percent = -1;
     parser p = {0};
     p.pg = pg;
@@ -1495,7 +1540,7 @@ int as_page_parse(const char *path, const char *buf, size_t len, const as_meta *
         rc = as_err_set(err, AS_ENOMEM, "%s: out of memory", path);
         goto fail;
     }
-    if ((rc = prepare(&p, buf ? buf : "", buf ? len : 0, &text, &p.n, err)))
+    if ((rc = prepare(&p, buf ? buf : "", buf ? len : 0, own, &text, &p.n, err)))
         goto fail;
     p.t = text;
     if ((rc = new_meta(&p))) {
@@ -1510,21 +1555,33 @@ int as_page_parse(const char *path, const char *buf, size_t len, const as_meta *
     }
     if (rc || (rc = finish(&p, manifest, tsv, err)))
         goto fail;
-    free(text);
+    if (text != own)
+        free(text);
+    free(own);
     free(p.smeta);
     free(p.blk);
     *out = &pg->pub;
     return AS_OK;
 fail:
-    free(text);
+    if (text != own)
+        free(text);
+    free(own);
     free(p.smeta);
     free(p.blk);
     as_page_free(&pg->pub);
     return rc;
 }
 
+int as_page_parse(const char *path, const char *buf, size_t len, const as_meta *manifest,
+                  as_warn_fn warn, void *warn_ctx, as_page **out, as_err *err)
+{
+    return page_parse(path, buf, len, NULL, manifest, warn, warn_ctx, out, err);
+}
+
 /* ---- Reading a file ---------------------------------------------------- */
 
+/* *out holds *outlen bytes and room for one more (the loop below stops
+ * only after a read found the buffer not full). */
 static int read_all(int fd, char **out, size_t *outlen, size_t hint)
 {
     size_t cap = hint + 1, n = 0;
@@ -1685,7 +1742,9 @@ int as_page_read(const as_file *f, as_warn_fn warn, void *warn_ctx, as_page **ou
         *crc32_out = as_crc32(0, raw, rawlen); /* zlib's values, folded faster */
     char *data = raw;
     size_t len = rawlen;
+    int owned = 1; /* data[len] is writable: read_all's */
     if (rawlen >= 2 && (unsigned char)raw[0] == 0x1f && (unsigned char)raw[1] == 0x8b) {
+        owned = 0;
         char why[128] = "corrupt gzip data";
         rc = gunzip_fd(fd, &data, &len, why);
         free(raw);
@@ -1700,6 +1759,8 @@ int as_page_read(const as_file *f, as_warn_fn warn, void *warn_ctx, as_page **ou
         }
     }
     close(fd);
+    if (owned) /* the parse takes data over */
+        return page_parse(disp, data, len, data, f->manifest, warn, warn_ctx, out, err);
     rc = as_page_parse(disp, data, len, f->manifest, warn, warn_ctx, out, err);
     free(data);
     return rc;

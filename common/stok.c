@@ -37,7 +37,7 @@ static inline uint32_t hash_lim(const uint8_t *s, size_t n, const uint8_t *lim)
         /* the n < 8 tail bytes by one load: on a little-endian machine the
          * byte loop's value */
         memcpy(&x, s, 8);
-        x = n ? x & (~0ull >> (64 - 8 * n)) : 0;
+        x &= ~0ull >> (63 - 8 * n) >> 1; /* n < 8 bytes (none: 0), no branch */
     } else {
         x = 0;
         for (size_t i = 0; i < n; i++)

@@ -151,6 +151,44 @@ static uint32_t tok_id_h(as_wctx *c, as_swriter *s, const uint8_t *p, size_t n, 
     return i;
 }
 
+/* tok_find's answer when it cannot tell: tok_id_h decides. */
+#define SW_SLOW (UINT32_MAX - 1)
+
+/* The id of a token seen before, found inline (most tokens: the call,
+ * the set-up and the byte loop of tok_id_h were over half of its cost):
+ * up to 16 bytes compared as two masked words where both sides can be
+ * read that far.  SW_SLOW when new or not comparable so (tok_id_h then
+ * finds or adds it). */
+static inline __attribute__((always_inline)) uint32_t tok_find(const as_swriter *s,
+                                                               const uint8_t *p, size_t n,
+                                                               uint32_t h, const uint8_t *lim)
+{
+    if (!SW_LE || n - 1 >= 16 || lim - p < 16)
+        return SW_SLOW;
+    uint64_t p0, p1;
+    memcpy(&p0, p, 8);
+    memcpy(&p1, p + 8, 8);
+    uint64_t m0 = n >= 8 ? ~0ull : ~0ull >> (64 - 8 * n);
+    uint64_t m1 = n > 8 ? ~0ull >> (128 - 8 * n) : 0;
+    p0 &= m0;
+    p1 &= m1;
+    for (uint32_t j = h & s->htmask;; j = (j + 1) & s->htmask) {
+        uint32_t e = s->ht[j];
+        if (!e)
+            return SW_SLOW;
+        uint32_t i = e - 1, a = s->voff[i];
+        if (s->vhash[i] == h && s->voff[i + 1] - a == n) {
+            if (s->vbytes.cap - a < 16)
+                return SW_SLOW;
+            uint64_t v0, v1;
+            memcpy(&v0, s->vbytes.p + a, 8);
+            memcpy(&v1, s->vbytes.p + a + 8, 8);
+            if ((((v0 & m0) ^ p0) | ((v1 & m1) ^ p1)) == 0)
+                return i;
+        }
+    }
+}
+
 static int cmp_rank(const void *a, const void *b, void *arg)
 {
     const as_swriter *s = arg;
@@ -434,7 +472,9 @@ static uint64_t count_block(as_wctx *c, as_swriter *s, const uint8_t *raw, size_
                                (uint32_t)(r.text - raw), s->tk);
         for (size_t k = 0; k < s->ntk; k++) {
             const as_swtok *tk = &s->tk[k];
-            uint32_t id = tok_id_h(c, s, raw + tk->off, tk->len, tk->hash, raw + n);
+            uint32_t id = tok_find(s, raw + tk->off, tk->len, tk->hash, raw + n);
+            if (id == SW_SLOW)
+                id = tok_id_h(c, s, raw + tk->off, tk->len, tk->hash, raw + n);
             if (id == UINT32_MAX)
                 return 0;
             s->vcount[id]++;
@@ -463,6 +503,15 @@ static void write_block(as_wctx *c, as_swriter *s, const as_swjob *j)
         return;
     }
     s->ntk = 0;
+    if (j->ndocs > s->rendcap) {
+        size_t *re = realloc(s->rend, (size_t)j->ndocs * sizeof *re);
+        if (!re) {
+            as_wctx_fail(c, AS_ENOMEM, "out of memory");
+            return;
+        }
+        s->rend = re;
+        s->rendcap = j->ndocs;
+    }
     for (uint32_t k = 0; k < j->ndocs; k++) {
         if (as_ix_walk_next(&w, &r) != 0) {
             as_wctx_fail(c, AS_EINVAL, "store: a raw block does not parse");
@@ -475,6 +524,7 @@ static void write_block(as_wctx *c, as_swriter *s, const as_swjob *j)
                                 (uint32_t)(r.text - j->data), s->tk + k0);
         for (size_t k = k0; k < s->ntk; k++)
             __builtin_prefetch(&s->ht[s->tk[k].hash & s->htmask]);
+        s->rend[k] = s->ntk;
     }
     for (size_t k = 0; k < s->ntk; k++) {
         uint32_t e = s->ht[s->tk[k].hash & s->htmask];
@@ -497,40 +547,60 @@ static void write_block(as_wctx *c, as_swriter *s, const as_swjob *j)
             as_wctx_fail(c, AS_EINVAL, "store: a raw block does not parse");
             return;
         }
-        size_t c0 = s->codes.n, end = (size_t)(r.text - j->data) + r.tlen;
-        size_t t1 = t;
-        while (t1 < s->ntk && s->tk[t1].off < end)
-            t1++;
+        size_t c0 = s->codes.n, t1 = s->rend[k];
         /* room for the record's codes at once, not a call per token */
         uint8_t *q = as_gbuf_room(c, &s->codes, 5 * (t1 - t));
         if (!q)
             return;
         for (; t < t1; t++) {
             const as_swtok *k = &s->tk[t];
-            uint32_t id = tok_id_h(c, s, j->data + k->off, k->len, k->hash, j->data + j->n);
+            uint32_t id = tok_find(s, j->data + k->off, k->len, k->hash, j->data + j->n);
+            if (id == SW_SLOW)
+                id = tok_id_h(c, s, j->data + k->off, k->len, k->hash, j->data + j->n);
             if (id == UINT32_MAX)
                 return;
             q += code_put(q, id);
         }
         s->codes.n = (size_t)(q - s->codes.p);
-        size_t shared = 0;
-        while (shared < prevn && shared < r.id_len && previd[shared] == r.id[shared])
+        /* the id's bytes shared with the previous one's: ids of a block
+         * share long prefixes, compared 8 bytes at a time */
+        size_t shared = 0, most = prevn < r.id_len ? prevn : r.id_len;
+        if (SW_LE)
+            for (; shared + 8 <= most; shared += 8) {
+                uint64_t x, y;
+                memcpy(&x, previd + shared, 8);
+                memcpy(&y, r.id + shared, 8);
+                if (x != y) {
+                    shared += (size_t)__builtin_ctzll(x ^ y) / 8;
+                    most = shared;
+                    break;
+                }
+            }
+        while (shared < most && previd[shared] == r.id[shared])
             shared++;
+        /* the fields written into room taken once (a call per field
+         * cost more than the coding) */
         as_gbuf *f = &s->fields;
-        as_gbuf_varint(c, f, r.tlen);
-        as_gbuf_varint(c, f, s->codes.n - c0);
+        uint8_t *fq = as_gbuf_room(c, f, 8 * 10 + r.slen + r.id_len);
+        if (!fq)
+            return;
+        fq += varint_put(fq, r.tlen);
+        fq += varint_put(fq, s->codes.n - c0);
         if (r.sec_new) {
-            as_gbuf_varint(c, f, r.slen + 1);
-            as_gbuf_put(c, f, r.section, r.slen);
+            fq += varint_put(fq, r.slen + 1);
+            memcpy(fq, r.section, r.slen);
+            fq += r.slen;
         } else {
-            as_gbuf_varint(c, f, 0);
+            *fq++ = 0;
         }
-        as_gbuf_varint(c, f, zigzag((int64_t)r.line - pline));
-        as_gbuf_varint(c, f, zigzag((int64_t)r.paragraph - ppara));
-        as_gbuf_varint(c, f, r.sentence);
-        as_gbuf_varint(c, f, shared);
-        as_gbuf_varint(c, f, r.id_len - shared);
-        as_gbuf_put(c, f, r.id + shared, r.id_len - shared);
+        fq += varint_put(fq, zigzag((int64_t)r.line - pline));
+        fq += varint_put(fq, zigzag((int64_t)r.paragraph - ppara));
+        fq += varint_put(fq, r.sentence);
+        fq += varint_put(fq, shared);
+        fq += varint_put(fq, r.id_len - shared);
+        memcpy(fq, r.id + shared, r.id_len - shared);
+        fq += r.id_len - shared;
+        f->n = (size_t)(fq - f->p);
         pline = r.line;
         ppara = r.paragraph;
         previd = r.id;
@@ -837,6 +907,9 @@ void as_sw_free(as_swriter *s)
     as_gbuf_free(&s->codes);
     as_gbuf_free(&s->fields);
     free(s->tk);
+    free(s->rend);
+    s->rend = NULL;
+    s->rendcap = 0;
     s->tk = NULL;
     s->ntk = s->tkcap = 0;
     as_gbuf_free(&s->vbytes);

@@ -60,6 +60,8 @@ typedef struct as_swriter {
     as_gbuf fields;      /* its records' fields */
     as_swtok *tk;        /* its tokens */
     size_t ntk, tkcap;
+    size_t *rend;        /* per record of the block: the end of its tokens */
+    size_t rendcap;
     /* The vocab: token i is vbytes[voff[i], voff[i + 1]). */
     as_gbuf vbytes;
     uint32_t *voff, *vhash;

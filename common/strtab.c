@@ -13,35 +13,7 @@
 
 uint32_t as_strtab_hash(const char *s, size_t n, uint64_t *head)
 {
-    /* 8 bytes at a time (the tail gathered by a fall-through switch, never
-     * reading past s + n), each word mixed by one multiply: cheaper than
-     * FNV's multiply per byte for the 4-10 byte terms that dominate. */
-    const uint8_t *p = (const uint8_t *)s;
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ n, x;
-    *head = 0;
-    if (n >= 8)
-        memcpy(head, p, 8);
-    int first = n < 8;
-    for (; n >= 8; n -= 8, p += 8) {
-        memcpy(&x, p, 8);
-        h = (h ^ x) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-    }
-    x = 0;
-    switch (n) {
-    case 7: x |= (uint64_t)p[6] << 48; /* fall through */
-    case 6: x |= (uint64_t)p[5] << 40; /* fall through */
-    case 5: x |= (uint64_t)p[4] << 32; /* fall through */
-    case 4: x |= (uint64_t)p[3] << 24; /* fall through */
-    case 3: x |= (uint64_t)p[2] << 16; /* fall through */
-    case 2: x |= (uint64_t)p[1] << 8;  /* fall through */
-    case 1: x |= p[0];
-        h = (h ^ x) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-    }
-    if (first)
-        *head = x;
-    return (uint32_t)h;
+    return as_strtab_hash_in(s, n, head);
 }
 
 static char *arena_copy(as_wctx *c, strtab *t, const char *s, size_t n)

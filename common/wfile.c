@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "as.h"
+#include "crc.h"
 #include "format.h"
 #include "varint.h"
 
@@ -89,7 +90,7 @@ static void fold_page(as_wfile *f)
 {
     uint32_t n = f->pfill - f->pdone;
     if (n > 0)
-        f->pcrc = (uint32_t)crc32(f->pcrc, f->buf + f->bn - n, n);
+        f->pcrc = as_crc32(f->pcrc, f->buf + f->bn - n, n); /* crc.c: zlib's value */
     f->pdone = f->pfill;
 }
 
@@ -275,7 +276,7 @@ void as_wfile_drop(as_wfile *f)
     f->crcs = NULL;
 }
 
-uint8_t *as_gbuf_room(as_wctx *c, as_gbuf *b, size_t extra)
+uint8_t *as_gbuf_grow(as_wctx *c, as_gbuf *b, size_t extra)
 {
     if (c->rc != AS_OK)
         return NULL;
@@ -297,22 +298,6 @@ uint8_t *as_gbuf_room(as_wctx *c, as_gbuf *b, size_t extra)
         b->cap = nc;
     }
     return b->p + b->n;
-}
-
-void as_gbuf_put(as_wctx *c, as_gbuf *b, const void *p, size_t n)
-{
-    uint8_t *q = as_gbuf_room(c, b, n);
-    if (q && n) {
-        memcpy(q, p, n);
-        b->n += n;
-    }
-}
-
-void as_gbuf_varint(as_wctx *c, as_gbuf *b, uint64_t v)
-{
-    uint8_t *q = as_gbuf_room(c, b, 10);
-    if (q)
-        b->n += varint_put(q, v);
 }
 
 void as_gbuf_u16(as_wctx *c, as_gbuf *b, uint16_t v)

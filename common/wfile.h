@@ -12,6 +12,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+#include "varint.h"
 
 typedef struct as_wfile {
     int fd;
@@ -56,10 +59,31 @@ typedef struct as_gbuf {
     uint8_t *p;
     size_t n, cap;
 } as_gbuf;
-/* Makes room for extra more bytes; returns the write pointer or NULL. */
-uint8_t *as_gbuf_room(as_wctx *c, as_gbuf *b, size_t extra);
-void as_gbuf_put(as_wctx *c, as_gbuf *b, const void *p, size_t n);
-void as_gbuf_varint(as_wctx *c, as_gbuf *b, uint64_t v);
+/* as_gbuf_room when the buffer must grow (or c has failed). */
+uint8_t *as_gbuf_grow(as_wctx *c, as_gbuf *b, size_t extra);
+/* Makes room for extra more bytes; returns the write pointer or NULL.
+ * Inline, with as_gbuf_put and as_gbuf_varint: the writer calls them for
+ * every field of every sentence, and the calls cost more than the work. */
+static inline uint8_t *as_gbuf_room(as_wctx *c, as_gbuf *b, size_t extra)
+{
+    if (c->rc == 0 && b->cap - b->n >= extra)
+        return b->p + b->n;
+    return as_gbuf_grow(c, b, extra);
+}
+static inline void as_gbuf_put(as_wctx *c, as_gbuf *b, const void *p, size_t n)
+{
+    uint8_t *q = as_gbuf_room(c, b, n);
+    if (q && n) {
+        memcpy(q, p, n);
+        b->n += n;
+    }
+}
+static inline void as_gbuf_varint(as_wctx *c, as_gbuf *b, uint64_t v)
+{
+    uint8_t *q = as_gbuf_room(c, b, 10);
+    if (q)
+        b->n += varint_put(q, v);
+}
 void as_gbuf_u16(as_wctx *c, as_gbuf *b, uint16_t v);
 void as_gbuf_u32(as_wctx *c, as_gbuf *b, uint32_t v);
 void as_gbuf_u64(as_wctx *c, as_gbuf *b, uint64_t v);

@@ -184,6 +184,9 @@ static void store_flush(as_writer *w)
     if (w->sndocs == 0 || c->rc != AS_OK)
         return;
     w->sbuf.n = 0;
+    /* the block's size is known: one allocation, not a doubling series */
+    if (!as_gbuf_room(c, &w->sbuf, 10 + w->sfields.n + w->stexts.n))
+        return;
     as_gbuf_varint(c, &w->sbuf, w->sfields.n);
     as_gbuf_put(c, &w->sbuf, w->sfields.p, w->sfields.n);
     as_gbuf_put(c, &w->sbuf, w->stexts.p, w->stexts.n);
@@ -365,10 +368,19 @@ static int put_doc(as_writer *w, const as_doc_in *d, size_t ntoks)
     size_t tlen = strlen(d->text), slen = d->section ? strlen(d->section) : 0;
     uint32_t council = AS_NONE;
     if (m && m->council) {
-        int added;
-        council = as_strtab_intern(c, &w->councils, m->council, strlen(m->council), &added);
-        if (c->rc != AS_OK)
-            return c->rc;
+        /* a file's sentences share their council: the last one's id is
+         * checked against the name before the table is asked */
+        size_t cl = strlen(m->council);
+        const sent *last = w->council_last1 ? &w->councils.e[w->council_last1 - 1] : NULL;
+        if (last && last->len == cl && memcmp(last->s, m->council, cl) == 0) {
+            council = w->council_last1 - 1;
+        } else {
+            int added;
+            council = as_strtab_intern(c, &w->councils, m->council, cl, &added);
+            if (c->rc != AS_OK)
+                return c->rc;
+            w->council_last1 = council + 1;
+        }
     }
     add_to_unit(w, doc, (uint32_t)(w->nfiles - 1), council, m);
     /* From 64 bytes (most sentences) folding by carry-less multiplication
@@ -547,6 +559,26 @@ static int wp_rehash(as_wpost *p)
     return 0;
 }
 
+int as_wpost_reserve(as_wpost *p, size_t ntok)
+{
+    size_t kc = p->kcap;
+    if (wp_grow((void **)&p->lid, &kc, ntok, sizeof *p->lid) != 0)
+        return AS_ENOMEM;
+    kc = p->kcap;
+    if (wp_grow((void **)&p->sp, &kc, ntok, sizeof *p->sp) != 0)
+        return AS_ENOMEM;
+    p->kcap = kc;
+    /* a file's distinct terms: about a quarter of its tokens */
+    size_t nt = ntok / 4, tc = p->tcap;
+    if (nt > UINT32_MAX / 4 || wp_grow((void **)&p->t, &tc, nt, sizeof *p->t) != 0)
+        return AS_ENOMEM;
+    p->tcap = (uint32_t)tc;
+    while (((uint64_t)nt + 1) * 2 > (uint64_t)p->mask + 1)
+        if (wp_rehash(p) != 0)
+            return AS_ENOMEM;
+    return AS_OK;
+}
+
 int as_wpost_add(as_wpost *p, uint32_t s, const as_token *toks, size_t n)
 {
     if (p->nk > 0 && s < (uint32_t)(p->sp[p->nk - 1] >> 32))
@@ -560,51 +592,71 @@ int as_wpost_add(as_wpost *p, uint32_t s, const as_token *toks, size_t n)
     if (wp_grow((void **)&p->sp, &kc, p->nk + n, sizeof *p->sp) != 0)
         return AS_ENOMEM;
     p->kcap = kc;
+    /* room for n new terms at load <= 1/2, once for the sentence */
+    while (((uint64_t)p->nt + n + 1) * 2 > (uint64_t)p->mask + 1)
+        if (wp_rehash(p) != 0)
+            return AS_ENOMEM;
+    /* The table, the token arrays and their count in locals: a store into
+     * them may alias p's fields and the tokens' (p->t moves only when a
+     * term is added, and is taken again then). */
+    uint32_t *slots = p->slots, mask = p->mask, *lid = p->lid, prevpos = 0;
+    uint64_t *sp = p->sp;
+    as_wpterm *t = p->t;
+    size_t nk = p->nk;
+    int rc = AS_OK;
     for (size_t k = 0; k < n; k++) {
         const as_token *tk = &toks[k];
-        if (tk->len == 0 || tk->len > AS_TERM_BYTES || !tk->term ||
-            (k > 0 && tk->pos < toks[k - 1].pos))
-            return AS_EINVAL;
-        if (((uint64_t)p->nt + 1) * 2 > (uint64_t)p->mask + 1 && wp_rehash(p) != 0)
-            return AS_ENOMEM;
+        const char *term = tk->term;
+        uint32_t len = tk->len, pos = tk->pos;
+        if (len == 0 || len > AS_TERM_BYTES || !term || (k > 0 && pos < prevpos)) {
+            rc = AS_EINVAL;
+            break;
+        }
+        prevpos = pos;
         uint64_t head;
-        uint32_t h = as_strtab_hash(tk->term, tk->len, &head), j, id = UINT32_MAX;
-        for (j = h & p->mask; p->slots[j]; j = (j + 1) & p->mask) {
-            const as_wpterm *e = &p->t[p->slots[j] - 1];
-            if (e->hash == h && e->head == head && e->len == tk->len &&
-                (tk->len <= 8 || memcmp(p->terms + e->toff + 8, tk->term + 8, tk->len - 8) == 0)) {
-                id = p->slots[j] - 1;
+        uint32_t h = as_strtab_hash_in(term, len, &head), j, id = UINT32_MAX;
+        for (j = h & mask; slots[j]; j = (j + 1) & mask) {
+            const as_wpterm *e = &t[slots[j] - 1];
+            if (e->hash == h && e->head == head && e->len == len &&
+                (len <= 8 || memcmp(p->terms + e->toff + 8, term + 8, len - 8) == 0)) {
+                id = slots[j] - 1;
                 break;
             }
         }
         if (id == UINT32_MAX) {
             size_t tc = p->tcap, bc = p->tbcap;
-            if (p->nt == UINT32_MAX - 1 || p->tbytes + tk->len > UINT32_MAX ||
-                wp_grow((void **)&p->t, &tc, (size_t)p->nt + 1, sizeof *p->t) != 0)
-                return AS_ENOMEM;
+            if (p->nt == UINT32_MAX - 1 || p->tbytes + len > UINT32_MAX ||
+                wp_grow((void **)&p->t, &tc, (size_t)p->nt + 1, sizeof *p->t) != 0) {
+                rc = AS_ENOMEM;
+                break;
+            }
             p->tcap = (uint32_t)tc;
-            if (wp_grow((void **)&p->terms, &bc, p->tbytes + tk->len, 1) != 0)
-                return AS_ENOMEM;
+            t = p->t;
+            if (wp_grow((void **)&p->terms, &bc, p->tbytes + len, 1) != 0) {
+                rc = AS_ENOMEM;
+                break;
+            }
             p->tbcap = bc;
             id = p->nt++;
-            as_wpterm *e = &p->t[id];
+            as_wpterm *e = &t[id];
             memset(e, 0, sizeof *e);
             e->head = head;
             e->hash = h;
-            e->len = tk->len;
+            e->len = len;
             e->toff = (uint32_t)p->tbytes;
             e->first = s;
-            memcpy(p->terms + p->tbytes, tk->term, tk->len);
-            p->tbytes += tk->len;
-            p->slots[j] = id + 1;
+            memcpy(p->terms + p->tbytes, term, len);
+            p->tbytes += len;
+            slots[j] = id + 1;
         }
-        p->t[id].last = s;
-        p->t[id].blen++; /* the term's tokens, until as_wpost_finish */
-        p->lid[p->nk] = id;
-        p->sp[p->nk] = (uint64_t)s << 32 | tk->pos;
-        p->nk++;
+        t[id].last = s;
+        t[id].blen++; /* the term's tokens, until as_wpost_finish */
+        lid[nk] = id;
+        sp[nk] = (uint64_t)s << 32 | pos;
+        nk++;
     }
-    return AS_OK;
+    p->nk = nk;
+    return rc;
 }
 
 int as_wpost_finish(as_wpost *p)
@@ -637,14 +689,23 @@ int as_wpost_finish(as_wpost *p)
         as_wpterm *e = &p->t[i];
         size_t end = k + e->blen;
         e->boff = (uint32_t)(q - p->bytes);
-        uint32_t prevs = e->first;
+        const uint32_t first = e->first; /* (a byte store may alias e) */
+        uint32_t prevs = first;
         while (k < end) {
             uint32_t s = (uint32_t)(ord[k] >> 32);
-            size_t k1 = k + 1;
+            if (s != first)
+                q += varint_put(q, s - prevs);
+            prevs = s;
+            if (k + 1 == end || (uint32_t)(ord[k + 1] >> 32) != s) {
+                /* most sentences hold a term once: wdf 1, no scan */
+                *q++ = 1;
+                q += varint_put(q, (uint32_t)ord[k]);
+                k++;
+                continue;
+            }
+            size_t k1 = k + 2;
             while (k1 < end && (uint32_t)(ord[k1] >> 32) == s)
                 k1++;
-            if (s != e->first)
-                q += varint_put(q, s - prevs);
             q += varint_put(q, k1 - k);
             uint32_t prev = 0;
             for (; k < k1; k++) {

@@ -130,6 +130,14 @@ static void analyse_file(as_analyzer *an, const as_file *f, fileres *r)
     r->tokstart = malloc((p->nsents + 1) * sizeof *r->tokstart);
     if (as_acrotab_new(&r->mined) != AS_OK || !r->tokstart)
         goto nomem;
+    /* the file's tokens, about one per 5 bytes of text (6.7 on the bench
+     * corpus), reserved at once: grown by doubling, their arrays' copies
+     * were a twentieth of an analysis thread */
+    size_t bytes = 0;
+    for (size_t s = 0; s < p->nsents; s++)
+        bytes += strlen(p->sents[s].text);
+    if (as_wpost_reserve(&r->post, bytes / 5 + 64) != AS_OK)
+        goto nomem;
     for (size_t s = 0; s < p->nsents; s++) {
         const as_token *tk;
         size_t nt;

@@ -112,12 +112,42 @@ static void test_unpack_groups(void **state)
     }
 }
 
+/* as_bitpack_pack's groups of 32 (widths 1..20) and its tail against bytes
+ * set bit by bit: every width, counts around the group sizes. */
+static void test_pack_groups(void **state)
+{
+    (void)state;
+    uint64_t s = 0x2545f4914f6cdd1dull;
+    uint32_t v[200];
+    uint8_t got[800], want[800];
+    for (unsigned w = 1; w <= 32; w++) {
+        for (size_t n = 0; n <= 200; n += (n < 70 ? 1 : 29)) {
+            uint64_t mask = w == 32 ? 0xffffffffu : ((uint64_t)1 << w) - 1;
+            for (size_t i = 0; i < n; i++) {
+                s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+                v[i] = (uint32_t)(s & mask);
+            }
+            size_t len = as_bitpack_size(n, w);
+            memset(want, 0, sizeof want);
+            for (size_t i = 0; i < n; i++)
+                for (unsigned j = 0; j < w; j++)
+                    if (v[i] >> j & 1)
+                        want[(i * w + j) / 8] |= (uint8_t)(1u << ((i * w + j) % 8));
+            memset(got, 0xa5, sizeof got);
+            assert_int_equal(as_bitpack_pack(got, v, n, w), len);
+            assert_memory_equal(got, want, len);
+            assert_int_equal(got[len], 0xa5); /* nothing written past */
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_bytes),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_unpack_groups),
+        cmocka_unit_test(test_pack_groups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

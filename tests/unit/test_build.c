@@ -361,6 +361,58 @@ static void test_wpost_terms(void **state)
     as_wpost_free(&p);
 }
 
+/* as_wpost_reserve (a file's tokens reserved up front, build.c) changes
+ * nothing but the arrays' sizes: with no reserve, a too small one and a
+ * large one, 2,000 sentences over 5,000 terms (the local table grows past
+ * its first size in each) group into the same terms, tokens and bytes. */
+static void test_wpost_reserve(void **state)
+{
+    (void)state;
+    enum { NS = 2000, NV = 5000 };
+    static const size_t want[3] = {0, 10, 200000};
+    static char vocab[NV][12];
+    for (int v = 0; v < NV; v++)
+        snprintf(vocab[v], sizeof vocab[v], "t%d", v * 7919 % 100003);
+    as_wpost p[3];
+    uint32_t seed = 7;
+    for (int r = 0; r < 3; r++) {
+        memset(&p[r], 0, sizeof p[r]);
+        if (want[r])
+            assert_int_equal(as_wpost_reserve(&p[r], want[r]), AS_OK);
+        seed = 7;
+        for (uint32_t s = 0; s < NS; s++) {
+            as_token tk[12];
+            size_t n = 1 + s % 12;
+            for (size_t k = 0; k < n; k++) {
+                seed = seed * 1103515245u + 12345u;
+                const char *w = vocab[(seed >> 8) % (s < NS / 2 ? 50 : NV)];
+                tk[k] = (as_token){w, (uint32_t)strlen(w), (uint32_t)k, 0, 0, 0};
+            }
+            assert_int_equal(as_wpost_add(&p[r], s, tk, n), AS_OK);
+        }
+        assert_true(p[r].mask + 1 >= 2 * (p[r].nt + 1));
+        assert_int_equal(as_wpost_finish(&p[r]), AS_OK);
+    }
+    assert_true(p[0].nt > 1024); /* past the table's first size */
+    for (int r = 1; r < 3; r++) {
+        assert_int_equal(p[r].nt, p[0].nt);
+        assert_int_equal(p[r].nk, p[0].nk);
+        assert_int_equal(p[r].tbytes, p[0].tbytes);
+        assert_memory_equal(p[r].terms, p[0].terms, p[0].tbytes);
+        assert_memory_equal(p[r].lid, p[0].lid, p[0].nk * sizeof *p[0].lid);
+        for (uint32_t i = 0; i < p[0].nt; i++) {
+            const as_wpterm *a = &p[0].t[i], *b = &p[r].t[i];
+            assert_int_equal(b->len, a->len);
+            assert_int_equal(b->first, a->first);
+            assert_int_equal(b->last, a->last);
+            assert_int_equal(b->blen, a->blen);
+            assert_memory_equal(p[r].bytes + b->boff, p[0].bytes + a->boff, a->blen);
+        }
+    }
+    for (int r = 0; r < 3; r++)
+        as_wpost_free(&p[r]);
+}
+
 /* Two terms that match in everything but the bytes a probe must still
  * compare: same head, same length, the same whole hash (so the same first
  * slot; found by search), differing after byte 8: the tail's comparison
@@ -477,6 +529,7 @@ int main(void)
         cmocka_unit_test(test_copy_whole_blocks),
         cmocka_unit_test(test_wpost),
         cmocka_unit_test(test_wpost_terms),
+        cmocka_unit_test(test_wpost_reserve),
         cmocka_unit_test(test_wpost_collide),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

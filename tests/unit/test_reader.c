@@ -732,6 +732,48 @@ static const char *tmp(const char *name, char *buf, size_t n)
     return buf;
 }
 
+/* A file read needing no repair is parsed in the buffer it was read into
+ * (reader.c: page_parse's own): with a byte-order mark dropped in place
+ * and without, the sentences and their lines are exact, and a file of
+ * blanks is still empty. */
+static void read_in_place(void **state)
+{
+    (void)state;
+    static const char *const bodies[] = {
+        "\xEF\xBB\xBFtext\tkind\nOne finding.\tfinding\nTwo found.\tfinding\n",
+        "text\tkind\nOne finding.\tfinding\nTwo found.\tfinding",
+    };
+    char path[4096];
+    tmp("inplace.tsv", path, sizeof path);
+    for (int b = 0; b < 2; b++) {
+        FILE *o = fopen(path, "wb");
+        assert_non_null(o);
+        fputs(bodies[b], o);
+        fclose(o);
+        as_file f = {path, "inplace.tsv", NULL, 0, 0};
+        as_page *p;
+        as_err err;
+        uint32_t crc = 0;
+        assert_int_equal(as_page_read(&f, NULL, NULL, &p, &crc, &err), AS_OK);
+        assert_int_equal(crc, (uint32_t)crc32(0, (const Bytef *)bodies[b], (uInt)strlen(bodies[b])));
+        assert_int_equal(p->nsents, 2);
+        assert_string_equal(p->sents[0].text, "One finding.");
+        assert_string_equal(p->sents[1].text, "Two found.");
+        assert_int_equal(p->sents[1].line, 3);
+        as_page_free(p);
+    }
+    FILE *o = fopen(path, "wb");
+    assert_non_null(o);
+    fputs(" \n\t\n", o);
+    fclose(o);
+    as_file f = {path, "inplace.tsv", NULL, 0, 0};
+    as_page *p;
+    as_err err;
+    assert_int_equal(as_page_read(&f, NULL, NULL, &p, NULL, &err), AS_ESKIP);
+    assert_non_null(strstr(err.msg, "empty file"));
+    remove(path);
+}
+
 static void gzip_pages(void **state)
 {
     (void)state;
@@ -937,6 +979,7 @@ int main(void)
         cmocka_unit_test(huge_line),
         cmocka_unit_test(hostile_bytes),
         cmocka_unit_test(gzip_pages),
+        cmocka_unit_test(read_in_place),
         cmocka_unit_test(too_large),
         cmocka_unit_test(fifo_not_opened_for_reading),
         cmocka_unit_test(json_strings),
