@@ -95,6 +95,11 @@
  * nothing). */
 #define AS_LEAD_PAIR_TRY 8
 
+/* An OR's virtual AND whose rarest term pairs (AS_LEAD_PAIR_F) is led
+ * by it (pair_walk) instead of run by tiers when its kids' high lists
+ * hold more than 1/this of the pair's postings (align_bm: pair_route). */
+#define AS_PAIR_TIER_F 4
+
 /* ORs of at most this many kids look for required kids (adv_or_req). */
 #define AS_ENG_REQ_KIDS 16
 
@@ -561,6 +566,7 @@ void as_eng_reset(as_engine *e)
     e->npair = 0;
     e->plead = -1;
     e->ppart = -1;
+    e->prnode = -1;
     for (size_t i = 0; i < e->nleaves; i++) {
         as_pcur_release(e->curs[i]);
         as_pcur_init(e->curs[i], e->ix, &e->lterm[i]);
@@ -2537,6 +2543,51 @@ static __attribute__((noinline)) int bm_opt_below(as_engine *e, enode *n, uint32
     return 0;
 }
 
+/* Is OR virtual AND n (its kids TERMs) better led by its rarest term
+ * walking its intersection with another (align_tier_lead: pair_walk)
+ * than run by tiers, at any threshold?  When that term has a partner of
+ * at most AS_LEAD_PAIR_F times its postings and the kids' high lists,
+ * which the tiers walk at ~200 instructions a posting, hold more than
+ * 1/AS_PAIR_TIER_F of the pair's postings, which meet at ~10 (SAR's four
+ * terms once ^sar is required: 15,392 high postings, adult and ^sar
+ * 54,791; at 1M the tiers cost 4.1M instructions per 3 runs).  If so,
+ * and align_tier_lead takes it, its result in *r and 1; else 0 (nothing
+ * moved).  The choice, which depends on n's kids alone, is kept in
+ * e->prnode, e->prok until n is refilled (fill_vand). */
+static __attribute__((noinline)) int pair_route(as_engine *e, enode *n, uint32_t d, double wmin,
+                                                uint32_t *r)
+{
+    if (e->prnode == n - e->nodes)
+        goto chosen;
+    uint32_t lo = UINT32_MAX, lead = 0;
+    double hs = 0;
+    for (uint32_t i = 0; i < n->nkids; i++) {
+        const enode *k = &e->nodes[e->kids[n->kid0 + i]];
+        if (k->op != N_TERM || k->hion)
+            return 0;
+        hs += k->mlo == INFINITY ? e->lterm[k->leaf].df : e->hterm[k->leaf].df;
+        if (e->lterm[k->leaf].df < lo) {
+            lo = e->lterm[k->leaf].df;
+            lead = i;
+        }
+    }
+    uint32_t pdf = UINT32_MAX;
+    for (uint32_t i = 0; i < n->nkids; i++) {
+        const enode *k = &e->nodes[e->kids[n->kid0 + i]];
+        if (i != lead && e->lterm[k->leaf].df < pdf)
+            pdf = e->lterm[k->leaf].df;
+    }
+    e->prnode = (int32_t)(n - e->nodes);
+    e->prok = pdf <= (double)AS_LEAD_PAIR_F * lo && hs * AS_PAIR_TIER_F > (double)lo + pdf &&
+              !bm_lead(e, n); /* those have their own route (after the tiers) */
+chosen:
+    if (!e->prok)
+        return 0;
+    int declined = 1;
+    *r = align_tier_lead(e, n, d, wmin, &declined);
+    return !declined;
+}
+
 /* Block-max AND (Ding & Suel 2011) with per-kid thresholds.  A window is
  * the docs [d, wend] that every TERM kid's current block covers (wend: the
  * smallest block end); inside it a kid's value is at most its block's
@@ -2555,6 +2606,9 @@ static uint32_t align_bm(as_engine *e, enode *n, uint32_t d, double wmin)
     if (n->tier && !(n->tdw == wmin)) {
         int declined = 1;
         uint32_t r = d;
+        if (n->tier == 3 && !(e->prnode == n - e->nodes && !e->prok) &&
+            pair_route(e, n, d, wmin, &r))
+            return r;
         if (n->tier == 2)
             r = align_tier(e, n, d, wmin, &declined);
         else
@@ -2872,6 +2926,8 @@ static void fill_vand(as_engine *e, enode *n, const uint8_t *req, uint32_t mask)
         e->jmonode = -1;
     if (e->lnode == n->vand)
         e->lnode = -1;
+    if (e->prnode == n->vand)
+        e->prnode = -1;
     if (e->hqnode == n->vand)
         e->hqnode = -1;
     v->maxw = maxw;
