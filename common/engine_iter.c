@@ -1598,7 +1598,8 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
         if (e->ltn[m]->hion)
             return d; /* it walks its high list since */
     *declined = 0;
-    if (pair_pick(e, n)) {
+    /* (a lead whose pairing was given up is not looked at again) */
+    if (!(e->pmeets == UINT32_MAX && e->plead == (int32_t)kd[e->llead]) && pair_pick(e, n)) {
         uint32_t r = pair_walk(e, n, d, wmin);
         if (e->lpu < nk)
             return r;
