@@ -222,6 +222,20 @@ struct as_engine {
     /* Candidates of the last query that align_bm rejected by an OR's
      * optional TERMs (bm_opt_below; for tests). */
     uint64_t nbmopt;
+    /* Runs of the last query's lead walks (align_tier_lead) that walked
+     * the lead's intersection with another unit's list (for tests). */
+    uint64_t npair;
+    /* The lead walk's pairing (engine_iter.c: pair_pick, pair_walk): the other unit
+     * lpu of the running walk (its AND's kid count: none); for the lead
+     * TERM plead and the unit ppart (node indices, -1: none), the meets so
+     * far and those that moved the lead (UINT32_MAX: pairing given up). */
+    uint32_t lpu;
+    int32_t plead, ppart;
+    uint32_t pmeets, pmoves;
+    /* The OR's virtual AND pair_route chose for (-1: none), and whether
+     * it is led by its paired rarest term (engine_iter.c). */
+    int32_t prnode;
+    int prok;
 
     /* Phrase scratch: per-kid positions. */
     const uint32_t **ppos;

@@ -81,6 +81,25 @@
  * "strengths based", 3x, and co-production, 1.5x, lose). */
 #define AS_BM_LEAD_F 16
 
+/* A lead walk led by one term (align_tier_lead) walks its intersection
+ * with the rarest other TERM unit (pair_walk) when that has at most this
+ * many times the lead's postings: every match of the AND has both, and
+ * two lists of near density meet at a few instructions a posting
+ * (as_pcur_meet), where each lead posting bounded alone costs a table
+ * lookup and high-list seeks (SAR: adult, 14,339 postings at 1M, meets
+ * review, 44,112, on 1,885 docs) ... */
+#define AS_LEAD_PAIR_F 4
+/* ... until, after this many meets at least, half of them have left the
+ * lead where it was (its postings mostly have the other's: "self" of
+ * "self neglect", where each meet decodes a block of "neglect" for
+ * nothing). */
+#define AS_LEAD_PAIR_TRY 8
+
+/* An OR's virtual AND whose rarest term pairs (AS_LEAD_PAIR_F) is led
+ * by it (pair_walk) instead of run by tiers when its kids' high lists
+ * hold more than 1/this of the pair's postings (align_bm: pair_route). */
+#define AS_PAIR_TIER_F 4
+
 /* ORs of at most this many kids look for required kids (adv_or_req). */
 #define AS_ENG_REQ_KIDS 16
 
@@ -547,6 +566,10 @@ void as_eng_reset(as_engine *e)
     e->noptq = 0;
     e->nopt_main = 0;
     e->nbmopt = 0;
+    e->npair = 0;
+    e->plead = -1;
+    e->ppart = -1;
+    e->prnode = -1;
     for (size_t i = 0; i < e->nleaves; i++) {
         as_pcur_release(e->curs[i]);
         as_pcur_init(e->curs[i], e->ix, &e->lterm[i]);
@@ -1518,6 +1541,8 @@ static inline __attribute__((always_inline)) int opt_below(as_engine *e, uint32_
 static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, enode *n, uint32_t d,
                                                                 double wmin, const int withopt,
                                                                 const int pair);
+static int pair_pick(as_engine *e, const enode *n);
+static uint32_t pair_walk(as_engine *e, enode *n, uint32_t d, double wmin);
 
 static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n, uint32_t d,
                                                           double wmin, int *declined)
@@ -1587,6 +1612,12 @@ static __attribute__((noinline)) uint32_t align_tier_lead(as_engine *e, enode *n
         if (e->ltn[m]->hion)
             return d; /* it walks its high list since */
     *declined = 0;
+    if (pair_pick(e, n)) {
+        uint32_t r = pair_walk(e, n, d, wmin);
+        if (e->lpu < nk)
+            return r;
+        d = r; /* pairing given up on the lead's doc r: on alone */
+    }
     /* three copies of the walk: without optional TERMs it is as it was,
      * but for a lead of two terms (pair: the order of the main lists'
      * checks, e->lmo, and the leaps of free and all) */
@@ -1896,6 +1927,205 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
                 ld[j] = ld[j] + 1 == d ? as_pcur_next(lc[j]) : as_pcur_seek(lc[j], d);
                 tn[ls + j]->doc = ld[j];
             }
+    }
+}
+
+/* Should AND n's lead walk (align_tier_lead, its terms found) walk the
+ * intersection of its lead, one TERM, with the rarest other TERM unit with
+ * at most AS_LEAD_PAIR_F times its postings (pair_walk), unless given up
+ * for them (AS_LEAD_PAIR_TRY)?  Sets e->lpu, that unit (n->nkids: none). */
+static __attribute__((noinline)) int pair_pick(as_engine *e, const enode *n)
+{
+    uint32_t nk = n->nkids, pu = nk, ls = e->lhb[e->llead];
+    const uint32_t *kd = e->kids + n->kid0;
+    if (e->lhb[e->llead + 1] - ls == 1 && e->nodes[kd[e->llead]].op == N_TERM) {
+        double pdf = (double)AS_LEAD_PAIR_F * e->lterm[e->ltn[ls]->leaf].df;
+        for (uint32_t i = 0; i < nk; i++) {
+            const enode *k = &e->nodes[kd[i]];
+            if (i != e->llead && k->op == N_TERM && e->lterm[k->leaf].df <= pdf) {
+                pdf = e->lterm[k->leaf].df;
+                pu = i;
+            }
+        }
+    }
+    if (pu < nk) {
+        int32_t lk = (int32_t)kd[e->llead], pk = (int32_t)kd[pu];
+        if (e->plead != lk || e->ppart != pk) {
+            e->plead = lk;
+            e->ppart = pk;
+            e->pmeets = 0;
+            e->pmoves = 0;
+        }
+        if (e->pmeets == UINT32_MAX)
+            pu = nk;
+    }
+    e->lpu = pu;
+    return pu < nk;
+}
+
+/* align_tier_lead's walk of the intersection of its lead TERM ln and the
+ * TERM unit pn = e->lpu (pair_pick): the two lists meet (as_pcur_meet,
+ * their nodes moved with their cursors), and each doc both are on is
+ * bounded as in lead_walk (by the lead's wdf alone where no other unit
+ * nor optional TERM is high: jm, jmo; else at its length, with both at
+ * their exact values), then checked in the other units' main lists.  Returns as lead_walk; or, with e->lpu = n->nkids, the lead's
+ * doc where pairing was given up (AS_LEAD_PAIR_TRY), from which the walk
+ * goes on unpaired.  Kept apart from lead_walk: sharing its code cost the
+ * unpaired walks ~1.5% ("or" at 1M) in code generation alone. */
+static __attribute__((noinline)) uint32_t pair_walk(as_engine *e, enode *n, uint32_t d, double wmin)
+{
+    const uint32_t nk = n->nkids, nh = e->lnh, lead = e->llead, pu = e->lpu;
+    const int32_t ni = (int32_t)(n - e->nodes);
+    const uint32_t *kd = e->kids + n->kid0; /* fold order */
+    enode *const *tn = e->ltn;
+    as_pcur *const *hc = e->lhc;
+    const uint8_t *hb = e->lhb;
+    e->ntier++;
+    e->nlead++;
+    e->npair++;
+    tier_tables(e, ni, tn, nh);
+    enode *ln = &e->nodes[kd[lead]], *pn = &e->nodes[kd[pu]];
+    as_pcur *lc = e->curs[ln->leaf], *pc = e->curs[pn->leaf];
+    if (!(ln->started && ln->doc >= d)) {
+        ln->started = 1;
+        ln->doc = as_pcur_seek(lc, d);
+    }
+    if (!(pn->started && pn->doc >= d)) {
+        pn->started = 1;
+        pn->doc = as_pcur_seek(pc, d);
+    }
+    /* hd[m]: the doc of high cursor m of the other units (moved only here
+     * from now on; AS_DOC_END for the lead's), then the OR's optional
+     * TERMs' (opt_below); the lead's tables and hmin, hmino as in
+     * lead_walk */
+    uint32_t hd[64 + 8];
+    uint8_t om[64];
+    uint32_t nom = 0, hmin = AS_DOC_END, hmino = AS_DOC_END;
+    for (uint32_t m = 0; m < nh; m++) {
+        hd[m] = hc[m] && m != hb[lead] ? as_pcur_seek(hc[m], d) : AS_DOC_END;
+        if (hd[m] != AS_DOC_END) {
+            om[nom++] = (uint8_t)m;
+            if (hd[m] < hmin)
+                hmin = hd[m];
+        }
+    }
+    const uint32_t nopt = e->lnopt;
+    const double owmin = e->owmin;
+    uint32_t omask = nopt ? opt_start(e, d, hd + nh) : 0;
+    for (uint32_t m = nh; m < nh + nopt; m++)
+        if (hd[m] < hmino)
+            hmino = hd[m];
+    if (e->jmnode != ni) {
+        lead_tab(e, n, lead, 0, e->jm);
+        e->jmnode = ni;
+    }
+    if (nopt && (e->jmonode != ni || e->jmomask != omask)) {
+        lead_tab(e, n, lead, nopt, e->jmo);
+        e->jmonode = ni;
+        e->jmomask = omask;
+    }
+    const uint32_t *o = e->ord + n->kid0; /* cheapest first */
+    for (;;) {
+        uint32_t cand = ln->doc;
+        if (pn->doc != cand && cand != AS_DOC_END) {
+            as_pcur_meet(lc, pc, AS_DOC_END);
+            e->pmoves += lc->doc != cand;
+            ln->doc = cand = lc->doc;
+            pn->doc = pc->doc;
+            if (++e->pmeets >= AS_LEAD_PAIR_TRY && 2 * e->pmoves < e->pmeets) {
+                e->pmeets = UINT32_MAX; /* not again for this lead and unit */
+                e->lpu = nk;
+                return cand;
+            }
+        }
+        if (cand == AS_DOC_END)
+            return AS_DOC_END;
+        /* high in no other unit (the pair's included) nor optional TERM:
+         * the lead's wdf alone may settle it (jm, jmo: lead_walk) */
+        uint32_t w0 = lc->wdf;
+        int low = w0 <= 3 && e->jm[w0][0] <= wmin;
+        int lowo = nopt && !low && w0 <= 3 && e->jmo[w0][0] <= owmin;
+        if (lowo && cand >= hmino) {
+            hmino = AS_DOC_END;
+            for (uint32_t m = nh; m < nh + nopt; m++) {
+                if (hd[m] < cand)
+                    hd[m] = as_pcur_seek(e->ohc[m - nh], cand);
+                if (hd[m] < hmino)
+                    hmino = hd[m];
+            }
+        }
+        if (lowo && hmino == cand)
+            lowo = 0;
+        if ((low || lowo) && cand >= hmin) {
+            hmin = AS_DOC_END;
+            for (uint32_t x = 0; x < nom; x++) {
+                uint32_t m = om[x];
+                if (hd[m] < cand)
+                    hd[m] = as_pcur_seek(hc[m], cand);
+                if (hd[m] < hmin)
+                    hmin = hd[m];
+            }
+        }
+        if ((low || lowo) && hmin != cand) {
+            e->noptq += (uint64_t)!low;
+            if (cand >= AS_DOC_END - 1)
+                return AS_DOC_END;
+            d = cand + 1;
+            goto next;
+        }
+        uint32_t dl = as_index_doclen(e->ix, cand);
+        double b = 0;
+        int ok = 1;
+        for (uint32_t i = 0; i < nk && ok; i++) {
+            double u = 0;
+            if (i == lead) {
+                u = slot_val(e, ln, hb[i], lc->wdf, dl);
+            } else if (i == pu) {
+                u = slot_val(e, pn, hb[i], pc->wdf, dl);
+            } else {
+                for (uint32_t m = hb[i]; m < hb[i + 1]; m++) {
+                    if (hd[m] < cand)
+                        hd[m] = as_pcur_seek(hc[m], cand);
+                    double x;
+                    if (hd[m] == cand) {
+                        x = slot_val(e, tn[m], m, hc[m]->wdf, dl);
+                    } else {
+                        x = slot_low(e, tn[m], m, dl);
+                        if (!(x > 0)) {
+                            if (x < 0 && tn[m] == &e->nodes[kd[i]])
+                                ok = 0; /* a TERM unit cannot be on cand */
+                            continue;
+                        }
+                    }
+                    u += x;
+                }
+            }
+            b += u;
+        }
+        if (ok && b > wmin && !(nopt && opt_below(e, cand, dl, b, hd + nh))) {
+            /* the other units' main lists: every unit must have cand */
+            uint32_t far = cand;
+            for (uint32_t i = 0; i < nk && far == cand; i++) {
+                enode *k = &e->nodes[o[i]];
+                if (k == ln)
+                    continue;
+                uint32_t kdoc = unit_seek(e, k, cand);
+                if (kdoc == AS_DOC_END)
+                    return AS_DOC_END;
+                if (kdoc > cand)
+                    far = kdoc;
+            }
+            if (far == cand)
+                return cand;
+            d = far;
+        } else {
+            if (cand >= AS_DOC_END - 1)
+                return AS_DOC_END;
+            d = cand + 1;
+        }
+    next:
+        if (ln->doc < d)
+            ln->doc = ln->doc + 1 == d ? as_pcur_next(lc) : as_pcur_seek(lc, d);
     }
 }
 
@@ -2701,6 +2931,51 @@ static __attribute__((noinline)) int bm_opt_below(as_engine *e, enode *n, uint32
     return 0;
 }
 
+/* Is OR virtual AND n (its kids TERMs) better led by its rarest term
+ * walking its intersection with another (align_tier_lead: pair_walk)
+ * than run by tiers, at any threshold?  When that term has a partner of
+ * at most AS_LEAD_PAIR_F times its postings and the kids' high lists,
+ * which the tiers walk at ~200 instructions a posting, hold more than
+ * 1/AS_PAIR_TIER_F of the pair's postings, which meet at ~10 (SAR's four
+ * terms once ^sar is required: 15,392 high postings, adult and ^sar
+ * 54,791; at 1M the tiers cost 4.1M instructions per 3 runs).  If so,
+ * and align_tier_lead takes it, its result in *r and 1; else 0 (nothing
+ * moved).  The choice, which depends on n's kids alone, is kept in
+ * e->prnode, e->prok until n is refilled (fill_vand). */
+static __attribute__((noinline)) int pair_route(as_engine *e, enode *n, uint32_t d, double wmin,
+                                                uint32_t *r)
+{
+    if (e->prnode == n - e->nodes)
+        goto chosen;
+    uint32_t lo = UINT32_MAX, lead = 0;
+    double hs = 0;
+    for (uint32_t i = 0; i < n->nkids; i++) {
+        const enode *k = &e->nodes[e->kids[n->kid0 + i]];
+        if (k->op != N_TERM || k->hion)
+            return 0;
+        hs += k->mlo == INFINITY ? e->lterm[k->leaf].df : e->hterm[k->leaf].df;
+        if (e->lterm[k->leaf].df < lo) {
+            lo = e->lterm[k->leaf].df;
+            lead = i;
+        }
+    }
+    uint32_t pdf = UINT32_MAX;
+    for (uint32_t i = 0; i < n->nkids; i++) {
+        const enode *k = &e->nodes[e->kids[n->kid0 + i]];
+        if (i != lead && e->lterm[k->leaf].df < pdf)
+            pdf = e->lterm[k->leaf].df;
+    }
+    e->prnode = (int32_t)(n - e->nodes);
+    e->prok = pdf <= (double)AS_LEAD_PAIR_F * lo && hs * AS_PAIR_TIER_F > (double)lo + pdf &&
+              !bm_lead(e, n); /* those have their own route (after the tiers) */
+chosen:
+    if (!e->prok)
+        return 0;
+    int declined = 1;
+    *r = align_tier_lead(e, n, d, wmin, &declined);
+    return !declined;
+}
+
 /* Block-max AND (Ding & Suel 2011) with per-kid thresholds.  A window is
  * the docs [d, wend] that every TERM kid's current block covers (wend: the
  * smallest block end); inside it a kid's value is at most its block's
@@ -2719,6 +2994,9 @@ static uint32_t align_bm(as_engine *e, enode *n, uint32_t d, double wmin)
     if (n->tier && !(n->tdw == wmin)) {
         int declined = 1;
         uint32_t r = d;
+        if (n->tier == 3 && !(e->prnode == n - e->nodes && !e->prok) &&
+            pair_route(e, n, d, wmin, &r))
+            return r;
         if (n->tier == 2)
             r = align_tier(e, n, d, wmin, &declined);
         else
@@ -3036,6 +3314,8 @@ static void fill_vand(as_engine *e, enode *n, const uint8_t *req, uint32_t mask)
         e->jmonode = -1;
     if (e->lnode == n->vand)
         e->lnode = -1;
+    if (e->prnode == n->vand)
+        e->prnode = -1;
     if (e->hqnode == n->vand)
         e->hqnode = -1;
     v->maxw = maxw;

@@ -444,26 +444,30 @@ static int meet_blocks(as_pcur *a, as_pcur *b, uint32_t lim)
         uint32_t x = da[ia], y = db[ib];
         if (x == y)
             break;
+        /* a block's last doc stops the step unless the target is past
+         * it: then the block is left whole (the caller seeks) */
         if (x < y) {
             if (x >= lim)
                 break;
             uint32_t t = y < lim ? y : lim;
-            while (ia + 1 < na && da[ia] < t)
-                ia++;
-            if (da[ia] < t) {
+            if (da[na - 1] < t) {
+                ia = na - 1;
                 done = 0;
                 break;
             }
+            while (da[ia] < t)
+                ia++;
         } else {
             if (y >= lim)
                 break;
             uint32_t t = x < lim ? x : lim;
-            while (ib + 1 < nb && db[ib] < t)
-                ib++;
-            if (db[ib] < t) {
+            if (db[nb - 1] < t) {
+                ib = nb - 1;
                 done = 0;
                 break;
             }
+            while (db[ib] < t)
+                ib++;
         }
     }
     if (ia != a->i) {

@@ -2093,6 +2093,70 @@ static void test_bm_opt(void **state)
         fail_msg("bounded with t3 in align_bm in %u of %u searches", used, queries);
 }
 
+/* opt_docs, but t2 (the phrase's rarest term) in docs 16m, 16m + 3,
+ * 16m + 5 and 16m + 11 only: a quarter of them with t0 (t0 has 9/8 of
+ * its postings), so the lead walk of t2 walks its intersection with t0,
+ * three of every four of t2's postings passed in one meet; and t0 three
+ * times in docs 128m + 64 of length 8, with all four terms (among the
+ * top: a bound that took t0 once there loses them). */
+static void pair_docs(uint32_t d, uint32_t w[4], uint32_t *len)
+{
+    opt_docs(d, w, len);
+    if (d % 256 != 100)
+        w[2] = d % 16 == 0 || d % 16 == 3 || d % 16 == 5 || d % 16 == 11;
+    if (d % 128 == 64) {
+        w[0] = 3;
+        *len = 8;
+    }
+}
+
+/* t3 OR "t0 t1 t2" and t3 OR (t0 AND t1 AND t2), as SAR OR "safeguarding
+ * adults reviews": the lead walk of the OR's virtual AND, led by t2 alone,
+ * walks t2's intersection with t0, whose postings are not four times
+ * t2's (pair_walk: npair); the docs of the intersection are bounded with
+ * t2 and t0 at their exact values.  On opt_docs' corpus every doc of t2
+ * has t0, so the meets leave the lead where it was and the walk gives the
+ * pairing up (pmeets UINT32_MAX) and goes on alone.  Checked against the
+ * exhaustive scorer for k 1..40, default and other BM25 parameters; the
+ * pairing must have run in most searches on pair_docs' corpus and have
+ * been given up in some on opt_docs'.  A meet that skipped a doc of both
+ * lists, or a bound with t0 below its value, loses top docs. */
+static void test_lead_pair(void **state)
+{
+    (void)state;
+    uint32_t paired = 0, queries = 0, gaveup = 0;
+    for (int pc = 0; pc < 6; pc++) {
+        int phrase = pc & 1, params = (pc >> 1) & 1, opt = pc >> 2;
+        corpus c;
+        lead_corpus(&c, opt ? opt_docs : pair_docs);
+        rhit *ref = malloc((c.ndocs + 1) * sizeof *ref);
+        double *w_of = malloc((c.ndocs + 1) * sizeof *w_of);
+        assert_non_null(ref);
+        assert_non_null(w_of);
+        for (size_t k = 1; k <= 40; k += 1 + k / 8) {
+            snprintf(qdump, sizeof qdump, "lead pair, corpus %d, %s, params %d, k %zu", opt,
+                     phrase ? "phrase" : "and", params, k);
+            check_t3_or(&c, phrase, params, k, ref, w_of);
+            if (getenv("SHOW_HIGH"))
+                fprintf(stderr, "%s: pair %llu, lead %llu, given up %d\n", qdump,
+                        (unsigned long long)c.eng->npair, (unsigned long long)c.eng->nlead,
+                        c.eng->pmeets == UINT32_MAX);
+            if (opt) {
+                gaveup += c.eng->npair > 0 && c.eng->pmeets == UINT32_MAX;
+            } else {
+                paired += c.eng->npair > 0;
+                queries++;
+            }
+        }
+        free(ref);
+        free(w_of);
+        free_corpus(&c);
+    }
+    if (paired < queries / 2)
+        fail_msg("the lead walked its intersection in %u of %u searches", paired, queries);
+    assert_true(gaveup > 0);
+}
+
 /* A corpus small enough to score by hand (k1 = 1, b = 0.5, min_normlen
  * 0.5, as Xapian's defaults):
  *   d0 "a b"  d1 "a c c"  d2 "b"     N = 3, total length 6, average 2
@@ -2865,6 +2929,7 @@ int main(void)
         cmocka_unit_test(test_lead_optional),
         cmocka_unit_test(test_bm_lead),
         cmocka_unit_test(test_bm_opt),
+        cmocka_unit_test(test_lead_pair),
         cmocka_unit_test(test_seed),
         cmocka_unit_test(test_tier_steps),
         cmocka_unit_test(test_phrase_positions),
