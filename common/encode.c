@@ -360,6 +360,18 @@ static void high_limits(const tenc *e, const hcell *order, uint32_t hist[3][AS_H
     }
 }
 
+/* enc_high's block of n postings (cf their wdfs' sum, bmax the largest)
+ * into h's counts, before the block is flushed. */
+static inline void high_counts(tenc *h, uint32_t n, uint64_t cf, uint32_t bmax)
+{
+    h->n = n;
+    h->df += n;
+    h->cf += cf;
+    h->bmaxwdf = bmax;
+    if (bmax > h->maxwdf)
+        h->maxwdf = bmax;
+}
+
 /* Encodes the term's high list into h (format.h: high): the postings of
  * wdf >= 4 or doclen <= l[wdf - 1], in blocks like the term's own, without
  * positions (the skip entries' pos_end is 0). */
@@ -384,12 +396,7 @@ static void enc_high(as_wctx *c, const tenc *e, tenc *h, const uint32_t l[3])
         if (wdf > bmax)
             bmax = wdf;
         if (n == AS_BLOCK_SIZE) {
-            h->n = n;
-            h->df += n;
-            h->cf += cf;
-            h->bmaxwdf = bmax;
-            if (bmax > h->maxwdf)
-                h->maxwdf = bmax;
+            high_counts(h, n, cf, bmax);
             enc_flush_block(c, h);
             if (c->rc != AS_OK)
                 return;
@@ -397,12 +404,7 @@ static void enc_high(as_wctx *c, const tenc *e, tenc *h, const uint32_t l[3])
             cf = 0;
         }
     }
-    h->n = n;
-    h->df += n;
-    h->cf += cf;
-    h->bmaxwdf = bmax;
-    if (bmax > h->maxwdf)
-        h->maxwdf = bmax;
+    high_counts(h, n, cf, bmax);
     enc_flush_block(c, h);
     for (size_t o = 8; o + 4 <= h->pskip.n; o += AS_SKIP_ENTRY)
         put32(h->pskip.p + o, 0);
