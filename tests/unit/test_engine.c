@@ -1602,6 +1602,25 @@ static void test_lead_free(void **state)
     free_corpus(&c);
 }
 
+/* lead_query for k = 1..kmax, each with two BM25 parameter sets (k1 2,
+ * b 1; k1 1.2, b 0.75); *runs gets the number of searches, and the
+ * result is how many left the engine's counter at offset off (a uint64_t
+ * of as_engine) above zero: the path it counts ran. */
+static uint32_t lead_sweep(corpus *c, size_t kmax, const char *what, size_t off, uint32_t *runs)
+{
+    uint32_t ran = 0;
+    *runs = 0;
+    for (size_t k = 1; k <= kmax; k++)
+        for (int p = 0; p < 2; p++) {
+            lead_query(c, k, p ? 1.2 : 2.0, p ? 0.75 : 1.0, what);
+            uint64_t v;
+            memcpy(&v, (const char *)c->eng + off, sizeof v);
+            ran += v > 0;
+            (*runs)++;
+        }
+    return ran;
+}
+
 /* test_lead_order's own docs: in half of the docs with both t2 and t3
  * (d = 64m + 16, 64m + 48) t2 twice and no t1. */
 static void order_docs(uint32_t d, uint32_t w[4], uint32_t *len)
@@ -1626,13 +1645,7 @@ static void test_lead_order(void **state)
     (void)state;
     corpus c;
     lead_corpus(&c, order_docs);
-    uint32_t moved = 0, runs = 0;
-    for (size_t k = 1; k <= 24; k++)
-        for (int p = 0; p < 2; p++) {
-            lead_query(&c, k, p ? 1.2 : 2.0, p ? 0.75 : 1.0, "lead order");
-            moved += c.eng->nlmove > 0;
-            runs++;
-        }
+    uint32_t runs, moved = lead_sweep(&c, 24, "lead order", offsetof(as_engine, nlmove), &runs);
     if (getenv("SHOW_HIGH"))
         fprintf(stderr, "lead order: t1 moved up in %u of %u searches\n", moved, runs);
     assert_true(moved >= runs / 2);
@@ -1670,13 +1683,7 @@ static void test_lead_all(void **state)
     (void)state;
     corpus c;
     lead_corpus(&c, all_docs);
-    uint32_t leapt = 0, runs = 0;
-    for (size_t k = 1; k <= 32; k++)
-        for (int p = 0; p < 2; p++) {
-            lead_query(&c, k, p ? 1.2 : 2.0, p ? 0.75 : 1.0, "lead all");
-            leapt += c.eng->nall > 0;
-            runs++;
-        }
+    uint32_t runs, leapt = lead_sweep(&c, 32, "lead all", offsetof(as_engine, nall), &runs);
     if (getenv("SHOW_HIGH"))
         fprintf(stderr, "lead all: leapt in %u of %u searches\n", leapt, runs);
     assert_true(leapt >= runs / 2);
