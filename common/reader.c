@@ -35,6 +35,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* Refuse bigger files (after decompression): a page is a few kB, so this
  * only stops runaway inputs and decompression bombs from taking the memory. */
@@ -148,8 +151,12 @@ static long find_ci(const char *s, size_t n, const char *lit)
     return -1;
 }
 
-static void trim(const char **s, size_t *n)
+static inline void trim(const char **s, size_t *n)
 {
+    /* every byte trimmed is <= ' ': most strings end in none (a field of
+     * every row is trimmed) */
+    if (*n && (unsigned char)(*s)[0] > ' ' && (unsigned char)(*s)[*n - 1] > ' ')
+        return;
     while (*n && (is_sp((unsigned char)**s) || **s == '\n'))
         (*s)++, (*n)--;
     while (*n && (is_sp((unsigned char)(*s)[*n - 1]) || (*s)[*n - 1] == '\n'))
@@ -1233,6 +1240,7 @@ static int parse_tsv(parser *p, as_err *err)
 {
     size_t ncols = 0, pos = 0;
     int *col = NULL, rc = AS_OK;
+    size_t *tabs = NULL; /* a row's first ncols tab offsets */
     const char *prev_section = NULL;
     /* The header: the first non-blank line. */
     while (pos < p->n) {
@@ -1248,8 +1256,10 @@ static int parse_tsv(parser *p, as_err *err)
         ncols = 1;
         for (size_t i = 0; i < n; i++)
             ncols += s[i] == '\t';
-        if (!(col = calloc(ncols, sizeof *col)))
+        if (!(col = calloc(ncols, sizeof *col)) || !(tabs = malloc(ncols * sizeof *tabs))) {
+            free(col);
             return as_err_set(err, AS_ENOMEM, "%s: out of memory", p->path);
+        }
         int seen[F_N] = {0};
         for (size_t c = 0, a = 0; c < ncols; c++) {
             size_t b = a;
@@ -1267,6 +1277,7 @@ static int parse_tsv(parser *p, as_err *err)
         }
         if (!seen[F_TEXT]) {
             free(col);
+            free(tabs);
             return as_err_set(err, AS_ESKIP, "%s: no \"text\" column in the header line",
                               p->path);
         }
@@ -1291,21 +1302,36 @@ static int parse_tsv(parser *p, as_err *err)
         trim(&ts, &tn);
         if (tn == 0)
             continue;
-        /* The fields, found with memchr (a byte loop counting the tabs and
-         * another splitting were half of the reader's time). */
+        /* The fields: the tabs of the line found 16 bytes at a time (a
+         * memchr per field, and before it byte loops, were most of the
+         * reader's time), the first ncols - 1 of them kept. */
         const char *fv[F_N] = {0};
         size_t fl[F_N] = {0};
-        size_t nf = 1;
-        for (size_t a = 0;; nf++) {
-            const char *tab = memchr(s + a, '\t', n - a);
-            size_t b = tab ? (size_t)(tab - s) : n;
-            if (nf <= ncols && col[nf - 1]) {
-                fv[col[nf - 1]] = s + a;
-                fl[col[nf - 1]] = b - a;
-                trim(&fv[col[nf - 1]], &fl[col[nf - 1]]);
+        size_t nt = 0, i = 0;
+#ifdef __SSE2__
+        const __m128i tabv = _mm_set1_epi8('\t');
+        for (; i + 16 <= n; i += 16) {
+            unsigned m = (unsigned)_mm_movemask_epi8(
+                _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + i)), tabv));
+            for (; m; m &= m - 1, nt++)
+                if (nt < ncols)
+                    tabs[nt] = i + (size_t)__builtin_ctz(m);
+        }
+#endif
+        for (; i < n; i++)
+            if (s[i] == '\t') {
+                if (nt < ncols)
+                    tabs[nt] = i;
+                nt++;
             }
-            if (!tab)
-                break;
+        size_t nf = nt + 1;
+        for (size_t f = 0, a = 0; f < nf && f < ncols; f++) {
+            size_t b = f < nt ? tabs[f] : n;
+            if (col[f]) {
+                fv[col[f]] = s + a;
+                fl[col[f]] = b - a;
+                trim(&fv[col[f]], &fl[col[f]]);
+            }
             a = b + 1;
         }
         if (nf > ncols) {
@@ -1397,6 +1423,7 @@ static int parse_tsv(parser *p, as_err *err)
         p->paragraph++;
     }
     free(col);
+    free(tabs);
     if (rc == AS_ENOMEM)
         as_err_set(err, rc, "%s: out of memory", p->path);
     return rc;

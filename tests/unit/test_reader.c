@@ -589,6 +589,27 @@ static void shape_small(void **state)
     assert_int_equal(p->sents[0].meta->score, 2);
     assert_int_equal(p->sents[1].meta->score, 0);
     as_page_free(p);
+    /* Tabs found 16 bytes at a time: fields on both sides of a 16-byte
+     * boundary, padded (trimmed), a tab as the 16th and 17th byte of a
+     * row, and a row with one field too many past the first 16 bytes. */
+    memset(&w, 0, sizeof w);
+    p = parse("e.tsv",
+              "kind\tx\tscore\ttext\n"
+              "finding \t  0123456789\t3\t  A long enough first row.  \n"
+              "finding\t012345\t\tSecond.\n"
+              "finding\t0123456789abcdef\t1\tThird.\tstray\n"
+              "finding\t0123456\t\t1\t\n",
+              &w);
+    assert_string_equal(w.all,
+        "line 4: 5 fields, the header has 4; row skipped\n"
+        "line 5: 5 fields, the header has 4; row skipped\n");
+    assert_int_equal(p->nsents, 2);
+    assert_string_equal(p->sents[0].text, "A long enough first row.");
+    assert_int_equal(p->sents[0].meta->score, 3);
+    assert_string_equal(p->sents[1].text, "Second.");
+    assert_int_equal(p->sents[1].line, 3);
+    assert_int_equal(p->sents[1].meta->score, 0);
+    as_page_free(p);
 }
 
 /* ---- bad input ---------------------------------------------------------- */
