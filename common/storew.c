@@ -505,18 +505,22 @@ static void write_block(as_wctx *c, as_swriter *s, const as_swjob *j)
     s->ntk = 0;
     if (j->ndocs > s->rendcap) {
         size_t *re = realloc(s->rend, (size_t)j->ndocs * sizeof *re);
-        if (!re) {
+        if (re)
+            s->rend = re;
+        as_ix_rec *rc = re ? realloc(s->recs, (size_t)j->ndocs * sizeof *rc) : NULL;
+        if (!rc) {
             as_wctx_fail(c, AS_ENOMEM, "out of memory");
             return;
         }
-        s->rend = re;
+        s->recs = rc;
         s->rendcap = j->ndocs;
     }
     for (uint32_t k = 0; k < j->ndocs; k++) {
-        if (as_ix_walk_next(&w, &r) != 0) {
+        if (as_ix_walk_next(&w, &s->recs[k]) != 0) {
             as_wctx_fail(c, AS_EINVAL, "store: a raw block does not parse");
             return;
         }
+        r = s->recs[k];
         if (tk_room(c, s, r.tlen) != 0)
             return;
         size_t k0 = s->ntk;
@@ -533,20 +537,17 @@ static void write_block(as_wctx *c, as_swriter *s, const as_swjob *j)
             __builtin_prefetch(&s->voff[e - 1]);
         }
     }
-    size_t t = 0;
-    if (as_ix_walk_start(&w, j->data, j->n) != 0) {
+    if (w.f != w.fend || w.t != w.tend) {
         as_wctx_fail(c, AS_EINVAL, "store: a raw block does not parse");
         return;
     }
+    size_t t = 0;
     s->fields.n = s->codes.n = 0;
     const uint8_t *previd = NULL;
     size_t prevn = 0;
     uint32_t pline = 0, ppara = 0;
     for (uint32_t k = 0; k < j->ndocs; k++) {
-        if (as_ix_walk_next(&w, &r) != 0) {
-            as_wctx_fail(c, AS_EINVAL, "store: a raw block does not parse");
-            return;
-        }
+        r = s->recs[k]; /* walked above */
         size_t c0 = s->codes.n, t1 = s->rend[k];
         /* room for the record's codes at once, not a call per token */
         uint8_t *q = as_gbuf_room(c, &s->codes, 5 * (t1 - t));
@@ -605,10 +606,6 @@ static void write_block(as_wctx *c, as_swriter *s, const as_swjob *j)
         ppara = r.paragraph;
         previd = r.id;
         prevn = r.id_len;
-    }
-    if (w.f != w.fend || w.t != w.tend) {
-        as_wctx_fail(c, AS_EINVAL, "store: a raw block does not parse");
-        return;
     }
     s->out.n = 0;
     as_gbuf_varint(c, &s->out, s->fields.n);
@@ -909,6 +906,8 @@ void as_sw_free(as_swriter *s)
     free(s->tk);
     free(s->rend);
     s->rend = NULL;
+    free(s->recs);
+    s->recs = NULL;
     s->rendcap = 0;
     s->tk = NULL;
     s->ntk = s->tkcap = 0;

@@ -61,6 +61,7 @@ typedef struct as_swriter {
     as_swtok *tk;        /* its tokens */
     size_t ntk, tkcap;
     size_t *rend;        /* per record of the block: the end of its tokens */
+    struct as_ix_rec *recs; /* per record of the block: its fields (one walk) */
     size_t rendcap;
     /* The vocab: token i is vbytes[voff[i], voff[i + 1]). */
     as_gbuf vbytes;
