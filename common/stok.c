@@ -24,10 +24,28 @@
 #define STOK_LE 0
 #endif
 
-/* The hash of [s, s + n); lim: where the readable bytes end (>= s + n). */
-static inline uint32_t hash_lim(const uint8_t *s, size_t n, const uint8_t *lim)
+/* The first 8 bytes at s as a little-endian number. */
+static inline uint64_t head_load(const uint8_t *s)
+{
+    uint64_t x;
+#if STOK_LE
+    memcpy(&x, s, 8);
+#else
+    x = 0;
+    for (int i = 0; i < 8; i++)
+        x |= (uint64_t)s[i] << (8 * i);
+#endif
+    return x;
+}
+
+/* The hash of [s, s + n), its head (as_stok_head) in *head; lim: where the
+ * readable bytes end (>= s + n). */
+static inline uint32_t hash_lim(const uint8_t *s, size_t n, const uint8_t *lim, uint64_t *head)
 {
     uint64_t h = HSEED ^ n, x;
+    int shorter = n < 8; /* the head: the tail's value below */
+    if (!shorter)
+        *head = head_load(s);
     for (; n >= 8; n -= 8, s += 8) {
         memcpy(&x, s, 8);
         h = (h ^ x) * HMUL;
@@ -43,13 +61,23 @@ static inline uint32_t hash_lim(const uint8_t *s, size_t n, const uint8_t *lim)
         for (size_t i = 0; i < n; i++)
             x |= (uint64_t)s[i] << (8 * i);
     }
+    if (shorter)
+        *head = x;
     h = (h ^ x) * HMUL;
     return (uint32_t)(h ^ (h >> 32));
 }
 
 uint32_t as_stok_hash(const uint8_t *s, size_t n)
 {
-    return hash_lim(s, n, s + n);
+    uint64_t head;
+    return hash_lim(s, n, s + n, &head);
+}
+
+uint64_t as_stok_head(const uint8_t *s, size_t n)
+{
+    uint64_t head;
+    hash_lim(s, n, s + n, &head);
+    return head;
 }
 
 /* as_ix_wordbyte as a table, for the portable mask and the first byte. */
@@ -113,14 +141,21 @@ size_t as_stok_split(const uint8_t *t, size_t n, size_t avail, uint32_t base, as
             /* the run [start, p) ends: a single space between two words
              * is left out (a gap run after the first has a word before
              * it, and p < n: one after it) */
-            if (cls || start == 0 || p - start != 1 || t[start] != ' ')
-                out[nt++] = (as_swtok){base + (uint32_t)start, (uint32_t)(p - start),
-                                       hash_lim(t + start, p - start, lim)};
+            if (cls || start == 0 || p - start != 1 || t[start] != ' ') {
+                as_swtok *o = &out[nt++];
+                o->off = base + (uint32_t)start;
+                o->len = (uint32_t)(p - start);
+                o->hash = hash_lim(t + start, p - start, lim, &o->head);
+                o->zero = 0;
+            }
             start = p;
             cls ^= 1;
         }
     }
-    out[nt++] = (as_swtok){base + (uint32_t)start, (uint32_t)(n - start),
-                           hash_lim(t + start, n - start, lim)};
+    as_swtok *o = &out[nt++];
+    o->off = base + (uint32_t)start;
+    o->len = (uint32_t)(n - start);
+    o->hash = hash_lim(t + start, n - start, lim, &o->head);
+    o->zero = 0;
     return nt;
 }

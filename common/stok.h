@@ -17,10 +17,15 @@
 
 /* The store vocab's hash of token bytes [s, s + n). */
 uint32_t as_stok_hash(const uint8_t *s, size_t n);
+/* The first min(n, 8) bytes of [s, s + n) as a little-endian number (the
+ * rest zero): two tokens of at most 8 bytes are equal when their lengths
+ * and heads are. */
+uint64_t as_stok_head(const uint8_t *s, size_t n);
 
 /* Splits text t[0, n) into the store's tokens, in order, into out (room
  * for n entries needed: a token has at least one byte): off = base + the
- * token's offset in t, len, hash = as_stok_hash of its bytes.  avail >= n
+ * token's offset in t, len, hash = as_stok_hash of its bytes, head =
+ * as_stok_head of them (zero = 0).  avail >= n
  * bytes are readable from t (bytes past n may be read, never used).
  * Returns the number of tokens; 0 for n == 0.  base + n must fit 32 bits. */
 size_t as_stok_split(const uint8_t *t, size_t n, size_t avail, uint32_t base, as_swtok *out);

@@ -69,7 +69,10 @@ static int vocab_grow(as_wctx *c, as_swriter *s, uint32_t nc)
     uint32_t *hh = o ? realloc(s->vhash, (size_t)nc * sizeof *hh) : NULL;
     if (hh)
         s->vhash = hh;
-    uint64_t *cn = hh ? realloc(s->vcount, (size_t)nc * sizeof *cn) : NULL;
+    uint64_t *hd = hh ? realloc(s->vhead, (size_t)nc * sizeof *hd) : NULL;
+    if (hd)
+        s->vhead = hd;
+    uint64_t *cn = hd ? realloc(s->vcount, (size_t)nc * sizeof *cn) : NULL;
     if (cn)
         s->vcount = cn;
     if (!cn) {
@@ -144,6 +147,7 @@ static uint32_t tok_id_h(as_wctx *c, as_swriter *s, const uint8_t *p, size_t n, 
     uint32_t i = s->ntok++;
     s->voff[i + 1] = (uint32_t)s->vbytes.n;
     s->vhash[i] = h;
+    s->vhead[i] = as_stok_head(p, n);
     s->vcount[i] = 0;
     s->ht[j] = i + 1;
     if ((uint64_t)s->ntok * 2 > (uint64_t)s->htmask + 1 && ht_build(c, s, s->ntok) != 0)
@@ -161,8 +165,21 @@ static uint32_t tok_id_h(as_wctx *c, as_swriter *s, const uint8_t *p, size_t n, 
  * finds or adds it). */
 static inline __attribute__((always_inline)) uint32_t tok_find(const as_swriter *s,
                                                                const uint8_t *p, size_t n,
-                                                               uint32_t h, const uint8_t *lim)
+                                                               uint32_t h, uint64_t head,
+                                                               const uint8_t *lim)
 {
+    if (n - 1 < 8) {
+        /* most tokens: the head holds every byte, so equal heads and
+         * lengths are equal tokens (no masks, no hash compare) */
+        for (uint32_t j = h & s->htmask;; j = (j + 1) & s->htmask) {
+            uint32_t e = s->ht[j];
+            if (!e)
+                return SW_SLOW;
+            uint32_t i = e - 1;
+            if (s->vhead[i] == head && s->voff[i + 1] - s->voff[i] == n)
+                return i;
+        }
+    }
     if (!SW_LE || n - 1 >= 16 || lim - p < 16)
         return SW_SLOW;
     uint64_t p0, p1;
@@ -211,11 +228,13 @@ static void freeze(as_wctx *c, as_swriter *s)
     uint8_t *nb = malloc(s->vbytes.n + 1);
     uint32_t *no = malloc(((size_t)s->tokcap) * sizeof *no);
     uint32_t *nh = malloc(((size_t)s->tokcap) * sizeof *nh);
-    if (!ord || !nb || !no || !nh) {
+    uint64_t *nd = malloc(((size_t)s->tokcap) * sizeof *nd);
+    if (!ord || !nb || !no || !nh || !nd) {
         free(ord);
         free(nb);
         free(no);
         free(nh);
+        free(nd);
         as_wctx_fail(c, AS_ENOMEM, "out of memory");
         return;
     }
@@ -230,6 +249,7 @@ static void freeze(as_wctx *c, as_swriter *s)
         at += n;
         no[k + 1] = (uint32_t)at;
         nh[k] = s->vhash[i];
+        nd[k] = s->vhead[i];
     }
     free(ord);
     free(s->vbytes.p);
@@ -239,6 +259,8 @@ static void freeze(as_wctx *c, as_swriter *s)
     s->voff = no;
     free(s->vhash);
     s->vhash = nh;
+    free(s->vhead);
+    s->vhead = nd;
     ht_build(c, s, s->ntok);
 }
 
@@ -386,6 +408,7 @@ static void take_base(as_wctx *c, as_swriter *s, const as_index *old)
         uint32_t a = le32(offs + 4 * (size_t)i), b = le32(offs + 4 * (size_t)i + 4);
         s->voff[i + 1] = b;
         s->vhash[i] = as_stok_hash(bytes + a, b - a);
+        s->vhead[i] = as_stok_head(bytes + a, b - a);
         s->vcount[i] = 0;
     }
     s->ntok = ntok;
@@ -472,7 +495,7 @@ static uint64_t count_block(as_wctx *c, as_swriter *s, const uint8_t *raw, size_
                                (uint32_t)(r.text - raw), s->tk);
         for (size_t k = 0; k < s->ntk; k++) {
             const as_swtok *tk = &s->tk[k];
-            uint32_t id = tok_find(s, raw + tk->off, tk->len, tk->hash, raw + n);
+            uint32_t id = tok_find(s, raw + tk->off, tk->len, tk->hash, tk->head, raw + n);
             if (id == SW_SLOW)
                 id = tok_id_h(c, s, raw + tk->off, tk->len, tk->hash, raw + n);
             if (id == UINT32_MAX)
@@ -533,7 +556,7 @@ static void write_block(as_wctx *c, as_swriter *s, const as_swjob *j)
     for (size_t k = 0; k < s->ntk; k++) {
         uint32_t e = s->ht[s->tk[k].hash & s->htmask];
         if (e) {
-            __builtin_prefetch(&s->vhash[e - 1]);
+            __builtin_prefetch(&s->vhead[e - 1]);
             __builtin_prefetch(&s->voff[e - 1]);
         }
     }
@@ -555,7 +578,8 @@ static void write_block(as_wctx *c, as_swriter *s, const as_swjob *j)
             return;
         for (; t < t1; t++) {
             const as_swtok *k = &s->tk[t];
-            uint32_t id = tok_find(s, j->data + k->off, k->len, k->hash, j->data + j->n);
+            uint32_t id = tok_find(s, j->data + k->off, k->len, k->hash, k->head,
+                                   j->data + j->n);
             if (id == SW_SLOW)
                 id = tok_id_h(c, s, j->data + k->off, k->len, k->hash, j->data + j->n);
             if (id == UINT32_MAX)
@@ -746,8 +770,9 @@ void as_sw_open(as_wctx *c, as_swriter *s, const char *dir)
         return;
     s->voff = malloc(4096 * sizeof *s->voff);
     s->vhash = malloc(4096 * sizeof *s->vhash);
+    s->vhead = malloc(4096 * sizeof *s->vhead);
     s->vcount = malloc(4096 * sizeof *s->vcount);
-    if (!s->voff || !s->vhash || !s->vcount) {
+    if (!s->voff || !s->vhash || !s->vhead || !s->vcount) {
         as_wctx_fail(c, AS_ENOMEM, "out of memory");
         return;
     }
@@ -914,8 +939,9 @@ void as_sw_free(as_swriter *s)
     as_gbuf_free(&s->vbytes);
     free(s->voff);
     free(s->vhash);
+    free(s->vhead);
     free(s->vcount);
     free(s->ht);
     s->voff = s->vhash = s->ht = NULL;
-    s->vcount = NULL;
+    s->vhead = s->vcount = NULL;
 }

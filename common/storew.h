@@ -49,6 +49,8 @@ typedef struct as_swjob {
 /* A token of the block being coded: where it lies in the job's data. */
 typedef struct as_swtok {
     uint32_t off, len, hash;
+    uint32_t zero;       /* 0 (no padding bytes of unknown value) */
+    uint64_t head;       /* as_stok_head of its bytes */
 } as_swtok;
 
 typedef struct as_swriter {
@@ -66,6 +68,8 @@ typedef struct as_swriter {
     /* The vocab: token i is vbytes[voff[i], voff[i + 1]). */
     as_gbuf vbytes;
     uint32_t *voff, *vhash;
+    uint64_t *vhead;     /* as_stok_head of each (a token of <= 8 bytes: its
+                          * bytes, compared with one load) */
     uint64_t *vcount;    /* occurrences in the sample (until frozen) */
     uint32_t ntok, tokcap;
     uint32_t *ht;        /* token id + 1 by hash, open addressing; 0 = empty */

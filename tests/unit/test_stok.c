@@ -45,6 +45,15 @@ static uint32_t ref_hash(const uint8_t *s, size_t n)
     return (uint32_t)(h ^ (h >> 32));
 }
 
+/* The head: the first min(n, 8) bytes as a little-endian number. */
+static uint64_t ref_head(const uint8_t *s, size_t n)
+{
+    uint64_t x = 0;
+    for (size_t i = 0; i < n && i < 8; i++)
+        x |= (uint64_t)s[i] << (8 * i);
+    return x;
+}
+
 /* The rule, byte by byte. */
 static size_t ref_split(const uint8_t *t, size_t n, uint32_t base, as_swtok *out)
 {
@@ -56,7 +65,8 @@ static size_t ref_split(const uint8_t *t, size_t n, uint32_t base, as_swtok *out
         while (j < n && is_word(t[j]) == w)
             j++;
         if (!(!w && pw && j - i == 1 && t[i] == ' ' && j < n))
-            out[nt++] = (as_swtok){base + (uint32_t)i, (uint32_t)(j - i), ref_hash(t + i, j - i)};
+            out[nt++] = (as_swtok){base + (uint32_t)i, (uint32_t)(j - i), ref_hash(t + i, j - i),
+                                   0, ref_head(t + i, j - i)};
         pw = w;
         i = j;
     }
@@ -75,6 +85,7 @@ static void check_tokens(const char *s, const char *const *want)
         assert_true(tk[k].off >= 100);
         assert_memory_equal(s + tk[k].off - 100, want[k], tk[k].len);
         assert_int_equal(tk[k].hash, ref_hash((const uint8_t *)want[k], tk[k].len));
+        assert_true(tk[k].head == ref_head((const uint8_t *)want[k], tk[k].len));
     }
     assert_int_equal(nt, k);
 }
@@ -142,6 +153,7 @@ static void test_random_against_rule(void **state)
                     assert_int_equal(got[k].off, want[k].off);
                     assert_int_equal(got[k].len, want[k].len);
                     assert_int_equal(got[k].hash, want[k].hash);
+                    assert_true(got[k].head == want[k].head);
                 }
                 free(buf);
             }
@@ -170,8 +182,10 @@ static void test_hash_every_length(void **state)
     for (size_t i = 0; i < sizeof buf; i++)
         buf[i] = (uint8_t)next(&s);
     for (size_t off = 0; off < 9; off++)
-        for (size_t n = 0; n + off <= 90; n++)
+        for (size_t n = 0; n + off <= 90; n++) {
             assert_int_equal(as_stok_hash(buf + off, n), ref_hash(buf + off, n));
+            assert_true(as_stok_head(buf + off, n) == ref_head(buf + off, n));
+        }
 }
 
 int main(void)
