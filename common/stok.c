@@ -87,11 +87,12 @@ uint64_t as_stok_head(const uint8_t *s, size_t n)
 #define WB64(b) WB16(b), WB16((b) + 16), WB16((b) + 32), WB16((b) + 48)
 static const uint8_t wordbyte[256] = {WB64(0), WB64(64), WB64(128), WB64(192)};
 
-/* Bit i: p[i] is a word byte, for the 64 bytes at p. */
-static inline uint64_t word_mask(const uint8_t *p)
+/* Bit i: p[i] is a word byte, for the 64 bytes at p; in *space, bit i:
+ * p[i] is ' '. */
+static inline uint64_t word_mask(const uint8_t *p, uint64_t *space)
 {
 #ifdef __SSE2__
-    uint64_t m = 0;
+    uint64_t m = 0, s = 0;
     const __m128i sp = _mm_set1_epi8(0x20), a0 = _mm_set1_epi8('a' - 1),
                   z1 = _mm_set1_epi8('z' + 1), d0 = _mm_set1_epi8('0' - 1),
                   d9 = _mm_set1_epi8('9' + 1);
@@ -104,12 +105,17 @@ static inline uint64_t word_mask(const uint8_t *p)
         __m128i isd = _mm_and_si128(_mm_cmpgt_epi8(b, d0), _mm_cmplt_epi8(b, d9));
         __m128i w = _mm_or_si128(_mm_or_si128(isl, isd), b);
         m |= (uint64_t)(uint16_t)_mm_movemask_epi8(w) << (16 * k);
+        s |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(b, sp)) << (16 * k);
     }
+    *space = s;
     return m;
 #else
-    uint64_t m = 0;
-    for (int i = 0; i < 64; i++)
+    uint64_t m = 0, s = 0;
+    for (int i = 0; i < 64; i++) {
         m |= (uint64_t)wordbyte[p[i]] << i;
+        s |= (uint64_t)(p[i] == ' ') << i;
+    }
+    *space = s;
     return m;
 #endif
 }
@@ -123,20 +129,31 @@ size_t as_stok_split(const uint8_t *t, size_t n, size_t avail, uint32_t base, as
     unsigned cls = wordbyte[t[0]]; /* the current run's: word 1, gap 0 */
     uint64_t carry = cls;          /* the class of the byte before the chunk */
     for (size_t c = 0; c < n; c += 64) {
-        uint64_t w, b;
+        uint64_t w, b, sp;
         if (avail - c >= 64) {
-            w = word_mask(t + c);
+            w = word_mask(t + c, &sp);
         } else {
             uint8_t tail[64] = {0};
             memcpy(tail, t + c, n - c); /* n - c <= avail - c < 64 */
-            w = word_mask(tail);
+            w = word_mask(tail, &sp);
         }
-        b = w ^ ((w << 1) | carry); /* bit i: byte c + i starts a run */
+        uint64_t before = (w << 1) | carry; /* bit i: byte c + i - 1 is a word byte */
+        b = w ^ before;                      /* bit i: byte c + i starts a run */
         carry = w >> 63;
-        if (n - c < 64)
+        /* Bit i: byte c + i is a single space between two words (the byte
+         * after it in this chunk and before n; one on a chunk's last byte
+         * is left to the run test below).  The word after it starts no
+         * run of its own: the word before ends there, and the next word
+         * token starts after the space, in one step, not two. */
+        uint64_t single = sp & before & (w >> 1);
+        if (n - c < 64) {
             b &= (1ull << (n - c)) - 1;
+            single &= (1ull << (n - c - 1)) - 1;
+        }
+        b &= ~(single << 1);
         while (b) {
             size_t p = c + (size_t)__builtin_ctzll(b);
+            uint64_t bit = b & (0 - b);
             b &= b - 1;
             /* the run [start, p) ends: a single space between two words
              * is left out (a gap run after the first has a word before
@@ -147,6 +164,10 @@ size_t as_stok_split(const uint8_t *t, size_t n, size_t avail, uint32_t base, as
                 o->len = (uint32_t)(p - start);
                 o->hash = hash_lim(t + start, p - start, lim, &o->head);
                 o->zero = 0;
+            }
+            if (single & bit) { /* cls is 1: a word follows the space */
+                start = p + 1;
+                continue;
             }
             start = p;
             cls ^= 1;
