@@ -509,6 +509,20 @@ static int next_item(const unsigned char *s, size_t len, size_t *ip, mword *wd,
     char lw[4];
     size_t ln = 0, j = i, l2;
     while (j < len) {
+        unsigned a = s[j];
+        if ((unsigned)((a | 0x20) - 'a') < 26 || (unsigned)(a - '0') < 10) {
+            /* a run of ASCII letters and digits (most of a word) without
+             * dec_fold: each folds to itself | 0x20 (digits have that bit) */
+            do {
+                if (ln < sizeof lw)
+                    lw[ln] = (char)(a | 0x20);
+                ln++;
+                j++;
+            } while (j < len && ((unsigned)(((a = s[j]) | 0x20) - 'a') < 26 ||
+                                 (unsigned)(a - '0') < 10));
+            wd->end = (uint32_t)j;
+            continue;
+        }
         size_t l3;
         char f2[4];
         uint32_t c2;
