@@ -538,10 +538,9 @@ static int wp_grow(void **pp, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
-/* Doubles the local table (load <= 1/2). */
-static int wp_rehash(as_wpost *p)
+/* Rebuilds the local table with n (a power of two) slots. */
+static int wp_resize(as_wpost *p, uint32_t n)
 {
-    uint32_t n = p->mask ? 2 * (p->mask + 1) : 1024;
     if (n == 0)
         return -1;
     uint32_t *sl = calloc(n, sizeof *sl);
@@ -559,6 +558,12 @@ static int wp_rehash(as_wpost *p)
     return 0;
 }
 
+/* Doubles the local table (load <= 1/2). */
+static int wp_rehash(as_wpost *p)
+{
+    return wp_resize(p, p->mask ? 2 * (p->mask + 1) : 1024);
+}
+
 int as_wpost_reserve(as_wpost *p, size_t ntok)
 {
     size_t kc = p->kcap;
@@ -573,9 +578,12 @@ int as_wpost_reserve(as_wpost *p, size_t ntok)
     if (nt > UINT32_MAX / 4 || wp_grow((void **)&p->t, &tc, nt, sizeof *p->t) != 0)
         return AS_ENOMEM;
     p->tcap = (uint32_t)tc;
-    while (((uint64_t)nt + 1) * 2 > (uint64_t)p->mask + 1)
-        if (wp_rehash(p) != 0)
-            return AS_ENOMEM;
+    /* the size the doubling would reach, allocated once */
+    uint64_t n = p->mask ? (uint64_t)p->mask + 1 : 1024;
+    while (((uint64_t)nt + 1) * 2 > n)
+        n *= 2;
+    if (n != (uint64_t)p->mask + 1 && (n > UINT32_MAX || wp_resize(p, (uint32_t)n) != 0))
+        return AS_ENOMEM;
     return AS_OK;
 }
 
