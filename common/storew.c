@@ -160,47 +160,31 @@ static uint32_t tok_id_h(as_wctx *c, as_swriter *s, const uint8_t *p, size_t n, 
 
 /* The id of a token seen before, found inline (most tokens: the call,
  * the set-up and the byte loop of tok_id_h were over half of its cost):
- * up to 16 bytes compared as two masked words where both sides can be
- * read that far.  SW_SLOW when new or not comparable so (tok_id_h then
- * finds or adds it). */
+ * a token of up to 16 bytes is its length, its head (as_stok_head: the
+ * first 8 bytes) and, past 8 bytes, its last 8 (overlapping the head), so
+ * two such are equal when those are: no masks, no hash compare, no read
+ * past either token.  SW_SLOW when new or longer (tok_id_h then finds or
+ * adds it). */
 static inline __attribute__((always_inline)) uint32_t tok_find(const as_swriter *s,
                                                                const uint8_t *p, size_t n,
-                                                               uint32_t h, uint64_t head,
-                                                               const uint8_t *lim)
+                                                               uint32_t h, uint64_t head)
 {
-    if (n - 1 < 8) {
-        /* most tokens: the head holds every byte, so equal heads and
-         * lengths are equal tokens (no masks, no hash compare) */
-        for (uint32_t j = h & s->htmask;; j = (j + 1) & s->htmask) {
-            uint32_t e = s->ht[j];
-            if (!e)
-                return SW_SLOW;
-            uint32_t i = e - 1;
-            if (s->vhead[i] == head && s->voff[i + 1] - s->voff[i] == n)
-                return i;
-        }
-    }
-    if (!SW_LE || n - 1 >= 16 || lim - p < 16)
+    if (n - 1 >= 16)
         return SW_SLOW;
-    uint64_t p0, p1;
-    memcpy(&p0, p, 8);
-    memcpy(&p1, p + 8, 8);
-    uint64_t m0 = n >= 8 ? ~0ull : ~0ull >> (64 - 8 * n);
-    uint64_t m1 = n > 8 ? ~0ull >> (128 - 8 * n) : 0;
-    p0 &= m0;
-    p1 &= m1;
+    uint64_t tail = 0;
+    if (n > 8)
+        memcpy(&tail, p + n - 8, 8);
     for (uint32_t j = h & s->htmask;; j = (j + 1) & s->htmask) {
         uint32_t e = s->ht[j];
         if (!e)
             return SW_SLOW;
         uint32_t i = e - 1, a = s->voff[i];
-        if (s->vhash[i] == h && s->voff[i + 1] - a == n) {
-            if (s->vbytes.cap - a < 16)
-                return SW_SLOW;
-            uint64_t v0, v1;
-            memcpy(&v0, s->vbytes.p + a, 8);
-            memcpy(&v1, s->vbytes.p + a + 8, 8);
-            if ((((v0 & m0) ^ p0) | ((v1 & m1) ^ p1)) == 0)
+        if (s->vhead[i] == head && s->voff[i + 1] - a == n) {
+            if (n <= 8)
+                return i;
+            uint64_t vt;
+            memcpy(&vt, s->vbytes.p + a + n - 8, 8);
+            if (vt == tail)
                 return i;
         }
     }
@@ -495,7 +479,7 @@ static uint64_t count_block(as_wctx *c, as_swriter *s, const uint8_t *raw, size_
                                (uint32_t)(r.text - raw), s->tk);
         for (size_t k = 0; k < s->ntk; k++) {
             const as_swtok *tk = &s->tk[k];
-            uint32_t id = tok_find(s, raw + tk->off, tk->len, tk->hash, tk->head, raw + n);
+            uint32_t id = tok_find(s, raw + tk->off, tk->len, tk->hash, tk->head);
             if (id == SW_SLOW)
                 id = tok_id_h(c, s, raw + tk->off, tk->len, tk->hash, raw + n);
             if (id == UINT32_MAX)
@@ -578,8 +562,7 @@ static void write_block(as_wctx *c, as_swriter *s, const as_swjob *j)
             return;
         for (; t < t1; t++) {
             const as_swtok *k = &s->tk[t];
-            uint32_t id = tok_find(s, j->data + k->off, k->len, k->hash, k->head,
-                                   j->data + j->n);
+            uint32_t id = tok_find(s, j->data + k->off, k->len, k->hash, k->head);
             if (id == SW_SLOW)
                 id = tok_id_h(c, s, j->data + k->off, k->len, k->hash, j->data + j->n);
             if (id == UINT32_MAX)

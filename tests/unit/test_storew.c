@@ -1,9 +1,11 @@
 /* test_storew.c: the store writer (storew.c) keeps apart tokens that share
- * their hash.  Its vocab table compares a short token (<= 8 bytes) as one
- * masked word and a longer one byte by byte after the hash matches: pairs
- * of distinct tokens with equal as_stok_hash (found offline, checked here)
- * are written in the ranked sample and after it, in texts of every length
- * around the block ends, and every text must read back exactly. */
+ * their hash or their first 8 bytes.  Its vocab table compares a token of
+ * up to 16 bytes by its length, its first 8 bytes and its last 8, a longer
+ * one byte by byte after the hash matches: pairs of distinct tokens with
+ * equal as_stok_hash (found offline, checked here) and pairs with the same
+ * length and first 8 bytes are written in the ranked sample and after it,
+ * in texts of every length around the block ends, and every text must
+ * read back exactly. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,6 +30,14 @@ static const char *const pairs[][2] = {
     {"xdvtqlsbyag", "yopqtyafpgv"},
 };
 
+/* Same length, same first 8 bytes and, but for the first, same hash
+ * (found offline, checked below): 9, 12 and 16 bytes. */
+static const char *const heads[][2] = {
+    {"abcdefghi", "abcdefghj"},
+    {"abcdefghnljx", "abcdefghofoh"},
+    {"abcdefghswnrpfdk", "abcdefghjlyamivk"},
+};
+
 static void test_pairs_collide(void **state)
 {
     (void)state;
@@ -36,6 +46,13 @@ static void test_pairs_collide(void **state)
         size_t n = strlen(pairs[i][0]);
         assert_int_equal(strlen(pairs[i][1]), n);
         assert_true(memcmp(a, b, n) != 0);
+        assert_int_equal(as_stok_hash(a, n), as_stok_hash(b, n));
+    }
+    for (size_t i = 1; i < sizeof heads / sizeof *heads; i++) {
+        const uint8_t *a = (const uint8_t *)heads[i][0], *b = (const uint8_t *)heads[i][1];
+        size_t n = strlen(heads[i][0]);
+        assert_int_equal(strlen(heads[i][1]), n);
+        assert_true(memcmp(a, b, 8) == 0 && memcmp(a, b, n) != 0);
         assert_int_equal(as_stok_hash(a, n), as_stok_hash(b, n));
     }
 }
@@ -54,6 +71,8 @@ static void text_of(unsigned i, unsigned n, char *out, size_t cap)
     int late = i >= n / 2;
     int at = snprintf(out, cap, "%s %s, %s %s %s", pairs[0][i & 1], pairs[0][!(i & 1)],
                       pairs[2][i % 3 == 0], own, late ? pairs[1][i & 1] : "x");
+    at += snprintf(out + at, cap - (size_t)at, " %s %s", heads[i % 3][i & 1],
+                   heads[(i + 1) % 3][!(i & 1)]);
     for (unsigned k = 0; k < i % 23 && at + 3 < (int)cap; k++)
         at += snprintf(out + at, cap - (size_t)at, " %s", k & 1 ? pairs[1][k % 2] : "ab");
     if (i % 7 == 0 && at + 2 < (int)cap)
