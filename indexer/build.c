@@ -134,15 +134,18 @@ static void analyse_file(as_analyzer *an, const as_file *f, fileres *r)
      * corpus), reserved at once: grown by doubling, their arrays' copies
      * were a twentieth of an analysis thread */
     size_t bytes = 0;
-    for (size_t s = 0; s < p->nsents; s++)
-        bytes += strlen(p->sents[s].text);
+    for (size_t s = 0; s < p->nsents; s++) {
+        /* each length kept in tokstart[s] until the loop below reads it */
+        r->tokstart[s] = strlen(p->sents[s].text);
+        bytes += r->tokstart[s];
+    }
     if (as_wpost_reserve(&r->post, bytes / 5 + 64) != AS_OK)
         goto nomem;
     for (size_t s = 0; s < p->nsents; s++) {
         const as_token *tk;
         size_t nt;
         const char *text = p->sents[s].text;
-        size_t len = strlen(text);
+        size_t len = r->tokstart[s];
         r->tokstart[s] = r->post.nk;
         /* Every definition the miner knows has a "(" (an ASCII byte that
          * never occurs inside a UTF-8 sequence), and most sentences have
