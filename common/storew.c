@@ -167,13 +167,26 @@ static uint32_t tok_id_h(as_wctx *c, as_swriter *s, const uint8_t *p, size_t n, 
  * adds it). */
 static inline __attribute__((always_inline)) uint32_t tok_find(const as_swriter *s,
                                                                const uint8_t *p, size_t n,
-                                                               uint32_t h, uint64_t head)
+                                                               uint32_t h, uint64_t head,
+                                                               uint32_t hint)
 {
     if (n - 1 >= 16)
         return SW_SLOW;
     uint64_t tail = 0;
     if (n > 8)
         memcpy(&tail, p + n - 8, 8);
+    if (hint) {
+        /* the id in the token's first slot when the block was prefetched
+         * (ids never change once given: a hit is this token's id) */
+        uint32_t i = hint - 1, a = s->voff[i];
+        if (s->vhead[i] == head && s->voff[i + 1] - a == n) {
+            uint64_t vt = 0;
+            if (n > 8)
+                memcpy(&vt, s->vbytes.p + a + n - 8, 8);
+            if (vt == tail)
+                return i;
+        }
+    }
     for (uint32_t j = h & s->htmask;; j = (j + 1) & s->htmask) {
         uint32_t e = s->ht[j];
         if (!e)
@@ -479,7 +492,7 @@ static uint64_t count_block(as_wctx *c, as_swriter *s, const uint8_t *raw, size_
                                (uint32_t)(r.text - raw), s->tk);
         for (size_t k = 0; k < s->ntk; k++) {
             const as_swtok *tk = &s->tk[k];
-            uint32_t id = tok_find(s, raw + tk->off, tk->len, tk->hash, tk->head);
+            uint32_t id = tok_find(s, raw + tk->off, tk->len, tk->hash, tk->head, 0);
             if (id == SW_SLOW)
                 id = tok_id_h(c, s, raw + tk->off, tk->len, tk->hash, raw + n);
             if (id == UINT32_MAX)
@@ -539,6 +552,7 @@ static void write_block(as_wctx *c, as_swriter *s, const as_swjob *j)
     }
     for (size_t k = 0; k < s->ntk; k++) {
         uint32_t e = s->ht[s->tk[k].hash & s->htmask];
+        s->tk[k].zero = e; /* tok_find's hint */
         if (e) {
             __builtin_prefetch(&s->vhead[e - 1]);
             __builtin_prefetch(&s->voff[e - 1]);
@@ -562,7 +576,7 @@ static void write_block(as_wctx *c, as_swriter *s, const as_swjob *j)
             return;
         for (; t < t1; t++) {
             const as_swtok *k = &s->tk[t];
-            uint32_t id = tok_find(s, j->data + k->off, k->len, k->hash, k->head);
+            uint32_t id = tok_find(s, j->data + k->off, k->len, k->hash, k->head, k->zero);
             if (id == SW_SLOW)
                 id = tok_id_h(c, s, j->data + k->off, k->len, k->hash, j->data + j->n);
             if (id == UINT32_MAX)

@@ -49,7 +49,8 @@ typedef struct as_swjob {
 /* A token of the block being coded: where it lies in the job's data. */
 typedef struct as_swtok {
     uint32_t off, len, hash;
-    uint32_t zero;       /* 0 (no padding bytes of unknown value) */
+    uint32_t zero;       /* 0 (no padding bytes of unknown value); the
+                          * store writer's hint once split (storew.c) */
     uint64_t head;       /* as_stok_head of its bytes */
 } as_swtok;
 
