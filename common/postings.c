@@ -121,11 +121,17 @@ static inline uint32_t get_bits(const uint8_t *p, size_t nbytes, uint64_t k, uns
     uint64_t bit = k * w;
     size_t at = (size_t)(bit >> 3);
     uint64_t x = 0;
-    if (at + 8 <= nbytes)
+    if (at + 8 <= nbytes) {
         memcpy(&x, p + at, 8);
-    else
+    } else if (nbytes >= 8 && at < nbytes) {
+        /* the run's last 8 bytes, shifted down to start at byte at (the
+         * tail of a short run: the byte loop was ~2% of SAR at 1M) */
+        memcpy(&x, p + nbytes - 8, 8);
+        x >>= 8 * (at + 8 - nbytes);
+    } else {
         for (size_t i = 0; at + i < nbytes && i < 8; i++)
             x |= (uint64_t)p[at + i] << (8 * i);
+    }
     x >>= bit & 7;
     return w == 32 ? (uint32_t)x : (uint32_t)x & ((1u << w) - 1);
 }
