@@ -87,8 +87,10 @@
  * two lists of near density meet at a few instructions a posting
  * (as_pcur_meet), where each lead posting bounded alone costs a table
  * lookup and high-list seeks (SAR: adult, 14,339 postings at 1M, meets
- * review, 44,112, on 1,885 docs) ... */
-#define AS_LEAD_PAIR_F 4
+ * review, 44,112, on 1,885 docs; at 5M adult has 47,365 and review
+ * 216,730, 4.6x, and pairing them took SAR from 47.6M to 29.2M
+ * instructions per 3 runs; 5 and 8 measured alike on the bench mix) ... */
+#define AS_LEAD_PAIR_F 5
 /* ... until, after this many meets at least, half of them have left the
  * lead where it was (its postings mostly have the other's: "self" of
  * "self neglect", where each meet decodes a block of "neglect" for

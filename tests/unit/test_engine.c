@@ -1562,6 +1562,89 @@ static void test_lead_solo(void **state)
     free_corpus(&c);
 }
 
+/* test_meet_sparse's docs: t0 in about 3 docs of 10, t1 in 2 of 3 (wdf
+ * 1 to 3), so the two lists are of unequal density and meet on ~1 doc in
+ * 5, with runs where t0 has none for a while (d % 200 >= 150). */
+static void sparse_docs(uint32_t d, uint32_t w[4], uint32_t *len)
+{
+    w[0] = d % 200 < 150 && (d % 5 == 0 || d % 11 == 3 || d % 13 == 7) ? 1 + d % 2 : 0;
+    w[1] = d % 3 != 2 ? 1 + d % 3 : 0;
+    *len = 20;
+}
+
+/* The wdf of t in doc d of c. */
+static uint32_t doc_wdf(const corpus *c, uint32_t d, uint32_t t)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < c->docs[d].ntok; i++)
+        n += c->docs[d].term[i] == t;
+    return n;
+}
+
+/* as_pcur_meet without a limit (meet_sparse: the denser list stepped four
+ * docs at a compare) from cursors put on many pairs of starting docs,
+ * both argument orders: it must end with both cursors on the first doc
+ * >= both starts that has both terms, with their wdfs (or both at the
+ * end); and walking the meets from the start must meet every such doc
+ * once. */
+static void test_meet_sparse(void **state)
+{
+    (void)state;
+    corpus c;
+    lead_corpus(&c, sparse_docs);
+    as_term ta, tb;
+    assert_int_equal(as_index_find_term(c.ix, "t0", 2, &ta), AS_OK);
+    assert_int_equal(as_index_find_term(c.ix, "t1", 2, &tb), AS_OK);
+    assert_true(tb.df > 2 * ta.df);
+    as_pcur *pa = malloc(sizeof *pa), *pb = malloc(sizeof *pb);
+    assert_non_null(pa);
+    assert_non_null(pb);
+    uint32_t checked = 0;
+    for (uint32_t sa = 0; sa < c.ndocs; sa += 37) {
+        for (uint32_t k = 0; k < 6; k++) {
+            uint32_t sb = sa + k * k * 29 % 300;
+            as_pcur_init(pa, c.ix, &ta);
+            as_pcur_init(pb, c.ix, &tb);
+            uint32_t da = as_pcur_seek(pa, sa), db = as_pcur_seek(pb, sb);
+            uint32_t x = da > db ? da : db;
+            while (x < c.ndocs && !(doc_has(&c, x, 0) && doc_has(&c, x, 1)))
+                x++;
+            uint32_t r = k % 2 ? as_pcur_meet(pb, pa, AS_DOC_END) : as_pcur_meet(pa, pb, AS_DOC_END);
+            if (x < c.ndocs) {
+                assert_int_equal(r, x);
+                assert_int_equal(pa->doc, x);
+                assert_int_equal(pb->doc, x);
+                assert_int_equal(pa->wdf, doc_wdf(&c, x, 0));
+                assert_int_equal(pb->wdf, doc_wdf(&c, x, 1));
+            } else {
+                assert_int_equal(r, AS_DOC_END);
+                assert_int_equal(pa->doc, AS_DOC_END);
+                assert_int_equal(pb->doc, AS_DOC_END);
+            }
+            checked++;
+        }
+    }
+    as_pcur_init(pa, c.ix, &ta);
+    as_pcur_init(pb, c.ix, &tb);
+    uint32_t met = 0, both = 0;
+    for (uint32_t d = 0; d < c.ndocs; d++)
+        both += doc_has(&c, d, 0) && doc_has(&c, d, 1);
+    for (;;) {
+        uint32_t r = as_pcur_meet(pa, pb, AS_DOC_END);
+        if (r == AS_DOC_END)
+            break;
+        assert_true(doc_has(&c, r, 0) && doc_has(&c, r, 1));
+        met++;
+        as_pcur_next(met % 2 ? pa : pb);
+    }
+    assert_int_equal(met, both);
+    assert_true(both > 200);
+    assert_true(checked > 300);
+    free(pa);
+    free(pb);
+    free_corpus(&c);
+}
+
 /* test_lead_free's own docs: eight with all four terms three times in
  * length 12, eight with t0 and t1 three times, t2 once, no t3. */
 static void free_docs(uint32_t d, uint32_t w[4], uint32_t *len)
@@ -2927,6 +3010,7 @@ int main(void)
         cmocka_unit_test(test_high_lists),
         cmocka_unit_test(test_high_ties),
         cmocka_unit_test(test_lead_solo),
+        cmocka_unit_test(test_meet_sparse),
         cmocka_unit_test(test_lead_free),
         cmocka_unit_test(test_lead_order),
         cmocka_unit_test(test_lead_all),
