@@ -151,6 +151,9 @@ struct as_engine {
     /* Leaps of the last query's lead walk past docs with one of the lead's
      * terms to the next doc high in every other unit (all; for tests). */
     uint64_t nall;
+    /* High cursors of the last query's lead walk of two terms moved by a
+     * step inside their decoded block (hstep; for tests). */
+    uint64_t nhstep;
     enode *ltn[64];
     as_pcur *lhc[64];
     /* Calls of the last query's align_tier_lead that found them so (for

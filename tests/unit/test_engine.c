@@ -1773,6 +1773,40 @@ static void test_lead_all(void **state)
     free_corpus(&c);
 }
 
+/* test_lead_hstep's own docs: test_lead_all's, and right after each of
+ * its best (d = 256m + 64) one with both t2 and t3 high in t0 alone (t0
+ * three times, t1 once, length 12: 256m + 65), which passes only by t0's
+ * exact value there. */
+static void hstep_docs(uint32_t d, uint32_t w[4], uint32_t *len)
+{
+    all_docs(d, w, len);
+    if (d % 256 == 65) {
+        w[0] = 3;
+        w[1] = w[2] = w[3] = 1;
+        *len = 10;
+    }
+}
+
+/* The lead walk of two terms moves the other units' high cursors by steps
+ * inside their decoded blocks (engine_iter.c: hstep), not by seeks: t0 AND
+ * t1 AND (t2 OR t3), where the docs high in t0 alone rank only by t0's
+ * exact value, read where t0's high cursor steps from the doc before in
+ * its list onto them.  A step that stopped short of or past a doc, or read
+ * another posting's wdf, changes a bound and returns other docs.  k =
+ * 1..32, two BM25 parameter sets, against the exhaustive scorer; the steps
+ * (nhstep) must run in most searches. */
+static void test_lead_hstep(void **state)
+{
+    (void)state;
+    corpus c;
+    lead_corpus(&c, hstep_docs);
+    uint32_t runs, stepped = lead_sweep(&c, 32, "lead hstep", offsetof(as_engine, nhstep), &runs);
+    if (getenv("SHOW_HIGH"))
+        fprintf(stderr, "lead hstep: stepped in %u of %u searches\n", stepped, runs);
+    assert_true(stepped >= runs / 2);
+    free_corpus(&c);
+}
+
 /* test_lead_meet's own docs: eight short ones high in t0 and t1 (no t2,
  * t3), in t2 alone, in t3 alone; those with t2 or t3 alone of length 16
  * and without t0 and t1 (so that t2's and t3's low postings may be that
@@ -3014,6 +3048,7 @@ int main(void)
         cmocka_unit_test(test_lead_free),
         cmocka_unit_test(test_lead_order),
         cmocka_unit_test(test_lead_all),
+        cmocka_unit_test(test_lead_hstep),
         cmocka_unit_test(test_lead_meet),
         cmocka_unit_test(test_lead_meet_wdf),
         cmocka_unit_test(test_lead_solo_wdf),
