@@ -170,6 +170,9 @@ struct as_engine {
     /* Of those, the candidates of an AND of two or three TERMs rejected by
      * hk (tier_scan) while high in two kids or more (for tests). */
     uint64_t nhk;
+    /* Of the candidates tier_scan's hk let through, those it rejected at
+     * their own length without returning (scan_len_ok; for tests). */
+    uint64_t nslen;
     /* Calls of the last query's align_tier that went to align_tier_lead
      * for an intersection of its rarest unit's two terms (for tests). */
     uint64_t nmeet;
