@@ -171,7 +171,7 @@ struct as_engine {
      * hk (tier_scan) while high in two kids or more (for tests). */
     uint64_t nhk;
     /* Of the candidates tier_scan's hk let through, those it rejected at
-     * their own length without returning (scan_len_ok; for tests). */
+     * their own length without returning (scan_len; for tests). */
     uint64_t nslen;
     /* Calls of the last query's align_tier that went to align_tier_lead
      * for an intersection of its rarest unit's two terms (for tests). */

@@ -2491,6 +2491,12 @@ static inline __attribute__((always_inline)) void hto(as_pcur *c, hpos *p, uint3
     if (p->i + 1 < p->n && c->docs[p->i + 1] >= t) {
         p->i++;
         p->x = c->docs[p->i];
+    } else if (p->i + 2 < p->n && c->docs[p->i + 2] >= t) {
+        p->i += 2;
+        p->x = c->docs[p->i];
+    } else if (p->i + 3 < p->n && c->docs[p->i + 3] >= t) {
+        p->i += 3;
+        p->x = c->docs[p->i];
     } else {
         *p = hmove(c, *p, t);
     }
@@ -2502,11 +2508,13 @@ static inline __attribute__((always_inline)) void hto(as_pcur *c, hpos *p, uint3
  * tier_exact) cannot exceed wmin.  Most candidates that hk lets through
  * fall here (local authority staff at 1M: ~5.7k of ~7k a search), so the
  * merge goes on without returning. */
-static __attribute__((noinline)) int scan_len_ok(as_engine *e, enode *const *tn, uint32_t nk,
-                                                 uint32_t cand, const uint32_t *w, double wmin)
+static inline __attribute__((always_inline)) int scan_len(as_engine *e, enode *const *tn,
+                                                         uint32_t nk, uint32_t cand,
+                                                         const uint32_t *w, double wmin)
 {
     uint32_t dl = as_index_doclen(e->ix, cand);
     double b = 0;
+#pragma GCC unroll 3
     for (uint32_t i = 0; i < nk; i++) {
         if (w[i]) {
             b += slot_val(e, tn[i], i, w[i], dl);
@@ -2518,6 +2526,19 @@ static __attribute__((noinline)) int scan_len_ok(as_engine *e, enode *const *tn,
         }
     }
     return b > wmin;
+}
+
+/* (one for two kids, one for three: the loop unrolled) */
+static __attribute__((noinline)) int scan_len2(as_engine *e, enode *const *tn, uint32_t cand,
+                                               const uint32_t *w, double wmin)
+{
+    return scan_len(e, tn, 2, cand, w, wmin);
+}
+
+static __attribute__((noinline)) int scan_len3(as_engine *e, enode *const *tn, uint32_t cand,
+                                               const uint32_t *w, double wmin)
+{
+    return scan_len(e, tn, 3, cand, w, wmin);
 }
 
 /* align_tier_terms' merge for an AND of nk = 2 or 3 TERMs: the first doc
@@ -2569,7 +2590,8 @@ static inline __attribute__((always_inline)) uint64_t tier_scan(as_engine *e, en
             }
         }
         if (!(hk[key] <= wmin)) {
-            if (isnan(hk[key]) || scan_len_ok(e, tn, nk, cand, wv, wmin)) {
+            if (isnan(hk[key]) || (nk == 2 ? scan_len2(e, tn, cand, wv, wmin)
+                                           : scan_len3(e, tn, cand, wv, wmin))) {
                 ret = cand | (uint64_t)key << 32;
                 break;
             }

@@ -2775,7 +2775,7 @@ static void test_tier_steps(void **state)
      * comparison above */
     assert_true(multi >= 40);
     /* candidates rejected at their own length inside tier_scan's merge
-     * (scan_len_ok): in 496 of the 960 searches; a bound 0.05 too low
+     * (scan_len): in 496 of the 960 searches; a bound 0.05 too low
      * there fails the scorer comparison above */
     assert_true(slen >= nq / 4);
 }
