@@ -173,6 +173,9 @@ struct as_engine {
     /* Of the candidates tier_scan's hk let through, those it rejected at
      * their own length without returning (scan_len; for tests). */
     uint64_t nslen;
+    /* Times tier_scan merged inside the cursors' blocks (its fast phase;
+     * for tests). */
+    uint64_t nsfast;
     /* Calls of the last query's align_tier that went to align_tier_lead
      * for an intersection of its rarest unit's two terms (for tests). */
     uint64_t nmeet;

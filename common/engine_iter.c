@@ -558,6 +558,7 @@ void as_eng_reset(as_engine *e)
     e->nhq = 0;
     e->nhk = 0;
     e->nslen = 0;
+    e->nsfast = 0;
     e->nbmlead = 0;
     e->nmeet = 0;
     e->onode = -1;
@@ -2564,8 +2565,106 @@ static inline __attribute__((always_inline)) uint64_t tier_scan(as_engine *e, en
     }
     const double *hk = e->hk;
     const uint8_t *hm = e->hkm;
-    uint64_t rej = 0, rejk = 0, slen = 0, ret;
+    uint64_t rej = 0, rejk = 0, slen = 0, nfast = 0, ret = AS_DOC_END;
     for (;;) {
+        /* Inside the blocks every cursor is on (and every essential one at
+         * d or past it), the merge of the blocks' arrays: the postings'
+         * places in locals, a step a compare and an index; it leaves at a
+         * block's end (to the general step below, which crosses it) or
+         * with a candidate that passes both bounds. */
+        int fast = 1;
+#pragma GCC unroll 3
+        for (uint32_t m = 0; m < nk; m++) {
+            if (!p[m].n)
+                fast = 0;
+            else if ((em >> m & 1) && p[m].x < d) {
+                if (p[m].i + 1 < p[m].n && c[m]->docs[p[m].i + 1] >= d) {
+                    p[m].i++;
+                    p[m].x = c[m]->docs[p[m].i];
+                } else {
+                    fast = 0;
+                }
+            }
+        }
+        if (fast) {
+            const uint32_t *D[3], *W[3];
+            uint32_t I[3], N[3], X[3];
+#pragma GCC unroll 3
+            for (uint32_t m = 0; m < nk; m++) {
+                D[m] = c[m]->docs;
+                W[m] = c[m]->wdfs;
+                I[m] = p[m].i;
+                N[m] = p[m].n;
+                X[m] = p[m].x;
+            }
+            int out; /* 1: a block's end, 2: a candidate passed */
+            nfast++;
+            uint32_t cand, key;
+            for (;;) {
+                cand = AS_DOC_END;
+#pragma GCC unroll 3
+                for (uint32_t m = 0; m < nk; m++)
+                    if ((em >> m & 1) && X[m] < cand)
+                        cand = X[m];
+                out = 0;
+#pragma GCC unroll 3
+                for (uint32_t m = 0; m < nk; m++)
+                    if (!(em >> m & 1))
+                        while (X[m] < cand) {
+                            if (I[m] + 1 >= N[m]) {
+                                out = 1;
+                                break;
+                            }
+                            I[m]++;
+                            X[m] = D[m][I[m]];
+                        }
+                if (out) {
+                    d = cand; /* not looked at yet */
+                    break;
+                }
+                key = 0;
+                uint32_t wv[3] = {0, 0, 0};
+#pragma GCC unroll 3
+                for (uint32_t m = 0; m < nk; m++)
+                    if (X[m] == cand) {
+                        uint32_t w = W[m][I[m]];
+                        wv[m] = w;
+                        key += (w < 4 ? w : 4) << (3 * m);
+                    }
+                if (!(hk[key] <= wmin)) {
+                    if (isnan(hk[key]) || (nk == 2 ? scan_len2(e, tn, cand, wv, wmin)
+                                                   : scan_len3(e, tn, cand, wv, wmin))) {
+                        out = 2;
+                        break;
+                    }
+                    slen++;
+                } else {
+                    rej++;
+                    rejk += hm[key];
+                }
+#pragma GCC unroll 3
+                for (uint32_t m = 0; m < nk; m++)
+                    if ((em >> m & 1) && X[m] == cand) {
+                        if (I[m] + 1 >= N[m])
+                            out = 1;
+                        else
+                            X[m] = D[m][++I[m]];
+                    }
+                if (out) {
+                    d = cand + 1;
+                    break;
+                }
+            }
+#pragma GCC unroll 3
+            for (uint32_t m = 0; m < nk; m++) {
+                p[m].i = I[m];
+                p[m].x = X[m];
+            }
+            if (out == 2) {
+                ret = cand | (uint64_t)key << 32;
+                break;
+            }
+        }
         uint32_t cand = AS_DOC_END;
 #pragma GCC unroll 3
         for (uint32_t m = 0; m < nk; m++)
@@ -2612,6 +2711,7 @@ static inline __attribute__((always_inline)) uint64_t tier_scan(as_engine *e, en
     e->nhq += rej;
     e->nhk += rejk;
     e->nslen += slen;
+    e->nsfast += nfast;
     return ret;
 }
 

@@ -2704,7 +2704,7 @@ static void test_tier_steps(void **state)
     (void)state;
     static const cparams ps[] = {{16000, 300, 30, 4, 0.0, 1}, {12000, 200, 25, 3, 0.0, 0},
                                  {20000, 60, 20, 4, 0.0, 1}, {16000, 120, 40, 4, 0.0, 0}};
-    uint32_t tiered = 0, multi = 0, slen = 0, nq = 0;
+    uint32_t tiered = 0, multi = 0, slen = 0, fast = 0, nq = 0;
     for (size_t pi = 0; pi < sizeof ps / sizeof ps[0]; pi++) {
         corpus c;
         gen_corpus(&c, &ps[pi], 517 + pi);
@@ -2755,6 +2755,7 @@ static void test_tier_steps(void **state)
                 tiered += c.eng->ntier > 0 && c.eng->nhq > 0;
                 multi += c.eng->nhk > 0;
                 slen += c.eng->nslen > 0;
+                fast += c.eng->nsfast > 0;
                 afree(&a);
             }
         }
@@ -2766,8 +2767,8 @@ static void test_tier_steps(void **state)
     if (getenv("SHOW_HIGH"))
         fprintf(stderr,
                 "steps: %u of %u searches by tiers rejecting by hq, %u by hk (two kids high), "
-                "%u at the length inside the merge\n",
-                tiered, nq, multi, slen);
+                "%u at the length inside the merge, %u merging inside blocks\n",
+                tiered, nq, multi, slen, fast);
     assert_true(tiered >= nq / 4);
     /* candidates high in two kids rejected by tier_scan's table (hk): in 80
      * of the 960 searches; a table 0.05 too low there, or a kid of wdf 4 or
@@ -2778,6 +2779,8 @@ static void test_tier_steps(void **state)
      * (scan_len): in 496 of the 960 searches; a bound 0.05 too low
      * there fails the scorer comparison above */
     assert_true(slen >= nq / 4);
+    /* tier_scan's merge inside the cursors' blocks (its fast phase) */
+    assert_true(fast >= nq / 4);
 }
 
 /* Doc d of the phrase-positions corpus: 12 tokens, t0 (in every doc) at
