@@ -285,7 +285,9 @@ struct as_engine {
      * whatever its length (NaN until hk_fill makes it).  Never zeroed, as
      * jv: single_table sets every entry to NaN first. */
     double hk[512];
-    uint8_t hkm[512]; /* 1: key has two kids high or more (for nhk) */
+    /* 1 + (1 << 32) when key has two kids high or more, else 1: a rejection
+     * counted for nhq (low half) and nhk (high half) in one add */
+    uint64_t hkm[512];
 };
 
 /* ---- Interface to code in engine.c -------------------------------------- */

@@ -2426,7 +2426,7 @@ static void hk_fill(as_engine *e, enode *const *tn, uint32_t nk, uint32_t key)
         big |= w[j] > 4 || (j >= nk && w[j]);
     }
     e->hk[key] = big || !nh ? INFINITY : high_bound(e, tn, nk, w);
-    e->hkm[key] = (uint8_t)(nh > 1);
+    e->hkm[key] = 1 + ((uint64_t)(nh > 1) << 32);
 }
 
 /* tier_scan's place in high cursor c: the doc x at index i of its decoded
@@ -2564,8 +2564,8 @@ static inline __attribute__((always_inline)) uint64_t tier_scan(as_engine *e, en
         p[m].n = hlim(c[m]);
     }
     const double *hk = e->hk;
-    const uint8_t *hm = e->hkm;
-    uint64_t rej = 0, rejk = 0, slen = 0, nfast = 0, ret = AS_DOC_END;
+    const uint64_t *hm = e->hkm;
+    uint64_t rejc = 0, slen = 0, nfast = 0, ret = AS_DOC_END; /* rejc: hkm's sums */
     for (;;) {
         /* Inside the blocks every cursor is on (and every essential one at
          * d or past it), the merge of the blocks' arrays: the postings'
@@ -2623,15 +2623,18 @@ static inline __attribute__((always_inline)) uint64_t tier_scan(as_engine *e, en
                     break;
                 }
                 key = 0;
-                uint32_t wv[3] = {0, 0, 0};
 #pragma GCC unroll 3
                 for (uint32_t m = 0; m < nk; m++)
                     if (X[m] == cand) {
                         uint32_t w = W[m][I[m]];
-                        wv[m] = w;
                         key += (w < 4 ? w : 4) << (3 * m);
                     }
                 if (!(hk[key] <= wmin)) {
+                    uint32_t wv[3] = {0, 0, 0};
+#pragma GCC unroll 3
+                    for (uint32_t m = 0; m < nk; m++)
+                        if (X[m] == cand)
+                            wv[m] = W[m][I[m]];
                     if (isnan(hk[key]) || (nk == 2 ? scan_len2(e, tn, cand, wv, wmin)
                                                    : scan_len3(e, tn, cand, wv, wmin))) {
                         out = 2;
@@ -2639,8 +2642,7 @@ static inline __attribute__((always_inline)) uint64_t tier_scan(as_engine *e, en
                     }
                     slen++;
                 } else {
-                    rej++;
-                    rejk += hm[key];
+                    rejc += hm[key];
                 }
 #pragma GCC unroll 3
                 for (uint32_t m = 0; m < nk; m++)
@@ -2696,8 +2698,7 @@ static inline __attribute__((always_inline)) uint64_t tier_scan(as_engine *e, en
             }
             slen++;
         } else {
-            rej++;
-            rejk += hm[key];
+            rejc += hm[key];
         }
         if (cand >= AS_DOC_END - 1) {
             ret = AS_DOC_END;
@@ -2708,8 +2709,8 @@ static inline __attribute__((always_inline)) uint64_t tier_scan(as_engine *e, en
 #pragma GCC unroll 3
     for (uint32_t m = 0; m < nk; m++)
         hsync(c[m], p[m]);
-    e->nhq += rej;
-    e->nhk += rejk;
+    e->nhq += rejc & 0xffffffffu;
+    e->nhk += rejc >> 32;
     e->nslen += slen;
     e->nsfast += nfast;
     return ret;
@@ -2830,7 +2831,7 @@ static inline __attribute__((always_inline)) uint32_t tier_few(as_engine *e, uin
             hk_fill(e, tn, nk, key);
             if (e->hk[key] <= wmin) {
                 e->nhq++;
-                e->nhk += e->hkm[key];
+                e->nhk += e->hkm[key] >> 32;
                 if (cand >= AS_DOC_END - 1)
                     return AS_DOC_END;
                 d = cand + 1;
