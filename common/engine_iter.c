@@ -2761,11 +2761,12 @@ static inline __attribute__((always_inline)) int tier_exact(as_engine *e, uint32
                                                            enode *const *tn, as_pcur *const *hc,
                                                            uint32_t *hd, const uint32_t *o,
                                                            const uint8_t *oi, uint32_t cand,
-                                                           double wmin, uint32_t *d)
+                                                           double wmin, int bounded, uint32_t *d)
 {
-    uint32_t dl = as_index_doclen(e->ix, cand), i;
-    double b = 0;
-    for (i = 0; i < nk; i++) {
+    uint32_t i = bounded ? nk : 0; /* bounded: tier_scan's scan_len passed it */
+    uint32_t dl = bounded ? 0 : as_index_doclen(e->ix, cand);
+    double b = bounded ? INFINITY : 0;
+    for (; i < nk; i++) {
         if (hd[i] < cand)
             hd[i] = as_pcur_seek(hc[i], cand);
         if (hd[i] == cand) {
@@ -2827,7 +2828,9 @@ static inline __attribute__((always_inline)) uint32_t tier_few(as_engine *e, uin
             return AS_DOC_END;
         for (uint32_t i = 0; i < nk; i++)
             hd[i] = hc[i]->doc;
+        int bounded = 1;
         if (isnan(e->hk[key])) { /* not made yet */
+            bounded = 0;
             hk_fill(e, tn, nk, key);
             if (e->hk[key] <= wmin) {
                 e->nhq++;
@@ -2838,7 +2841,7 @@ static inline __attribute__((always_inline)) uint32_t tier_few(as_engine *e, uin
                 continue;
             }
         }
-        if (tier_exact(e, nk, tn, hc, hd, o, oi, cand, wmin, &d))
+        if (tier_exact(e, nk, tn, hc, hd, o, oi, cand, wmin, bounded, &d))
             return cand;
         if (d == AS_DOC_END)
             return AS_DOC_END;
@@ -3014,7 +3017,7 @@ static uint32_t align_tier_terms(as_engine *e, enode *n, uint32_t d, double wmin
             d = cand + 1;
             continue;
         }
-        if (tier_exact(e, nk, tn, hc, hd, o, oi, cand, wmin, &d))
+        if (tier_exact(e, nk, tn, hc, hd, o, oi, cand, wmin, 0, &d))
             return cand;
         if (d == AS_DOC_END)
             return AS_DOC_END;
