@@ -173,6 +173,12 @@ struct as_engine {
     /* Of those, the candidates of an AND of two or three TERMs rejected by
      * hk (tier_scan) while high in two kids or more (for tests). */
     uint64_t nhk;
+    /* Of the candidates tier_scan's hk let through, those it rejected at
+     * their own length without returning (scan_len; for tests). */
+    uint64_t nslen;
+    /* Times tier_scan merged inside the cursors' blocks (its fast phase;
+     * for tests). */
+    uint64_t nsfast;
     /* Calls of the last query's align_tier that went to align_tier_lead
      * for an intersection of its rarest unit's two terms (for tests). */
     uint64_t nmeet;
@@ -282,7 +288,9 @@ struct as_engine {
      * whatever its length (NaN until hk_fill makes it).  Never zeroed, as
      * jv: single_table sets every entry to NaN first. */
     double hk[512];
-    uint8_t hkm[512]; /* 1: key has two kids high or more (for nhk) */
+    /* 1 + (1 << 32) when key has two kids high or more, else 1: a rejection
+     * counted for nhq (low half) and nhk (high half) in one add */
+    uint64_t hkm[512];
 };
 
 /* ---- Interface to code in engine.c -------------------------------------- */

@@ -560,6 +560,8 @@ void as_eng_reset(as_engine *e)
     e->hqnode = -1;
     e->nhq = 0;
     e->nhk = 0;
+    e->nslen = 0;
+    e->nsfast = 0;
     e->nbmlead = 0;
     e->nmeet = 0;
     e->onode = -1;
@@ -2464,7 +2466,7 @@ static void hk_fill(as_engine *e, enode *const *tn, uint32_t nk, uint32_t key)
         big |= w[j] > 4 || (j >= nk && w[j]);
     }
     e->hk[key] = big || !nh ? INFINITY : high_bound(e, tn, nk, w);
-    e->hkm[key] = (uint8_t)(nh > 1);
+    e->hkm[key] = 1 + ((uint64_t)(nh > 1) << 32);
 }
 
 /* tier_scan's place in high cursor c: the doc x at index i of its decoded
@@ -2530,9 +2532,54 @@ static inline __attribute__((always_inline)) void hto(as_pcur *c, hpos *p, uint3
     if (p->i + 1 < p->n && c->docs[p->i + 1] >= t) {
         p->i++;
         p->x = c->docs[p->i];
+    } else if (p->i + 2 < p->n && c->docs[p->i + 2] >= t) {
+        p->i += 2;
+        p->x = c->docs[p->i];
+    } else if (p->i + 3 < p->n && c->docs[p->i + 3] >= t) {
+        p->i += 3;
+        p->x = c->docs[p->i];
     } else {
         *p = hmove(c, *p, t);
     }
+}
+
+/* tier_scan's candidate cand, kid m high in its list with wdf w[m] (0: not
+ * there): 0 when its bound at its own length (exact values of the kids it
+ * is high in, low_bound for the others, summed in fold order, as
+ * tier_exact) cannot exceed wmin.  Most candidates that hk lets through
+ * fall here (local authority staff at 1M: ~5.7k of ~7k a search), so the
+ * merge goes on without returning. */
+static inline __attribute__((always_inline)) int scan_len(as_engine *e, enode *const *tn,
+                                                         uint32_t nk, uint32_t cand,
+                                                         const uint32_t *w, double wmin)
+{
+    uint32_t dl = as_index_doclen(e->ix, cand);
+    double b = 0;
+#pragma GCC unroll 3
+    for (uint32_t i = 0; i < nk; i++) {
+        if (w[i]) {
+            b += slot_val(e, tn[i], i, w[i], dl);
+        } else {
+            double lb = slot_low(e, tn[i], i, dl);
+            if (lb < 0)
+                return 0;
+            b += lb;
+        }
+    }
+    return b > wmin;
+}
+
+/* (one for two kids, one for three: the loop unrolled) */
+static __attribute__((noinline)) int scan_len2(as_engine *e, enode *const *tn, uint32_t cand,
+                                               const uint32_t *w, double wmin)
+{
+    return scan_len(e, tn, 2, cand, w, wmin);
+}
+
+static __attribute__((noinline)) int scan_len3(as_engine *e, enode *const *tn, uint32_t cand,
+                                               const uint32_t *w, double wmin)
+{
+    return scan_len(e, tn, 3, cand, w, wmin);
 }
 
 /* align_tier_terms' merge for an AND of nk = 2 or 3 TERMs: the first doc
@@ -2542,7 +2589,8 @@ static inline __attribute__((always_inline)) void hto(as_pcur *c, hpos *p, uint3
  * none.  Most candidates of a common AND end here, a table look-up each.
  * nk and em are constants where it is inlined (tier_scan2, tier_scan3):
  * the cursors' places live in registers. */
-static inline __attribute__((always_inline)) uint64_t tier_scan(as_engine *e, as_pcur *const *hc,
+static inline __attribute__((always_inline)) uint64_t tier_scan(as_engine *e, enode *const *tn,
+                                                               as_pcur *const *hc,
                                                                uint32_t nk, uint32_t em,
                                                                uint32_t d, double wmin)
 {
@@ -2556,9 +2604,109 @@ static inline __attribute__((always_inline)) uint64_t tier_scan(as_engine *e, as
         p[m].n = hlim(c[m]);
     }
     const double *hk = e->hk;
-    const uint8_t *hm = e->hkm;
-    uint64_t rej = 0, rejk = 0, ret;
+    const uint64_t *hm = e->hkm;
+    uint64_t rejc = 0, slen = 0, nfast = 0, ret = AS_DOC_END; /* rejc: hkm's sums */
     for (;;) {
+        /* Inside the blocks every cursor is on (and every essential one at
+         * d or past it), the merge of the blocks' arrays: the postings'
+         * places in locals, a step a compare and an index; it leaves at a
+         * block's end (to the general step below, which crosses it) or
+         * with a candidate that passes both bounds. */
+        int fast = 1;
+#pragma GCC unroll 3
+        for (uint32_t m = 0; m < nk; m++) {
+            if (!p[m].n)
+                fast = 0;
+            else if ((em >> m & 1) && p[m].x < d) {
+                if (p[m].i + 1 < p[m].n && c[m]->docs[p[m].i + 1] >= d) {
+                    p[m].i++;
+                    p[m].x = c[m]->docs[p[m].i];
+                } else {
+                    fast = 0;
+                }
+            }
+        }
+        if (fast) {
+            const uint32_t *D[3], *W[3];
+            uint32_t I[3], N[3], X[3];
+#pragma GCC unroll 3
+            for (uint32_t m = 0; m < nk; m++) {
+                D[m] = c[m]->docs;
+                W[m] = c[m]->wdfs;
+                I[m] = p[m].i;
+                N[m] = p[m].n;
+                X[m] = p[m].x;
+            }
+            int out; /* 1: a block's end, 2: a candidate passed */
+            nfast++;
+            uint32_t cand, key;
+            for (;;) {
+                cand = AS_DOC_END;
+#pragma GCC unroll 3
+                for (uint32_t m = 0; m < nk; m++)
+                    if ((em >> m & 1) && X[m] < cand)
+                        cand = X[m];
+                out = 0;
+#pragma GCC unroll 3
+                for (uint32_t m = 0; m < nk; m++)
+                    if (!(em >> m & 1))
+                        while (X[m] < cand) {
+                            if (I[m] + 1 >= N[m]) {
+                                out = 1;
+                                break;
+                            }
+                            I[m]++;
+                            X[m] = D[m][I[m]];
+                        }
+                if (out) {
+                    d = cand; /* not looked at yet */
+                    break;
+                }
+                key = 0;
+#pragma GCC unroll 3
+                for (uint32_t m = 0; m < nk; m++)
+                    if (X[m] == cand) {
+                        uint32_t w = W[m][I[m]];
+                        key += (w < 4 ? w : 4) << (3 * m);
+                    }
+                if (!(hk[key] <= wmin)) {
+                    uint32_t wv[3] = {0, 0, 0};
+#pragma GCC unroll 3
+                    for (uint32_t m = 0; m < nk; m++)
+                        if (X[m] == cand)
+                            wv[m] = W[m][I[m]];
+                    if (isnan(hk[key]) || (nk == 2 ? scan_len2(e, tn, cand, wv, wmin)
+                                                   : scan_len3(e, tn, cand, wv, wmin))) {
+                        out = 2;
+                        break;
+                    }
+                    slen++;
+                } else {
+                    rejc += hm[key];
+                }
+#pragma GCC unroll 3
+                for (uint32_t m = 0; m < nk; m++)
+                    if ((em >> m & 1) && X[m] == cand) {
+                        if (I[m] + 1 >= N[m])
+                            out = 1;
+                        else
+                            X[m] = D[m][++I[m]];
+                    }
+                if (out) {
+                    d = cand + 1;
+                    break;
+                }
+            }
+#pragma GCC unroll 3
+            for (uint32_t m = 0; m < nk; m++) {
+                p[m].i = I[m];
+                p[m].x = X[m];
+            }
+            if (out == 2) {
+                ret = cand | (uint64_t)key << 32;
+                break;
+            }
+        }
         uint32_t cand = AS_DOC_END;
 #pragma GCC unroll 3
         for (uint32_t m = 0; m < nk; m++)
@@ -2571,22 +2719,27 @@ static inline __attribute__((always_inline)) uint64_t tier_scan(as_engine *e, as
             ret = AS_DOC_END;
             break;
         }
-        uint32_t key = 0;
+        uint32_t key = 0, wv[3] = {0, 0, 0};
 #pragma GCC unroll 3
         for (uint32_t m = 0; m < nk; m++) {
             if (!(em >> m & 1))
                 hto(c[m], &p[m], cand);
             if (p[m].x == cand) {
                 uint32_t w = p[m].n ? c[m]->wdfs[p[m].i] : c[m]->wdf;
+                wv[m] = w;
                 key += (w < 4 ? w : 4) << (3 * m);
             }
         }
         if (!(hk[key] <= wmin)) {
-            ret = cand | (uint64_t)key << 32;
-            break;
+            if (isnan(hk[key]) || (nk == 2 ? scan_len2(e, tn, cand, wv, wmin)
+                                           : scan_len3(e, tn, cand, wv, wmin))) {
+                ret = cand | (uint64_t)key << 32;
+                break;
+            }
+            slen++;
+        } else {
+            rejc += hm[key];
         }
-        rej++;
-        rejk += hm[key];
         if (cand >= AS_DOC_END - 1) {
             ret = AS_DOC_END;
             break;
@@ -2596,42 +2749,46 @@ static inline __attribute__((always_inline)) uint64_t tier_scan(as_engine *e, as
 #pragma GCC unroll 3
     for (uint32_t m = 0; m < nk; m++)
         hsync(c[m], p[m]);
-    e->nhq += rej;
-    e->nhk += rejk;
+    e->nhq += rejc & 0xffffffffu;
+    e->nhk += rejc >> 32;
+    e->nslen += slen;
+    e->nsfast += nfast;
     return ret;
 }
 
-static __attribute__((noinline)) uint64_t tier_scan2(as_engine *e, as_pcur *const *hc,
-                                                     uint32_t em, uint32_t d, double wmin)
+static __attribute__((noinline)) uint64_t tier_scan2(as_engine *e, enode *const *tn,
+                                                     as_pcur *const *hc, uint32_t em, uint32_t d,
+                                                     double wmin)
 {
     switch (em) {
     case 1:
-        return tier_scan(e, hc, 2, 1, d, wmin);
+        return tier_scan(e, tn, hc, 2, 1, d, wmin);
     case 2:
-        return tier_scan(e, hc, 2, 2, d, wmin);
+        return tier_scan(e, tn, hc, 2, 2, d, wmin);
     default:
-        return tier_scan(e, hc, 2, 3, d, wmin);
+        return tier_scan(e, tn, hc, 2, 3, d, wmin);
     }
 }
 
-static __attribute__((noinline)) uint64_t tier_scan3(as_engine *e, as_pcur *const *hc,
-                                                     uint32_t em, uint32_t d, double wmin)
+static __attribute__((noinline)) uint64_t tier_scan3(as_engine *e, enode *const *tn,
+                                                     as_pcur *const *hc, uint32_t em, uint32_t d,
+                                                     double wmin)
 {
     switch (em) {
     case 1:
-        return tier_scan(e, hc, 3, 1, d, wmin);
+        return tier_scan(e, tn, hc, 3, 1, d, wmin);
     case 2:
-        return tier_scan(e, hc, 3, 2, d, wmin);
+        return tier_scan(e, tn, hc, 3, 2, d, wmin);
     case 3:
-        return tier_scan(e, hc, 3, 3, d, wmin);
+        return tier_scan(e, tn, hc, 3, 3, d, wmin);
     case 4:
-        return tier_scan(e, hc, 3, 4, d, wmin);
+        return tier_scan(e, tn, hc, 3, 4, d, wmin);
     case 5:
-        return tier_scan(e, hc, 3, 5, d, wmin);
+        return tier_scan(e, tn, hc, 3, 5, d, wmin);
     case 6:
-        return tier_scan(e, hc, 3, 6, d, wmin);
+        return tier_scan(e, tn, hc, 3, 6, d, wmin);
     default:
-        return tier_scan(e, hc, 3, 7, d, wmin);
+        return tier_scan(e, tn, hc, 3, 7, d, wmin);
     }
 }
 
@@ -2644,11 +2801,12 @@ static inline __attribute__((always_inline)) int tier_exact(as_engine *e, uint32
                                                            enode *const *tn, as_pcur *const *hc,
                                                            uint32_t *hd, const uint32_t *o,
                                                            const uint8_t *oi, uint32_t cand,
-                                                           double wmin, uint32_t *d)
+                                                           double wmin, int bounded, uint32_t *d)
 {
-    uint32_t dl = as_index_doclen(e->ix, cand), i;
-    double b = 0;
-    for (i = 0; i < nk; i++) {
+    uint32_t i = bounded ? nk : 0; /* bounded: tier_scan's scan_len passed it */
+    uint32_t dl = bounded ? 0 : as_index_doclen(e->ix, cand);
+    double b = bounded ? INFINITY : 0;
+    for (; i < nk; i++) {
         if (hd[i] < cand)
             hd[i] = as_pcur_seek(hc[i], cand);
         if (hd[i] == cand) {
@@ -2703,24 +2861,27 @@ static inline __attribute__((always_inline)) uint32_t tier_few(as_engine *e, uin
                                                               uint32_t d, double wmin)
 {
     for (;;) {
-        uint64_t r = nk == 2 ? tier_scan2(e, hc, em, d, wmin) : tier_scan3(e, hc, em, d, wmin);
+        uint64_t r = nk == 2 ? tier_scan2(e, tn, hc, em, d, wmin)
+                             : tier_scan3(e, tn, hc, em, d, wmin);
         uint32_t cand = (uint32_t)r, key = (uint32_t)(r >> 32);
         if (cand == AS_DOC_END)
             return AS_DOC_END;
         for (uint32_t i = 0; i < nk; i++)
             hd[i] = hc[i]->doc;
+        int bounded = 1;
         if (isnan(e->hk[key])) { /* not made yet */
+            bounded = 0;
             hk_fill(e, tn, nk, key);
             if (e->hk[key] <= wmin) {
                 e->nhq++;
-                e->nhk += e->hkm[key];
+                e->nhk += e->hkm[key] >> 32;
                 if (cand >= AS_DOC_END - 1)
                     return AS_DOC_END;
                 d = cand + 1;
                 continue;
             }
         }
-        if (tier_exact(e, nk, tn, hc, hd, o, oi, cand, wmin, &d))
+        if (tier_exact(e, nk, tn, hc, hd, o, oi, cand, wmin, bounded, &d))
             return cand;
         if (d == AS_DOC_END)
             return AS_DOC_END;
@@ -2896,7 +3057,7 @@ static uint32_t align_tier_terms(as_engine *e, enode *n, uint32_t d, double wmin
             d = cand + 1;
             continue;
         }
-        if (tier_exact(e, nk, tn, hc, hd, o, oi, cand, wmin, &d))
+        if (tier_exact(e, nk, tn, hc, hd, o, oi, cand, wmin, 0, &d))
             return cand;
         if (d == AS_DOC_END)
             return AS_DOC_END;

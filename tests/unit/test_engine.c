@@ -2821,7 +2821,7 @@ static void test_tier_steps(void **state)
     (void)state;
     static const cparams ps[] = {{16000, 300, 30, 4, 0.0, 1}, {12000, 200, 25, 3, 0.0, 0},
                                  {20000, 60, 20, 4, 0.0, 1}, {16000, 120, 40, 4, 0.0, 0}};
-    uint32_t tiered = 0, multi = 0, nq = 0;
+    uint32_t tiered = 0, multi = 0, slen = 0, fast = 0, nq = 0;
     for (size_t pi = 0; pi < sizeof ps / sizeof ps[0]; pi++) {
         corpus c;
         gen_corpus(&c, &ps[pi], 517 + pi);
@@ -2871,6 +2871,8 @@ static void test_tier_steps(void **state)
                 check_search(&c, &q, &so, &o, &rf, ref, w_of, &ties);
                 tiered += c.eng->ntier > 0 && c.eng->nhq > 0;
                 multi += c.eng->nhk > 0;
+                slen += c.eng->nslen > 0;
+                fast += c.eng->nsfast > 0;
                 afree(&a);
             }
         }
@@ -2880,14 +2882,22 @@ static void test_tier_steps(void **state)
         free_corpus(&c);
     }
     if (getenv("SHOW_HIGH"))
-        fprintf(stderr, "steps: %u of %u searches by tiers rejecting by hq, %u by hk (two kids high)\n",
-                tiered, nq, multi);
+        fprintf(stderr,
+                "steps: %u of %u searches by tiers rejecting by hq, %u by hk (two kids high), "
+                "%u at the length inside the merge, %u merging inside blocks\n",
+                tiered, nq, multi, slen, fast);
     assert_true(tiered >= nq / 4);
     /* candidates high in two kids rejected by tier_scan's table (hk): in 80
      * of the 960 searches; a table 0.05 too low there, or a kid of wdf 4 or
      * more bounded at wdf 4 instead of its max_wdf, fails the scorer
      * comparison above */
     assert_true(multi >= 40);
+    /* candidates rejected at their own length inside tier_scan's merge
+     * (scan_len): in 496 of the 960 searches; a bound 0.05 too low
+     * there fails the scorer comparison above */
+    assert_true(slen >= nq / 4);
+    /* tier_scan's merge inside the cursors' blocks (its fast phase) */
+    assert_true(fast >= nq / 4);
 }
 
 /* Doc d of the phrase-positions corpus: 12 tokens, t0 (in every doc) at
