@@ -159,6 +159,14 @@ static inline uint32_t wdf_at(const as_pcur *c, uint32_t j)
     return c->nw ? c->wdfs[j] : get_bits(c->wdfp, c->wdfbytes, j, c->wdfw) + 1;
 }
 
+/* Puts the cursor on posting j of its decoded block. */
+static inline void put_at(as_pcur *c, uint32_t j)
+{
+    c->i = j;
+    c->doc = c->docs[j];
+    c->wdf = wdf_at(c, j);
+}
+
 /* Decodes block b and puts the cursor on its first posting; walk: its
  * wdfs too (next will read them all), else only the first (a seek reads one). */
 static uint32_t load_block(as_pcur *c, uint32_t b, int walk)
@@ -228,11 +236,9 @@ static uint32_t load_block(as_pcur *c, uint32_t b, int walk)
     }
     c->block_last = c->docs[n - 1];
     c->block = b;
-    c->i = 0;
     c->decoded = 1;
     c->posdecoded = 0;
-    c->doc = c->docs[0];
-    c->wdf = wdf_at(c, 0);
+    put_at(c, 0);
     return c->doc;
 }
 
@@ -430,9 +436,7 @@ uint32_t as_pcur_seek(as_pcur *c, uint32_t target)
         else
             lo = mid + 1;
     }
-    c->i = lo;
-    c->doc = c->docs[lo];
-    c->wdf = wdf_at(c, lo);
+    put_at(c, lo);
     return c->doc;
 }
 
@@ -493,16 +497,10 @@ static inline __attribute__((always_inline)) int meet_sparse(as_pcur *s, as_pcur
             break;
         }
     }
-    if (is != s->i) {
-        s->i = is;
-        s->doc = ds[is];
-        s->wdf = wdf_at(s, is);
-    }
-    if (id != d->i) {
-        d->i = id;
-        d->doc = dd[id];
-        d->wdf = wdf_at(d, id);
-    }
+    if (is != s->i)
+        put_at(s, is);
+    if (id != d->i)
+        put_at(d, id);
     return done;
 }
 #endif
@@ -546,16 +544,10 @@ static int meet_blocks(as_pcur *a, as_pcur *b, uint32_t lim)
                 ib++;
         }
     }
-    if (ia != a->i) {
-        a->i = ia;
-        a->doc = da[ia];
-        a->wdf = wdf_at(a, ia);
-    }
-    if (ib != b->i) {
-        b->i = ib;
-        b->doc = db[ib];
-        b->wdf = wdf_at(b, ib);
-    }
+    if (ia != a->i)
+        put_at(a, ia);
+    if (ib != b->i)
+        put_at(b, ib);
     return done;
 }
 
@@ -580,9 +572,7 @@ uint32_t as_pcur_meet(as_pcur *a, as_pcur *b, uint32_t lim)
             while (i < e && lo->docs[i] < t)
                 i++;
             if (i < e) {
-                lo->i = i;
-                lo->doc = lo->docs[i];
-                lo->wdf = wdf_at(lo, i);
+                put_at(lo, i);
                 continue;
             }
         }
