@@ -1685,23 +1685,29 @@ static void test_lead_free(void **state)
     free_corpus(&c);
 }
 
-/* lead_query for k = 1..kmax, each with two BM25 parameter sets (k1 2,
- * b 1; k1 1.2, b 0.75); *runs gets the number of searches, and the
- * result is how many left the engine's counter at offset off (a uint64_t
- * of as_engine) above zero: the path it counts ran. */
-static uint32_t lead_sweep(corpus *c, size_t kmax, const char *what, size_t off, uint32_t *runs)
+/* The lead walk's searches for one path: lead_corpus(tweak), then
+ * lead_query for k = 1..kmax, each with two BM25 parameter sets (k1 2,
+ * b 1; k1 1.2, b 0.75), every ranking against the exhaustive scorer; the
+ * path's engine counter at offset off (a uint64_t of as_engine) must have
+ * been left above zero, the path run, in at least half of them. */
+static void lead_path(void (*tweak)(uint32_t d, uint32_t w[4], uint32_t *len), size_t kmax,
+                      const char *what, size_t off)
 {
-    uint32_t ran = 0;
-    *runs = 0;
+    corpus c;
+    uint32_t ran = 0, runs = 0;
+    lead_corpus(&c, tweak);
     for (size_t k = 1; k <= kmax; k++)
         for (int p = 0; p < 2; p++) {
-            lead_query(c, k, p ? 1.2 : 2.0, p ? 0.75 : 1.0, what);
+            lead_query(&c, k, p ? 1.2 : 2.0, p ? 0.75 : 1.0, what);
             uint64_t v;
-            memcpy(&v, (const char *)c->eng + off, sizeof v);
+            memcpy(&v, (const char *)c.eng + off, sizeof v);
             ran += v > 0;
-            (*runs)++;
+            runs++;
         }
-    return ran;
+    if (getenv("SHOW_HIGH"))
+        fprintf(stderr, "%s: the path ran in %u of %u searches\n", what, ran, runs);
+    assert_true(ran >= runs / 2);
+    free_corpus(&c);
 }
 
 /* test_lead_order's own docs: in half of the docs with both t2 and t3
@@ -1726,13 +1732,7 @@ static void order_docs(uint32_t d, uint32_t w[4], uint32_t *len)
 static void test_lead_order(void **state)
 {
     (void)state;
-    corpus c;
-    lead_corpus(&c, order_docs);
-    uint32_t runs, moved = lead_sweep(&c, 24, "lead order", offsetof(as_engine, nlmove), &runs);
-    if (getenv("SHOW_HIGH"))
-        fprintf(stderr, "lead order: t1 moved up in %u of %u searches\n", moved, runs);
-    assert_true(moved >= runs / 2);
-    free_corpus(&c);
+    lead_path(order_docs, 24, "lead order", offsetof(as_engine, nlmove));
 }
 
 /* test_lead_all's own docs (all in docs 256m + c with both t2 and t3,
@@ -1764,13 +1764,7 @@ static void all_docs(uint32_t d, uint32_t w[4], uint32_t *len)
 static void test_lead_all(void **state)
 {
     (void)state;
-    corpus c;
-    lead_corpus(&c, all_docs);
-    uint32_t runs, leapt = lead_sweep(&c, 32, "lead all", offsetof(as_engine, nall), &runs);
-    if (getenv("SHOW_HIGH"))
-        fprintf(stderr, "lead all: leapt in %u of %u searches\n", leapt, runs);
-    assert_true(leapt >= runs / 2);
-    free_corpus(&c);
+    lead_path(all_docs, 32, "lead all", offsetof(as_engine, nall));
 }
 
 /* test_lead_hstep's own docs: test_lead_all's, and right after each of
@@ -1798,13 +1792,7 @@ static void hstep_docs(uint32_t d, uint32_t w[4], uint32_t *len)
 static void test_lead_hstep(void **state)
 {
     (void)state;
-    corpus c;
-    lead_corpus(&c, hstep_docs);
-    uint32_t runs, stepped = lead_sweep(&c, 32, "lead hstep", offsetof(as_engine, nhstep), &runs);
-    if (getenv("SHOW_HIGH"))
-        fprintf(stderr, "lead hstep: stepped in %u of %u searches\n", stepped, runs);
-    assert_true(stepped >= runs / 2);
-    free_corpus(&c);
+    lead_path(hstep_docs, 32, "lead hstep", offsetof(as_engine, nhstep));
 }
 
 /* test_lead_meet's own docs: eight short ones high in t0 and t1 (no t2,
