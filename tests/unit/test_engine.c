@@ -1769,14 +1769,26 @@ static void test_lead_all(void **state)
 
 /* test_lead_hstep's own docs: test_lead_all's, and right after each of
  * its best (d = 256m + 64) one with both t2 and t3 high in t0 alone (t0
- * three times, t1 once, length 12: 256m + 65), which passes only by t0's
- * exact value there. */
+ * three times, t1 once, length 10: 256m + 65), which passes only by t0's
+ * exact value there; and before them, in t0's high list, a doc rejected
+ * by the walk (t0 three times, t2 and t3, no t1: 256m + 50), one that is
+ * no candidate (t0 alone: 51) and one like 65 (52), so that within one
+ * walk t0's high cursor, its block's wdfs unpacked at 50, steps two
+ * postings onto 52. */
 static void hstep_docs(uint32_t d, uint32_t w[4], uint32_t *len)
 {
     all_docs(d, w, len);
-    if (d % 256 == 65) {
+    if (d % 256 == 65 || d % 256 == 52) {
         w[0] = 3;
         w[1] = w[2] = w[3] = 1;
+        *len = 10;
+    } else if (d % 256 == 51) {
+        w[0] = 3;
+        *len = 10;
+    } else if (d % 256 == 50) {
+        w[0] = 3;
+        w[1] = 0;
+        w[2] = w[3] = 1;
         *len = 10;
     }
 }
@@ -1785,10 +1797,12 @@ static void hstep_docs(uint32_t d, uint32_t w[4], uint32_t *len)
  * inside their decoded blocks (engine_iter.c: hstep), not by seeks: t0 AND
  * t1 AND (t2 OR t3), where the docs high in t0 alone rank only by t0's
  * exact value, read where t0's high cursor steps from the doc before in
- * its list onto them.  A step that stopped short of or past a doc, or read
- * another posting's wdf, changes a bound and returns other docs.  k =
- * 1..32, two BM25 parameter sets, against the exhaustive scorer; the steps
- * (nhstep) must run in most searches. */
+ * its list onto them (52 from 50 over 51, in the same walk).  A step that
+ * stopped short of or past a doc, or read another posting's wdf, changes a
+ * bound and returns other docs (each of the three fails this test or
+ * test_lead_all, checked by mutating hstep).  k = 1..32, two BM25
+ * parameter sets, against the exhaustive scorer; the steps (nhstep) must
+ * run in most searches. */
 static void test_lead_hstep(void **state)
 {
     (void)state;
