@@ -20,9 +20,13 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Sorts 64-bit keys: LSD radix, 16 bits a pass, passes over constant
- * digits skipped (fast for millions of docs where qsort is not). */
-static int sort_u64(uint64_t *a, size_t n)
+/* Sorts 64-bit keys that are already in order of their low 32 bits:
+ * LSD radix, 16 bits a pass, over the high half only (stable passes keep
+ * the low halves' order among equal high halves), passes over constant
+ * digits skipped (fast for millions of docs where qsort is not).  Both
+ * callers' keys come so (the doc, the hash run), and the passes over the
+ * low digits, half the work, only took that order apart and put it back. */
+static int sort_high(uint64_t *a, size_t n)
 {
     if (n < 4096) {
         qsort(a, n, sizeof *a, cmp_u64);
@@ -35,7 +39,7 @@ static int sort_u64(uint64_t *a, size_t n)
         free(cnt);
         return -1;
     }
-    for (unsigned shift = 0; shift < 64; shift += 16) {
+    for (unsigned shift = 32; shift < 64; shift += 16) {
         memset(cnt, 0, 65536 * sizeof *cnt);
         for (size_t i = 0; i < n; i++)
             cnt[(a[i] >> shift) & 0xffff]++;
@@ -99,7 +103,7 @@ void as_wr_dups(as_writer *w, as_wctx *c, dupres *r)
     }
     for (uint32_t i = 0; i < w->ndocs; i++)
         keys[i] = (uint64_t)w->hash[i] << 32 | i;
-    if (sort_u64(keys, w->ndocs) != 0) {
+    if (sort_high(keys, w->ndocs) != 0) { /* keys in doc order */
         free(keys);
         as_wctx_fail(c, AS_ENOMEM, "out of memory");
         return;
@@ -122,7 +126,8 @@ void as_wr_dups(as_writer *w, as_wctx *c, dupres *r)
         free(keys);
         return;
     }
-    sort_u64(keys, ncand); /* by doc; ncand <= ndocs so it cannot fail worse than before */
+    /* by doc (keys in run order); ncand <= ndocs so it cannot fail worse than before */
+    sort_high(keys, ncand);
     uint32_t *runhead = malloc((size_t)nruns * sizeof *runhead);
     uint32_t *cls = malloc(ncand * sizeof *cls);
     rep *reps = NULL;

@@ -869,6 +869,54 @@ static void test_dups_skewed(void **state)
     free(dir);
 }
 
+/* Every sentence a candidate, groups scattered over the docs: both of
+ * as_wr_dups's sorts (by hash, then the candidates by doc) take the radix
+ * path (4,096 keys and more), which sorts on the keys' high halves alone,
+ * their low halves' order (doc, hash run) kept from before. */
+static void test_dups_all_candidates(void **state)
+{
+    (void)state;
+    enum { N = 9000, G = 1500 };
+    char *dir = tempdir();
+    as_writer *w = NULL;
+    as_err err = {0};
+    assert_int_equal(as_writer_open(dir, NULL, &w, &err), AS_OK);
+    as_file_state fs = {"/c/a.txt", "a.txt", 10, 5, 7, 0, 0};
+    assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
+    as_meta m = {"Wigan", 4, 3, 20231117, 20231120};
+    as_token t[] = {{"w", 1, 0, 0, 0, 0}};
+    static char texts[N][24];
+    for (uint32_t d = 0; d < N; d++) {
+        snprintf(texts[d], sizeof texts[d], "Dup %u.", (d * 7 + d / G) % G);
+        as_doc_in in = {&m, texts[d], "S", AS_KIND_FINDING, d + 1, d, 0, NULL};
+        assert_int_equal(as_writer_add(w, &in, t, 1), AS_OK);
+    }
+    assert_int_equal(as_writer_end_file(w, NULL), AS_OK);
+    assert_int_equal(as_writer_finish(w, &err), AS_OK);
+    as_index *ix = open_gen(dir);
+    static uint32_t want[N];
+    for (uint32_t d = 0; d < N; d++) {
+        uint32_t n = 0;
+        for (uint32_t e = 0; e < N; e++)
+            if (strcmp(texts[e], texts[d]) == 0)
+                want[n++] = e;
+        assert_int_equal(n, N / G);
+        uint32_t got_n = 0;
+        assert_int_equal(as_index_dup_first(ix, d, &got_n), want[0]);
+        assert_int_equal(got_n, n);
+        const uint32_t *mem;
+        uint32_t nm;
+        as_index_dups(ix, d, &mem, &nm);
+        assert_int_equal(nm, n);
+        for (uint32_t k = 0; k < n; k++)
+            assert_int_equal(mem[k], want[k]);
+    }
+    assert_int_equal(as_index_status(ix), AS_OK);
+    as_index_close(ix);
+    rmtree(dir);
+    free(dir);
+}
+
 static int collect(void *arg, const char *term, size_t len, const as_term *info)
 {
     char *out = arg;
@@ -2357,6 +2405,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_by_hand),
         cmocka_unit_test(test_dups_skewed),
+        cmocka_unit_test(test_dups_all_candidates),
         cmocka_unit_test(test_dups_out_of_order),
         cmocka_unit_test(test_store_text_length),
         cmocka_unit_test(test_high_list_by_hand),
