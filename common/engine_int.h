@@ -200,6 +200,16 @@ struct as_engine {
                            (0: engine.c's SEED_MIN_COST) */
     as_pcur **scur;
     size_t capscur;
+    /* Threshold guessing (engine.c: guess): the runs since the engine was
+     * made that started from a guessed root wmin, those of them that had
+     * to start again from -INFINITY, and the last run's guess (-INFINITY:
+     * none), for tests. */
+    uint64_t nguess, nguessfail;
+    double guessw;
+    /* For tests only: guess_off makes runs never guess; guess_bug keeps a
+     * guessed pass's hits unchecked, so that a test can show the check is
+     * needed. */
+    int guess_off, guess_bug;
 
     /* While adv_or_req advances OR's virtual AND onode (-1: none), the
      * OR's optional kids, all TERMs (opt[0 .. nopt)), and the limit owmin
@@ -317,5 +327,8 @@ void as_eng_release(as_engine *e);
 uint32_t as_eng_advance(as_engine *e, uint32_t ni, uint32_t target, double wmin);
 /* The BM25 value of node n on its current doc. */
 double as_eng_value(as_engine *e, enode *n);
+/* A root value that k docs likely exceed, to start a run from (engine.c:
+ * guess), or -INFINITY. */
+double as_eng_guess(const as_engine *e);
 
 #endif

@@ -666,6 +666,53 @@ int as_eng_plan(as_engine *e, const as_qnode *root)
     return AS_OK;
 }
 
+/* The root value a run may guess that k docs exceed (engine.c: guess),
+ * -INFINITY for none: for a root AND of TERMs and one OR of two TERMs
+ * that is its rarest unit (the lead of align_tier_lead), the fold of the
+ * other kids' bounds and the OR's larger term bound, which no doc with one
+ * of the OR's terms only can exceed.  From that wmin on the lead walk is
+ * an intersection of the two terms (lead_walk: free, the same fold). */
+double as_eng_guess(const as_engine *e)
+{
+    if (e->root < 0)
+        return -INFINITY;
+    const enode *n = &e->nodes[e->root];
+    if (n->op != N_AND || !n->tier || n->nkids < 2)
+        return -INFINITY;
+    const uint32_t *kd = e->kids + n->kid0;
+    uint32_t lead = n->nkids;
+    double ldf = 0;
+    for (uint32_t i = 0; i < n->nkids; i++) {
+        const enode *k = &e->nodes[kd[i]];
+        if (k->op == N_TERM)
+            continue;
+        if (k->op != N_OR || k->nkids != 2 || lead < n->nkids)
+            return -INFINITY;
+        lead = i;
+        for (uint32_t j = 0; j < 2; j++) {
+            const enode *t = &e->nodes[e->kids[k->kid0 + j]];
+            if (t->op != N_TERM)
+                return -INFINITY;
+            ldf += e->lterm[t->leaf].df;
+        }
+    }
+    if (lead == n->nkids)
+        return -INFINITY;
+    double bl = 0, bf = 0;
+    const enode *ln = &e->nodes[kd[lead]];
+    for (uint32_t j = 0; j < 2; j++)
+        if (e->nodes[e->kids[ln->kid0 + j]].maxw > bl)
+            bl = e->nodes[e->kids[ln->kid0 + j]].maxw;
+    for (uint32_t i = 0; i < n->nkids; i++) {
+        const enode *k = &e->nodes[kd[i]];
+        double df = i == lead ? ldf : e->lterm[k->leaf].df;
+        if (df < ldf || (df == ldf && i < lead))
+            return -INFINITY; /* not the lead */
+        bf += i == lead ? bl : k->maxw;
+    }
+    return bf;
+}
+
 /* ---- iterators ------------------------------------------------------------- */
 
 /* Impact tiers.  A TERM with a high list (format.h: high) whose threshold

@@ -1436,8 +1436,9 @@ static void lead_corpus(corpus *c, void (*tweak)(uint32_t d, uint32_t w[4], uint
 }
 
 /* t0 AND t1 AND (t2 OR t3) over c, top k with BM25 k1, b (k1 < 0: the
- * defaults), checked against the exhaustive scorer; what is the query's
- * in qdump. */
+ * defaults), checked against the exhaustive scorer with and without a
+ * guessed threshold (the engine's counters left of the second); what is
+ * the query's in qdump. */
 static void lead_query(corpus *c, size_t k, double k1, double b, const char *what)
 {
     rhit *ref = malloc((c->ndocs + 1) * sizeof *ref);
@@ -1469,6 +1470,11 @@ static void lead_query(corpus *c, size_t k, double k1, double b, const char *wha
     long ties = 0;
     snprintf(qdump, sizeof qdump, "%s, k %zu", what, k);
     check_search(c, &q, &so, &o, &rf, ref, w_of, &ties);
+    /* and from -INFINITY (engine.c: guess), whose walk the tests' path
+     * counters are of */
+    c->eng->guess_off = 1;
+    check_search(c, &q, &so, &o, &rf, ref, w_of, &ties);
+    c->eng->guess_off = 0;
     if (getenv("SHOW_HIGH"))
         fprintf(stderr, "%s k %zu: tier %llu lead %llu solo %llu free %llu meet %llu\n", what,
                 k, (unsigned long long)c->eng->ntier,
@@ -2810,6 +2816,122 @@ static void test_seed(void **state)
     free_corpus(&c);
 }
 
+/* ---- threshold guessing ------------------------------------------------------ */
+
+/* Threshold guessing (engine.c: guess) on t_a AND t_b AND (t_c OR t_d),
+ * t_a and t_b among the common terms, t_c and t_d rarer (the OR the
+ * AND's rarest unit), k = 1..30, with filters, kind weights, offsets and
+ * duplicate sentences collapsed or not: every search must equal the
+ * exhaustive scorer and, bit for bit, the same search unguessed.  The
+ * guess must have held (its pass kept) in some searches and failed (the
+ * run started again) in others, and keeping a failed guess's pass
+ * (guess_bug) must change some result, so the check after the pass can be
+ * seen to matter. */
+static void test_guess(void **state)
+{
+    (void)state;
+    static const cparams ps[] = {{12000, 40, 24, 5, 0.2, 1}, {16000, 30, 30, 4, 0.0, 0}};
+    uint32_t guessed = 0, failed = 0, caught = 0, nq = 0;
+    for (size_t pi = 0; pi < sizeof ps / sizeof ps[0]; pi++) {
+        corpus c;
+        gen_corpus(&c, &ps[pi], 613 + pi);
+        write_corpus(&c);
+        rng r = {71 + pi};
+        rhit *ref = malloc((c.ndocs + 1) * sizeof *ref);
+        double *w_of = malloc((c.ndocs + 1) * sizeof *w_of);
+        assert_non_null(ref);
+        assert_non_null(w_of);
+        long ties = 0;
+        for (size_t k = 1; k <= 30; k++) {
+            for (int rep = 0; rep < 8; rep++, nq++) {
+                arena a = {0};
+                as_query q;
+                memset(&q, 0, sizeof q);
+                uint32_t t[4];
+                t[0] = rbelow(&r, 4);
+                do
+                    t[1] = rbelow(&r, 4);
+                while (t[1] == t[0]);
+                t[2] = 8 + rbelow(&r, 12);
+                do
+                    t[3] = 8 + rbelow(&r, 12);
+                while (t[3] == t[2]);
+                char name[4][16];
+                for (int i = 0; i < 4; i++)
+                    term_name(t[i], name[i], sizeof name[i]);
+                as_qnode *n = qop(&a, AS_Q_AND, 3);
+                n->kids[0] = qterm(&a, name[0], 0);
+                n->kids[1] = qterm(&a, name[1], 1);
+                n->kids[2] = qop(&a, AS_Q_OR, 2);
+                n->kids[2]->kids[0] = qterm(&a, name[2], 2);
+                n->kids[2]->kids[1] = qterm(&a, name[3], 3);
+                q.root = n;
+                char *names[4];
+                rfilter rf;
+                if (rep % 4 == 3)
+                    rand_filter(&r, &q.filter, &rf, names);
+                else {
+                    memset(&rf, 0, sizeof rf);
+                    memset(&q.filter, 0, sizeof q.filter);
+                }
+                as_search_opts so;
+                ropts o;
+                rand_opts(&r, &so, &o);
+                if (rep % 2 == 0) { /* the shipped parameters: prunable */
+                    as_search_opts_default(&so);
+                    o.k1 = so.bm25.k1;
+                    o.b = so.bm25.b;
+                    o.mn = so.bm25.min_normlen;
+                    memcpy(o.kw, so.kind_weight, sizeof o.kw);
+                }
+                so.limit = k;
+                so.offset = rep % 4 == 1 ? rbelow(&r, 4) : 0;
+                so.want_total = 0;
+                so.collapse = rep % 3 == 0;
+                as_query_dump(q.root, qdump, sizeof qdump);
+                size_t l = strlen(qdump);
+                snprintf(qdump + l, sizeof qdump - l, " [guess k %zu rep %d corpus %zu]", k,
+                         rep, pi);
+                /* unguessed */
+                c.eng->guess_off = 1;
+                as_hits h0 = {0};
+                seed_search(&c, &q, &so, &h0);
+                assert_true(isinf(c.eng->guessw));
+                c.eng->guess_off = 0;
+                /* guessed, against the exhaustive scorer and bit for bit */
+                uint64_t g0 = c.eng->nguess, f0 = c.eng->nguessfail;
+                check_search(&c, &q, &so, &o, &rf, ref, w_of, &ties);
+                as_hits h1 = {0};
+                seed_search(&c, &q, &so, &h1);
+                if (!same_hits(&h0, &h1))
+                    fail_msg("%s: guessed search differs from unguessed", qdump);
+                guessed += c.eng->nguess > g0;
+                if (c.eng->nguessfail > f0) {
+                    failed++;
+                    c.eng->guess_bug = 1;
+                    as_hits hb = {0};
+                    seed_search(&c, &q, &so, &hb);
+                    caught += !same_hits(&h0, &hb);
+                    as_hits_free(&hb);
+                    c.eng->guess_bug = 0;
+                }
+                as_hits_free(&h0);
+                as_hits_free(&h1);
+                afree(&a);
+            }
+        }
+        free(ref);
+        free(w_of);
+        free_corpus(&c);
+    }
+    if (getenv("SHOW_HIGH"))
+        fprintf(stderr, "guess: %u of %u searches guessed, %u guesses failed (%u caught)\n",
+                guessed, nq, failed, caught);
+    assert_true(guessed >= nq / 4);
+    assert_true(failed >= 1 && failed < guessed);
+    assert_true(caught >= 1);
+}
+
 /* ANDs of two or three common terms by tiers (align_tier_terms) where a
  * kid's high list is non-essential: for each candidate of the others' high
  * lists it is stepped (a posting on, then a seek if still behind) to learn
@@ -3069,6 +3191,7 @@ int main(void)
         cmocka_unit_test(test_bm_opt),
         cmocka_unit_test(test_lead_pair),
         cmocka_unit_test(test_seed),
+        cmocka_unit_test(test_guess),
         cmocka_unit_test(test_tier_steps),
         cmocka_unit_test(test_phrase_positions),
     };
