@@ -3027,14 +3027,13 @@ static void win_fill(as_engine *e, enode *const *tn, uint32_t nk, uint32_t em, u
         for (uint32_t m = 0; m < nk; m++)
             if ((em >> m & 1) == (pass == 0))
                 win_put(e, e->wcur[m], lo, hi, 3 * m, pass == 0, &nt);
-    const double *hk = e->hk;
-    uint64_t rejc = 0;
-    uint32_t ns = 0, slen = 0;
+    const double *wk = e->wk;
+    uint32_t ns = 0, slen = 0, rej = 0;
     for (uint32_t j = 0; j < nt; j++) {
-        uint32_t p = e->wtouch[j], k = e->wacc[p], key = e->wkmap[k];
+        uint32_t p = e->wtouch[j], k = e->wacc[p];
         e->wacc[p] = 0;
-        if (hk[key] <= wmin) {
-            rejc += e->hkm[key];
+        if (wk[k] <= wmin) {
+            rej++;
             continue;
         }
         uint32_t w[3] = {0, 0, 0};
@@ -3059,8 +3058,7 @@ static void win_fill(as_engine *e, enode *const *tn, uint32_t nk, uint32_t em, u
             e->wsurv[j] = v;
         }
     }
-    e->nhq += rejc & 0xffffffffu;
-    e->nhk += rejc >> 32;
+    e->nhq += rej;
     e->nslen += slen;
     e->nwin++;
     e->wlo = lo;
@@ -3074,8 +3072,8 @@ static void win_fill(as_engine *e, enode *const *tn, uint32_t nk, uint32_t em, u
  * (tier_win) from d at wmin: the root, of two or three TERMs whose high
  * lists are long (AS_WIN_MIN) and mostly essential (AS_WIN_ESS).  Its run
  * is (re)started when it has none, or wmin or d went back (a new search):
- * its cursors made or put back at the start, every hk entry made, wkmap
- * made, wacc zeroed.  0 when not (or out of memory: then by tier_few). */
+ * its cursors made or put back at the start, wk made (from hk), wacc
+ * zeroed.  0 when not (or out of memory: then by tier_few). */
 static int win_ready(as_engine *e, enode *n, enode *const *tn, uint32_t nk, uint32_t em,
                      uint32_t d, double wmin)
 {
@@ -3106,9 +3104,9 @@ static int win_ready(as_engine *e, enode *n, enode *const *tn, uint32_t nk, uint
             uint32_t w = k >> 3 * m & 7;
             key |= (w < 4 ? w : 4) << 3 * m;
         }
-        e->wkmap[k] = (uint16_t)key;
         if (isnan(e->hk[key]))
-            hk_fill(e, tn, nk, key); /* every key made: no test per doc */
+            hk_fill(e, tn, nk, key);
+        e->wk[k] = e->hk[key];
     }
     memset(e->wacc, 0, sizeof e->wacc);
     e->wnode = (int32_t)(n - e->nodes);
@@ -3128,7 +3126,7 @@ static __attribute__((noinline)) uint32_t tier_win(as_engine *e, uint32_t nk,
     for (;;) {
         while (e->iws < e->nws) {
             uint32_t v = e->wsurv[e->iws++], cand = e->wlo + (v >> 16), k = v & 0xffff;
-            if (cand < d || e->hk[e->wkmap[k]] <= wmin)
+            if (cand < d || e->wk[k] <= wmin)
                 continue;
             uint32_t hd[3];
             for (uint32_t m = 0; m < nk; m++)
