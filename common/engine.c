@@ -209,6 +209,8 @@ void as_engine_free(as_engine *e)
     for (size_t i = 0; i < e->capscur; i++)
         free(e->scur[i]);
     free(e->scur);
+    for (size_t i = 0; i < 3; i++)
+        free(e->wcur[i]);
     free(e);
 }
 

@@ -71,6 +71,13 @@ typedef struct enode {
 #define AS_JT_LEN 64
 #define AS_JT_TERMS 16
 
+/* Docs in one window of a run by windows (engine_iter.c: tier_win); at
+ * most 65536 (a doc's place in its window is kept in 16 bits).  Fewer
+ * windows cost less each to set up and sort: local authority staff, 3
+ * runs, 4096 -> 8192: 1M 19.55M -> 19.39M, 5M 60.07M -> 59.07M
+ * instructions; 16384 at 1M 19.41M. */
+#define AS_WIN_DOCS 8192
+
 typedef struct range { uint32_t start, end; } range;
 
 typedef struct hent {
@@ -256,6 +263,19 @@ struct as_engine {
     int32_t prnode;
     int prok;
 
+    /* The root AND's run by windows (engine_iter.c: tier_win), -1: none:
+     * its own cursors on its kids' high lists (wcur, made on first use),
+     * the docs [wlo, whi) scanned so far, at threshold wwmin, and the
+     * candidates of [wlo, whi) that passed its bounds (wsurv[iws .. nws),
+     * ascending).  nwin: windows of the last query (for tests). */
+    int32_t wnode;
+    uint32_t wlo, whi, nws, iws;
+    double wwmin;
+    as_pcur *wcur[3];
+    uint64_t nwin;
+    double win_min;     /* for tests: the least postings of the kids' high
+                           lists to run by windows at (0: AS_WIN_MIN) */
+
     /* Phrase scratch: per-kid positions. */
     const uint32_t **ppos;
     uint32_t *pn, *pi;
@@ -301,6 +321,16 @@ struct as_engine {
     /* 1 + (1 << 32) when key has two kids high or more, else 1: a rejection
      * counted for nhq (low half) and nhk (high half) in one add */
     uint64_t hkm[512];
+    /* tier_win's scratch, never zeroed: per doc of its window the wdfs
+     * (at most 7) of its kids' high postings, 3 bits a kid (wacc, zeroed
+     * per window); the window's docs an essential kid is high on (wtouch);
+     * the candidates that passed (wsurv: doc - wlo << 16 | wacc entry);
+     * per wacc entry, hk of its key (each wdf of 4 or more as 4): its own
+     * copy, made when the run starts, so a doc costs one look-up. */
+    uint16_t wacc[AS_WIN_DOCS];
+    uint16_t wtouch[AS_WIN_DOCS + 1]; /* (+ 1: win_run stores before it counts) */
+    uint32_t wsurv[AS_WIN_DOCS];
+    double wk[512];
 };
 
 /* ---- Interface to code in engine.c -------------------------------------- */

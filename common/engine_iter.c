@@ -575,6 +575,8 @@ void as_eng_reset(as_engine *e)
     e->plead = -1;
     e->ppart = -1;
     e->prnode = -1;
+    e->wnode = -1;
+    e->nwin = 0;
     for (size_t i = 0; i < e->nleaves; i++) {
         as_pcur_release(e->curs[i]);
         as_pcur_init(e->curs[i], e->ix, &e->lterm[i]);
@@ -2951,6 +2953,248 @@ static __attribute__((noinline)) uint32_t tier_few3(as_engine *e, enode *const *
     return tier_few(e, 3, tn, hc, hd, o, oi, em, d, wmin);
 }
 
+/* A run by windows wants its kids' high lists to hold this many postings
+ * at least (the run's set-up, ~30k instructions, and a scan of every
+ * list, the non-essential ones too: local authority staff at 100k, 7.1k
+ * postings, loses 1.6%, at 1M, 74k, gains) ... */
+#define AS_WIN_MIN 32768
+/* ... and this many times more in its essential kids' lists than in the
+ * others' (hoarding carers, where carers' list is 4x hoarding's and not
+ * essential, loses 5% at 1M: tier_scan seeks carers' list by candidate). */
+#define AS_WIN_ESS 2
+
+/* Runs by windows.  tier_scan merges the high lists posting by posting,
+ * each candidate of an essential kid moving every list and looking up hk
+ * (~50 instructions), where most of them fall to hk: local authority staff
+ * at 1M, ~43k candidates a search, ~7k through hk, ~110 matches.  For the
+ * root AND of two or three TERMs, tier_win instead takes AS_WIN_DOCS docs
+ * at a time: each kid's high postings there are written into a table by
+ * doc (wacc: its wdfs, 3 bits a kid, the essential kids first, noting the
+ * docs they are high on), then each doc noted is bounded by hk and, if it
+ * passes, at its length (scan_len); the few left are sorted and checked
+ * in the main lists (tier_exact) in doc order.  A posting costs a store
+ * or two, a candidate a look-up, and no list moves per candidate.  Sound
+ * because the root's wmin never falls within a search (a doc rejected at a
+ * lower one stays rejected; should it fall, as after a reset, the run
+ * starts afresh), and the window's cursors are its own: no other path
+ * moves them. */
+
+/* win_put's step through posting i .. n - 1 (docs D, wdfs W) of a
+ * decoded block, all < hi: an essential kid (touch) notes each doc no kid
+ * was high on yet, a branch-free append; another writes only docs noted
+ * (the others cannot score).  Returns the new count of notes. */
+static inline __attribute__((always_inline)) uint32_t win_run(uint16_t *restrict acc,
+                                                             uint16_t *restrict tch, uint32_t t,
+                                                             const uint32_t *D,
+                                                             const uint32_t *W, uint32_t i,
+                                                             uint32_t n, uint32_t lo, unsigned sh,
+                                                             int touch, int cap)
+{
+    for (; i < n; i++) {
+        uint32_t p = D[i] - lo, w = W[i], v = acc[p];
+        if (cap)
+            w = w < 7 ? w : 7;
+        if (touch) {
+            tch[t] = (uint16_t)p;
+            t += v == 0;
+            acc[p] = (uint16_t)(v | w << sh);
+        } else if (v) {
+            acc[p] = (uint16_t)(v | w << sh);
+        }
+    }
+    return t;
+}
+
+/* Writes the high postings of cursor c in [lo, hi) into e->wacc (doc -
+ * lo) as wdf (at most 7) << sh: with touch (an essential kid), each doc
+ * not yet written is appended to e->wtouch (from *nt); else only docs
+ * already written are.  c is left on its first doc >= hi. */
+static void win_put(as_engine *e, as_pcur *c, uint32_t lo, uint32_t hi, unsigned sh, int touch,
+                    uint32_t *nt)
+{
+    uint16_t *acc = e->wacc;
+    uint32_t x = c->doc < lo ? as_pcur_seek(c, lo) : c->doc;
+    uint32_t t = *nt;
+    while (x < hi) {
+        uint32_t i = c->i, n = c->nw;
+        if (n && c->decoded && i < n && c->docs[i] == x) {
+            /* the decoded block's arrays, read directly (hpos, above): up
+             * to the first doc >= hi, found by a binary search */
+            const uint32_t *D = c->docs, *W = c->wdfs;
+            uint32_t end = n;
+            if (D[n - 1] >= hi) {
+                uint32_t a = i, b = n - 1; /* D[b] >= hi */
+                while (a < b) {
+                    uint32_t mid = a + (b - a) / 2;
+                    if (D[mid] >= hi)
+                        b = mid;
+                    else
+                        a = mid + 1;
+                }
+                end = a;
+            }
+            int cap = c->block_maxwdf > 7;
+            if (touch)
+                t = cap ? win_run(acc, e->wtouch, t, D, W, i, end, lo, sh, 1, 1)
+                        : win_run(acc, e->wtouch, t, D, W, i, end, lo, sh, 1, 0);
+            else
+                t = cap ? win_run(acc, e->wtouch, t, D, W, i, end, lo, sh, 0, 1)
+                        : win_run(acc, e->wtouch, t, D, W, i, end, lo, sh, 0, 0);
+            if (end < n) {
+                hsync(c, (hpos){D[end], end, n});
+                break;
+            }
+            hsync(c, (hpos){D[n - 1], n - 1, n});
+        } else {
+            uint32_t p = x - lo, w = c->wdf < 7 ? c->wdf : 7;
+            if (touch && !acc[p])
+                e->wtouch[t++] = (uint16_t)p;
+            if (touch || acc[p])
+                acc[p] |= (uint16_t)(w << sh);
+        }
+        x = as_pcur_next(c); /* a step unpacks the block's wdfs */
+    }
+    *nt = t;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Scans the window [lo, lo + AS_WIN_DOCS) for tier_win: e->wsurv gets its
+ * docs that pass hk and scan_len at wmin, ascending. */
+static void win_fill(as_engine *e, enode *const *tn, uint32_t nk, uint32_t em, uint32_t lo,
+                     double wmin)
+{
+    uint32_t hi = e->ndocs - lo > AS_WIN_DOCS ? lo + AS_WIN_DOCS : e->ndocs;
+    uint32_t nt = 0; /* wacc is all 0 (win_ready, then each fill clears what it wrote) */
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t m = 0; m < nk; m++)
+            if ((em >> m & 1) == (pass == 0))
+                win_put(e, e->wcur[m], lo, hi, 3 * m, pass == 0, &nt);
+    const double *wk = e->wk;
+    uint32_t ns = 0, slen = 0, rej = 0;
+    for (uint32_t j = 0; j < nt; j++) {
+        uint32_t p = e->wtouch[j], k = e->wacc[p];
+        e->wacc[p] = 0;
+        if (wk[k] <= wmin) {
+            rej++;
+            continue;
+        }
+        uint32_t w[3] = {0, 0, 0};
+        for (uint32_t m = 0; m < nk; m++) {
+            w[m] = k >> 3 * m & 7;
+            if (w[m] == 7) /* 7 or more: bounded at the term's max_wdf */
+                w[m] = e->lterm[tn[m]->leaf].max_wdf;
+        }
+        if (!scan_len(e, tn, nk, lo + p, w, wmin)) {
+            slen++;
+            continue;
+        }
+        e->wsurv[ns++] = p << 16 | k;
+    }
+    if (ns > 16) {
+        qsort(e->wsurv, ns, sizeof *e->wsurv, cmp_u32);
+    } else {
+        for (uint32_t i = 1; i < ns; i++) {
+            uint32_t v = e->wsurv[i], j = i;
+            for (; j > 0 && e->wsurv[j - 1] > v; j--)
+                e->wsurv[j] = e->wsurv[j - 1];
+            e->wsurv[j] = v;
+        }
+    }
+    e->nhq += rej;
+    e->nslen += slen;
+    e->nwin++;
+    e->wlo = lo;
+    e->whi = hi;
+    e->nws = ns;
+    e->iws = 0;
+    e->wwmin = wmin;
+}
+
+/* Whether AND n of nk TERMs tn (essential: bits em) runs by windows
+ * (tier_win) from d at wmin: the root, of two or three TERMs whose high
+ * lists are long (AS_WIN_MIN) and mostly essential (AS_WIN_ESS).  Its run
+ * is (re)started when it has none, or wmin or d went back (a new search):
+ * its cursors made or put back at the start, wk made (from hk), wacc
+ * zeroed.  0 when not (or out of memory: then by tier_few). */
+static int win_ready(as_engine *e, enode *n, enode *const *tn, uint32_t nk, uint32_t em,
+                     uint32_t d, double wmin)
+{
+    if (n - e->nodes != e->root || n->tier != 1 || nk < 2 || nk > 3)
+        return 0;
+    double all = 0, ess = 0;
+    for (uint32_t m = 0; m < nk; m++) {
+        double h = e->hterm[tn[m]->leaf].df;
+        all += h;
+        ess += (em >> m & 1) ? h : 0;
+    }
+    if (all < (e->win_min > 0 ? e->win_min : AS_WIN_MIN) || ess * AS_WIN_ESS < all)
+        return 0;
+    if (e->wnode == n - e->nodes && !(wmin < e->wwmin) && d >= e->wlo)
+        return 1;
+    for (uint32_t m = 0; m < nk; m++) {
+        if (!e->wcur[m]) {
+            e->wcur[m] = malloc(sizeof *e->wcur[m]);
+            if (!e->wcur[m])
+                return 0;
+            memset(e->wcur[m], 0, sizeof *e->wcur[m]);
+        }
+        as_pcur_init(e->wcur[m], e->ix, &e->hterm[tn[m]->leaf]);
+    }
+    for (uint32_t k = 0; k < 512; k++) {
+        uint32_t key = 0;
+        for (uint32_t m = 0; m < 3; m++) {
+            uint32_t w = k >> 3 * m & 7;
+            key |= (w < 4 ? w : 4) << 3 * m;
+        }
+        if (isnan(e->hk[key]))
+            hk_fill(e, tn, nk, key);
+        e->wk[k] = e->hk[key];
+    }
+    memset(e->wacc, 0, sizeof e->wacc);
+    e->wnode = (int32_t)(n - e->nodes);
+    e->wlo = e->whi = d;
+    e->nws = e->iws = 0;
+    e->wwmin = -INFINITY;
+    return 1;
+}
+
+/* align_tier_terms' walk for the root AND of nk = 2 or 3 TERMs tn by
+ * windows (above, after win_ready); the same answer as tier_few. */
+static __attribute__((noinline)) uint32_t tier_win(as_engine *e, uint32_t nk,
+                                                   enode *const *tn, as_pcur *const *hc,
+                                                   const uint32_t *o, const uint8_t *oi,
+                                                   uint32_t em, uint32_t d, double wmin)
+{
+    for (;;) {
+        while (e->iws < e->nws) {
+            uint32_t v = e->wsurv[e->iws++], cand = e->wlo + (v >> 16), k = v & 0xffff;
+            if (cand < d || e->wk[k] <= wmin)
+                continue;
+            uint32_t hd[3];
+            for (uint32_t m = 0; m < nk; m++)
+                hd[m] = k >> 3 * m & 7 ? cand : AS_DOC_END;
+            if (tier_exact(e, nk, tn, hc, hd, o, oi, cand, wmin, 1, &d))
+                return cand;
+            if (d == AS_DOC_END)
+                return AS_DOC_END;
+        }
+        uint32_t lo = e->whi > d ? e->whi : d;
+        if (lo >= e->ndocs)
+            return AS_DOC_END;
+        int left = 0;
+        for (uint32_t m = 0; m < nk; m++)
+            left |= (em >> m & 1) && e->wcur[m]->doc != AS_DOC_END;
+        if (!left)
+            return AS_DOC_END;
+        win_fill(e, tn, nk, em, lo, wmin);
+    }
+}
+
 /* An AND of TERMs that all have high lists, by tiers (align_tier, whose
  * special case this is, kept apart for speed).  A doc
  * where kid k is not in its high list has k's value <= mlo_k; call g_k =
@@ -3047,18 +3291,21 @@ static uint32_t align_tier_terms(as_engine *e, enode *n, uint32_t d, double wmin
         if (!hc[j])
             return d;
     }
-    uint32_t em = 0; /* ess as bits */
-    for (uint32_t j = ness; j < nk; j++) {
+    for (uint32_t j = ness; j < nk; j++)
         ess[srt[j]] = 1;
-        em |= 1u << srt[j];
-    }
     *declined = 0;
     e->ntier++;
     e->njoint += (uint64_t)joint;
     tier_tables(e, (int32_t)(n - e->nodes), tn, nk);
+    if (e->hqnode != (int32_t)(n - e->nodes))
+        single_table(e, n, tn, nk);
+    uint32_t em = 0; /* ess as bits */
+    for (uint32_t j = ness; j < nk; j++)
+        em |= 1u << srt[j];
+    const int win = win_ready(e, n, tn, nk, em, d, wmin); /* (its own cursors) */
     /* hd[j]: the doc of high cursor j (moved only here from now on) */
     uint32_t hd[8];
-    for (uint32_t j = 0; j < nk; j++)
+    for (uint32_t j = 0; j < nk && !win; j++)
         hd[j] = as_pcur_seek(hc[j], d);
     const uint32_t *o = e->ord + n->kid0; /* cheapest first */
     uint8_t oi[8] = {0}; /* o[j] is kd[oi[j]] */
@@ -3066,8 +3313,8 @@ static uint32_t align_tier_terms(as_engine *e, enode *n, uint32_t d, double wmin
         for (uint32_t i = 0; i < nk; i++)
             if (kd[i] == o[j])
                 oi[j] = (uint8_t)i;
-    if (e->hqnode != (int32_t)(n - e->nodes))
-        single_table(e, n, tn, nk);
+    if (win)
+        return tier_win(e, nk, tn, hc, o, oi, em, d, wmin);
     if (nk == 2 || nk == 3)
         return nk == 2 ? tier_few2(e, tn, hc, hd, o, oi, em, d, wmin)
                        : tier_few3(e, tn, hc, hd, o, oi, em, d, wmin);

@@ -3024,6 +3024,87 @@ static void test_tier_steps(void **state)
     assert_true(fast >= nq / 4);
 }
 
+/* The root AND of two or three common terms by windows (tier_win): each
+ * window's high postings written into a table by doc, bounded there, the
+ * survivors checked in doc order.  Forced at any list length (win_min),
+ * against the exhaustive scorer on the corpora of test_tier_steps, seeded
+ * (the run starts afresh after the seed's reset) and not.  A posting lost
+ * at a window's or a block's edge, a doc written by a non-essential kid
+ * alone taken for a candidate, a candidate left out of the sort or a
+ * survivor of an earlier window returned below d changes the hits.  The
+ * path must have run in a quarter of the searches, over several windows
+ * in some. */
+static void test_tier_win(void **state)
+{
+    (void)state;
+    static const cparams ps[] = {{16000, 300, 30, 4, 0.0, 1}, {12000, 200, 25, 3, 0.0, 0},
+                                 {20000, 60, 20, 4, 0.0, 1}, {16000, 120, 40, 4, 0.0, 0}};
+    uint32_t won = 0, multi = 0, nq = 0;
+    for (size_t pi = 0; pi < sizeof ps / sizeof ps[0]; pi++) {
+        corpus c;
+        gen_corpus(&c, &ps[pi], 517 + pi);
+        write_corpus(&c);
+        rng r = {77 + pi};
+        rhit *ref = malloc((c.ndocs + 1) * sizeof *ref);
+        double *w_of = malloc((c.ndocs + 1) * sizeof *w_of);
+        assert_non_null(ref);
+        assert_non_null(w_of);
+        long ties = 0;
+        c.eng->win_min = 1;
+        for (size_t k = 1; k <= 40; k += 3) {
+            for (int rep = 0; rep < 6; rep++, nq++) {
+                arena a = {0};
+                as_query q;
+                memset(&q, 0, sizeof q);
+                size_t nt = 2 + (size_t)rep % 2;
+                as_qnode *n = qop(&a, AS_Q_AND, nt);
+                uint32_t used = 0;
+                for (size_t i = 0; i < nt; i++) {
+                    uint32_t t;
+                    do
+                        t = rbelow(&r, 8);
+                    while (used >> t & 1);
+                    used |= 1u << t;
+                    char name[16];
+                    term_name(t, name, sizeof name);
+                    n->kids[i] = qterm(&a, name, (uint32_t)i);
+                }
+                q.root = n;
+                rfilter rf;
+                memset(&rf, 0, sizeof rf);
+                as_search_opts so;
+                ropts o;
+                rand_opts(&r, &so, &o);
+                as_search_opts_default(&so);
+                so.limit = k;
+                so.collapse = 0;
+                o.k1 = so.bm25.k1;
+                o.b = so.bm25.b;
+                o.mn = so.bm25.min_normlen;
+                memcpy(o.kw, so.kind_weight, sizeof o.kw);
+                as_query_dump(q.root, qdump, sizeof qdump);
+                size_t l = strlen(qdump);
+                snprintf(qdump + l, sizeof qdump - l, " [win k %zu rep %d corpus %zu]", k, rep,
+                         pi);
+                c.eng->seed_min = rep % 4 < 2 ? INFINITY : 1;
+                check_search(&c, &q, &so, &o, &rf, ref, w_of, &ties);
+                won += c.eng->nwin > 0;
+                multi += c.eng->nwin > 1;
+                afree(&a);
+            }
+        }
+        c.eng->seed_min = 0;
+        c.eng->win_min = 0;
+        free(ref);
+        free(w_of);
+        free_corpus(&c);
+    }
+    if (getenv("SHOW_HIGH"))
+        fprintf(stderr, "win: %u of %u searches by windows, %u over several\n", won, nq, multi);
+    assert_true(won >= nq / 4);
+    assert_true(multi >= nq / 8);
+}
+
 /* Doc d of the phrase-positions corpus: 12 tokens, t0 (in every doc) at
  * 1, 4, 7, 10 as its wdf (1..4, varying) allows, so the offsets of a doc's
  * positions inside a 128-doc block depend on every earlier doc's wdf; t1
@@ -3193,6 +3274,7 @@ int main(void)
         cmocka_unit_test(test_seed),
         cmocka_unit_test(test_guess),
         cmocka_unit_test(test_tier_steps),
+        cmocka_unit_test(test_tier_win),
         cmocka_unit_test(test_phrase_positions),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
