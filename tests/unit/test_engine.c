@@ -2932,6 +2932,52 @@ static void test_guess(void **state)
     assert_true(caught >= 1);
 }
 
+/* One search of test_tier_steps' and test_tier_win's sweeps over corpus c:
+ * an AND of two (rep even) or three distinct terms of the eight
+ * commonest, random options (rand_opts) but the defaults' BM25, top k, no
+ * collapsing, seeded in half of the reps (seed_min), against the
+ * exhaustive scorer; tag names the sweep in qdump.  The path counters are
+ * left in c->eng. */
+static void tier_search(corpus *c, rng *r, size_t k, int rep, size_t pi, const char *tag,
+                        rhit *ref, double *w_of, long *ties)
+{
+    arena a = {0};
+    as_query q;
+    memset(&q, 0, sizeof q);
+    size_t nt = 2 + (size_t)rep % 2;
+    as_qnode *n = qop(&a, AS_Q_AND, nt);
+    uint32_t used = 0;
+    for (size_t i = 0; i < nt; i++) {
+        uint32_t t;
+        do
+            t = rbelow(r, 8);
+        while (used >> t & 1);
+        used |= 1u << t;
+        char name[16];
+        term_name(t, name, sizeof name);
+        n->kids[i] = qterm(&a, name, (uint32_t)i);
+    }
+    q.root = n;
+    rfilter rf;
+    memset(&rf, 0, sizeof rf);
+    as_search_opts so;
+    ropts o;
+    rand_opts(r, &so, &o);
+    as_search_opts_default(&so);
+    so.limit = k;
+    so.collapse = 0;
+    o.k1 = so.bm25.k1;
+    o.b = so.bm25.b;
+    o.mn = so.bm25.min_normlen;
+    memcpy(o.kw, so.kind_weight, sizeof o.kw);
+    as_query_dump(q.root, qdump, sizeof qdump);
+    size_t l = strlen(qdump);
+    snprintf(qdump + l, sizeof qdump - l, " [%s k %zu rep %d corpus %zu]", tag, k, rep, pi);
+    c->eng->seed_min = rep % 4 < 2 ? INFINITY : 1;
+    check_search(c, &q, &so, &o, &rf, ref, w_of, ties);
+    afree(&a);
+}
+
 /* ANDs of two or three common terms by tiers (align_tier_terms) where a
  * kid's high list is non-essential: for each candidate of the others' high
  * lists it is stepped (a posting on, then a seek if still behind) to learn
@@ -2958,46 +3004,11 @@ static void test_tier_steps(void **state)
         long ties = 0;
         for (size_t k = 1; k <= 40; k++) {
             for (int rep = 0; rep < 6; rep++, nq++) {
-                arena a = {0};
-                as_query q;
-                memset(&q, 0, sizeof q);
-                size_t nt = 2 + (size_t)rep % 2;
-                as_qnode *n = qop(&a, AS_Q_AND, nt);
-                uint32_t used = 0;
-                for (size_t i = 0; i < nt; i++) {
-                    uint32_t t;
-                    do
-                        t = rbelow(&r, 8);
-                    while (used >> t & 1);
-                    used |= 1u << t;
-                    char name[16];
-                    term_name(t, name, sizeof name);
-                    n->kids[i] = qterm(&a, name, (uint32_t)i);
-                }
-                q.root = n;
-                rfilter rf;
-                memset(&rf, 0, sizeof rf);
-                as_search_opts so;
-                ropts o;
-                rand_opts(&r, &so, &o);
-                as_search_opts_default(&so);
-                so.limit = k;
-                so.collapse = 0;
-                o.k1 = so.bm25.k1;
-                o.b = so.bm25.b;
-                o.mn = so.bm25.min_normlen;
-                memcpy(o.kw, so.kind_weight, sizeof o.kw);
-                as_query_dump(q.root, qdump, sizeof qdump);
-                size_t l = strlen(qdump);
-                snprintf(qdump + l, sizeof qdump - l, " [steps k %zu rep %d corpus %zu]", k, rep,
-                         pi);
-                c.eng->seed_min = rep % 4 < 2 ? INFINITY : 1;
-                check_search(&c, &q, &so, &o, &rf, ref, w_of, &ties);
+                tier_search(&c, &r, k, rep, pi, "steps", ref, w_of, &ties);
                 tiered += c.eng->ntier > 0 && c.eng->nhq > 0;
                 multi += c.eng->nhk > 0;
                 slen += c.eng->nslen > 0;
                 fast += c.eng->nsfast > 0;
-                afree(&a);
             }
         }
         c.eng->seed_min = 0;
@@ -3053,44 +3064,9 @@ static void test_tier_win(void **state)
         c.eng->win_min = 1;
         for (size_t k = 1; k <= 40; k += 3) {
             for (int rep = 0; rep < 6; rep++, nq++) {
-                arena a = {0};
-                as_query q;
-                memset(&q, 0, sizeof q);
-                size_t nt = 2 + (size_t)rep % 2;
-                as_qnode *n = qop(&a, AS_Q_AND, nt);
-                uint32_t used = 0;
-                for (size_t i = 0; i < nt; i++) {
-                    uint32_t t;
-                    do
-                        t = rbelow(&r, 8);
-                    while (used >> t & 1);
-                    used |= 1u << t;
-                    char name[16];
-                    term_name(t, name, sizeof name);
-                    n->kids[i] = qterm(&a, name, (uint32_t)i);
-                }
-                q.root = n;
-                rfilter rf;
-                memset(&rf, 0, sizeof rf);
-                as_search_opts so;
-                ropts o;
-                rand_opts(&r, &so, &o);
-                as_search_opts_default(&so);
-                so.limit = k;
-                so.collapse = 0;
-                o.k1 = so.bm25.k1;
-                o.b = so.bm25.b;
-                o.mn = so.bm25.min_normlen;
-                memcpy(o.kw, so.kind_weight, sizeof o.kw);
-                as_query_dump(q.root, qdump, sizeof qdump);
-                size_t l = strlen(qdump);
-                snprintf(qdump + l, sizeof qdump - l, " [win k %zu rep %d corpus %zu]", k, rep,
-                         pi);
-                c.eng->seed_min = rep % 4 < 2 ? INFINITY : 1;
-                check_search(&c, &q, &so, &o, &rf, ref, w_of, &ties);
+                tier_search(&c, &r, k, rep, pi, "win", ref, w_of, &ties);
                 won += c.eng->nwin > 0;
                 multi += c.eng->nwin > 1;
-                afree(&a);
             }
         }
         c.eng->seed_min = 0;
