@@ -225,6 +225,8 @@ typedef struct as_pcur {
     uint32_t term_maxwdf, term_mindoclen;
     uint32_t i, n;                /* index within decoded block, its size */
     int decoded;                  /* block docs decoded? */
+    int lazy;                     /* a probe's: on doc/wdf/i of block, whose
+                                   * docs[] hold its gaps, not yet summed */
     int posdecoded;               /* positions of block decoded? */
     uint32_t docs[128], wdfs[128];
     const uint8_t *wdfp;          /* the block's packed wdfs - 1 */
@@ -249,6 +251,11 @@ void as_pcur_release(as_pcur *c); /* frees a grown positions buffer */
 uint32_t as_pcur_next(as_pcur *c);
 /* Advance to the first doc >= target (never backwards). */
 uint32_t as_pcur_seek(as_pcur *c, uint32_t target);
+/* as_pcur_seek for a membership check: the same doc and wdf, but a block
+ * it enters is not decoded, its gaps are only summed up to target (half a
+ * block on average, where a seek decodes all of it); the cursor is left on
+ * that posting, and every other operation decodes the block first. */
+uint32_t as_pcur_probe(as_pcur *c, uint32_t target);
 /* Moves a and b (cursors of two lists, never backwards) to the first doc
  * both are on, or stops at the first doc >= lim one of them is on,
  * whichever comes first; returns min(a->doc, b->doc): no doc before it

@@ -29,7 +29,7 @@ static uint32_t fail(as_pcur *c, const char *what)
                   (unsigned long long)c->data_off, what);
     c->doc = AS_DOC_END;
     c->wdf = 0;
-    c->decoded = 0;
+    c->decoded = c->lazy = 0;
     return AS_DOC_END;
 }
 
@@ -167,9 +167,14 @@ static inline void put_at(as_pcur *c, uint32_t j)
     c->wdf = wdf_at(c, j);
 }
 
-/* Decodes block b and puts the cursor on its first posting; walk: its
- * wdfs too (next will read them all), else only the first (a seek reads one). */
-static uint32_t load_block(as_pcur *c, uint32_t b, int walk)
+/* Block b's bytes, checked (bounds, bit widths, size): *p its start (the
+ * widths of gaps and wdfs, then both packed runs, gb and wb bytes), *n its
+ * postings, *prev1 the previous block's last doc + 1; block_last and the
+ * block's bounds from its skip entry.  0, or -1 after fail. */
+static inline __attribute__((always_inline)) int block_head(as_pcur *c, uint32_t b,
+                                                            const uint8_t **pp, uint32_t *np,
+                                                            uint32_t *prev1p, size_t *gbp,
+                                                            size_t *wbp)
 {
     const as_index *ix = c->ix;
     uint32_t n = b + 1 < c->nb ? AS_BLOCK_SIZE : c->df - AS_BLOCK_SIZE * (c->nb - 1);
@@ -178,15 +183,15 @@ static uint32_t load_block(as_pcur *c, uint32_t b, int walk)
     if (c->nb > 1) {
         const uint8_t *se = skip_entry(c, b);
         if (!se)
-            return fail(c, "skip table");
+            return fail(c, "skip table"), -1;
         e = le32(se + 4);
         if (b > 0) {
             const uint8_t *pe = skip_entry(c, b - 1);
             if (!pe)
-                return fail(c, "skip table");
+                return fail(c, "skip table"), -1;
             s = le32(pe + 4);
             if (le32(pe) >= UINT32_MAX - 1)
-                return fail(c, "bad skip entry");
+                return fail(c, "bad skip entry"), -1;
             prev1 = le32(pe) + 1;
         }
         entry_meta(c, se); /* checked above */
@@ -194,16 +199,35 @@ static uint32_t load_block(as_pcur *c, uint32_t b, int walk)
         term_meta(c);
     }
     if (s > e || e > c->data_len || e - s < 2)
-        return fail(c, "bad block bounds");
+        return fail(c, "bad block bounds"), -1;
     if (ix_need(ix, IXF_POSTINGS, c->data_off + s, e - s) != AS_OK)
-        return fail(c, "unreadable block");
+        return fail(c, "unreadable block"), -1;
     const uint8_t *p = ix->f[IXF_POSTINGS].body + c->data_off + s;
     unsigned wg = p[0], ww = p[1];
     if (wg > 32 || ww > 32)
-        return fail(c, "bad bit width");
+        return fail(c, "bad bit width"), -1;
     size_t gb = as_bitpack_size(n, wg), wb = as_bitpack_size(n, ww);
     if (2 + gb + wb != e - s)
-        return fail(c, "block size does not match");
+        return fail(c, "block size does not match"), -1;
+    *pp = p;
+    *np = n;
+    *prev1p = prev1;
+    *gbp = gb;
+    *wbp = wb;
+    return 0;
+}
+
+/* Decodes block b and puts the cursor on its first posting; walk: its
+ * wdfs too (next will read them all), else only the first (a seek reads one). */
+static uint32_t load_block(as_pcur *c, uint32_t b, int walk)
+{
+    const as_index *ix = c->ix;
+    const uint8_t *p;
+    uint32_t n, prev1;
+    size_t gb, wb;
+    if (block_head(c, b, &p, &n, &prev1, &gb, &wb) != 0)
+        return AS_DOC_END;
+    unsigned wg = p[0], ww = p[1];
     uint32_t *restrict docs = c->docs, *restrict wdfs = c->wdfs;
     as_bitpack_unpack(p + 2, docs, n, wg);
     uint64_t acc = prev1;
@@ -237,9 +261,37 @@ static uint32_t load_block(as_pcur *c, uint32_t b, int walk)
     c->block_last = c->docs[n - 1];
     c->block = b;
     c->decoded = 1;
+    c->lazy = 0;
     c->posdecoded = 0;
     put_at(c, 0);
     return c->doc;
+}
+
+/* Decodes the block of a cursor a probe left lazy, keeping it on its
+ * posting.  (It and its callers apart: inlined, they made next and seek
+ * dearer for every query.) */
+static __attribute__((noinline)) uint32_t settle(as_pcur *c)
+{
+    uint32_t i = c->i;
+    if (load_block(c, c->block, 0) == AS_DOC_END)
+        return AS_DOC_END;
+    if (i >= c->n)
+        return fail(c, "bad probe");
+    put_at(c, i);
+    return c->doc;
+}
+
+/* as_pcur_next and as_pcur_seek of a lazy cursor. */
+static __attribute__((noinline)) uint32_t next_lazy(as_pcur *c)
+{
+    return settle(c) == AS_DOC_END ? AS_DOC_END : as_pcur_next(c);
+}
+
+static __attribute__((noinline)) uint32_t seek_lazy(as_pcur *c, uint32_t target)
+{
+    if (c->doc >= target)
+        return c->doc;
+    return settle(c) == AS_DOC_END ? AS_DOC_END : as_pcur_seek(c, target);
 }
 
 void as_pcur_init(as_pcur *c, const as_index *ix, const as_term *t)
@@ -247,7 +299,7 @@ void as_pcur_init(as_pcur *c, const as_index *ix, const as_term *t)
     c->ix = ix;
     c->doc = AS_DOC_END;
     c->wdf = 0;
-    c->decoded = c->posdecoded = 0;
+    c->decoded = c->posdecoded = c->lazy = 0;
     c->posheap = NULL;
     c->poscap = 0;
     c->df = c->nb = c->block = 0;
@@ -334,7 +386,7 @@ uint32_t as_pcur_next(as_pcur *c)
     if (c->doc == AS_DOC_END)
         return AS_DOC_END;
     if (!c->decoded)
-        return load_block(c, c->block, 1); /* after seek_block */
+        return c->lazy ? next_lazy(c) : load_block(c, c->block, 1); /* after seek_block */
     if (c->i + 1 < c->nw) { /* the walk through a block */
         c->i++;
         c->doc = c->docs[c->i];
@@ -403,6 +455,8 @@ uint32_t as_pcur_seek(as_pcur *c, uint32_t target)
     if (c->decoded && c->doc >= target)
         return c->doc;
     if (!c->decoded || target > c->block_last) {
+        if (c->lazy) /* after a probe: on a posting, its block undecoded */
+            return seek_lazy(c, target);
         uint32_t b = c->block; /* undecoded (after seek_block) and target inside */
         if (c->decoded || target > c->block_last) {
             int bad = 0;
@@ -438,6 +492,96 @@ uint32_t as_pcur_seek(as_pcur *c, uint32_t target)
     }
     put_at(c, lo);
     return c->doc;
+}
+
+/* Lazy cursor c: moves it to the first doc >= target of its block (whose
+ * last doc is >= target) after posting k - 1 (doc a - 1; a = prev1 when k
+ * is 0).  docs[] holds the block's gaps: it sums them from k forwards, or
+ * back from the block's last doc when target lies in the upper half of the
+ * docs left (a quarter of a block on average, where load_block unpacks,
+ * sums and checks all 128).  The doc found is checked to lie in [target,
+ * block_last] and below ndocs; the whole block's sums are checked when
+ * anything else decodes it (settle). */
+static uint32_t lazy_find(as_pcur *c, uint32_t k, uint64_t a, uint32_t target)
+{
+    const uint32_t *g = c->docs;
+    uint32_t n = c->n, j;
+    uint64_t d;
+    if ((target - a) * 2 < (uint64_t)c->block_last + 1 - a) {
+        for (j = k; j < n; j++) {
+            a += g[j];
+            if (a >= target)
+                break;
+            a++;
+        }
+        d = a;
+    } else {
+        for (j = n - 1, d = c->block_last; j > k; j--) {
+            uint64_t p = d - g[j] - 1; /* doc j - 1 (wraps if damaged: fails) */
+            if (p < target)
+                break;
+            d = p;
+        }
+    }
+    if (j >= n || d < target || d > c->block_last || d >= c->ix->ndocs)
+        return fail(c, "block does not end at its skip entry");
+    uint32_t w = get_bits(c->wdfp, c->wdfbytes, j, c->wdfw) + 1;
+    c->i = j;
+    c->doc = (uint32_t)d;
+    c->wdf = w;
+    return c->doc;
+}
+
+/* as_pcur_probe into block b (nb > 1), whose last doc is >= target: its
+ * gaps unpacked, not summed; the cursor becomes lazy on the doc. */
+static uint32_t probe_block(as_pcur *c, uint32_t b, uint32_t target)
+{
+    const uint8_t *p;
+    uint32_t n, prev1;
+    size_t gb, wb;
+    if (block_head(c, b, &p, &n, &prev1, &gb, &wb) != 0)
+        return AS_DOC_END;
+    c->block = b;
+    c->posdecoded = 0;
+    if (p[1] == 32) { /* wdfs of 32 bits, which load_block checks */
+        if (load_block(c, b, 0) == AS_DOC_END)
+            return AS_DOC_END;
+        return as_pcur_seek(c, target);
+    }
+    as_bitpack_unpack(p + 2, c->docs, n, p[0]);
+    c->decoded = 0;
+    c->lazy = 1;
+    c->n = n;
+    c->wdfp = p + 2 + gb;
+    c->wdfbytes = wb;
+    c->wdfw = p[1];
+    c->nw = 0;
+    return lazy_find(c, 0, prev1, target);
+}
+
+uint32_t as_pcur_probe(as_pcur *c, uint32_t target)
+{
+    if (c->doc == AS_DOC_END)
+        return AS_DOC_END;
+    if ((c->decoded || c->lazy) && c->doc >= target)
+        return c->doc;
+    /* a one-block list is decoded from init; a decoded block holding
+     * target: the seek's search of docs[] */
+    if (c->nb <= 1 || (c->decoded && target <= c->block_last))
+        return as_pcur_seek(c, target);
+    if (target <= c->block_last) /* undecoded: after seek_block, or lazy */
+        return c->lazy ? lazy_find(c, c->i + 1, (uint64_t)c->doc + 1, target)
+                       : probe_block(c, c->block, target);
+    int bad = 0;
+    uint32_t b = c->block + 1 < c->nb ? find_block(c, c->block + 1, target, &bad) : c->nb;
+    if (bad)
+        return fail(c, "skip table");
+    if (b >= c->nb) {
+        c->doc = AS_DOC_END;
+        c->decoded = c->lazy = 0;
+        return AS_DOC_END;
+    }
+    return probe_block(c, b, target);
 }
 
 /* as_pcur_meet inside the two decoded blocks: steps the lower cursor's
@@ -598,7 +742,7 @@ uint32_t as_pcur_seek_block(as_pcur *c, uint32_t target)
     if (block_meta(c, b) != 0)
         return fail(c, "skip table");
     c->block = b;
-    c->decoded = 0;
+    c->decoded = c->lazy = 0;
     c->posdecoded = 0;
     return c->block_last;
 }
@@ -615,7 +759,7 @@ uint32_t as_pcur_next_block(as_pcur *c)
     if (block_meta(c, c->block + 1) != 0)
         return fail(c, "skip table");
     c->block++;
-    c->decoded = 0;
+    c->decoded = c->lazy = 0;
     c->posdecoded = 0;
     return c->block_last;
 }
@@ -696,6 +840,8 @@ int as_pcur_positions(as_pcur *c, const uint32_t **pos, uint32_t *n)
 {
     *pos = NULL;
     *n = 0;
+    if (c->lazy && c->doc != AS_DOC_END && settle(c) == AS_DOC_END)
+        return AS_ECORRUPT;
     if (c->doc == AS_DOC_END || !c->decoded)
         return AS_EINVAL;
     if (!c->posdecoded) {

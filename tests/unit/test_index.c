@@ -1881,6 +1881,110 @@ static void test_extremes(void **state)
     free(dir);
 }
 
+/* The wdf of term k (0: "a", in most docs; 1: "e", in a scattered third)
+ * in doc d of test_probe's index, 0 when the term is absent. */
+static uint32_t probe_wdf(int k, uint32_t d)
+{
+    if (k == 0)
+        return d % 3 == 1 ? 0 : 1 + d % 4;
+    return (d * d + d / 7) % 5 < 2 ? 1 + d % 3 : 0;
+}
+
+/* The first doc >= target of probe_wdf's term k, or AS_DOC_END. */
+static uint32_t probe_want(int k, uint32_t target, uint32_t ndocs)
+{
+    for (uint32_t d = target; d < ndocs; d++)
+        if (probe_wdf(k, d))
+            return d;
+    return AS_DOC_END;
+}
+
+/* as_pcur_probe against the postings the index was built from, for every
+ * target (so the first and last posting of each block, a doc absent
+ * between two, past the end): from a fresh cursor, then next or seek or
+ * positions after it (the lazy block decoded); and one cursor probing
+ * onward (inside a lazy block, after seek_block). */
+static void test_probe(void **state)
+{
+    (void)state;
+    char *dir = tempdir();
+    as_writer *w = NULL;
+    as_err err = {0};
+    const uint32_t ndocs = 1500;
+    assert_int_equal(as_writer_open(dir, NULL, &w, &err), AS_OK);
+    as_file_state fs = {"/p.txt", NULL, 1, 1, 1, 0, 0};
+    assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
+    as_doc_in in = {NULL, "probe", NULL, AS_KIND_FINDING, 1, 0, 0, NULL};
+    for (uint32_t d = 0; d < ndocs; d++) {
+        as_token toks[16];
+        size_t n = 0;
+        toks[n++] = (as_token){"b", 1, 0, 0, 0, 0};
+        for (uint32_t q = 0; q < probe_wdf(0, d); q++)
+            toks[n++] = (as_token){"a", 1, 1 + q, 0, 0, 0};
+        for (uint32_t q = 0; q < probe_wdf(1, d); q++)
+            toks[n++] = (as_token){"e", 1, 8 + q, 0, 0, 0};
+        assert_int_equal(as_writer_add(w, &in, toks, n), AS_OK);
+    }
+    assert_int_equal(as_writer_end_file(w, NULL), AS_OK);
+    assert_int_equal(as_writer_finish(w, &err), AS_OK);
+    as_index *ix = open_gen(dir);
+    assert_int_equal(as_index_ndocs(ix), ndocs);
+    const char *name[2] = {"a", "e"};
+    for (int k = 0; k < 2; k++) {
+        as_term t;
+        assert_int_equal(as_index_find_term(ix, name[k], 1, &t), AS_OK);
+        assert_true(t.df > 3 * AS_BLOCK_SIZE);
+        as_pcur c;
+        for (uint32_t target = 0; target <= ndocs; target++) {
+            uint32_t want = probe_want(k, target, ndocs);
+            as_pcur_init(&c, ix, &t);
+            assert_int_equal(as_pcur_probe(&c, target), want);
+            assert_int_equal(c.doc, want);
+            if (want == AS_DOC_END)
+                continue;
+            assert_int_equal(c.wdf, probe_wdf(k, want));
+            const uint32_t *pos;
+            uint32_t np;
+            switch (target % 3) {
+            case 0:
+                assert_int_equal(as_pcur_next(&c), probe_want(k, want + 1, ndocs));
+                break;
+            case 1:
+                assert_int_equal(as_pcur_seek(&c, target), want);
+                assert_int_equal(as_pcur_seek(&c, want + 1), probe_want(k, want + 1, ndocs));
+                break;
+            default:
+                assert_int_equal(as_pcur_positions(&c, &pos, &np), AS_OK);
+                assert_int_equal(np, probe_wdf(k, want));
+                assert_int_equal(pos[0], k == 0 ? 1 : 8);
+                assert_int_equal(as_pcur_next(&c), probe_want(k, want + 1, ndocs));
+            }
+            if (c.doc != AS_DOC_END)
+                assert_int_equal(c.wdf, probe_wdf(k, c.doc));
+            as_pcur_release(&c);
+        }
+        for (uint32_t step = 1; step < 40; step += 7) {
+            as_pcur_init(&c, ix, &t);
+            uint32_t target = 0, n = 0;
+            for (;;) {
+                uint32_t want = probe_want(k, target, ndocs);
+                if (n++ % 5 == 4)
+                    as_pcur_seek_block(&c, target);
+                assert_int_equal(as_pcur_probe(&c, target), want);
+                if (want == AS_DOC_END)
+                    break;
+                assert_int_equal(c.wdf, probe_wdf(k, want));
+                target += 1 + (target * 7 + step) % step;
+            }
+            assert_int_equal(as_pcur_probe(&c, ndocs), AS_DOC_END);
+            as_pcur_release(&c);
+        }
+    }
+    as_index_close(ix);
+    rmtree(dir);
+    free(dir);
+}
+
 /* Rewrites the checksums of a generation file after tampering, so that
  * only the structural checks stand between the reader and the bytes. */
 static void fix_crcs(uint8_t *b, size_t n, int meta)
@@ -2426,6 +2530,7 @@ int main(void)
         cmocka_unit_test(test_open_current),
         cmocka_unit_test(test_write_error),
         cmocka_unit_test(test_extremes),
+        cmocka_unit_test(test_probe),
         cmocka_unit_test(test_tampered_with_good_crcs),
         cmocka_unit_test(test_split_encoding_same_bytes),
     };
