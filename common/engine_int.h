@@ -158,6 +158,10 @@ struct as_engine {
     /* Leaps of the last query's lead walk past docs with one of the lead's
      * terms to the next doc high in every other unit (all; for tests). */
     uint64_t nall;
+    /* Calls of the last query's lead walk of two terms with lofree (a doc
+     * high in no list at most wmin), and the docs of the intersection it
+     * let go by unread (for tests). */
+    uint64_t nlofree, nlorej;
     /* High cursors of the last query's lead walk of two terms moved by a
      * step inside their decoded block (hstep; for tests). */
     uint64_t nhstep;

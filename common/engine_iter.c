@@ -556,6 +556,8 @@ void as_eng_reset(as_engine *e)
     e->nfree = 0;
     e->nlmove = 0;
     e->nall = 0;
+    e->nlofree = 0;
+    e->nlorej = 0;
     e->nhstep = 0;
     e->hqnode = -1;
     e->nhq = 0;
@@ -1824,6 +1826,23 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
             all &= bx <= wmin;
         }
     }
+    /* lofree: free, every unit a TERM with a high cursor (the lead's two
+     * too), and the joint bound of a doc high in no list (jp[0], left by
+     * joint_ness on the way here) at most wmin: a doc of the intersection
+     * high in none of the lists goes by without its length or a bound
+     * (learning safeguarding reviews at 1M: such a doc weighs at most
+     * 9.83, under theta late in the walk).  hl: the lead's high cursors'
+     * docs (moved only for lofree) */
+    int lofree = pair && free && nom == nk - 1 && n->jok && n->jp[0] <= wmin;
+    for (uint32_t i = 0; i < nk && lofree; i++) {
+        for (uint32_t m = hb[i]; m < hb[i + 1]; m++)
+            lofree &= hc[m] != NULL;
+        lofree &= i == lead || (e->nodes[kd[i]].op == N_TERM && hb[i + 1] - hb[i] == 1);
+    }
+    uint32_t hl[2] = {AS_DOC_END, AS_DOC_END};
+    for (uint32_t j = 0; j < 2 && lofree; j++)
+        hl[j] = as_pcur_seek(hc[ls + j], d);
+    e->nlofree += (uint64_t)lofree;
     const uint32_t *o = e->ord + n->kid0; /* cheapest first */
     uint32_t *const mo = e->lmo;
     const uint32_t nmo = e->lnmo;
@@ -1845,6 +1864,28 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
             for (uint32_t j = 0; j < 2; j++)
                 tn[ls + j]->doc = ld[j] = lc[j]->doc;
             continue;
+        }
+        if (lofree) {
+            /* on the intersection (free): high in any list? */
+            uint32_t hi = 0;
+            for (uint32_t x = 0; x < nom; x++) {
+                uint32_t m = om[x];
+                if (hd[m] < cand)
+                    hd[m] = hstep(e, hc[m], cand);
+                hi |= hd[m] == cand;
+            }
+            for (uint32_t j = 0; j < 2; j++) {
+                if (hl[j] < cand)
+                    hl[j] = hstep(e, hc[ls + j], cand);
+                hi |= hl[j] == cand;
+            }
+            if (!hi) {
+                e->nlorej++;
+                if (cand >= AS_DOC_END - 1)
+                    return AS_DOC_END;
+                d = cand + 1;
+                goto next;
+            }
         }
         if (quick) {
             /* high in no other unit: the lead's wdfs alone may settle it

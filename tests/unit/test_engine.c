@@ -1773,6 +1773,40 @@ static void test_lead_all(void **state)
     lead_path(all_docs, 32, "lead all", offsetof(as_engine, nall));
 }
 
+/* test_lead_lofree's own docs: test_lead_free's, and of the other docs
+ * with both t2 and t3, those of d = 64m (but 256m + 64) each term once in
+ * length 30, high in no list. */
+static void lofree_docs(uint32_t d, uint32_t w[4], uint32_t *len)
+{
+    free_docs(d, w, len);
+    if (d % 64 == 0 && d % 256 != 64) {
+        w[0] = w[1] = w[2] = w[3] = 1;
+        *len = 30;
+    }
+}
+
+/* The lead walk's pass over the docs of its lead terms' intersection high
+ * in none of the four lists (align_tier_lead: lofree), once theta passes
+ * their joint bound: t0 AND t1 AND (t2 OR t3) over lofree_docs, k =
+ * 1..16, against the exhaustive scorer; the pass must have let docs go by
+ * in some searches (nlorej). */
+static void test_lead_lofree(void **state)
+{
+    (void)state;
+    corpus c;
+    lead_corpus(&c, lofree_docs);
+    uint32_t ran = 0;
+    for (size_t k = 1; k <= 16; k++) {
+        lead_query(&c, k, -1, 0, "lead lofree");
+        ran += c.eng->nlorej > 0;
+        if (getenv("SHOW_HIGH"))
+            fprintf(stderr, "lofree k %zu: walks %llu, docs let by %llu\n", k,
+                    (unsigned long long)c.eng->nlofree, (unsigned long long)c.eng->nlorej);
+    }
+    assert_true(ran >= 4);
+    free_corpus(&c);
+}
+
 /* test_lead_hstep's own docs: test_lead_all's, and right after each of
  * its best (d = 256m + 64) one with both t2 and t3 high in t0 alone (t0
  * three times, t1 once, length 10: 256m + 65), which passes only by t0's
@@ -3239,6 +3273,7 @@ int main(void)
         cmocka_unit_test(test_lead_free),
         cmocka_unit_test(test_lead_order),
         cmocka_unit_test(test_lead_all),
+        cmocka_unit_test(test_lead_lofree),
         cmocka_unit_test(test_lead_hstep),
         cmocka_unit_test(test_lead_meet),
         cmocka_unit_test(test_lead_meet_wdf),
