@@ -325,9 +325,10 @@ struct as_engine {
     /* 1 + (1 << 32) when key has two kids high or more, else 1: a rejection
      * counted for nhq (low half) and nhk (high half) in one add */
     uint64_t hkm[512];
-    /* tier_win's scratch, never zeroed: per doc of its window the wdfs
-     * (at most 7) of its kids' high postings, 3 bits a kid (wacc, zeroed
-     * per window); the window's docs an essential kid is high on (wtouch);
+    /* tier_win's scratch, not zeroed with the engine: per doc of its
+     * window the wdfs (at most 7) of its kids' high postings, 3 bits a kid
+     * (wacc: zeroed when a run starts, then each window clears the entries
+     * it wrote); the window's docs an essential kid is high on (wtouch);
      * the candidates that passed (wsurv: doc - wlo << 16 | wacc entry);
      * per wacc entry, hk of its key (each wdf of 4 or more as 4): its own
      * copy, made when the run starts, so a doc costs one look-up. */
