@@ -262,6 +262,12 @@ uint32_t as_pcur_probe(as_pcur *c, uint32_t target);
  * that either passed is in both lists.  An intersection of two interleaved
  * lists, stepping inside their decoded blocks. */
 uint32_t as_pcur_meet(as_pcur *a, as_pcur *b, uint32_t lim);
+/* as_pcur_meet without a limit, four docs of each list against four of
+ * the other's at a step where their densities are near (at most
+ * AS_MEET_DENSE apart, postings.c), as_pcur_meet's steps else: for a walk
+ * of the intersection of two such lists (the lead walk's free).  Where
+ * the meets are short (few postings a meet), as_pcur_meet costs less. */
+uint32_t as_pcur_meet_dense(as_pcur *a, as_pcur *b);
 /* Shallow move for block-max pruning: position on the block that would
  * contain target without decoding it; then block_last/block_maxwdf/
  * block_mindoclen describe that block.  Returns block_last, or AS_DOC_END

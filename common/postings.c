@@ -590,6 +590,10 @@ uint32_t as_pcur_probe(as_pcur *c, uint32_t target)
  * a block's end (0: the caller seeks).  Two interleaved lists meet mostly
  * here, at a few instructions a posting. */
 #ifdef __SSE2__
+/* Two lists meet by meet_dense (as_pcur_meet_dense) when neither has more
+ * than this many times the other's postings (else by meet_sparse). */
+#define AS_MEET_DENSE 2
+
 /* meet_blocks without a limit, s the list with fewer postings: for each of
  * its docs x the denser list d steps four docs at a time (those < x, one
  * compare) to its first >= x, then s to its first >= that.  Without a
@@ -647,14 +651,76 @@ static inline __attribute__((always_inline)) int meet_sparse(as_pcur *s, as_pcur
         put_at(d, id);
     return done;
 }
+
+/* meet_blocks without a limit for two lists of near density (AS_MEET_DENSE):
+ * four docs of each list against the other's four in one go (each against
+ * every rotation of the other), then the four whose last doc is lower (or
+ * both) move on, so that each step passes four postings where
+ * meet_sparse's passes about two, for ~20 instructions (learning
+ * safeguarding reviews at 1M: review's 44,112 postings and ^sar's 40,452
+ * meet on 3,134 docs).  The lowest lane of a that equals some lane of b is
+ * the first doc both have: every doc of a before it was compared with
+ * every doc of b it could equal.  The last docs of a block (four or
+ * fewer left) merge one at a time.  Its own function, so that no caller's
+ * code moves. */
+static __attribute__((noinline)) int meet_dense(as_pcur *a, as_pcur *b)
+{
+    const uint32_t *da = a->docs, *db = b->docs;
+    uint32_t ia = a->i, ib = b->i;
+    const uint32_t na = a->n, nb = b->n;
+    int done = 0;
+    while (ia + 4 < na && ib + 4 < nb) { /* a step leaves both inside */
+        __m128i va = _mm_loadu_si128((const __m128i *)(da + ia));
+        __m128i vb = _mm_loadu_si128((const __m128i *)(db + ib));
+        __m128i e0 = _mm_or_si128(_mm_cmpeq_epi32(va, vb),
+                                  _mm_cmpeq_epi32(va, _mm_shuffle_epi32(vb, 0x39)));
+        __m128i e1 = _mm_or_si128(_mm_cmpeq_epi32(va, _mm_shuffle_epi32(vb, 0x4e)),
+                                  _mm_cmpeq_epi32(va, _mm_shuffle_epi32(vb, 0x93)));
+        unsigned m = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_or_si128(e0, e1)));
+        if (m) {
+            ia += (unsigned)__builtin_ctz(m);
+            while (db[ib] != da[ia]) /* one of the four */
+                ib++;
+            done = 1;
+            break;
+        }
+        uint32_t la = da[ia + 3], lb = db[ib + 3];
+        ia += la < lb ? 4 : 0;
+        ib += lb < la ? 4 : 0;
+    }
+    while (!done) {
+        uint32_t x = da[ia], y = db[ib];
+        if (x == y) {
+            done = 1;
+        } else if (x < y) {
+            if (ia + 1 == na)
+                break; /* a's block ends before y: the caller seeks */
+            ia++;
+        } else {
+            if (ib + 1 == nb)
+                break;
+            ib++;
+        }
+    }
+    if (ia != a->i)
+        put_at(a, ia);
+    if (ib != b->i)
+        put_at(b, ib);
+    return done;
+}
 #endif
 
-static int meet_blocks(as_pcur *a, as_pcur *b, uint32_t lim)
+static inline __attribute__((always_inline)) int meet_blocks(as_pcur *a, as_pcur *b,
+                                                             uint32_t lim, const int dense)
 {
     const uint32_t *da = a->docs, *db = b->docs;
     uint32_t ia = a->i, ib = b->i, na = a->n, nb = b->n;
     int done = 1;
+    (void)dense; /* without SSE2, the steps below */
 #ifdef __SSE2__
+    if (dense && (uint64_t)a->df <= AS_MEET_DENSE * (uint64_t)b->df &&
+        (uint64_t)b->df <= AS_MEET_DENSE * (uint64_t)a->df)
+        return meet_dense(a, b);
     if (lim == AS_DOC_END && (da[na - 1] | db[nb - 1]) < 0x80000000u)
         return a->df <= b->df ? meet_sparse(a, b) : meet_sparse(b, a);
 #endif
@@ -695,11 +761,14 @@ static int meet_blocks(as_pcur *a, as_pcur *b, uint32_t lim)
     return done;
 }
 
-uint32_t as_pcur_meet(as_pcur *a, as_pcur *b, uint32_t lim)
+/* as_pcur_meet; dense: without a limit, by meet_dense where the lists'
+ * densities are near (as_pcur_meet_dense). */
+static inline __attribute__((always_inline)) uint32_t meet(as_pcur *a, as_pcur *b, uint32_t lim,
+                                                           const int dense)
 {
     for (;;) {
         if (a->decoded && b->decoded && a->doc != AS_DOC_END && b->doc != AS_DOC_END &&
-            meet_blocks(a, b, lim))
+            meet_blocks(a, b, lim, dense))
             return a->doc < b->doc ? a->doc : b->doc;
         if (a->doc == b->doc)
             return a->doc; /* both there (or both at the end) */
@@ -722,6 +791,16 @@ uint32_t as_pcur_meet(as_pcur *a, as_pcur *b, uint32_t lim)
         }
         as_pcur_seek(lo, t);
     }
+}
+
+uint32_t as_pcur_meet(as_pcur *a, as_pcur *b, uint32_t lim)
+{
+    return meet(a, b, lim, 0);
+}
+
+uint32_t as_pcur_meet_dense(as_pcur *a, as_pcur *b)
+{
+    return meet(a, b, AS_DOC_END, 1);
 }
 
 uint32_t as_pcur_seek_block(as_pcur *c, uint32_t target)

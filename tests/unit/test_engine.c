@@ -1587,12 +1587,74 @@ static uint32_t doc_wdf(const corpus *c, uint32_t d, uint32_t t)
     return n;
 }
 
-/* as_pcur_meet without a limit (meet_sparse: the denser list stepped four
- * docs at a compare) from cursors put on many pairs of starting docs,
- * both argument orders: it must end with both cursors on the first doc
- * >= both starts that has both terms, with their wdfs (or both at the
- * end); and walking the meets from the start must meet every such doc
- * once. */
+/* as_pcur_meet without a limit (and as_pcur_meet_dense) as a meet(a, b). */
+static uint32_t meet_nolim(as_pcur *a, as_pcur *b)
+{
+    return as_pcur_meet(a, b, AS_DOC_END);
+}
+
+/* meet (as_pcur_meet without a limit, or as_pcur_meet_dense) over c's t0
+ * and t1, from cursors put on many
+ * pairs of starting docs, both argument orders: it must end with both
+ * cursors on the first doc >= both starts that has both terms, with their
+ * wdfs (or both at the end); and walking the meets from the start must
+ * meet every such doc once. */
+static void check_meets(corpus *c, uint32_t (*meet)(as_pcur *, as_pcur *))
+{
+    as_term ta, tb;
+    assert_int_equal(as_index_find_term(c->ix, "t0", 2, &ta), AS_OK);
+    assert_int_equal(as_index_find_term(c->ix, "t1", 2, &tb), AS_OK);
+    as_pcur *pa = malloc(sizeof *pa), *pb = malloc(sizeof *pb);
+    assert_non_null(pa);
+    assert_non_null(pb);
+    uint32_t checked = 0;
+    for (uint32_t sa = 0; sa < c->ndocs; sa += 37) {
+        for (uint32_t k = 0; k < 6; k++) {
+            uint32_t sb = sa + k * k * 29 % 300;
+            as_pcur_init(pa, c->ix, &ta);
+            as_pcur_init(pb, c->ix, &tb);
+            uint32_t da = as_pcur_seek(pa, sa), db = as_pcur_seek(pb, sb);
+            uint32_t x = da > db ? da : db;
+            while (x < c->ndocs && !(doc_has(c, x, 0) && doc_has(c, x, 1)))
+                x++;
+            uint32_t r = k % 2 ? meet(pb, pa) : meet(pa, pb);
+            if (x < c->ndocs) {
+                assert_int_equal(r, x);
+                assert_int_equal(pa->doc, x);
+                assert_int_equal(pb->doc, x);
+                assert_int_equal(pa->wdf, doc_wdf(c, x, 0));
+                assert_int_equal(pb->wdf, doc_wdf(c, x, 1));
+            } else {
+                assert_int_equal(r, AS_DOC_END);
+                assert_int_equal(pa->doc, AS_DOC_END);
+                assert_int_equal(pb->doc, AS_DOC_END);
+            }
+            checked++;
+        }
+    }
+    as_pcur_init(pa, c->ix, &ta);
+    as_pcur_init(pb, c->ix, &tb);
+    uint32_t met = 0, both = 0;
+    for (uint32_t d = 0; d < c->ndocs; d++)
+        both += doc_has(c, d, 0) && doc_has(c, d, 1);
+    for (;;) {
+        uint32_t r = meet(pa, pb);
+        if (r == AS_DOC_END)
+            break;
+        assert_true(doc_has(c, r, 0) && doc_has(c, r, 1));
+        met++;
+        as_pcur_next(met % 2 ? pa : pb);
+    }
+    assert_int_equal(met, both);
+    assert_true(both > 100);
+    assert_true(checked > 300);
+    free(pa);
+    free(pb);
+}
+
+/* as_pcur_meet without a limit of two lists of unequal density
+ * (meet_sparse: the denser list stepped four docs at a compare), and
+ * as_pcur_meet_dense of them (the same steps). */
 static void test_meet_sparse(void **state)
 {
     (void)state;
@@ -1602,52 +1664,41 @@ static void test_meet_sparse(void **state)
     assert_int_equal(as_index_find_term(c.ix, "t0", 2, &ta), AS_OK);
     assert_int_equal(as_index_find_term(c.ix, "t1", 2, &tb), AS_OK);
     assert_true(tb.df > 2 * ta.df);
-    as_pcur *pa = malloc(sizeof *pa), *pb = malloc(sizeof *pb);
-    assert_non_null(pa);
-    assert_non_null(pb);
-    uint32_t checked = 0;
-    for (uint32_t sa = 0; sa < c.ndocs; sa += 37) {
-        for (uint32_t k = 0; k < 6; k++) {
-            uint32_t sb = sa + k * k * 29 % 300;
-            as_pcur_init(pa, c.ix, &ta);
-            as_pcur_init(pb, c.ix, &tb);
-            uint32_t da = as_pcur_seek(pa, sa), db = as_pcur_seek(pb, sb);
-            uint32_t x = da > db ? da : db;
-            while (x < c.ndocs && !(doc_has(&c, x, 0) && doc_has(&c, x, 1)))
-                x++;
-            uint32_t r = k % 2 ? as_pcur_meet(pb, pa, AS_DOC_END) : as_pcur_meet(pa, pb, AS_DOC_END);
-            if (x < c.ndocs) {
-                assert_int_equal(r, x);
-                assert_int_equal(pa->doc, x);
-                assert_int_equal(pb->doc, x);
-                assert_int_equal(pa->wdf, doc_wdf(&c, x, 0));
-                assert_int_equal(pb->wdf, doc_wdf(&c, x, 1));
-            } else {
-                assert_int_equal(r, AS_DOC_END);
-                assert_int_equal(pa->doc, AS_DOC_END);
-                assert_int_equal(pb->doc, AS_DOC_END);
-            }
-            checked++;
-        }
-    }
-    as_pcur_init(pa, c.ix, &ta);
-    as_pcur_init(pb, c.ix, &tb);
-    uint32_t met = 0, both = 0;
-    for (uint32_t d = 0; d < c.ndocs; d++)
-        both += doc_has(&c, d, 0) && doc_has(&c, d, 1);
-    for (;;) {
-        uint32_t r = as_pcur_meet(pa, pb, AS_DOC_END);
-        if (r == AS_DOC_END)
-            break;
-        assert_true(doc_has(&c, r, 0) && doc_has(&c, r, 1));
-        met++;
-        as_pcur_next(met % 2 ? pa : pb);
-    }
-    assert_int_equal(met, both);
-    assert_true(both > 200);
-    assert_true(checked > 300);
-    free(pa);
-    free(pb);
+    check_meets(&c, meet_nolim);
+    check_meets(&c, as_pcur_meet_dense);
+    free_corpus(&c);
+}
+
+/* test_meet_dense's docs: t0 and t1 each in about 1 doc of 3, apart (wdf
+ * 1 to 3), so the two lists are of near density and meet on ~1 doc in 9,
+ * in runs of several docs in a row (d % 97 < 6) and with stretches where
+ * one of them has none (t0 for d % 300 in 200..239, t1 in 100..129), so
+ * that blocks end inside a step of four and between meets. */
+static void dense_docs(uint32_t d, uint32_t w[4], uint32_t *len)
+{
+    uint32_t h = d * 2654435761u;
+    int run = d % 97 < 6;
+    w[0] = (run || h >> 29 < 3) && !(d % 300 >= 200 && d % 300 < 240) ? 1 + d % 3 : 0;
+    w[1] = (run || (h >> 13 & 7) < 3) && !(d % 300 >= 100 && d % 300 < 130) ? 1 + d % 2 : 0;
+    *len = 20;
+}
+
+/* as_pcur_meet_dense of two lists of near density (meet_dense: four docs
+ * of each against four of the other): a lane or a block end missed, or a
+ * step one group too far, fails check_meets; and as_pcur_meet of them
+ * (meet_sparse). */
+static void test_meet_dense(void **state)
+{
+    (void)state;
+    corpus c;
+    lead_corpus(&c, dense_docs);
+    as_term ta, tb;
+    assert_int_equal(as_index_find_term(c.ix, "t0", 2, &ta), AS_OK);
+    assert_int_equal(as_index_find_term(c.ix, "t1", 2, &tb), AS_OK);
+    assert_true(ta.df <= 2 * tb.df && tb.df <= 2 * ta.df); /* AS_MEET_DENSE */
+    assert_true(ta.df > 3 * 128); /* several blocks */
+    check_meets(&c, as_pcur_meet_dense);
+    check_meets(&c, meet_nolim);
     free_corpus(&c);
 }
 
@@ -3270,6 +3321,7 @@ int main(void)
         cmocka_unit_test(test_high_ties),
         cmocka_unit_test(test_lead_solo),
         cmocka_unit_test(test_meet_sparse),
+        cmocka_unit_test(test_meet_dense),
         cmocka_unit_test(test_lead_free),
         cmocka_unit_test(test_lead_order),
         cmocka_unit_test(test_lead_all),
