@@ -625,7 +625,9 @@ static WP_INLINE int wpost_add(as_wpost *p, uint32_t s, const as_token *toks, si
         const as_token *tk = &toks[k];
         const char *term = tk->term;
         uint32_t len = tk->len, pos = tk->pos;
-        if (len == 0 || len > AS_TERM_BYTES || !term || (k > 0 && pos < prevpos)) {
+        /* len 0 wraps; prevpos starts at 0, which no position is below:
+         * three tests, not five, on every token */
+        if (len - 1 >= AS_TERM_BYTES || !term || pos < prevpos) {
             rc = AS_EINVAL;
             break;
         }
