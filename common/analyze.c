@@ -65,6 +65,7 @@
  * per-character analyzer on hostile input.
  */
 #include "analyze.h"
+#include "termhash.h"
 #include "utf8.h"
 
 #include <libstemmer.h>
@@ -134,7 +135,8 @@ typedef struct part {
 typedef struct cache_slot {
     uint64_t key[3];          /* the word's bytes, zero after klen */
     unsigned char klen, vlen; /* klen 0: empty */
-    char val[CACHE_VAL];
+    char val[CACHE_VAL];      /* zero after vlen: its first 8 bytes are the head */
+    uint32_t hash;            /* as_term_hash of val */
 } cache_slot;
 
 struct as_analyzer {
@@ -151,6 +153,8 @@ struct as_analyzer {
     cache_slot *cache;
     size_t cache_slots;         /* power of two, CACHE_SLOTS0..CACHE_SLOTS */
     size_t cache_misses;        /* since the last growth */
+    uint32_t mhash;             /* word_term_miss's term's hash and head */
+    uint64_t mhead;
 };
 
 /* ASCII classes and folds, so the common case needs no decoding. */
@@ -475,7 +479,8 @@ static inline size_t cache_index(const uint64_t k[3], size_t n, size_t slots)
 
 /* word_term's cache miss: the protected form or the Snowball stem, then
  * remembered in the pair of slots at slot (if any; key is the word's
- * cache_key). */
+ * cache_key).  Its hash goes to an->mhash and an->mhead, not through
+ * pointers: word_term's callers then keep theirs in registers. */
 static int word_term_miss(as_analyzer *an, const char *w, size_t n,
                           cache_slot *slot, const uint64_t key[3],
                           const char **out, size_t *olen)
@@ -499,6 +504,7 @@ static int word_term_miss(as_analyzer *an, const char *w, size_t n,
         rn = (size_t)sb_stemmer_length(an->stemmer);
     }
     rn = cut_utf8(r, rn);
+    an->mhash = as_term_hash(r, rn, &an->mhead);
     if (slot && ++an->cache_misses > CACHE_GROW * an->cache_slots
         && an->cache_slots < CACHE_SLOTS) {
         /* A larger table, empty: a failed allocation keeps the old one. */
@@ -517,7 +523,9 @@ static int word_term_miss(as_analyzer *an, const char *w, size_t n,
         slot->klen = (unsigned char)n;
         memcpy(slot->key, key, sizeof slot->key);
         slot->vlen = (unsigned char)rn;
+        memset(slot->val, 0, sizeof slot->val);
         memcpy(slot->val, r, rn);
+        slot->hash = an->mhash;
     }
     /* Into our own buffer, which push may read 16 bytes of (see there). */
     memcpy(an->stem, r, rn);
@@ -527,15 +535,18 @@ static int word_term_miss(as_analyzer *an, const char *w, size_t n,
 }
 
 /* The term for folded word w[0..n) (in an->fold): protected form or
- * Snowball stem when stem is set, else w itself; cut to AS_TERM_MAX.  The
- * result has 16 readable bytes from its start (for push): it is in the
- * fold buffer, a cache slot's val (22 bytes) or an->stem. */
+ * Snowball stem when stem is set, else w itself; cut to AS_TERM_MAX; its
+ * as_term_hash in *hash and *head (a cached stem's kept with it, so that
+ * a repeated word is not hashed again).  The result has 16 readable bytes
+ * from its start (for push): it is in the fold buffer, a cache slot's val
+ * (22 bytes) or an->stem. */
 static HOT_INLINE int word_term(as_analyzer *an, const char *w, size_t n, int stem,
-                            const char **out, size_t *olen)
+                            const char **out, size_t *olen, uint32_t *hash, uint64_t *head)
 {
     if (!stem || n == 0) {
         *out = w;
         *olen = cut_utf8(w, n);
+        *hash = as_term_hash(w, *olen, head);
         return AS_OK;
     }
     cache_slot *slot = NULL;
@@ -549,19 +560,29 @@ static HOT_INLINE int word_term(as_analyzer *an, const char *w, size_t n, int st
                 && c->key[2] == key[2]) {
                 *out = c->val;
                 *olen = c->vlen;
+                *hash = c->hash;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+                as_term_hash(c->val, c->vlen, head);
+#else
+                memcpy(head, c->val, 8); /* val is zero after vlen */
+#endif
                 return AS_OK;
             }
         }
     }
-    return word_term_miss(an, w, n, slot, key, out, olen);
+    int rc = word_term_miss(an, w, n, slot, key, out, olen);
+    *hash = an->mhash;
+    *head = an->mhead;
+    return rc;
 }
 
 /* Appends a token.  term must have 16 readable bytes from its start
  * (word_term's results and emit_compound's acronym buffer do): a term of up
  * to 16 bytes, nearly all, is copied as 16 without a call to memcpy, into
  * an arena kept 16 bytes longer than its contents. */
-static HOT_INLINE int push(as_analyzer *an, const char *term, size_t tlen, uint32_t pos,
-                       uint32_t start, uint32_t end, uint32_t flags)
+static HOT_INLINE int push(as_analyzer *an, const char *term, size_t tlen, uint32_t hash,
+                       uint64_t head, uint32_t pos, uint32_t start, uint32_t end,
+                       uint32_t flags)
 {
     if (an->ntoks == an->tcap) {
         size_t nc = an->tcap ? an->tcap * 2 : 256;
@@ -598,6 +619,8 @@ static HOT_INLINE int push(as_analyzer *an, const char *term, size_t tlen, uint3
     tk->start = start;
     tk->end = end;
     tk->flags = flags;
+    tk->hash = hash;
+    tk->head = head;
     an->ntoks++;
     return AS_OK;
 }
@@ -621,14 +644,16 @@ static int emit_compound(as_analyzer *an, size_t np, size_t fl, uint32_t pos)
     int rc;
     const char *term;
     size_t tlen;
-    uint32_t kind = np > 1 ? AS_TOK_PART : AS_TOK_WORD;
+    uint32_t hash, kind = np > 1 ? AS_TOK_PART : AS_TOK_WORD;
+    uint64_t head;
     for (size_t k = 0; k < np; k++) {
         const part *p = &an->parts[k];
         const char *w = an->fold + p->foff;
-        if ((rc = word_term(an, w, p->flen, !p->digit && !p->over, &term, &tlen)))
+        if ((rc = word_term(an, w, p->flen, !p->digit && !p->over, &term, &tlen, &hash,
+                            &head)))
             return rc;
         size_t first = an->ntoks;
-        if ((rc = push(an, term, tlen, pos + (uint32_t)k, p->start, p->end,
+        if ((rc = push(an, term, tlen, hash, head, pos + (uint32_t)k, p->start, p->end,
                        kind | (p->digit_first ? AS_TOK_NUMBER : 0))))
             return rc;
         size_t al = acro_len(p);
@@ -636,7 +661,8 @@ static int emit_compound(as_analyzer *an, size_t np, size_t fl, uint32_t pos)
             char a[16] = {0}; /* push reads 16 */
             a[0] = '^';
             memcpy(a + 1, w, al);
-            if ((rc = push(an, a, al + 1, pos + (uint32_t)k, p->start, p->end,
+            hash = as_term_hash(a, al + 1, &head);
+            if ((rc = push(an, a, al + 1, hash, head, pos + (uint32_t)k, p->start, p->end,
                            AS_TOK_ACRONYM | (kind & AS_TOK_PART))))
                 return rc;
         }
@@ -646,12 +672,13 @@ static int emit_compound(as_analyzer *an, size_t np, size_t fl, uint32_t pos)
                 digit |= an->parts[m].digit;
                 over |= an->parts[m].over;
             }
-            if ((rc = word_term(an, an->fold, fl, !digit && !over, &term, &tlen)))
+            if ((rc = word_term(an, an->fold, fl, !digit && !over, &term, &tlen, &hash,
+                                &head)))
                 return rc;
             const as_token *t0 = &an->toks[first];
             if (tlen == t0->len && memcmp(term, an->arena + an->toff[first], tlen) == 0)
                 continue; /* "car-s": joined term = first part's term */
-            if ((rc = push(an, term, tlen, pos, p->start, an->parts[np - 1].end,
+            if ((rc = push(an, term, tlen, hash, head, pos, p->start, an->parts[np - 1].end,
                            AS_TOK_JOINED | (p->digit_first ? AS_TOK_NUMBER : 0))))
                 return rc;
         }
@@ -770,7 +797,9 @@ int as_analyze_word(as_analyzer *an, const char *word, size_t len,
         over = 1;
     const char *r;
     size_t rn;
-    int rc = word_term(an, an->fold, fl, !digit && !over, &r, &rn);
+    uint32_t hash;
+    uint64_t head;
+    int rc = word_term(an, an->fold, fl, !digit && !over, &r, &rn, &hash, &head);
     if (rc)
         return rc;
     memcpy(an->word, r, rn);

@@ -47,6 +47,11 @@ typedef struct as_token {
     uint32_t start;   /* byte span of the source word(s) in the input text */
     uint32_t end;
     uint32_t flags;   /* AS_TOK_* */
+    /* as_term_hash(term, len, &head) (termhash.h): the index writer's term
+     * table key, made once per stem the analyzer caches rather than once
+     * per token by the indexer (as_wpost_add_an) */
+    uint32_t hash;
+    uint64_t head;
 } as_token;
 
 typedef struct as_analyzer as_analyzer; /* one per thread: not thread-safe */

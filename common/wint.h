@@ -13,6 +13,7 @@
 
 #include "ixint.h"
 #include "storew.h"
+#include "termhash.h"
 #include "wfile.h"
 
 #define MAX_RUNS 32 /* runs merged into one when there are this many */
@@ -56,44 +57,11 @@ uint32_t as_strtab_intern(as_wctx *c, strtab *t, const char *s, size_t n, int *a
 uint32_t as_strtab_intern_h(as_wctx *c, strtab *t, const char *s, size_t n, uint32_t h,
                             uint64_t head, int *added);
 uint32_t as_strtab_hash(const char *s, size_t n, uint64_t *head);
-/* as_strtab_hash inline (the analysis threads hash every token): 8 bytes
- * at a time, each word mixed by one multiply; the tail (never read past
- * s + n) by two overlapping loads, the same little-endian value as its
- * bytes one by one. */
+/* as_strtab_hash inline: as_term_hash (termhash.h, shared with the
+ * analyzer, whose tokens carry it). */
 static inline uint32_t as_strtab_hash_in(const char *s, size_t n, uint64_t *head)
 {
-    const uint8_t *p = (const uint8_t *)s;
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ n, x;
-    *head = 0;
-    if (n >= 8)
-        memcpy(head, p, 8);
-    int first = n < 8;
-    for (; n >= 8; n -= 8, p += 8) {
-        memcpy(&x, p, 8);
-        h = (h ^ x) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-    }
-    x = 0;
-    if (n > 0) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        if (n >= 4) {
-            uint32_t lo, hi;
-            memcpy(&lo, p, 4);
-            memcpy(&hi, p + n - 4, 4);
-            x = lo | (uint64_t)hi << (8 * (n - 4));
-        } else {
-            x = p[0] | (uint64_t)p[n / 2] << (8 * (n / 2)) | (uint64_t)p[n - 1] << (8 * (n - 1));
-        }
-#else
-        for (size_t i = 0; i < n; i++)
-            x |= (uint64_t)p[i] << (8 * i);
-#endif
-        h = (h ^ x) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-    }
-    if (first)
-        *head = x;
-    return (uint32_t)h;
+    return as_term_hash(s, n, head);
 }
 /* Where a lookup of hash h starts (for a prefetch; NULL when empty). */
 static inline const void *as_strtab_slot(const strtab *t, uint32_t h)
@@ -274,6 +242,9 @@ typedef struct as_wpost {
  * AS_EINVAL for a term of 0 or more than AS_TERM_BYTES bytes or tokens out
  * of position order; sentences must come in ascending order. */
 int as_wpost_add(as_wpost *p, uint32_t s, const as_token *toks, size_t n);
+/* as_wpost_add of as_analyze's tokens: their hash and head fields (the
+ * analyzer's, as_strtab_hash's) are used, not made again per token. */
+int as_wpost_add_an(as_wpost *p, uint32_t s, const as_token *toks, size_t n);
 /* Optional, before the first as_wpost_add: room for about ntok tokens (and
  * their terms) at once, not grown by doubling; AS_OK or AS_ENOMEM. */
 int as_wpost_reserve(as_wpost *p, size_t ntok);

@@ -587,7 +587,16 @@ int as_wpost_reserve(as_wpost *p, size_t ntok)
     return AS_OK;
 }
 
-int as_wpost_add(as_wpost *p, uint32_t s, const as_token *toks, size_t n)
+#if defined(__GNUC__)
+#define WP_INLINE inline __attribute__((always_inline))
+#else
+#define WP_INLINE inline
+#endif
+
+/* as_wpost_add's work; given: the tokens' hash and head fields are set
+ * (a constant in each caller, so that each has its own loop). */
+static WP_INLINE int wpost_add(as_wpost *p, uint32_t s, const as_token *toks, size_t n,
+                               int given)
 {
     if (p->nk > 0 && s < (uint32_t)(p->sp[p->nk - 1] >> 32))
         return AS_EINVAL;
@@ -616,13 +625,23 @@ int as_wpost_add(as_wpost *p, uint32_t s, const as_token *toks, size_t n)
         const as_token *tk = &toks[k];
         const char *term = tk->term;
         uint32_t len = tk->len, pos = tk->pos;
-        if (len == 0 || len > AS_TERM_BYTES || !term || (k > 0 && pos < prevpos)) {
+        /* len 0 wraps; prevpos starts at 0, which no position is below:
+         * three tests, not five, on every token */
+        if (len - 1 >= AS_TERM_BYTES || !term || pos < prevpos) {
             rc = AS_EINVAL;
             break;
         }
         prevpos = pos;
+        /* the analyzer's hash when given (made once per stem it caches):
+         * hashing every token here was a quarter of this loop */
         uint64_t head;
-        uint32_t h = as_strtab_hash_in(term, len, &head), j, id = UINT32_MAX;
+        uint32_t h, j, id = UINT32_MAX;
+        if (given) {
+            h = tk->hash;
+            head = tk->head;
+        } else {
+            h = as_strtab_hash_in(term, len, &head);
+        }
         for (j = h & mask; slots[j]; j = (j + 1) & mask) {
             const as_wpterm *e = &t[slots[j] - 1];
             if (e->hash == h && e->head == head && e->len == len &&
@@ -728,6 +747,16 @@ int as_wpost_finish(as_wpost *p)
     free(ord);
     free(at);
     return AS_OK;
+}
+
+int as_wpost_add(as_wpost *p, uint32_t s, const as_token *toks, size_t n)
+{
+    return wpost_add(p, s, toks, n, 0);
+}
+
+int as_wpost_add_an(as_wpost *p, uint32_t s, const as_token *toks, size_t n)
+{
+    return wpost_add(p, s, toks, n, 1);
 }
 
 void as_wpost_free(as_wpost *p)

@@ -154,7 +154,7 @@ static void analyse_file(as_analyzer *an, const as_file *f, fileres *r)
             goto nomem;
         if (as_analyze(an, text, len, &tk, &nt) != AS_OK)
             goto nomem;
-        int rc = as_wpost_add(&r->post, (uint32_t)s, tk, nt);
+        int rc = as_wpost_add_an(&r->post, (uint32_t)s, tk, nt);
         if (rc == AS_EINVAL) {
             r->status = AS_ESKIP;
             snprintf(r->msg, sizeof r->msg, "%s: a term the index cannot hold", f->display);

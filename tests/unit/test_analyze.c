@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "analyze.h"
+#include "termhash.h"
 
 #include <libstemmer.h>
 
@@ -32,11 +33,27 @@ static char *render(const as_token *t, size_t n)
     return s;
 }
 
+/* Every token carries its term's as_term_hash and head (the indexer
+ * groups postings by them without hashing again: as_wpost_add_an),
+ * whether the term came from the stem cache, the stemmer or neither. */
+static void check_hashes(const as_token *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t head;
+        uint32_t h = as_term_hash(t[i].term, t[i].len, &head);
+        if (t[i].hash != h || t[i].head != head)
+            fail_msg("token %zu [%.*s]: hash %08x head %016llx, want %08x %016llx", i,
+                     (int)t[i].len, t[i].term, t[i].hash, (unsigned long long)t[i].head, h,
+                     (unsigned long long)head);
+    }
+}
+
 static char *analyze_str(as_analyzer *an, const char *text, size_t len)
 {
     const as_token *t;
     size_t n;
     assert_int_equal(as_analyze(an, text, len, &t, &n), AS_OK);
+    check_hashes(t, n);
     return render(t, n);
 }
 
@@ -271,6 +288,7 @@ static void test_random_bytes(void **state)
         assert_int_equal(as_analyze(an, (const char *)b, len, &t, &n), AS_OK);
         assert_true(n > 1000);
         check_invariants(t, n, len);
+        check_hashes(t, n);
     }
     free(b);
     as_analyzer_free(an);
@@ -304,6 +322,7 @@ static void test_megabyte(void **state)
     assert_int_equal(n, copies * n1);
     assert_int_equal(t[n - 1].pos + 1, copies * npos1);
     check_invariants(t, n, len);
+    check_hashes(t, n);
     free(big);
     as_analyzer_free(an);
 }
@@ -383,6 +402,41 @@ static void test_stem_cache(void **state)
     as_analyzer_free(an);
 }
 
+/* The tokens' hashes through every state of the stem cache: 30,000
+ * distinct words (stems of 3 to 11 bytes, so that a slot's short stem
+ * often replaces a longer one: the head is read from the slot's zero-padded
+ * bytes) in sentences with numbers, acronyms and compounds (terms that
+ * never come from the cache), read three times as in test_stem_cache. */
+static void test_token_hash(void **state)
+{
+    (void)state;
+    static const char *const suffix[] = {"", "s", "ing", "ed", "ations", "ies", "ly",
+                                         "ness", "ful", "ement"};
+    enum { NWORDS = 30000 };
+    as_analyzer *an;
+    assert_int_equal(as_analyzer_new(&an), AS_OK);
+    char text[256];
+    size_t ntok = 0;
+    for (int pass = 0; pass < 3; pass++) {
+        for (int k = 0; k < NWORDS; k++) {
+            int i = pass == 2 ? NWORDS - 1 - k : k;
+            int n = snprintf(text, sizeof text, "qu");
+            for (int v = i / 10 + 1; v > 0; v /= 26)
+                text[n++] = (char)('a' + v % 26);
+            n += snprintf(text + n, sizeof text - (size_t)n,
+                          "%s SARs co-%sing 20%d/%d averylongwordthatisnotcachedatall",
+                          suffix[i % 10], suffix[(i + 3) % 10], i % 100, k % 97);
+            const as_token *t;
+            size_t nt;
+            assert_int_equal(as_analyze(an, text, (size_t)n, &t, &nt), AS_OK);
+            check_hashes(t, nt);
+            ntok += nt;
+        }
+    }
+    assert_true(ntok > 3 * NWORDS * 6);
+    as_analyzer_free(an);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +448,7 @@ int main(void)
         cmocka_unit_test(test_megabyte),
         cmocka_unit_test(test_analyze_word),
         cmocka_unit_test(test_stem_cache),
+        cmocka_unit_test(test_token_hash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

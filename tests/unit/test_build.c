@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "analyze.h"
 #include "format.h"
 #include "index.h"
 #include "wint.h"
@@ -65,7 +66,7 @@ static size_t make_doc(uint64_t *seed, char *text, size_t tcap, as_token *toks, 
             word = prev; /* a repeat: wdf > 1 */
         prev = word;
         int len = snprintf(store + sl, 16, "w%u", word);
-        toks[k] = (as_token){store + sl, (uint32_t)len, (uint32_t)k, 0, 0, 0};
+        toks[k] = (as_token){store + sl, (uint32_t)len, (uint32_t)k, 0, 0, 0, 0, 0};
         sl += (size_t)len + 1;
         tl += (size_t)snprintf(text + tl, tcap - tl, "%sw%u", k ? " " : "", word);
     }
@@ -318,11 +319,11 @@ static void test_wpost_terms(void **state)
         size_t n = 0;
         for (size_t i = 0; i < NW; i++)
             if ((s + i) % 3 != 0) {
-                tk[n] = (as_token){words[i], strlen(words[i]), (uint32_t)n, 0, 0, 0};
+                tk[n] = (as_token){words[i], strlen(words[i]), (uint32_t)n, 0, 0, 0, 0, 0};
                 n++;
             }
         snprintf(xs[s], sizeof xs[s], "x%u", (unsigned)s); /* a new term each */
-        tk[n] = (as_token){xs[s], strlen(xs[s]), (uint32_t)n, 0, 0, 0};
+        tk[n] = (as_token){xs[s], strlen(xs[s]), (uint32_t)n, 0, 0, 0, 0, 0};
         n++;
         assert_int_equal(as_wpost_add(&p, s, tk, n), AS_OK);
     }
@@ -386,7 +387,7 @@ static void test_wpost_reserve(void **state)
             for (size_t k = 0; k < n; k++) {
                 seed = seed * 1103515245u + 12345u;
                 const char *w = vocab[(seed >> 8) % (s < NS / 2 ? 50 : NV)];
-                tk[k] = (as_token){w, (uint32_t)strlen(w), (uint32_t)k, 0, 0, 0};
+                tk[k] = (as_token){w, (uint32_t)strlen(w), (uint32_t)k, 0, 0, 0, 0, 0};
             }
             assert_int_equal(as_wpost_add(&p[r], s, tk, n), AS_OK);
         }
@@ -445,7 +446,7 @@ static void test_wpost_collide(void **state)
     assert_true(found);
     as_wpost p;
     memset(&p, 0, sizeof p);
-    as_token tk[3] = {{a, 11, 0, 0, 0, 0}, {b, 11, 1, 0, 0, 0}, {a, 11, 2, 0, 0, 0}};
+    as_token tk[3] = {{a, 11, 0, 0, 0, 0, 0, 0}, {b, 11, 1, 0, 0, 0, 0, 0}, {a, 11, 2, 0, 0, 0, 0, 0}};
     assert_int_equal(as_wpost_add(&p, 0, tk, 3), AS_OK);
     assert_int_equal(p.nt, 2);
     assert_int_equal(p.lid[0], 0);
@@ -455,23 +456,74 @@ static void test_wpost_collide(void **state)
     as_wpost_free(&p);
 }
 
+/* as_wpost_add_an takes the tokens' hashes (as_analyze's) instead of
+ * hashing each one: the same grouping as as_wpost_add, whose hashes are
+ * its own, and the given hashes are the ones kept (altered ones show
+ * through in the terms' records, and the grouping, by bytes, stands). */
+static void test_wpost_hashes(void **state)
+{
+    (void)state;
+    static const char *const sent[] = {
+        "The provider's co-production plan: 2022/23 SARs reviewed by SARs teams.",
+        "Providers reviewed the plans; the plan was co-produced with carers.",
+        "Averyveryverylongwordindeed and the plan, the plan again."};
+    as_analyzer *an;
+    assert_int_equal(as_analyzer_new(&an), AS_OK);
+    as_wpost p[3];
+    memset(p, 0, sizeof p);
+    for (uint32_t s = 0; s < 3; s++) {
+        const as_token *tk;
+        size_t nt;
+        assert_int_equal(as_analyze(an, sent[s], strlen(sent[s]), &tk, &nt), AS_OK);
+        as_token alt[64];
+        assert_true(nt <= 64);
+        for (size_t k = 0; k < nt; k++) {
+            alt[k] = tk[k];
+            alt[k].hash ^= 0x5a5a5a5au;
+        }
+        assert_int_equal(as_wpost_add(&p[0], s, tk, nt), AS_OK);
+        assert_int_equal(as_wpost_add_an(&p[1], s, tk, nt), AS_OK);
+        assert_int_equal(as_wpost_add_an(&p[2], s, alt, nt), AS_OK);
+    }
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(as_wpost_finish(&p[i]), AS_OK);
+    assert_true(p[0].nt > 10);
+    for (int i = 1; i < 3; i++) {
+        assert_int_equal(p[i].nt, p[0].nt);
+        assert_int_equal(p[i].nk, p[0].nk);
+        assert_memory_equal(p[i].lid, p[0].lid, p[0].nk * sizeof *p[0].lid);
+        assert_memory_equal(p[i].terms, p[0].terms, p[0].tbytes);
+        for (uint32_t t = 0; t < p[0].nt; t++) {
+            const as_wpterm *a = &p[0].t[t], *b = &p[i].t[t];
+            assert_int_equal(b->hash, i == 1 ? a->hash : (a->hash ^ 0x5a5a5a5au));
+            assert_true(b->head == a->head);
+            assert_int_equal(b->len, a->len);
+            assert_int_equal(b->blen, a->blen);
+            assert_memory_equal(p[i].bytes + b->boff, p[0].bytes + a->boff, a->blen);
+        }
+    }
+    for (int i = 0; i < 3; i++)
+        as_wpost_free(&p[i]);
+    as_analyzer_free(an);
+}
+
 static void test_wpost(void **state)
 {
     (void)state;
     as_wpost p;
     memset(&p, 0, sizeof p);
-    as_token t3[3] = {{"a", 1, 0, 0, 0, 0}, {"b", 1, 1, 0, 0, 0}, {"a", 1, 2, 0, 0, 0}};
-    as_token t1[1] = {{"a", 1, 0, 0, 0, 0}};
+    as_token t3[3] = {{"a", 1, 0, 0, 0, 0, 0, 0}, {"b", 1, 1, 0, 0, 0, 0, 0}, {"a", 1, 2, 0, 0, 0, 0, 0}};
+    as_token t1[1] = {{"a", 1, 0, 0, 0, 0, 0, 0}};
     assert_int_equal(as_wpost_add(&p, 2, t3, 3), AS_OK);
     assert_int_equal(as_wpost_add(&p, 5, t1, 1), AS_OK);
     assert_int_equal(as_wpost_add(&p, 4, t1, 1), AS_EINVAL); /* sentence back */
-    as_token bad[2] = {{"c", 1, 3, 0, 0, 0}, {"d", 1, 2, 0, 0, 0}};
+    as_token bad[2] = {{"c", 1, 3, 0, 0, 0, 0, 0}, {"d", 1, 2, 0, 0, 0, 0, 0}};
     assert_int_equal(as_wpost_add(&p, 6, bad, 2), AS_EINVAL); /* positions back */
-    as_token empty[1] = {{"c", 0, 0, 0, 0, 0}};
+    as_token empty[1] = {{"c", 0, 0, 0, 0, 0, 0, 0}};
     assert_int_equal(as_wpost_add(&p, 6, empty, 1), AS_EINVAL);
     static char longterm[AS_TERM_BYTES + 1];
     memset(longterm, 'x', sizeof longterm);
-    as_token lt[1] = {{longterm, AS_TERM_BYTES + 1, 0, 0, 0, 0}};
+    as_token lt[1] = {{longterm, AS_TERM_BYTES + 1, 0, 0, 0, 0, 0, 0}};
     assert_int_equal(as_wpost_add(&p, 6, lt, 1), AS_EINVAL);
     p.nk = 4; /* the refused sentences' tokens dropped */
     p.nt = 2;
@@ -528,6 +580,7 @@ int main(void)
         cmocka_unit_test(test_hashed_same_bytes),
         cmocka_unit_test(test_copy_whole_blocks),
         cmocka_unit_test(test_wpost),
+        cmocka_unit_test(test_wpost_hashes),
         cmocka_unit_test(test_wpost_terms),
         cmocka_unit_test(test_wpost_reserve),
         cmocka_unit_test(test_wpost_collide),

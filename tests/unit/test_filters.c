@@ -57,7 +57,7 @@ static int setup(void **state)
     as_writer *w = NULL;
     as_err err = {0};
     assert_int_equal(as_writer_open(fx->dir, NULL, &w, &err), AS_OK);
-    as_token tok[] = {{"care", 4, 0, 0, 0, 0}};
+    as_token tok[] = {{"care", 4, 0, 0, 0, 0, 0, 0}};
     for (size_t f = 0; f < NFILES; f++) {
         char path[64];
         snprintf(path, sizeof path, "/c/%02zu.txt", f);

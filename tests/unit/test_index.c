@@ -195,13 +195,13 @@ static size_t tokenize(const char *text, as_token *toks, size_t cap, char *store
             t[i] = (char)tolower((unsigned char)s[i]);
         o += len;
         assert_true(n + 2 <= cap);
-        toks[n++] = (as_token){t, (uint32_t)len, pos, (uint32_t)(s - text), (uint32_t)(s - text + len), 0};
+        toks[n++] = (as_token){t, (uint32_t)len, pos, (uint32_t)(s - text), (uint32_t)(s - text + len), 0, 0, 0};
         if (len >= 8) {
             char *a = store + o;
             a[0] = '^';
             memcpy(a + 1, t, 3);
             o += 4;
-            toks[n++] = (as_token){a, 4, pos, (uint32_t)(s - text), (uint32_t)(s - text + len), AS_TOK_ACRONYM};
+            toks[n++] = (as_token){a, 4, pos, (uint32_t)(s - text), (uint32_t)(s - text + len), AS_TOK_ACRONYM, 0, 0};
         }
         pos++;
     }
@@ -633,8 +633,8 @@ static void test_small_by_hand(void **state)
     assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
     as_meta m1 = {"Wigan", 4, 3, 20231117, 20231120};
     as_meta m2 = {"Wigan", 5, 2, 20231117, 20231120};
-    as_token t1[] = {{"care", 4, 0, 0, 0, 0}, {"act", 3, 1, 0, 0, 0}, {"care", 4, 2, 0, 0, 0}};
-    as_token t2[] = {{"act", 3, 0, 0, 0, 0}, {"^act", 4, 0, 0, 0, AS_TOK_ACRONYM}};
+    as_token t1[] = {{"care", 4, 0, 0, 0, 0, 0, 0}, {"act", 3, 1, 0, 0, 0, 0, 0}, {"care", 4, 2, 0, 0, 0, 0, 0}};
+    as_token t2[] = {{"act", 3, 0, 0, 0, 0, 0, 0}, {"^act", 4, 0, 0, 0, AS_TOK_ACRONYM, 0, 0}};
     as_doc_in d1 = {&m1, "Care act care.", "Key findings", AS_KIND_FINDING, 12, 3, 1, "q1"};
     as_doc_in d2 = {&m2, "ACT.", NULL, AS_KIND_HEADING, 14, 4, 0, NULL};
     assert_int_equal(as_writer_add(w, &d1, t1, 3), AS_OK);
@@ -791,7 +791,7 @@ static void test_dups_skewed(void **state)
     as_file_state fs = {"/c/a.txt", "a.txt", 10, 5, 7, 0, 0};
     assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
     as_meta m = {"Wigan", 4, 3, 20231117, 20231120};
-    as_token t[] = {{"w", 1, 0, 0, 0, 0}};
+    as_token t[] = {{"w", 1, 0, 0, 0, 0, 0, 0}};
     static char texts[N][16], ids[N][80], secs[N][24];
     for (uint32_t d = 0; d < N; d++) {
         if (d % 3 == 0)
@@ -884,7 +884,7 @@ static void test_dups_all_candidates(void **state)
     as_file_state fs = {"/c/a.txt", "a.txt", 10, 5, 7, 0, 0};
     assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
     as_meta m = {"Wigan", 4, 3, 20231117, 20231120};
-    as_token t[] = {{"w", 1, 0, 0, 0, 0}};
+    as_token t[] = {{"w", 1, 0, 0, 0, 0, 0, 0}};
     static char texts[N][24];
     for (uint32_t d = 0; d < N; d++) {
         snprintf(texts[d], sizeof texts[d], "Dup %u.", (d * 7 + d / G) % G);
@@ -1011,7 +1011,7 @@ static void test_store_many_tokens(void **state)
         snprintf(id, sizeof id, "id-%u", d);
         as_doc_in in = {NULL, texts[d], d % 2 ? "S" : NULL, AS_KIND_FINDING, d + 1, d / 4, d % 4,
                         d % 3 ? id : NULL};
-        as_token t = {"x", 1, 0, 0, 0, 0};
+        as_token t = {"x", 1, 0, 0, 0, 0, 0, 0};
         assert_int_equal(as_writer_add(w, &in, &t, 1), AS_OK);
     }
     assert_int_equal(as_writer_end_file(w, NULL), AS_OK);
@@ -1820,14 +1820,14 @@ static void test_extremes(void **state)
         size_t n = 0;
         if (d == 150) { /* "x" 70000 times */
             for (uint32_t k = 0; k < big; k++)
-                toks[n++] = (as_token){"x", 1, k, 0, 0, 0};
+                toks[n++] = (as_token){"x", 1, k, 0, 0, 0, 0, 0};
         } else if (d == 151) { /* "y" 5000 times at position 0 */
             for (uint32_t k = 0; k < 5000; k++)
-                toks[n++] = (as_token){"y", 1, 0, 0, 0, 0};
-            toks[n++] = (as_token){"x", 1, 3, 0, 0, 0};
+                toks[n++] = (as_token){"y", 1, 0, 0, 0, 0, 0, 0};
+            toks[n++] = (as_token){"x", 1, 3, 0, 0, 0, 0, 0};
         } else {
-            toks[n++] = (as_token){"x", 1, d % 7, 0, 0, 0};
-            toks[n++] = (as_token){"y", 1, 9, 0, 0, 0};
+            toks[n++] = (as_token){"x", 1, d % 7, 0, 0, 0, 0, 0};
+            toks[n++] = (as_token){"y", 1, 9, 0, 0, 0, 0, 0};
         }
         assert_int_equal(as_writer_add(w, &in, toks, n), AS_OK);
     }
@@ -1918,11 +1918,11 @@ static void test_probe(void **state)
     for (uint32_t d = 0; d < ndocs; d++) {
         as_token toks[16];
         size_t n = 0;
-        toks[n++] = (as_token){"b", 1, 0, 0, 0, 0};
+        toks[n++] = (as_token){"b", 1, 0, 0, 0, 0, 0, 0};
         for (uint32_t q = 0; q < probe_wdf(0, d); q++)
-            toks[n++] = (as_token){"a", 1, 1 + q, 0, 0, 0};
+            toks[n++] = (as_token){"a", 1, 1 + q, 0, 0, 0, 0, 0};
         for (uint32_t q = 0; q < probe_wdf(1, d); q++)
-            toks[n++] = (as_token){"e", 1, 8 + q, 0, 0, 0};
+            toks[n++] = (as_token){"e", 1, 8 + q, 0, 0, 0, 0, 0};
         assert_int_equal(as_writer_add(w, &in, toks, n), AS_OK);
     }
     assert_int_equal(as_writer_end_file(w, NULL), AS_OK);
@@ -2040,7 +2040,7 @@ static void write_high_corpus(const char *dir, uint32_t high_min_df)
             len = 3;
         }
         for (uint32_t i = 0; i < len; i++)
-            t[i] = (as_token){i < wx ? "x" : "y", 1, i, 0, 0, 0};
+            t[i] = (as_token){i < wx ? "x" : "y", 1, i, 0, 0, 0, 0, 0};
         as_doc_in in = {&m, "x y", NULL, AS_KIND_FINDING, d + 1, 0, 0, NULL};
         assert_int_equal(as_writer_add(w, &in, t, len), AS_OK);
     }
@@ -2141,7 +2141,7 @@ static void test_store_text_length(void **state)
     as_file_state fs = {"/c/a.txt", "a.txt", 10, 5, 7, 0, 0};
     assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
     as_meta m = {"Wigan", 4, 3, 20231117, 20231120};
-    as_token t[] = {{"w", 1, 0, 0, 0, 0}};
+    as_token t[] = {{"w", 1, 0, 0, 0, 0, 0, 0}};
     const char *text = "Alpha beta, gamma delta epsilon.";
     as_doc_in in = {&m, text, NULL, AS_KIND_FINDING, 1, 1, 0, NULL};
     assert_int_equal(as_writer_add(w, &in, t, 1), AS_OK);
@@ -2203,7 +2203,7 @@ static void test_dups_out_of_order(void **state)
     as_file_state fs = {"/c/a.txt", "a.txt", 10, 5, 7, 0, 0};
     assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
     as_meta m = {"Wigan", 4, 3, 20231117, 20231120};
-    as_token t[] = {{"w", 1, 0, 0, 0, 0}};
+    as_token t[] = {{"w", 1, 0, 0, 0, 0, 0, 0}};
     const char *texts[] = {"One.", "Dup a.", "Two.", "Dup a.", "Dup b.", "Three.", "Dup b."};
     for (uint32_t d = 0; d < 7; d++) {
         as_doc_in in = {&m, texts[d], NULL, AS_KIND_FINDING, d + 1, d + 1, 0, NULL};

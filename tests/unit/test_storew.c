@@ -92,7 +92,7 @@ static void test_colliding_tokens_read_back(void **state)
     /* ~1.5 MiB of text: more than the sample */
     const unsigned n = 20000;
     char text[400];
-    as_token tk[1] = {{"t", 1, 0, 0, 0, 0}};
+    as_token tk[1] = {{"t", 1, 0, 0, 0, 0, 0, 0}};
     for (unsigned i = 0; i < n; i++) {
         text_of(i, n, text, sizeof text);
         as_doc_in d = {NULL, text, "S", AS_KIND_FINDING, i + 1, 0, 0, NULL};
