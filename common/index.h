@@ -221,6 +221,10 @@ typedef struct as_pcur {
     /* private */
     const as_index *ix;
     uint64_t skip_off, data_off, data_len, pos_off, pos_len;
+    const uint8_t *skipp;         /* the skip table in the mapping */
+    uint32_t skok_lo, skok_n;     /* skip entries [skok_lo, skok_lo + skok_n)
+                                   * lie on pages known checked */
+    uint64_t skpg_lo, skpg_hi;    /* those pages (skok_n > 0) */
     uint32_t df, nb, block;       /* current block */
     uint32_t term_maxwdf, term_mindoclen;
     uint32_t i, n;                /* index within decoded block, its size */
