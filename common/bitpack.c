@@ -164,15 +164,14 @@ static const unpack8_fn unpack8[33] = {
  * that cover the group's 8w bits; where the upper word index falls past
  * them it wraps to bytes of the group, which the mask then removes (the
  * value does not reach that word).  Returns the groups unpacked: those
- * whose load stays inside the len bytes of the packed data. */
-__attribute__((target("avx2"))) static size_t unpack_avx2(const uint8_t *in, uint32_t *v,
-                                                          size_t n, unsigned w)
+ * whose load stays inside the avail bytes readable from in. */
+__attribute__((target("avx2"))) static size_t unpack_avx2(const uint8_t *in, size_t avail,
+                                                          uint32_t *v, size_t n, unsigned w)
 {
-    size_t len = as_bitpack_size(n, w);
     size_t ld = w <= 8 ? 8 : w <= 16 ? 16 : 32;
-    if (n < 8 || len < ld)
+    if (n < 8 || avail < ld)
         return 0;
-    size_t ng = (len - ld) / w + 1;
+    size_t ng = (avail - ld) / w + 1;
     if (ng > n / 8)
         ng = n / 8;
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -220,6 +219,11 @@ static inline uint64_t load_tail(const uint8_t *p, size_t avail)
 
 void as_bitpack_unpack(const uint8_t *in, uint32_t *v, size_t n, unsigned w)
 {
+    as_bitpack_unpack_in(in, as_bitpack_size(n, w), v, n, w);
+}
+
+void as_bitpack_unpack_in(const uint8_t *in, size_t avail, uint32_t *v, size_t n, unsigned w)
+{
     if (w == 0) {
         memset(v, 0, n * sizeof *v);
         return;
@@ -227,8 +231,9 @@ void as_bitpack_unpack(const uint8_t *in, uint32_t *v, size_t n, unsigned w)
 #ifdef AS_BITPACK_AVX2
     /* whole groups are w bytes each: the rest continues below from there */
     if (n >= 8 && __builtin_cpu_supports("avx2")) {
-        size_t ng = unpack_avx2(in, v, n, w);
+        size_t ng = unpack_avx2(in, avail, v, n, w);
         in += ng * w;
+        avail -= ng * w;
         v += ng * 8;
         n -= ng * 8;
     }
@@ -236,11 +241,11 @@ void as_bitpack_unpack(const uint8_t *in, uint32_t *v, size_t n, unsigned w)
     size_t len = as_bitpack_size(n, w);
     uint64_t mask = w == 32 ? 0xffffffffu : ((uint64_t)1 << w) - 1;
     size_t i = 0, bit = 0;
-    /* Whole groups of 8 whose last 8-byte window ends inside the data:
-     * group g reads bytes up to g*w + (7w)/8 + 7. */
+    /* Whole groups of 8 whose last 8-byte window ends inside the bytes
+     * readable: group g reads bytes up to g*w + (7w)/8 + 7. */
     size_t reach = (7 * w) / 8 + 8;
-    if (n >= 8 && len >= reach) {
-        size_t ng = (len - reach) / w + 1;
+    if (n >= 8 && avail >= reach) {
+        size_t ng = (avail - reach) / w + 1;
         if (ng > n / 8)
             ng = n / 8;
         unpack8[w](in, v, ng);
@@ -248,11 +253,17 @@ void as_bitpack_unpack(const uint8_t *in, uint32_t *v, size_t n, unsigned w)
         bit = i * w;
     }
     /* The rest (fewer than ~72 values, < 36 bytes): from a zero-padded copy,
-     * so the group code may read past their end. */
+     * so the group code may read past their end; in place when the bytes
+     * readable cover the groups' reads. */
     if (i < n) {
         size_t b0 = bit >> 3, rem = len - b0, rest = n - i, ng = (rest + 7) / 8;
         uint8_t tmp[160];
         uint32_t out[80];
+        if (ng <= 10 && avail - b0 >= (ng - 1) * w + reach) {
+            unpack8[w](in + b0, out, ng);
+            memcpy(v + i, out, rest * sizeof *v);
+            return;
+        }
         if (ng <= 10 && ng * w + reach <= sizeof tmp) {
             memset(tmp, 0, sizeof tmp);
             memcpy(tmp, in + b0, rem);

@@ -234,7 +234,8 @@ typedef struct as_pcur {
     int posdecoded;               /* positions of block decoded? */
     uint32_t docs[128], wdfs[128];
     const uint8_t *wdfp;          /* the block's packed wdfs - 1 */
-    size_t wdfbytes;
+    size_t wdfbytes;              /* bytes readable from wdfp: the run's
+                                   * and the file's after it */
     unsigned wdfw;                /* their bit width */
     uint32_t nw;                  /* n once wdfs[] holds them, else 0 */
     uint32_t posstart[129];       /* offsets into the positions per doc */

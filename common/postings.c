@@ -165,7 +165,7 @@ static void need_wdfs(as_pcur *c)
     if (c->nw)
         return;
     uint32_t *restrict wdfs = c->wdfs;
-    as_bitpack_unpack(c->wdfp, wdfs, c->n, c->wdfw);
+    as_bitpack_unpack_in(c->wdfp, c->wdfbytes, wdfs, c->n, c->wdfw);
     if (c->n == AS_BLOCK_SIZE) /* a full block: a loop the compiler vectorizes */
         for (uint32_t j = 0; j < AS_BLOCK_SIZE; j++)
             wdfs[j] += 1;
@@ -251,7 +251,11 @@ static uint32_t load_block(as_pcur *c, uint32_t b, int walk)
         return AS_DOC_END;
     unsigned wg = p[0], ww = p[1];
     uint32_t *restrict docs = c->docs, *restrict wdfs = c->wdfs;
-    as_bitpack_unpack(p + 2, docs, n, wg);
+    /* the file's bytes after the gaps may be read (they are masked off):
+     * the last groups unpack in place, not from a copy of the tail */
+    const ixfile *x = &ix->f[IXF_POSTINGS];
+    size_t avail = (size_t)(x->body + x->len - (p + 2));
+    as_bitpack_unpack_in(p + 2, avail, docs, n, wg);
     uint64_t acc = prev1;
     if ((uint64_t)prev1 + ((uint64_t)n << wg) < UINT32_MAX)
         acc = prefix32(docs, n, prev1); /* no docid + 1 can pass 2^32 - 1 */
@@ -266,7 +270,7 @@ static uint32_t load_block(as_pcur *c, uint32_t b, int walk)
     if (c->nb > 1 && c->docs[n - 1] != c->block_last)
         return fail(c, "block does not end at its skip entry");
     c->wdfp = p + 2 + gb;
-    c->wdfbytes = wb;
+    c->wdfbytes = avail - gb; /* wb and the file's bytes after them */
     c->wdfw = ww;
     c->nw = 0;
     c->n = n;
@@ -574,12 +578,14 @@ static uint32_t probe_block(as_pcur *c, uint32_t b, uint32_t target)
             return AS_DOC_END;
         return as_pcur_seek(c, target);
     }
-    as_bitpack_unpack(p + 2, c->docs, n, p[0]);
+    const ixfile *x = &c->ix->f[IXF_POSTINGS];
+    size_t avail = (size_t)(x->body + x->len - (p + 2)); /* as in load_block */
+    as_bitpack_unpack_in(p + 2, avail, c->docs, n, p[0]);
     c->decoded = 0;
     c->lazy = 1;
     c->n = n;
     c->wdfp = p + 2 + gb;
-    c->wdfbytes = wb;
+    c->wdfbytes = avail - gb;
     c->wdfw = p[1];
     c->nw = 0;
     return lazy_find(c, 0, prev1, target);
