@@ -30,6 +30,11 @@ void as_bitpack_unpack(const uint8_t *in, uint32_t *v, size_t n, unsigned w);
  * reach v. */
 void as_bitpack_unpack_in(const uint8_t *in, size_t avail, uint32_t *v, size_t n, unsigned w);
 
+/* as_bitpack_unpack_in with add added to every value (w may be 0): the
+ * wdfs, stored less one, in one pass. */
+void as_bitpack_unpack_add(const uint8_t *in, size_t avail, uint32_t *v, size_t n, unsigned w,
+                           uint32_t add);
+
 /* 1 when as_bitpack_unpack uses its AVX2 code on this machine (for
  * tests: the results are the same either way), else 0. */
 int as_bitpack_simd(void);

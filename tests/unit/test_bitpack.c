@@ -112,7 +112,7 @@ static void test_unpack_groups(void **state)
     }
 }
 
-/* as_bitpack_unpack_in: every width, lengths 0..140, with 0..40 bytes of
+/* as_bitpack_unpack_in and _add: every width, lengths 0..140, with 0..40 bytes of
  * random data readable after the run (exactly that much on the heap, for
  * ASan): the values must be the run's alone whichever path the extra bytes
  * let the groups and the tail take (AVX2 loads past the run, the scalar
@@ -122,6 +122,12 @@ static void test_unpack_in(void **state)
     (void)state;
     uint64_t s = 0x2545f4914f6cdd1dull;
     uint32_t back[140];
+    uint8_t none = 0xff;
+    for (size_t n = 0; n <= 140; n++) { /* width 0: every value is add */
+        as_bitpack_unpack_add(&none, 1, back, n, 0, 1);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(back[i], 1);
+    }
     for (unsigned w = 1; w <= 32; w++) {
         for (size_t n = 0; n <= 140; n++) {
             size_t len = as_bitpack_size(n, w);
@@ -137,6 +143,10 @@ static void test_unpack_in(void **state)
                 as_bitpack_unpack_in(buf, len + extra, back, n, w);
                 for (size_t i = 0; i < n; i++)
                     assert_int_equal(back[i], ref_get(buf, i, w));
+                uint32_t add = n % 2 ? 1 : 0x9e3779b9u; /* wraps mod 2^32 too */
+                as_bitpack_unpack_add(buf, len + extra, back, n, w, add);
+                for (size_t i = 0; i < n; i++)
+                    assert_int_equal(back[i], (uint32_t)(ref_get(buf, i, w) + add));
                 free(buf);
             }
         }
