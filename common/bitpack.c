@@ -164,15 +164,15 @@ static const unpack8_fn unpack8[33] = {
  * that cover the group's 8w bits; where the upper word index falls past
  * them it wraps to bytes of the group, which the mask then removes (the
  * value does not reach that word).  Returns the groups unpacked: those
- * whose load stays inside the len bytes of the packed data. */
-__attribute__((target("avx2"))) static size_t unpack_avx2(const uint8_t *in, uint32_t *v,
-                                                          size_t n, unsigned w)
+ * whose load stays inside the avail bytes readable from in. */
+static inline __attribute__((target("avx2"), always_inline)) size_t
+avx2_groups(const uint8_t *in, size_t avail, uint32_t *v, size_t n, unsigned w, int plus,
+            uint32_t add)
 {
-    size_t len = as_bitpack_size(n, w);
     size_t ld = w <= 8 ? 8 : w <= 16 ? 16 : 32;
-    if (n < 8 || len < ld)
+    if (n < 8 || avail < ld)
         return 0;
-    size_t ng = (len - ld) / w + 1;
+    size_t ng = (avail - ld) / w + 1;
     if (ng > n / 8)
         ng = n / 8;
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -182,12 +182,14 @@ __attribute__((target("avx2"))) static size_t unpack_avx2(const uint8_t *in, uin
     const __m256i sh = _mm256_and_si256(bit, _mm256_set1_epi32(31));
     const __m256i shl = _mm256_sub_epi32(_mm256_set1_epi32(32), sh);
     const __m256i m = _mm256_set1_epi32(w == 32 ? -1 : (int)((1u << w) - 1));
+    const __m256i av = _mm256_set1_epi32((int)add);
 #define AS_GROUP(LOAD)                                                              \
     for (size_t g = 0; g < ng; g++, in += w, v += 8) {                              \
         __m256i d = (LOAD);                                                         \
         __m256i a = _mm256_srlv_epi32(_mm256_permutevar8x32_epi32(d, lo), sh);      \
         __m256i b = _mm256_sllv_epi32(_mm256_permutevar8x32_epi32(d, hi), shl);     \
-        _mm256_storeu_si256((__m256i *)v, _mm256_and_si256(_mm256_or_si256(a, b), m)); \
+        __m256i r = _mm256_and_si256(_mm256_or_si256(a, b), m);                    \
+        _mm256_storeu_si256((__m256i *)v, plus ? _mm256_add_epi32(r, av) : r);       \
     }
     if (ld == 8) {
         AS_GROUP(_mm256_set1_epi64x((long long)le64(in)))
@@ -198,6 +200,21 @@ __attribute__((target("avx2"))) static size_t unpack_avx2(const uint8_t *in, uin
     }
 #undef AS_GROUP
     return ng;
+}
+
+/* The groups without and with a constant added (plus a compile-time 0 or 1:
+ * the plain unpack pays nothing for the add). */
+__attribute__((target("avx2"))) static size_t unpack_avx2(const uint8_t *in, size_t avail,
+                                                          uint32_t *v, size_t n, unsigned w)
+{
+    return avx2_groups(in, avail, v, n, w, 0, 0);
+}
+
+__attribute__((target("avx2"))) static size_t unpack_avx2_add(const uint8_t *in, size_t avail,
+                                                              uint32_t *v, size_t n, unsigned w,
+                                                              uint32_t add)
+{
+    return avx2_groups(in, avail, v, n, w, 1, add);
 }
 #endif
 
@@ -218,7 +235,14 @@ static inline uint64_t load_tail(const uint8_t *p, size_t avail)
     return x;
 }
 
+static void unpack_rest(const uint8_t *in, size_t avail, uint32_t *v, size_t n, unsigned w);
+
 void as_bitpack_unpack(const uint8_t *in, uint32_t *v, size_t n, unsigned w)
+{
+    as_bitpack_unpack_in(in, as_bitpack_size(n, w), v, n, w);
+}
+
+void as_bitpack_unpack_in(const uint8_t *in, size_t avail, uint32_t *v, size_t n, unsigned w)
 {
     if (w == 0) {
         memset(v, 0, n * sizeof *v);
@@ -227,20 +251,54 @@ void as_bitpack_unpack(const uint8_t *in, uint32_t *v, size_t n, unsigned w)
 #ifdef AS_BITPACK_AVX2
     /* whole groups are w bytes each: the rest continues below from there */
     if (n >= 8 && __builtin_cpu_supports("avx2")) {
-        size_t ng = unpack_avx2(in, v, n, w);
+        size_t ng = unpack_avx2(in, avail, v, n, w);
         in += ng * w;
+        avail -= ng * w;
         v += ng * 8;
         n -= ng * 8;
     }
 #endif
+    unpack_rest(in, avail, v, n, w);
+}
+
+void as_bitpack_unpack_add(const uint8_t *in, size_t avail, uint32_t *v, size_t n, unsigned w,
+                           uint32_t add)
+{
+    size_t done = 0;
+#ifdef AS_BITPACK_AVX2
+    if (w > 0 && n >= 8 && __builtin_cpu_supports("avx2")) {
+        size_t ng = unpack_avx2_add(in, avail, v, n, w, add);
+        in += ng * w;
+        avail -= ng * w;
+        done = ng * 8;
+    }
+#endif
+    if (w == 0) { /* every value is add: eights the compiler vectorizes */
+        size_t i = 0;
+        for (; i + 8 <= n; i += 8)
+            for (size_t k = 0; k < 8; k++)
+                v[i + k] = add;
+        for (; i < n; i++)
+            v[i] = add;
+        return;
+    }
+    unpack_rest(in, avail, v + done, n - done, w);
+    for (size_t i = done; i < n; i++)
+        v[i] += add;
+}
+
+/* as_bitpack_unpack_in after the vector groups: the scalar groups, then
+ * the tail. */
+static void unpack_rest(const uint8_t *in, size_t avail, uint32_t *v, size_t n, unsigned w)
+{
     size_t len = as_bitpack_size(n, w);
     uint64_t mask = w == 32 ? 0xffffffffu : ((uint64_t)1 << w) - 1;
     size_t i = 0, bit = 0;
-    /* Whole groups of 8 whose last 8-byte window ends inside the data:
-     * group g reads bytes up to g*w + (7w)/8 + 7. */
+    /* Whole groups of 8 whose last 8-byte window ends inside the bytes
+     * readable: group g reads bytes up to g*w + (7w)/8 + 7. */
     size_t reach = (7 * w) / 8 + 8;
-    if (n >= 8 && len >= reach) {
-        size_t ng = (len - reach) / w + 1;
+    if (n >= 8 && avail >= reach) {
+        size_t ng = (avail - reach) / w + 1;
         if (ng > n / 8)
             ng = n / 8;
         unpack8[w](in, v, ng);
@@ -248,11 +306,17 @@ void as_bitpack_unpack(const uint8_t *in, uint32_t *v, size_t n, unsigned w)
         bit = i * w;
     }
     /* The rest (fewer than ~72 values, < 36 bytes): from a zero-padded copy,
-     * so the group code may read past their end. */
+     * so the group code may read past their end; in place when the bytes
+     * readable cover the groups' reads. */
     if (i < n) {
         size_t b0 = bit >> 3, rem = len - b0, rest = n - i, ng = (rest + 7) / 8;
         uint8_t tmp[160];
         uint32_t out[80];
+        if (ng <= 10 && avail - b0 >= (ng - 1) * w + reach) {
+            unpack8[w](in + b0, out, ng);
+            memcpy(v + i, out, rest * sizeof *v);
+            return;
+        }
         if (ng <= 10 && ng * w + reach <= sizeof tmp) {
             memset(tmp, 0, sizeof tmp);
             memcpy(tmp, in + b0, rem);

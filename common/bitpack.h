@@ -23,6 +23,18 @@ size_t as_bitpack_pack(uint8_t *out, const uint32_t *v, size_t n, unsigned w);
  * the caller has checked they exist) into v.  Never reads past them. */
 void as_bitpack_unpack(const uint8_t *in, uint32_t *v, size_t n, unsigned w);
 
+/* as_bitpack_unpack where avail >= as_bitpack_size(n, w) bytes may be read
+ * from in (the packed run and whatever follows it, e.g. the rest of an
+ * index file): the 8- to 32-byte loads of the last groups then stay on the
+ * fast paths instead of copying the run's tail.  Only the values' own bits
+ * reach v. */
+void as_bitpack_unpack_in(const uint8_t *in, size_t avail, uint32_t *v, size_t n, unsigned w);
+
+/* as_bitpack_unpack_in with add added to every value (w may be 0): the
+ * wdfs, stored less one, in one pass. */
+void as_bitpack_unpack_add(const uint8_t *in, size_t avail, uint32_t *v, size_t n, unsigned w,
+                           uint32_t add);
+
 /* 1 when as_bitpack_unpack uses its AVX2 code on this machine (for
  * tests: the results are the same either way), else 0. */
 int as_bitpack_simd(void);

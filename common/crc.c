@@ -29,10 +29,9 @@ __attribute__((target("pclmul,sse2"))) static inline __m128i fold(__m128i v, __m
     return _mm_xor_si128(_mm_xor_si128(lo, hi), d);
 }
 
-/* n >= 64. */
-__attribute__((target("pclmul,sse2"))) static uint32_t crc_clmul(uint32_t crc,
-                                                                const unsigned char *p,
-                                                                size_t n)
+/* n >= 64.  Inlined into crc_clmul and crc_clmul_avx. */
+__attribute__((target("pclmul,sse2"), always_inline)) static inline uint32_t
+crc_body(uint32_t crc, const unsigned char *p, size_t n)
 {
     const __m128i k512 = _mm_set_epi64x(0x1c6e41596LL, 0x154442bd4LL);
     const __m128i k128 = _mm_set_epi64x(0x0ccaa009eLL, 0x1751997d0LL);
@@ -79,6 +78,24 @@ __attribute__((target("pclmul,sse2"))) static uint32_t crc_clmul(uint32_t crc,
     /* The unread tail (< 16 bytes) continues from that crc. */
     return n ? (uint32_t)crc32(crc, p, (uInt)n) : crc;
 }
+
+__attribute__((target("pclmul,sse2"))) static uint32_t crc_clmul(uint32_t crc,
+                                                                const unsigned char *p,
+                                                                size_t n)
+{
+    return crc_body(crc, p, n);
+}
+
+/* The same in VEX encoding: its xor takes the 16 bytes folded in straight
+ * from memory (unaligned) and its three-operand forms need no register
+ * copies: the checks of and3common at 1M, ~3,400 pages first touched,
+ * 1,382,740 -> 1,014,990 instructions (-27%). */
+__attribute__((target("pclmul,avx"))) static uint32_t crc_clmul_avx(uint32_t crc,
+                                                                   const unsigned char *p,
+                                                                   size_t n)
+{
+    return crc_body(crc, p, n);
+}
 #endif
 
 /* zlib's crc32; it takes uInt lengths, so huge buffers go in pieces. */
@@ -97,6 +114,11 @@ static uint32_t crc_zlib(uint32_t crc, const void *p, size_t n)
 static uint32_t crc_fast(uint32_t crc, const void *p, size_t n)
 {
     return n >= 64 ? crc_clmul(crc, p, n) : crc_zlib(crc, p, n);
+}
+
+static uint32_t crc_fast_avx(uint32_t crc, const void *p, size_t n)
+{
+    return n >= 64 ? crc_clmul_avx(crc, p, n) : crc_zlib(crc, p, n);
 }
 
 /* The implementation is chosen once, by the dynamic loader (GNU ifunc),
@@ -121,15 +143,30 @@ __attribute__((RESOLVER_ATTRS)) static crc_fn *crc_resolve(void)
     __cpuid(1, a, b, c, d);
     (void)a;
     (void)b;
-    if ((c & bit_PCLMUL) && (d & bit_SSE2))
-        return crc_fast;
-    return crc_zlib;
+    if (!(c & bit_PCLMUL) || !(d & bit_SSE2))
+        return crc_zlib;
+    if ((c & bit_AVX) && (c & bit_OSXSAVE)) {
+        unsigned lo, hi; /* XCR0: the OS saves the SSE and AVX state */
+        __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+        (void)hi;
+        if ((lo & 6) == 6)
+            return crc_fast_avx;
+    }
+    return crc_fast;
 }
 
 uint32_t as_crc32(uint32_t crc, const void *p, size_t n) __attribute__((ifunc("crc_resolve")));
+
+int as_crc_kind(void)
+{
+    crc_fn *f = crc_resolve();
+    return f == crc_fast_avx ? 2 : f == crc_fast ? 1 : 0;
+}
 #else
 uint32_t as_crc32(uint32_t crc, const void *p, size_t n)
 {
     return crc_zlib(crc, p, n);
 }
+
+int as_crc_kind(void) { return 0; }
 #endif

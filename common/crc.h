@@ -10,4 +10,8 @@
 /* Same result as zlib crc32(crc, p, n) for any p, n (p may be NULL when n is 0). */
 uint32_t as_crc32(uint32_t crc, const void *p, size_t n);
 
+/* The implementation as_crc32 uses here (for tests): 2 the folding in VEX
+ * encoding (PCLMULQDQ and AVX), 1 the folding in SSE encoding, 0 zlib's. */
+int as_crc_kind(void);
+
 #endif

@@ -221,6 +221,10 @@ typedef struct as_pcur {
     /* private */
     const as_index *ix;
     uint64_t skip_off, data_off, data_len, pos_off, pos_len;
+    const uint8_t *skipp;         /* the skip table in the mapping */
+    uint32_t skok_lo, skok_n;     /* skip entries [skok_lo, skok_lo + skok_n)
+                                   * lie on pages known checked */
+    uint64_t skpg_lo, skpg_hi;    /* those pages (skok_n > 0) */
     uint32_t df, nb, block;       /* current block */
     uint32_t term_maxwdf, term_mindoclen;
     uint32_t i, n;                /* index within decoded block, its size */
@@ -230,7 +234,8 @@ typedef struct as_pcur {
     int posdecoded;               /* positions of block decoded? */
     uint32_t docs[128], wdfs[128];
     const uint8_t *wdfp;          /* the block's packed wdfs - 1 */
-    size_t wdfbytes;
+    size_t wdfbytes;              /* bytes readable from wdfp: the run's
+                                   * and the file's after it */
     unsigned wdfw;                /* their bit width */
     uint32_t nw;                  /* n once wdfs[] holds them, else 0 */
     uint32_t posstart[129];       /* offsets into the positions per doc */

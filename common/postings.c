@@ -33,21 +33,43 @@ static uint32_t fail(as_pcur *c, const char *what)
     return AS_DOC_END;
 }
 
-/* Skip entry b (nb > 1), checked.  The common case, an entry inside the
- * term's bytes on one page already checked, costs one bit test (skipping
- * blocks reads an entry per block). */
-static const uint8_t *skip_entry(as_pcur *c, uint32_t b)
+/* Skip entry b (nb > 1), checked: the page test of skip_entry, and the
+ * cursor's run of checked pages of its skip table grown by the entry's
+ * pages (joined to the run when they touch it, else the run from now). */
+static __attribute__((noinline)) const uint8_t *skip_entry_slow(as_pcur *c, uint32_t b)
 {
     uint64_t o = c->skip_off + (uint64_t)AS_SKIP_ENTRY * b;
     const ixfile *x = &c->ix->f[IXF_POSTINGS];
-    uint64_t p0 = o >> x->page_log2;
     if (b >= c->nb || o + AS_SKIP_ENTRY > x->len ||
-        p0 != (o + AS_SKIP_ENTRY - 1) >> x->page_log2 ||
-        !(atomic_load_explicit(&x->ok[p0 >> 5], memory_order_acquire) >> (p0 & 31) & 1)) {
-        if (ix_need(c->ix, IXF_POSTINGS, o, AS_SKIP_ENTRY) != AS_OK)
-            return NULL;
+        ix_need(c->ix, IXF_POSTINGS, o, AS_SKIP_ENTRY) != AS_OK)
+        return NULL;
+    uint64_t p0 = o >> x->page_log2, p1 = (o + AS_SKIP_ENTRY - 1) >> x->page_log2;
+    if (c->skok_n > 0 && p0 <= c->skpg_hi + 1 && p1 + 1 >= c->skpg_lo) {
+        p0 = p0 < c->skpg_lo ? p0 : c->skpg_lo;
+        p1 = p1 > c->skpg_hi ? p1 : c->skpg_hi;
     }
-    return x->body + o;
+    /* the entries wholly inside bytes [lo, hi) of the pages */
+    uint64_t lo = p0 << x->page_log2, hi = (p1 + 1) << x->page_log2;
+    uint64_t e0 = lo > c->skip_off ? (lo - c->skip_off + AS_SKIP_ENTRY - 1) / AS_SKIP_ENTRY : 0;
+    uint64_t e1 = (hi - c->skip_off) / AS_SKIP_ENTRY;
+    if (e1 > c->nb)
+        e1 = c->nb;
+    c->skpg_lo = p0;
+    c->skpg_hi = p1;
+    c->skok_lo = (uint32_t)e0;
+    c->skok_n = (uint32_t)(e1 - e0); /* b is inside: e0 <= b < e1 */
+    return c->skipp + (uint64_t)AS_SKIP_ENTRY * b;
+}
+
+/* Skip entry b (nb > 1), checked.  Seeks read many (find_block's gallop
+ * and search); one inside the cursor's run of checked pages costs a
+ * compare, the page test of each was ~40 instructions a call (and3common
+ * at 1M: ~5% of the query). */
+static inline const uint8_t *skip_entry(as_pcur *c, uint32_t b)
+{
+    if (b - c->skok_lo < c->skok_n)
+        return c->skipp + (uint64_t)AS_SKIP_ENTRY * b;
+    return skip_entry_slow(c, b);
 }
 
 /* Fills block_last/maxwdf/mindoclen from skip entry e (checked). */
@@ -138,19 +160,20 @@ static inline uint32_t get_bits(const uint8_t *p, size_t nbytes, uint64_t k, uns
 
 /* The wdfs of the decoded block, unpacked (load_block leaves them packed
  * for a seek, which reads one: a membership check decodes half a block). */
-static void need_wdfs(as_pcur *c)
+static __attribute__((noinline)) void unpack_wdfs(as_pcur *c)
 {
-    if (c->nw)
-        return;
-    uint32_t *restrict wdfs = c->wdfs;
-    as_bitpack_unpack(c->wdfp, wdfs, c->n, c->wdfw);
-    if (c->n == AS_BLOCK_SIZE) /* a full block: a loop the compiler vectorizes */
-        for (uint32_t j = 0; j < AS_BLOCK_SIZE; j++)
-            wdfs[j] += 1;
-    else
-        for (uint32_t j = 0; j < c->n; j++)
-            wdfs[j] += 1;
+    /* stored less one: the 1 is added in the unpack's registers, where a
+     * pass over wdfs[] after it cost ~190 instructions a block */
+    as_bitpack_unpack_add(c->wdfp, c->wdfbytes, c->wdfs, c->n, c->wdfw, 1);
     c->nw = c->n;
+}
+
+/* (unpack_wdfs out of line: inlined into as_pcur_next, its call made the
+ * walk's step dearer, authority at 1M +3%) */
+static inline void need_wdfs(as_pcur *c)
+{
+    if (!c->nw)
+        unpack_wdfs(c);
 }
 
 /* The wdf of posting j of the decoded block. */
@@ -229,7 +252,11 @@ static uint32_t load_block(as_pcur *c, uint32_t b, int walk)
         return AS_DOC_END;
     unsigned wg = p[0], ww = p[1];
     uint32_t *restrict docs = c->docs, *restrict wdfs = c->wdfs;
-    as_bitpack_unpack(p + 2, docs, n, wg);
+    /* the file's bytes after the gaps may be read (they are masked off):
+     * the last groups unpack in place, not from a copy of the tail */
+    const ixfile *x = &ix->f[IXF_POSTINGS];
+    size_t avail = (size_t)(x->body + x->len - (p + 2));
+    as_bitpack_unpack_in(p + 2, avail, docs, n, wg);
     uint64_t acc = prev1;
     if ((uint64_t)prev1 + ((uint64_t)n << wg) < UINT32_MAX)
         acc = prefix32(docs, n, prev1); /* no docid + 1 can pass 2^32 - 1 */
@@ -244,7 +271,7 @@ static uint32_t load_block(as_pcur *c, uint32_t b, int walk)
     if (c->nb > 1 && c->docs[n - 1] != c->block_last)
         return fail(c, "block does not end at its skip entry");
     c->wdfp = p + 2 + gb;
-    c->wdfbytes = wb;
+    c->wdfbytes = avail - gb; /* wb and the file's bytes after them */
     c->wdfw = ww;
     c->nw = 0;
     c->n = n;
@@ -308,6 +335,9 @@ void as_pcur_init(as_pcur *c, const as_index *ix, const as_term *t)
     for (int k = 0; k < 4; k++)
         c->block_mindl[k] = 0;
     c->i = c->n = 0;
+    c->skipp = NULL;
+    c->skok_lo = c->skok_n = 0;
+    c->skpg_lo = c->skpg_hi = 0;
     if (!t || t->df == 0)
         return;
     c->df = t->df;
@@ -325,6 +355,7 @@ void as_pcur_init(as_pcur *c, const as_index *ix, const as_term *t)
         return;
     }
     c->skip_off = t->post_off;
+    c->skipp = ix->f[IXF_POSTINGS].body + t->post_off;
     c->data_off = t->post_off + skip;
     c->data_len = t->post_len - skip;
     load_block(c, 0, 1);
@@ -548,12 +579,14 @@ static uint32_t probe_block(as_pcur *c, uint32_t b, uint32_t target)
             return AS_DOC_END;
         return as_pcur_seek(c, target);
     }
-    as_bitpack_unpack(p + 2, c->docs, n, p[0]);
+    const ixfile *x = &c->ix->f[IXF_POSTINGS];
+    size_t avail = (size_t)(x->body + x->len - (p + 2)); /* as in load_block */
+    as_bitpack_unpack_in(p + 2, avail, c->docs, n, p[0]);
     c->decoded = 0;
     c->lazy = 1;
     c->n = n;
     c->wdfp = p + 2 + gb;
-    c->wdfbytes = wb;
+    c->wdfbytes = avail - gb;
     c->wdfw = p[1];
     c->nw = 0;
     return lazy_find(c, 0, prev1, target);

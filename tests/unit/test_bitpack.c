@@ -112,6 +112,47 @@ static void test_unpack_groups(void **state)
     }
 }
 
+/* as_bitpack_unpack_in and _add: every width, lengths 0..140, with 0..40 bytes of
+ * random data readable after the run (exactly that much on the heap, for
+ * ASan): the values must be the run's alone whichever path the extra bytes
+ * let the groups and the tail take (AVX2 loads past the run, the scalar
+ * groups, the tail in place or from a copy). */
+static void test_unpack_in(void **state)
+{
+    (void)state;
+    uint64_t s = 0x2545f4914f6cdd1dull;
+    uint32_t back[140];
+    uint8_t none = 0xff;
+    for (size_t n = 0; n <= 140; n++) { /* width 0: every value is add */
+        as_bitpack_unpack_add(&none, 1, back, n, 0, 1);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(back[i], 1);
+    }
+    for (unsigned w = 1; w <= 32; w++) {
+        for (size_t n = 0; n <= 140; n++) {
+            size_t len = as_bitpack_size(n, w);
+            for (size_t extra = 0; extra <= 40; extra += 1 + extra / 4) {
+                uint8_t *buf = malloc(len + extra ? len + extra : 1);
+                assert_non_null(buf);
+                for (size_t i = 0; i < len + extra; i++) {
+                    s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+                    buf[i] = (uint8_t)(s >> 24);
+                }
+                if (n % 3 == 0)
+                    memset(buf, 0, len); /* zeros before random bytes */
+                as_bitpack_unpack_in(buf, len + extra, back, n, w);
+                for (size_t i = 0; i < n; i++)
+                    assert_int_equal(back[i], ref_get(buf, i, w));
+                uint32_t add = n % 2 ? 1 : 0x9e3779b9u; /* wraps mod 2^32 too */
+                as_bitpack_unpack_add(buf, len + extra, back, n, w, add);
+                for (size_t i = 0; i < n; i++)
+                    assert_int_equal(back[i], (uint32_t)(ref_get(buf, i, w) + add));
+                free(buf);
+            }
+        }
+    }
+}
+
 /* as_bitpack_pack's groups of 32 (widths 1..20) and its tail against bytes
  * set bit by bit: every width, counts around the group sizes. */
 static void test_pack_groups(void **state)
@@ -147,6 +188,7 @@ int main(void)
         cmocka_unit_test(test_known_bytes),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_unpack_groups),
+        cmocka_unit_test(test_unpack_in),
         cmocka_unit_test(test_pack_groups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

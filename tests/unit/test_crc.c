@@ -74,12 +74,26 @@ static void test_random_long(void **state)
                      (uint32_t)crc32(0xffffffffu, buf + 3, 4093));
 }
 
+/* On a machine with PCLMULQDQ and AVX the VEX folding must be the one in
+ * use, so the comparisons with zlib above test it. */
+static void test_kind(void **state)
+{
+    (void)state;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    int want = !__builtin_cpu_supports("pclmul") ? 0 : __builtin_cpu_supports("avx") ? 2 : 1;
+    assert_int_equal(as_crc_kind(), want);
+#else
+    assert_int_equal(as_crc_kind(), 0);
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_values),
         cmocka_unit_test(test_every_short_length),
         cmocka_unit_test(test_random_long),
+        cmocka_unit_test(test_kind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

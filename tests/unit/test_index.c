@@ -1985,6 +1985,81 @@ static void test_probe(void **state)
     free(dir);
 }
 
+/* Term "a" of test_skip_pages's index: in every doc but d % 5 == 3. */
+static uint32_t skp_want(uint32_t target, uint32_t ndocs)
+{
+    uint32_t d = target + (target % 5 == 3);
+    return d < ndocs ? d : AS_DOC_END;
+}
+
+/* A skip table over several pages (563 blocks, 22 bytes each: 13 pages of
+ * 1 KiB): seek, probe and seek_block from fresh cursors with strides
+ * short and long (a gallop crossing pages, runs joined and begun anew),
+ * against the postings built.  The cursor's run of checked skip pages must
+ * hold the entry of the block it ends in (the cheap path ran), and join
+ * the pages a walk of short strides crosses. */
+static void test_skip_pages(void **state)
+{
+    (void)state;
+    char *dir = tempdir();
+    as_writer *w = NULL;
+    as_err err = {0};
+    const uint32_t ndocs = 90000;
+    assert_int_equal(as_writer_open(dir, NULL, &w, &err), AS_OK);
+    as_file_state fs = {"/s.txt", NULL, 1, 1, 1, 0, 0};
+    assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
+    as_doc_in in = {NULL, "skip", NULL, AS_KIND_FINDING, 1, 0, 0, NULL};
+    for (uint32_t d = 0; d < ndocs; d++) {
+        as_token toks[2];
+        size_t n = 0;
+        toks[n++] = (as_token){"b", 1, 0, 0, 0, 0, 0, 0};
+        if (d % 5 != 3)
+            toks[n++] = (as_token){"a", 1, 1, 0, 0, 0, 0, 0};
+        assert_int_equal(as_writer_add(w, &in, toks, n), AS_OK);
+    }
+    assert_int_equal(as_writer_end_file(w, NULL), AS_OK);
+    assert_int_equal(as_writer_finish(w, &err), AS_OK);
+    as_index *ix = open_gen(dir);
+    as_term t;
+    assert_int_equal(as_index_find_term(ix, "a", 1, &t), AS_OK);
+    assert_int_equal(t.df, ndocs / 5 * 4);
+    const uint32_t strides[] = {1, 97, 700, 3001, 30001};
+    for (size_t k = 0; k < sizeof strides / sizeof *strides; k++) {
+        for (int op = 0; op < 3; op++) {
+            as_pcur c;
+            as_pcur_init(&c, ix, &t);
+            assert_true(c.nb > 512);
+            uint32_t target = strides[k] / 2, got = 0;
+            int anew = 0; /* a run begun past a page not read */
+            for (;; target += strides[k]) {
+                uint32_t want = skp_want(target, ndocs);
+                if (op == 2 && want != AS_DOC_END) {
+                    uint32_t last = as_pcur_seek_block(&c, target);
+                    assert_true(last >= want && last != AS_DOC_END);
+                }
+                got = op == 1 ? as_pcur_probe(&c, target) : as_pcur_seek(&c, target);
+                assert_int_equal(got, want);
+                if (got == AS_DOC_END)
+                    break;
+                assert_int_equal(c.wdf, 1);
+                assert_true(c.block - c.skok_lo < c.skok_n);
+                anew |= c.skok_lo > 0;
+            }
+            assert_int_equal(as_index_status(ix), AS_OK);
+            /* short strides read every entry: one run over all pages */
+            if (strides[k] == 1)
+                assert_true(c.skok_lo == 0 && c.skok_n == c.nb && c.skpg_hi > c.skpg_lo + 8);
+            /* the first long seek gallops 256 -> 512 blocks, over pages */
+            if (strides[k] == 30001)
+                assert_true(anew);
+            as_pcur_release(&c);
+        }
+    }
+    as_index_close(ix);
+    rmtree(dir);
+    free(dir);
+}
+
 /* Rewrites the checksums of a generation file after tampering, so that
  * only the structural checks stand between the reader and the bytes. */
 static void fix_crcs(uint8_t *b, size_t n, int meta)
@@ -2531,6 +2606,7 @@ int main(void)
         cmocka_unit_test(test_write_error),
         cmocka_unit_test(test_extremes),
         cmocka_unit_test(test_probe),
+        cmocka_unit_test(test_skip_pages),
         cmocka_unit_test(test_tampered_with_good_crcs),
         cmocka_unit_test(test_split_encoding_same_bytes),
     };
