@@ -190,6 +190,17 @@ static inline void put_at(as_pcur *c, uint32_t j)
     c->wdf = wdf_at(c, j);
 }
 
+/* The end of a meet: each cursor to the index its steps reached (a cursor
+ * that did not move keeps its doc and wdf as they are). */
+static inline __attribute__((always_inline)) void put_pair(as_pcur *a, uint32_t ia, as_pcur *b,
+                                                           uint32_t ib)
+{
+    if (ia != a->i)
+        put_at(a, ia);
+    if (ib != b->i)
+        put_at(b, ib);
+}
+
 /* Block b's bytes, checked (bounds, bit widths, size): *p its start (the
  * widths of gaps and wdfs, then both packed runs, gb and wb bytes), *n its
  * postings, *prev1 the previous block's last doc + 1; block_last and the
@@ -678,10 +689,7 @@ static inline __attribute__((always_inline)) int meet_sparse(as_pcur *s, as_pcur
             break;
         }
     }
-    if (is != s->i)
-        put_at(s, is);
-    if (id != d->i)
-        put_at(d, id);
+    put_pair(s, is, d, id);
     return done;
 }
 
@@ -735,10 +743,7 @@ static __attribute__((noinline)) int meet_dense(as_pcur *a, as_pcur *b)
             ib++;
         }
     }
-    if (ia != a->i)
-        put_at(a, ia);
-    if (ib != b->i)
-        put_at(b, ib);
+    put_pair(a, ia, b, ib);
     return done;
 }
 #endif
@@ -787,10 +792,7 @@ static inline __attribute__((always_inline)) int meet_blocks(as_pcur *a, as_pcur
                 ib++;
         }
     }
-    if (ia != a->i)
-        put_at(a, ia);
-    if (ib != b->i)
-        put_at(b, ib);
+    put_pair(a, ia, b, ib);
     return done;
 }
 

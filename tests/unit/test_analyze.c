@@ -362,6 +362,21 @@ static void test_analyze_word(void **state)
     as_analyzer_free(an);
 }
 
+/* The words that take the stem cache through its states: word i (0 <=
+ * i < 30,000) is "qu", the base-26 digits of i/10 + 1, then suffix i % 10:
+ * distinct, never a protected word.  Writes it to w (cap >= 32 bytes) and
+ * returns its length. */
+static const char *const cache_suffix[] = {"", "s", "ing", "ed", "ations", "ies", "ly",
+                                           "ness", "ful", "ement"};
+
+static int cache_word(int i, char *w, size_t cap)
+{
+    int n = snprintf(w, cap, "qu");
+    for (int v = i / 10 + 1; v > 0; v /= 26)
+        w[n++] = (char)('a' + v % 26);
+    return n + snprintf(w + n, cap - (size_t)n, "%s", cache_suffix[i % 10]);
+}
+
 /* The stem cache starts small and grows, emptied, as misses pile up:
  * whatever its size and content, every word gets libstemmer's own stem.
  * 30,000 distinct words take it through every size; they are read three
@@ -370,8 +385,6 @@ static void test_analyze_word(void **state)
 static void test_stem_cache(void **state)
 {
     (void)state;
-    static const char *const suffix[] = {"", "s", "ing", "ed", "ations", "ies", "ly",
-                                         "ness", "ful", "ement"};
     enum { NWORDS = 30000 };
     as_analyzer *an;
     assert_int_equal(as_analyzer_new(&an), AS_OK);
@@ -381,12 +394,7 @@ static void test_stem_cache(void **state)
     for (int pass = 0; pass < 3; pass++) {
         for (int k = 0; k < NWORDS; k++) {
             int i = pass == 2 ? NWORDS - 1 - k : k;
-            /* "qu" + base-26 digits of i/10 + a suffix: distinct, never a
-             * protected word */
-            int n = snprintf(w, sizeof w, "qu");
-            for (int v = i / 10 + 1; v > 0; v /= 26)
-                w[n++] = (char)('a' + v % 26);
-            n += snprintf(w + n, sizeof w - (size_t)n, "%s", suffix[i % 10]);
+            int n = cache_word(i, w, sizeof w);
             const char *term;
             size_t tlen;
             assert_int_equal(as_analyze_word(an, w, (size_t)n, &term, &tlen), AS_OK);
@@ -410,8 +418,6 @@ static void test_stem_cache(void **state)
 static void test_token_hash(void **state)
 {
     (void)state;
-    static const char *const suffix[] = {"", "s", "ing", "ed", "ations", "ies", "ly",
-                                         "ness", "ful", "ement"};
     enum { NWORDS = 30000 };
     as_analyzer *an;
     assert_int_equal(as_analyzer_new(&an), AS_OK);
@@ -420,12 +426,10 @@ static void test_token_hash(void **state)
     for (int pass = 0; pass < 3; pass++) {
         for (int k = 0; k < NWORDS; k++) {
             int i = pass == 2 ? NWORDS - 1 - k : k;
-            int n = snprintf(text, sizeof text, "qu");
-            for (int v = i / 10 + 1; v > 0; v /= 26)
-                text[n++] = (char)('a' + v % 26);
+            int n = cache_word(i, text, sizeof text);
             n += snprintf(text + n, sizeof text - (size_t)n,
-                          "%s SARs co-%sing 20%d/%d averylongwordthatisnotcachedatall",
-                          suffix[i % 10], suffix[(i + 3) % 10], i % 100, k % 97);
+                          " SARs co-%sing 20%d/%d averylongwordthatisnotcachedatall",
+                          cache_suffix[(i + 3) % 10], i % 100, k % 97);
             const as_token *t;
             size_t nt;
             assert_int_equal(as_analyze(an, text, (size_t)n, &t, &nt), AS_OK);
