@@ -1037,7 +1037,7 @@ static double guess(as_engine *e, const runner *r)
     if (!r->prune || r->fn || r->count || r->k == 0 || r->k > SEED_MAX_K || e->kwmax <= 0 ||
         e->guess_off)
         return -INFINITY;
-    double g = as_eng_guess(e);
+    double g = as_eng_guess(e, r->k);
     if (g != -INFINITY) {
         e->guessw = g;
         e->nguess++;

@@ -221,6 +221,9 @@ struct as_engine {
      * guessed pass's hits unchecked, so that a test can show the check is
      * needed. */
     int guess_off, guess_bug;
+    /* For tests only: guess_hi 1 makes a guess rise to the joint bound
+     * (as_eng_guess) whatever the AND is expected to hold, -1 never. */
+    int guess_hi;
 
     /* While adv_or_req advances OR's virtual AND onode (-1: none), the
      * OR's optional kids, all TERMs (opt[0 .. nopt)), and the limit owmin
@@ -364,6 +367,6 @@ uint32_t as_eng_advance(as_engine *e, uint32_t ni, uint32_t target, double wmin)
 double as_eng_value(as_engine *e, enode *n);
 /* A root value that k docs likely exceed, to start a run from (engine.c:
  * guess), or -INFINITY. */
-double as_eng_guess(const as_engine *e);
+double as_eng_guess(const as_engine *e, size_t k);
 
 #endif

@@ -670,26 +670,43 @@ int as_eng_plan(as_engine *e, const as_qnode *root)
     return AS_OK;
 }
 
+static void joint_prefix(const as_engine *e, enode *n, const uint32_t *srt);
+
 /* The root value a run may guess that k docs exceed (engine.c: guess),
  * -INFINITY for none: for a root AND of TERMs and one OR of two TERMs
  * that is its rarest unit (the lead of align_tier_lead), the fold of the
  * other kids' bounds and the OR's larger term bound, which no doc with one
  * of the OR's terms only can exceed.  From that wmin on the lead walk is
- * an intersection of the two terms (lead_walk: free, the same fold). */
-double as_eng_guess(const as_engine *e)
+ * an intersection of the two terms (lead_walk: free, the same fold).
+ *
+ * Higher still, where every term has a high list: the joint bound of a
+ * doc high in none of them (jp[0]), from which the walk lets a doc of the
+ * intersection high in no list go by unread (lead_walk: lofree), when the
+ * AND likely has k docs above it.  Only a doc high in some list can exceed
+ * jp[0]; with the units independent the AND is expected to hold
+ *   E = N * (prod_i p_i - prod_i (p_i - h_i))
+ * of them, p_i the share of docs in unit i, h_i of those high in one of its
+ * terms' lists (an OR's: df and hdf summed, as if its terms never met, the
+ * lower p).  Not all of these exceed jp[0], so E must be well over k:
+ * GUESS_HI_F k (learning safeguarding reviews: 1M, 5M raised, 100k not). */
+#define GUESS_HI_F 16.0
+double as_eng_guess(const as_engine *e, size_t k)
 {
     if (e->root < 0)
         return -INFINITY;
     const enode *n = &e->nodes[e->root];
-    if (n->op != N_AND || !n->tier || n->nkids < 2)
+    if (n->op != N_AND || !n->tier || n->nkids < 2 || n->nkids > 8)
         return -INFINITY;
     const uint32_t *kd = e->kids + n->kid0;
     uint32_t lead = n->nkids;
     double ldf = 0;
+    int hi = 1; /* every term has a high list */
     for (uint32_t i = 0; i < n->nkids; i++) {
         const enode *k = &e->nodes[kd[i]];
-        if (k->op == N_TERM)
+        if (k->op == N_TERM) {
+            hi &= k->mlo != INFINITY;
             continue;
+        }
         if (k->op != N_OR || k->nkids != 2 || lead < n->nkids)
             return -INFINITY;
         lead = i;
@@ -697,6 +714,7 @@ double as_eng_guess(const as_engine *e)
             const enode *t = &e->nodes[e->kids[k->kid0 + j]];
             if (t->op != N_TERM)
                 return -INFINITY;
+            hi &= t->mlo != INFINITY;
             ldf += e->lterm[t->leaf].df;
         }
     }
@@ -714,7 +732,29 @@ double as_eng_guess(const as_engine *e)
             return -INFINITY; /* not the lead */
         bf += i == lead ? bl : k->maxw;
     }
-    return bf;
+    if (!hi || e->guess_hi < 0 || e->ndocs == 0)
+        return bf;
+    double nd = e->ndocs, pin = 1, plo = 1;
+    for (uint32_t i = 0; i < n->nkids; i++) {
+        const enode *k = &e->nodes[kd[i]];
+        uint32_t m = k->op == N_TERM ? 1 : k->nkids;
+        double df = 0, hdf = 0;
+        for (uint32_t j = 0; j < m; j++) {
+            const enode *t = k->op == N_TERM ? k : &e->nodes[e->kids[k->kid0 + j]];
+            df += e->lterm[t->leaf].df;
+            hdf += e->hterm[t->leaf].df;
+        }
+        pin *= df / nd;
+        plo *= (df - hdf) / nd;
+    }
+    if (!e->guess_hi && !(nd * (pin - plo) >= GUESS_HI_F * (double)k))
+        return bf;
+    /* jp[0] does not depend on the units' order: made on a copy, so that
+     * the node's own jp waits for the order its run picks */
+    enode c = *n;
+    const uint32_t srt[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    joint_prefix(e, &c, srt);
+    return c.jp[0] > bf ? c.jp[0] : bf;
 }
 
 /* ---- iterators ------------------------------------------------------------- */
@@ -1216,7 +1256,7 @@ static int unit_dl(const as_engine *e, const enode *k, uint32_t dl, double *lo, 
  * (its min_doclen, L_w + 1: a low posting of wdf w becomes possible) every
  * unit's bounds fall with dl, and so does their fold: the largest is at
  * one of those lengths, and only they are tried. */
-static void joint_prefix(as_engine *e, enode *n, const uint32_t *srt)
+static void joint_prefix(const as_engine *e, enode *n, const uint32_t *srt)
 {
     uint32_t nk = n->nkids;
     const uint32_t *kd = e->kids + n->kid0;

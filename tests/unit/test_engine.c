@@ -2911,12 +2911,16 @@ static void test_seed(void **state)
  * guess must have held (its pass kept) in some searches and failed (the
  * run started again) in others, and keeping a failed guess's pass
  * (guess_bug) must change some result, so the check after the pass can be
- * seen to matter. */
+ * seen to matter.  In half the reps the guess is made to rise to the joint
+ * bound of a doc high in no list (guess_hi: as_eng_guess) whatever the
+ * AND is expected to hold: the same must hold of those raised guesses,
+ * some of them kept, some failed and caught. */
 static void test_guess(void **state)
 {
     (void)state;
     static const cparams ps[] = {{12000, 40, 24, 5, 0.2, 1}, {16000, 30, 30, 4, 0.0, 0}};
     uint32_t guessed = 0, failed = 0, caught = 0, nq = 0;
+    uint32_t raised = 0, rfailed = 0, rcaught = 0;
     for (size_t pi = 0; pi < sizeof ps / sizeof ps[0]; pi++) {
         corpus c;
         gen_corpus(&c, &ps[pi], 613 + pi);
@@ -2983,7 +2987,10 @@ static void test_guess(void **state)
                 seed_search(&c, &q, &so, &h0);
                 assert_true(isinf(c.eng->guessw));
                 c.eng->guess_off = 0;
-                /* guessed, against the exhaustive scorer and bit for bit */
+                /* guessed, against the exhaustive scorer and bit for bit
+                 * (raised to the joint bound in reps 2, 3, 6, 7) */
+                const int hi = rep / 2 % 2;
+                c.eng->guess_hi = hi;
                 uint64_t g0 = c.eng->nguess, f0 = c.eng->nguessfail;
                 check_search(&c, &q, &so, &o, &rf, ref, w_of, &ties);
                 as_hits h1 = {0};
@@ -2991,15 +2998,27 @@ static void test_guess(void **state)
                 if (!same_hits(&h0, &h1))
                     fail_msg("%s: guessed search differs from unguessed", qdump);
                 guessed += c.eng->nguess > g0;
+                /* raised: above the guess it would have made unraised */
+                int up = 0;
+                if (hi && c.eng->nguess > g0) {
+                    const double gw = c.eng->guessw;
+                    c.eng->guess_hi = -1;
+                    up = gw > as_eng_guess(c.eng, k);
+                    c.eng->guess_hi = hi;
+                    raised += (uint32_t)up;
+                }
                 if (c.eng->nguessfail > f0) {
                     failed++;
+                    rfailed += (uint32_t)up;
                     c.eng->guess_bug = 1;
                     as_hits hb = {0};
                     seed_search(&c, &q, &so, &hb);
                     caught += !same_hits(&h0, &hb);
+                    rcaught += up && !same_hits(&h0, &hb);
                     as_hits_free(&hb);
                     c.eng->guess_bug = 0;
                 }
+                c.eng->guess_hi = 0;
                 as_hits_free(&h0);
                 as_hits_free(&h1);
                 afree(&a);
@@ -3010,11 +3029,16 @@ static void test_guess(void **state)
         free_corpus(&c);
     }
     if (getenv("SHOW_HIGH"))
-        fprintf(stderr, "guess: %u of %u searches guessed, %u guesses failed (%u caught)\n",
-                guessed, nq, failed, caught);
+        fprintf(stderr,
+                "guess: %u of %u searches guessed, %u guesses failed (%u caught); "
+                "%u raised, %u of them failed (%u caught)\n",
+                guessed, nq, failed, caught, raised, rfailed, rcaught);
     assert_true(guessed >= nq / 4);
     assert_true(failed >= 1 && failed < guessed);
     assert_true(caught >= 1);
+    assert_true(raised >= nq / 16);
+    assert_true(rfailed >= 1 && rfailed < raised);
+    assert_true(rcaught >= 1);
 }
 
 /* One search of test_tier_steps' and test_tier_win's sweeps over corpus c:
