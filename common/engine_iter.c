@@ -1492,9 +1492,12 @@ static __attribute__((noinline)) void lead_tab(as_engine *e, enode *n, uint32_t 
 
 /* Puts unit k (a TERM, or an OR of TERMs) of a run by tiers on the first
  * doc >= cand of its main lists and returns it (AS_DOC_END: none); an OR
- * moved so has its heap and virtual AND rebuilt when next advanced. */
+ * moved so has its heap and virtual AND rebuilt when next advanced.
+ * probe: a TERM unit's cursor moves by as_pcur_probe, for a membership
+ * check whose block need not be decoded (no positions are wanted: an
+ * AND's unit, not a PHRASE's). */
 static inline __attribute__((always_inline)) uint32_t unit_seek(as_engine *e, enode *k,
-                                                                uint32_t cand)
+                                                                uint32_t cand, const int probe)
 {
     uint32_t m = k->op == N_TERM ? 1 : k->nkids;
     uint32_t kdoc = AS_DOC_END;
@@ -1502,7 +1505,8 @@ static inline __attribute__((always_inline)) uint32_t unit_seek(as_engine *e, en
         enode *te = k->op == N_TERM ? k : &e->nodes[e->kids[k->kid0 + j]];
         if (!(te->started && te->doc >= cand)) {
             te->started = 1;
-            te->doc = as_pcur_seek(e->curs[te->leaf], cand);
+            te->doc = probe && k->op == N_TERM ? as_pcur_probe(e->curs[te->leaf], cand)
+                                               : as_pcur_seek(e->curs[te->leaf], cand);
         }
         if (te->doc < kdoc)
             kdoc = te->doc;
@@ -2067,14 +2071,14 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
                 enode *k = &e->nodes[o[i]];
                 if (k == ln)
                     continue;
-                uint32_t kdoc = unit_seek(e, k, cand);
+                uint32_t kdoc = unit_seek(e, k, cand, 0);
                 if (kdoc == AS_DOC_END)
                     return AS_DOC_END;
                 if (kdoc > cand)
                     far = kdoc;
             }
             for (uint32_t x = 0; pair && x < nmo; x++) {
-                uint32_t kdoc = unit_seek(e, &e->nodes[mo[x]], cand);
+                uint32_t kdoc = unit_seek(e, &e->nodes[mo[x]], cand, 1);
                 if (kdoc == AS_DOC_END)
                     return AS_DOC_END;
                 if (kdoc > cand) {
@@ -2296,7 +2300,7 @@ static __attribute__((noinline)) uint32_t pair_walk(as_engine *e, enode *n, uint
                 enode *k = &e->nodes[o[i]];
                 if (k == ln)
                     continue;
-                uint32_t kdoc = unit_seek(e, k, cand);
+                uint32_t kdoc = unit_seek(e, k, cand, 0);
                 if (kdoc == AS_DOC_END)
                     return AS_DOC_END;
                 if (kdoc > cand)
@@ -2509,7 +2513,7 @@ static __attribute__((noinline)) uint32_t align_tier(as_engine *e, enode *n, uin
             uint32_t far = cand;
             for (uint32_t i = 0; i < nk && far == cand; i++) {
                 enode *k = &e->nodes[o[i]];
-                uint32_t kdoc = unit_seek(e, k, cand);
+                uint32_t kdoc = unit_seek(e, k, cand, 0);
                 if (kdoc == AS_DOC_END)
                     return AS_DOC_END;
                 if (kdoc > cand)
