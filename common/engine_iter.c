@@ -1939,11 +1939,16 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
                 hi |= hl[j] == cand;
             }
             if (!hi) {
+                /* on to the next doc with both (free: the doc both lists
+                 * have after cand) in one call, a step of the first term
+                 * that reads no wdf and the meet */
                 e->nlorej++;
                 if (cand >= AS_DOC_END - 1)
                     return AS_DOC_END;
-                d = cand + 1;
-                goto next;
+                as_pcur_next_meet_dense(lc[0], lc[1]);
+                for (uint32_t j = 0; j < 2; j++)
+                    tn[ls + j]->doc = ld[j] = lc[j]->doc;
+                continue;
             }
         }
         if (quick) {

@@ -273,6 +273,9 @@ uint32_t as_pcur_meet(as_pcur *a, as_pcur *b, uint32_t lim);
  * of the intersection of two such lists (the lead walk's free).  Where
  * the meets are short (few postings a meet), as_pcur_meet costs less. */
 uint32_t as_pcur_meet_dense(as_pcur *a, as_pcur *b);
+/* as_pcur_next(a), then as_pcur_meet_dense(a, b): the next doc of both
+ * lists after a's, where a step inside a's block reads no wdf. */
+uint32_t as_pcur_next_meet_dense(as_pcur *a, as_pcur *b);
 /* Shallow move for block-max pruning: position on the block that would
  * contain target without decoding it; then block_last/block_maxwdf/
  * block_mindoclen describe that block.  Returns block_last, or AS_DOC_END

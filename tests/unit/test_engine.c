@@ -1702,6 +1702,86 @@ static void test_meet_dense(void **state)
     free_corpus(&c);
 }
 
+/* as_pcur_next_meet_dense over c's t0 and t1 from cursors put on many
+ * pairs of starting docs, the first stepped either way (its block's wdfs
+ * unpacked by an as_pcur_next before, or still packed after a seek): both
+ * must end on the first doc after the stepped one's and at or after the
+ * other's that has both terms, with their wdfs (or at the end); and
+ * walking the intersection by it from the first meet must meet every doc
+ * with both once, with its wdfs. */
+static void check_next_meets(corpus *c)
+{
+    as_term ta, tb;
+    assert_int_equal(as_index_find_term(c->ix, "t0", 2, &ta), AS_OK);
+    assert_int_equal(as_index_find_term(c->ix, "t1", 2, &tb), AS_OK);
+    as_pcur *pa = malloc(sizeof *pa), *pb = malloc(sizeof *pb);
+    assert_non_null(pa);
+    assert_non_null(pb);
+    uint32_t checked = 0;
+    for (uint32_t sa = 0; sa < c->ndocs; sa += 37) {
+        for (uint32_t k = 0; k < 8; k++) {
+            uint32_t sb = sa + k * k * 29 % 300;
+            as_pcur_init(pa, c->ix, &ta);
+            as_pcur_init(pb, c->ix, &tb);
+            as_pcur_seek(pa, sa);
+            as_pcur_seek(pb, sb);
+            if (k / 2 % 2)
+                as_pcur_next(pa); /* its block's wdfs unpacked */
+            as_pcur *s = k % 2 ? pb : pa, *o = k % 2 ? pa : pb;
+            if (s->doc == AS_DOC_END)
+                continue;
+            uint32_t x = s->doc + 1 > o->doc ? s->doc + 1 : o->doc;
+            while (x < c->ndocs && !(doc_has(c, x, 0) && doc_has(c, x, 1)))
+                x++;
+            uint32_t r = as_pcur_next_meet_dense(s, o);
+            if (x < c->ndocs) {
+                assert_int_equal(r, x);
+                assert_int_equal(pa->doc, x);
+                assert_int_equal(pb->doc, x);
+                assert_int_equal(pa->wdf, doc_wdf(c, x, 0));
+                assert_int_equal(pb->wdf, doc_wdf(c, x, 1));
+            } else {
+                assert_int_equal(r, AS_DOC_END);
+            }
+            checked++;
+        }
+    }
+    as_pcur_init(pa, c->ix, &ta);
+    as_pcur_init(pb, c->ix, &tb);
+    uint32_t met = 0, both = 0;
+    for (uint32_t d = 0; d < c->ndocs; d++)
+        both += doc_has(c, d, 0) && doc_has(c, d, 1);
+    for (uint32_t r = as_pcur_meet_dense(pa, pb); r != AS_DOC_END;
+         r = as_pcur_next_meet_dense(met % 2 ? pa : pb, met % 2 ? pb : pa)) {
+        assert_true(doc_has(c, r, 0) && doc_has(c, r, 1));
+        assert_int_equal(pa->doc, r);
+        assert_int_equal(pb->doc, r);
+        assert_int_equal(pa->wdf, doc_wdf(c, r, 0));
+        assert_int_equal(pb->wdf, doc_wdf(c, r, 1));
+        met++;
+    }
+    assert_int_equal(met, both);
+    assert_true(both > 100);
+    assert_true(checked > 300);
+    free(pa);
+    free(pb);
+}
+
+/* as_pcur_next_meet_dense (the lead walk's step past a doc of the
+ * intersection high in no list) on lists of near density and of unequal
+ * density: a wdf left as it was before the step fails check_next_meets. */
+static void test_next_meet(void **state)
+{
+    (void)state;
+    corpus c;
+    lead_corpus(&c, dense_docs);
+    check_next_meets(&c);
+    free_corpus(&c);
+    lead_corpus(&c, sparse_docs);
+    check_next_meets(&c);
+    free_corpus(&c);
+}
+
 /* test_lead_free's own docs: eight with all four terms three times in
  * length 12, eight with t0 and t1 three times, t2 once, no t3. */
 static void free_docs(uint32_t d, uint32_t w[4], uint32_t *len)
@@ -3346,6 +3426,7 @@ int main(void)
         cmocka_unit_test(test_lead_solo),
         cmocka_unit_test(test_meet_sparse),
         cmocka_unit_test(test_meet_dense),
+        cmocka_unit_test(test_next_meet),
         cmocka_unit_test(test_lead_free),
         cmocka_unit_test(test_lead_order),
         cmocka_unit_test(test_lead_all),
