@@ -1771,6 +1771,19 @@ static __attribute__((noinline)) void free_meet(as_pcur *a, as_pcur *b, int pair
         as_pcur_meet(a, b, AS_DOC_END);
 }
 
+/* lead_walk's free pair (both of the lead's terms on one doc, which is
+ * let go): both to the next doc with both, by a step of the first that
+ * reads no wdf and the meet (as_pcur_next_meet_dense), where a step by
+ * as_pcur_next unpacks the wdfs of each block it enters; their nodes and
+ * ld follow. */
+static inline __attribute__((always_inline)) void lead_next_meet(as_pcur *const *lc,
+                                                                 enode *const *tn, uint32_t *ld)
+{
+    as_pcur_next_meet_dense(lc[0], lc[1]);
+    for (uint32_t j = 0; j < 2; j++)
+        tn[j]->doc = ld[j] = lc[j]->doc;
+}
+
 /* align_tier_lead's walk (its terms found); withopt: bound candidates
  * with the OR's optional TERMs (opt_below); pair: without them, for a
  * lead of two terms. */
@@ -1939,15 +1952,10 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
                 hi |= hl[j] == cand;
             }
             if (!hi) {
-                /* on to the next doc with both (free: the doc both lists
-                 * have after cand) in one call, a step of the first term
-                 * that reads no wdf and the meet */
                 e->nlorej++;
                 if (cand >= AS_DOC_END - 1)
                     return AS_DOC_END;
-                as_pcur_next_meet_dense(lc[0], lc[1]);
-                for (uint32_t j = 0; j < 2; j++)
-                    tn[ls + j]->doc = ld[j] = lc[j]->doc;
+                lead_next_meet(lc, tn + ls, ld);
                 continue;
             }
         }
@@ -2032,6 +2040,10 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
                         tn[ls + j]->doc = ld[j] = lc[j]->doc;
                     continue;
                 }
+                if (free && pair && ld[0] == cand && ld[1] == cand) {
+                    lead_next_meet(lc, tn + ls, ld);
+                    continue;
+                }
                 d = cand + 1;
                 goto next;
             }
@@ -2103,6 +2115,10 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
         } else {
             if (cand >= AS_DOC_END - 1)
                 return AS_DOC_END;
+            if (free && pair && ld[0] == cand && ld[1] == cand) {
+                lead_next_meet(lc, tn + ls, ld);
+                continue;
+            }
             d = cand + 1;
         }
     next:
