@@ -1772,16 +1772,27 @@ static __attribute__((noinline)) void free_meet(as_pcur *a, as_pcur *b, int pair
 }
 
 /* lead_walk's free pair (both of the lead's terms on one doc, which is
- * let go): both to the next doc with both, by a step of the first that
- * reads no wdf and the meet (as_pcur_next_meet_dense), where a step by
- * as_pcur_next unpacks the wdfs of each block it enters; their nodes and
- * ld follow. */
+ * let go): both to the next doc with both, by a step of the first and the
+ * meet that read no wdf (as_pcur_next_meet_dense: the walk reads them,
+ * wdf_fresh, where it looks at them), where a step by as_pcur_next
+ * unpacks the wdfs of each block it enters; their nodes and ld follow. */
 static inline __attribute__((always_inline)) void lead_next_meet(as_pcur *const *lc,
                                                                  enode *const *tn, uint32_t *ld)
 {
     as_pcur_next_meet_dense(lc[0], lc[1]);
     for (uint32_t j = 0; j < 2; j++)
         tn[j]->doc = ld[j] = lc[j]->doc;
+}
+
+/* lead_walk's lead cursors' wdfs read once lead_next_meet moved them
+ * (*stale), before the walk looks at them. */
+static inline __attribute__((always_inline)) void wdf_fresh(as_pcur *const *lc, int *stale)
+{
+    if (*stale) {
+        as_pcur_read_wdf(lc[0]);
+        as_pcur_read_wdf(lc[1]);
+        *stale = 0;
+    }
 }
 
 /* align_tier_lead's walk (its terms found); withopt: bound candidates
@@ -1920,6 +1931,7 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
     const uint32_t nmo = e->lnmo;
     /* the lead's terms moved at next (but for pair: as before) */
     const uint32_t nls = free && pair ? 1 : nl;
+    int stale = 0; /* lead_next_meet left the lead's wdfs unread */
     for (;;) {
         uint32_t cand = AS_DOC_END;
         for (uint32_t j = 0; j < nl; j++)
@@ -1953,12 +1965,16 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
             }
             if (!hi) {
                 e->nlorej++;
-                if (cand >= AS_DOC_END - 1)
+                if (cand >= AS_DOC_END - 1) {
+                    wdf_fresh(lc, &stale);
                     return AS_DOC_END;
+                }
                 lead_next_meet(lc, tn + ls, ld);
+                stale = 1;
                 continue;
             }
         }
+        wdf_fresh(lc, &stale);
         if (quick) {
             /* high in no other unit: the lead's wdfs alone may settle it
              * (only then are the other units' high cursors moved here:
@@ -2042,6 +2058,7 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
                 }
                 if (free && pair && ld[0] == cand && ld[1] == cand) {
                     lead_next_meet(lc, tn + ls, ld);
+                    stale = 1;
                     continue;
                 }
                 d = cand + 1;
@@ -2117,6 +2134,7 @@ static inline __attribute__((always_inline)) uint32_t lead_walk(as_engine *e, en
                 return AS_DOC_END;
             if (free && pair && ld[0] == cand && ld[1] == cand) {
                 lead_next_meet(lc, tn + ls, ld);
+                stale = 1;
                 continue;
             }
             d = cand + 1;

@@ -274,8 +274,11 @@ uint32_t as_pcur_meet(as_pcur *a, as_pcur *b, uint32_t lim);
  * the meets are short (few postings a meet), as_pcur_meet costs less. */
 uint32_t as_pcur_meet_dense(as_pcur *a, as_pcur *b);
 /* as_pcur_next(a), then as_pcur_meet_dense(a, b): the next doc of both
- * lists after a's, where a step inside a's block reads no wdf. */
+ * lists after a's, but the wdf of a cursor left inside a decoded block is
+ * not read (it holds some earlier posting's) until as_pcur_read_wdf. */
 uint32_t as_pcur_next_meet_dense(as_pcur *a, as_pcur *b);
+/* Reads the wdf of the cursor's posting (after as_pcur_next_meet_dense). */
+void as_pcur_read_wdf(as_pcur *c);
 /* Shallow move for block-max pruning: position on the block that would
  * contain target without decoding it; then block_last/block_maxwdf/
  * block_mindoclen describe that block.  Returns block_last, or AS_DOC_END

@@ -190,15 +190,25 @@ static inline void put_at(as_pcur *c, uint32_t j)
     c->wdf = wdf_at(c, j);
 }
 
+/* Puts the cursor on posting j of its decoded block, its wdf read only
+ * with w (else left as it was: as_pcur_next_meet_dense). */
+static inline __attribute__((always_inline)) void put_to(as_pcur *c, uint32_t j, const int w)
+{
+    c->i = j;
+    c->doc = c->docs[j];
+    if (w)
+        c->wdf = wdf_at(c, j);
+}
+
 /* The end of a meet: each cursor to the index its steps reached (a cursor
- * that did not move keeps its doc and wdf as they are). */
+ * that did not move keeps its doc and wdf as they are); w: as put_to. */
 static inline __attribute__((always_inline)) void put_pair(as_pcur *a, uint32_t ia, as_pcur *b,
-                                                           uint32_t ib)
+                                                           uint32_t ib, const int w)
 {
     if (ia != a->i)
-        put_at(a, ia);
+        put_to(a, ia, w);
     if (ib != b->i)
-        put_at(b, ib);
+        put_to(b, ib, w);
 }
 
 /* Block b's bytes, checked (bounds, bit widths, size): *p its start (the
@@ -645,7 +655,7 @@ uint32_t as_pcur_probe(as_pcur *c, uint32_t target)
  * the leapfrog's symmetric step cost ~46 instructions a doc of the rarer
  * list (SAR at 1M: adult against review, 3x denser), this ~25.  The
  * signed compare needs both blocks' docs < 2^31 (the caller checks). */
-static inline __attribute__((always_inline)) int meet_sparse(as_pcur *s, as_pcur *d)
+static inline __attribute__((always_inline)) int meet_sparse(as_pcur *s, as_pcur *d, const int w)
 {
     const uint32_t *ds = s->docs, *dd = d->docs;
     uint32_t is = s->i, id = d->i, ns = s->n, nd = d->n;
@@ -689,7 +699,7 @@ static inline __attribute__((always_inline)) int meet_sparse(as_pcur *s, as_pcur
             break;
         }
     }
-    put_pair(s, is, d, id);
+    put_pair(s, is, d, id, w);
     return done;
 }
 
@@ -704,7 +714,7 @@ static inline __attribute__((always_inline)) int meet_sparse(as_pcur *s, as_pcur
  * every doc of b it could equal.  The last docs of a block (four or
  * fewer left) merge one at a time.  Its own function, so that no caller's
  * code moves. */
-static __attribute__((noinline)) int meet_dense(as_pcur *a, as_pcur *b)
+static inline __attribute__((always_inline)) int meet_dense_in(as_pcur *a, as_pcur *b, const int w)
 {
     const uint32_t *da = a->docs, *db = b->docs;
     uint32_t ia = a->i, ib = b->i;
@@ -743,8 +753,19 @@ static __attribute__((noinline)) int meet_dense(as_pcur *a, as_pcur *b)
             ib++;
         }
     }
-    put_pair(a, ia, b, ib);
+    put_pair(a, ia, b, ib, w);
     return done;
+}
+
+static __attribute__((noinline)) int meet_dense(as_pcur *a, as_pcur *b)
+{
+    return meet_dense_in(a, b, 1);
+}
+
+/* meet_dense leaving the wdfs unread (as_pcur_next_meet_dense) */
+static __attribute__((noinline)) int meet_dense_nw(as_pcur *a, as_pcur *b)
+{
+    return meet_dense_in(a, b, 0);
 }
 #endif
 
@@ -758,9 +779,9 @@ static inline __attribute__((always_inline)) int meet_blocks(as_pcur *a, as_pcur
 #ifdef __SSE2__
     if (dense && (uint64_t)a->df <= AS_MEET_DENSE * (uint64_t)b->df &&
         (uint64_t)b->df <= AS_MEET_DENSE * (uint64_t)a->df)
-        return meet_dense(a, b);
+        return dense == 2 ? meet_dense_nw(a, b) : meet_dense(a, b);
     if (lim == AS_DOC_END && (da[na - 1] | db[nb - 1]) < 0x80000000u)
-        return a->df <= b->df ? meet_sparse(a, b) : meet_sparse(b, a);
+        return a->df <= b->df ? meet_sparse(a, b, dense != 2) : meet_sparse(b, a, dense != 2);
 #endif
     for (;;) {
         uint32_t x = da[ia], y = db[ib];
@@ -792,12 +813,13 @@ static inline __attribute__((always_inline)) int meet_blocks(as_pcur *a, as_pcur
                 ib++;
         }
     }
-    put_pair(a, ia, b, ib);
+    put_pair(a, ia, b, ib, dense != 2);
     return done;
 }
 
 /* as_pcur_meet; dense: without a limit, by meet_dense where the lists'
- * densities are near (as_pcur_meet_dense). */
+ * densities are near (as_pcur_meet_dense); 2: so, and the wdfs of the
+ * cursors it moves inside their blocks left unread (a seek reads them). */
 static inline __attribute__((always_inline)) uint32_t meet(as_pcur *a, as_pcur *b, uint32_t lim,
                                                            const int dense)
 {
@@ -820,7 +842,7 @@ static inline __attribute__((always_inline)) uint32_t meet(as_pcur *a, as_pcur *
             while (i < e && lo->docs[i] < t)
                 i++;
             if (i < e) {
-                put_at(lo, i);
+                put_to(lo, i, dense != 2);
                 continue;
             }
         }
@@ -838,26 +860,28 @@ uint32_t as_pcur_meet_dense(as_pcur *a, as_pcur *b)
     return meet(a, b, AS_DOC_END, 1);
 }
 
-/* The step inside a's decoded block moves its index and doc only: its
- * wdf is read once, where the meet leaves it, not unpacked with the whole
- * block's as as_pcur_next's first step into a block does for a walk
- * (unpack_wdfs: 628,365 of the 13,350,365 instructions of 3 runs of
- * learning safeguarding reviews at 1M, where a meet follows every step).
- * A meet that moves a cursor reads its wdf (put_at, load_block), always
- * forward (the lower cursor seeks the other's doc), so a still on the
- * step's posting of the same block is the one case left to read here. */
+/* The step inside a's decoded block moves its index and doc only, and so
+ * does the meet inside the blocks (dense 2): the wdfs are read by
+ * as_pcur_read_wdf where wanted, not unpacked with the whole block's as
+ * as_pcur_next's first step into a block does for a walk (unpack_wdfs:
+ * 628,365 of the 13,350,365 instructions of 3 runs of learning
+ * safeguarding reviews at 1M), nor read at each meet's end (the lead walk
+ * wants them on about one meet in seven there). */
 uint32_t as_pcur_next_meet_dense(as_pcur *a, as_pcur *b)
 {
     if (!(a->decoded && a->doc != AS_DOC_END && a->i + 1 < a->n)) {
         as_pcur_next(a);
-        return meet(a, b, AS_DOC_END, 1);
+        return meet(a, b, AS_DOC_END, 2);
     }
-    const uint32_t i = ++a->i, blk = a->block;
-    a->doc = a->docs[i];
-    uint32_t r = meet(a, b, AS_DOC_END, 1);
-    if (a->i == i && a->block == blk && a->decoded && a->doc != AS_DOC_END)
-        a->wdf = wdf_at(a, i);
-    return r;
+    a->i++;
+    a->doc = a->docs[a->i];
+    return meet(a, b, AS_DOC_END, 2);
+}
+
+void as_pcur_read_wdf(as_pcur *c)
+{
+    if (c->decoded && c->doc != AS_DOC_END)
+        c->wdf = wdf_at(c, c->i);
 }
 
 uint32_t as_pcur_seek_block(as_pcur *c, uint32_t target)

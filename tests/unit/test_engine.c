@@ -1706,9 +1706,9 @@ static void test_meet_dense(void **state)
  * pairs of starting docs, the first stepped either way (its block's wdfs
  * unpacked by an as_pcur_next before, or still packed after a seek): both
  * must end on the first doc after the stepped one's and at or after the
- * other's that has both terms, with their wdfs (or at the end); and
- * walking the intersection by it from the first meet must meet every doc
- * with both once, with its wdfs. */
+ * other's that has both terms, with their wdfs once as_pcur_read_wdf read
+ * them (or at the end); and walking the intersection by it from the first
+ * meet must meet every doc with both once, with its wdfs. */
 static void check_next_meets(corpus *c)
 {
     as_term ta, tb;
@@ -1734,6 +1734,8 @@ static void check_next_meets(corpus *c)
             while (x < c->ndocs && !(doc_has(c, x, 0) && doc_has(c, x, 1)))
                 x++;
             uint32_t r = as_pcur_next_meet_dense(s, o);
+            as_pcur_read_wdf(pa);
+            as_pcur_read_wdf(pb);
             if (x < c->ndocs) {
                 assert_int_equal(r, x);
                 assert_int_equal(pa->doc, x);
@@ -1753,6 +1755,8 @@ static void check_next_meets(corpus *c)
         both += doc_has(c, d, 0) && doc_has(c, d, 1);
     for (uint32_t r = as_pcur_meet_dense(pa, pb); r != AS_DOC_END;
          r = as_pcur_next_meet_dense(met % 2 ? pa : pb, met % 2 ? pb : pa)) {
+        as_pcur_read_wdf(pa);
+        as_pcur_read_wdf(pb);
         assert_true(doc_has(c, r, 0) && doc_has(c, r, 1));
         assert_int_equal(pa->doc, r);
         assert_int_equal(pb->doc, r);
@@ -1768,8 +1772,9 @@ static void check_next_meets(corpus *c)
 }
 
 /* as_pcur_next_meet_dense (the lead walk's step past a doc of the
- * intersection high in no list) on lists of near density and of unequal
- * density: a wdf left as it was before the step fails check_next_meets. */
+ * intersection high in no list) and as_pcur_read_wdf on lists of near
+ * density and of unequal density: a wdf read short of the cursor's posting
+ * fails check_next_meets. */
 static void test_next_meet(void **state)
 {
     (void)state;
