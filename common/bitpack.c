@@ -293,7 +293,8 @@ void as_bitpack_unpack_in(const uint8_t *in, size_t avail, uint32_t *v, size_t n
         n -= ng * 8;
     }
 #endif
-    unpack_rest(in, avail, v, n, w);
+    if (n > 0) /* a whole block of 128 leaves no tail: no call */
+        unpack_rest(in, avail, v, n, w);
 }
 
 void as_bitpack_unpack_add(const uint8_t *in, size_t avail, uint32_t *v, size_t n, unsigned w,
@@ -317,6 +318,8 @@ void as_bitpack_unpack_add(const uint8_t *in, size_t avail, uint32_t *v, size_t 
             v[i] = add;
         return;
     }
+    if (done == n)
+        return; /* a whole block of 128: no tail */
     unpack_rest(in, avail, v + done, n - done, w);
     for (size_t i = done; i < n; i++)
         v[i] += add;
