@@ -173,7 +173,10 @@ enum { AS_PLAIN, AS_ADD, AS_SUMS };
  * value does not reach that word).  Returns the groups unpacked: those
  * whose load stays inside the avail bytes readable from in.  With
  * AS_SUMS the last lane of each group (broadcast) carries into the next,
- * a chain of two instructions a group instead of one add a value. */
+ * a chain of two instructions a group instead of one add a value.  Where
+ * w divides 32 no value reaches a second word (w = 8, 16: the upper
+ * gather and its shift go), and for w <= 4 the group is one word, which
+ * every lane shifts (no gather at all). */
 static inline __attribute__((target("avx2"), always_inline)) size_t
 avx2_groups(const uint8_t *in, size_t avail, uint32_t *v, size_t n, unsigned w, int mode,
             uint32_t add, uint32_t prev1)
@@ -199,13 +202,11 @@ avx2_groups(const uint8_t *in, size_t avail, uint32_t *v, size_t n, unsigned w, 
     /* Unrolled by 8 (a block of 128 is 16 groups): the pointer steps and
      * the loop test were ~4 of a group's ~21 instructions (2 and 4 took
      * SAR at 1M -1.2% and -1.8%, 8 -2.0%; +8.7 KB of code). */
-#define AS_GROUP(LOAD)                                                              \
+#define AS_GROUP(LOAD, VALS)                                                        \
     _Pragma("GCC unroll 8")                                                         \
     for (size_t g = 0; g < ng; g++, in += w, v += 8) {                              \
         __m256i d = (LOAD);                                                         \
-        __m256i a = _mm256_srlv_epi32(_mm256_permutevar8x32_epi32(d, lo), sh);      \
-        __m256i b = _mm256_sllv_epi32(_mm256_permutevar8x32_epi32(d, hi), shl);     \
-        __m256i r = _mm256_and_si256(_mm256_or_si256(a, b), m);                    \
+        __m256i r = (VALS);                                                         \
         if (mode == AS_SUMS) {                                                      \
             /* gap + 1, summed along each 128-bit half in two log steps; the  \
              * low half's total then carried into the high half, the groups' \
@@ -222,13 +223,33 @@ avx2_groups(const uint8_t *in, size_t avail, uint32_t *v, size_t n, unsigned w, 
         }                                                                           \
         _mm256_storeu_si256((__m256i *)v, r);                                       \
     }
-    if (ld == 8) {
-        AS_GROUP(_mm256_set1_epi64x((long long)le64(in)))
+/* each lane's value from its two words */
+#define AS_TWO                                                                      \
+    _mm256_and_si256(                                                               \
+        _mm256_or_si256(_mm256_srlv_epi32(_mm256_permutevar8x32_epi32(d, lo), sh),  \
+                        _mm256_sllv_epi32(_mm256_permutevar8x32_epi32(d, hi), shl)),\
+        m)
+/* w divides 32: no value runs into a second word */
+#define AS_ONE _mm256_and_si256(_mm256_srlv_epi32(_mm256_permutevar8x32_epi32(d, lo), sh), m)
+    if (w <= 4) {
+        /* the group's 8w <= 32 bits in one word, broadcast: each lane
+         * shifts its value down, no gathering (the wdfs, mostly 1 or 2
+         * bits, and the gaps of dense lists); reads 4 of the 8 bytes
+         * ld allows */
+        AS_GROUP(_mm256_set1_epi32((int)le32(in)), _mm256_and_si256(_mm256_srlv_epi32(d, sh), m))
+    } else if (w == 8) {
+        AS_GROUP(_mm256_set1_epi64x((long long)le64(in)), AS_ONE)
+    } else if (ld == 8) {
+        AS_GROUP(_mm256_set1_epi64x((long long)le64(in)), AS_TWO)
+    } else if (w == 16) {
+        AS_GROUP(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)in)), AS_ONE)
     } else if (ld == 16) {
-        AS_GROUP(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)in)))
+        AS_GROUP(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)in)), AS_TWO)
     } else {
-        AS_GROUP(_mm256_loadu_si256((const __m256i *)in))
+        AS_GROUP(_mm256_loadu_si256((const __m256i *)in), AS_TWO)
     }
+#undef AS_ONE
+#undef AS_TWO
 #undef AS_GROUP
     return ng;
 }
