@@ -177,6 +177,29 @@ enum { AS_PLAIN, AS_ADD, AS_SUMS };
  * w divides 32 no value reaches a second word (w = 8, 16: the upper
  * gather and its shift go), and for w <= 4 the group is one word, which
  * every lane shifts (no gather at all). */
+/* avx2_groups' lane constants for width w, lane k (bit k*w of a group):
+ * its word lo, the next word hi, the shift sh within lo and 32 - sh for
+ * hi; loaded, not computed on every call (~15 instructions a block). */
+#define AS_LANES(W, F) {F(W, 0), F(W, 1), F(W, 2), F(W, 3), F(W, 4), F(W, 5), F(W, 6), F(W, 7)}
+#define AS_LO(W, K) (((K) * (W)) >> 5)
+#define AS_HI(W, K) ((((K) * (W)) >> 5) + 1)
+#define AS_SH(W, K) (((K) * (W)) & 31)
+#define AS_SHL(W, K) (32 - (((K) * (W)) & 31))
+#define AS_ROW(W) {AS_LANES(W, AS_LO), AS_LANES(W, AS_HI), AS_LANES(W, AS_SH), AS_LANES(W, AS_SHL)}
+static const uint32_t lane_tab[33][4][8] __attribute__((aligned(32))) = {
+    AS_ROW(0),  AS_ROW(1),  AS_ROW(2),  AS_ROW(3),  AS_ROW(4),  AS_ROW(5),  AS_ROW(6),
+    AS_ROW(7),  AS_ROW(8),  AS_ROW(9),  AS_ROW(10), AS_ROW(11), AS_ROW(12), AS_ROW(13),
+    AS_ROW(14), AS_ROW(15), AS_ROW(16), AS_ROW(17), AS_ROW(18), AS_ROW(19), AS_ROW(20),
+    AS_ROW(21), AS_ROW(22), AS_ROW(23), AS_ROW(24), AS_ROW(25), AS_ROW(26), AS_ROW(27),
+    AS_ROW(28), AS_ROW(29), AS_ROW(30), AS_ROW(31), AS_ROW(32),
+};
+#undef AS_ROW
+#undef AS_SHL
+#undef AS_SH
+#undef AS_HI
+#undef AS_LO
+#undef AS_LANES
+
 static inline __attribute__((target("avx2"), always_inline)) size_t
 avx2_groups(const uint8_t *in, size_t avail, uint32_t *v, size_t n, unsigned w, int mode,
             uint32_t add, uint32_t prev1)
@@ -184,15 +207,16 @@ avx2_groups(const uint8_t *in, size_t avail, uint32_t *v, size_t n, unsigned w, 
     size_t ld = w <= 8 ? 8 : w <= 16 ? 16 : 32;
     if (n < 8 || avail < ld)
         return 0;
-    size_t ng = (avail - ld) / w + 1;
-    if (ng > n / 8)
-        ng = n / 8;
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    const __m256i bit = _mm256_mullo_epi32(lane, _mm256_set1_epi32((int)w));
-    const __m256i lo = _mm256_srli_epi32(bit, 5);
-    const __m256i hi = _mm256_add_epi32(lo, _mm256_set1_epi32(1));
-    const __m256i sh = _mm256_and_si256(bit, _mm256_set1_epi32(31));
-    const __m256i shl = _mm256_sub_epi32(_mm256_set1_epi32(32), sh);
+    /* every group's load inside avail (a block in an index file: nearly
+     * always), else as many as fit: no division on the common path */
+    size_t ng = n / 8;
+    if (avail - ld < (ng - 1) * w)
+        ng = (avail - ld) / w + 1;
+    const uint32_t(*t)[8] = lane_tab[w];
+    const __m256i lo = _mm256_load_si256((const __m256i *)t[0]);
+    const __m256i hi = _mm256_load_si256((const __m256i *)t[1]);
+    const __m256i sh = _mm256_load_si256((const __m256i *)t[2]);
+    const __m256i shl = _mm256_load_si256((const __m256i *)t[3]);
     const __m256i m = _mm256_set1_epi32(w == 32 ? -1 : (int)((1u << w) - 1));
     const __m256i av = _mm256_set1_epi32((int)add);
     const __m256i last = _mm256_set1_epi32(7);
