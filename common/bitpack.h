@@ -35,6 +35,14 @@ void as_bitpack_unpack_in(const uint8_t *in, size_t avail, uint32_t *v, size_t n
 void as_bitpack_unpack_add(const uint8_t *in, size_t avail, uint32_t *v, size_t n, unsigned w,
                            uint32_t add);
 
+/* as_bitpack_unpack_in of n docid gaps (each doc - previous doc - 1)
+ * whose docs follow prev1 (the previous doc + 1), summed into the docs
+ * inside the unpack: v[j] = prev1 - 1 + sum of (gap i + 1) for i <= j.
+ * Returns the last doc + 1 (prev1 when n is 0).  Sums are mod 2^32: the
+ * caller makes sure none passes 2^32 - 1 (prev1 + n * 2^w < 2^32 - 1). */
+uint32_t as_bitpack_unpack_sums(const uint8_t *in, size_t avail, uint32_t *v, size_t n,
+                                unsigned w, uint32_t prev1);
+
 /* 1 when as_bitpack_unpack uses its AVX2 code on this machine (for
  * tests: the results are the same either way), else 0. */
 int as_bitpack_simd(void);

@@ -106,36 +106,6 @@ static void term_meta(as_pcur *c)
         c->block_mindl[k] = c->term_mindoclen;
 }
 
-/* Turns gaps g[0..n) (each doc - previous doc - 1) after prev1 (the
- * previous doc + 1) into docids; returns the last docid + 1.  The caller
- * has checked that no sum passes 2^32 - 1, so 32-bit sums are exact.  The
- * serial chain of adds was most of a block's decoding: SSE2 sums four
- * lanes at a time (log-step in-register prefix), ~3 instructions a
- * posting instead of ~7. */
-static uint32_t prefix32(uint32_t *g, uint32_t n, uint32_t prev1)
-{
-    uint32_t j = 0, a = prev1;
-#ifdef __SSE2__
-    /* docs[j] = prev1 - 1 + sum of (g[i] + 1) for i <= j, mod 2^32 */
-    __m128i one = _mm_set1_epi32(1), base = _mm_set1_epi32((int)(prev1 - 1));
-    for (; j + 4 <= n; j += 4) {
-        __m128i x = _mm_add_epi32(_mm_loadu_si128((const __m128i *)(g + j)), one);
-        x = _mm_add_epi32(x, _mm_slli_si128(x, 4));
-        x = _mm_add_epi32(x, _mm_slli_si128(x, 8));
-        x = _mm_add_epi32(x, base);
-        _mm_storeu_si128((__m128i *)(g + j), x);
-        base = _mm_shuffle_epi32(x, 0xff);
-    }
-    if (j > 0)
-        a = g[j - 1] + 1;
-#endif
-    for (; j < n; j++) {
-        g[j] += a;
-        a = g[j] + 1;
-    }
-    return a;
-}
-
 /* Value k of w bits in a packed run of nbytes bytes (format.h: packed, LSB
  * first); bytes past the run read as 0 (callers stay inside it). */
 static inline uint32_t get_bits(const uint8_t *p, size_t nbytes, uint64_t k, unsigned w)
@@ -277,16 +247,18 @@ static uint32_t load_block(as_pcur *c, uint32_t b, int walk)
      * the last groups unpack in place, not from a copy of the tail */
     const ixfile *x = &ix->f[IXF_POSTINGS];
     size_t avail = (size_t)(x->body + x->len - (p + 2));
-    as_bitpack_unpack_in(p + 2, avail, docs, n, wg);
     uint64_t acc = prev1;
-    if ((uint64_t)prev1 + ((uint64_t)n << wg) < UINT32_MAX)
-        acc = prefix32(docs, n, prev1); /* no docid + 1 can pass 2^32 - 1 */
-    else
+    if ((uint64_t)prev1 + ((uint64_t)n << wg) < UINT32_MAX) {
+        /* no docid + 1 can pass 2^32 - 1: 32-bit sums, in the unpack */
+        acc = as_bitpack_unpack_sums(p + 2, avail, docs, n, wg, prev1);
+    } else {
+        as_bitpack_unpack_in(p + 2, avail, docs, n, wg);
         for (uint32_t j = 0; j < n; j++) {
             acc += docs[j];
             docs[j] = (uint32_t)acc;
             acc++;
         }
+    }
     if (acc - 1 >= ix->ndocs)
         return fail(c, "docid out of range");
     if (c->nb > 1 && c->docs[n - 1] != c->block_last)

@@ -153,6 +153,55 @@ static void test_unpack_in(void **state)
     }
 }
 
+/* as_bitpack_unpack_sums against a plain scalar reference (ref_get, then
+ * one add at a time): every width 0..32, every length 1..128 (the AVX2
+ * groups of 8, the carry from one group to the next and from the low
+ * half of a group to its high half, the scalar tail of n % 8 values after
+ * them, short runs with no group at all), with 0..40 bytes readable after
+ * the run (exactly that much on the heap, for ASan).  Gaps at their
+ * maximum, zeros, or random; prev1 0, 1 or large enough that the sums
+ * come near, but not past, 2^32 - 1. */
+static void test_unpack_sums(void **state)
+{
+    (void)state;
+    uint64_t s = 0x853c49e6748fea9bull;
+    uint32_t got[128], want[128];
+    for (unsigned w = 0; w <= 32; w++) {
+        for (size_t n = 1; n <= 128; n++) {
+            size_t len = as_bitpack_size(n, w);
+            for (size_t extra = 0; extra <= 40; extra += 1 + extra / 3) {
+                uint8_t *buf = malloc(len + extra ? len + extra : 1);
+                assert_non_null(buf);
+                for (size_t i = 0; i < len + extra; i++) {
+                    s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+                    buf[i] = (uint8_t)(s >> 24);
+                }
+                if (n % 3 == 0)
+                    memset(buf, 0xff, len); /* every gap at its maximum */
+                else if (n % 3 == 1 && extra % 2)
+                    memset(buf, 0, len); /* consecutive docs */
+                uint64_t room = (uint64_t)n << w;
+                uint32_t prev1 = extra % 3 == 0 ? 0 : extra % 3 == 1 ? 1
+                               : (uint32_t)(room < UINT32_MAX - 5 ? UINT32_MAX - 2 - room : 3);
+                uint64_t a = prev1;
+                for (size_t i = 0; i < n; i++) {
+                    a += ref_get(buf, i, w);
+                    want[i] = (uint32_t)a;
+                    a++;
+                }
+                memset(got, 0xa5, sizeof got);
+                uint32_t end = as_bitpack_unpack_sums(buf, len + extra, got, n, w, prev1);
+                assert_int_equal(end, (uint32_t)a);
+                for (size_t i = 0; i < n; i++)
+                    assert_int_equal(got[i], want[i]);
+                for (size_t i = n; i < 128; i++)
+                    assert_int_equal(got[i], 0xa5a5a5a5u); /* nothing written past */
+                free(buf);
+            }
+        }
+    }
+}
+
 /* as_bitpack_pack's groups of 32 (widths 1..20) and its tail against bytes
  * set bit by bit: every width, counts around the group sizes. */
 static void test_pack_groups(void **state)
@@ -189,6 +238,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_unpack_groups),
         cmocka_unit_test(test_unpack_in),
+        cmocka_unit_test(test_unpack_sums),
         cmocka_unit_test(test_pack_groups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
