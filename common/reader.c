@@ -564,10 +564,11 @@ static int add_sentence(parser *p, const char *s, size_t len, uint32_t line,
     char *text = arena_alloc(p->pg, len + 1);
     if (!text)
         return AS_ENOMEM;
-    as_segment_clean(s, len, text);
+    size_t tlen = as_segment_clean(s, len, text);
     as_sentence *st = &pub->sents[pub->nsents];
     st->meta = NULL;
     st->text = text;
+    st->len = tlen;
     st->section = (char *)section;
     st->kind = kind;
     st->line = line;
@@ -1466,7 +1467,7 @@ static int sentence_percent(const as_page *pg)
 {
     for (size_t i = 0; i < pg->nsents; i++) {
         const char *t = pg->sents[i].text;
-        size_t n = strlen(t);
+        size_t n = pg->sents[i].len;
         for (const char *q = t; (q = strstr(q, "score")) != NULL; q++) {
             size_t j = (size_t)(q - t) + 5;
             if (j < n && t[j] == 'd')

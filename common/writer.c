@@ -365,7 +365,8 @@ static int put_doc(as_writer *w, const as_doc_in *d, size_t ntoks)
     as_wctx *c = &w->c;
     const as_meta *m = d->meta;
     uint32_t doc = w->ndocs;
-    size_t tlen = strlen(d->text), slen = d->section ? strlen(d->section) : 0;
+    size_t tlen = d->tlen ? d->tlen : strlen(d->text);
+    size_t slen = d->section ? strlen(d->section) : 0;
     uint32_t council = AS_NONE;
     if (m && m->council) {
         /* a file's sentences share their council: the last one's id is

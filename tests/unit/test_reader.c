@@ -98,6 +98,8 @@ static void match_expected(const as_page *p, const char *rel)
         assert_int_equal(p->sents[i].line, strtoul(line, NULL, 10));
         assert_string_equal(as_kind_name(p->sents[i].kind), t1 + 1);
         assert_string_equal(p->sents[i].text, t2 + 1);
+        /* the writer stores len bytes: a wrapped sentence is shorter cleaned */
+        assert_int_equal(p->sents[i].len, strlen(p->sents[i].text));
     }
     assert_int_equal(i, p->nsents);
     free(exp);
@@ -538,6 +540,19 @@ static void shape_small(void **state)
     assert_string_equal(w.all, "conflicting score 1 at line 7 (kept 3)\nunrecognised date at line 9\n");
     assert_int_equal(p->nwarnings, 2);
     assert_int_equal(p->nsents, 1);
+    as_page_free(p);
+    /* A wrapped sentence is cleaned to one line: len is the cleaned text's
+     * (the writer stores len bytes, never counting them again). */
+    memset(&w, 0, sizeof w);
+    p = parse("w.txt", "Equity in experiences and outcomes\n\n"
+                       "Staff were\n   trained in\r\n  care.  Both  ways.\n", &w);
+    const as_sentence *ws = find_text(p, "Staff were trained in care.");
+    assert_non_null(ws);
+    assert_int_equal(ws->len, strlen(ws->text));
+    assert_non_null(ws = find_text(p, "Both  ways."));
+    assert_int_equal(ws->len, strlen(ws->text));
+    for (size_t i = 0; i < p->nsents; i++)
+        assert_int_equal(p->sents[i].len, strlen(p->sents[i].text));
     as_page_free(p);
     /* Statement and score on one line, summary style; ratings. */
     memset(&w, 0, sizeof w);
