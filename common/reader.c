@@ -1298,39 +1298,51 @@ static int parse_tsv(parser *p, as_err *err)
     int last_st = 0;
     datememo dpub = {0}, dupd = {0};
     while (pos < p->n && rc == AS_OK) {
-        const char *e = memchr(p->t + pos, '\n', p->n - pos);
-        size_t end = e ? (size_t)(e - p->t) : p->n;
+        /* The row's end and its tabs in one pass, 16 bytes at a time (a
+         * memchr for the end and then a pass for the tabs read each row
+         * twice; a memchr per field, and before it byte loops, were most of
+         * the reader's time), the first ncols of the tabs kept.  No load
+         * passes p->n: the last bytes go through the byte loop. */
         const char *s = p->t + pos;
-        size_t n = end - pos;
+        size_t left = p->n - pos, n = left, nt = 0, i = 0;
+#ifdef __SSE2__
+        const __m128i tabv = _mm_set1_epi8('\t'), nlv = _mm_set1_epi8('\n');
+        for (; i + 16 <= left; i += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, tabv));
+            unsigned e = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nlv));
+            if (e)
+                m &= (1u << __builtin_ctz(e)) - 1; /* tabs before the end only */
+            for (; m; m &= m - 1, nt++)
+                if (nt < ncols)
+                    tabs[nt] = i + (size_t)__builtin_ctz(m);
+            if (e) {
+                n = i + (size_t)__builtin_ctz(e);
+                break;
+            }
+        }
+        if (n == left)
+#endif
+            for (; i < left; i++) {
+                if (s[i] == '\n') {
+                    n = i;
+                    break;
+                }
+                if (s[i] == '\t') {
+                    if (nt < ncols)
+                        tabs[nt] = i;
+                    nt++;
+                }
+            }
         p->lineno++;
-        pos = end + 1;
+        pos += n + 1; /* past the end of the text when no newline ends it */
         const char *ts = s;
         size_t tn = n;
         trim(&ts, &tn);
         if (tn == 0)
             continue;
-        /* The fields: the tabs of the line found 16 bytes at a time (a
-         * memchr per field, and before it byte loops, were most of the
-         * reader's time), the first ncols - 1 of them kept. */
         const char *fv[F_N] = {0};
         size_t fl[F_N] = {0};
-        size_t nt = 0, i = 0;
-#ifdef __SSE2__
-        const __m128i tabv = _mm_set1_epi8('\t');
-        for (; i + 16 <= n; i += 16) {
-            unsigned m = (unsigned)_mm_movemask_epi8(
-                _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + i)), tabv));
-            for (; m; m &= m - 1, nt++)
-                if (nt < ncols)
-                    tabs[nt] = i + (size_t)__builtin_ctz(m);
-        }
-#endif
-        for (; i < n; i++)
-            if (s[i] == '\t') {
-                if (nt < ncols)
-                    tabs[nt] = i;
-                nt++;
-            }
         size_t nf = nt + 1;
         for (size_t f = 0, a = 0; f < nf && f < ncols; f++) {
             size_t b = f < nt ? tabs[f] : n;

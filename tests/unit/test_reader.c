@@ -625,6 +625,37 @@ static void shape_small(void **state)
     assert_int_equal(p->sents[1].line, 3);
     assert_int_equal(p->sents[1].meta->score, 0);
     as_page_free(p);
+    /* A row's end found in the same 16-byte pass as its tabs: the line
+     * break at every offset of a block, the next row's tabs in the same
+     * block not the row's, and a last row without a final newline whose
+     * tab lies past the last whole block (the byte loop's). */
+    char buf[4096];
+    size_t o = (size_t)snprintf(buf, sizeof buf, "text\tscore\n");
+    for (int k = 0; k < 40; k++) {
+        o += (size_t)snprintf(buf + o, sizeof buf - o, "W%.*s.\n", k,
+                              "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+        o += (size_t)snprintf(buf + o, sizeof buf - o, "S%d.\t%d\n", k, 1 + k % 4);
+    }
+    snprintf(buf + o, sizeof buf - o, "The last row, without a newline.\t4");
+    memset(&w, 0, sizeof w);
+    p = parse("f.tsv", buf, &w);
+    assert_int_equal(w.n, 0);
+    assert_int_equal(p->nsents, 81);
+    for (int k = 0; k < 40; k++) {
+        char t[64];
+        const as_sentence *a = &p->sents[2 * k], *b = &p->sents[2 * k + 1];
+        snprintf(t, sizeof t, "W%.*s.", k, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+        assert_string_equal(a->text, t);
+        assert_int_equal(a->line, 2 + 2 * k);
+        assert_int_equal(a->meta->score, 0);
+        snprintf(t, sizeof t, "S%d.", k);
+        assert_string_equal(b->text, t);
+        assert_int_equal(b->line, 3 + 2 * k);
+        assert_int_equal(b->meta->score, 1 + k % 4);
+    }
+    assert_string_equal(p->sents[80].text, "The last row, without a newline.");
+    assert_int_equal(p->sents[80].meta->score, 4);
+    as_page_free(p);
 }
 
 /* ---- bad input ---------------------------------------------------------- */
