@@ -1257,12 +1257,35 @@ static uint32_t memo_date(datememo *d, const char *s, size_t n)
     return day;
 }
 
+/* The last kind a column parsed: rows repeat a few kinds, and matching
+ * each against the names (strlen and strncasecmp per name) cost more than
+ * the rest of the row's fields. */
+typedef struct kindmemo {
+    char s[24];
+    size_t n;       /* 0: none */
+    int kind;
+} kindmemo;
+
+static int memo_kind(kindmemo *d, const char *s, size_t n)
+{
+    if (d->n && n == d->n && memcmp(s, d->s, n) == 0)
+        return d->kind;
+    int kind = as_kind_parse(s, n);
+    if (kind >= 0 && n <= sizeof d->s) {
+        memcpy(d->s, s, n);
+        d->n = n;
+        d->kind = kind;
+    }
+    return kind;
+}
+
 static int parse_tsv(parser *p, as_err *err)
 {
     size_t ncols = 0, pos = 0;
     int *col = NULL, rc = AS_OK;
     size_t *tabs = NULL; /* a row's first ncols tab offsets */
     const char *prev_section = NULL;
+    size_t prev_seclen = 0; /* strlen(prev_section) */
     /* The header: the first non-blank line. */
     while (pos < p->n) {
         const char *e = memchr(p->t + pos, '\n', p->n - pos);
@@ -1307,10 +1330,14 @@ static int parse_tsv(parser *p, as_err *err)
     if (!col)
         return as_err_set(err, AS_ESKIP, "%s: empty file", p->path);
 
+    /* strlen of the current meta's council (set below whenever the meta
+     * is; a .tsv meta's council comes only from these rows) */
+    size_t councillen = 0;
     char last_stval[128];
     size_t last_stlen = 0;
     int last_st = 0;
     datememo dpub = {0}, dupd = {0};
+    kindmemo dkind = {0};
     while (pos < p->n && rc == AS_OK) {
         /* The row's end and its tabs in one pass, 16 bytes at a time (a
          * memchr for the end and then a pass for the tabs read each row
@@ -1396,7 +1423,7 @@ static int parse_tsv(parser *p, as_err *err)
             bad = "published";
         else if (fl[F_UPDATED] && !(m.updated = memo_date(&dupd, fv[F_UPDATED], fl[F_UPDATED])))
             bad = "updated";
-        else if (fl[F_KIND] && (kind = as_kind_parse(fv[F_KIND], fl[F_KIND])) < 0)
+        else if (fl[F_KIND] && (kind = memo_kind(&dkind, fv[F_KIND], fl[F_KIND])) < 0)
             bad = "kind";
         if (bad) {
             int f = !strcmp(bad, "statement") ? F_STATEMENT : !strcmp(bad, "score") ? F_SCORE
@@ -1414,7 +1441,7 @@ static int parse_tsv(parser *p, as_err *err)
         as_meta *last = &p->pg->pub.metas[p->cur];
         int same = last->statement == m.statement && last->score == m.score
                    && last->published == m.published && last->updated == m.updated
-                   && (last->council ? fl[F_COUNCIL] == strlen(last->council)
+                   && (last->council ? fl[F_COUNCIL] == councillen
                                            && memcmp(last->council, fv[F_COUNCIL], fl[F_COUNCIL]) == 0
                                      : fl[F_COUNCIL] == 0);
         if (!same && meta_used(p)) {
@@ -1428,16 +1455,18 @@ static int parse_tsv(parser *p, as_err *err)
                 rc = AS_ENOMEM;
                 break;
             }
+            councillen = fl[F_COUNCIL];
         }
         const char *section = NULL;
         if (fl[F_SECTION]) {
-            if (prev_section && strlen(prev_section) == fl[F_SECTION]
+            if (prev_section && prev_seclen == fl[F_SECTION]
                 && memcmp(prev_section, fv[F_SECTION], fl[F_SECTION]) == 0)
                 section = prev_section;
             else if (!(section = prev_section = arena_strndup(p->pg, fv[F_SECTION], fl[F_SECTION]))) {
                 rc = AS_ENOMEM;
                 break;
-            }
+            } else
+                prev_seclen = fl[F_SECTION];
         }
         size_t first = p->pg->pub.nsents;
         struct unit_ctx u = {p, fv[F_TEXT], kind, section, 1}; /* a row: no LF */
