@@ -98,8 +98,6 @@ typedef struct as_doc_in {
     int kind;
     uint32_t line, paragraph, sentence;
     const char *id;      /* NULL = none (a .tsv "id" column, kept in the store) */
-    size_t tlen;         /* strlen(text) when the caller knows it; 0: counted here
-                          * (the same for an empty text) */
 } as_doc_in;
 int as_writer_add(as_writer *w, const as_doc_in *d, const as_token *toks,
                   size_t ntoks);

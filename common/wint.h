@@ -258,6 +258,9 @@ int as_writer_add_post(as_writer *w, uint32_t first, const as_wpost *p);
 /* as_writer_add without the postings (they come from as_writer_add_post):
  * the sentence's columns, unit and store record, doclen its token count. */
 int as_writer_add_doc(as_writer *w, const as_doc_in *d, size_t doclen);
+/* The same with strlen(d->text) given (the reader keeps it: as_sentence.len),
+ * so that the text is not counted again. */
+int as_writer_add_doc_n(as_writer *w, const as_doc_in *d, size_t doclen, size_t tlen);
 
 /* Fetches the term table's slots of hashes about to be added into the
  * caches (a sentence ahead: the slot of a token is a likely miss). */

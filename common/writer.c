@@ -360,12 +360,11 @@ static int check_doc(as_writer *w, const as_doc_in *d, size_t ntoks)
 }
 
 /* A checked sentence's unit, columns and store record. */
-static int put_doc(as_writer *w, const as_doc_in *d, size_t ntoks)
+static int put_doc(as_writer *w, const as_doc_in *d, size_t ntoks, size_t tlen)
 {
     as_wctx *c = &w->c;
     const as_meta *m = d->meta;
     uint32_t doc = w->ndocs;
-    size_t tlen = d->tlen ? d->tlen : strlen(d->text);
     size_t slen = d->section ? strlen(d->section) : 0;
     uint32_t council = AS_NONE;
     if (m && m->council) {
@@ -425,7 +424,13 @@ static inline uint32_t term_id(as_writer *w, const char *term, uint32_t len, uin
 int as_writer_add_doc(as_writer *w, const as_doc_in *d, size_t doclen)
 {
     int rc = check_doc(w, d, doclen);
-    return rc != AS_OK ? rc : put_doc(w, d, doclen);
+    return rc != AS_OK ? rc : put_doc(w, d, doclen, strlen(d->text));
+}
+
+int as_writer_add_doc_n(as_writer *w, const as_doc_in *d, size_t doclen, size_t tlen)
+{
+    int rc = check_doc(w, d, doclen);
+    return rc != AS_OK ? rc : put_doc(w, d, doclen, tlen);
 }
 
 int as_writer_add_h(as_writer *w, const as_doc_in *d, const as_token *toks, size_t ntoks,
@@ -467,7 +472,7 @@ int as_writer_add_h(as_writer *w, const as_doc_in *d, const as_token *toks, size
     const uint32_t *th = hash ? hash : w->thash;
     const uint64_t *hd = hash ? head : w->thead;
     uint32_t doc = w->ndocs;
-    if (put_doc(w, d, ntoks) != AS_OK)
+    if (put_doc(w, d, ntoks, strlen(d->text)) != AS_OK)
         return c->rc;
 
     /* Interning; then the tokens grouped by term: a slot per distinct term

@@ -565,9 +565,9 @@ static int build_once(const as_build_opts *o, const as_corpus *corpus, as_index 
                 for (size_t s = 0; s < p->nsents && rc == AS_OK; s++) {
                     const as_sentence *se = &p->sents[s];
                     as_doc_in d = {se->meta, se->text, se->section, se->kind,
-                                   se->line, se->paragraph, se->sentence, se->id, se->len};
+                                   se->line, se->paragraph, se->sentence, se->id};
                     size_t a = r->tokstart[s], b = r->tokstart[s + 1];
-                    rc = as_writer_add_doc(w, &d, b - a);
+                    rc = as_writer_add_doc_n(w, &d, b - a, se->len);
                     if (rc == AS_OK && b > a)
                         last = s;
                     ndocs++;

@@ -77,7 +77,7 @@ static size_t make_doc(uint64_t *seed, char *text, size_t tcap, as_token *toks, 
  * (0: the default); hashed 1: through as_writer_add_h with the hashes
  * computed here, prefetching a document ahead; hashed 2: a file's postings
  * grouped by term (as_wpost_*, as an analysis thread of a build does) and
- * added at its end (as_writer_add_doc, as_writer_add_post).  With old: every file but
+ * added at its end (as_writer_add_doc/_n, as_writer_add_post).  With old: every file but
  * the first is copied from it (an incremental run where the first file
  * changed), and *st gets how their postings were merged. */
 static void build_ex(const char *dir, size_t mem_limit, size_t chunk, int hashed,
@@ -115,7 +115,10 @@ static void build_ex(const char *dir, size_t mem_limit, size_t chunk, int hashed
                             NULL};
             int rc;
             if (hashed == 2) {
-                rc = as_writer_add_doc(w, &in, n);
+                /* half of them with the text's length given, as a build's
+                 * sentences come (the store must hold the same bytes) */
+                rc = d % 2 ? as_writer_add_doc_n(w, &in, n, strlen(text))
+                           : as_writer_add_doc(w, &in, n);
                 assert_int_equal(as_wpost_add(&wp, (uint32_t)d, toks, n), AS_OK);
                 memset(store, '#', sizeof store); /* the terms were copied */
             } else if (hashed) {
