@@ -409,6 +409,9 @@ static void test_wpost_reserve(void **state)
         memset(&p[r], 0, sizeof p[r]);
         if (want[r])
             assert_int_equal(as_wpost_reserve(&p[r], want[r]), AS_OK);
+        /* the terms' bytes too: 8 a term, a quarter of the tokens */
+        assert_true(p[r].tbcap >= 8 * (want[r] / 4));
+        const char *terms0 = p[r].terms;
         seed = 7;
         for (uint32_t s = 0; s < NS; s++) {
             as_token tk[12];
@@ -421,6 +424,8 @@ static void test_wpost_reserve(void **state)
             assert_int_equal(as_wpost_add(&p[r], s, tk, n), AS_OK);
         }
         assert_true(p[r].mask + 1 >= 2 * (p[r].nt + 1));
+        if (r == 2) /* room for them all: never moved */
+            assert_ptr_equal(p[r].terms, terms0);
         assert_int_equal(as_wpost_finish(&p[r]), AS_OK);
     }
     assert_true(p[0].nt > 1024); /* past the table's first size */
