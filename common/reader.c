@@ -545,29 +545,48 @@ static int meta_used(const parser *p)
     return pub->nsents > 0 && p->smeta[pub->nsents - 1] == p->cur;
 }
 
-static int add_sentence(parser *p, const char *s, size_t len, uint32_t line,
-                        int kind, const char *section)
+/* Room for cap sentences (cap > p->caps). */
+static int sents_grow(parser *p, size_t cap)
 {
     as_page *pub = &p->pg->pub;
-    if (pub->nsents == p->caps) {
-        size_t cap = p->caps ? p->caps * 2 : 64;
-        as_sentence *v = realloc(pub->sents, cap * sizeof *v);
-        if (!v)
-            return AS_ENOMEM;
-        pub->sents = v;
-        uint32_t *m = realloc(p->smeta, cap * sizeof *m);
-        if (!m)
-            return AS_ENOMEM;
-        p->smeta = m;
-        p->caps = cap;
-    }
+    as_sentence *v = realloc(pub->sents, cap * sizeof *v);
+    if (!v)
+        return AS_ENOMEM;
+    pub->sents = v;
+    uint32_t *m = realloc(p->smeta, cap * sizeof *m);
+    if (!m)
+        return AS_ENOMEM;
+    p->smeta = m;
+    p->caps = cap;
+    return AS_OK;
+}
+
+/* nolf: s[0..len) is known to hold no line break. */
+static int add_sentence(parser *p, const char *s, size_t len, uint32_t line,
+                        int kind, const char *section, int nolf)
+{
+    as_page *pub = &p->pg->pub;
+    if (pub->nsents == p->caps && sents_grow(p, p->caps ? p->caps * 2 : 64) != AS_OK)
+        return AS_ENOMEM;
     char *text = arena_alloc(p->pg, len + 1);
     if (!text)
         return AS_ENOMEM;
-    as_segment_clean(s, len, text);
+    /* The checked text holds no CR (prepare), so a piece without a line
+     * break is copied as it is, and a .tsv row's pieces have none: the
+     * cleaner's two scans for LF and CR, on every sentence, were most of
+     * the cost of cleaning. */
+    size_t tlen;
+    if (nolf || !memchr(s, '\n', len)) {
+        memcpy(text, s, len);
+        text[len] = '\0';
+        tlen = len;
+    } else {
+        tlen = as_segment_clean(s, len, text);
+    }
     as_sentence *st = &pub->sents[pub->nsents];
     st->meta = NULL;
     st->text = text;
+    st->len = tlen;
     st->section = (char *)section;
     st->kind = kind;
     st->line = line;
@@ -583,6 +602,7 @@ struct unit_ctx {
     const char *base;
     int kind;
     const char *section;
+    int nolf; /* the text is one .tsv row */
 };
 
 static int on_segment(void *ctx, const as_segment *g)
@@ -591,7 +611,8 @@ static int on_segment(void *ctx, const as_segment *g)
     if (g->cut)
         warnf(u->p, "sentence over %d bytes at line %u split", AS_SENTENCE_MAX,
               (unsigned)g->line);
-    return add_sentence(u->p, u->base + g->off, g->len, g->line, u->kind, u->section);
+    return add_sentence(u->p, u->base + g->off, g->len, g->line, u->kind, u->section,
+                        u->nolf);
 }
 
 /* Emits one paragraph (or heading); it counts as a paragraph only if it
@@ -599,7 +620,7 @@ static int on_segment(void *ctx, const as_segment *g)
 static int emit_unit(parser *p, const char *s, size_t len, uint32_t line, int heading)
 {
     size_t before = p->pg->pub.nsents;
-    struct unit_ctx u = {p, s, AS_KIND_FINDING, NULL};
+    struct unit_ctx u = {p, s, AS_KIND_FINDING, NULL, 0};
     p->sentence = 0;
     if (heading && p->nstatements >= 2 && !p->stmt_section
         && p->pg->pub.metas[p->cur].statement != 0) {
@@ -1236,12 +1257,35 @@ static uint32_t memo_date(datememo *d, const char *s, size_t n)
     return day;
 }
 
+/* The last kind a column parsed: rows repeat a few kinds, and matching
+ * each against the names (strlen and strncasecmp per name) cost more than
+ * the rest of the row's fields. */
+typedef struct kindmemo {
+    char s[24];
+    size_t n;       /* 0: none */
+    int kind;
+} kindmemo;
+
+static int memo_kind(kindmemo *d, const char *s, size_t n)
+{
+    if (d->n && n == d->n && memcmp(s, d->s, n) == 0)
+        return d->kind;
+    int kind = as_kind_parse(s, n);
+    if (kind >= 0 && n <= sizeof d->s) {
+        memcpy(d->s, s, n);
+        d->n = n;
+        d->kind = kind;
+    }
+    return kind;
+}
+
 static int parse_tsv(parser *p, as_err *err)
 {
     size_t ncols = 0, pos = 0;
     int *col = NULL, rc = AS_OK;
     size_t *tabs = NULL; /* a row's first ncols tab offsets */
     const char *prev_section = NULL;
+    size_t prev_seclen = 0; /* strlen(prev_section) */
     /* The header: the first non-blank line. */
     while (pos < p->n) {
         const char *e = memchr(p->t + pos, '\n', p->n - pos);
@@ -1286,44 +1330,60 @@ static int parse_tsv(parser *p, as_err *err)
     if (!col)
         return as_err_set(err, AS_ESKIP, "%s: empty file", p->path);
 
+    /* strlen of the current meta's council (set below whenever the meta
+     * is; a .tsv meta's council comes only from these rows) */
+    size_t councillen = 0;
     char last_stval[128];
     size_t last_stlen = 0;
     int last_st = 0;
     datememo dpub = {0}, dupd = {0};
+    kindmemo dkind = {0};
     while (pos < p->n && rc == AS_OK) {
-        const char *e = memchr(p->t + pos, '\n', p->n - pos);
-        size_t end = e ? (size_t)(e - p->t) : p->n;
+        /* The row's end and its tabs in one pass, 16 bytes at a time (a
+         * memchr for the end and then a pass for the tabs read each row
+         * twice; a memchr per field, and before it byte loops, were most of
+         * the reader's time), the first ncols of the tabs kept.  No load
+         * passes p->n: the last bytes go through the byte loop. */
         const char *s = p->t + pos;
-        size_t n = end - pos;
+        size_t left = p->n - pos, n = left, nt = 0, i = 0;
+#ifdef __SSE2__
+        const __m128i tabv = _mm_set1_epi8('\t'), nlv = _mm_set1_epi8('\n');
+        for (; i + 16 <= left; i += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, tabv));
+            unsigned e = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nlv));
+            if (e)
+                m &= (1u << __builtin_ctz(e)) - 1; /* tabs before the end only */
+            for (; m; m &= m - 1, nt++)
+                if (nt < ncols)
+                    tabs[nt] = i + (size_t)__builtin_ctz(m);
+            if (e) {
+                n = i + (size_t)__builtin_ctz(e);
+                break;
+            }
+        }
+        if (n == left)
+#endif
+            for (; i < left; i++) {
+                if (s[i] == '\n') {
+                    n = i;
+                    break;
+                }
+                if (s[i] == '\t') {
+                    if (nt < ncols)
+                        tabs[nt] = i;
+                    nt++;
+                }
+            }
         p->lineno++;
-        pos = end + 1;
+        pos += n + 1; /* past the end of the text when no newline ends it */
         const char *ts = s;
         size_t tn = n;
         trim(&ts, &tn);
         if (tn == 0)
             continue;
-        /* The fields: the tabs of the line found 16 bytes at a time (a
-         * memchr per field, and before it byte loops, were most of the
-         * reader's time), the first ncols - 1 of them kept. */
         const char *fv[F_N] = {0};
         size_t fl[F_N] = {0};
-        size_t nt = 0, i = 0;
-#ifdef __SSE2__
-        const __m128i tabv = _mm_set1_epi8('\t');
-        for (; i + 16 <= n; i += 16) {
-            unsigned m = (unsigned)_mm_movemask_epi8(
-                _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + i)), tabv));
-            for (; m; m &= m - 1, nt++)
-                if (nt < ncols)
-                    tabs[nt] = i + (size_t)__builtin_ctz(m);
-        }
-#endif
-        for (; i < n; i++)
-            if (s[i] == '\t') {
-                if (nt < ncols)
-                    tabs[nt] = i;
-                nt++;
-            }
         size_t nf = nt + 1;
         for (size_t f = 0, a = 0; f < nf && f < ncols; f++) {
             size_t b = f < nt ? tabs[f] : n;
@@ -1363,7 +1423,7 @@ static int parse_tsv(parser *p, as_err *err)
             bad = "published";
         else if (fl[F_UPDATED] && !(m.updated = memo_date(&dupd, fv[F_UPDATED], fl[F_UPDATED])))
             bad = "updated";
-        else if (fl[F_KIND] && (kind = as_kind_parse(fv[F_KIND], fl[F_KIND])) < 0)
+        else if (fl[F_KIND] && (kind = memo_kind(&dkind, fv[F_KIND], fl[F_KIND])) < 0)
             bad = "kind";
         if (bad) {
             int f = !strcmp(bad, "statement") ? F_STATEMENT : !strcmp(bad, "score") ? F_SCORE
@@ -1381,7 +1441,7 @@ static int parse_tsv(parser *p, as_err *err)
         as_meta *last = &p->pg->pub.metas[p->cur];
         int same = last->statement == m.statement && last->score == m.score
                    && last->published == m.published && last->updated == m.updated
-                   && (last->council ? fl[F_COUNCIL] == strlen(last->council)
+                   && (last->council ? fl[F_COUNCIL] == councillen
                                            && memcmp(last->council, fv[F_COUNCIL], fl[F_COUNCIL]) == 0
                                      : fl[F_COUNCIL] == 0);
         if (!same && meta_used(p)) {
@@ -1395,19 +1455,21 @@ static int parse_tsv(parser *p, as_err *err)
                 rc = AS_ENOMEM;
                 break;
             }
+            councillen = fl[F_COUNCIL];
         }
         const char *section = NULL;
         if (fl[F_SECTION]) {
-            if (prev_section && strlen(prev_section) == fl[F_SECTION]
+            if (prev_section && prev_seclen == fl[F_SECTION]
                 && memcmp(prev_section, fv[F_SECTION], fl[F_SECTION]) == 0)
                 section = prev_section;
             else if (!(section = prev_section = arena_strndup(p->pg, fv[F_SECTION], fl[F_SECTION]))) {
                 rc = AS_ENOMEM;
                 break;
-            }
+            } else
+                prev_seclen = fl[F_SECTION];
         }
         size_t first = p->pg->pub.nsents;
-        struct unit_ctx u = {p, fv[F_TEXT], kind, section};
+        struct unit_ctx u = {p, fv[F_TEXT], kind, section, 1}; /* a row: no LF */
         p->sentence = 0;
         if ((rc = as_segment_bound(fv[F_TEXT], fl[F_TEXT], p->lineno, on_segment, &u)))
             break;
@@ -1466,7 +1528,7 @@ static int sentence_percent(const as_page *pg)
 {
     for (size_t i = 0; i < pg->nsents; i++) {
         const char *t = pg->sents[i].text;
-        size_t n = strlen(t);
+        size_t n = pg->sents[i].len;
         for (const char *q = t; (q = strstr(q, "score")) != NULL; q++) {
             size_t j = (size_t)(q - t) + 5;
             if (j < n && t[j] == 'd')
@@ -1570,7 +1632,11 @@ static int page_parse(const char *path, const char *buf, size_t len, char *own,
     if ((rc = prepare(&p, buf ? buf : "", buf ? len : 0, own, &text, &p.n, err)))
         goto fail;
     p.t = text;
-    if ((rc = new_meta(&p))) {
+    /* The sentence arrays sized from the text at once: a sentence with its
+     * row or line takes some 350 bytes in the bench corpus, so one slot per
+     * 256 bytes seldom grows, where doubling from 64 copied them four or
+     * five times a file. */
+    if ((rc = new_meta(&p)) || (rc = sents_grow(&p, p.n / 256 + 64))) {
         as_err_set(err, rc, "%s: out of memory", path);
         goto fail;
     }

@@ -48,6 +48,7 @@ typedef struct as_sentence {
     uint32_t paragraph;  /* 1-based within the page */
     uint32_t sentence;   /* 1-based within the paragraph */
     char *id;            /* .tsv "id" column (evaluation), else NULL */
+    size_t len;          /* strlen(text), kept so that no consumer counts it again */
 } as_sentence;
 
 typedef struct as_page {

@@ -167,11 +167,15 @@ size_t as_stok_split(const uint8_t *t, size_t n, size_t avail, uint32_t base, as
              * is left out (a gap run after the first has a word before
              * it, and p < n: one after it) */
             if (cls || start == 0 || p - start != 1 || t[start] != ' ') {
-                as_swtok *o = &out[nt++];
-                o->off = base + (uint32_t)start;
-                o->len = (uint32_t)(p - start);
-                o->hash = hash_lim(t + start, p - start, lim, &o->head);
-                o->zero = 0;
+                /* built in a local and stored once: written through out,
+                 * the compiler must assume each store may change t's
+                 * bytes and reload them (out and t may alias) */
+                as_swtok o;
+                o.off = base + (uint32_t)start;
+                o.len = (uint32_t)(p - start);
+                o.hash = hash_lim(t + start, p - start, lim, &o.head);
+                o.zero = 0;
+                out[nt++] = o;
             }
             if (single & bit) { /* cls is 1: a word follows the space */
                 start = p + 1;
@@ -181,10 +185,11 @@ size_t as_stok_split(const uint8_t *t, size_t n, size_t avail, uint32_t base, as
             cls ^= 1;
         }
     }
-    as_swtok *o = &out[nt++];
-    o->off = base + (uint32_t)start;
-    o->len = (uint32_t)(n - start);
-    o->hash = hash_lim(t + start, n - start, lim, &o->head);
-    o->zero = 0;
+    as_swtok o;
+    o.off = base + (uint32_t)start;
+    o.len = (uint32_t)(n - start);
+    o.hash = hash_lim(t + start, n - start, lim, &o.head);
+    o.zero = 0;
+    out[nt++] = o;
     return nt;
 }

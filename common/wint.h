@@ -174,6 +174,8 @@ struct as_writer {
     size_t nunits, ucap;
     strtab councils;
     uint32_t council_last1;   /* the last council's id + 1 (put_doc), 0: none */
+    const char *council_p;    /* its string where as_writer_add_doc_n had it
+                               * (in the current file only), NULL: none */
 
     wfilerec *files;
     size_t nfiles, fcap;
@@ -184,6 +186,8 @@ struct as_writer {
     uint32_t sprevline, sprevpara;
     char *sprevsecbuf;        /* the block's previous record's section */
     size_t sprevseclen, sprevseccap;
+    const char *sprevsecp;    /* where as_writer_add_doc_n had that section
+                               * (in the current file only), NULL: none */
     int shavesec;
     uint32_t sfirst, sndocs;
     as_swriter sw;            /* compresses and writes blocks */
@@ -258,6 +262,12 @@ int as_writer_add_post(as_writer *w, uint32_t first, const as_wpost *p);
 /* as_writer_add without the postings (they come from as_writer_add_post):
  * the sentence's columns, unit and store record, doclen its token count. */
 int as_writer_add_doc(as_writer *w, const as_doc_in *d, size_t doclen);
+/* The same with strlen(d->text) given (the reader keeps it: as_sentence.len),
+ * so that the text is not counted again.  The strings d points to must stay
+ * as they are until as_writer_end_file (a page's do): a section or council
+ * at the address of the file's previous one is taken as that string, not
+ * measured and compared again. */
+int as_writer_add_doc_n(as_writer *w, const as_doc_in *d, size_t doclen, size_t tlen);
 
 /* Fetches the term table's slots of hashes about to be added into the
  * caches (a sentence ahead: the slot of a token is a likely miss). */

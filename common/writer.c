@@ -173,6 +173,8 @@ int as_writer_begin_file(as_writer *w, const as_file_state *fs)
     r->first_doc = w->ndocs;
     w->nfiles++;
     w->infile = 1;
+    /* the previous file's strings may be gone, their addresses reused */
+    w->council_p = w->sprevsecp = NULL;
     return AS_OK;
 }
 
@@ -210,7 +212,7 @@ static uint64_t zigzag(int64_t v)
 /* Appends a record (format.h: store): texts go together, apart from the
  * small fields, so that deflate sees prose next to prose. */
 static void store_add(as_writer *w, uint32_t doc, const as_doc_in *d, size_t tlen,
-                      size_t slen)
+                      size_t slen, int samesec, int stable)
 {
     as_wctx *c = &w->c;
     if (w->sndocs == 0) {
@@ -220,7 +222,8 @@ static void store_add(as_writer *w, uint32_t doc, const as_doc_in *d, size_t tle
     }
     const char *sec = d->section ? d->section : "";
     as_gbuf_varint(c, &w->sfields, tlen);
-    if (w->shavesec && slen == w->sprevseclen && memcmp(sec, w->sprevsecbuf, slen) == 0) {
+    if (w->shavesec &&
+        (samesec || (slen == w->sprevseclen && memcmp(sec, w->sprevsecbuf, slen) == 0))) {
         as_gbuf_varint(c, &w->sfields, 0);
     } else {
         as_gbuf_varint(c, &w->sfields, slen + 1);
@@ -231,6 +234,7 @@ static void store_add(as_writer *w, uint32_t doc, const as_doc_in *d, size_t tle
         w->sprevseclen = slen;
         w->shavesec = 1;
     }
+    w->sprevsecp = stable ? d->section : NULL; /* sprevsecbuf holds its bytes */
     as_gbuf_varint(c, &w->sfields, zigzag((int64_t)d->line - w->sprevline));
     as_gbuf_varint(c, &w->sfields, zigzag((int64_t)d->paragraph - w->sprevpara));
     as_gbuf_varint(c, &w->sfields, d->sentence);
@@ -359,15 +363,22 @@ static int check_doc(as_writer *w, const as_doc_in *d, size_t ntoks)
     return AS_OK;
 }
 
-/* A checked sentence's unit, columns and store record. */
-static int put_doc(as_writer *w, const as_doc_in *d, size_t ntoks)
+/* A checked sentence's unit, columns and store record; stable: d's strings
+ * stay until the file ends (as_writer_add_doc_n). */
+static int put_doc(as_writer *w, const as_doc_in *d, size_t ntoks, size_t tlen, int stable)
 {
     as_wctx *c = &w->c;
     const as_meta *m = d->meta;
     uint32_t doc = w->ndocs;
-    size_t tlen = strlen(d->text), slen = d->section ? strlen(d->section) : 0;
+    /* A page's sentences point at few sections and councils, each string
+     * kept while the file is added: at the previous one's address it is
+     * that string (a strlen and a memcmp of each per sentence before). */
+    int samesec = stable && d->section && d->section == w->sprevsecp;
+    size_t slen = samesec ? w->sprevseclen : d->section ? strlen(d->section) : 0;
     uint32_t council = AS_NONE;
-    if (m && m->council) {
+    if (m && m->council && stable && m->council == w->council_p) {
+        council = w->council_last1 - 1;
+    } else if (m && m->council) {
         /* a file's sentences share their council: the last one's id is
          * checked against the name before the table is asked */
         size_t cl = strlen(m->council);
@@ -381,6 +392,7 @@ static int put_doc(as_writer *w, const as_doc_in *d, size_t ntoks)
                 return c->rc;
             w->council_last1 = council + 1;
         }
+        w->council_p = stable ? m->council : NULL;
     }
     add_to_unit(w, doc, (uint32_t)(w->nfiles - 1), council, m);
     /* From 64 bytes (most sentences) folding by carry-less multiplication
@@ -392,7 +404,7 @@ static int put_doc(as_writer *w, const as_doc_in *d, size_t ntoks)
     if (add_doc_columns(w, (uint32_t)ntoks, d->kind, hash) != AS_OK)
         return c->rc;
     w->files[w->nfiles - 1].ndocs++;
-    store_add(w, doc, d, tlen, slen);
+    store_add(w, doc, d, tlen, slen, samesec, stable);
     return c->rc;
 }
 
@@ -424,7 +436,13 @@ static inline uint32_t term_id(as_writer *w, const char *term, uint32_t len, uin
 int as_writer_add_doc(as_writer *w, const as_doc_in *d, size_t doclen)
 {
     int rc = check_doc(w, d, doclen);
-    return rc != AS_OK ? rc : put_doc(w, d, doclen);
+    return rc != AS_OK ? rc : put_doc(w, d, doclen, strlen(d->text), 0);
+}
+
+int as_writer_add_doc_n(as_writer *w, const as_doc_in *d, size_t doclen, size_t tlen)
+{
+    int rc = check_doc(w, d, doclen);
+    return rc != AS_OK ? rc : put_doc(w, d, doclen, tlen, 1);
 }
 
 int as_writer_add_h(as_writer *w, const as_doc_in *d, const as_token *toks, size_t ntoks,
@@ -466,7 +484,7 @@ int as_writer_add_h(as_writer *w, const as_doc_in *d, const as_token *toks, size
     const uint32_t *th = hash ? hash : w->thash;
     const uint64_t *hd = hash ? head : w->thead;
     uint32_t doc = w->ndocs;
-    if (put_doc(w, d, ntoks) != AS_OK)
+    if (put_doc(w, d, ntoks, strlen(d->text), 0) != AS_OK)
         return c->rc;
 
     /* Interning; then the tokens grouped by term: a slot per distinct term
@@ -578,6 +596,12 @@ int as_wpost_reserve(as_wpost *p, size_t ntok)
     if (nt > UINT32_MAX / 4 || wp_grow((void **)&p->t, &tc, nt, sizeof *p->t) != 0)
         return AS_ENOMEM;
     p->tcap = (uint32_t)tc;
+    /* and their bytes: 6.1 a term on the bench corpus, 8 reserved (grown
+     * from 256 by doubling they were copied several times a file) */
+    size_t bc = p->tbcap;
+    if (nt > SIZE_MAX / 8 || wp_grow((void **)&p->terms, &bc, nt * 8, 1) != 0)
+        return AS_ENOMEM;
+    p->tbcap = bc;
     /* the size the doubling would reach, allocated once */
     uint64_t n = p->mask ? (uint64_t)p->mask + 1 : 1024;
     while (((uint64_t)nt + 1) * 2 > n)

@@ -134,18 +134,15 @@ static void analyse_file(as_analyzer *an, const as_file *f, fileres *r)
      * corpus), reserved at once: grown by doubling, their arrays' copies
      * were a twentieth of an analysis thread */
     size_t bytes = 0;
-    for (size_t s = 0; s < p->nsents; s++) {
-        /* each length kept in tokstart[s] until the loop below reads it */
-        r->tokstart[s] = strlen(p->sents[s].text);
-        bytes += r->tokstart[s];
-    }
+    for (size_t s = 0; s < p->nsents; s++)
+        bytes += p->sents[s].len;
     if (as_wpost_reserve(&r->post, bytes / 5 + 64) != AS_OK)
         goto nomem;
     for (size_t s = 0; s < p->nsents; s++) {
         const as_token *tk;
         size_t nt;
         const char *text = p->sents[s].text;
-        size_t len = r->tokstart[s];
+        size_t len = p->sents[s].len;
         r->tokstart[s] = r->post.nk;
         /* Every definition the miner knows has a "(" (an ASCII byte that
          * never occurs inside a UTF-8 sequence), and most sentences have
@@ -570,7 +567,7 @@ static int build_once(const as_build_opts *o, const as_corpus *corpus, as_index 
                     as_doc_in d = {se->meta, se->text, se->section, se->kind,
                                    se->line, se->paragraph, se->sentence, se->id};
                     size_t a = r->tokstart[s], b = r->tokstart[s + 1];
-                    rc = as_writer_add_doc(w, &d, b - a);
+                    rc = as_writer_add_doc_n(w, &d, b - a, se->len);
                     if (rc == AS_OK && b > a)
                         last = s;
                     ndocs++;

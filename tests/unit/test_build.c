@@ -73,11 +73,30 @@ static size_t make_doc(uint64_t *seed, char *text, size_t tcap, as_token *toks, 
     return n;
 }
 
+/* Sections and councils as a page's sentences point at them: runs of one
+ * string, another at its own address with the same bytes, none, and a
+ * buffer at one address whose bytes (and length) change from file to file
+ * and that ends one file and begins the next (a page's strings go with
+ * it, the next page's may come at the same address): as_writer_add_doc_n
+ * may take a string at the previous one's address as the same only within
+ * a file. */
+static char sec_a[] = "Key findings", sec_b[] = "Key findings", sec_c[] = "Safe";
+static char co_a[] = "Testshire", co_b[] = "Testshire", co_c[] = "Otherby";
+static char sec_f[32], co_f[32];
+
+static char *pick(int d, char *a, char *b, char *c, char *f)
+{
+    static const int pat[8] = {0, 0, 0, 1, 2, 3, 4, 4}; /* d = 0 and NDOCS - 1: f */
+    char *const v[5] = {a, b, c, NULL, f};
+    return v[pat[(d + 7) % 8]];
+}
+
 /* Builds the corpus into dir with mem_limit (0: the default) and chunk
  * (0: the default); hashed 1: through as_writer_add_h with the hashes
  * computed here, prefetching a document ahead; hashed 2: a file's postings
  * grouped by term (as_wpost_*, as an analysis thread of a build does) and
- * added at its end (as_writer_add_doc, as_writer_add_post).  With old: every file but
+ * added at its end (as_writer_add_doc/_n, as_writer_add_post); hashed 3:
+ * the same, every sentence through as_writer_add_doc_n.  With old: every file but
  * the first is copied from it (an incremental run where the first file
  * changed), and *st gets how their postings were merged. */
 static void build_ex(const char *dir, size_t mem_limit, size_t chunk, int hashed,
@@ -103,6 +122,8 @@ static void build_ex(const char *dir, size_t mem_limit, size_t chunk, int hashed
         }
         char path[64];
         snprintf(path, sizeof path, "/c/file%02d.txt", f);
+        snprintf(sec_f, sizeof sec_f, "Part %.*s", f + 1, "abcdefghijklmnop");
+        snprintf(co_f, sizeof co_f, "Shire %.*s", 12 - f, "abcdefghijklmnop");
         as_file_state fs = {path, path, 100 + (uint64_t)f, 1000 + f, (uint32_t)f, 0, 0};
         assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
         as_wpost wp;
@@ -110,12 +131,16 @@ static void build_ex(const char *dir, size_t mem_limit, size_t chunk, int hashed
         uint32_t first = (uint32_t)(f * NDOCS);
         for (int d = 0; d < NDOCS; d++) {
             size_t n = make_doc(&seed, text, sizeof text, toks, store);
-            as_meta m = {"Testshire", 1 + d % 9, 1 + d % 4, 0, 0};
-            as_doc_in in = {&m, text, "Key findings", AS_KIND_FINDING, (uint32_t)d + 1, 1, 1,
-                            NULL};
+            as_meta m = {pick(d, co_a, co_b, co_c, co_f), 1 + d % 9, 1 + d % 4, 0, 0};
+            as_doc_in in = {&m, text, pick(d, sec_a, sec_b, sec_c, sec_f), AS_KIND_FINDING,
+                            (uint32_t)d + 1, 1, 1, NULL};
             int rc;
-            if (hashed == 2) {
-                rc = as_writer_add_doc(w, &in, n);
+            if (hashed >= 2) {
+                /* half of them (3: all) with the text's length given, as a
+                 * build's sentences come (the store must hold the same
+                 * bytes) */
+                rc = hashed == 3 || d % 2 ? as_writer_add_doc_n(w, &in, n, strlen(text))
+                                          : as_writer_add_doc(w, &in, n);
                 assert_int_equal(as_wpost_add(&wp, (uint32_t)d, toks, n), AS_OK);
                 memset(store, '#', sizeof store); /* the terms were copied */
             } else if (hashed) {
@@ -129,7 +154,7 @@ static void build_ex(const char *dir, size_t mem_limit, size_t chunk, int hashed
             if (rc != AS_OK)
                 fail_msg("add: %s", as_writer_errmsg(w));
         }
-        if (hashed == 2) {
+        if (hashed >= 2) {
             assert_int_equal(as_wpost_finish(&wp), AS_OK);
             if (as_writer_add_post(w, first, &wp) != AS_OK)
                 fail_msg("add_post: %s", as_writer_errmsg(w));
@@ -227,6 +252,10 @@ static void test_hashed_same_bytes(void **state)
     assert_same(a, b);
     build(c, 40000, 300, 2); /* and spilling (after a file) */
     assert_same(a, c);
+    rmtree(b);
+    assert_int_equal(mkdir(b, 0700), 0);
+    build(b, 0, 0, 3); /* every sentence's strings taken as stable */
+    assert_same(a, b);
     rmtree(a);
     rmtree(b);
     rmtree(c);
@@ -380,6 +409,9 @@ static void test_wpost_reserve(void **state)
         memset(&p[r], 0, sizeof p[r]);
         if (want[r])
             assert_int_equal(as_wpost_reserve(&p[r], want[r]), AS_OK);
+        /* the terms' bytes too: 8 a term, a quarter of the tokens */
+        assert_true(p[r].tbcap >= 8 * (want[r] / 4));
+        const char *terms0 = p[r].terms;
         seed = 7;
         for (uint32_t s = 0; s < NS; s++) {
             as_token tk[12];
@@ -392,6 +424,8 @@ static void test_wpost_reserve(void **state)
             assert_int_equal(as_wpost_add(&p[r], s, tk, n), AS_OK);
         }
         assert_true(p[r].mask + 1 >= 2 * (p[r].nt + 1));
+        if (r == 2) /* room for them all: never moved */
+            assert_ptr_equal(p[r].terms, terms0);
         assert_int_equal(as_wpost_finish(&p[r]), AS_OK);
     }
     assert_true(p[0].nt > 1024); /* past the table's first size */

@@ -98,6 +98,8 @@ static void match_expected(const as_page *p, const char *rel)
         assert_int_equal(p->sents[i].line, strtoul(line, NULL, 10));
         assert_string_equal(as_kind_name(p->sents[i].kind), t1 + 1);
         assert_string_equal(p->sents[i].text, t2 + 1);
+        /* the writer stores len bytes: a wrapped sentence is shorter cleaned */
+        assert_int_equal(p->sents[i].len, strlen(p->sents[i].text));
     }
     assert_int_equal(i, p->nsents);
     free(exp);
@@ -539,6 +541,19 @@ static void shape_small(void **state)
     assert_int_equal(p->nwarnings, 2);
     assert_int_equal(p->nsents, 1);
     as_page_free(p);
+    /* A wrapped sentence is cleaned to one line: len is the cleaned text's
+     * (the writer stores len bytes, never counting them again). */
+    memset(&w, 0, sizeof w);
+    p = parse("w.txt", "Equity in experiences and outcomes\n\n"
+                       "Staff were\n   trained in\r\n  care.  Both  ways.\n", &w);
+    const as_sentence *ws = find_text(p, "Staff were trained in care.");
+    assert_non_null(ws);
+    assert_int_equal(ws->len, strlen(ws->text));
+    assert_non_null(ws = find_text(p, "Both  ways."));
+    assert_int_equal(ws->len, strlen(ws->text));
+    for (size_t i = 0; i < p->nsents; i++)
+        assert_int_equal(p->sents[i].len, strlen(p->sents[i].text));
+    as_page_free(p);
     /* Statement and score on one line, summary style; ratings. */
     memset(&w, 0, sizeof w);
     p = parse("b.md",
@@ -609,6 +624,37 @@ static void shape_small(void **state)
     assert_string_equal(p->sents[1].text, "Second.");
     assert_int_equal(p->sents[1].line, 3);
     assert_int_equal(p->sents[1].meta->score, 0);
+    as_page_free(p);
+    /* A row's end found in the same 16-byte pass as its tabs: the line
+     * break at every offset of a block, the next row's tabs in the same
+     * block not the row's, and a last row without a final newline whose
+     * tab lies past the last whole block (the byte loop's). */
+    char buf[4096];
+    size_t o = (size_t)snprintf(buf, sizeof buf, "text\tscore\n");
+    for (int k = 0; k < 40; k++) {
+        o += (size_t)snprintf(buf + o, sizeof buf - o, "W%.*s.\n", k,
+                              "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+        o += (size_t)snprintf(buf + o, sizeof buf - o, "S%d.\t%d\n", k, 1 + k % 4);
+    }
+    snprintf(buf + o, sizeof buf - o, "The last row, without a newline.\t4");
+    memset(&w, 0, sizeof w);
+    p = parse("f.tsv", buf, &w);
+    assert_int_equal(w.n, 0);
+    assert_int_equal(p->nsents, 81);
+    for (int k = 0; k < 40; k++) {
+        char t[64];
+        const as_sentence *a = &p->sents[2 * k], *b = &p->sents[2 * k + 1];
+        snprintf(t, sizeof t, "W%.*s.", k, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+        assert_string_equal(a->text, t);
+        assert_int_equal(a->line, 2 + 2 * k);
+        assert_int_equal(a->meta->score, 0);
+        snprintf(t, sizeof t, "S%d.", k);
+        assert_string_equal(b->text, t);
+        assert_int_equal(b->line, 3 + 2 * k);
+        assert_int_equal(b->meta->score, 1 + k % 4);
+    }
+    assert_string_equal(p->sents[80].text, "The last row, without a newline.");
+    assert_int_equal(p->sents[80].meta->score, 4);
     as_page_free(p);
 }
 
