@@ -112,6 +112,19 @@ static void test_unpack_groups(void **state)
     }
 }
 
+/* n bytes (at least one allocated, exactly n for ASan to watch) from the
+ * xorshift state *s; the caller frees them. */
+static uint8_t *random_bytes(uint64_t *s, size_t n)
+{
+    uint8_t *buf = malloc(n ? n : 1);
+    assert_non_null(buf);
+    for (size_t i = 0; i < n; i++) {
+        *s ^= *s << 13, *s ^= *s >> 7, *s ^= *s << 17;
+        buf[i] = (uint8_t)(*s >> 24);
+    }
+    return buf;
+}
+
 /* as_bitpack_unpack_in and _add: every width, lengths 0..140, with 0..40 bytes of
  * random data readable after the run (exactly that much on the heap, for
  * ASan): the values must be the run's alone whichever path the extra bytes
@@ -132,12 +145,7 @@ static void test_unpack_in(void **state)
         for (size_t n = 0; n <= 140; n++) {
             size_t len = as_bitpack_size(n, w);
             for (size_t extra = 0; extra <= 40; extra += 1 + extra / 4) {
-                uint8_t *buf = malloc(len + extra ? len + extra : 1);
-                assert_non_null(buf);
-                for (size_t i = 0; i < len + extra; i++) {
-                    s ^= s << 13, s ^= s >> 7, s ^= s << 17;
-                    buf[i] = (uint8_t)(s >> 24);
-                }
+                uint8_t *buf = random_bytes(&s, len + extra);
                 if (n % 3 == 0)
                     memset(buf, 0, len); /* zeros before random bytes */
                 as_bitpack_unpack_in(buf, len + extra, back, n, w);
@@ -170,12 +178,7 @@ static void test_unpack_sums(void **state)
         for (size_t n = 1; n <= 128; n++) {
             size_t len = as_bitpack_size(n, w);
             for (size_t extra = 0; extra <= 40; extra += 1 + extra / 3) {
-                uint8_t *buf = malloc(len + extra ? len + extra : 1);
-                assert_non_null(buf);
-                for (size_t i = 0; i < len + extra; i++) {
-                    s ^= s << 13, s ^= s >> 7, s ^= s << 17;
-                    buf[i] = (uint8_t)(s >> 24);
-                }
+                uint8_t *buf = random_bytes(&s, len + extra);
                 if (n % 3 == 0)
                     memset(buf, 0xff, len); /* every gap at its maximum */
                 else if (n % 3 == 1 && extra % 2)
