@@ -161,22 +161,6 @@ static const unpack8_fn unpack8[33] = {
 enum { AS_PLAIN, AS_ADD, AS_SUMS };
 
 #ifdef AS_BITPACK_AVX2
-/* AVX2 (chosen at run time): a group of 8 values in one step.  Value k
- * of a group starts at bit k*w of the group's w bytes, in 32-bit word
- * lo = (k*w) >> 5 at shift sh = (k*w) & 31, and runs on into word lo + 1
- * when sh + w > 32: each lane gathers its two words from a register
- * holding the group (vpermd), shifts them by its own counts (vpsrlvd,
- * vpsllvd: counts of 32 or more give 0, so sh = 0 drops the upper word)
- * and masks.  The register is loaded with 8, 16 or 32 bytes, the fewest
- * that cover the group's 8w bits; where the upper word index falls past
- * them it wraps to bytes of the group, which the mask then removes (the
- * value does not reach that word).  Returns the groups unpacked: those
- * whose load stays inside the avail bytes readable from in.  With
- * AS_SUMS the last lane of each group (broadcast) carries into the next,
- * a chain of two instructions a group instead of one add a value.  Where
- * w divides 32 no value reaches a second word (w = 8, 16: the upper
- * gather and its shift go), and for w <= 4 the group is one word, which
- * every lane shifts (no gather at all). */
 /* avx2_groups' lane constants for width w, lane k (bit k*w of a group):
  * its word lo, the next word hi, the shift sh within lo and 32 - sh for
  * hi; loaded, not computed on every call (~15 instructions a block). */
@@ -200,6 +184,22 @@ static const uint32_t lane_tab[33][4][8] __attribute__((aligned(32))) = {
 #undef AS_LO
 #undef AS_LANES
 
+/* AVX2 (chosen at run time): a group of 8 values in one step.  Value k
+ * of a group starts at bit k*w of the group's w bytes, in 32-bit word
+ * lo = (k*w) >> 5 at shift sh = (k*w) & 31, and runs on into word lo + 1
+ * when sh + w > 32: each lane gathers its two words from a register
+ * holding the group (vpermd), shifts them by its own counts (vpsrlvd,
+ * vpsllvd: counts of 32 or more give 0, so sh = 0 drops the upper word)
+ * and masks.  The register is loaded with 8, 16 or 32 bytes, the fewest
+ * that cover the group's 8w bits; where the upper word index falls past
+ * them it wraps to bytes of the group, which the mask then removes (the
+ * value does not reach that word).  Returns the groups unpacked: those
+ * whose load stays inside the avail bytes readable from in.  With
+ * AS_SUMS the last lane of each group (broadcast) carries into the next,
+ * a chain of two instructions a group instead of one add a value.  Where
+ * w divides 32 no value reaches a second word (w = 8, 16: the upper
+ * gather and its shift go), and for w <= 4 the group is one word, which
+ * every lane shifts (no gather at all). */
 static inline __attribute__((target("avx2"), always_inline)) size_t
 avx2_groups(const uint8_t *in, size_t avail, uint32_t *v, size_t n, unsigned w, int mode,
             uint32_t add, uint32_t prev1)

@@ -1769,6 +1769,16 @@ static inline uint32_t hstep(as_engine *e, as_pcur *c, uint32_t t)
     return as_pcur_seek(c, t);
 }
 
+/* pair_walk's move of a high cursor c to the first doc >= t: hstep where
+ * its list has at most hdfmax postings (AS_HSTEP_F times the lead's), so
+ * that a candidate moves it a few postings inside its block; else the
+ * seek's gallop. */
+static inline __attribute__((always_inline)) uint32_t hreach(as_engine *e, as_pcur *c, uint32_t t,
+                                                             uint64_t hdfmax)
+{
+    return c->df <= hdfmax ? hstep(e, c, t) : as_pcur_seek(c, t);
+}
+
 /* lead_walk's leap of free: its lead's two terms to their next doc with
  * both (as_pcur_meet without a limit); pair: by as_pcur_meet_dense, the
  * lead's terms' lists being of near density there (review and ^sar of
@@ -2293,8 +2303,7 @@ static __attribute__((noinline)) uint32_t pair_walk(as_engine *e, enode *n, uint
             hmino = AS_DOC_END;
             for (uint32_t m = nh; m < nh + nopt; m++) {
                 if (hd[m] < cand)
-                    hd[m] = e->ohc[m - nh]->df <= hdfmax ? hstep(e, e->ohc[m - nh], cand)
-                                                         : as_pcur_seek(e->ohc[m - nh], cand);
+                    hd[m] = hreach(e, e->ohc[m - nh], cand, hdfmax);
                 if (hd[m] < hmino)
                     hmino = hd[m];
             }
@@ -2306,7 +2315,7 @@ static __attribute__((noinline)) uint32_t pair_walk(as_engine *e, enode *n, uint
             for (uint32_t x = 0; x < nom; x++) {
                 uint32_t m = om[x];
                 if (hd[m] < cand)
-                    hd[m] = hc[m]->df <= hdfmax ? hstep(e, hc[m], cand) : as_pcur_seek(hc[m], cand);
+                    hd[m] = hreach(e, hc[m], cand, hdfmax);
                 if (hd[m] < hmin)
                     hmin = hd[m];
             }
@@ -2330,8 +2339,7 @@ static __attribute__((noinline)) uint32_t pair_walk(as_engine *e, enode *n, uint
             } else {
                 for (uint32_t m = hb[i]; m < hb[i + 1]; m++) {
                     if (hd[m] < cand)
-                        hd[m] = hc[m]->df <= hdfmax ? hstep(e, hc[m], cand)
-                                                    : as_pcur_seek(hc[m], cand);
+                        hd[m] = hreach(e, hc[m], cand, hdfmax);
                     double x;
                     if (hd[m] == cand) {
                         x = slot_val(e, tn[m], m, hc[m]->wdf, dl);

@@ -152,13 +152,6 @@ static inline uint32_t wdf_at(const as_pcur *c, uint32_t j)
     return c->nw ? c->wdfs[j] : get_bits(c->wdfp, c->wdfbytes, j, c->wdfw) + 1;
 }
 
-/* Puts the cursor on posting j of its decoded block. */
-static inline void put_at(as_pcur *c, uint32_t j)
-{
-    c->i = j;
-    c->doc = c->docs[j];
-    c->wdf = wdf_at(c, j);
-}
 
 /* Puts the cursor on posting j of its decoded block, its wdf read only
  * with w (else left as it was: as_pcur_next_meet_dense). */
@@ -168,6 +161,12 @@ static inline __attribute__((always_inline)) void put_to(as_pcur *c, uint32_t j,
     c->doc = c->docs[j];
     if (w)
         c->wdf = wdf_at(c, j);
+}
+
+/* Puts the cursor on posting j of its decoded block, with its wdf. */
+static inline void put_at(as_pcur *c, uint32_t j)
+{
+    put_to(c, j, 1);
 }
 
 /* The end of a meet: each cursor to the index its steps reached (a cursor
@@ -841,12 +840,12 @@ uint32_t as_pcur_meet_dense(as_pcur *a, as_pcur *b)
  * wants them on about one meet in seven there). */
 uint32_t as_pcur_next_meet_dense(as_pcur *a, as_pcur *b)
 {
-    if (!(a->decoded && a->doc != AS_DOC_END && a->i + 1 < a->n)) {
+    if (a->decoded && a->doc != AS_DOC_END && a->i + 1 < a->n) {
+        a->i++;
+        a->doc = a->docs[a->i];
+    } else {
         as_pcur_next(a);
-        return meet(a, b, AS_DOC_END, 2);
     }
-    a->i++;
-    a->doc = a->docs[a->i];
     return meet(a, b, AS_DOC_END, 2);
 }
 
