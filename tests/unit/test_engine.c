@@ -1593,6 +1593,44 @@ static uint32_t meet_nolim(as_pcur *a, as_pcur *b)
     return as_pcur_meet(a, b, AS_DOC_END);
 }
 
+/* Cursors pa and pb for c's terms t0 and t1 (ta, tb), malloc'd: the
+ * caller frees them. */
+static void open_pair(corpus *c, as_term *ta, as_term *tb, as_pcur **pa, as_pcur **pb)
+{
+    assert_int_equal(as_index_find_term(c->ix, "t0", 2, ta), AS_OK);
+    assert_int_equal(as_index_find_term(c->ix, "t1", 2, tb), AS_OK);
+    *pa = malloc(sizeof **pa);
+    *pb = malloc(sizeof **pb);
+    assert_non_null(*pa);
+    assert_non_null(*pb);
+}
+
+/* The first doc >= x of c with both t0 and t1, or c->ndocs. */
+static uint32_t next_both(const corpus *c, uint32_t x)
+{
+    while (x < c->ndocs && !(doc_has(c, x, 0) && doc_has(c, x, 1)))
+        x++;
+    return x;
+}
+
+/* The docs of c with both t0 and t1. */
+static uint32_t count_both(const corpus *c)
+{
+    uint32_t both = 0;
+    for (uint32_t d = 0; d < c->ndocs; d++)
+        both += doc_has(c, d, 0) && doc_has(c, d, 1);
+    return both;
+}
+
+/* Both cursors on doc x, each with its term's wdf there. */
+static void assert_both_at(const corpus *c, const as_pcur *pa, const as_pcur *pb, uint32_t x)
+{
+    assert_int_equal(pa->doc, x);
+    assert_int_equal(pb->doc, x);
+    assert_int_equal(pa->wdf, doc_wdf(c, x, 0));
+    assert_int_equal(pb->wdf, doc_wdf(c, x, 1));
+}
+
 /* meet (as_pcur_meet without a limit, or as_pcur_meet_dense) over c's t0
  * and t1, from cursors put on many
  * pairs of starting docs, both argument orders: it must end with both
@@ -1602,11 +1640,8 @@ static uint32_t meet_nolim(as_pcur *a, as_pcur *b)
 static void check_meets(corpus *c, uint32_t (*meet)(as_pcur *, as_pcur *))
 {
     as_term ta, tb;
-    assert_int_equal(as_index_find_term(c->ix, "t0", 2, &ta), AS_OK);
-    assert_int_equal(as_index_find_term(c->ix, "t1", 2, &tb), AS_OK);
-    as_pcur *pa = malloc(sizeof *pa), *pb = malloc(sizeof *pb);
-    assert_non_null(pa);
-    assert_non_null(pb);
+    as_pcur *pa, *pb;
+    open_pair(c, &ta, &tb, &pa, &pb);
     uint32_t checked = 0;
     for (uint32_t sa = 0; sa < c->ndocs; sa += 37) {
         for (uint32_t k = 0; k < 6; k++) {
@@ -1614,16 +1649,11 @@ static void check_meets(corpus *c, uint32_t (*meet)(as_pcur *, as_pcur *))
             as_pcur_init(pa, c->ix, &ta);
             as_pcur_init(pb, c->ix, &tb);
             uint32_t da = as_pcur_seek(pa, sa), db = as_pcur_seek(pb, sb);
-            uint32_t x = da > db ? da : db;
-            while (x < c->ndocs && !(doc_has(c, x, 0) && doc_has(c, x, 1)))
-                x++;
+            uint32_t x = next_both(c, da > db ? da : db);
             uint32_t r = k % 2 ? meet(pb, pa) : meet(pa, pb);
             if (x < c->ndocs) {
                 assert_int_equal(r, x);
-                assert_int_equal(pa->doc, x);
-                assert_int_equal(pb->doc, x);
-                assert_int_equal(pa->wdf, doc_wdf(c, x, 0));
-                assert_int_equal(pb->wdf, doc_wdf(c, x, 1));
+                assert_both_at(c, pa, pb, x);
             } else {
                 assert_int_equal(r, AS_DOC_END);
                 assert_int_equal(pa->doc, AS_DOC_END);
@@ -1634,9 +1664,7 @@ static void check_meets(corpus *c, uint32_t (*meet)(as_pcur *, as_pcur *))
     }
     as_pcur_init(pa, c->ix, &ta);
     as_pcur_init(pb, c->ix, &tb);
-    uint32_t met = 0, both = 0;
-    for (uint32_t d = 0; d < c->ndocs; d++)
-        both += doc_has(c, d, 0) && doc_has(c, d, 1);
+    uint32_t met = 0, both = count_both(c);
     for (;;) {
         uint32_t r = meet(pa, pb);
         if (r == AS_DOC_END)
@@ -1712,11 +1740,8 @@ static void test_meet_dense(void **state)
 static void check_next_meets(corpus *c)
 {
     as_term ta, tb;
-    assert_int_equal(as_index_find_term(c->ix, "t0", 2, &ta), AS_OK);
-    assert_int_equal(as_index_find_term(c->ix, "t1", 2, &tb), AS_OK);
-    as_pcur *pa = malloc(sizeof *pa), *pb = malloc(sizeof *pb);
-    assert_non_null(pa);
-    assert_non_null(pb);
+    as_pcur *pa, *pb;
+    open_pair(c, &ta, &tb, &pa, &pb);
     uint32_t checked = 0;
     for (uint32_t sa = 0; sa < c->ndocs; sa += 37) {
         for (uint32_t k = 0; k < 8; k++) {
@@ -1730,18 +1755,13 @@ static void check_next_meets(corpus *c)
             as_pcur *s = k % 2 ? pb : pa, *o = k % 2 ? pa : pb;
             if (s->doc == AS_DOC_END)
                 continue;
-            uint32_t x = s->doc + 1 > o->doc ? s->doc + 1 : o->doc;
-            while (x < c->ndocs && !(doc_has(c, x, 0) && doc_has(c, x, 1)))
-                x++;
+            uint32_t x = next_both(c, s->doc + 1 > o->doc ? s->doc + 1 : o->doc);
             uint32_t r = as_pcur_next_meet_dense(s, o);
             as_pcur_read_wdf(pa);
             as_pcur_read_wdf(pb);
             if (x < c->ndocs) {
                 assert_int_equal(r, x);
-                assert_int_equal(pa->doc, x);
-                assert_int_equal(pb->doc, x);
-                assert_int_equal(pa->wdf, doc_wdf(c, x, 0));
-                assert_int_equal(pb->wdf, doc_wdf(c, x, 1));
+                assert_both_at(c, pa, pb, x);
             } else {
                 assert_int_equal(r, AS_DOC_END);
             }
@@ -1750,18 +1770,13 @@ static void check_next_meets(corpus *c)
     }
     as_pcur_init(pa, c->ix, &ta);
     as_pcur_init(pb, c->ix, &tb);
-    uint32_t met = 0, both = 0;
-    for (uint32_t d = 0; d < c->ndocs; d++)
-        both += doc_has(c, d, 0) && doc_has(c, d, 1);
+    uint32_t met = 0, both = count_both(c);
     for (uint32_t r = as_pcur_meet_dense(pa, pb); r != AS_DOC_END;
          r = as_pcur_next_meet_dense(met % 2 ? pa : pb, met % 2 ? pb : pa)) {
         as_pcur_read_wdf(pa);
         as_pcur_read_wdf(pb);
         assert_true(doc_has(c, r, 0) && doc_has(c, r, 1));
-        assert_int_equal(pa->doc, r);
-        assert_int_equal(pb->doc, r);
-        assert_int_equal(pa->wdf, doc_wdf(c, r, 0));
-        assert_int_equal(pb->wdf, doc_wdf(c, r, 1));
+        assert_both_at(c, pa, pb, r);
         met++;
     }
     assert_int_equal(met, both);
