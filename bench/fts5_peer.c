@@ -7,11 +7,13 @@
  * FTS5's bm25() through ORDER BY rank.
  *
  *   fts5_peer build DB DIR            build from a corpus tree (.tsv)
- *   fts5_peer bench DB MIX ITERS      in-process latency of the query mix
+ *   fts5_peer bench [-r ROUNDS] DB MIX ITERS
+ *                                     in-process latency of the query mix
  *
  * MIX is bench/queries.tsv (mix.h).  bench runs each query ITERS times (or
- * until its time budget, mix.h) and prints one line per query:
+ * until its time budget, mix.h: mix_time) and prints one line per query:
  *   name  median_us  p95_us  hits   (top 10; "-" where FTS5 has no query)
+ * or, with -r, the samples of one of ROUNDS rounds (for mixmerge).
  */
 #include "tsvwalk.h"
 
@@ -20,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "mix.h"
 
@@ -95,75 +96,52 @@ static int build(const char *path, const char *dir)
     return rc == 0 ? 0 : 2;
 }
 
-static double now_us(void)
+typedef struct runner {
+    sqlite3 *db;
+} runner;
+
+static int run_one(void *ctx, const mixq *mq, size_t *hits, double *ph)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+    (void)ph;
+    runner *r = ctx;
+    char sql[2048];
+    snprintf(sql, sizeof sql, "SELECT rowid, text FROM s WHERE s MATCH ?1%s%s ORDER BY rank LIMIT 10",
+             mq->where[0] ? " AND " : "", mq->where);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "fts5_peer: %s: %s\n", sql, sqlite3_errmsg(r->db));
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, mq->fts5, -1, SQLITE_STATIC);
+    size_t n = 0;
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW)
+        n++;
+    int rc = 0;
+    if (s != SQLITE_DONE) {
+        fprintf(stderr, "fts5_peer: %s: %s\n", mq->fts5, sqlite3_errmsg(r->db));
+        rc = -1;
+    }
+    sqlite3_finalize(st);
+    *hits = n;
+    return rc;
 }
 
-static int bench(const char *path, const char *mixpath, long iters)
+static int bench(const char *path, const char *mixpath, const mix_opts *o)
 {
-    sqlite3 *db;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        fprintf(stderr, "fts5_peer: %s: %s\n", path, sqlite3_errmsg(db));
+    runner r;
+    if (sqlite3_open_v2(path, &r.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        fprintf(stderr, "fts5_peer: %s: %s\n", path, sqlite3_errmsg(r.db));
+        sqlite3_close(r.db);
         return 2;
     }
     mix m;
-    if (mix_load(mixpath, &m) != 0)
-        return 2;
-    double *t = malloc((size_t)iters * sizeof *t);
-    if (!t)
-        return 2;
-    int rc = 0;
-    mixpool pool = {0};
-    for (size_t q = 0; q < m.n && rc == 0; q++) {
-        const mixq *mq = &m.q[q];
-        if (!mq->fts5[0]) {
-            printf("%s\t-\t-\t-\n", mq->name);
-            continue;
-        }
-        char sql[2048];
-        snprintf(sql, sizeof sql,
-                 "SELECT rowid, text FROM s WHERE s MATCH ?1%s%s ORDER BY rank LIMIT 10",
-                 mq->where[0] ? " AND " : "", mq->where);
-        int hits = 0;
-        long i;
-        double spent = 0;
-        for (i = 0; i < iters && rc == 0; i++) {
-            if (spent > MIX_BUDGET_US && i >= MIX_MIN_ITERS)
-                break;
-            double t0 = now_us();
-            sqlite3_stmt *st;
-            if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-                fprintf(stderr, "fts5_peer: %s: %s\n", sql, sqlite3_errmsg(db));
-                rc = 2;
-                break;
-            }
-            sqlite3_bind_text(st, 1, mq->fts5, -1, SQLITE_STATIC);
-            int n = 0, s;
-            while ((s = sqlite3_step(st)) == SQLITE_ROW)
-                n++;
-            if (s != SQLITE_DONE) {
-                fprintf(stderr, "fts5_peer: %s: %s\n", mq->fts5, sqlite3_errmsg(db));
-                rc = 2;
-            }
-            sqlite3_finalize(st);
-            t[i] = now_us() - t0;
-            spent += t[i];
-            hits = n;
-        }
-        if (rc == 0) {
-            double med, p95;
-            mixpool_add(&pool, t, (size_t)i);
-            mix_stats(t, (size_t)i, &med, &p95);
-            printf("%s\t%.1f\t%.1f\t%d\n", mq->name, med, p95, hits);
-        }
+    int rc = 2;
+    if (mix_load(mixpath, &m) == 0) {
+        rc = mix_time(&m, o, run_one, &r) == 0 ? 0 : 2;
+        mix_free(&m);
     }
-    mixpool_finish(&pool);
-    free(t);
-    mix_free(&m);
-    sqlite3_close(db);
+    sqlite3_close(r.db);
     return rc;
 }
 
@@ -171,16 +149,14 @@ int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "build") == 0)
         return build(argv[2], argv[3]);
-    if (argc == 5 && strcmp(argv[1], "bench") == 0) {
-        char *e;
-        errno = 0;
-        long it = strtol(argv[4], &e, 10);
-        if (*e || e == argv[4] || errno || it < 1 || it > 10000000) {
-            fprintf(stderr, "fts5_peer: bad iteration count '%s'\n", argv[4]);
+    if (argc >= 5 && strcmp(argv[1], "bench") == 0) {
+        mix_opts o = {.form = MIX_FTS5};
+        int a = 2, r = mix_args(argc, argv, &a, 0, &o, "fts5_peer");
+        if (r < 0)
             return 2;
-        }
-        return bench(argv[2], argv[3], it);
+        if (r == 0)
+            return bench(argv[a], argv[a + 1], &o);
     }
-    fprintf(stderr, "usage: fts5_peer build DB DIR | bench DB MIX ITERS\n");
+    fprintf(stderr, "usage: fts5_peer build DB DIR | bench [-r ROUNDS] DB MIX ITERS\n");
     return 2;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void field(char *dst, size_t cap, const char *s, size_t len)
 {
@@ -117,4 +118,123 @@ void mixpool_finish(mixpool *p)
     free(p->t);
     p->t = NULL;
     p->n = p->cap = 0;
+}
+
+static int parse_long(const char *s, long lo, long hi, long *v)
+{
+    char *e;
+    errno = 0;
+    *v = strtol(s, &e, 10);
+    return *e || e == s || errno || *v < lo || *v > hi ? -1 : 0;
+}
+
+int mix_args(int argc, char **argv, int *a, int extra, mix_opts *o, const char *prog)
+{
+    long v;
+    if (*a + 1 < argc && strcmp(argv[*a], "-r") == 0) {
+        if (parse_long(argv[*a + 1], 1, 1000, &v) != 0) {
+            fprintf(stderr, "%s: bad round count '%s'\n", prog, argv[*a + 1]);
+            return -1;
+        }
+        o->rounds = (int)v;
+        *a += 2;
+    }
+    if (argc - *a != 3 && argc - *a != 3 + extra)
+        return 1;
+    if (parse_long(argv[*a + 2], 1, 10000000, &v) != 0) {
+        fprintf(stderr, "%s: bad iteration count '%s'\n", prog, argv[*a + 2]);
+        return -1;
+    }
+    o->iters = v;
+    return 0;
+}
+
+double mix_now_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+const char *mix_text(const mixq *q, mix_form f)
+{
+    return f == MIX_FTS5 ? q->fts5 : f == MIX_XAPIAN ? q->xapian : q->assess;
+}
+
+/* The timing state of one query: its samples (run times, then each phase's
+ * times: iters slots each) and the time spent so far. */
+typedef struct mixslot {
+    double *t;
+    long n;
+    double spent;
+    size_t hits;
+} mixslot;
+
+static void print_slot(const mix_opts *o, const mixq *q, mixslot *s, mixpool *pool)
+{
+    if (!mix_text(q, o->form)[0]) {
+        printf(o->rounds ? "%s\t-\n" : "%s\t-\t-\t-\n", q->name);
+        return;
+    }
+    if (o->rounds) {
+        printf("%s\t%zu\t", q->name, s->hits);
+        for (long i = 0; i < s->n; i++)
+            printf(i ? " %.2f" : "%.2f", s->t[i]);
+        putchar('\n');
+        return;
+    }
+    double med, p95;
+    mixpool_add(pool, s->t, (size_t)s->n);
+    mix_stats(s->t, (size_t)s->n, &med, &p95);
+    printf("%s\t%.1f\t%.1f\t%zu", q->name, med, p95, s->hits);
+    for (int k = 0; k < o->nph; k++) {
+        mix_stats(s->t + (size_t)(k + 1) * (size_t)o->iters, (size_t)s->n, &med, &p95);
+        printf("\t%.1f", med);
+    }
+    putchar('\n');
+}
+
+int mix_time(const mix *m, const mix_opts *o, mix_run_fn fn, void *ctx)
+{
+    int rounds = o->rounds > 0 ? o->rounds : 1;
+    double budget = MIX_BUDGET_US / rounds;
+    long min = (MIX_MIN_ITERS + rounds - 1) / rounds;
+    mixslot s = {0};
+    s.t = malloc((size_t)o->iters * (size_t)(1 + o->nph) * sizeof *s.t);
+    if (!s.t) {
+        fprintf(stderr, "mix: out of memory\n");
+        return -1;
+    }
+    mixpool pool = {0};
+    int rc = 0;
+    for (size_t q = 0; q < m->n && rc == 0; q++) {
+        const mixq *mq = &m->q[q];
+        if (o->only && strcmp(mq->name, o->only) != 0)
+            continue;
+        s.n = 0;
+        s.spent = 0;
+        s.hits = 0;
+        double ph[MIX_MAX_PH];
+        if (mix_text(mq, o->form)[0])
+            rc = fn(ctx, mq, &s.hits, ph); /* the warm-up, untimed */
+        for (long i = 0; i < o->iters && mix_text(mq, o->form)[0] && rc == 0; i++) {
+            if (i >= min && s.spent > budget)
+                break;
+            double t0 = mix_now_us();
+            rc = fn(ctx, mq, &s.hits, ph);
+            double dt = mix_now_us() - t0;
+            s.t[i] = dt;
+            for (int k = 0; k < o->nph; k++)
+                s.t[(size_t)(k + 1) * (size_t)o->iters + (size_t)i] = ph[k];
+            s.n = i + 1;
+            s.spent += dt;
+        }
+        if (rc == 0)
+            print_slot(o, mq, &s, &pool);
+    }
+    if (rc == 0 && !o->rounds)
+        mixpool_finish(&pool);
+    free(pool.t);
+    free(s.t);
+    return rc;
 }

@@ -26,7 +26,7 @@ echo "Machine: $(sed -n 's/^cpu //p' "$M"), $(sed -n 's/^cores //p' "$M") cores,
 echo "$(sed -n 's/^memory_gb //p' "$M") GB RAM, $(sed -n 's/^kernel //p' "$M");"
 echo "$(sed -n 's/^compiler //p' "$M"); SQLite $(sed -n 's/^sqlite //p' "$M"),"
 echo "Xapian $(sed -n 's/^xapian //p' "$M").  Run $(sed -n 's/^date //p' "$M") at commit"
-echo "$(sed -n 's/^commit //p' "$M"); $(sed -n 's/^runs //p' "$M" | awk '{ print $1 " whole-process runs per query (after 2 warm-ups), " $3 " in-process runs per query (peers: at most 2 s per query, at least 5 runs), seed " $5 }')."
+echo "$(sed -n 's/^commit //p' "$M"); $(sed -n 's/^runs //p' "$M" | awk '{ r = ($7 != "") ? $7 : 1; print $1 " whole-process runs per query (after 2 warm-ups), " $3 " in-process runs per query in " r " rounds alternating the contenders (after 1 warm-up per round; peers: at most 2 s per query, at least 5 runs), seed " $5 }')."
 echo
 echo "Times are wall-clock; CPU is user + system.  MB = 10^6 bytes.  \"text\" is"
 echo "the raw sentence text (every sentence plus a newline), the yardstick of"

@@ -7,6 +7,7 @@
 #
 # Environment (bench/Makefile sets it): BIN, TOOLS, OUT, SEED, BENCH_SIZES,
 # RUNS (whole-process runs per query), ITERS (in-process runs per query),
+# ROUNDS (the in-process runs come in this many alternating rounds, 5),
 # PEERS (any of: fts5 xapian export rg; "export" is the native index
 # exported by assess-index --xapian and searched by assess-search
 # --engine xapian), PEERS_<size> (the peers of one size, e.g. PEERS_5m="":
@@ -26,6 +27,7 @@ SEED=${SEED:-42}
 BENCH_SIZES=${BENCH_SIZES:-100k 1m}
 RUNS=${RUNS:-10}
 ITERS=${ITERS:-200}
+ROUNDS=${ROUNDS:-5}
 BUILD_RUNS=${BUILD_RUNS:-3}
 PEERS=${PEERS:-fts5 xapian export rg}
 NPROC=$(nproc)
@@ -89,7 +91,7 @@ BIN="$OUT/bin"
     echo "commit $(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null || echo unknown)"
     echo "sqlite $(sqlite3 --version | cut -d' ' -f1)"
     echo "xapian $(xapian-config --version 2>/dev/null | awk '{print $NF}' || echo '?')"
-    echo "runs $RUNS iters $ITERS seed $SEED"
+    echo "runs $RUNS iters $ITERS seed $SEED rounds $ROUNDS"
 } > "$OUT/results/machine.txt"
 
 for size in $BENCH_SIZES; do
@@ -175,15 +177,31 @@ for size in $BENCH_SIZES; do
         du -sb "$OUT/xapian-$size.compact" | cut -f1 > "$R/xapian-compact.bytes"
     fi
 
-    # 5. In process: the same mix, each query ITERS times (peers capped by
-    # the time budget of mix.h).
-    log "$size: in-process queries"
-    "$TOOLS/inproc" "$IX" "$MIX" "$ITERS" > "$R/inproc-native.txt"
+    # 5. In process: the same mix, each query ITERS times in all (peers
+    # capped by the time budget of mix.h), in ROUNDS rounds that alternate
+    # the contenders (native, FTS5, Xapian, native, ...), each round a fresh
+    # process with ITERS / ROUNDS runs and 1 / ROUNDS of the budget; mixmerge
+    # pools each contender's rounds.  The machine has slow phases (1.5-3x,
+    # minutes long): timed one after the other, a contender's whole mix can
+    # fall into one and the ratios with it; alternated, each contender's
+    # samples span the same stretch of time.
+    log "$size: in-process queries ($ROUNDS rounds)"
+    per=$(( (ITERS + ROUNDS - 1) / ROUNDS ))
+    for r in $(seq 1 "$ROUNDS"); do
+        "$TOOLS/inproc" -r "$ROUNDS" "$IX" "$MIX" "$per" > "$R/samples-native.$r"
+        if has fts5; then
+            "$TOOLS/fts5_peer" bench -r "$ROUNDS" "$OUT/fts5-$size.db" "$MIX" "$per" > "$R/samples-fts5.$r"
+        fi
+        if has xapian; then
+            "$TOOLS/xapian_peer" bench -r "$ROUNDS" "$OUT/xapian-$size.compact" "$MIX" "$per" > "$R/samples-xapian.$r"
+        fi
+    done
+    "$TOOLS/mixmerge" "$R"/samples-native.* > "$R/inproc-native.txt"
     if has fts5; then
-        "$TOOLS/fts5_peer" bench "$OUT/fts5-$size.db" "$MIX" "$ITERS" > "$R/inproc-fts5.txt"
+        "$TOOLS/mixmerge" "$R"/samples-fts5.* > "$R/inproc-fts5.txt"
     fi
     if has xapian; then
-        "$TOOLS/xapian_peer" bench "$OUT/xapian-$size.compact" "$MIX" "$ITERS" > "$R/inproc-xapian.txt"
+        "$TOOLS/mixmerge" "$R"/samples-xapian.* > "$R/inproc-xapian.txt"
     fi
 
     # 6. Whole process: RUNS runs after 2 warm-ups, per query and program.

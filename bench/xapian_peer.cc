@@ -7,24 +7,23 @@
  * assess-search), wildcards on, BM25Weight with Xapian's defaults, top 10.
  *
  *   xapian_peer build DB DIR          build from a corpus tree (.tsv)
- *   xapian_peer bench DB MIX ITERS    in-process latency of the query mix
+ *   xapian_peer bench [-r ROUNDS] DB MIX ITERS
+ *                                     in-process latency of the query mix
  *
  * Filter terms (prefix, as quest's --boolean-prefix takes them):
  *   council:XC<slug of the council name>  statement:XST<1..9>  score:XS<1..4>
  *   year:XY<yyyy of published>            kind:XK<kind>
- * bench prints one line per query: name  median_us  p95_us  hits.  Each
- * timed run parses the query, runs it and reads the ten hits' data.
+ * bench prints one line per query: name  median_us  p95_us  hits (or, with
+ * -r, the samples of one of ROUNDS rounds, for mixmerge; mix.h: mix_time).
+ * Each timed run parses the query, runs it and reads the ten hits' data.
  */
 #include <xapian.h>
 
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstdint>
 #include <cstring>
 #include <string>
-#include <vector>
 
 #include "mix.h"
 #include "tsvwalk.h"
@@ -107,64 +106,53 @@ int build(const char *path, const char *dir)
     return 0;
 }
 
-double now_us()
+struct runner {
+    Xapian::Database db;
+    Xapian::QueryParser qp;
+    unsigned flags;
+};
+
+// One timed run (mix.h: mix_run_fn): parse, the top 10, read their data.
+int run_one(void *ctx, const mixq *mq, size_t *hits, double *)
 {
-    using namespace std::chrono;
-    return duration<double, std::micro>(steady_clock::now().time_since_epoch()).count();
+    runner &r = *static_cast<runner *>(ctx);
+    try {
+        Xapian::Enquire enq(r.db);
+        enq.set_query(r.qp.parse_query(mq->xapian, r.flags));
+        Xapian::MSet ms = enq.get_mset(0, 10);
+        size_t bytes = 0;
+        for (Xapian::MSetIterator it = ms.begin(); it != ms.end(); ++it)
+            bytes += it.get_document().get_data().size();
+        *hits = ms.size();
+        if (bytes == SIZE_MAX) /* keep the data reads from being optimised away */
+            std::puts("");
+        return 0;
+    } catch (const Xapian::Error &e) {
+        std::fprintf(stderr, "xapian_peer: %s: %s\n", mq->xapian, e.get_description().c_str());
+        return -1;
+    }
 }
 
-int bench(const char *path, const char *mixpath, long iters)
+int bench(const char *path, const char *mixpath, const mix_opts *o)
 {
-    Xapian::Database db(path);
+    runner r;
+    r.db = Xapian::Database(path);
     mix m;
     if (mix_load(mixpath, &m) != 0)
         return 2;
-    Xapian::QueryParser qp;
-    qp.set_stemmer(Xapian::Stem("english"));
-    qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
-    qp.set_database(db);
-    qp.set_default_op(Xapian::Query::OP_AND);
-    qp.add_boolean_prefix("council", "XC");
-    qp.add_boolean_prefix("statement", "XST");
-    qp.add_boolean_prefix("score", "XS");
-    qp.add_boolean_prefix("year", "XY");
-    qp.add_boolean_prefix("kind", "XK");
-    const unsigned flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_WILDCARD;
-    std::vector<double> t(static_cast<size_t>(iters));
-    mixpool pool = {nullptr, 0, 0};
-    for (size_t q = 0; q < m.n; q++) {
-        const mixq &mq = m.q[q];
-        if (!mq.xapian[0]) {
-            std::printf("%s\t-\t-\t-\n", mq.name);
-            continue;
-        }
-        long i;
-        double spent = 0;
-        size_t hits = 0;
-        for (i = 0; i < iters; i++) {
-            if (spent > MIX_BUDGET_US && i >= MIX_MIN_ITERS)
-                break;
-            double t0 = now_us();
-            Xapian::Enquire enq(db);
-            enq.set_query(qp.parse_query(mq.xapian, flags));
-            Xapian::MSet ms = enq.get_mset(0, 10);
-            size_t bytes = 0;
-            for (Xapian::MSetIterator it = ms.begin(); it != ms.end(); ++it)
-                bytes += it.get_document().get_data().size();
-            t[static_cast<size_t>(i)] = now_us() - t0;
-            spent += t[static_cast<size_t>(i)];
-            hits = ms.size();
-            if (bytes == SIZE_MAX) /* keep the data reads from being optimised away */
-                std::puts("");
-        }
-        double med, p95;
-        mixpool_add(&pool, t.data(), static_cast<size_t>(i));
-        mix_stats(t.data(), static_cast<size_t>(i), &med, &p95);
-        std::printf("%s\t%.1f\t%.1f\t%zu\n", mq.name, med, p95, hits);
-    }
-    mixpool_finish(&pool);
+    r.qp.set_stemmer(Xapian::Stem("english"));
+    r.qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+    r.qp.set_database(r.db);
+    r.qp.set_default_op(Xapian::Query::OP_AND);
+    r.qp.add_boolean_prefix("council", "XC");
+    r.qp.add_boolean_prefix("statement", "XST");
+    r.qp.add_boolean_prefix("score", "XS");
+    r.qp.add_boolean_prefix("year", "XY");
+    r.qp.add_boolean_prefix("kind", "XK");
+    r.flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_WILDCARD;
+    int rc = mix_time(&m, o, run_one, &r) == 0 ? 0 : 2;
     mix_free(&m);
-    return 0;
+    return rc;
 }
 
 } // namespace
@@ -174,16 +162,16 @@ int main(int argc, char **argv)
     try {
         if (argc == 4 && std::strcmp(argv[1], "build") == 0)
             return build(argv[2], argv[3]);
-        if (argc == 5 && std::strcmp(argv[1], "bench") == 0) {
-            char *e;
-            long it = std::strtol(argv[4], &e, 10);
-            if (*e || e == argv[4] || it < 1 || it > 10000000) {
-                std::fprintf(stderr, "xapian_peer: bad iteration count '%s'\n", argv[4]);
+        if (argc >= 5 && std::strcmp(argv[1], "bench") == 0) {
+            mix_opts o = {};
+            o.form = MIX_XAPIAN;
+            int a = 2, r = mix_args(argc, argv, &a, 0, &o, "xapian_peer");
+            if (r < 0)
                 return 2;
-            }
-            return bench(argv[2], argv[3], it);
+            if (r == 0)
+                return bench(argv[a], argv[a + 1], &o);
         }
-        std::fprintf(stderr, "usage: xapian_peer build DB DIR | bench DB MIX ITERS\n");
+        std::fprintf(stderr, "usage: xapian_peer build DB DIR | bench [-r ROUNDS] DB MIX ITERS\n");
         return 2;
     } catch (const Xapian::Error &e) {
         std::fprintf(stderr, "xapian_peer: %s\n", e.get_description().c_str());
