@@ -1,8 +1,8 @@
 /*
  * storew.c — Coding and writing store blocks on a thread of their own (see
  * storew.h; the format in format.h: store).  One producer (the index
- * writer), one consumer, a small ring of jobs under one mutex: the queue
- * bounds the memory held by blocks waiting (AS_SW_QUEUE x ~4 KiB).
+ * writer), one consumer, a ring of jobs under one mutex: the queue bounds
+ * the memory held by blocks waiting (AS_SW_QUEUE x ~4 KiB).
  *
  * The vocab.  Until the raw blocks seen hold AS_STORE_SAMPLE bytes of text
  * (or the store ends) they are kept, and their tokens counted; then the

@@ -20,6 +20,13 @@
 
 #define WBUF (1u << 18)
 
+/* Written bytes whose write-back is started at once (sync_file_range),
+ * not left to the fsync at close: a 1M-sentence build writes ~110 MB, all
+ * of it still dirty at the end (the kernel's background write-back waits
+ * for 10% of memory or 30 s), and the fsyncs of the postings and positions
+ * were a serial wait of ~30 ms after the encoding. */
+#define WB_AHEAD ((uint64_t)8 << 20)
+
 void as_wctx_fail(as_wctx *c, int code, const char *fmt, ...)
 {
     if (c->rc != AS_OK)
@@ -39,6 +46,7 @@ static void io_fail(as_wctx *c, const as_wfile *f, const char *what)
 
 static int write_all(as_wctx *c, as_wfile *f, const uint8_t *p, size_t n)
 {
+    f->written += n;
     while (n > 0) {
         ssize_t k = write(f->fd, p, n);
         if (k < 0) {
@@ -101,6 +109,14 @@ static void flush_buf(as_wctx *c, as_wfile *f)
     if (f->bn > 0 && c->rc == AS_OK && f->fd >= 0)
         write_all(c, f, f->buf, f->bn);
     f->bn = 0;
+#ifdef SYNC_FILE_RANGE_WRITE
+    /* only started, not waited for; its errors are the fsync's to report */
+    if (f->fd >= 0 && f->written - f->started >= WB_AHEAD) {
+        sync_file_range(f->fd, (off_t)f->started, (off_t)(f->written - f->started),
+                        SYNC_FILE_RANGE_WRITE);
+        f->started = f->written;
+    }
+#endif
 }
 
 static void push_crc(as_wctx *c, as_wfile *f)

@@ -29,6 +29,8 @@ typedef struct as_wfile {
     uint32_t *crcs;
     size_t ncrc, crccap;
     uint32_t allcrc;        /* meta: crc of header + body */
+    uint64_t written;       /* bytes written to fd (header and body) */
+    uint64_t started;       /* of those, the ones whose write-back was started */
 } as_wfile;
 
 typedef struct as_wctx {
