@@ -3427,6 +3427,81 @@ static void test_phrase_positions(void **state)
     free_corpus(&c);
 }
 
+/* as_eng_first_below against the bisection it replaced, over BM25
+ * parameters that make the real-number guess exact, off, or undefined
+ * (k1, b or len_factor 0, min_normlen clamping short docs) and thresholds
+ * that tie a value exactly (the top-k threshold is a hit's value), fall
+ * just beside one, or lie outside every value. */
+static double fb_bm25(const as_engine *e, double tw, uint32_t wdf, uint32_t doclen)
+{
+    double normlen = (double)doclen * e->len_factor;
+    if (normlen < e->min_normlen)
+        normlen = e->min_normlen;
+    double w = (double)wdf;
+    double denom = e->k1 * (normlen * e->b + (1 - e->b)) + w;
+    return tw * (w / denom);
+}
+
+static uint32_t ref_first_below(const as_engine *e, double tw, uint32_t w, double wmin)
+{
+    uint32_t lo = 0, hi = 65536;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (fb_bm25(e, tw, w, mid) <= wmin)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+static void test_first_below(void **state)
+{
+    (void)state;
+    static const double k1s[] = {0, 1e-3, 0.5, 1.2, 2, 7};
+    static const double bs[] = {0, 0.3, 0.75, 1};
+    static const double mins[] = {0, 0.5, 3};
+    rng r = {20261123};
+    as_engine e;
+    memset(&e, 0, sizeof e);
+    size_t n = 0;
+    for (int it = 0; it < 20000; it++) {
+        e.k1 = k1s[rbelow(&r, 6)];
+        e.b = bs[rbelow(&r, 4)];
+        e.min_normlen = mins[rbelow(&r, 3)];
+        e.len_factor = rbelow(&r, 8) == 0 ? 0 : 1 / (1 + runit(&r) * 60);
+        double tw = rbelow(&r, 16) == 0 ? 0 : runit(&r) * 12;
+        uint32_t w = 1 + rbelow(&r, 3);
+        double wmin;
+        switch (rbelow(&r, 5)) {
+        case 0: /* a value itself, at a length near the answer or not */
+            wmin = fb_bm25(&e, tw, w, rbelow(&r, 2) ? rbelow(&r, 200) : rbelow(&r, 65536));
+            break;
+        case 1:
+            wmin = nextafter(fb_bm25(&e, tw, w, rbelow(&r, 300)), INFINITY);
+            break;
+        case 2:
+            wmin = nextafter(fb_bm25(&e, tw, w, rbelow(&r, 300)), -INFINITY);
+            break;
+        case 3: /* above every value, or below */
+            wmin = rbelow(&r, 2) ? tw * 2 + 1 : fb_bm25(&e, tw, w, 70000) * 0.5;
+            break;
+        default:
+            wmin = runit(&r) * tw;
+            break;
+        }
+        if (!(wmin > 0))
+            continue; /* block_below is asked for positive thresholds only */
+        uint32_t want = ref_first_below(&e, tw, w, wmin);
+        uint32_t got = as_eng_first_below(&e, tw, w, wmin);
+        if (got != want)
+            fail_msg("k1 %g b %g min %g lf %.17g tw %.17g w %u wmin %.17g: %u, want %u", e.k1,
+                     e.b, e.min_normlen, e.len_factor, tw, w, wmin, got, want);
+        n++;
+    }
+    assert_true(n > 10000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3464,6 +3539,7 @@ int main(void)
         cmocka_unit_test(test_tier_steps),
         cmocka_unit_test(test_tier_win),
         cmocka_unit_test(test_phrase_positions),
+        cmocka_unit_test(test_first_below),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
