@@ -703,11 +703,35 @@ static void joint_prefix(const as_engine *e, enode *n, const uint32_t *srt);
  * lower p).  Not all of these exceed jp[0], so E must be well over k:
  * GUESS_HI_F k (learning safeguarding reviews: 1M, 5M raised, 100k not). */
 #define GUESS_HI_F 16.0
+
+/* A root TERM with a high list: its bound outside the list (mlo), from
+ * which the walk runs on the high list alone (hi_pick), when the list
+ * likely holds k docs inside the filter's ranges: its postings there
+ * (hdf times the ranges' share of the docs, as if the list were spread
+ * evenly) at least TERM_GUESS_F k.  Not every one exceeds mlo, and the
+ * run checks that k did (engine.c: guess), else walks again from the
+ * start. */
+#define TERM_GUESS_F 4.0
+static double term_guess(const as_engine *e, const enode *n, size_t k)
+{
+    if (n->mlo == INFINITY || e->ndocs == 0)
+        return -INFINITY;
+    uint64_t in = 0;
+    for (size_t i = 0; i < e->nranges; i++)
+        in += e->ranges[i].end - e->ranges[i].start;
+    double hdf = e->hterm[n->leaf].df;
+    if (!(hdf * ((double)in / e->ndocs) >= TERM_GUESS_F * (double)k))
+        return -INFINITY;
+    return n->mlo;
+}
+
 double as_eng_guess(const as_engine *e, size_t k)
 {
     if (e->root < 0)
         return -INFINITY;
     const enode *n = &e->nodes[e->root];
+    if (n->op == N_TERM)
+        return term_guess(e, n, k);
     if (n->op != N_AND || !n->tier || n->nkids < 2 || n->nkids > 8)
         return -INFINITY;
     const uint32_t *kd = e->kids + n->kid0;
