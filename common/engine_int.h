@@ -296,6 +296,7 @@ struct as_engine {
     int cnorm_done;     /* every cnorm[c] made */
     uint32_t ncnorm;
     struct as_cmemo *cmemo; /* council names resolved before (engine.c; owned) */
+    struct as_tmemo *tmemo; /* terms looked up before (engine_iter.c: find_term; owned) */
     range *ranges;
     size_t nranges, capranges;
     int range_filter;   /* ranges restrict (else one range [0, N)) */
