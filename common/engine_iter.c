@@ -174,14 +174,17 @@ static int push_stack(as_engine *e, uint32_t v)
     return AS_OK;
 }
 
-/* Terms looked up before, by a hash of their bytes (one slot each, the
- * last to land there kept): a dictionary lookup was ~4,500 instructions
- * at 1M, a twentieth of a filtered top 10 ("learning council:durham"),
- * and the index does not change under an engine, so a term keeps its
- * entry (or its absence).  Longer terms are looked up every time. */
+/* Terms looked up before, by a hash of their bytes (two slots each, k and
+ * k ^ 1: with one, two terms of a query could share it and evict each
+ * other every search, as hoard and carer do): a dictionary lookup was
+ * ~4,500 instructions at 1M, a twentieth of a filtered top 10 ("learning
+ * council:durham"), and the index does not change under an engine, so a
+ * term keeps its entry (or its absence).  Longer terms are looked up
+ * every time. */
 #define TMEMO_N 32
 #define TMEMO_LEN 32
 struct as_tmemo {
+    unsigned evict; /* which of a full pair the next term replaces */
     struct {
         uint8_t len; /* 0: empty */
         char term[TMEMO_LEN];
@@ -203,16 +206,20 @@ static int find_term(as_engine *e, const char *term, as_term *t)
     if (!m && (m = e->tmemo = calloc(1, sizeof *m)) == NULL)
         return as_index_find_term(e->ix, term, len, t);
     size_t k = (h ^ h >> 16) % TMEMO_N;
-    if (m->s[k].len == len && memcmp(m->s[k].term, term, len) == 0) {
-        *t = m->s[k].t;
-        return m->s[k].rc;
+    for (size_t j = 0; j < 2; j++) {
+        size_t i = k ^ j;
+        if (m->s[i].len == len && memcmp(m->s[i].term, term, len) == 0) {
+            *t = m->s[i].t;
+            return m->s[i].rc;
+        }
     }
     int rc = as_index_find_term(e->ix, term, len, t);
     if (rc == AS_OK || rc == AS_ENOTFOUND) { /* never a damaged dictionary's answer */
-        m->s[k].len = (uint8_t)len;
-        memcpy(m->s[k].term, term, len);
-        m->s[k].rc = rc;
-        m->s[k].t = *t;
+        size_t i = m->s[k].len == 0 ? k : m->s[k ^ 1].len == 0 ? k ^ 1 : k ^ (m->evict++ & 1);
+        m->s[i].len = (uint8_t)len;
+        memcpy(m->s[i].term, term, len);
+        m->s[i].rc = rc;
+        m->s[i].t = *t;
     }
     return rc;
 }
