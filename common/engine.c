@@ -199,6 +199,7 @@ void as_engine_free(as_engine *e)
     if (e->cnorm_done && e->ncnorm && e->cnorm)
         free(e->cnorm[0]); /* the block of all names (norm_councils) */
     memo_free(e);
+    free(e->tmemo);
     free(e->cnorm);
     free(e->council_ok);
     free(e->ranges);

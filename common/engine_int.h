@@ -296,6 +296,7 @@ struct as_engine {
     int cnorm_done;     /* every cnorm[c] made */
     uint32_t ncnorm;
     struct as_cmemo *cmemo; /* council names resolved before (engine.c; owned) */
+    struct as_tmemo *tmemo; /* terms looked up before (engine_iter.c: find_term; owned) */
     range *ranges;
     size_t nranges, capranges;
     int range_filter;   /* ranges restrict (else one range [0, N)) */
@@ -368,5 +369,10 @@ double as_eng_value(as_engine *e, enode *n);
 /* A root value that k docs likely exceed, to start a run from (engine.c:
  * guess), or -INFINITY. */
 double as_eng_guess(const as_engine *e, size_t k);
+/* The shortest doclen L in [0, 65536) at which a TERM of weight tw with
+ * wdf w scores <= wmin under e's BM25 parameters (k1, b, min_normlen,
+ * len_factor), 65536 when none does: what a bisection of [0, 65536]
+ * finds, from fewer bm25s. */
+uint32_t as_eng_first_below(const as_engine *e, double tw, uint32_t w, double wmin);
 
 #endif

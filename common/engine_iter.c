@@ -174,6 +174,56 @@ static int push_stack(as_engine *e, uint32_t v)
     return AS_OK;
 }
 
+/* Terms looked up before, by a hash of their bytes (two slots each, k and
+ * k ^ 1: with one, two terms of a query could share it and evict each
+ * other every search, as hoard and carer do): a dictionary lookup was
+ * ~4,500 instructions at 1M, a twentieth of a filtered top 10 ("learning
+ * council:durham"), and the index does not change under an engine, so a
+ * term keeps its entry (or its absence).  Longer terms are looked up
+ * every time. */
+#define TMEMO_N 32
+#define TMEMO_LEN 32
+struct as_tmemo {
+    unsigned evict; /* which of a full pair the next term replaces */
+    struct {
+        uint8_t len; /* 0: empty */
+        char term[TMEMO_LEN];
+        int rc;      /* AS_OK or AS_ENOTFOUND */
+        as_term t;
+    } s[TMEMO_N];
+};
+
+/* as_index_find_term through e's memo; out of memory only skips it. */
+static int find_term(as_engine *e, const char *term, as_term *t)
+{
+    size_t len = strlen(term);
+    if (len == 0 || len > TMEMO_LEN)
+        return as_index_find_term(e->ix, term, len, t);
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)term[i]) * 16777619u;
+    struct as_tmemo *m = e->tmemo;
+    if (!m && (m = e->tmemo = calloc(1, sizeof *m)) == NULL)
+        return as_index_find_term(e->ix, term, len, t);
+    size_t k = (h ^ h >> 16) % TMEMO_N;
+    for (size_t j = 0; j < 2; j++) {
+        size_t i = k ^ j;
+        if (m->s[i].len == len && memcmp(m->s[i].term, term, len) == 0) {
+            *t = m->s[i].t;
+            return m->s[i].rc;
+        }
+    }
+    int rc = as_index_find_term(e->ix, term, len, t);
+    if (rc == AS_OK || rc == AS_ENOTFOUND) { /* never a damaged dictionary's answer */
+        size_t i = m->s[k].len == 0 ? k : m->s[k ^ 1].len == 0 ? k ^ 1 : k ^ (m->evict++ & 1);
+        m->s[i].len = (uint8_t)len;
+        memcpy(m->s[i].term, term, len);
+        m->s[i].rc = rc;
+        m->s[i].t = *t;
+    }
+    return rc;
+}
+
 static int32_t new_leaf(as_engine *e, const as_qnode *q, uint32_t off, int *rc)
 {
     if (!q->term) {
@@ -181,7 +231,7 @@ static int32_t new_leaf(as_engine *e, const as_qnode *q, uint32_t off, int *rc)
         return -1;
     }
     as_term t;
-    if (as_index_find_term(e->ix, q->term, strlen(q->term), &t) != AS_OK || t.df == 0)
+    if (find_term(e, q->term, &t) != AS_OK || t.df == 0)
         return -1; /* unknown term: matches nothing */
     if (e->nleaves >= AS_ENG_MAX_LEAVES) {
         *rc = as_eng_fail(e, AS_ELIMIT, "query has more than %d terms", AS_ENG_MAX_LEAVES);
@@ -703,11 +753,35 @@ static void joint_prefix(const as_engine *e, enode *n, const uint32_t *srt);
  * lower p).  Not all of these exceed jp[0], so E must be well over k:
  * GUESS_HI_F k (learning safeguarding reviews: 1M, 5M raised, 100k not). */
 #define GUESS_HI_F 16.0
+
+/* A root TERM with a high list: its bound outside the list (mlo), from
+ * which the walk runs on the high list alone (hi_pick), when the list
+ * likely holds k docs inside the filter's ranges: its postings there
+ * (hdf times the ranges' share of the docs, as if the list were spread
+ * evenly) at least TERM_GUESS_F k.  Not every one exceeds mlo, and the
+ * run checks that k did (engine.c: guess), else walks again from the
+ * start. */
+#define TERM_GUESS_F 4.0
+static double term_guess(const as_engine *e, const enode *n, size_t k)
+{
+    if (n->mlo == INFINITY || e->ndocs == 0)
+        return -INFINITY;
+    uint64_t in = 0;
+    for (size_t i = 0; i < e->nranges; i++)
+        in += e->ranges[i].end - e->ranges[i].start;
+    double hdf = e->hterm[n->leaf].df;
+    if (!(hdf * ((double)in / e->ndocs) >= TERM_GUESS_F * (double)k))
+        return -INFINITY;
+    return n->mlo;
+}
+
 double as_eng_guess(const as_engine *e, size_t k)
 {
     if (e->root < 0)
         return -INFINITY;
     const enode *n = &e->nodes[e->root];
+    if (n->op == N_TERM)
+        return term_guess(e, n, k);
     if (n->op != N_AND || !n->tier || n->nkids < 2 || n->nkids > 8)
         return -INFINITY;
     const uint32_t *kd = e->kids + n->kid0;
@@ -908,23 +982,69 @@ static inline int term_above(as_engine *e, enode *n, const as_pcur *c, double wm
     return term_value(e, n) > wmin;
 }
 
+uint32_t as_eng_first_below(const as_engine *e, double tw, uint32_t w, double wmin)
+{
+    /* P(L) = bm25(L) <= wmin is false then true as L grows (bm25 falls
+     * with doclen operation by operation), so the answer is the one L
+     * with P(L) and not P(L - 1).  Bisecting [0, 65536] cost 17 bm25s a
+     * wdf, ~750 instructions for three wdfs at each new wmin, and the
+     * top-k threshold of a short walk changes at most of its hits
+     * (learning council:durham: half of the query at 1M).  Solving
+     * tw * w / (k1 * (L * len_factor * b + 1 - b) + w) = wmin for L in
+     * real numbers lands on or next to the answer; P itself, computed as
+     * bm25 computes it, then decides, by a gallop from the guess and a
+     * bisection of what the gallop brackets, so the answer is the
+     * bisection's exactly whatever the guess (nan or inf included, where
+     * b, k1 or len_factor is 0). */
+    const uint32_t top = 65536;
+    const double g = ((tw * w / wmin - w) / e->k1 - (1 - e->b)) / e->b / e->len_factor;
+    uint32_t x = g >= 0 && g < top ? (uint32_t)g : g >= top ? top - 1 : 0;
+    uint32_t lo, hi; /* the answer is in [lo, hi]: P(hi) or hi == top; lo == 0 or !P(lo - 1) */
+    if (bm25(e, tw, w, x) <= wmin) {
+        lo = 0;
+        hi = x;
+        for (uint32_t s = 1; hi > 0; s *= 2) {
+            uint32_t y = hi > s ? hi - s : 0;
+            if (!(bm25(e, tw, w, y) <= wmin)) {
+                lo = y + 1;
+                break;
+            }
+            hi = y;
+        }
+    } else {
+        lo = x + 1;
+        hi = top;
+        for (uint32_t s = 1; lo < top; s *= 2) {
+            uint32_t y = top - lo > s - 1 ? lo + (s - 1) : top;
+            if (y == top)
+                break;
+            if (bm25(e, tw, w, y) <= wmin) {
+                hi = y;
+                break;
+            }
+            lo = y + 1;
+        }
+    }
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (bm25(e, tw, w, mid) <= wmin)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
 /* Is the bound of the cursor's block <= wmin?  The same answer as
  * block_bound(..) <= wmin, mostly without a division: per wmin, the
  * shortest doclen at which each wdf 1..3 scores <= wmin is found once
- * (bm25 falls with doclen, so by bisection); a block is then below when
- * each of its classes' shortest doc is at least that long. */
+ * (as_eng_first_below); a block is then below when each of its classes'
+ * shortest doc is at least that long. */
 static int block_below(as_engine *e, enode *n, const as_pcur *c, double wmin)
 {
     if (!(n->lw == wmin)) {
         for (uint32_t w = 1; w <= 3; w++) {
-            uint32_t lo = 0, hi = 65536; /* first L in [lo, hi] with f <= wmin */
-            while (lo < hi) {
-                uint32_t mid = lo + (hi - lo) / 2;
-                if (bm25(e, n->tw, w, mid) <= wmin)
-                    hi = mid;
-                else
-                    lo = mid + 1;
-            }
+            uint32_t lo = as_eng_first_below(e, n->tw, w, wmin);
             n->lstar[w - 1] = lo == 65536 ? UINT32_MAX : lo;
         }
         n->lw = wmin;

@@ -174,67 +174,132 @@ int as_ix_walk_next(rwalk *w, as_ix_rec *r)
     return 0;
 }
 
-/* Steps over one coded record on the way to a later one of its block
+/* Steps over k coded records on the way to a later one of their block
  * (as_index_doc), keeping only what later records build on: the section,
  * line and paragraph, the id (rebuilt at idb: *idn bytes, room for idcap
  * and 16 more) and the place of the codes.  The checks of as_ix_walk_next
- * with the fields in locals: a fetch walks ten records on average at 1M
- * sentences.  An id piece of up to 16 bytes is copied as two words: the
- * bytes read past it lie in the store body (the block is followed by
- * others, or the vocab and the 24-byte entries of the block index), and
- * those written past it are overwritten or lie past the id. */
-static inline int walk_skip(rwalk *w, uint8_t *idb, size_t *idn, size_t idcap)
+ * record by record, with the walk's fields in locals for all k records
+ * (the walk's own fields, reloaded and stored per record, were a third of
+ * a step: a fetch walks ten records on average at 1M sentences), and a
+ * delta's zigzag undone without a branch (|d| <= 2^33 once checked, so
+ * the sum cannot overflow).  An id piece of up to 16 bytes is copied as
+ * two words: the bytes read past it lie in the store body (the block is
+ * followed by others, or the vocab and the 24-byte entries of the block
+ * index), and those written past it are overwritten or lie past the id. */
+static inline int walk_skip_n(rwalk *w, uint32_t k, uint8_t *idb, size_t *idnp, size_t idcap)
 {
-    const uint8_t *f = w->f, *fend = w->fend;
-    uint64_t tl, cl, sc, dl, dp, sent, ish, il;
-    if (fend - f >= 2 && f[0] >= 0x80 && f[1] < 0x80) { /* most texts: 128..16383 bytes */
+    const uint8_t *f = w->f, *t = w->t;
+    const uint8_t *const fend = w->fend, *const tend = w->tend;
+    int64_t line = w->line, para = w->para;
+    size_t idn = *idnp;
+    for (; k > 0; k--) {
+        uint64_t tl, cl, sc, dl, dp, sent, ish, il;
+        if (fend - f >= 2 && f[0] >= 0x80 && f[1] < 0x80) { /* most texts: 128..16383 bytes */
+            tl = (uint64_t)(f[0] & 0x7f) | (uint64_t)f[1] << 7;
+            f += 2;
+        } else if (varint_get(&f, fend, &tl)) {
+            return -1;
+        }
+        /* Most records: the seven fields after the text length one byte
+         * each and no new section: tested together (the high bits of a
+         * word). */
+        if (fend - f >= 8 && !(le64(f) & 0x0080808080808080ull) && f[1] == 0) {
+            cl = f[0];
+            dl = f[2];
+            dp = f[3];
+            ish = f[5];
+            il = f[6];
+            f += 7;
+            if (il > (uint64_t)(fend - f) || ish > idn || il > idcap - ish)
+                return -1;
+        } else {
+            if (varint_get(&f, fend, &cl) || varint_get(&f, fend, &sc))
+                return -1;
+            if (sc > 0) {
+                if (sc - 1 > (uint64_t)(fend - f))
+                    return -1;
+                w->sec = f;
+                w->slen = (size_t)(sc - 1);
+                f += sc - 1;
+            }
+            if (varint_get(&f, fend, &dl) || varint_get(&f, fend, &dp) ||
+                varint_get(&f, fend, &sent) || sent > UINT32_MAX || varint_get(&f, fend, &ish) ||
+                varint_get(&f, fend, &il) || il > (uint64_t)(fend - f) || ish > idn ||
+                il > idcap - ish || dl > ((uint64_t)1 << 34) || dp > ((uint64_t)1 << 34))
+                return -1;
+        }
+        if (il <= 16) { /* most: two words into the slack (as_index_doc) */
+            memcpy(idb + ish, f, 8);
+            memcpy(idb + ish + 8, f + 8, 8);
+        } else {
+            memcpy(idb + ish, f, (size_t)il);
+        }
+        idn = (size_t)(ish + il);
+        f += il;
+        line += (int64_t)(dl >> 1) ^ -(int64_t)(dl & 1);
+        para += (int64_t)(dp >> 1) ^ -(int64_t)(dp & 1);
+        if ((uint64_t)line > UINT32_MAX || (uint64_t)para > UINT32_MAX || tl > MAX_ULEN ||
+            cl > (uint64_t)(tend - t))
+            return -1;
+        t += cl;
+    }
+    w->f = f;
+    w->t = t;
+    w->line = (uint32_t)line;
+    w->para = (uint32_t)para;
+    *idnp = idn;
+    return 0;
+}
+
+/* as_ix_walk_next of a coded walk, its commonest record (a text length of
+ * one or two bytes, then the seven fields one byte each and no new
+ * section, as walk_skip_n tests them) read inline with the same checks:
+ * the generic varint reads were ~200 instructions of each fetch.  Any
+ * other record: as_ix_walk_next. */
+static inline int walk_rec(rwalk *w, as_ix_rec *r)
+{
+    const uint8_t *f = w->f, *const fend = w->fend;
+    uint64_t tl;
+    if (!w->coded || fend - f < 10)
+        return as_ix_walk_next(w, r);
+    if (f[0] < 0x80) {
+        tl = f[0];
+        f += 1;
+    } else if (f[1] < 0x80) {
         tl = (uint64_t)(f[0] & 0x7f) | (uint64_t)f[1] << 7;
         f += 2;
-    } else if (varint_get(&f, fend, &tl)) {
-        return -1;
-    }
-    /* Most records: the seven fields after the text length one byte each
-     * and no new section: tested together (the high bits of a word). */
-    if (fend - f >= 8 && !(le64(f) & 0x0080808080808080ull) && f[1] == 0) {
-        cl = f[0];
-        dl = f[2];
-        dp = f[3];
-        ish = f[5];
-        il = f[6];
-        f += 7;
-        if (il > (uint64_t)(fend - f) || ish > *idn || il > idcap - ish)
-            return -1;
-        goto id;
-    }
-    if (varint_get(&f, fend, &cl) || varint_get(&f, fend, &sc))
-        return -1;
-    if (sc > 0) {
-        if (sc - 1 > (uint64_t)(fend - f))
-            return -1;
-        w->sec = f;
-        w->slen = (size_t)(sc - 1);
-        f += sc - 1;
-    }
-    if (varint_get(&f, fend, &dl) || varint_get(&f, fend, &dp) || varint_get(&f, fend, &sent) ||
-        sent > UINT32_MAX || varint_get(&f, fend, &ish) || varint_get(&f, fend, &il) ||
-        il > (uint64_t)(fend - f) || ish > *idn || il > idcap - ish)
-        return -1;
-id:
-    if (il <= 16) { /* most: two words into the slack (as_index_doc) */
-        memcpy(idb + ish, f, 8);
-        memcpy(idb + ish + 8, f + 8, 8);
     } else {
-        memcpy(idb + ish, f, (size_t)il);
+        return as_ix_walk_next(w, r);
     }
-    *idn = (size_t)(ish + il);
-    f += il;
-    int bad = 0;
-    w->line = unzigzag_add(w->line, dl, &bad);
-    w->para = unzigzag_add(w->para, dp, &bad);
-    if (bad || tl > MAX_ULEN || cl > (uint64_t)(w->tend - w->t))
+    if ((le64(f) & 0x0080808080808080ull) || f[1] != 0)
+        return as_ix_walk_next(w, r);
+    uint64_t cl = f[0], dl = f[2], dp = f[3], il = f[6];
+    r->sentence = f[4];
+    r->id_shared = f[5];
+    f += 7;
+    if (il > (uint64_t)(fend - f))
         return -1;
-    w->t += cl;
+    r->id = f;
+    r->id_len = (size_t)il;
+    f += il;
+    int64_t line = (int64_t)w->line + ((int64_t)(dl >> 1) ^ -(int64_t)(dl & 1));
+    int64_t para = (int64_t)w->para + ((int64_t)(dp >> 1) ^ -(int64_t)(dp & 1));
+    if ((uint64_t)line > UINT32_MAX || (uint64_t)para > UINT32_MAX || tl > MAX_ULEN ||
+        cl > (uint64_t)(w->tend - w->t))
+        return -1;
     w->f = f;
+    w->line = (uint32_t)line;
+    w->para = (uint32_t)para;
+    r->sec_new = 0;
+    r->tlen = (size_t)tl;
+    r->clen = (size_t)cl;
+    r->text = NULL;
+    r->codes = w->t;
+    w->t += cl;
+    r->section = w->sec;
+    r->slen = w->slen;
+    r->line = w->line;
+    r->paragraph = w->para;
     return 0;
 }
 
@@ -529,10 +594,9 @@ int as_index_doc(const as_index *ix, uint32_t doc, as_docbuf *buf, as_docrec *ou
         return AS_ENOMEM;
     uint8_t *idb = buf->p;
     size_t idn = 0, idcap = (size_t)(w.fend - w.f);
-    for (uint32_t k = 0; k < doc - sb.first_doc; k++)
-        if (walk_skip(&w, idb, &idn, idcap) != 0)
-            goto bad;
-    if (as_ix_walk_next(&w, &r) != 0 || r.id_shared > idn || r.id_len > idcap - r.id_shared)
+    if (walk_skip_n(&w, doc - sb.first_doc, idb, &idn, idcap) != 0)
+        goto bad;
+    if (walk_rec(&w, &r) != 0 || r.id_shared > idn || r.id_len > idcap - r.id_shared)
         goto bad;
     if (r.id_len)
         memcpy(idb + r.id_shared, r.id, r.id_len);

@@ -3141,6 +3141,99 @@ static void test_guess(void **state)
     assert_true(rcaught >= 1);
 }
 
+/* A root TERM's guess (as_eng_guess: term_guess): its bound outside its
+ * high list, when the list likely holds k docs inside the filter.  Single
+ * common terms, filtered in half of the reps, top 1..30: guessed results
+ * equal the exhaustive scorer's and the unguessed run's bit for bit; some
+ * guesses fail, and a run that kept a failed one (guess_bug) differs at
+ * least once, so the check after the pass is what keeps them exact. */
+static void test_term_guess(void **state)
+{
+    (void)state;
+    static const cparams ps[] = {{12000, 40, 24, 5, 0.2, 1}, {16000, 30, 30, 4, 0.0, 0}};
+    uint32_t guessed = 0, failed = 0, caught = 0, nq = 0;
+    for (size_t pi = 0; pi < sizeof ps / sizeof ps[0]; pi++) {
+        corpus c;
+        gen_corpus(&c, &ps[pi], 827 + pi);
+        write_corpus(&c);
+        rng r = {91 + pi};
+        rhit *ref = malloc((c.ndocs + 1) * sizeof *ref);
+        double *w_of = malloc((c.ndocs + 1) * sizeof *w_of);
+        assert_non_null(ref);
+        assert_non_null(w_of);
+        long ties = 0;
+        for (size_t k = 1; k <= 30; k++) {
+            for (int rep = 0; rep < 8; rep++, nq++) {
+                arena a = {0};
+                as_query q;
+                memset(&q, 0, sizeof q);
+                char name[16];
+                term_name(rbelow(&r, 6), name, sizeof name);
+                q.root = qterm(&a, name, 0);
+                char *names[4];
+                rfilter rf;
+                if (rep % 2 == 1)
+                    rand_filter(&r, &q.filter, &rf, names);
+                else {
+                    memset(&rf, 0, sizeof rf);
+                    memset(&q.filter, 0, sizeof q.filter);
+                }
+                as_search_opts so;
+                ropts o;
+                rand_opts(&r, &so, &o);
+                if (rep % 4 < 2) { /* the shipped parameters: prunable */
+                    as_search_opts_default(&so);
+                    o.k1 = so.bm25.k1;
+                    o.b = so.bm25.b;
+                    o.mn = so.bm25.min_normlen;
+                    memcpy(o.kw, so.kind_weight, sizeof o.kw);
+                }
+                so.limit = k;
+                so.offset = rep % 4 == 1 ? rbelow(&r, 4) : 0;
+                so.want_total = 0;
+                so.collapse = rep % 3 == 0;
+                as_query_dump(q.root, qdump, sizeof qdump);
+                size_t l = strlen(qdump);
+                snprintf(qdump + l, sizeof qdump - l, " [term guess k %zu rep %d corpus %zu]", k,
+                         rep, pi);
+                c.eng->guess_off = 1;
+                as_hits h0 = {0};
+                seed_search(&c, &q, &so, &h0);
+                assert_true(isinf(c.eng->guessw));
+                c.eng->guess_off = 0;
+                uint64_t g0 = c.eng->nguess, f0 = c.eng->nguessfail;
+                check_search(&c, &q, &so, &o, &rf, ref, w_of, &ties);
+                as_hits h1 = {0};
+                seed_search(&c, &q, &so, &h1);
+                if (!same_hits(&h0, &h1))
+                    fail_msg("%s: guessed search differs from unguessed", qdump);
+                guessed += c.eng->nguess > g0;
+                if (c.eng->nguessfail > f0) {
+                    failed++;
+                    c.eng->guess_bug = 1;
+                    as_hits hb = {0};
+                    seed_search(&c, &q, &so, &hb);
+                    caught += !same_hits(&h0, &hb);
+                    as_hits_free(&hb);
+                    c.eng->guess_bug = 0;
+                }
+                as_hits_free(&h0);
+                as_hits_free(&h1);
+                afree(&a);
+            }
+        }
+        free(ref);
+        free(w_of);
+        free_corpus(&c);
+    }
+    if (getenv("SHOW_HIGH"))
+        fprintf(stderr, "term guess: %u of %u searches guessed, %u failed (%u caught)\n",
+                guessed, nq, failed, caught);
+    assert_true(guessed >= nq / 8);
+    assert_true(failed >= 1 && failed < guessed);
+    assert_true(caught >= 1);
+}
+
 /* One search of test_tier_steps' and test_tier_win's sweeps over corpus c:
  * an AND of two (rep even) or three distinct terms of the eight
  * commonest, random options (rand_opts) but the defaults' BM25, top k, no
@@ -3427,6 +3520,81 @@ static void test_phrase_positions(void **state)
     free_corpus(&c);
 }
 
+/* as_eng_first_below against the bisection it replaced, over BM25
+ * parameters that make the real-number guess exact, off, or undefined
+ * (k1, b or len_factor 0, min_normlen clamping short docs) and thresholds
+ * that tie a value exactly (the top-k threshold is a hit's value), fall
+ * just beside one, or lie outside every value. */
+static double fb_bm25(const as_engine *e, double tw, uint32_t wdf, uint32_t doclen)
+{
+    double normlen = (double)doclen * e->len_factor;
+    if (normlen < e->min_normlen)
+        normlen = e->min_normlen;
+    double w = (double)wdf;
+    double denom = e->k1 * (normlen * e->b + (1 - e->b)) + w;
+    return tw * (w / denom);
+}
+
+static uint32_t ref_first_below(const as_engine *e, double tw, uint32_t w, double wmin)
+{
+    uint32_t lo = 0, hi = 65536;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (fb_bm25(e, tw, w, mid) <= wmin)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+static void test_first_below(void **state)
+{
+    (void)state;
+    static const double k1s[] = {0, 1e-3, 0.5, 1.2, 2, 7};
+    static const double bs[] = {0, 0.3, 0.75, 1};
+    static const double mins[] = {0, 0.5, 3};
+    rng r = {20261123};
+    as_engine e;
+    memset(&e, 0, sizeof e);
+    size_t n = 0;
+    for (int it = 0; it < 20000; it++) {
+        e.k1 = k1s[rbelow(&r, 6)];
+        e.b = bs[rbelow(&r, 4)];
+        e.min_normlen = mins[rbelow(&r, 3)];
+        e.len_factor = rbelow(&r, 8) == 0 ? 0 : 1 / (1 + runit(&r) * 60);
+        double tw = rbelow(&r, 16) == 0 ? 0 : runit(&r) * 12;
+        uint32_t w = 1 + rbelow(&r, 3);
+        double wmin;
+        switch (rbelow(&r, 5)) {
+        case 0: /* a value itself, at a length near the answer or not */
+            wmin = fb_bm25(&e, tw, w, rbelow(&r, 2) ? rbelow(&r, 200) : rbelow(&r, 65536));
+            break;
+        case 1:
+            wmin = nextafter(fb_bm25(&e, tw, w, rbelow(&r, 300)), INFINITY);
+            break;
+        case 2:
+            wmin = nextafter(fb_bm25(&e, tw, w, rbelow(&r, 300)), -INFINITY);
+            break;
+        case 3: /* above every value, or below */
+            wmin = rbelow(&r, 2) ? tw * 2 + 1 : fb_bm25(&e, tw, w, 70000) * 0.5;
+            break;
+        default:
+            wmin = runit(&r) * tw;
+            break;
+        }
+        if (!(wmin > 0))
+            continue; /* block_below is asked for positive thresholds only */
+        uint32_t want = ref_first_below(&e, tw, w, wmin);
+        uint32_t got = as_eng_first_below(&e, tw, w, wmin);
+        if (got != want)
+            fail_msg("k1 %g b %g min %g lf %.17g tw %.17g w %u wmin %.17g: %u, want %u", e.k1,
+                     e.b, e.min_normlen, e.len_factor, tw, w, wmin, got, want);
+        n++;
+    }
+    assert_true(n > 10000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3461,9 +3629,11 @@ int main(void)
         cmocka_unit_test(test_lead_pair),
         cmocka_unit_test(test_seed),
         cmocka_unit_test(test_guess),
+        cmocka_unit_test(test_term_guess),
         cmocka_unit_test(test_tier_steps),
         cmocka_unit_test(test_tier_win),
         cmocka_unit_test(test_phrase_positions),
+        cmocka_unit_test(test_first_below),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

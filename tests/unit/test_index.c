@@ -2264,6 +2264,91 @@ static void test_store_text_length(void **state)
     free(dir);
 }
 
+/* A line delta (checksums made good) that takes a sentence's line below 0
+ * gives AS_ECORRUPT whether as_index_doc reads that record or steps over
+ * it to a later one of its block (walk_skip_n), also where the next delta
+ * brings the line back to 0 before the record read (doc 3: only a check
+ * at every step sees it), and the records before it still read; a delta
+ * that lands on line 0 reads, with every later line moved by it. */
+static void test_store_line_delta(void **state)
+{
+    (void)state;
+    char *dir = tempdir();
+    as_writer *w = NULL;
+    as_err err = {0};
+    assert_int_equal(as_writer_open(dir, NULL, &w, &err), AS_OK);
+    as_file_state fs = {"/c/a.txt", "a.txt", 10, 5, 7, 0, 0};
+    assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
+    as_meta m = {"Wigan", 4, 3, 20231117, 20231120};
+    as_token t[] = {{"w", 1, 0, 0, 0, 0, 0, 0}};
+    static const char *texts[] = {"Alpha beta.", "Gamma delta.", "Epsilon zeta.", "Eta theta."};
+    for (uint32_t i = 0; i < 4; i++) {
+        as_doc_in in = {&m, texts[i], NULL, AS_KIND_FINDING, 5 + i, 1, 0, NULL};
+        assert_int_equal(as_writer_add(w, &in, t, 1), AS_OK);
+    }
+    assert_int_equal(as_writer_end_file(w, NULL), AS_OK);
+    assert_int_equal(as_writer_finish(w, &err), AS_OK);
+    as_index *ix = open_gen(dir);
+    as_ix_sblock sb;
+    assert_int_equal(as_ix_store_block(ix, 0, &sb), AS_OK);
+    assert_int_equal(sb.first_doc, 0);
+    assert_int_equal(sb.ndocs, 4);
+    as_index_close(ix);
+    size_t len;
+    uint8_t *orig = slurp(dir, "store", &len), *b = malloc(len);
+    assert_non_null(b);
+    /* the fields: their length, then per record the text and code
+     * lengths, the section (0: none new), the line and paragraph deltas
+     * (zigzag), the sentence, the id's shared and new bytes, the id */
+    const uint8_t *p = orig + AS_HEADER_SIZE + sb.off, *end = p + sb.clen;
+    uint64_t v = 0, sc = 0, il = 0;
+    assert_int_equal(varint_get(&p, end, &v), 0);
+    for (int rec = 0; rec < 1; rec++) {
+        assert_int_equal(varint_get(&p, end, &v), 0);
+        assert_int_equal(varint_get(&p, end, &v), 0);
+        assert_int_equal(varint_get(&p, end, &sc), 0);
+        p += sc ? sc - 1 : 0;
+        for (int k = 0; k < 4; k++)
+            assert_int_equal(varint_get(&p, end, &v), 0);
+        assert_int_equal(varint_get(&p, end, &il), 0);
+        p += il;
+    }
+    assert_int_equal(varint_get(&p, end, &v), 0);
+    assert_int_equal(varint_get(&p, end, &v), 0);
+    assert_int_equal(varint_get(&p, end, &sc), 0);
+    p += sc ? sc - 1 : 0;
+    size_t dl_at = (size_t)(p - orig);
+    assert_int_equal(orig[dl_at], 2); /* record 1: line 5 -> 6, zigzag 2 */
+    as_docbuf db = {0};
+    as_docrec d;
+    /* zigzag 9: -5, line 0; zigzag 11: -6, line -1 */
+    for (uint8_t z = 9; z <= 11; z += 2) {
+        memcpy(b, orig, len);
+        b[dl_at] = z;
+        fix_crcs(b, len, 0);
+        spew(dir, "store", b, len);
+        for (uint32_t doc = 0; doc < 4; doc++) { /* each on a fresh open: damage is sticky */
+            ix = open_gen(dir);
+            int rc = as_index_doc(ix, doc, &db, &d);
+            if (doc == 0 || z == 9) {
+                assert_int_equal(rc, AS_OK);
+                assert_string_equal(d.text, texts[doc]);
+                assert_int_equal(d.line, doc == 0 ? 5 : doc - 1);
+            } else {
+                if (rc != AS_ECORRUPT)
+                    fail_msg("doc %u after line -1: %d, want AS_ECORRUPT", doc, rc);
+                assert_non_null(strstr(as_index_errmsg(ix), "damaged"));
+            }
+            as_index_close(ix);
+        }
+    }
+    as_docbuf_free(&db);
+    free(b);
+    free(orig);
+    rmtree(dir);
+    free(dir);
+}
+
 /* A duplicate map whose entries are out of order (checksums made good):
  * the first duplicate lookup reports the damage and finds no group, and
  * the intact map before it gave the groups; and one whose entry names a
@@ -2597,6 +2682,7 @@ int main(void)
         cmocka_unit_test(test_copy_verbatim),
         cmocka_unit_test(test_stale_base),
         cmocka_unit_test(test_damaged_base),
+        cmocka_unit_test(test_store_line_delta),
         cmocka_unit_test(test_copy_from_tampered),
         cmocka_unit_test(test_flipped_bytes),
         cmocka_unit_test(test_damage_seen_by_reads),
