@@ -3003,6 +3003,38 @@ static void test_seed(void **state)
 
 /* ---- threshold guessing ------------------------------------------------------ */
 
+/* The options of a guess test's search: random (rand_opts), but the
+ * shipped BM25 and kind weights (prunable) when shipped; top k, an offset
+ * in reps 1, 5, ..., no total, duplicates collapsed in every third rep. */
+static void guess_opts(rng *r, int shipped, size_t k, int rep, as_search_opts *so, ropts *o)
+{
+    rand_opts(r, so, o);
+    if (shipped) {
+        as_search_opts_default(so);
+        o->k1 = so->bm25.k1;
+        o->b = so->bm25.b;
+        o->mn = so->bm25.min_normlen;
+        memcpy(o->kw, so->kind_weight, sizeof o->kw);
+    }
+    so->limit = k;
+    so->offset = rep % 4 == 1 ? rbelow(r, 4) : 0;
+    so->want_total = 0;
+    so->collapse = rep % 3 == 0;
+}
+
+/* Does the search, run keeping a failed guess's pass (guess_bug), differ
+ * from h0, the same search unguessed? */
+static int bug_differs(corpus *c, const as_query *q, const as_search_opts *so, const as_hits *h0)
+{
+    c->eng->guess_bug = 1;
+    as_hits hb = {0};
+    seed_search(c, q, so, &hb);
+    int differs = !same_hits(h0, &hb);
+    as_hits_free(&hb);
+    c->eng->guess_bug = 0;
+    return differs;
+}
+
 /* Threshold guessing (engine.c: guess) on t_a AND t_b AND (t_c OR t_d),
  * t_a and t_b among the common terms, t_c and t_d rarer (the OR the
  * AND's rarest unit), k = 1..30, with filters, kind weights, offsets and
@@ -3065,18 +3097,7 @@ static void test_guess(void **state)
                 }
                 as_search_opts so;
                 ropts o;
-                rand_opts(&r, &so, &o);
-                if (rep % 2 == 0) { /* the shipped parameters: prunable */
-                    as_search_opts_default(&so);
-                    o.k1 = so.bm25.k1;
-                    o.b = so.bm25.b;
-                    o.mn = so.bm25.min_normlen;
-                    memcpy(o.kw, so.kind_weight, sizeof o.kw);
-                }
-                so.limit = k;
-                so.offset = rep % 4 == 1 ? rbelow(&r, 4) : 0;
-                so.want_total = 0;
-                so.collapse = rep % 3 == 0;
+                guess_opts(&r, rep % 2 == 0, k, rep, &so, &o);
                 as_query_dump(q.root, qdump, sizeof qdump);
                 size_t l = strlen(qdump);
                 snprintf(qdump + l, sizeof qdump - l, " [guess k %zu rep %d corpus %zu]", k,
@@ -3110,13 +3131,9 @@ static void test_guess(void **state)
                 if (c.eng->nguessfail > f0) {
                     failed++;
                     rfailed += (uint32_t)up;
-                    c.eng->guess_bug = 1;
-                    as_hits hb = {0};
-                    seed_search(&c, &q, &so, &hb);
-                    caught += !same_hits(&h0, &hb);
-                    rcaught += up && !same_hits(&h0, &hb);
-                    as_hits_free(&hb);
-                    c.eng->guess_bug = 0;
+                    int differs = bug_differs(&c, &q, &so, &h0);
+                    caught += (uint32_t)differs;
+                    rcaught += (uint32_t)(up && differs);
                 }
                 c.eng->guess_hi = 0;
                 as_hits_free(&h0);
@@ -3180,18 +3197,7 @@ static void test_term_guess(void **state)
                 }
                 as_search_opts so;
                 ropts o;
-                rand_opts(&r, &so, &o);
-                if (rep % 4 < 2) { /* the shipped parameters: prunable */
-                    as_search_opts_default(&so);
-                    o.k1 = so.bm25.k1;
-                    o.b = so.bm25.b;
-                    o.mn = so.bm25.min_normlen;
-                    memcpy(o.kw, so.kind_weight, sizeof o.kw);
-                }
-                so.limit = k;
-                so.offset = rep % 4 == 1 ? rbelow(&r, 4) : 0;
-                so.want_total = 0;
-                so.collapse = rep % 3 == 0;
+                guess_opts(&r, rep % 4 < 2, k, rep, &so, &o);
                 as_query_dump(q.root, qdump, sizeof qdump);
                 size_t l = strlen(qdump);
                 snprintf(qdump + l, sizeof qdump - l, " [term guess k %zu rep %d corpus %zu]", k,
@@ -3210,12 +3216,7 @@ static void test_term_guess(void **state)
                 guessed += c.eng->nguess > g0;
                 if (c.eng->nguessfail > f0) {
                     failed++;
-                    c.eng->guess_bug = 1;
-                    as_hits hb = {0};
-                    seed_search(&c, &q, &so, &hb);
-                    caught += !same_hits(&h0, &hb);
-                    as_hits_free(&hb);
-                    c.eng->guess_bug = 0;
+                    caught += (uint32_t)bug_differs(&c, &q, &so, &h0);
                 }
                 as_hits_free(&h0);
                 as_hits_free(&h1);

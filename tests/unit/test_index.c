@@ -2201,6 +2201,45 @@ static void test_high_list_by_hand(void **state)
     free(dir);
 }
 
+/* Writes texts[0..n) as one file's sentences (lines line0, line0 + 1,
+ * ...) into dir and returns its store file's bytes (*len; the caller
+ * frees them) and the store's block 0 (*sb), which holds them all. */
+static uint8_t *one_block_store(const char *dir, const char *const *texts, uint32_t n,
+                                uint32_t line0, as_ix_sblock *sb, size_t *len)
+{
+    as_writer *w = NULL;
+    as_err err = {0};
+    assert_int_equal(as_writer_open(dir, NULL, &w, &err), AS_OK);
+    as_file_state fs = {"/c/a.txt", "a.txt", 10, 5, 7, 0, 0};
+    assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
+    as_meta m = {"Wigan", 4, 3, 20231117, 20231120};
+    as_token t[] = {{"w", 1, 0, 0, 0, 0, 0, 0}};
+    for (uint32_t i = 0; i < n; i++) {
+        as_doc_in in = {&m, texts[i], NULL, AS_KIND_FINDING, line0 + i, 1, 0, NULL};
+        assert_int_equal(as_writer_add(w, &in, t, 1), AS_OK);
+    }
+    assert_int_equal(as_writer_end_file(w, NULL), AS_OK);
+    assert_int_equal(as_writer_finish(w, &err), AS_OK);
+    as_index *ix = open_gen(dir);
+    assert_int_equal(as_ix_store_block(ix, 0, sb), AS_OK);
+    assert_int_equal(sb->first_doc, 0);
+    assert_int_equal(sb->ndocs, n);
+    as_index_close(ix);
+    return slurp(dir, "store", len);
+}
+
+/* Steps *p over a store record's text and code lengths and its section
+ * (0: none new; else the name's length + 1, then the name), to its line
+ * delta. */
+static void to_line_delta(const uint8_t **p, const uint8_t *end)
+{
+    uint64_t v = 0, sc = 0;
+    assert_int_equal(varint_get(p, end, &v), 0);
+    assert_int_equal(varint_get(p, end, &v), 0);
+    assert_int_equal(varint_get(p, end, &sc), 0);
+    *p += sc ? sc - 1 : 0;
+}
+
 /* A sentence's recorded text length (checksums made good) must be met
  * exactly by as_index_doc's decoding, which writes into the buffer's
  * slack: every shorter length (cut inside a token, or where the space
@@ -2210,26 +2249,12 @@ static void test_store_text_length(void **state)
 {
     (void)state;
     char *dir = tempdir();
-    as_writer *w = NULL;
-    as_err err = {0};
-    assert_int_equal(as_writer_open(dir, NULL, &w, &err), AS_OK);
-    as_file_state fs = {"/c/a.txt", "a.txt", 10, 5, 7, 0, 0};
-    assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
-    as_meta m = {"Wigan", 4, 3, 20231117, 20231120};
-    as_token t[] = {{"w", 1, 0, 0, 0, 0, 0, 0}};
     const char *text = "Alpha beta, gamma delta epsilon.";
-    as_doc_in in = {&m, text, NULL, AS_KIND_FINDING, 1, 1, 0, NULL};
-    assert_int_equal(as_writer_add(w, &in, t, 1), AS_OK);
-    assert_int_equal(as_writer_end_file(w, NULL), AS_OK);
-    assert_int_equal(as_writer_finish(w, &err), AS_OK);
-    as_index *ix = open_gen(dir);
     as_ix_sblock sb;
-    assert_int_equal(as_ix_store_block(ix, 0, &sb), AS_OK);
-    assert_int_equal(sb.first_doc, 0);
-    as_index_close(ix);
     size_t len;
-    uint8_t *orig = slurp(dir, "store", &len), *b = malloc(len);
+    uint8_t *orig = one_block_store(dir, &text, 1, 1, &sb, &len), *b = malloc(len);
     assert_non_null(b);
+    as_index *ix;
     /* the block's first field: the length of the fields (varint), then
      * the first record's text length, one byte for this short text */
     const uint8_t *p = orig + AS_HEADER_SIZE + sb.off, *end = p + sb.clen;
@@ -2274,49 +2299,25 @@ static void test_store_line_delta(void **state)
 {
     (void)state;
     char *dir = tempdir();
-    as_writer *w = NULL;
-    as_err err = {0};
-    assert_int_equal(as_writer_open(dir, NULL, &w, &err), AS_OK);
-    as_file_state fs = {"/c/a.txt", "a.txt", 10, 5, 7, 0, 0};
-    assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
-    as_meta m = {"Wigan", 4, 3, 20231117, 20231120};
-    as_token t[] = {{"w", 1, 0, 0, 0, 0, 0, 0}};
-    static const char *texts[] = {"Alpha beta.", "Gamma delta.", "Epsilon zeta.", "Eta theta."};
-    for (uint32_t i = 0; i < 4; i++) {
-        as_doc_in in = {&m, texts[i], NULL, AS_KIND_FINDING, 5 + i, 1, 0, NULL};
-        assert_int_equal(as_writer_add(w, &in, t, 1), AS_OK);
-    }
-    assert_int_equal(as_writer_end_file(w, NULL), AS_OK);
-    assert_int_equal(as_writer_finish(w, &err), AS_OK);
-    as_index *ix = open_gen(dir);
+    static const char *const texts[] = {"Alpha beta.", "Gamma delta.", "Epsilon zeta.",
+                                        "Eta theta."};
     as_ix_sblock sb;
-    assert_int_equal(as_ix_store_block(ix, 0, &sb), AS_OK);
-    assert_int_equal(sb.first_doc, 0);
-    assert_int_equal(sb.ndocs, 4);
-    as_index_close(ix);
     size_t len;
-    uint8_t *orig = slurp(dir, "store", &len), *b = malloc(len);
+    uint8_t *orig = one_block_store(dir, texts, 4, 5, &sb, &len), *b = malloc(len);
     assert_non_null(b);
+    as_index *ix;
     /* the fields: their length, then per record the text and code
      * lengths, the section (0: none new), the line and paragraph deltas
      * (zigzag), the sentence, the id's shared and new bytes, the id */
     const uint8_t *p = orig + AS_HEADER_SIZE + sb.off, *end = p + sb.clen;
-    uint64_t v = 0, sc = 0, il = 0;
+    uint64_t v = 0, il = 0;
     assert_int_equal(varint_get(&p, end, &v), 0);
-    for (int rec = 0; rec < 1; rec++) {
+    to_line_delta(&p, end); /* record 0 */
+    for (int k = 0; k < 4; k++)
         assert_int_equal(varint_get(&p, end, &v), 0);
-        assert_int_equal(varint_get(&p, end, &v), 0);
-        assert_int_equal(varint_get(&p, end, &sc), 0);
-        p += sc ? sc - 1 : 0;
-        for (int k = 0; k < 4; k++)
-            assert_int_equal(varint_get(&p, end, &v), 0);
-        assert_int_equal(varint_get(&p, end, &il), 0);
-        p += il;
-    }
-    assert_int_equal(varint_get(&p, end, &v), 0);
-    assert_int_equal(varint_get(&p, end, &v), 0);
-    assert_int_equal(varint_get(&p, end, &sc), 0);
-    p += sc ? sc - 1 : 0;
+    assert_int_equal(varint_get(&p, end, &il), 0);
+    p += il;
+    to_line_delta(&p, end); /* record 1 */
     size_t dl_at = (size_t)(p - orig);
     assert_int_equal(orig[dl_at], 2); /* record 1: line 5 -> 6, zigzag 2 */
     as_docbuf db = {0};
