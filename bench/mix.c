@@ -170,28 +170,43 @@ typedef struct mixslot {
     size_t hits;
 } mixslot;
 
-static void print_slot(const mix_opts *o, const mixq *q, mixslot *s, mixpool *pool)
+int mix_print_stats(mixpool *p, const char *name, double *t, size_t n, const char *hits)
 {
-    if (!mix_text(q, o->form)[0]) {
+    if (mixpool_add(p, t, n) != 0) {
+        fprintf(stderr, "mix: out of memory\n");
+        return -1;
+    }
+    double med, p95;
+    mix_stats(t, n, &med, &p95);
+    printf("%s\t%.1f\t%.1f\t%s", name, med, p95, hits);
+    return 0;
+}
+
+/* mix_time's line for query q (mix.h says which); 0 or -1. */
+static int print_slot(const mix_opts *o, const mixq *q, int has, mixslot *s, mixpool *pool)
+{
+    if (!has) {
         printf(o->rounds ? "%s\t-\n" : "%s\t-\t-\t-\n", q->name);
-        return;
+        return 0;
     }
     if (o->rounds) {
         printf("%s\t%zu\t", q->name, s->hits);
         for (long i = 0; i < s->n; i++)
             printf(i ? " %.2f" : "%.2f", s->t[i]);
         putchar('\n');
-        return;
+        return 0;
     }
-    double med, p95;
-    mixpool_add(pool, s->t, (size_t)s->n);
-    mix_stats(s->t, (size_t)s->n, &med, &p95);
-    printf("%s\t%.1f\t%.1f\t%zu", q->name, med, p95, s->hits);
+    char hits[32];
+    snprintf(hits, sizeof hits, "%zu", s->hits);
+    if (mix_print_stats(pool, q->name, s->t, (size_t)s->n, hits) != 0)
+        return -1;
     for (int k = 0; k < o->nph; k++) {
+        double med, p95;
         mix_stats(s->t + (size_t)(k + 1) * (size_t)o->iters, (size_t)s->n, &med, &p95);
         printf("\t%.1f", med);
     }
     putchar('\n');
+    return 0;
 }
 
 int mix_time(const mix *m, const mix_opts *o, mix_run_fn fn, void *ctx)
@@ -214,10 +229,11 @@ int mix_time(const mix *m, const mix_opts *o, mix_run_fn fn, void *ctx)
         s.n = 0;
         s.spent = 0;
         s.hits = 0;
+        const int has = mix_text(mq, o->form)[0] != '\0';
         double ph[MIX_MAX_PH];
-        if (mix_text(mq, o->form)[0])
+        if (has)
             rc = fn(ctx, mq, &s.hits, ph); /* the warm-up, untimed */
-        for (long i = 0; i < o->iters && mix_text(mq, o->form)[0] && rc == 0; i++) {
+        for (long i = 0; has && i < o->iters && rc == 0; i++) {
             if (i >= min && s.spent > budget)
                 break;
             double t0 = mix_now_us();
@@ -230,11 +246,11 @@ int mix_time(const mix *m, const mix_opts *o, mix_run_fn fn, void *ctx)
             s.spent += dt;
         }
         if (rc == 0)
-            print_slot(o, mq, &s, &pool);
+            rc = print_slot(o, mq, has, &s, &pool);
     }
     if (rc == 0 && !o->rounds)
         mixpool_finish(&pool);
-    free(pool.t);
+    free(pool.t); /* when an error left it unfinished */
     free(s.t);
     return rc;
 }

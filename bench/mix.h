@@ -46,6 +46,10 @@ typedef struct mixpool {
 int mixpool_add(mixpool *p, const double *t, size_t n); /* 0 or -1 (ENOMEM) */
 /* Prints "ALL<TAB>median<TAB>p95<TAB>runs" and frees the samples. */
 void mixpool_finish(mixpool *p);
+/* One query's statistics line, the phases aside: adds t[0..n) to the pool
+ * and prints "name<TAB>median<TAB>p95<TAB>hits" without the newline (t is
+ * reordered).  0, or -1 out of memory (said on stderr). */
+int mix_print_stats(mixpool *p, const char *name, double *t, size_t n, const char *hits);
 
 /* Time budget per query and contender: stop repeating a query after this
  * many microseconds once at least MIX_MIN_ITERS runs are done, so slow

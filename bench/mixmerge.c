@@ -139,14 +139,11 @@ int main(int argc, char **argv)
             printf("%s\t-\t-\t-\n", s->name);
             continue;
         }
-        double med, p95;
-        if (mixpool_add(&pool, s->t, s->n) != 0) {
-            fprintf(stderr, "mixmerge: out of memory\n");
+        if (mix_print_stats(&pool, s->name, s->t, s->n, s->hits) != 0) {
             rc = 2;
             break;
         }
-        mix_stats(s->t, s->n, &med, &p95);
-        printf("%s\t%.1f\t%.1f\t%s\n", s->name, med, p95, s->hits);
+        putchar('\n');
     }
     if (rc == 0)
         mixpool_finish(&pool);
