@@ -128,68 +128,97 @@ static inline uint64_t word_mask(const uint8_t *p, uint64_t *space)
 #endif
 }
 
-size_t as_stok_split(const uint8_t *t, size_t n, size_t avail, uint32_t base, as_swtok *out)
+/* One token, [s, s + n) (n >= 1): its head, tail and hash, then its id
+ * from memo m into *id, or the token appended to miss[*nm] (see
+ * as_stok_split).  The hash of a token of up to 15 bytes is taken from the
+ * words loaded for the memo (the value is hash_lim's). */
+static inline __attribute__((always_inline)) void tok_one(const uint8_t *s, size_t n,
+                                                          const uint8_t *lim, uint32_t off,
+                                                          uint32_t at, const as_stok_memo *m,
+                                                          uint32_t *id, as_swtok *miss,
+                                                          size_t *nm)
+{
+    uint64_t head, tail = 0, h;
+    uint32_t h32;
+    if (STOK_LE && n < 8 && lim - s >= 8) {
+        /* most tokens: one masked load is the head and all the bytes */
+        memcpy(&head, s, 8);
+        head &= ~0ull >> (63 - 8 * n) >> 1; /* n < 8 bytes, no branch */
+        h = (HSEED ^ n ^ head) * HMUL;
+        h32 = (uint32_t)(h ^ (h >> 32));
+    } else if (STOK_LE && n - 8 < 8) {
+        /* 8 to 15 bytes: the head, then the bytes past it, which are the
+         * top n - 8 bytes of the tail (none for n = 8) */
+        memcpy(&head, s, 8);
+        memcpy(&tail, s + n - 8, 8);
+        h = (HSEED ^ n ^ head) * HMUL;
+        h ^= h >> 32;
+        h = (h ^ (tail >> (8 * (15 - n)) >> 8)) * HMUL;
+        h32 = (uint32_t)(h ^ (h >> 32));
+    } else {
+        h32 = hash_lim(s, n, lim, &head);
+        if (n >= 8 && n <= AS_STOK_MEMO_LEN)
+            memcpy(&tail, s + n - 8, 8);
+    }
+    const as_stok_memo *e = &m[h32 & (AS_STOK_MEMO - 1)];
+    /* one branch for the three compares: a hit is the common case */
+    if (((e->head ^ head) | (e->tail ^ tail) | (e->len ^ n)) == 0) {
+        *id = e->id;
+        return;
+    }
+    as_swtok o = {off, (uint32_t)n, h32, at, head, tail, 0, 0};
+    miss[(*nm)++] = o;
+}
+
+size_t as_stok_split(const uint8_t *t, size_t n, size_t avail, uint32_t base,
+                     const as_stok_memo *m, uint32_t *ids, as_swtok *miss, size_t *nmiss)
 {
     if (n == 0)
         return 0;
     const uint8_t *lim = t + avail;
-    size_t nt = 0, start = 0;
-    unsigned cls = wordbyte[t[0]]; /* the current run's: word 1, gap 0 */
-    uint64_t carry = cls;          /* the class of the byte before the chunk */
+    size_t nt = 0, start = 0, nm = *nmiss;
+    uint64_t carry = wordbyte[t[0]]; /* the class of the byte before the chunk */
+    uint64_t scarry = 0;             /* bit 0: the last chunk's last byte is a
+                                      * single space between two words */
     for (size_t c = 0; c < n; c += 64) {
-        uint64_t w, b, sp;
+        uint64_t w, sp;
         if (avail - c >= 64) {
             w = word_mask(t + c, &sp);
         } else {
-            uint8_t tail[64] = {0};
-            memcpy(tail, t + c, n - c); /* n - c <= avail - c < 64 */
-            w = word_mask(tail, &sp);
+            uint8_t tl[64] = {0};
+            memcpy(tl, t + c, n - c); /* n - c <= avail - c < 64 */
+            w = word_mask(tl, &sp);
         }
         uint64_t before = (w << 1) | carry; /* bit i: byte c + i - 1 is a word byte */
-        b = w ^ before;                      /* bit i: byte c + i starts a run */
+        uint64_t b = w ^ before;             /* bit i: byte c + i starts a run */
         carry = w >> 63;
-        /* Bit i: byte c + i is a single space between two words (the byte
-         * after it in this chunk and before n; one on a chunk's last byte
-         * is left to the run test below).  The word after it starts no
-         * run of its own: the word before ends there, and the next word
-         * token starts after the space, in one step, not two. */
-        uint64_t single = sp & before & (w >> 1);
+        /* Bit i: byte c + i is a single space between two words, left out
+         * (format.h: store).  The byte after the chunk (when before n)
+         * decides bit 63, so that every one is found here. */
+        uint64_t after = n - c > 64 ? (uint64_t)wordbyte[t[c + 64]] << 63 : 0;
+        uint64_t single = sp & before & ((w >> 1) | after);
         if (n - c < 64) {
             b &= (1ull << (n - c)) - 1;
             single &= (1ull << (n - c - 1)) - 1;
         }
-        b &= ~(single << 1);
-        while (b) {
-            size_t p = c + (size_t)__builtin_ctzll(b);
-            uint64_t bit = b & (0 - b);
-            b &= b - 1;
-            /* the run [start, p) ends: a single space between two words
-             * is left out (a gap run after the first has a word before
-             * it, and p < n: one after it) */
-            if (cls || start == 0 || p - start != 1 || t[start] != ' ') {
-                /* built in a local and stored once: written through out,
-                 * the compiler must assume each store may change t's
-                 * bytes and reload them (out and t may alias) */
-                as_swtok o;
-                o.off = base + (uint32_t)start;
-                o.len = (uint32_t)(p - start);
-                o.hash = hash_lim(t + start, p - start, lim, &o.head);
-                o.zero = 0;
-                out[nt++] = o;
-            }
-            if (single & bit) { /* cls is 1: a word follows the space */
-                start = p + 1;
-                continue;
-            }
+        /* The tokens start at the run starts but a single space's; one
+         * ends where the next starts, or a byte before when that byte is
+         * a single space (bit i of ss: byte c + i - 1 is one): no branch
+         * per token on which it is. */
+        uint64_t st = b & ~single, ss = (single << 1) | scarry;
+        scarry = single >> 63;
+        while (st) {
+            unsigned i = (unsigned)__builtin_ctzll(st);
+            st &= st - 1;
+            size_t p = c + i, e = p - ((ss >> i) & 1);
+            tok_one(t + start, e - start, lim, base + (uint32_t)start, (uint32_t)nt, m, ids + nt,
+                    miss, &nm);
+            nt++;
             start = p;
-            cls ^= 1;
         }
     }
-    as_swtok o;
-    o.off = base + (uint32_t)start;
-    o.len = (uint32_t)(n - start);
-    o.hash = hash_lim(t + start, n - start, lim, &o.head);
-    o.zero = 0;
-    out[nt++] = o;
-    return nt;
+    tok_one(t + start, n - start, lim, base + (uint32_t)start, (uint32_t)nt, m, ids + nt, miss,
+            &nm);
+    *nmiss = nm;
+    return nt + 1;
 }
