@@ -95,28 +95,37 @@ uint64_t as_stok_head(const uint8_t *s, size_t n)
 #define WB64(b) WB16(b), WB16((b) + 16), WB16((b) + 32), WB16((b) + 48)
 static const uint8_t wordbyte[256] = {WB64(0), WB64(64), WB64(128), WB64(192)};
 
+#ifdef __SSE2__
+/* Word bytes of the 16 bytes at p (bit i: p[i]) into *w, spaces into *sp.
+ * A range test is one add and one signed compare: x + (0x80 - lo) is
+ * below -128 + (hi - lo + 1) as a signed byte exactly when lo <= x <= hi;
+ * a byte >= 0x80 is a word byte by its top bit (the OR). */
+static inline void mask16(const uint8_t *p, unsigned *w, unsigned *sp)
+{
+    const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)p);
+    const __m128i l = _mm_or_si128(b, _mm_set1_epi8(0x20));
+    const __m128i isl = _mm_cmpgt_epi8(_mm_set1_epi8(-128 + 26),
+                                       _mm_add_epi8(l, _mm_set1_epi8((char)(0x80 - 'a'))));
+    const __m128i isd = _mm_cmpgt_epi8(_mm_set1_epi8(-128 + 10),
+                                       _mm_add_epi8(b, _mm_set1_epi8((char)(0x80 - '0'))));
+    *w = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(isl, isd), b));
+    *sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8(' ')));
+}
+#endif
+
 /* Bit i: p[i] is a word byte, for the 64 bytes at p; in *space, bit i:
  * p[i] is ' '. */
-static inline uint64_t word_mask(const uint8_t *p, uint64_t *space)
+static inline __attribute__((always_inline)) uint64_t word_mask(const uint8_t *p,
+                                                                uint64_t *space)
 {
 #ifdef __SSE2__
-    uint64_t m = 0, s = 0;
-    const __m128i sp = _mm_set1_epi8(0x20), a0 = _mm_set1_epi8('a' - 1),
-                  z1 = _mm_set1_epi8('z' + 1), d0 = _mm_set1_epi8('0' - 1),
-                  d9 = _mm_set1_epi8('9' + 1);
-    for (int k = 0; k < 4; k++) {
-        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
-        /* signed compares: a byte >= 0x80 is negative, in neither range,
-         * and a word byte by its top bit (the OR below) */
-        __m128i l = _mm_or_si128(b, sp);
-        __m128i isl = _mm_and_si128(_mm_cmpgt_epi8(l, a0), _mm_cmplt_epi8(l, z1));
-        __m128i isd = _mm_and_si128(_mm_cmpgt_epi8(b, d0), _mm_cmplt_epi8(b, d9));
-        __m128i w = _mm_or_si128(_mm_or_si128(isl, isd), b);
-        m |= (uint64_t)(uint16_t)_mm_movemask_epi8(w) << (16 * k);
-        s |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(b, sp)) << (16 * k);
-    }
-    *space = s;
-    return m;
+    unsigned w0, w1, w2, w3, s0, s1, s2, s3;
+    mask16(p, &w0, &s0);
+    mask16(p + 16, &w1, &s1);
+    mask16(p + 32, &w2, &s2);
+    mask16(p + 48, &w3, &s3);
+    *space = (uint64_t)s0 | (uint64_t)s1 << 16 | (uint64_t)s2 << 32 | (uint64_t)s3 << 48;
+    return (uint64_t)w0 | (uint64_t)w1 << 16 | (uint64_t)w2 << 32 | (uint64_t)w3 << 48;
 #else
     uint64_t m = 0, s = 0;
     for (int i = 0; i < 64; i++) {
@@ -128,22 +137,66 @@ static inline uint64_t word_mask(const uint8_t *p, uint64_t *space)
 #endif
 }
 
+/* What a miss records beside the token's bytes: where the text lies in
+ * the block and where its ids go (kept apart from the loop's registers). */
+typedef struct split_at {
+    const uint8_t *t;
+    uint32_t base;
+    const uint32_t *ids;
+} split_at;
+
+/* Appends the token [s, s + n) of hash h32, head and tail to *mp: a miss. */
+static inline void miss_put(as_swtok **mp, const split_at *x, const uint8_t *s, size_t n,
+                            uint32_t h32, uint64_t head, uint64_t tail, const uint32_t *id)
+{
+    as_swtok o = {x->base + (uint32_t)(s - x->t), (uint32_t)n, h32, (uint32_t)(id - x->ids),
+                  head, tail, 0, 0};
+    *(*mp)++ = o;
+}
+
+/* The low n bytes of a word, for n < 8. */
+static const uint64_t lenmask[8] = {0,
+                                    0xff,
+                                    0xffff,
+                                    0xffffff,
+                                    0xffffffff,
+                                    0xffffffffffull,
+                                    0xffffffffffffull,
+                                    0xffffffffffffffull};
+
+/* A token's hash, head and tail (see the memo). */
+typedef struct tok_key {
+    uint64_t head, tail;
+    uint32_t h32;
+} tok_key;
+
+/* The key of a token of 16 bytes or more, or near the readable end: out
+ * of the loop (a few in a hundred tokens), and returned by value, so that
+ * the loop's head and tail stay in registers. */
+static __attribute__((noinline)) tok_key key_other(const uint8_t *s, size_t n, const uint8_t *lim)
+{
+    tok_key k = {0, 0, 0};
+    if (n >= 8 && n <= AS_STOK_MEMO_LEN)
+        memcpy(&k.tail, s + n - 8, 8);
+    k.h32 = hash_lim(s, n, lim, &k.head);
+    return k;
+}
+
 /* One token, [s, s + n) (n >= 1): its head, tail and hash, then its id
- * from memo m into *id, or the token appended to miss[*nm] (see
- * as_stok_split).  The hash of a token of up to 15 bytes is taken from the
- * words loaded for the memo (the value is hash_lim's). */
+ * from memo m into *id, or the token appended to *mp (see as_stok_split).
+ * The hash of a token of up to 15 bytes is taken from the words loaded
+ * for the memo (the value is hash_lim's). */
 static inline __attribute__((always_inline)) void tok_one(const uint8_t *s, size_t n,
-                                                          const uint8_t *lim, uint32_t off,
-                                                          uint32_t at, const as_stok_memo *m,
-                                                          uint32_t *id, as_swtok *miss,
-                                                          size_t *nm)
+                                                          const uint8_t *lim, int safe,
+                                                          const as_stok_memo *m, uint32_t *id,
+                                                          as_swtok **mp, const split_at *x)
 {
     uint64_t head, tail = 0, h;
     uint32_t h32;
-    if (STOK_LE && n < 8 && lim - s >= 8) {
+    if (STOK_LE && n < 8 && (safe || lim - s >= 8)) {
         /* most tokens: one masked load is the head and all the bytes */
         memcpy(&head, s, 8);
-        head &= ~0ull >> (63 - 8 * n) >> 1; /* n < 8 bytes, no branch */
+        head &= lenmask[n]; /* a table: fewer instructions than shifts */
         h = (HSEED ^ n ^ head) * HMUL;
         h32 = (uint32_t)(h ^ (h >> 32));
     } else if (STOK_LE && n - 8 < 8) {
@@ -156,18 +209,39 @@ static inline __attribute__((always_inline)) void tok_one(const uint8_t *s, size
         h = (h ^ (tail >> (8 * (15 - n)) >> 8)) * HMUL;
         h32 = (uint32_t)(h ^ (h >> 32));
     } else {
-        h32 = hash_lim(s, n, lim, &head);
-        if (n >= 8 && n <= AS_STOK_MEMO_LEN)
-            memcpy(&tail, s + n - 8, 8);
+        tok_key k = key_other(s, n, lim);
+        head = k.head;
+        tail = k.tail;
+        h32 = k.h32;
     }
     const as_stok_memo *e = &m[h32 & (AS_STOK_MEMO - 1)];
     /* one branch for the three compares: a hit is the common case */
-    if (((e->head ^ head) | (e->tail ^ tail) | (e->len ^ n)) == 0) {
+    if (__builtin_expect(((e->head ^ head) | (e->tail ^ tail) | (e->len ^ n)) == 0, 1))
         *id = e->id;
-        return;
+    else
+        miss_put(mp, x, s, n, h32, head, tail, id);
+}
+
+/* The tokens that end in the 64 bytes at tc (bit i of st: a token starts
+ * at tc + i; of ss: tc[i - 1] is a single space), the one in progress
+ * starting at *start.  safe: 8 bytes are readable from any token start
+ * before tc + 64 (then the test per token goes: the loop is made twice,
+ * with safe a constant). */
+static inline __attribute__((always_inline)) void chunk_tokens(
+    const uint8_t *tc, uint64_t st, uint64_t ss, const uint8_t **start, const uint8_t *lim,
+    int safe, const as_stok_memo *m, uint32_t **id, as_swtok **mp, const split_at *x)
+{
+    const uint8_t *s = *start;
+    uint32_t *ip = *id;
+    while (st) {
+        size_t i = (size_t)__builtin_ctzll(st);
+        st &= st - 1;
+        const uint8_t *p = tc + i, *e = p - ((ss >> i) & 1);
+        tok_one(s, (size_t)(e - s), lim, safe, m, ip++, mp, x);
+        s = p;
     }
-    as_swtok o = {off, (uint32_t)n, h32, at, head, tail, 0, 0};
-    miss[(*nm)++] = o;
+    *start = s;
+    *id = ip;
 }
 
 size_t as_stok_split(const uint8_t *t, size_t n, size_t avail, uint32_t base,
@@ -175,8 +249,12 @@ size_t as_stok_split(const uint8_t *t, size_t n, size_t avail, uint32_t base,
 {
     if (n == 0)
         return 0;
-    const uint8_t *lim = t + avail;
-    size_t nt = 0, start = 0, nm = *nmiss;
+    /* pointers, not indexes, in the loop: with the fewest values live it
+     * keeps them all in registers */
+    const split_at x = {t, base, ids};
+    const uint8_t *lim = t + avail, *start = t;
+    uint32_t *id = ids;
+    as_swtok *mp = miss + *nmiss;
     uint64_t carry = wordbyte[t[0]]; /* the class of the byte before the chunk */
     uint64_t scarry = 0;             /* bit 0: the last chunk's last byte is a
                                       * single space between two words */
@@ -204,21 +282,17 @@ size_t as_stok_split(const uint8_t *t, size_t n, size_t avail, uint32_t base,
         /* The tokens start at the run starts but a single space's; one
          * ends where the next starts, or a byte before when that byte is
          * a single space (bit i of ss: byte c + i - 1 is one): no branch
-         * per token on which it is. */
+         * per token on which it is.  A token ending in this chunk starts
+         * before t + c + 63, so 8 bytes from its start are readable when
+         * 71 are from t + c. */
         uint64_t st = b & ~single, ss = (single << 1) | scarry;
         scarry = single >> 63;
-        while (st) {
-            unsigned i = (unsigned)__builtin_ctzll(st);
-            st &= st - 1;
-            size_t p = c + i, e = p - ((ss >> i) & 1);
-            tok_one(t + start, e - start, lim, base + (uint32_t)start, (uint32_t)nt, m, ids + nt,
-                    miss, &nm);
-            nt++;
-            start = p;
-        }
+        if (avail - c >= 71)
+            chunk_tokens(t + c, st, ss, &start, lim, 1, m, &id, &mp, &x);
+        else
+            chunk_tokens(t + c, st, ss, &start, lim, 0, m, &id, &mp, &x);
     }
-    tok_one(t + start, n - start, lim, base + (uint32_t)start, (uint32_t)nt, m, ids + nt, miss,
-            &nm);
-    *nmiss = nm;
-    return nt + 1;
+    tok_one(start, (size_t)(t + n - start), lim, 0, m, id++, &mp, &x);
+    *nmiss = (size_t)(mp - miss);
+    return (size_t)(id - ids);
 }
