@@ -38,9 +38,23 @@ static inline uint64_t head_load(const uint8_t *s)
     return x;
 }
 
-/* The hash of [s, s + n), its head (as_stok_head) in *head; lim: where the
+/* The 32-bit hash of a hash's last product. */
+static inline uint32_t fold(uint64_t h)
+{
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+/* The memo entry of a hash's last product: its top bits (one shift; the
+ * fold is needed only for a miss). */
+static inline uint32_t slot_of(uint64_t h)
+{
+    return (uint32_t)(h >> (64 - AS_STOK_MEMO_BITS));
+}
+
+/* The hash of [s, s + n) before its last fold (see fold), its head
+ * (as_stok_head) in *head; lim: where the
  * readable bytes end (>= s + n). */
-static inline uint32_t hash_lim(const uint8_t *s, size_t n, const uint8_t *lim, uint64_t *head)
+static inline uint64_t hash_lim(const uint8_t *s, size_t n, const uint8_t *lim, uint64_t *head)
 {
     uint64_t h = HSEED ^ n, x;
     if (STOK_LE && n < 8 && lim - s >= 8) {
@@ -48,8 +62,7 @@ static inline uint32_t hash_lim(const uint8_t *s, size_t n, const uint8_t *lim, 
         memcpy(&x, s, 8);
         x &= ~0ull >> (63 - 8 * n) >> 1; /* n < 8 bytes (none: 0), no branch */
         *head = x;
-        h = (h ^ x) * HMUL;
-        return (uint32_t)(h ^ (h >> 32));
+        return (h ^ x) * HMUL;
     }
     int shorter = n < 8; /* the head: the tail's value below */
     if (!shorter)
@@ -71,14 +84,13 @@ static inline uint32_t hash_lim(const uint8_t *s, size_t n, const uint8_t *lim, 
     }
     if (shorter)
         *head = x;
-    h = (h ^ x) * HMUL;
-    return (uint32_t)(h ^ (h >> 32));
+    return (h ^ x) * HMUL;
 }
 
 uint32_t as_stok_hash(const uint8_t *s, size_t n)
 {
     uint64_t head;
-    return hash_lim(s, n, s + n, &head);
+    return fold(hash_lim(s, n, s + n, &head));
 }
 
 uint64_t as_stok_head(const uint8_t *s, size_t n)
@@ -145,12 +157,13 @@ typedef struct split_at {
     const uint32_t *ids;
 } split_at;
 
-/* Appends the token [s, s + n) of hash h32, head and tail to *mp: a miss. */
+/* Appends the token [s, s + n) of hash product h, head and tail to *mp:
+ * a miss. */
 static inline void miss_put(as_swtok **mp, const split_at *x, const uint8_t *s, size_t n,
-                            uint32_t h32, uint64_t head, uint64_t tail, const uint32_t *id)
+                            uint64_t h, uint64_t head, uint64_t tail, const uint32_t *id)
 {
-    as_swtok o = {x->base + (uint32_t)(s - x->t), (uint32_t)n, h32, (uint32_t)(id - x->ids),
-                  head, tail, 0, 0};
+    as_swtok o = {x->base + (uint32_t)(s - x->t), (uint32_t)n, fold(h), (uint32_t)(id - x->ids),
+                  head, tail, 0, slot_of(h)};
     *(*mp)++ = o;
 }
 
@@ -167,7 +180,7 @@ static const uint64_t lenmask[8] = {0,
 /* A token's hash, head and tail (see the memo). */
 typedef struct tok_key {
     uint64_t head, tail;
-    uint32_t h32;
+    uint64_t h; /* the hash's last product */
 } tok_key;
 
 /* The key of a token of 16 bytes or more, or near the readable end: out
@@ -178,7 +191,7 @@ static __attribute__((noinline)) tok_key key_other(const uint8_t *s, size_t n, c
     tok_key k = {0, 0, 0};
     if (n >= 8 && n <= AS_STOK_MEMO_LEN)
         memcpy(&k.tail, s + n - 8, 8);
-    k.h32 = hash_lim(s, n, lim, &k.head);
+    k.h = hash_lim(s, n, lim, &k.head);
     return k;
 }
 
@@ -192,34 +205,40 @@ static inline __attribute__((always_inline)) void tok_one(const uint8_t *s, size
                                                           as_swtok **mp, const split_at *x)
 {
     uint64_t head, tail = 0, h;
-    uint32_t h32;
+    const as_stok_memo *e;
     if (STOK_LE && n < 8 && (safe || lim - s >= 8)) {
         /* most tokens: one masked load is the head and all the bytes */
         memcpy(&head, s, 8);
         head &= lenmask[n]; /* a table: fewer instructions than shifts */
         h = (HSEED ^ n ^ head) * HMUL;
-        h32 = (uint32_t)(h ^ (h >> 32));
-    } else if (STOK_LE && n - 8 < 8) {
-        /* 8 to 15 bytes: the head, then the bytes past it, which are the
-         * top n - 8 bytes of the tail (none for n = 8) */
-        memcpy(&head, s, 8);
-        memcpy(&tail, s + n - 8, 8);
-        h = (HSEED ^ n ^ head) * HMUL;
-        h ^= h >> 32;
-        h = (h ^ (tail >> (8 * (15 - n)) >> 8)) * HMUL;
-        h32 = (uint32_t)(h ^ (h >> 32));
+        e = &m[slot_of(h)];
+        /* an entry of this length has tail 0: two compares, one branch */
+        if (__builtin_expect(((e->head ^ head) | (e->len ^ n)) == 0, 1)) {
+            *id = e->id;
+            return;
+        }
     } else {
-        tok_key k = key_other(s, n, lim);
-        head = k.head;
-        tail = k.tail;
-        h32 = k.h32;
+        if (STOK_LE && n - 8 < 8) {
+            /* 8 to 15 bytes: the head, then the bytes past it, which are
+             * the top n - 8 bytes of the tail (none for n = 8) */
+            memcpy(&head, s, 8);
+            memcpy(&tail, s + n - 8, 8);
+            h = (HSEED ^ n ^ head) * HMUL;
+            h ^= h >> 32;
+            h = (h ^ (tail >> (8 * (15 - n)) >> 8)) * HMUL;
+        } else {
+            tok_key k = key_other(s, n, lim);
+            head = k.head;
+            tail = k.tail;
+            h = k.h;
+        }
+        e = &m[slot_of(h)];
+        if (__builtin_expect(((e->head ^ head) | (e->tail ^ tail) | (e->len ^ n)) == 0, 1)) {
+            *id = e->id;
+            return;
+        }
     }
-    const as_stok_memo *e = &m[h32 & (AS_STOK_MEMO - 1)];
-    /* one branch for the three compares: a hit is the common case */
-    if (__builtin_expect(((e->head ^ head) | (e->tail ^ tail) | (e->len ^ n)) == 0, 1))
-        *id = e->id;
-    else
-        miss_put(mp, x, s, n, h32, head, tail, id);
+    miss_put(mp, x, s, n, h, head, tail, id);
 }
 
 /* The tokens that end in the 64 bytes at tc (bit i of st: a token starts

@@ -49,7 +49,7 @@ static inline void as_stok_memo_put(as_stok_memo *m, const as_swtok *t, uint32_t
 {
     if (t->len > AS_STOK_MEMO_LEN)
         return;
-    as_stok_memo *e = &m[t->hash & (AS_STOK_MEMO - 1)];
+    as_stok_memo *e = &m[t->slot];
     if (e->len && e->id <= id)
         return;
     e->head = t->head;
@@ -63,7 +63,9 @@ static inline void as_stok_memo_put(as_stok_memo *m, const as_swtok *t, uint32_t
  * as it was), and each token m does not have appended to miss (*nmiss of
  * them; room for n needed, as for ids: a token has at least one byte):
  * off = base + the token's offset in t, len, hash = as_stok_hash of its
- * bytes, at = k, head = as_stok_head of them, tail (see the memo), hint 0.
+ * bytes, at = k, head = as_stok_head of them, tail (see the memo), hint
+ * 0, slot = the token's memo entry (the top AS_STOK_MEMO_BITS bits of its
+ * hash's last product, before the fold).
  * avail >= n bytes are readable from t (bytes past n may be read, never
  * used).  Returns the number of tokens; 0 for n == 0.  base + n must fit
  * 32 bits. */

@@ -589,8 +589,10 @@ static void write_block(as_wctx *c, as_swriter *s, const as_swjob *j)
         uint8_t *q = as_gbuf_room(c, &s->codes, 5 * (t1 - t));
         if (!q)
             return;
+        const uint32_t *ids = s->ids; /* a local: the stores through q
+                                       * could otherwise change s->ids */
         for (; t < t1; t++)
-            q += code_put(q, s->ids[t]);
+            q += code_put(q, ids[t]);
         s->codes.n = (size_t)(q - s->codes.p);
         /* the id's bytes shared with the previous one's: ids of a block
          * share long prefixes, compared 8 bytes at a time */

@@ -61,7 +61,7 @@ typedef struct as_swtok {
     uint64_t head;       /* as_stok_head of its bytes */
     uint64_t tail;       /* its last 8 bytes when longer than 8, else 0 */
     uint32_t hint;       /* the store writer's hint once split (storew.c) */
-    uint32_t zero;       /* 0 (no padding bytes of unknown value) */
+    uint32_t slot;       /* its memo entry (stok.h) */
 } as_swtok;
 
 typedef struct as_swriter {

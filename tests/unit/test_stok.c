@@ -29,8 +29,9 @@ static int is_word(uint8_t b)
     return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') || b >= 0x80;
 }
 
-/* The hash as a byte loop: 8-byte little-endian words, then the tail. */
-static uint32_t ref_hash(const uint8_t *s, size_t n)
+/* The hash as a byte loop: 8-byte little-endian words, then the tail;
+ * its last product (before the fold). */
+static uint64_t ref_prod(const uint8_t *s, size_t n)
 {
     uint64_t h = 0x9e3779b97f4a7c15ull ^ n, x;
     for (; n >= 8; n -= 8, s += 8) {
@@ -43,7 +44,12 @@ static uint32_t ref_hash(const uint8_t *s, size_t n)
     x = 0;
     for (size_t i = 0; i < n; i++)
         x |= (uint64_t)s[i] << (8 * i);
-    h = (h ^ x) * 0xff51afd7ed558ccdull;
+    return (h ^ x) * 0xff51afd7ed558ccdull;
+}
+
+static uint32_t ref_hash(const uint8_t *s, size_t n)
+{
+    uint64_t h = ref_prod(s, n);
     return (uint32_t)(h ^ (h >> 32));
 }
 
@@ -76,7 +82,7 @@ static size_t ref_split(const uint8_t *t, size_t n, uint32_t base, as_swtok *out
             out[nt] = (as_swtok){base + (uint32_t)i,     (uint32_t)(j - i),
                                  ref_hash(t + i, j - i), (uint32_t)nt,
                                  ref_head(t + i, j - i), ref_tail(t + i, j - i),
-                                 0,                      0};
+                                 0, (uint32_t)(ref_prod(t + i, j - i) >> (64 - AS_STOK_MEMO_BITS))};
             nt++;
         }
         pw = w;
