@@ -277,13 +277,14 @@ size_t as_stok_split(const uint8_t *t, size_t n, size_t avail, uint32_t base,
     uint64_t carry = wordbyte[t[0]]; /* the class of the byte before the chunk */
     uint64_t scarry = 0;             /* bit 0: the last chunk's last byte is a
                                       * single space between two words */
-    for (size_t c = 0; c < n; c += 64) {
+    for (const uint8_t *tc = t; tc < t + n; tc += 64) {
+        size_t c = (size_t)(tc - t); /* tc, not t + c, in the token loop */
         uint64_t w, sp;
         if (avail - c >= 64) {
-            w = word_mask(t + c, &sp);
+            w = word_mask(tc, &sp);
         } else {
             uint8_t tl[64] = {0};
-            memcpy(tl, t + c, n - c); /* n - c <= avail - c < 64 */
+            memcpy(tl, tc, n - c); /* n - c <= avail - c < 64 */
             w = word_mask(tl, &sp);
         }
         uint64_t before = (w << 1) | carry; /* bit i: byte c + i - 1 is a word byte */
@@ -307,9 +308,9 @@ size_t as_stok_split(const uint8_t *t, size_t n, size_t avail, uint32_t base,
         uint64_t st = b & ~single, ss = (single << 1) | scarry;
         scarry = single >> 63;
         if (avail - c >= 71)
-            chunk_tokens(t + c, st, ss, &start, lim, 1, m, &id, &mp, &x);
+            chunk_tokens(tc, st, ss, &start, lim, 1, m, &id, &mp, &x);
         else
-            chunk_tokens(t + c, st, ss, &start, lim, 0, m, &id, &mp, &x);
+            chunk_tokens(tc, st, ss, &start, lim, 0, m, &id, &mp, &x);
     }
     tok_one(start, (size_t)(t + n - start), lim, 0, m, id++, &mp, &x);
     *nmiss = (size_t)(mp - miss);

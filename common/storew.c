@@ -591,8 +591,13 @@ static void write_block(as_wctx *c, as_swriter *s, const as_swjob *j)
             return;
         const uint32_t *ids = s->ids; /* a local: the stores through q
                                        * could otherwise change s->ids */
-        for (; t < t1; t++)
-            q += code_put(q, ids[t]);
+        for (; t < t1; t++) {
+            uint32_t id = ids[t];
+            if (id < 192) /* most: code_put's first case, without its return */
+                *q++ = (uint8_t)id;
+            else
+                q += code_put(q, id);
+        }
         s->codes.n = (size_t)(q - s->codes.p);
         /* the id's bytes shared with the previous one's: ids of a block
          * share long prefixes, compared 8 bytes at a time */
