@@ -109,17 +109,20 @@ static const uint8_t wordbyte[256] = {WB64(0), WB64(64), WB64(128), WB64(192)};
 
 #ifdef __SSE2__
 /* Word bytes of the 16 bytes at p (bit i: p[i]) into *w, spaces into *sp.
- * A range test is one add and one signed compare: x + (0x80 - lo) is
- * below -128 + (hi - lo + 1) as a signed byte exactly when lo <= x <= hi;
- * a byte >= 0x80 is a word byte by its top bit (the OR). */
+ * A range test is one add and one signed compare: x + (0x7f - hi) is
+ * above 0x7f - (hi - lo + 1) as a signed byte exactly when lo <= x <= hi
+ * (the range moved to the top of the positive bytes; the variable, not
+ * a constant, is the compare's first operand, so that no constant is
+ * copied into a register first); a byte >= 0x80 is a word byte by its
+ * top bit (the OR). */
 static inline void mask16(const uint8_t *p, unsigned *w, unsigned *sp)
 {
     const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)p);
-    const __m128i l = _mm_or_si128(b, _mm_set1_epi8(0x20));
-    const __m128i isl = _mm_cmpgt_epi8(_mm_set1_epi8(-128 + 26),
-                                       _mm_add_epi8(l, _mm_set1_epi8((char)(0x80 - 'a'))));
-    const __m128i isd = _mm_cmpgt_epi8(_mm_set1_epi8(-128 + 10),
-                                       _mm_add_epi8(b, _mm_set1_epi8((char)(0x80 - '0'))));
+    const __m128i l = _mm_add_epi8(_mm_or_si128(b, _mm_set1_epi8(0x20)),
+                                   _mm_set1_epi8(0x7f - 'z'));
+    const __m128i d = _mm_add_epi8(b, _mm_set1_epi8(0x7f - '9'));
+    const __m128i isl = _mm_cmpgt_epi8(l, _mm_set1_epi8(0x7f - 26));
+    const __m128i isd = _mm_cmpgt_epi8(d, _mm_set1_epi8(0x7f - 10));
     *w = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(isl, isd), b));
     *sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8(' ')));
 }
