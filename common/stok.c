@@ -160,13 +160,14 @@ typedef struct split_at {
     const uint32_t *ids;
 } split_at;
 
-/* Appends the token [s, s + n) of hash product h, head and tail to *mp:
- * a miss. */
+/* Appends the token [s, s + n) of hash h32, memo entry slot, head and
+ * tail to *mp: a miss. */
 static inline void miss_put(as_swtok **mp, const split_at *x, const uint8_t *s, size_t n,
-                            uint64_t h, uint64_t head, uint64_t tail, const uint32_t *id)
+                            uint32_t h32, uint32_t slot, uint64_t head, uint64_t tail,
+                            const uint32_t *id)
 {
-    as_swtok o = {x->base + (uint32_t)(s - x->t), (uint32_t)n, fold(h), (uint32_t)(id - x->ids),
-                  head, tail, 0, slot_of(h)};
+    as_swtok o = {x->base + (uint32_t)(s - x->t), (uint32_t)n, h32, (uint32_t)(id - x->ids),
+                  head, tail, 0, slot};
     *(*mp)++ = o;
 }
 
@@ -208,40 +209,53 @@ static inline __attribute__((always_inline)) void tok_one(const uint8_t *s, size
                                                           as_swtok **mp, const split_at *x)
 {
     uint64_t head, tail = 0, h;
-    const as_stok_memo *e;
     if (STOK_LE && n < 8 && (safe || lim - s >= 8)) {
-        /* most tokens: one masked load is the head and all the bytes */
+        /* most tokens: one masked load is the head and all the bytes, the
+         * key one word, its entry one product of it (the store hash's two
+         * xors and 64-bit seed only for a miss) */
         memcpy(&head, s, 8);
         head &= lenmask[n]; /* a table: fewer instructions than shifts */
-        h = (HSEED ^ n ^ head) * HMUL;
-        e = &m[slot_of(h)];
-        /* an entry of this length has tail 0: two compares, one branch */
-        if (__builtin_expect(((e->head ^ head) | (e->len ^ n)) == 0, 1)) {
-            *id = e->id;
+        uint64_t key = as_stok_key(head, n);
+        uint32_t slot = slot_of(key * HMUL);
+        if (__builtin_expect(m->s[slot].key == key, 1)) {
+            *id = m->s[slot].id;
             return;
         }
+        h = (HSEED ^ n ^ head) * HMUL;
+        miss_put(mp, x, s, n, fold(h), slot, head, 0, id);
+        return;
+    }
+    if (STOK_LE && n - 8 < 8) {
+        /* 8 to 15 bytes: the head, then the bytes past it, which are the
+         * top n - 8 bytes of the tail (none for n = 8) */
+        memcpy(&head, s, 8);
+        memcpy(&tail, s + n - 8, 8);
+        h = (HSEED ^ n ^ head) * HMUL;
+        h ^= h >> 32;
+        h = (h ^ (tail >> (8 * (15 - n)) >> 8)) * HMUL;
     } else {
-        if (STOK_LE && n - 8 < 8) {
-            /* 8 to 15 bytes: the head, then the bytes past it, which are
-             * the top n - 8 bytes of the tail (none for n = 8) */
-            memcpy(&head, s, 8);
-            memcpy(&tail, s + n - 8, 8);
-            h = (HSEED ^ n ^ head) * HMUL;
-            h ^= h >> 32;
-            h = (h ^ (tail >> (8 * (15 - n)) >> 8)) * HMUL;
-        } else {
-            tok_key k = key_other(s, n, lim);
-            head = k.head;
-            tail = k.tail;
-            h = k.h;
-        }
-        e = &m[slot_of(h)];
-        if (__builtin_expect(((e->head ^ head) | (e->tail ^ tail) | (e->len ^ n)) == 0, 1)) {
-            *id = e->id;
+        tok_key k = key_other(s, n, lim);
+        head = k.head;
+        tail = k.tail;
+        h = k.h;
+        if (n < 8) { /* near the readable end: its entry is by its key */
+            uint32_t slot = slot_of(as_stok_key(head, n) * HMUL);
+            if (m->s[slot].key == as_stok_key(head, n)) {
+                *id = m->s[slot].id;
+                return;
+            }
+            miss_put(mp, x, s, n, fold(h), slot, head, 0, id);
             return;
         }
     }
-    miss_put(mp, x, s, n, h, head, tail, id);
+    uint32_t slot = slot_of(h);
+    if (__builtin_expect(((m->l[slot].head ^ head) | (m->l[slot].tail ^ tail) |
+                          (m->l[slot].len ^ n)) == 0,
+                         1)) {
+        *id = m->l[slot].id;
+        return;
+    }
+    miss_put(mp, x, s, n, fold(h), slot, head, tail, id);
 }
 
 /* The tokens that end in the 64 bytes at tc (bit i of st: a token starts

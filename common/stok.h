@@ -27,19 +27,32 @@ uint64_t as_stok_head(const uint8_t *s, size_t n);
  * of a text's tokens are a few thousand common ones; found here by the
  * split itself (one entry, no table probe, no token record written and
  * read back) they cost a fraction of a lookup in the vocab (tens of
- * thousands of tokens, bigger than the caches).  A token of at most 16
- * bytes is its length, its head (as_stok_head) and its tail (the last 8
- * bytes when longer than 8, else 0): an entry holds those three and the
- * token's id; len 0: empty.  The caller owns the entries (calloc'd:
- * empty), fills them (as_stok_memo_put) and empties them when its ids
- * change. */
+ * thousands of tokens, bigger than the caches).  A token of under 8 bytes
+ * is one word, its key: its head (as_stok_head) with its length in the top
+ * byte (which its head leaves 0), in an entry of s: one compare.  One of 8
+ * to 16 bytes is its length, its head and its tail (its last 8 bytes), in
+ * an entry of l.  An entry holds the key and the token's id; key 0 or len
+ * 0: empty.  The caller owns the memo (calloc'd: empty), fills it
+ * (as_stok_memo_put) and empties it when its ids change. */
 #define AS_STOK_MEMO_BITS 13
 #define AS_STOK_MEMO (1u << AS_STOK_MEMO_BITS)
 #define AS_STOK_MEMO_LEN 16
 typedef struct as_stok_memo {
-    uint64_t head, tail;
-    uint32_t len, id;
+    struct {
+        uint64_t key;
+        uint32_t id, pad;
+    } s[AS_STOK_MEMO];
+    struct {
+        uint64_t head, tail;
+        uint32_t len, id;
+    } l[AS_STOK_MEMO];
 } as_stok_memo;
+
+/* The memo key of a token of n < 8 bytes of head h. */
+static inline uint64_t as_stok_key(uint64_t h, size_t n)
+{
+    return h | (uint64_t)n << 56;
+}
 
 /* Remembers that token t (a miss of as_stok_split) has id.  Of two tokens
  * on one entry the smaller id stays: ids are ranked by count (storew.c),
@@ -47,15 +60,19 @@ typedef struct as_stok_memo {
  * simulated on the 100k and 1M corpora). */
 static inline void as_stok_memo_put(as_stok_memo *m, const as_swtok *t, uint32_t id)
 {
-    if (t->len > AS_STOK_MEMO_LEN)
+    if (t->len < 8) {
+        if (m->s[t->slot].key && m->s[t->slot].id <= id)
+            return;
+        m->s[t->slot].key = as_stok_key(t->head, t->len);
+        m->s[t->slot].id = id;
         return;
-    as_stok_memo *e = &m[t->slot];
-    if (e->len && e->id <= id)
+    }
+    if (t->len > AS_STOK_MEMO_LEN || (m->l[t->slot].len && m->l[t->slot].id <= id))
         return;
-    e->head = t->head;
-    e->tail = t->tail;
-    e->len = t->len;
-    e->id = id;
+    m->l[t->slot].head = t->head;
+    m->l[t->slot].tail = t->tail;
+    m->l[t->slot].len = t->len;
+    m->l[t->slot].id = id;
 }
 
 /* Splits text t[0, n) into the store's tokens, in order, looking each up
@@ -64,8 +81,9 @@ static inline void as_stok_memo_put(as_stok_memo *m, const as_swtok *t, uint32_t
  * them; room for n needed, as for ids: a token has at least one byte):
  * off = base + the token's offset in t, len, hash = as_stok_hash of its
  * bytes, at = k, head = as_stok_head of them, tail (see the memo), hint
- * 0, slot = the token's memo entry (the top AS_STOK_MEMO_BITS bits of its
- * hash's last product, before the fold).
+ * 0, slot = the token's memo entry (the top AS_STOK_MEMO_BITS bits of a
+ * product: of its key (as_stok_key) and the hash's multiplier for under
+ * 8 bytes, else of the hash, its last product before the fold).
  * avail >= n bytes are readable from t (bytes past n may be read, never
  * used).  Returns the number of tokens; 0 for n == 0.  base + n must fit
  * 32 bits. */

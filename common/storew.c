@@ -219,7 +219,7 @@ static int cmp_rank(const void *a, const void *b, void *arg)
 static void memo_clear(as_swriter *s)
 {
     if (s->memo)
-        memset(s->memo, 0, AS_STOK_MEMO * sizeof *s->memo);
+        memset(s->memo, 0, sizeof *s->memo);
 }
 
 /* Gives the sample's tokens their final ids: by falling count. */
@@ -784,7 +784,7 @@ void as_sw_open(as_wctx *c, as_swriter *s, const char *dir)
     s->vhash = malloc(4096 * sizeof *s->vhash);
     s->vhead = malloc(4096 * sizeof *s->vhead);
     s->vcount = malloc(4096 * sizeof *s->vcount);
-    s->memo = calloc(AS_STOK_MEMO, sizeof *s->memo);
+    s->memo = calloc(1, sizeof *s->memo);
     if (!s->voff || !s->vhash || !s->vhead || !s->vcount || !s->memo) {
         as_wctx_fail(c, AS_ENOMEM, "out of memory");
         return;

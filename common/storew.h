@@ -74,7 +74,7 @@ typedef struct as_swriter {
     uint32_t *ids;       /* its tokens' ids, in order */
     as_swtok *tk;        /* its tokens the memo did not have */
     size_t nids, ntk, tkcap; /* room for tkcap in both */
-    struct as_stok_memo *memo; /* AS_STOK_MEMO entries (stok.h) */
+    struct as_stok_memo *memo; /* the memo (stok.h) */
     size_t *rend;        /* per record of the block: the end of its tokens */
     struct as_ix_rec *recs; /* per record of the block: its fields (one walk) */
     size_t rendcap;
