@@ -215,10 +215,18 @@ static int cmp_rank(const void *a, const void *b, void *arg)
     return r ? r : nx < ny ? -1 : nx > ny;
 }
 
+/* Forgets the memo's ids: they change (the sample ranked, a base taken). */
+static void memo_clear(as_swriter *s)
+{
+    if (s->memo)
+        memset(s->memo, 0, sizeof *s->memo);
+}
+
 /* Gives the sample's tokens their final ids: by falling count. */
 static void freeze(as_wctx *c, as_swriter *s)
 {
     s->frozen = 1;
+    memo_clear(s);
     if (c->rc != AS_OK || s->ntok == 0)
         return;
     uint32_t *ord = malloc((size_t)s->ntok * sizeof *ord);
@@ -409,6 +417,7 @@ static void take_base(as_wctx *c, as_swriter *s, const as_index *old)
         s->vcount[i] = 0;
     }
     s->ntok = ntok;
+    memo_clear(s);
     if (ht_build(c, s, ntok) != 0)
         return;
     s->frozen = 1;
@@ -447,15 +456,18 @@ static inline size_t code_put(uint8_t *q, uint32_t id)
     return 5;
 }
 
-/* Room for n more tokens in s->tk: 0, or -1 with c failed. */
+/* Room for n more tokens in s->ids and s->tk: 0, or -1 with c failed. */
 static int tk_room(as_wctx *c, as_swriter *s, size_t n)
 {
-    if (s->tkcap - s->ntk >= n)
+    if (s->tkcap - s->nids >= n)
         return 0;
     size_t nc = s->tkcap ? s->tkcap : 1024;
-    while (nc - s->ntk < n)
+    while (nc - s->nids < n)
         nc *= 2;
-    as_swtok *g = realloc(s->tk, nc * sizeof *g);
+    uint32_t *ids = realloc(s->ids, nc * sizeof *ids);
+    if (ids)
+        s->ids = ids;
+    as_swtok *g = ids ? realloc(s->tk, nc * sizeof *g) : NULL;
     if (!g) {
         as_wctx_fail(c, AS_ENOMEM, "out of memory");
         return -1;
@@ -465,103 +477,106 @@ static int tk_room(as_wctx *c, as_swriter *s, size_t n)
     return 0;
 }
 
-/* Counts the tokens of a raw block's texts (the sample); the text bytes. */
-static uint64_t count_block(as_wctx *c, as_swriter *s, const uint8_t *raw, size_t n)
+/* The ids of the tokens the memo did not have (s->tk), into s->ids.  Each
+ * token's slot in the table was fetched ahead as it was split; here its
+ * entry is, and then they are looked up: the vocab is bigger than the
+ * caches, and a lookup at a time waiting for its misses was two thirds of
+ * this thread's time.  In token order, so that a new token's id is the
+ * same as by one lookup per token.  [data, lim): the block. */
+static int resolve_misses(as_wctx *c, as_swriter *s, const uint8_t *data, const uint8_t *lim)
+{
+    for (size_t k = 0; k < s->ntk; k++) {
+        uint32_t e = s->ht[s->tk[k].hash & s->htmask];
+        s->tk[k].hint = e;
+        if (e) {
+            __builtin_prefetch(&s->vhead[e - 1]);
+            __builtin_prefetch(&s->voff[e - 1]);
+        }
+    }
+    for (size_t k = 0; k < s->ntk; k++) {
+        const as_swtok *t = &s->tk[k];
+        uint32_t id = tok_find(s, data + t->off, t->len, t->hash, t->head, t->hint);
+        if (id == SW_SLOW)
+            id = tok_id_h(c, s, data + t->off, t->len, t->hash, lim);
+        if (id == UINT32_MAX)
+            return -1;
+        s->ids[t->at] = id;
+        as_stok_memo_put(s->memo, t, id);
+    }
+    return 0;
+}
+
+/* Walks raw block [data, data + n) of ndocs records into s->recs and its
+ * tokens' ids into s->ids (record k's end at s->rend[k]): 0, or -1 with c
+ * failed. */
+static int block_ids(as_wctx *c, as_swriter *s, const uint8_t *data, size_t n, uint32_t ndocs)
 {
     as_ix_rwalk w;
-    as_ix_rec r;
-    uint64_t text = 0;
     if (n > UINT32_MAX / 2) {
         as_wctx_fail(c, AS_ELIMIT, "store: a block is too long");
-        return 0;
+        return -1;
     }
-    if (as_ix_walk_start(&w, raw, n) != 0) {
+    if (as_ix_walk_start(&w, data, n) != 0) {
         as_wctx_fail(c, AS_EINVAL, "store: a raw block does not parse");
-        return 0;
+        return -1;
     }
-    while (w.f < w.fend && c->rc == AS_OK) {
-        if (as_ix_walk_next(&w, &r) != 0) {
+    s->nids = s->ntk = 0;
+    if (ndocs > s->rendcap) {
+        size_t *re = realloc(s->rend, (size_t)ndocs * sizeof *re);
+        if (re)
+            s->rend = re;
+        as_ix_rec *rc = re ? realloc(s->recs, (size_t)ndocs * sizeof *rc) : NULL;
+        if (!rc) {
+            as_wctx_fail(c, AS_ENOMEM, "out of memory");
+            return -1;
+        }
+        s->recs = rc;
+        s->rendcap = ndocs;
+    }
+    for (uint32_t k = 0; k < ndocs; k++) {
+        as_ix_rec *r = &s->recs[k];
+        if (as_ix_walk_next(&w, r) != 0) {
             as_wctx_fail(c, AS_EINVAL, "store: a raw block does not parse");
-            return 0;
+            return -1;
         }
-        text += r.tlen;
-        s->ntk = 0;
-        if (tk_room(c, s, r.tlen) != 0)
-            return 0;
-        s->ntk = as_stok_split(r.text, r.tlen, (size_t)(w.tend - r.text),
-                               (uint32_t)(r.text - raw), s->tk);
-        for (size_t k = 0; k < s->ntk; k++) {
-            const as_swtok *tk = &s->tk[k];
-            uint32_t id = tok_find(s, raw + tk->off, tk->len, tk->hash, tk->head, 0);
-            if (id == SW_SLOW)
-                id = tok_id_h(c, s, raw + tk->off, tk->len, tk->hash, raw + n);
-            if (id == UINT32_MAX)
-                return 0;
-            s->vcount[id]++;
+        if (tk_room(c, s, r->tlen) != 0)
+            return -1;
+        size_t m0 = s->ntk, k0 = s->nids;
+        s->nids += as_stok_split(r->text, r->tlen, (size_t)(w.tend - r->text),
+                                 (uint32_t)(r->text - data), s->memo, s->ids + k0, s->tk,
+                                 &s->ntk);
+        for (size_t m = m0; m < s->ntk; m++) {
+            s->tk[m].at += (uint32_t)k0; /* the split's index is the record's */
+            __builtin_prefetch(&s->ht[s->tk[m].hash & s->htmask]);
         }
+        s->rend[k] = s->nids;
     }
+    if (w.f != w.fend || w.t != w.tend) {
+        as_wctx_fail(c, AS_EINVAL, "store: a raw block does not parse");
+        return -1;
+    }
+    return resolve_misses(c, s, data, data + n);
+}
+
+/* Counts the tokens of a raw block's texts (the sample); the text bytes. */
+static uint64_t count_block(as_wctx *c, as_swriter *s, const as_swjob *j)
+{
+    if (block_ids(c, s, j->data, j->n, j->ndocs) != 0)
+        return 0;
+    uint64_t text = 0;
+    for (uint32_t k = 0; k < j->ndocs; k++)
+        text += s->recs[k].tlen;
+    for (size_t k = 0; k < s->nids; k++)
+        s->vcount[s->ids[k]]++;
     return text;
 }
 
 /* Codes a raw block (format.h: store) and writes it with its index entry. */
 static void write_block(as_wctx *c, as_swriter *s, const as_swjob *j)
 {
-    as_ix_rwalk w;
     as_ix_rec r;
-    if (c->rc != AS_OK)
+    if (c->rc != AS_OK || block_ids(c, s, j->data, j->n, j->ndocs) != 0)
         return;
-    if (j->n > UINT32_MAX / 2) {
-        as_wctx_fail(c, AS_ELIMIT, "store: a block is too long");
-        return;
-    }
-    /* First every token of the block, hashed, its slot in the table and
-     * then its entry fetched ahead: the vocab is bigger than the caches,
-     * and a lookup at a time waiting for its misses was two thirds of
-     * this thread's time. */
-    if (as_ix_walk_start(&w, j->data, j->n) != 0) {
-        as_wctx_fail(c, AS_EINVAL, "store: a raw block does not parse");
-        return;
-    }
-    s->ntk = 0;
-    if (j->ndocs > s->rendcap) {
-        size_t *re = realloc(s->rend, (size_t)j->ndocs * sizeof *re);
-        if (re)
-            s->rend = re;
-        as_ix_rec *rc = re ? realloc(s->recs, (size_t)j->ndocs * sizeof *rc) : NULL;
-        if (!rc) {
-            as_wctx_fail(c, AS_ENOMEM, "out of memory");
-            return;
-        }
-        s->recs = rc;
-        s->rendcap = j->ndocs;
-    }
-    for (uint32_t k = 0; k < j->ndocs; k++) {
-        if (as_ix_walk_next(&w, &s->recs[k]) != 0) {
-            as_wctx_fail(c, AS_EINVAL, "store: a raw block does not parse");
-            return;
-        }
-        r = s->recs[k];
-        if (tk_room(c, s, r.tlen) != 0)
-            return;
-        size_t k0 = s->ntk;
-        s->ntk += as_stok_split(r.text, r.tlen, (size_t)(w.tend - r.text),
-                                (uint32_t)(r.text - j->data), s->tk + k0);
-        for (size_t k = k0; k < s->ntk; k++)
-            __builtin_prefetch(&s->ht[s->tk[k].hash & s->htmask]);
-        s->rend[k] = s->ntk;
-    }
-    for (size_t k = 0; k < s->ntk; k++) {
-        uint32_t e = s->ht[s->tk[k].hash & s->htmask];
-        s->tk[k].zero = e; /* tok_find's hint */
-        if (e) {
-            __builtin_prefetch(&s->vhead[e - 1]);
-            __builtin_prefetch(&s->voff[e - 1]);
-        }
-    }
-    if (w.f != w.fend || w.t != w.tend) {
-        as_wctx_fail(c, AS_EINVAL, "store: a raw block does not parse");
-        return;
-    }
     size_t t = 0;
     s->fields.n = s->codes.n = 0;
     const uint8_t *previd = NULL;
@@ -574,14 +589,14 @@ static void write_block(as_wctx *c, as_swriter *s, const as_swjob *j)
         uint8_t *q = as_gbuf_room(c, &s->codes, 5 * (t1 - t));
         if (!q)
             return;
+        const uint32_t *ids = s->ids; /* a local: the stores through q
+                                       * could otherwise change s->ids */
         for (; t < t1; t++) {
-            const as_swtok *k = &s->tk[t];
-            uint32_t id = tok_find(s, j->data + k->off, k->len, k->hash, k->head, k->zero);
-            if (id == SW_SLOW)
-                id = tok_id_h(c, s, j->data + k->off, k->len, k->hash, j->data + j->n);
-            if (id == UINT32_MAX)
-                return;
-            q += code_put(q, id);
+            uint32_t id = ids[t];
+            if (id < 192) /* most: code_put's first case, without its return */
+                *q++ = (uint8_t)id;
+            else
+                q += code_put(q, id);
         }
         s->codes.n = (size_t)(q - s->codes.p);
         /* the id's bytes shared with the previous one's: ids of a block
@@ -634,7 +649,7 @@ static void write_block(as_wctx *c, as_swriter *s, const as_swjob *j)
     as_gbuf_put(c, &s->out, s->codes.p, s->codes.n);
     if (c->rc != AS_OK)
         return;
-    if (s->out.n > UINT32_MAX / 2 || t != s->ntk) {
+    if (s->out.n > UINT32_MAX / 2 || t != s->nids) {
         as_wctx_fail(c, AS_ELIMIT, "store: a block is too long");
         return;
     }
@@ -720,7 +735,7 @@ static void do_job(as_wctx *c, as_swriter *s, as_swjob *j)
         }
         s->pend[s->npend++] = *j;
         j->data = NULL;
-        s->pendtext += count_block(c, s, s->pend[s->npend - 1].data, s->pend[s->npend - 1].n);
+        s->pendtext += count_block(c, s, &s->pend[s->npend - 1]);
         if (s->pendtext >= AS_STORE_SAMPLE)
             flush_pending(c, s);
         return;
@@ -769,7 +784,8 @@ void as_sw_open(as_wctx *c, as_swriter *s, const char *dir)
     s->vhash = malloc(4096 * sizeof *s->vhash);
     s->vhead = malloc(4096 * sizeof *s->vhead);
     s->vcount = malloc(4096 * sizeof *s->vcount);
-    if (!s->voff || !s->vhash || !s->vhead || !s->vcount) {
+    s->memo = calloc(1, sizeof *s->memo);
+    if (!s->voff || !s->vhash || !s->vhead || !s->vcount || !s->memo) {
         as_wctx_fail(c, AS_ENOMEM, "out of memory");
         return;
     }
@@ -926,6 +942,11 @@ void as_sw_free(as_swriter *s)
     as_gbuf_free(&s->codes);
     as_gbuf_free(&s->fields);
     free(s->tk);
+    free(s->ids);
+    s->ids = NULL;
+    s->nids = 0;
+    free(s->memo);
+    s->memo = NULL;
     free(s->rend);
     s->rend = NULL;
     free(s->recs);

@@ -53,12 +53,15 @@ typedef struct as_swjob {
     uint32_t first, ndocs, ulen;
 } as_swjob;
 
-/* A token of the block being coded: where it lies in the job's data. */
+/* A token of the block being coded that the memo (stok.h) did not have:
+ * where it lies in the job's data. */
 typedef struct as_swtok {
     uint32_t off, len, hash;
-    uint32_t zero;       /* 0 (no padding bytes of unknown value); the
-                          * store writer's hint once split (storew.c) */
+    uint32_t at;         /* its index among the block's tokens (s->ids) */
     uint64_t head;       /* as_stok_head of its bytes */
+    uint64_t tail;       /* its last 8 bytes when longer than 8, else 0 */
+    uint32_t hint;       /* the store writer's hint once split (storew.c) */
+    uint32_t slot;       /* its memo entry (stok.h) */
 } as_swtok;
 
 typedef struct as_swriter {
@@ -68,8 +71,10 @@ typedef struct as_swriter {
     as_gbuf out;         /* a coded block */
     as_gbuf codes;       /* its records' codes */
     as_gbuf fields;      /* its records' fields */
-    as_swtok *tk;        /* its tokens */
-    size_t ntk, tkcap;
+    uint32_t *ids;       /* its tokens' ids, in order */
+    as_swtok *tk;        /* its tokens the memo did not have */
+    size_t nids, ntk, tkcap; /* room for tkcap in both */
+    struct as_stok_memo *memo; /* the memo (stok.h) */
     size_t *rend;        /* per record of the block: the end of its tokens */
     struct as_ix_rec *recs; /* per record of the block: its fields (one walk) */
     size_t rendcap;
