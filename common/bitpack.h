@@ -43,6 +43,21 @@ void as_bitpack_unpack_add(const uint8_t *in, size_t avail, uint32_t *v, size_t 
 uint32_t as_bitpack_unpack_sums(const uint8_t *in, size_t avail, uint32_t *v, size_t n,
                                 unsigned w, uint32_t prev1);
 
+/* What a postings block packs (format.h: pblock) and its skip entry's
+ * minima, from its n postings in one pass: docs ascending after prev
+ * (UINT32_MAX before a term's first: the first gap is from -1), wdfs >= 1,
+ * lens the docs' lengths.  Sets gaps[j] = docs[j] - docs[j - 1] - 1
+ * (docs[-1] = prev, mod 2^32), wv[j] = wdfs[j] - 1, ors[0] and ors[1] to
+ * the OR of the gaps and of wv (their widths), and lowers mins[c] to the
+ * smallest len among the postings of wdf class c (wdf 1, 2, 3, 4 or
+ * more).  AVX2 does eight postings a step where the machine has it. */
+void as_bitpack_block(const uint32_t *docs, const uint32_t *wdfs, const uint32_t *lens,
+                      size_t n, uint32_t prev, uint32_t *gaps, uint32_t *wv, uint32_t ors[2],
+                      uint32_t mins[4]);
+
+/* The OR of v[0..n) (the width of their widest: bits_for of it). */
+uint32_t as_bitpack_or(const uint32_t *v, size_t n);
+
 /* 1 when as_bitpack_unpack uses its AVX2 code on this machine (for
  * tests: the results are the same either way), else 0. */
 int as_bitpack_simd(void);

@@ -234,6 +234,56 @@ static void test_pack_groups(void **state)
     }
 }
 
+/* as_bitpack_block against the loop it replaces, posting by posting, at
+ * every count 0..300 (the AVX2 steps of eight from posting 1 and the
+ * scalar tail), wdfs of every class (4 and more too), gaps of up to 20
+ * bits and the first gap from -1; and as_bitpack_or against a plain OR. */
+static void test_block(void **state)
+{
+    (void)state;
+    uint64_t s = 0x9e3779b97f4a7c15ull;
+    uint32_t docs[300], wdfs[300], lens[300], gaps[300], wv[300];
+    for (size_t n = 0; n <= 300; n++) {
+        for (int first = 0; first < 2; first++) {
+            uint32_t prev = first ? UINT32_MAX : (uint32_t)(n * 7);
+            uint32_t d = prev;
+            for (size_t i = 0; i < n; i++) {
+                s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+                unsigned gb = (unsigned)(s % 21);        /* gap width 0..20 */
+                d += 1 + (uint32_t)((s >> 8) & ((1u << gb) - 1));
+                docs[i] = d;
+                uint32_t r = (uint32_t)(s >> 32);
+                wdfs[i] = r % 4 == 0 ? 4 + (r >> 8) % 70 : 1 + r % 3;
+                lens[i] = (r >> 16) % (i % 9 == 0 ? 70000 : 200);
+            }
+            uint32_t wg[300], ww[300], wm[4] = {500, 40, UINT32_MAX, 3}, wo[2] = {0, 0};
+            uint32_t mins[4] = {500, 40, UINT32_MAX, 3}, ors[2] = {7, 7};
+            uint32_t p = prev;
+            for (size_t i = 0; i < n; i++) {
+                uint32_t c = wdfs[i] < 4 ? wdfs[i] - 1 : 3;
+                if (lens[i] < wm[c])
+                    wm[c] = lens[i];
+                wg[i] = docs[i] - p - 1;
+                ww[i] = wdfs[i] - 1;
+                wo[0] |= wg[i];
+                wo[1] |= ww[i];
+                p = docs[i];
+            }
+            as_bitpack_block(docs, wdfs, lens, n, prev, gaps, wv, ors, mins);
+            assert_memory_equal(gaps, wg, n * sizeof *gaps);
+            assert_memory_equal(wv, ww, n * sizeof *wv);
+            assert_int_equal(ors[0], wo[0]);
+            assert_int_equal(ors[1], wo[1]);
+            for (int k = 0; k < 4; k++)
+                assert_int_equal(mins[k], wm[k]);
+            uint32_t o = 0;
+            for (size_t i = 0; i < n; i++)
+                o |= lens[i];
+            assert_int_equal(as_bitpack_or(lens, n), o);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -243,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_unpack_in),
         cmocka_unit_test(test_unpack_sums),
         cmocka_unit_test(test_pack_groups),
+        cmocka_unit_test(test_block),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
