@@ -38,12 +38,71 @@ typedef struct tenc {
     const uint32_t *doclen;    /* every doc's length (the writer's column) */
     const uint8_t *rawpos;     /* the block's posblock as it is (a copied one) */
     size_t rawposlen;
-    /* Every posting of the term so far, as (doc, wdf, doclen) triples, for
-     * its high list (format.h: high); NULL in the high list's own encoder. */
-    uint32_t *all;
+    /* Every posting of the term so far, for its high list (format.h:
+     * high): its doc, wdf and cell key (hkey), and the postings per key
+     * (hist, HSLOTS, made as the blocks are flushed); unused in the high
+     * list's own encoder.  Arrays of each rather than (doc, wdf, doclen)
+     * triples: a block goes in with two memcpy and a loop of keys, the
+     * high list's limits come from hist without a pass over the postings,
+     * and its selection reads a key a posting. */
+    uint32_t *alld, *allw, *hist;
+    uint16_t *allk;
     size_t nall, allcap;
     int keep;                  /* record postings in all */
 } tenc;
+
+/* A posting's cell key: (wdf - 1) * HSTRIDE + doclen for wdf 1..3 and
+ * doclen <= AS_HIGH_MAXLEN, (wdf - 1) * HSTRIDE + AS_HIGH_MAXLEN + 1 for
+ * a longer doc (in no high list but by wdf), HN4 for wdf 4 or more (in
+ * every high list). */
+#define HSTRIDE (AS_HIGH_MAXLEN + 2)
+#define HN4 (3 * HSTRIDE)
+#define HSLOTS (HN4 + 1)
+
+static inline uint32_t hkey(uint32_t wdf, uint32_t dl)
+{
+    uint32_t d = dl <= AS_HIGH_MAXLEN ? dl : AS_HIGH_MAXLEN + 1;
+    return wdf < 4 ? (wdf - 1) * HSTRIDE + d : HN4;
+}
+
+/* Makes room in e's high list arrays for n more postings (the first time
+ * for the term: its hist cleared): AS_OK, or AS_ENOMEM with c failed. */
+static int all_room(as_wctx *c, tenc *e, size_t n)
+{
+    if (!e->hist && !(e->hist = malloc(HSLOTS * sizeof *e->hist))) {
+        as_wctx_fail(c, AS_ENOMEM, "out of memory");
+        return AS_ENOMEM;
+    }
+    if (e->nall == 0)
+        memset(e->hist, 0, HSLOTS * sizeof *e->hist);
+    if (e->nall + n <= e->allcap)
+        return AS_OK;
+    size_t nc = e->allcap ? e->allcap : 1024;
+    while (nc < e->nall + n)
+        nc *= 2;
+    uint32_t *d = realloc(e->alld, nc * sizeof *d);
+    if (d)
+        e->alld = d;
+    uint32_t *w = d ? realloc(e->allw, nc * sizeof *w) : NULL;
+    if (w)
+        e->allw = w;
+    uint16_t *k = w ? realloc(e->allk, nc * sizeof *k) : NULL;
+    if (!k) {
+        as_wctx_fail(c, AS_ENOMEM, "out of memory");
+        return AS_ENOMEM;
+    }
+    e->allk = k;
+    e->allcap = nc;
+    return AS_OK;
+}
+
+static void all_free(tenc *e)
+{
+    free(e->alld);
+    free(e->allw);
+    free(e->allk);
+    free(e->hist);
+}
 
 /* The dictionary writer (format.h: terms). */
 typedef struct dwriter {
@@ -85,18 +144,8 @@ static void enc_flush_block(as_wctx *c, tenc *e)
      * the classes' length minima, whose least is the term's. */
     const uint32_t n = e->n, *docs = e->docs, *wdfs = e->wdfs, *doclen = e->doclen;
     uint32_t wv[AS_BLOCK_SIZE], dl[AS_BLOCK_SIZE];
-    if (e->keep && e->nall + 3 * (size_t)n > e->allcap) {
-        size_t nc = e->allcap ? e->allcap : 3 * 1024;
-        while (nc < e->nall + 3 * (size_t)n)
-            nc *= 2;
-        uint32_t *a = realloc(e->all, nc * sizeof *a);
-        if (!a) {
-            as_wctx_fail(c, AS_ENOMEM, "out of memory");
-            return;
-        }
-        e->all = a;
-        e->allcap = nc;
-    }
+    if (e->keep && all_room(c, e, n) != AS_OK)
+        return;
     for (uint32_t j = 0; j < n; j++)
         dl[j] = doclen[docs[j]];
     uint32_t ors[2];
@@ -108,13 +157,16 @@ static void enc_flush_block(as_wctx *c, tenc *e)
             mindl = e->bmindl[k];
     e->mindl = mindl;
     if (e->keep) {
-        uint32_t *a = e->all + e->nall;
+        memcpy(e->alld + e->nall, docs, n * sizeof *docs);
+        memcpy(e->allw + e->nall, wdfs, n * sizeof *wdfs);
+        uint16_t *k = e->allk + e->nall;
+        uint32_t *hist = e->hist;
         for (uint32_t j = 0; j < n; j++) {
-            a[3 * j] = docs[j];
-            a[3 * j + 1] = wdfs[j];
-            a[3 * j + 2] = dl[j];
+            uint32_t x = hkey(wdfs[j], dl[j]);
+            k[j] = (uint16_t)x;
+            hist[x]++;
         }
-        e->nall += 3 * (size_t)n;
+        e->nall += n;
     }
     uint32_t orp = as_bitpack_or(e->pos, e->npos);
     unsigned wg = bits_for(ors[0]), ww = bits_for(ors[1]), wp = bits_for(orp);
@@ -312,24 +364,15 @@ static hcell *high_order(as_wctx *c, uint64_t total_len, uint32_t ndocs)
  * cells of the impact order taken while the postings in them (and those of
  * wdf >= 4) stay within df / AS_HIGH_FRAC; L[w - 1] is the longest length
  * taken for wdf w (0: none). */
-static void high_limits(const tenc *e, const hcell *order, uint32_t hist[3][AS_HIGH_MAXLEN + 1],
-                        uint32_t l[3])
+static void high_limits(const tenc *e, const hcell *order, uint32_t l[3])
 {
-    memset(hist, 0, 3 * (AS_HIGH_MAXLEN + 1) * sizeof hist[0][0]);
-    uint64_t n4 = 0;
-    const uint32_t *all = e->all;
-    for (size_t j = 0, nall = e->nall; j < nall; j += 3) {
-        uint32_t w = all[j + 1], dl = all[j + 2];
-        if (w >= 4)
-            n4++;
-        else if (dl <= AS_HIGH_MAXLEN)
-            hist[w - 1][dl]++;
-    }
+    const uint32_t *hist = e->hist;
+    uint64_t n4 = hist[HN4];
     uint64_t budget = e->df / AS_HIGH_FRAC, sum = n4;
     l[0] = l[1] = l[2] = 0;
     for (size_t k = 0; k < 3 * (AS_HIGH_MAXLEN + 1); k++) {
         const hcell *h = &order[k];
-        sum += hist[h->w - 1][h->dl];
+        sum += hist[(h->w - 1) * HSTRIDE + h->dl];
         if (sum > budget)
             break;
         if (h->dl > l[h->w - 1])
@@ -343,7 +386,7 @@ static void high_limits(const tenc *e, const hcell *order, uint32_t hist[3][AS_H
      * wdf of 3 at length 61 (engine_iter.c: the joint bound of an AND). */
     for (int w = 0; w < 3; w++) {
         uint32_t dl = l[w] + 1;
-        while (dl <= AS_HIGH_MAXLEN && hist[w][dl] == 0)
+        while (dl <= AS_HIGH_MAXLEN && hist[w * HSTRIDE + dl] == 0)
             dl++;
         l[w] = dl - 1;
     }
@@ -370,15 +413,21 @@ static void enc_high(as_wctx *c, const tenc *e, tenc *h, const uint32_t l[3])
     h->doclen = e->doclen;
     /* a block's counts in locals (a store into docs may alias h's fields),
      * put in h before it is flushed */
-    const uint32_t *all = e->all;
-    const uint32_t lim[4] = {l[0], l[1], l[2], UINT32_MAX};
+    const uint32_t *alld = e->alld, *allw = e->allw;
+    const uint16_t *allk = e->allk;
+    /* the keys in the list: a byte each, a load a posting to select */
+    uint8_t in[HSLOTS];
+    memset(in, 0, sizeof in);
+    for (int w = 0; w < 3; w++)
+        memset(in + w * HSTRIDE, 1, l[w] + 1);
+    in[HN4] = 1;
     uint32_t n = 0, bmax = 0;
     uint64_t cf = 0;
-    for (size_t j = 0, nall = e->nall; j < nall; j += 3) {
-        uint32_t doc = all[j], wdf = all[j + 1], dl = all[j + 2];
-        if (dl > lim[wdf < 4 ? wdf - 1 : 3])
+    for (size_t j = 0, nall = e->nall; j < nall; j++) {
+        if (!in[allk[j]])
             continue;
-        h->docs[n] = doc;
+        uint32_t wdf = allw[j];
+        h->docs[n] = alld[j];
         h->wdfs[n] = wdf;
         n++;
         cf += wdf;
@@ -428,8 +477,7 @@ static void sink_put(as_wctx *c, osink *k, int pos, const void *p, size_t n)
 /* Writes the encoded term out: postings (and its high list), positions,
  * dictionary entry (or its values, for a part). */
 static void enc_finish_term(as_wctx *c, as_writer *w, dwriter *dw, osink *k, tenc *e, tenc *h,
-                            const hcell *order, uint32_t hist[3][AS_HIGH_MAXLEN + 1],
-                            const char *term, size_t tlen, uint32_t id)
+                            const hcell *order, const char *term, size_t tlen, uint32_t id)
 {
     enc_flush_block(c, e);
     if (c->rc != AS_OK || e->df == 0)
@@ -440,7 +488,7 @@ static void enc_finish_term(as_wctx *c, as_writer *w, dwriter *dw, osink *k, ten
     sink_put(c, k, 0, e->pdata.p, e->pdata.n);
     if (e->nb > 1 && e->df >= w->high_min_df) {
         uint32_t l[3];
-        high_limits(e, order, hist, l);
+        high_limits(e, order, l);
         enc_high(c, e, h, l);
         if (c->rc != AS_OK)
             return;
@@ -943,7 +991,6 @@ static void part_write(as_wctx *c, as_writer *w, dwriter *dw, const osink *k,
 /* One encoding thread's scratch. */
 typedef struct encws {
     tenc *e, *h;
-    uint32_t (*hist)[AS_HIGH_MAXLEN + 1];
     pstream *p;
 } encws;
 
@@ -961,9 +1008,8 @@ static int encws_init(as_wctx *c, encws *x, const as_writer *w)
 {
     x->e = calloc(1, sizeof *x->e);
     x->h = calloc(1, sizeof *x->h);
-    x->hist = malloc(3 * sizeof *x->hist);
     x->p = calloc(1, sizeof *x->p);
-    if (!x->e || !x->h || !x->hist || !x->p) {
+    if (!x->e || !x->h || !x->p) {
         as_wctx_fail(c, AS_ENOMEM, "out of memory");
         return AS_ENOMEM;
     }
@@ -977,10 +1023,9 @@ static void encws_free(encws *x)
     if (x->p)
         free(x->p->posbuf);
     free(x->p);
-    free(x->hist);
     if (x->e) {
         free(x->e->pos);
-        free(x->e->all);
+        all_free(x->e);
         as_gbuf_free(&x->e->pdata);
         as_gbuf_free(&x->e->pskip);
         as_gbuf_free(&x->e->posdata);
@@ -1013,7 +1058,7 @@ static void enc_term_buf(as_wctx *c, as_writer *w, encws *x, const hcell *order,
      * df of a high list, whose triples are then not kept */
     x->e->keep = len / 3 >= w->high_min_df;
     enc_one_new(c, x->e, p, w->ndocs);
-    enc_finish_term(c, w, dw, k, x->e, x->h, order, x->hist, term, tlen, id);
+    enc_finish_term(c, w, dw, k, x->e, x->h, order, term, tlen, id);
 }
 
 static void encode_chunk(as_writer *w, encws *x, const hcell *order, pchunk *ch)
@@ -1239,18 +1284,13 @@ static void merge_and_encode(as_writer *w, tsrc *src, size_t nsrc)
     }
     h->doclen = w->doclen;
     hcell *order = high_order(c, w->total_len, w->ndocs);
-    uint32_t (*hist)[AS_HIGH_MAXLEN + 1] = malloc(3 * sizeof *hist);
-    if (!order || !hist) {
-        free(order);
-        free(hist);
+    if (!order) {
         free(h);
-        as_wctx_fail(c, AS_ENOMEM, "out of memory");
         return;
     }
     pstream *ps = calloc(nsrc ? nsrc : 1, sizeof *ps);
     if (!ps) {
         free(order);
-        free(hist);
         free(h);
         as_wctx_fail(c, AS_ENOMEM, "out of memory");
         return;
@@ -1326,7 +1366,7 @@ static void merge_and_encode(as_writer *w, tsrc *src, size_t nsrc)
             enc_add(c, &e, best->doc, best->wdf, best->pos, 1);
             ps_advance(c, best);
         }
-        enc_finish_term(c, w, &dw, &fk, &e, h, order, hist, term, tlen, 0);
+        enc_finish_term(c, w, &dw, &fk, &e, h, order, term, tlen, 0);
         for (size_t i = 0; i < nsrc; i++) {
             tsrc *s = &src[i];
             if (!s->done && bytes_cmp(s->term, s->tlen, term, tlen) == 0)
@@ -1347,9 +1387,8 @@ static void merge_and_encode(as_writer *w, tsrc *src, size_t nsrc)
     }
     free(ps);
     free(e.pos);
-    free(e.all);
+    all_free(&e);
     free(order);
-    free(hist);
     free(h->pos);
     as_gbuf_free(&h->pdata);
     as_gbuf_free(&h->pskip);
