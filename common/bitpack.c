@@ -478,8 +478,13 @@ static void unpack_rest(const uint8_t *in, size_t avail, uint32_t *v, size_t n, 
  * machine without AVX2). */
 static void block_rest(const uint32_t *docs, const uint32_t *wdfs, const uint32_t *lens,
                        size_t j, size_t n, uint32_t prev, uint32_t *gaps, uint32_t *wv,
-                       uint32_t ors[2], uint32_t mins[4])
+                       uint32_t ors[2], uint32_t mins[4], uint16_t *keys, uint32_t cap)
 {
+    if (keys)
+        for (size_t i = j; i < n; i++) {
+            uint32_t d = lens[i] <= cap ? lens[i] : cap + 1;
+            keys[i] = (uint16_t)(wdfs[i] < 4 ? (wdfs[i] - 1) * (cap + 2) + d : 3 * (cap + 2));
+        }
     uint32_t orv = ors[0], orw = ors[1];
     for (; j < n; j++) {
         uint32_t wdf = wdfs[j], d = lens[j], doc = docs[j];
@@ -515,8 +520,12 @@ __attribute__((target("avx2"))) static size_t block_avx2(const uint32_t *docs,
                                                          const uint32_t *wdfs,
                                                          const uint32_t *lens, size_t n,
                                                          uint32_t *gaps, uint32_t *wv,
-                                                         uint32_t ors[2], uint32_t mins[4])
+                                                         uint32_t ors[2], uint32_t mins[4],
+                                                         uint16_t *keys, uint32_t cap)
 {
+    const __m256i stride = _mm256_set1_epi32((int)(cap + 2)),
+                  top = _mm256_set1_epi32((int)(cap + 1)),
+                  n4 = _mm256_set1_epi32((int)(3 * (cap + 2)));
     const __m256i one = _mm256_set1_epi32(1), two = _mm256_set1_epi32(2),
                   three = _mm256_set1_epi32(3), ones = _mm256_set1_epi32(-1);
     __m256i orv = _mm256_setzero_si256(), orw = orv;
@@ -539,7 +548,16 @@ __attribute__((target("avx2"))) static size_t block_avx2(const uint32_t *docs,
         m1 = _mm256_min_epu32(m1, _mm256_or_si256(l, _mm256_xor_si256(c1, ones)));
         m2 = _mm256_min_epu32(m2, _mm256_or_si256(l, _mm256_xor_si256(c2, ones)));
         m3 = _mm256_min_epu32(m3, _mm256_or_si256(l, _mm256_xor_si256(c3, ones)));
-        m4 = _mm256_min_epu32(m4, _mm256_or_si256(l, _mm256_or_si256(c1, _mm256_or_si256(c2, c3))));
+        __m256i c123 = _mm256_or_si256(c1, _mm256_or_si256(c2, c3));
+        m4 = _mm256_min_epu32(m4, _mm256_or_si256(l, c123));
+        if (keys) {
+            __m256i k = _mm256_add_epi32(_mm256_mullo_epi32(v, stride), _mm256_min_epu32(l, top));
+            k = _mm256_blendv_epi8(n4, k, c123);
+            /* to 16 bits (keys < 2^16): lanes 0-3 and 4-7 packed in each
+             * half, the halves' low quarters brought together */
+            k = _mm256_permute4x64_epi64(_mm256_packus_epi32(k, k), 0x08);
+            _mm_storeu_si128((__m128i *)(keys + j), _mm256_castsi256_si128(k));
+        }
     }
     __m256i o = _mm256_or_si256(_mm256_unpacklo_epi32(orv, orw), _mm256_unpackhi_epi32(orv, orw));
     __m128i o2 = _mm_or_si128(_mm256_castsi256_si128(o), _mm256_extracti128_si256(o, 1));
@@ -554,20 +572,27 @@ __attribute__((target("avx2"))) static size_t block_avx2(const uint32_t *docs,
 }
 #endif
 
-void as_bitpack_block(const uint32_t *docs, const uint32_t *wdfs, const uint32_t *lens,
-                      size_t n, uint32_t prev, uint32_t *gaps, uint32_t *wv, uint32_t ors[2],
-                      uint32_t mins[4])
+void as_bitpack_block_keys(const uint32_t *docs, const uint32_t *wdfs, const uint32_t *lens,
+                           size_t n, uint32_t prev, uint32_t *gaps, uint32_t *wv,
+                           uint32_t ors[2], uint32_t mins[4], uint16_t *keys, uint32_t cap)
 {
     ors[0] = ors[1] = 0;
     if (n == 0)
         return;
-    block_rest(docs, wdfs, lens, 0, 1, prev, gaps, wv, ors, mins);
+    block_rest(docs, wdfs, lens, 0, 1, prev, gaps, wv, ors, mins, keys, cap);
     size_t j = 1;
 #ifdef AS_BITPACK_AVX2
     if (n >= 9 && __builtin_cpu_supports("avx2"))
-        j = block_avx2(docs, wdfs, lens, n, gaps, wv, ors, mins);
+        j = block_avx2(docs, wdfs, lens, n, gaps, wv, ors, mins, keys, cap);
 #endif
-    block_rest(docs, wdfs, lens, j, n, docs[j - 1], gaps, wv, ors, mins);
+    block_rest(docs, wdfs, lens, j, n, docs[j - 1], gaps, wv, ors, mins, keys, cap);
+}
+
+void as_bitpack_block(const uint32_t *docs, const uint32_t *wdfs, const uint32_t *lens,
+                      size_t n, uint32_t prev, uint32_t *gaps, uint32_t *wv, uint32_t ors[2],
+                      uint32_t mins[4])
+{
+    as_bitpack_block_keys(docs, wdfs, lens, n, prev, gaps, wv, ors, mins, NULL, 0);
 }
 
 uint32_t as_bitpack_or(const uint32_t *v, size_t n)

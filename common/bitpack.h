@@ -55,6 +55,14 @@ void as_bitpack_block(const uint32_t *docs, const uint32_t *wdfs, const uint32_t
                       size_t n, uint32_t prev, uint32_t *gaps, uint32_t *wv, uint32_t ors[2],
                       uint32_t mins[4]);
 
+/* as_bitpack_block that also sets, for the cells of the high lists
+ * (format.h: high; cap is AS_HIGH_MAXLEN, below 2^14), keys[j] =
+ * (wdf - 1) * (cap + 2) + min(len, cap + 1) for wdf 1..3, 3 * (cap + 2)
+ * for wdf 4 or more. */
+void as_bitpack_block_keys(const uint32_t *docs, const uint32_t *wdfs, const uint32_t *lens,
+                           size_t n, uint32_t prev, uint32_t *gaps, uint32_t *wv,
+                           uint32_t ors[2], uint32_t mins[4], uint16_t *keys, uint32_t cap);
+
 /* The OR of v[0..n) (the width of their widest: bits_for of it). */
 uint32_t as_bitpack_or(const uint32_t *v, size_t n);
 

@@ -39,7 +39,7 @@ typedef struct tenc {
     const uint8_t *rawpos;     /* the block's posblock as it is (a copied one) */
     size_t rawposlen;
     /* Every posting of the term so far, for its high list (format.h:
-     * high): its doc, wdf and cell key (hkey), and the postings per key
+     * high): its doc, wdf and cell key (HSTRIDE below), and the postings per key
      * (hist, HSLOTS, made as the blocks are flushed); unused in the high
      * list's own encoder.  Arrays of each rather than (doc, wdf, doclen)
      * triples: a block goes in with two memcpy and a loop of keys, the
@@ -51,19 +51,14 @@ typedef struct tenc {
     int keep;                  /* record postings in all */
 } tenc;
 
-/* A posting's cell key: (wdf - 1) * HSTRIDE + doclen for wdf 1..3 and
- * doclen <= AS_HIGH_MAXLEN, (wdf - 1) * HSTRIDE + AS_HIGH_MAXLEN + 1 for
- * a longer doc (in no high list but by wdf), HN4 for wdf 4 or more (in
- * every high list). */
+/* A posting's cell key (as_bitpack_block_keys with cap AS_HIGH_MAXLEN,
+ * made with the block's gaps): (wdf - 1) * HSTRIDE + doclen for wdf 1..3
+ * and doclen <= AS_HIGH_MAXLEN, (wdf - 1) * HSTRIDE + AS_HIGH_MAXLEN + 1
+ * for a longer doc (in no high list but by wdf), HN4 for wdf 4 or more
+ * (in every high list). */
 #define HSTRIDE (AS_HIGH_MAXLEN + 2)
 #define HN4 (3 * HSTRIDE)
 #define HSLOTS (HN4 + 1)
-
-static inline uint32_t hkey(uint32_t wdf, uint32_t dl)
-{
-    uint32_t d = dl <= AS_HIGH_MAXLEN ? dl : AS_HIGH_MAXLEN + 1;
-    return wdf < 4 ? (wdf - 1) * HSTRIDE + d : HN4;
-}
 
 /* Makes room in e's high list arrays for n more postings (the first time
  * for the term: its hist cleared): AS_OK, or AS_ENOMEM with c failed. */
@@ -149,7 +144,8 @@ static void enc_flush_block(as_wctx *c, tenc *e)
     for (uint32_t j = 0; j < n; j++)
         dl[j] = doclen[docs[j]];
     uint32_t ors[2];
-    as_bitpack_block(docs, wdfs, dl, n, e->prevlast, e->vals, wv, ors, e->bmindl);
+    as_bitpack_block_keys(docs, wdfs, dl, n, e->prevlast, e->vals, wv, ors, e->bmindl,
+                          e->keep ? e->allk + e->nall : NULL, AS_HIGH_MAXLEN);
     /* the term's shortest doc: the shortest of the block's classes */
     uint32_t mindl = e->mindl;
     for (int k = 0; k < 4; k++)
@@ -159,13 +155,10 @@ static void enc_flush_block(as_wctx *c, tenc *e)
     if (e->keep) {
         memcpy(e->alld + e->nall, docs, n * sizeof *docs);
         memcpy(e->allw + e->nall, wdfs, n * sizeof *wdfs);
-        uint16_t *k = e->allk + e->nall;
+        const uint16_t *k = e->allk + e->nall;
         uint32_t *hist = e->hist;
-        for (uint32_t j = 0; j < n; j++) {
-            uint32_t x = hkey(wdfs[j], dl[j]);
-            k[j] = (uint16_t)x;
-            hist[x]++;
-        }
+        for (uint32_t j = 0; j < n; j++)
+            hist[k[j]]++;
         e->nall += n;
     }
     uint32_t orp = as_bitpack_or(e->pos, e->npos);
@@ -757,33 +750,31 @@ static void ps_next(as_wctx *c, pstream *s)
 }
 
 /* The length (3 or 4) of the posting at p when it is a short one: a doc
- * gap of one or two bytes that leaves the doc below ndocs (*doc), wdf 1
- * and one position under 128; else 0. */
-static inline unsigned short_posting(const uint8_t *p, const uint8_t *end, uint32_t prev1,
-                                     uint32_t ndocs, uint32_t *doc)
+ * gap g of one or two bytes that leaves the doc below ndocs (*doc), wdf 1
+ * and one position under 128 (*pos); else 0.  room is ndocs - prev1 (the
+ * docs left after the previous one: prev1 <= ndocs), so that one unsigned
+ * test g - 1 < room rejects both a gap of 0 and a doc past the end.  The
+ * four bytes must be there (end - p >= 4): a term's last posting of three
+ * bytes goes the general way, one posting a term. */
+static inline unsigned short_posting(const uint8_t *p, uint32_t room, uint32_t *g1,
+                                     uint32_t *pos)
 {
-    uint32_t g;
+    uint32_t x = le32(p), g;
     unsigned k;
-    if (end - p >= 4) { /* the bytes' tests on one load */
-        uint32_t x = le32(p);
-        if ((x & 0x80ff80u) == 0x100u) { /* g < 0x80, 1, position < 0x80 */
-            g = x & 0x7f;
-            k = 3;
-        } else if ((x & 0x80ff8080u) == 0x10080u) { /* g in two bytes, 1, position */
-            g = (x & 0x7f) | (x >> 1 & 0x3f80);
-            k = 4;
-        } else {
-            return 0;
-        }
-    } else {
-        if (end - p < 3 || (p[0] | p[2]) >= 0x80 || p[1] != 1)
-            return 0;
-        g = p[0];
+    if ((x & 0x80ff80u) == 0x100u) { /* g < 0x80, 1, position < 0x80 */
+        g = x & 0x7f;
+        *pos = x >> 16 & 0x7f;
         k = 3;
-    }
-    if (g == 0 || (uint64_t)prev1 + g - 1 >= ndocs)
+    } else if ((x & 0x80ff8080u) == 0x10080u) { /* g in two bytes, 1, position */
+        g = (x & 0x7f) | (x >> 1 & 0x3f80);
+        *pos = x >> 24;
+        k = 4;
+    } else {
         return 0;
-    *doc = prev1 + g - 1;
+    }
+    if (g - 1 >= room)
+        return 0;
+    *g1 = g - 1;
     return k;
 }
 
@@ -809,21 +800,23 @@ static void enc_one_new(as_wctx *c, tenc *e, pstream *s, uint32_t ndocs)
          * in locals (a store into pos may alias e's fields), none of
          * varint_get's loops.  Anything else (a doc past the end too) goes
          * the general way below, to its error. */
-        uint32_t sdoc;
-        unsigned k = short_posting(p, end, prev1, ndocs, &sdoc);
+        uint32_t g1, sp;
+        unsigned k = end - p >= 4 ? short_posting(p, ndocs - prev1, &g1, &sp) : 0;
         if (k) {
             if (e->npos + AS_BLOCK_SIZE > e->poscap && pos_grow(c, e, AS_BLOCK_SIZE) != AS_OK)
                 return;
             uint32_t n = e->n, run = 0, *pos = e->pos + e->npos;
             do {
-                e->docs[n] = sdoc;
+                uint32_t doc = prev1 + g1;
+                e->docs[n] = doc;
                 e->wdfs[n] = 1;
-                pos[run] = p[k - 1];
+                pos[run] = sp;
                 n++;
                 run++;
                 p += k;
-                prev1 = sdoc + 1;
-            } while (n < AS_BLOCK_SIZE && (k = short_posting(p, end, prev1, ndocs, &sdoc)) != 0);
+                prev1 = doc + 1;
+            } while (n < AS_BLOCK_SIZE && end - p >= 4 &&
+                     (k = short_posting(p, ndocs - prev1, &g1, &sp)) != 0);
             e->n = n;
             e->npos += run;
             e->df += run;

@@ -237,12 +237,15 @@ static void test_pack_groups(void **state)
 /* as_bitpack_block against the loop it replaces, posting by posting, at
  * every count 0..300 (the AVX2 steps of eight from posting 1 and the
  * scalar tail), wdfs of every class (4 and more too), gaps of up to 20
- * bits and the first gap from -1; and as_bitpack_or against a plain OR. */
+ * bits and the first gap from -1, lengths past the cap of the keys
+ * (as_bitpack_block_keys, 1023 as the index's); and as_bitpack_or
+ * against a plain OR. */
 static void test_block(void **state)
 {
     (void)state;
     uint64_t s = 0x9e3779b97f4a7c15ull;
     uint32_t docs[300], wdfs[300], lens[300], gaps[300], wv[300];
+    uint16_t keys[300], wk[300];
     for (size_t n = 0; n <= 300; n++) {
         for (int first = 0; first < 2; first++) {
             uint32_t prev = first ? UINT32_MAX : (uint32_t)(n * 7);
@@ -254,7 +257,7 @@ static void test_block(void **state)
                 docs[i] = d;
                 uint32_t r = (uint32_t)(s >> 32);
                 wdfs[i] = r % 4 == 0 ? 4 + (r >> 8) % 70 : 1 + r % 3;
-                lens[i] = (r >> 16) % (i % 9 == 0 ? 70000 : 200);
+                lens[i] = (r >> 16) % (i % 9 == 0 ? 70000 : i % 4 == 0 ? 1030 : 200);
             }
             uint32_t wg[300], ww[300], wm[4] = {500, 40, UINT32_MAX, 3}, wo[2] = {0, 0};
             uint32_t mins[4] = {500, 40, UINT32_MAX, 3}, ors[2] = {7, 7};
@@ -268,6 +271,8 @@ static void test_block(void **state)
                 wo[0] |= wg[i];
                 wo[1] |= ww[i];
                 p = docs[i];
+                uint32_t d = lens[i] <= 1023 ? lens[i] : 1024;
+                wk[i] = (uint16_t)(wdfs[i] <= 3 ? (wdfs[i] - 1) * 1025 + d : 3 * 1025);
             }
             as_bitpack_block(docs, wdfs, lens, n, prev, gaps, wv, ors, mins);
             assert_memory_equal(gaps, wg, n * sizeof *gaps);
@@ -276,6 +281,13 @@ static void test_block(void **state)
             assert_int_equal(ors[1], wo[1]);
             for (int k = 0; k < 4; k++)
                 assert_int_equal(mins[k], wm[k]);
+            uint32_t mins2[4] = {500, 40, UINT32_MAX, 3}, ors2[2];
+            memset(gaps, 0, sizeof gaps);
+            as_bitpack_block_keys(docs, wdfs, lens, n, prev, gaps, wv, ors2, mins2, keys, 1023);
+            assert_memory_equal(gaps, wg, n * sizeof *gaps);
+            assert_memory_equal(keys, wk, n * sizeof *keys);
+            assert_memory_equal(mins2, wm, sizeof mins2);
+            assert_memory_equal(ors2, wo, sizeof ors2);
             uint32_t o = 0;
             for (size_t i = 0; i < n; i++)
                 o |= lens[i];
