@@ -616,3 +616,60 @@ uint32_t as_bitpack_or(const uint32_t *v, size_t n)
         x |= v[j];
     return x;
 }
+
+#ifdef AS_BITPACK_AVX2
+/* Five postings of 3 bytes from one 16-byte load: the wdf bytes (1, 4,
+ * ..., 13) must be 1 and the gap bytes (0, 3, ..., 12) not 0, one compare
+ * against a pattern; no byte of the 15 may have its top bit set; the
+ * gaps and positions go to lanes by a shuffle, the docs are the gaps'
+ * prefix sums (two shifts), the fifth posting is done scalar.  ~30
+ * instructions for five where the one-by-one path took ~34 a posting. */
+__attribute__((target("avx2"))) static size_t short3_avx2(const uint8_t *in, size_t avail,
+                                                          uint32_t prev1, uint32_t ndocs,
+                                                          uint32_t *docs, uint32_t *wdfs,
+                                                          uint32_t *pos, size_t max)
+{
+    const __m128i pat = _mm_setr_epi8(0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0);
+    const __m128i gsh = _mm_setr_epi8(0, -1, -1, -1, 3, -1, -1, -1, 6, -1, -1, -1, 9, -1, -1, -1);
+    const __m128i psh =
+        _mm_setr_epi8(2, -1, -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, 11, -1, -1, -1);
+    const __m128i one = _mm_set1_epi32(1);
+    size_t n = 0;
+    while (n + 5 <= max && avail >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)in);
+        unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, pat));
+        unsigned top = (unsigned)_mm_movemask_epi8(x);
+        if ((eq & 0x36db) != 0x2492 || (top & 0x7fff) != 0)
+            break;
+        __m128i g = _mm_shuffle_epi8(x, gsh);
+        g = _mm_add_epi32(g, _mm_slli_si128(g, 4));
+        g = _mm_add_epi32(g, _mm_slli_si128(g, 8));
+        uint32_t s4 = (uint32_t)_mm_extract_epi32(g, 3) + in[12];
+        if ((uint64_t)prev1 - 1 + s4 >= ndocs)
+            break;
+        _mm_storeu_si128((__m128i *)(docs + n), _mm_add_epi32(g, _mm_set1_epi32((int)(prev1 - 1))));
+        _mm_storeu_si128((__m128i *)(wdfs + n), one);
+        _mm_storeu_si128((__m128i *)(pos + n), _mm_shuffle_epi8(x, psh));
+        docs[n + 4] = prev1 - 1 + s4;
+        wdfs[n + 4] = 1;
+        pos[n + 4] = in[14];
+        prev1 += s4;
+        n += 5;
+        in += 15;
+        avail -= 15;
+    }
+    return n;
+}
+#endif
+
+size_t as_bitpack_short3(const uint8_t *in, size_t avail, uint32_t prev1, uint32_t ndocs,
+                         uint32_t *docs, uint32_t *wdfs, uint32_t *pos, size_t max)
+{
+#ifdef AS_BITPACK_AVX2
+    if (__builtin_cpu_supports("avx2"))
+        return short3_avx2(in, avail, prev1, ndocs, docs, wdfs, pos, max);
+#else
+    (void)in, (void)avail, (void)prev1, (void)ndocs, (void)docs, (void)wdfs, (void)pos, (void)max;
+#endif
+    return 0;
+}

@@ -63,6 +63,17 @@ void as_bitpack_block_keys(const uint32_t *docs, const uint32_t *wdfs, const uin
                            size_t n, uint32_t prev, uint32_t *gaps, uint32_t *wv,
                            uint32_t ors[2], uint32_t mins[4], uint16_t *keys, uint32_t cap);
 
+/* Decodes the leading run of short postings of a varint postings buffer
+ * (runs.c: v doc gap, v wdf, v positions; the encoder's input) at in, of
+ * avail bytes, in groups of five: a group is taken when each of its five
+ * postings is 3 bytes (a gap 1..127, wdf 1, one position < 128) and its
+ * last doc is below ndocs.  prev1 is the doc before + 1 (<= ndocs).  Sets
+ * docs, wdfs (1) and pos for at most max postings and returns how many
+ * were taken (a multiple of 5: 3 bytes each); 0 where the machine lacks
+ * AVX2 (the caller decodes one by one). */
+size_t as_bitpack_short3(const uint8_t *in, size_t avail, uint32_t prev1, uint32_t ndocs,
+                         uint32_t *docs, uint32_t *wdfs, uint32_t *pos, size_t max);
+
 /* The OR of v[0..n) (the width of their widest: bits_for of it). */
 uint32_t as_bitpack_or(const uint32_t *v, size_t n);
 

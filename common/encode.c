@@ -778,6 +778,18 @@ static inline unsigned short_posting(const uint8_t *p, uint32_t room, uint32_t *
     return k;
 }
 
+/* 1 when the 16 bytes at p look like five 3-byte short postings (no top
+ * bit in bytes 0..14, wdf bytes 1, 4, 7, 10, 13 equal to 1): the test of
+ * as_bitpack_short3's first group but the gaps' 0 and the doc bound, in
+ * ~10 instructions inline, where a call that takes nothing costs ~50. */
+static inline int short3_likely(const uint8_t *p)
+{
+    uint64_t a = le64(p), b = le64(p + 8);
+    return ((a & 0x8080808080808080ull) | (b & 0x0080808080808080ull)) == 0 &&
+           (a & 0xff0000ff0000ff00ull) == 0x0100000100000100ull &&
+           (b & 0x0000ff0000ff0000ull) == 0x0000010000010000ull;
+}
+
 /* A term whose postings are all new docs from one source (every term of a
  * full build): its buffer decoded straight into the encoder, with the
  * checks ps_next and enc_add make, no posting copied between them (the
@@ -806,6 +818,12 @@ static void enc_one_new(as_wctx *c, tenc *e, pstream *s, uint32_t ndocs)
             if (e->npos + AS_BLOCK_SIZE > e->poscap && pos_grow(c, e, AS_BLOCK_SIZE) != AS_OK)
                 return;
             uint32_t n = e->n, run = 0, *pos = e->pos + e->npos;
+            /* After each short posting, fives of 3-byte ones at once
+             * (as_bitpack_short3: 85% of a 100k build's postings are 3
+             * bytes); where it takes none, 8 one by one before it is
+             * tried again (a rare term's gaps take two bytes). */
+#define WAIT_SHORT3 8
+            unsigned wait = 0;
             do {
                 uint32_t doc = prev1 + g1;
                 e->docs[n] = doc;
@@ -815,6 +833,22 @@ static void enc_one_new(as_wctx *c, tenc *e, pstream *s, uint32_t ndocs)
                 run++;
                 p += k;
                 prev1 = doc + 1;
+                if (wait > 0) {
+                    wait--;
+                } else if (end - p < 16 || !short3_likely(p)) {
+                    wait = WAIT_SHORT3;
+                } else {
+                    size_t m = as_bitpack_short3(p, (size_t)(end - p), prev1, ndocs, e->docs + n,
+                                                 e->wdfs + n, pos + run, AS_BLOCK_SIZE - n);
+                    if (m) {
+                        n += (uint32_t)m;
+                        run += (uint32_t)m;
+                        p += 3 * m;
+                        prev1 = e->docs[n - 1] + 1;
+                    } else {
+                        wait = WAIT_SHORT3;
+                    }
+                }
             } while (n < AS_BLOCK_SIZE && end - p >= 4 &&
                      (k = short_posting(p, ndocs - prev1, &g1, &sp)) != 0);
             e->n = n;

@@ -296,6 +296,67 @@ static void test_block(void **state)
     }
 }
 
+/* as_bitpack_short3 against a byte-by-byte reading of 3-byte postings:
+ * runs of them with one bad posting (a gap of 0, a wdf of 2, a byte with
+ * its top bit, a doc at ndocs; or none) at every place, and the buffer's
+ * end: what is taken is the whole fives before the first group holding
+ * the bad one or reaching past the bytes (a group reads 16), decoded
+ * right. */
+static void test_short3(void **state)
+{
+    (void)state;
+    uint8_t buf[3 * 40 + 16];
+    uint32_t docs[64], wdfs[64], pos[64];
+    for (int bad = 0; bad < 5; bad++) {
+        for (size_t at = 0; at < 40; at++) {
+            for (size_t len = 0; len <= 3 * 40; len += 7) {
+                uint32_t prev1 = 1000, ndocs = 1000 + 40 * 127;
+                for (size_t i = 0; i < 40; i++) {
+                    buf[3 * i] = (uint8_t)(1 + (i * 37 + at) % 127);
+                    buf[3 * i + 1] = 1;
+                    buf[3 * i + 2] = (uint8_t)((i * 11) % 128);
+                }
+                if (bad == 0)
+                    buf[3 * at] = 0;
+                else if (bad == 1)
+                    buf[3 * at + 1] = 2;
+                else if (bad == 2)
+                    buf[3 * at + 2] = 0x80;
+                else if (bad == 3) /* the doc of posting at is the last */
+                    for (size_t i = 0, e = prev1; i < 40; i++) {
+                        e += buf[3 * i];
+                        if (i == at)
+                            ndocs = (uint32_t)e - 1;
+                    }
+                memset(buf + 3 * 40, 0x55, 16);
+                size_t groups = bad == 4 ? 8 : at / 5, fit = len >= 16 ? (len - 16) / 15 + 1 : 0;
+                size_t want = 5 * (groups < fit ? groups : fit);
+                size_t got = as_bitpack_short3(buf, len, prev1, ndocs, docs, wdfs, pos, 40);
+                if (!as_bitpack_simd()) {
+                    assert_int_equal(got, 0);
+                    continue;
+                }
+                assert_int_equal(got, want);
+                uint32_t e = prev1;
+                for (size_t i = 0; i < got; i++) {
+                    e += buf[3 * i];
+                    assert_int_equal(docs[i], e - 1);
+                    assert_int_equal(wdfs[i], 1);
+                    assert_int_equal(pos[i], buf[3 * i + 2]);
+                }
+            }
+        }
+    }
+    /* max: whole fives up to it */
+    memset(buf, 0, sizeof buf);
+    for (size_t i = 0; i < 40; i++)
+        buf[3 * i] = 1, buf[3 * i + 1] = 1;
+    size_t got = as_bitpack_short3(buf, sizeof buf, 1, 100, docs, wdfs, pos, 12);
+    assert_int_equal(got, as_bitpack_simd() ? 10 : 0);
+    if (got)
+        assert_int_equal(docs[9], 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +367,7 @@ int main(void)
         cmocka_unit_test(test_unpack_sums),
         cmocka_unit_test(test_pack_groups),
         cmocka_unit_test(test_block),
+        cmocka_unit_test(test_short3),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
