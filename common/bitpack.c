@@ -674,3 +674,35 @@ size_t as_bitpack_short3(const uint8_t *in, size_t avail, uint32_t prev1, uint32
 #endif
     return 0;
 }
+
+#ifdef AS_BITPACK_AVX2
+/* Eight loads in one instruction: the same misses overlapped as the
+ * scalar loop's independent loads, a sixth of its instructions.  The
+ * gather's indices are signed: a group with one of 2^31 or more stops
+ * here.  Returns the values done. */
+__attribute__((target("avx2"))) static size_t gather_avx2(const uint32_t *col,
+                                                          const uint32_t *idx, size_t n,
+                                                          uint32_t *out)
+{
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m256i ix = _mm256_loadu_si256((const __m256i *)(idx + j));
+        if (_mm256_movemask_ps(_mm256_castsi256_ps(ix)) != 0)
+            break;
+        _mm256_storeu_si256((__m256i *)(out + j),
+                            _mm256_i32gather_epi32((const int *)col, ix, 4));
+    }
+    return j;
+}
+#endif
+
+void as_bitpack_gather(const uint32_t *col, const uint32_t *idx, size_t n, uint32_t *out)
+{
+    size_t j = 0;
+#ifdef AS_BITPACK_AVX2
+    if (n >= 8 && __builtin_cpu_supports("avx2"))
+        j = gather_avx2(col, idx, n, out);
+#endif
+    for (; j < n; j++)
+        out[j] = col[idx[j]];
+}

@@ -74,6 +74,11 @@ void as_bitpack_block_keys(const uint32_t *docs, const uint32_t *wdfs, const uin
 size_t as_bitpack_short3(const uint8_t *in, size_t avail, uint32_t prev1, uint32_t ndocs,
                          uint32_t *docs, uint32_t *wdfs, uint32_t *pos, size_t max);
 
+/* out[j] = col[idx[j]] for j < n (a column's values at a block's docs):
+ * AVX2 gathers eight a step (indices below 2^31; a group with a larger
+ * one is read one by one). */
+void as_bitpack_gather(const uint32_t *col, const uint32_t *idx, size_t n, uint32_t *out);
+
 /* The OR of v[0..n) (the width of their widest: bits_for of it). */
 uint32_t as_bitpack_or(const uint32_t *v, size_t n);
 

@@ -357,6 +357,32 @@ static void test_short3(void **state)
         assert_int_equal(docs[9], 10);
 }
 
+/* as_bitpack_gather against col[idx[j]] at every count 0..300 (the AVX2
+ * eights and the tail), indices anywhere in a column of 100,000. */
+static void test_gather(void **state)
+{
+    (void)state;
+    enum { NCOL = 100000 };
+    uint32_t *col = malloc(NCOL * sizeof *col);
+    assert_non_null(col);
+    for (uint32_t i = 0; i < NCOL; i++)
+        col[i] = i * 2654435761u;
+    uint64_t s = 0x243f6a8885a308d3ull;
+    uint32_t idx[300], out[301];
+    for (size_t n = 0; n <= 300; n++) {
+        for (size_t i = 0; i < n; i++) {
+            s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+            idx[i] = (uint32_t)(s % NCOL);
+        }
+        out[n] = 0xdeadbeef;
+        as_bitpack_gather(col, idx, n, out);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(out[i], col[idx[i]]);
+        assert_int_equal(out[n], 0xdeadbeef); /* nothing written past */
+    }
+    free(col);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -368,6 +394,7 @@ int main(void)
         cmocka_unit_test(test_pack_groups),
         cmocka_unit_test(test_block),
         cmocka_unit_test(test_short3),
+        cmocka_unit_test(test_gather),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
