@@ -706,3 +706,56 @@ void as_bitpack_gather(const uint32_t *col, const uint32_t *idx, size_t n, uint3
     for (; j < n; j++)
         out[j] = col[idx[j]];
 }
+
+#ifdef AS_BITPACK_AVX2
+/* Sixteen keys a step: key - lo <= hi - lo unsigned (min equal to itself)
+ * for each range, the four ORed, then the few selected (a high list takes
+ * about one posting in sixteen) found by their mask bits, two per key.
+ * Returns the keys tested (a multiple of 16); *m the indices set. */
+__attribute__((target("avx2"))) static size_t select_avx2(const uint16_t *keys, size_t n,
+                                                          const uint16_t lo[4],
+                                                          const uint16_t hi[4], uint32_t *idx,
+                                                          size_t *m)
+{
+    __m256i l[4], s[4];
+    for (int r = 0; r < 4; r++) {
+        l[r] = _mm256_set1_epi16((short)lo[r]);
+        s[r] = _mm256_set1_epi16((short)(hi[r] - lo[r]));
+    }
+    size_t j = 0, k = 0;
+    for (; j + 16 <= n; j += 16) {
+        __m256i x = _mm256_loadu_si256((const __m256i *)(keys + j)), in = _mm256_setzero_si256();
+        for (int r = 0; r < 4; r++) {
+            __m256i d = _mm256_sub_epi16(x, l[r]);
+            in = _mm256_or_si256(in, _mm256_cmpeq_epi16(_mm256_min_epu16(d, s[r]), d));
+        }
+        uint32_t bits = (uint32_t)_mm256_movemask_epi8(in);
+        while (bits) {
+            unsigned b = (unsigned)__builtin_ctz(bits);
+            idx[k++] = (uint32_t)(j + b / 2);
+            bits &= ~(3u << b);
+        }
+    }
+    *m = k;
+    return j;
+}
+#endif
+
+size_t as_bitpack_select(const uint16_t *keys, size_t n, const uint16_t lo[4],
+                         const uint16_t hi[4], uint32_t *idx)
+{
+    size_t j = 0, k = 0;
+#ifdef AS_BITPACK_AVX2
+    if (n >= 16 && __builtin_cpu_supports("avx2"))
+        j = select_avx2(keys, n, lo, hi, idx, &k);
+#endif
+    for (; j < n; j++) {
+        unsigned x = keys[j];
+        int in = 0;
+        for (int r = 0; r < 4; r++)
+            in |= x - lo[r] <= (unsigned)(hi[r] - lo[r]);
+        if (in)
+            idx[k++] = (uint32_t)j;
+    }
+    return k;
+}

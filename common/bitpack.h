@@ -79,6 +79,12 @@ size_t as_bitpack_short3(const uint8_t *in, size_t avail, uint32_t prev1, uint32
  * one is read one by one). */
 void as_bitpack_gather(const uint32_t *col, const uint32_t *idx, size_t n, uint32_t *out);
 
+/* The indices j < n (ascending, into idx, which has room for n) whose
+ * keys[j] lies in one of the closed ranges [lo[r], hi[r]], r < 4 (lo[r] <=
+ * hi[r]); returns how many.  AVX2 tests sixteen keys a step. */
+size_t as_bitpack_select(const uint16_t *keys, size_t n, const uint16_t lo[4],
+                         const uint16_t hi[4], uint32_t *idx);
+
 /* The OR of v[0..n) (the width of their widest: bits_for of it). */
 uint32_t as_bitpack_or(const uint32_t *v, size_t n);
 

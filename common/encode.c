@@ -413,31 +413,33 @@ static void enc_high(as_wctx *c, const tenc *e, tenc *h, const uint32_t l[3])
      * put in h before it is flushed */
     const uint32_t *alld = e->alld, *allw = e->allw;
     const uint16_t *allk = e->allk;
-    /* the keys in the list: a byte each, a load a posting to select */
-    uint8_t in[HSLOTS];
-    memset(in, 0, sizeof in);
-    for (int w = 0; w < 3; w++)
-        memset(in + w * HSTRIDE, 1, l[w] + 1);
-    in[HN4] = 1;
-    uint32_t n = 0, bmax = 0;
+    /* the keys in the list: each wdf's lengths up to its limit, and HN4;
+     * selected a slice at a time (as_bitpack_select: sixteen keys a step
+     * with AVX2, where a byte table's test took ~6 instructions a key) */
+    const uint16_t lo[4] = {0, HSTRIDE, 2 * HSTRIDE, HN4};
+    const uint16_t hi[4] = {(uint16_t)l[0], (uint16_t)(HSTRIDE + l[1]),
+                            (uint16_t)(2 * HSTRIDE + l[2]), HN4};
+    uint32_t n = 0, bmax = 0, sel[1024];
     uint64_t cf = 0;
-    for (size_t j = 0, nall = e->nall; j < nall; j++) {
-        if (!in[allk[j]])
-            continue;
-        uint32_t wdf = allw[j];
-        h->docs[n] = alld[j];
-        h->wdfs[n] = wdf;
-        n++;
-        cf += wdf;
-        if (wdf > bmax)
-            bmax = wdf;
-        if (n == AS_BLOCK_SIZE) {
-            high_counts(h, n, cf, bmax);
-            enc_flush_block(c, h);
-            if (c->rc != AS_OK)
-                return;
-            n = bmax = 0;
-            cf = 0;
+    for (size_t j0 = 0, nall = e->nall; j0 < nall; j0 += 1024) {
+        size_t ns = as_bitpack_select(allk + j0, nall - j0 < 1024 ? nall - j0 : 1024, lo, hi, sel);
+        for (size_t i = 0; i < ns; i++) {
+            size_t j = j0 + sel[i];
+            uint32_t wdf = allw[j];
+            h->docs[n] = alld[j];
+            h->wdfs[n] = wdf;
+            n++;
+            cf += wdf;
+            if (wdf > bmax)
+                bmax = wdf;
+            if (n == AS_BLOCK_SIZE) {
+                high_counts(h, n, cf, bmax);
+                enc_flush_block(c, h);
+                if (c->rc != AS_OK)
+                    return;
+                n = bmax = 0;
+                cf = 0;
+            }
         }
     }
     high_counts(h, n, cf, bmax);

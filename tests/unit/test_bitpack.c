@@ -383,6 +383,44 @@ static void test_gather(void **state)
     free(col);
 }
 
+/* as_bitpack_select against a plain test of each key, at every count
+ * 0..300 (the AVX2 sixteens and the tail), with ranges like a high
+ * list's (one per wdf and a single key) and keys around their ends, the
+ * whole 16-bit span included. */
+static void test_select(void **state)
+{
+    (void)state;
+    uint64_t s = 0x13198a2e03707344ull;
+    uint16_t keys[300];
+    uint32_t idx[300];
+    const uint16_t lo[4] = {0, 1025, 2050, 3075}, hi[4] = {17, 1025 + 300, 2050 + 1023, 3075};
+    const uint16_t lo2[4] = {5, 5, 65535, 0}, hi2[4] = {5, 9, 65535, 0};
+    for (int t = 0; t < 2; t++) {
+        const uint16_t *l = t ? lo2 : lo, *h = t ? hi2 : hi;
+        for (size_t n = 0; n <= 300; n++) {
+            for (size_t i = 0; i < n; i++) {
+                s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+                unsigned r = (unsigned)(s >> 20) % 4;
+                int off = (int)((s >> 40) % 5) - 2; /* near an end of range r */
+                keys[i] = (s >> 60) == 0 ? (uint16_t)(s >> 8)
+                                         : (uint16_t)(((s >> 58) & 1 ? h[r] : l[r]) + off);
+            }
+            size_t k = as_bitpack_select(keys, n, l, h, idx), want = 0;
+            for (size_t i = 0; i < n; i++) {
+                int in = 0;
+                for (int r = 0; r < 4; r++)
+                    in |= keys[i] >= l[r] && keys[i] <= h[r];
+                if (in) {
+                    assert_true(want < k);
+                    assert_int_equal(idx[want], i);
+                    want++;
+                }
+            }
+            assert_int_equal(k, want);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -395,6 +433,7 @@ int main(void)
         cmocka_unit_test(test_block),
         cmocka_unit_test(test_short3),
         cmocka_unit_test(test_gather),
+        cmocka_unit_test(test_select),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
