@@ -43,6 +43,51 @@ void as_bitpack_unpack_add(const uint8_t *in, size_t avail, uint32_t *v, size_t 
 uint32_t as_bitpack_unpack_sums(const uint8_t *in, size_t avail, uint32_t *v, size_t n,
                                 unsigned w, uint32_t prev1);
 
+/* What a postings block packs (format.h: pblock) and its skip entry's
+ * minima, from its n postings in one pass: docs ascending after prev
+ * (UINT32_MAX before a term's first: the first gap is from -1), wdfs >= 1,
+ * lens the docs' lengths.  Sets gaps[j] = docs[j] - docs[j - 1] - 1
+ * (docs[-1] = prev, mod 2^32), wv[j] = wdfs[j] - 1, ors[0] and ors[1] to
+ * the OR of the gaps and of wv (their widths), and lowers mins[c] to the
+ * smallest len among the postings of wdf class c (wdf 1, 2, 3, 4 or
+ * more).  AVX2 does eight postings a step where the machine has it. */
+void as_bitpack_block(const uint32_t *docs, const uint32_t *wdfs, const uint32_t *lens,
+                      size_t n, uint32_t prev, uint32_t *gaps, uint32_t *wv, uint32_t ors[2],
+                      uint32_t mins[4]);
+
+/* as_bitpack_block that also sets, for the cells of the high lists
+ * (format.h: high; cap is AS_HIGH_MAXLEN, below 2^14), keys[j] =
+ * (wdf - 1) * (cap + 2) + min(len, cap + 1) for wdf 1..3, 3 * (cap + 2)
+ * for wdf 4 or more. */
+void as_bitpack_block_keys(const uint32_t *docs, const uint32_t *wdfs, const uint32_t *lens,
+                           size_t n, uint32_t prev, uint32_t *gaps, uint32_t *wv,
+                           uint32_t ors[2], uint32_t mins[4], uint16_t *keys, uint32_t cap);
+
+/* Decodes the leading run of short postings of a varint postings buffer
+ * (runs.c: v doc gap, v wdf, v positions; the encoder's input) at in, of
+ * avail bytes, in groups of five: a group is taken when each of its five
+ * postings is 3 bytes (a gap 1..127, wdf 1, one position < 128) and its
+ * last doc is below ndocs.  prev1 is the doc before + 1 (<= ndocs).  Sets
+ * docs, wdfs (1) and pos for at most max postings and returns how many
+ * were taken (a multiple of 5: 3 bytes each); 0 where the machine lacks
+ * AVX2 (the caller decodes one by one). */
+size_t as_bitpack_short3(const uint8_t *in, size_t avail, uint32_t prev1, uint32_t ndocs,
+                         uint32_t *docs, uint32_t *wdfs, uint32_t *pos, size_t max);
+
+/* out[j] = col[idx[j]] for j < n (a column's values at a block's docs):
+ * AVX2 gathers eight a step (indices below 2^31; a group with a larger
+ * one is read one by one). */
+void as_bitpack_gather(const uint32_t *col, const uint32_t *idx, size_t n, uint32_t *out);
+
+/* The indices j < n (ascending, into idx, which has room for n) whose
+ * keys[j] lies in one of the closed ranges [lo[r], hi[r]], r < 4 (lo[r] <=
+ * hi[r]); returns how many.  AVX2 tests sixteen keys a step. */
+size_t as_bitpack_select(const uint16_t *keys, size_t n, const uint16_t lo[4],
+                         const uint16_t hi[4], uint32_t *idx);
+
+/* The OR of v[0..n) (the width of their widest: bits_for of it). */
+uint32_t as_bitpack_or(const uint32_t *v, size_t n);
+
 /* 1 when as_bitpack_unpack uses its AVX2 code on this machine (for
  * tests: the results are the same either way), else 0. */
 int as_bitpack_simd(void);

@@ -38,12 +38,66 @@ typedef struct tenc {
     const uint32_t *doclen;    /* every doc's length (the writer's column) */
     const uint8_t *rawpos;     /* the block's posblock as it is (a copied one) */
     size_t rawposlen;
-    /* Every posting of the term so far, as (doc, wdf, doclen) triples, for
-     * its high list (format.h: high); NULL in the high list's own encoder. */
-    uint32_t *all;
+    /* Every posting of the term so far, for its high list (format.h:
+     * high): its doc, wdf and cell key (HSTRIDE below), and the postings per key
+     * (hist, HSLOTS, made as the blocks are flushed); unused in the high
+     * list's own encoder.  Arrays of each rather than (doc, wdf, doclen)
+     * triples: a block goes in with two memcpy and a loop of keys, the
+     * high list's limits come from hist without a pass over the postings,
+     * and its selection reads a key a posting. */
+    uint32_t *alld, *allw, *hist;
+    uint16_t *allk;
     size_t nall, allcap;
     int keep;                  /* record postings in all */
 } tenc;
+
+/* A posting's cell key (as_bitpack_block_keys with cap AS_HIGH_MAXLEN,
+ * made with the block's gaps): (wdf - 1) * HSTRIDE + doclen for wdf 1..3
+ * and doclen <= AS_HIGH_MAXLEN, (wdf - 1) * HSTRIDE + AS_HIGH_MAXLEN + 1
+ * for a longer doc (in no high list but by wdf), HN4 for wdf 4 or more
+ * (in every high list). */
+#define HSTRIDE (AS_HIGH_MAXLEN + 2)
+#define HN4 (3 * HSTRIDE)
+#define HSLOTS (HN4 + 1)
+
+/* Makes room in e's high list arrays for n more postings (the first time
+ * for the term: its hist cleared): AS_OK, or AS_ENOMEM with c failed. */
+static int all_room(as_wctx *c, tenc *e, size_t n)
+{
+    if (!e->hist && !(e->hist = malloc(HSLOTS * sizeof *e->hist))) {
+        as_wctx_fail(c, AS_ENOMEM, "out of memory");
+        return AS_ENOMEM;
+    }
+    if (e->nall == 0)
+        memset(e->hist, 0, HSLOTS * sizeof *e->hist);
+    if (e->nall + n <= e->allcap)
+        return AS_OK;
+    size_t nc = e->allcap ? e->allcap : 1024;
+    while (nc < e->nall + n)
+        nc *= 2;
+    uint32_t *d = realloc(e->alld, nc * sizeof *d);
+    if (d)
+        e->alld = d;
+    uint32_t *w = d ? realloc(e->allw, nc * sizeof *w) : NULL;
+    if (w)
+        e->allw = w;
+    uint16_t *k = w ? realloc(e->allk, nc * sizeof *k) : NULL;
+    if (!k) {
+        as_wctx_fail(c, AS_ENOMEM, "out of memory");
+        return AS_ENOMEM;
+    }
+    e->allk = k;
+    e->allcap = nc;
+    return AS_OK;
+}
+
+static void all_free(tenc *e)
+{
+    free(e->alld);
+    free(e->allw);
+    free(e->allk);
+    free(e->hist);
+}
 
 /* The dictionary writer (format.h: terms). */
 typedef struct dwriter {
@@ -78,57 +132,38 @@ static void enc_flush_block(as_wctx *c, tenc *e)
      * the column is megabytes and a term's docs are scattered over it, so
      * nearly every lookup misses the cache; 128 independent loads in a row
      * overlap their misses (one per posting, among the decoding, cost a
-     * quarter of a one-file incremental run at 1M sentences).  One pass
-     * makes the lengths' minima, the high list's triples, the doc gaps
-     * and the wdfs as packed, the counts in locals (a store into vals or
-     * all may alias e's fields). */
+     * quarter of a one-file incremental run at 1M sentences); with AVX2
+     * eight a gather (as_bitpack_gather: 10M of a 100k build's
+     * instructions, no slower on this machine's EPYC).  Then one
+     * pass (as_bitpack_block: eight postings a step with AVX2; the scalar
+     * loop here took ~24 instructions a posting, 55M of a 100k build's
+     * 2.93G) makes the doc gaps and the wdfs as packed, their widths and
+     * the classes' length minima, whose least is the term's. */
     const uint32_t n = e->n, *docs = e->docs, *wdfs = e->wdfs, *doclen = e->doclen;
     uint32_t wv[AS_BLOCK_SIZE], dl[AS_BLOCK_SIZE];
-    if (e->keep && e->nall + 3 * (size_t)n > e->allcap) {
-        size_t nc = e->allcap ? e->allcap : 3 * 1024;
-        while (nc < e->nall + 3 * (size_t)n)
-            nc *= 2;
-        uint32_t *a = realloc(e->all, nc * sizeof *a);
-        if (!a) {
-            as_wctx_fail(c, AS_ENOMEM, "out of memory");
-            return;
-        }
-        e->all = a;
-        e->allcap = nc;
-    }
-    for (uint32_t j = 0; j < n; j++)
-        dl[j] = doclen[docs[j]];
-    uint32_t bmindl[4] = {e->bmindl[0], e->bmindl[1], e->bmindl[2], e->bmindl[3]};
-    uint32_t mindl = e->mindl, orv = 0, orw = 0, orp = 0, prev = e->prevlast;
-    for (uint32_t j = 0; j < n; j++) {
-        uint32_t wdf = wdfs[j], d = dl[j], doc = docs[j];
-        uint32_t cls = wdf < 4 ? wdf - 1 : 3;
-        if (d < bmindl[cls])
-            bmindl[cls] = d;
-        if (d < mindl)
-            mindl = d;
-        e->vals[j] = doc - prev - 1; /* wraps right for prev == -1 */
-        orv |= doc - prev - 1;
-        wv[j] = wdf - 1;
-        orw |= wdf - 1;
-        prev = doc;
-    }
+    if (e->keep && all_room(c, e, n) != AS_OK)
+        return;
+    as_bitpack_gather(doclen, docs, n, dl);
+    uint32_t ors[2];
+    as_bitpack_block_keys(docs, wdfs, dl, n, e->prevlast, e->vals, wv, ors, e->bmindl,
+                          e->keep ? e->allk + e->nall : NULL, AS_HIGH_MAXLEN);
+    /* the term's shortest doc: the shortest of the block's classes */
+    uint32_t mindl = e->mindl;
     for (int k = 0; k < 4; k++)
-        e->bmindl[k] = bmindl[k];
+        if (e->bmindl[k] < mindl)
+            mindl = e->bmindl[k];
     e->mindl = mindl;
     if (e->keep) {
-        uint32_t *a = e->all + e->nall;
-        for (uint32_t j = 0; j < n; j++) {
-            a[3 * j] = docs[j];
-            a[3 * j + 1] = wdfs[j];
-            a[3 * j + 2] = dl[j];
-        }
-        e->nall += 3 * (size_t)n;
+        memcpy(e->alld + e->nall, docs, n * sizeof *docs);
+        memcpy(e->allw + e->nall, wdfs, n * sizeof *wdfs);
+        const uint16_t *k = e->allk + e->nall;
+        uint32_t *hist = e->hist;
+        for (uint32_t j = 0; j < n; j++)
+            hist[k[j]]++;
+        e->nall += n;
     }
-    const uint32_t *pv = e->pos;
-    for (size_t j = 0, np = e->npos; j < np; j++)
-        orp |= pv[j];
-    unsigned wg = bits_for(orv), ww = bits_for(orw), wp = bits_for(orp);
+    uint32_t orp = as_bitpack_or(e->pos, e->npos);
+    unsigned wg = bits_for(ors[0]), ww = bits_for(ors[1]), wp = bits_for(orp);
     if (wp == 0 && e->npos > AS_POS_ZERO_MAX)
         wp = 1;
     const uint8_t *rawpos = e->rawpos;
@@ -323,24 +358,15 @@ static hcell *high_order(as_wctx *c, uint64_t total_len, uint32_t ndocs)
  * cells of the impact order taken while the postings in them (and those of
  * wdf >= 4) stay within df / AS_HIGH_FRAC; L[w - 1] is the longest length
  * taken for wdf w (0: none). */
-static void high_limits(const tenc *e, const hcell *order, uint32_t hist[3][AS_HIGH_MAXLEN + 1],
-                        uint32_t l[3])
+static void high_limits(const tenc *e, const hcell *order, uint32_t l[3])
 {
-    memset(hist, 0, 3 * (AS_HIGH_MAXLEN + 1) * sizeof hist[0][0]);
-    uint64_t n4 = 0;
-    const uint32_t *all = e->all;
-    for (size_t j = 0, nall = e->nall; j < nall; j += 3) {
-        uint32_t w = all[j + 1], dl = all[j + 2];
-        if (w >= 4)
-            n4++;
-        else if (dl <= AS_HIGH_MAXLEN)
-            hist[w - 1][dl]++;
-    }
+    const uint32_t *hist = e->hist;
+    uint64_t n4 = hist[HN4];
     uint64_t budget = e->df / AS_HIGH_FRAC, sum = n4;
     l[0] = l[1] = l[2] = 0;
     for (size_t k = 0; k < 3 * (AS_HIGH_MAXLEN + 1); k++) {
         const hcell *h = &order[k];
-        sum += hist[h->w - 1][h->dl];
+        sum += hist[(h->w - 1) * HSTRIDE + h->dl];
         if (sum > budget)
             break;
         if (h->dl > l[h->w - 1])
@@ -353,8 +379,12 @@ static void high_limits(const tenc *e, const hcell *order, uint32_t hist[3][AS_H
      * sentence has 47 words, and the engine would have to allow a left-out
      * wdf of 3 at length 61 (engine_iter.c: the joint bound of an AND). */
     for (int w = 0; w < 3; w++) {
+        const uint32_t *hw = hist + w * HSTRIDE;
         uint32_t dl = l[w] + 1;
-        while (dl <= AS_HIGH_MAXLEN && hist[w][dl] == 0)
+        /* fours of empty lengths at a time (most of the way is empty) */
+        while (dl + 4 <= AS_HIGH_MAXLEN + 1 && (hw[dl] | hw[dl + 1] | hw[dl + 2] | hw[dl + 3]) == 0)
+            dl += 4;
+        while (dl <= AS_HIGH_MAXLEN && hw[dl] == 0)
             dl++;
         l[w] = dl - 1;
     }
@@ -381,27 +411,35 @@ static void enc_high(as_wctx *c, const tenc *e, tenc *h, const uint32_t l[3])
     h->doclen = e->doclen;
     /* a block's counts in locals (a store into docs may alias h's fields),
      * put in h before it is flushed */
-    const uint32_t *all = e->all;
-    const uint32_t lim[4] = {l[0], l[1], l[2], UINT32_MAX};
-    uint32_t n = 0, bmax = 0;
+    const uint32_t *alld = e->alld, *allw = e->allw;
+    const uint16_t *allk = e->allk;
+    /* the keys in the list: each wdf's lengths up to its limit, and HN4;
+     * selected a slice at a time (as_bitpack_select: sixteen keys a step
+     * with AVX2, where a byte table's test took ~6 instructions a key) */
+    const uint16_t lo[4] = {0, HSTRIDE, 2 * HSTRIDE, HN4};
+    const uint16_t hi[4] = {(uint16_t)l[0], (uint16_t)(HSTRIDE + l[1]),
+                            (uint16_t)(2 * HSTRIDE + l[2]), HN4};
+    uint32_t n = 0, bmax = 0, sel[1024];
     uint64_t cf = 0;
-    for (size_t j = 0, nall = e->nall; j < nall; j += 3) {
-        uint32_t doc = all[j], wdf = all[j + 1], dl = all[j + 2];
-        if (dl > lim[wdf < 4 ? wdf - 1 : 3])
-            continue;
-        h->docs[n] = doc;
-        h->wdfs[n] = wdf;
-        n++;
-        cf += wdf;
-        if (wdf > bmax)
-            bmax = wdf;
-        if (n == AS_BLOCK_SIZE) {
-            high_counts(h, n, cf, bmax);
-            enc_flush_block(c, h);
-            if (c->rc != AS_OK)
-                return;
-            n = bmax = 0;
-            cf = 0;
+    for (size_t j0 = 0, nall = e->nall; j0 < nall; j0 += 1024) {
+        size_t ns = as_bitpack_select(allk + j0, nall - j0 < 1024 ? nall - j0 : 1024, lo, hi, sel);
+        for (size_t i = 0; i < ns; i++) {
+            size_t j = j0 + sel[i];
+            uint32_t wdf = allw[j];
+            h->docs[n] = alld[j];
+            h->wdfs[n] = wdf;
+            n++;
+            cf += wdf;
+            if (wdf > bmax)
+                bmax = wdf;
+            if (n == AS_BLOCK_SIZE) {
+                high_counts(h, n, cf, bmax);
+                enc_flush_block(c, h);
+                if (c->rc != AS_OK)
+                    return;
+                n = bmax = 0;
+                cf = 0;
+            }
         }
     }
     high_counts(h, n, cf, bmax);
@@ -439,8 +477,7 @@ static void sink_put(as_wctx *c, osink *k, int pos, const void *p, size_t n)
 /* Writes the encoded term out: postings (and its high list), positions,
  * dictionary entry (or its values, for a part). */
 static void enc_finish_term(as_wctx *c, as_writer *w, dwriter *dw, osink *k, tenc *e, tenc *h,
-                            const hcell *order, uint32_t hist[3][AS_HIGH_MAXLEN + 1],
-                            const char *term, size_t tlen, uint32_t id)
+                            const hcell *order, const char *term, size_t tlen, uint32_t id)
 {
     enc_flush_block(c, e);
     if (c->rc != AS_OK || e->df == 0)
@@ -451,7 +488,7 @@ static void enc_finish_term(as_wctx *c, as_writer *w, dwriter *dw, osink *k, ten
     sink_put(c, k, 0, e->pdata.p, e->pdata.n);
     if (e->nb > 1 && e->df >= w->high_min_df) {
         uint32_t l[3];
-        high_limits(e, order, hist, l);
+        high_limits(e, order, l);
         enc_high(c, e, h, l);
         if (c->rc != AS_OK)
             return;
@@ -720,34 +757,44 @@ static void ps_next(as_wctx *c, pstream *s)
 }
 
 /* The length (3 or 4) of the posting at p when it is a short one: a doc
- * gap of one or two bytes that leaves the doc below ndocs (*doc), wdf 1
- * and one position under 128; else 0. */
-static inline unsigned short_posting(const uint8_t *p, const uint8_t *end, uint32_t prev1,
-                                     uint32_t ndocs, uint32_t *doc)
+ * gap g of one or two bytes that leaves the doc below ndocs (*doc), wdf 1
+ * and one position under 128 (*pos); else 0.  room is ndocs - prev1 (the
+ * docs left after the previous one: prev1 <= ndocs), so that one unsigned
+ * test g - 1 < room rejects both a gap of 0 and a doc past the end.  The
+ * four bytes must be there (end - p >= 4): a term's last posting of three
+ * bytes goes the general way, one posting a term. */
+static inline unsigned short_posting(const uint8_t *p, uint32_t room, uint32_t *g1,
+                                     uint32_t *pos)
 {
-    uint32_t g;
+    uint32_t x = le32(p), g;
     unsigned k;
-    if (end - p >= 4) { /* the bytes' tests on one load */
-        uint32_t x = le32(p);
-        if ((x & 0x80ff80u) == 0x100u) { /* g < 0x80, 1, position < 0x80 */
-            g = x & 0x7f;
-            k = 3;
-        } else if ((x & 0x80ff8080u) == 0x10080u) { /* g in two bytes, 1, position */
-            g = (x & 0x7f) | (x >> 1 & 0x3f80);
-            k = 4;
-        } else {
-            return 0;
-        }
-    } else {
-        if (end - p < 3 || (p[0] | p[2]) >= 0x80 || p[1] != 1)
-            return 0;
-        g = p[0];
+    if ((x & 0x80ff80u) == 0x100u) { /* g < 0x80, 1, position < 0x80 */
+        g = x & 0x7f;
+        *pos = x >> 16 & 0x7f;
         k = 3;
-    }
-    if (g == 0 || (uint64_t)prev1 + g - 1 >= ndocs)
+    } else if ((x & 0x80ff8080u) == 0x10080u) { /* g in two bytes, 1, position */
+        g = (x & 0x7f) | (x >> 1 & 0x3f80);
+        *pos = x >> 24;
+        k = 4;
+    } else {
         return 0;
-    *doc = prev1 + g - 1;
+    }
+    if (g - 1 >= room)
+        return 0;
+    *g1 = g - 1;
     return k;
+}
+
+/* 1 when the 16 bytes at p look like five 3-byte short postings (no top
+ * bit in bytes 0..14, wdf bytes 1, 4, 7, 10, 13 equal to 1): the test of
+ * as_bitpack_short3's first group but the gaps' 0 and the doc bound, in
+ * ~10 instructions inline, where a call that takes nothing costs ~50. */
+static inline int short3_likely(const uint8_t *p)
+{
+    uint64_t a = le64(p), b = le64(p + 8);
+    return ((a & 0x8080808080808080ull) | (b & 0x0080808080808080ull)) == 0 &&
+           (a & 0xff0000ff0000ff00ull) == 0x0100000100000100ull &&
+           (b & 0x0000ff0000ff0000ull) == 0x0000010000010000ull;
 }
 
 /* A term whose postings are all new docs from one source (every term of a
@@ -772,21 +819,45 @@ static void enc_one_new(as_wctx *c, tenc *e, pstream *s, uint32_t ndocs)
          * in locals (a store into pos may alias e's fields), none of
          * varint_get's loops.  Anything else (a doc past the end too) goes
          * the general way below, to its error. */
-        uint32_t sdoc;
-        unsigned k = short_posting(p, end, prev1, ndocs, &sdoc);
+        uint32_t g1, sp;
+        unsigned k = end - p >= 4 ? short_posting(p, ndocs - prev1, &g1, &sp) : 0;
         if (k) {
             if (e->npos + AS_BLOCK_SIZE > e->poscap && pos_grow(c, e, AS_BLOCK_SIZE) != AS_OK)
                 return;
             uint32_t n = e->n, run = 0, *pos = e->pos + e->npos;
+            /* After each short posting, fives of 3-byte ones at once
+             * (as_bitpack_short3: 85% of a 100k build's postings are 3
+             * bytes); where it takes none, 8 one by one before it is
+             * tried again (a rare term's gaps take two bytes). */
+#define WAIT_SHORT3 8
+            unsigned wait = 0;
             do {
-                e->docs[n] = sdoc;
+                uint32_t doc = prev1 + g1;
+                e->docs[n] = doc;
                 e->wdfs[n] = 1;
-                pos[run] = p[k - 1];
+                pos[run] = sp;
                 n++;
                 run++;
                 p += k;
-                prev1 = sdoc + 1;
-            } while (n < AS_BLOCK_SIZE && (k = short_posting(p, end, prev1, ndocs, &sdoc)) != 0);
+                prev1 = doc + 1;
+                if (wait > 0) {
+                    wait--;
+                } else if (end - p < 16 || !short3_likely(p)) {
+                    wait = WAIT_SHORT3;
+                } else {
+                    size_t m = as_bitpack_short3(p, (size_t)(end - p), prev1, ndocs, e->docs + n,
+                                                 e->wdfs + n, pos + run, AS_BLOCK_SIZE - n);
+                    if (m) {
+                        n += (uint32_t)m;
+                        run += (uint32_t)m;
+                        p += 3 * m;
+                        prev1 = e->docs[n - 1] + 1;
+                    } else {
+                        wait = WAIT_SHORT3;
+                    }
+                }
+            } while (n < AS_BLOCK_SIZE && end - p >= 4 &&
+                     (k = short_posting(p, ndocs - prev1, &g1, &sp)) != 0);
             e->n = n;
             e->npos += run;
             e->df += run;
@@ -954,7 +1025,6 @@ static void part_write(as_wctx *c, as_writer *w, dwriter *dw, const osink *k,
 /* One encoding thread's scratch. */
 typedef struct encws {
     tenc *e, *h;
-    uint32_t (*hist)[AS_HIGH_MAXLEN + 1];
     pstream *p;
 } encws;
 
@@ -972,9 +1042,8 @@ static int encws_init(as_wctx *c, encws *x, const as_writer *w)
 {
     x->e = calloc(1, sizeof *x->e);
     x->h = calloc(1, sizeof *x->h);
-    x->hist = malloc(3 * sizeof *x->hist);
     x->p = calloc(1, sizeof *x->p);
-    if (!x->e || !x->h || !x->hist || !x->p) {
+    if (!x->e || !x->h || !x->p) {
         as_wctx_fail(c, AS_ENOMEM, "out of memory");
         return AS_ENOMEM;
     }
@@ -988,10 +1057,9 @@ static void encws_free(encws *x)
     if (x->p)
         free(x->p->posbuf);
     free(x->p);
-    free(x->hist);
     if (x->e) {
         free(x->e->pos);
-        free(x->e->all);
+        all_free(x->e);
         as_gbuf_free(&x->e->pdata);
         as_gbuf_free(&x->e->pskip);
         as_gbuf_free(&x->e->posdata);
@@ -1024,7 +1092,7 @@ static void enc_term_buf(as_wctx *c, as_writer *w, encws *x, const hcell *order,
      * df of a high list, whose triples are then not kept */
     x->e->keep = len / 3 >= w->high_min_df;
     enc_one_new(c, x->e, p, w->ndocs);
-    enc_finish_term(c, w, dw, k, x->e, x->h, order, x->hist, term, tlen, id);
+    enc_finish_term(c, w, dw, k, x->e, x->h, order, term, tlen, id);
 }
 
 static void encode_chunk(as_writer *w, encws *x, const hcell *order, pchunk *ch)
@@ -1250,18 +1318,13 @@ static void merge_and_encode(as_writer *w, tsrc *src, size_t nsrc)
     }
     h->doclen = w->doclen;
     hcell *order = high_order(c, w->total_len, w->ndocs);
-    uint32_t (*hist)[AS_HIGH_MAXLEN + 1] = malloc(3 * sizeof *hist);
-    if (!order || !hist) {
-        free(order);
-        free(hist);
+    if (!order) {
         free(h);
-        as_wctx_fail(c, AS_ENOMEM, "out of memory");
         return;
     }
     pstream *ps = calloc(nsrc ? nsrc : 1, sizeof *ps);
     if (!ps) {
         free(order);
-        free(hist);
         free(h);
         as_wctx_fail(c, AS_ENOMEM, "out of memory");
         return;
@@ -1337,7 +1400,7 @@ static void merge_and_encode(as_writer *w, tsrc *src, size_t nsrc)
             enc_add(c, &e, best->doc, best->wdf, best->pos, 1);
             ps_advance(c, best);
         }
-        enc_finish_term(c, w, &dw, &fk, &e, h, order, hist, term, tlen, 0);
+        enc_finish_term(c, w, &dw, &fk, &e, h, order, term, tlen, 0);
         for (size_t i = 0; i < nsrc; i++) {
             tsrc *s = &src[i];
             if (!s->done && bytes_cmp(s->term, s->tlen, term, tlen) == 0)
@@ -1358,9 +1421,8 @@ static void merge_and_encode(as_writer *w, tsrc *src, size_t nsrc)
     }
     free(ps);
     free(e.pos);
-    free(e.all);
+    all_free(&e);
     free(order);
-    free(hist);
     free(h->pos);
     as_gbuf_free(&h->pdata);
     as_gbuf_free(&h->pskip);

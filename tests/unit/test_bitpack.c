@@ -234,6 +234,193 @@ static void test_pack_groups(void **state)
     }
 }
 
+/* as_bitpack_block against the loop it replaces, posting by posting, at
+ * every count 0..300 (the AVX2 steps of eight from posting 1 and the
+ * scalar tail), wdfs of every class (4 and more too), gaps of up to 20
+ * bits and the first gap from -1, lengths past the cap of the keys
+ * (as_bitpack_block_keys, 1023 as the index's); and as_bitpack_or
+ * against a plain OR. */
+static void test_block(void **state)
+{
+    (void)state;
+    uint64_t s = 0x9e3779b97f4a7c15ull;
+    uint32_t docs[300], wdfs[300], lens[300], gaps[300], wv[300];
+    uint16_t keys[300], wk[300];
+    for (size_t n = 0; n <= 300; n++) {
+        for (int first = 0; first < 2; first++) {
+            uint32_t prev = first ? UINT32_MAX : (uint32_t)(n * 7);
+            uint32_t d = prev;
+            for (size_t i = 0; i < n; i++) {
+                s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+                unsigned gb = (unsigned)(s % 21);        /* gap width 0..20 */
+                d += 1 + (uint32_t)((s >> 8) & ((1u << gb) - 1));
+                docs[i] = d;
+                uint32_t r = (uint32_t)(s >> 32);
+                wdfs[i] = r % 4 == 0 ? 4 + (r >> 8) % 70 : 1 + r % 3;
+                lens[i] = (r >> 16) % (i % 9 == 0 ? 70000 : i % 4 == 0 ? 1030 : 200);
+            }
+            uint32_t wg[300], ww[300], wm[4] = {500, 40, UINT32_MAX, 3}, wo[2] = {0, 0};
+            uint32_t mins[4] = {500, 40, UINT32_MAX, 3}, ors[2] = {7, 7};
+            uint32_t p = prev;
+            for (size_t i = 0; i < n; i++) {
+                uint32_t c = wdfs[i] < 4 ? wdfs[i] - 1 : 3;
+                if (lens[i] < wm[c])
+                    wm[c] = lens[i];
+                wg[i] = docs[i] - p - 1;
+                ww[i] = wdfs[i] - 1;
+                wo[0] |= wg[i];
+                wo[1] |= ww[i];
+                p = docs[i];
+                uint32_t d = lens[i] <= 1023 ? lens[i] : 1024;
+                wk[i] = (uint16_t)(wdfs[i] <= 3 ? (wdfs[i] - 1) * 1025 + d : 3 * 1025);
+            }
+            as_bitpack_block(docs, wdfs, lens, n, prev, gaps, wv, ors, mins);
+            assert_memory_equal(gaps, wg, n * sizeof *gaps);
+            assert_memory_equal(wv, ww, n * sizeof *wv);
+            assert_int_equal(ors[0], wo[0]);
+            assert_int_equal(ors[1], wo[1]);
+            for (int k = 0; k < 4; k++)
+                assert_int_equal(mins[k], wm[k]);
+            uint32_t mins2[4] = {500, 40, UINT32_MAX, 3}, ors2[2];
+            memset(gaps, 0, sizeof gaps);
+            as_bitpack_block_keys(docs, wdfs, lens, n, prev, gaps, wv, ors2, mins2, keys, 1023);
+            assert_memory_equal(gaps, wg, n * sizeof *gaps);
+            assert_memory_equal(keys, wk, n * sizeof *keys);
+            assert_memory_equal(mins2, wm, sizeof mins2);
+            assert_memory_equal(ors2, wo, sizeof ors2);
+            uint32_t o = 0;
+            for (size_t i = 0; i < n; i++)
+                o |= lens[i];
+            assert_int_equal(as_bitpack_or(lens, n), o);
+        }
+    }
+}
+
+/* as_bitpack_short3 against a byte-by-byte reading of 3-byte postings:
+ * runs of them with one bad posting (a gap of 0, a wdf of 2, a byte with
+ * its top bit, a doc at ndocs; or none) at every place, and the buffer's
+ * end: what is taken is the whole fives before the first group holding
+ * the bad one or reaching past the bytes (a group reads 16), decoded
+ * right. */
+static void test_short3(void **state)
+{
+    (void)state;
+    uint8_t buf[3 * 40 + 16];
+    uint32_t docs[64], wdfs[64], pos[64];
+    for (int bad = 0; bad < 5; bad++) {
+        for (size_t at = 0; at < 40; at++) {
+            for (size_t len = 0; len <= 3 * 40; len += 7) {
+                uint32_t prev1 = 1000, ndocs = 1000 + 40 * 127;
+                for (size_t i = 0; i < 40; i++) {
+                    buf[3 * i] = (uint8_t)(1 + (i * 37 + at) % 127);
+                    buf[3 * i + 1] = 1;
+                    buf[3 * i + 2] = (uint8_t)((i * 11) % 128);
+                }
+                if (bad == 0)
+                    buf[3 * at] = 0;
+                else if (bad == 1)
+                    buf[3 * at + 1] = 2;
+                else if (bad == 2)
+                    buf[3 * at + 2] = 0x80;
+                else if (bad == 3) /* the doc of posting at is the last */
+                    for (size_t i = 0, e = prev1; i < 40; i++) {
+                        e += buf[3 * i];
+                        if (i == at)
+                            ndocs = (uint32_t)e - 1;
+                    }
+                memset(buf + 3 * 40, 0x55, 16);
+                size_t groups = bad == 4 ? 8 : at / 5, fit = len >= 16 ? (len - 16) / 15 + 1 : 0;
+                size_t want = 5 * (groups < fit ? groups : fit);
+                size_t got = as_bitpack_short3(buf, len, prev1, ndocs, docs, wdfs, pos, 40);
+                if (!as_bitpack_simd()) {
+                    assert_int_equal(got, 0);
+                    continue;
+                }
+                assert_int_equal(got, want);
+                uint32_t e = prev1;
+                for (size_t i = 0; i < got; i++) {
+                    e += buf[3 * i];
+                    assert_int_equal(docs[i], e - 1);
+                    assert_int_equal(wdfs[i], 1);
+                    assert_int_equal(pos[i], buf[3 * i + 2]);
+                }
+            }
+        }
+    }
+    /* max: whole fives up to it */
+    memset(buf, 0, sizeof buf);
+    for (size_t i = 0; i < 40; i++)
+        buf[3 * i] = 1, buf[3 * i + 1] = 1;
+    size_t got = as_bitpack_short3(buf, sizeof buf, 1, 100, docs, wdfs, pos, 12);
+    assert_int_equal(got, as_bitpack_simd() ? 10 : 0);
+    if (got)
+        assert_int_equal(docs[9], 10);
+}
+
+/* as_bitpack_gather against col[idx[j]] at every count 0..300 (the AVX2
+ * eights and the tail), indices anywhere in a column of 100,000. */
+static void test_gather(void **state)
+{
+    (void)state;
+    enum { NCOL = 100000 };
+    uint32_t *col = malloc(NCOL * sizeof *col);
+    assert_non_null(col);
+    for (uint32_t i = 0; i < NCOL; i++)
+        col[i] = i * 2654435761u;
+    uint64_t s = 0x243f6a8885a308d3ull;
+    uint32_t idx[300], out[301];
+    for (size_t n = 0; n <= 300; n++) {
+        for (size_t i = 0; i < n; i++) {
+            s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+            idx[i] = (uint32_t)(s % NCOL);
+        }
+        out[n] = 0xdeadbeef;
+        as_bitpack_gather(col, idx, n, out);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(out[i], col[idx[i]]);
+        assert_int_equal(out[n], 0xdeadbeef); /* nothing written past */
+    }
+    free(col);
+}
+
+/* as_bitpack_select against a plain test of each key, at every count
+ * 0..300 (the AVX2 sixteens and the tail), with ranges like a high
+ * list's (one per wdf and a single key) and keys around their ends, the
+ * whole 16-bit span included. */
+static void test_select(void **state)
+{
+    (void)state;
+    uint64_t s = 0x13198a2e03707344ull;
+    uint16_t keys[300];
+    uint32_t idx[300];
+    const uint16_t lo[4] = {0, 1025, 2050, 3075}, hi[4] = {17, 1025 + 300, 2050 + 1023, 3075};
+    const uint16_t lo2[4] = {5, 5, 65535, 0}, hi2[4] = {5, 9, 65535, 0};
+    for (int t = 0; t < 2; t++) {
+        const uint16_t *l = t ? lo2 : lo, *h = t ? hi2 : hi;
+        for (size_t n = 0; n <= 300; n++) {
+            for (size_t i = 0; i < n; i++) {
+                s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+                unsigned r = (unsigned)(s >> 20) % 4;
+                int off = (int)((s >> 40) % 5) - 2; /* near an end of range r */
+                keys[i] = (s >> 60) == 0 ? (uint16_t)(s >> 8)
+                                         : (uint16_t)(((s >> 58) & 1 ? h[r] : l[r]) + off);
+            }
+            size_t k = as_bitpack_select(keys, n, l, h, idx), want = 0;
+            for (size_t i = 0; i < n; i++) {
+                int in = 0;
+                for (int r = 0; r < 4; r++)
+                    in |= keys[i] >= l[r] && keys[i] <= h[r];
+                if (in) {
+                    assert_true(want < k);
+                    assert_int_equal(idx[want], i);
+                    want++;
+                }
+            }
+            assert_int_equal(k, want);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -243,6 +430,10 @@ int main(void)
         cmocka_unit_test(test_unpack_in),
         cmocka_unit_test(test_unpack_sums),
         cmocka_unit_test(test_pack_groups),
+        cmocka_unit_test(test_block),
+        cmocka_unit_test(test_short3),
+        cmocka_unit_test(test_gather),
+        cmocka_unit_test(test_select),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
