@@ -841,6 +841,60 @@ static void read_in_place(void **state)
     remove(path);
 }
 
+/* A .tsv sentence lies in the page's text, ended in place (reader.c:
+ * on_segment), only when it ends at its field's end: the pieces of a
+ * row over AS_SENTENCE_MAX, cut at a space and cut inside a word, come
+ * out whole, and so do the row's other fields (an id after the text) and
+ * the rows after it. */
+static void tsv_in_place(void **state)
+{
+    (void)state;
+    size_t cap = 4 * AS_SENTENCE_MAX + 256, o = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    o += (size_t)snprintf(buf + o, cap - o, "text\tid\n");
+    /* row 2: words, cut at the last space of the window */
+    size_t w0 = o;
+    while (o - w0 < AS_SENTENCE_MAX + 100)
+        o += (size_t)snprintf(buf + o, cap - o, "abcdefg ");
+    size_t w1 = o - 1; /* the last space trimmed */
+    o = w1;
+    o += (size_t)snprintf(buf + o, cap - o, "  \tr2\n");
+    /* row 3: one word, cut inside it */
+    size_t x0 = o;
+    memset(buf + o, 'x', AS_SENTENCE_MAX + 10);
+    o += AS_SENTENCE_MAX + 10;
+    buf[o - 1] = 'y';
+    o += (size_t)snprintf(buf + o, cap - o, "\tr3\nLast.\tr4\n");
+    struct warns w;
+    memset(&w, 0, sizeof w);
+    as_page *p = parse("g.tsv", buf, &w);
+    assert_int_equal(p->nsents, 5);
+    /* row 2's pieces, put back together with the space at the cut */
+    const as_sentence *a = &p->sents[0], *b = &p->sents[1];
+    assert_true(a->len <= AS_SENTENCE_MAX && a->len + 1 + b->len == w1 - w0);
+    assert_memory_equal(a->text, buf + w0, a->len);
+    assert_int_equal(strlen(a->text), a->len);
+    assert_memory_equal(b->text, buf + w0 + a->len + 1, b->len);
+    assert_int_equal(strlen(b->text), b->len);
+    assert_string_equal(a->id, "r2");
+    assert_string_equal(b->id, "r2");
+    /* row 3's pieces: every x there, the y last */
+    const as_sentence *c = &p->sents[2], *d = &p->sents[3];
+    assert_int_equal(c->len + d->len, AS_SENTENCE_MAX + 10);
+    assert_int_equal(strlen(c->text), c->len);
+    assert_int_equal(strlen(d->text), d->len);
+    assert_memory_equal(c->text, buf + x0, c->len);
+    assert_memory_equal(d->text, buf + x0 + c->len, d->len);
+    assert_int_equal(d->text[d->len - 1], 'y');
+    assert_string_equal(d->id, "r3");
+    assert_string_equal(p->sents[4].text, "Last.");
+    assert_string_equal(p->sents[4].id, "r4");
+    assert_int_equal(p->sents[4].line, 4);
+    as_page_free(p);
+    free(buf);
+}
+
 static void gzip_pages(void **state)
 {
     (void)state;
@@ -1047,6 +1101,7 @@ int main(void)
         cmocka_unit_test(hostile_bytes),
         cmocka_unit_test(gzip_pages),
         cmocka_unit_test(read_in_place),
+        cmocka_unit_test(tsv_in_place),
         cmocka_unit_test(too_large),
         cmocka_unit_test(fifo_not_opened_for_reading),
         cmocka_unit_test(json_strings),
