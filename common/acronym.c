@@ -633,7 +633,24 @@ static int define(as_acrotab *t, const char *text, size_t acro_at, const char *a
     int space = 0;
     const unsigned char *s = (const unsigned char *)text;
     for (size_t i = w[first].start; i < w[nw - 1].end;) {
-        uint32_t cp;
+        uint32_t cp = s[i];
+        if (cp >= 0x20 && cp < 0x80) {
+            /* printable ASCII, most of it, as the general case below would
+             * take it but without its two calls a byte */
+            if (cp == ' ') {
+                space = 1;
+                i++;
+                continue;
+            }
+            if (el + space + 1 > sizeof exp)
+                return AS_OK;
+            if (space)
+                exp[el++] = ' ';
+            space = 0;
+            exp[el++] = (char)cp;
+            i++;
+            continue;
+        }
         size_t cl = as_utf8_decode(s + i, w[nw - 1].end - i, &cp);
         if (!cl) { /* cannot happen between words; be safe */
             cl = 1;
@@ -693,17 +710,53 @@ static int define_after(as_acrotab *t, const char *text, size_t len, const mword
 /* Whether byte c is an item of its own that ends the words before it
  * (IT_BARRIER or IT_CLOSE: next_item) wherever it stands: ASCII (never
  * inside a UTF-8 sequence) and neither a letter, a digit, a word's
- * apostrophe or joining hyphen, "&", "(", a space nor a quote. */
-static int resets(unsigned char c)
+ * apostrophe or joining hyphen, "&", "(", a space nor a quote.  A table:
+ * the scan back from each "(" to the last of them reads most of the
+ * sentence before it, and the tests per byte were a tenth of the miner. */
+static const unsigned char resets[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1,  /* 0x00 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 0x10 */
+    0, 1, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 0, 1, 1,  /* 0x20 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1,  /* 0x30 */
+    1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0x40 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1,  /* 0x50 */
+    1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0x60 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1,  /* 0x70 */
+    /* 0x80..0xFF: 0 */
+};
+
+/* The acronym in the parenthesis at s[at] ("(CQC)"), as acronym_word gives
+ * it (its folded letters in ac), or 0. */
+static size_t paren_acronym(const unsigned char *s, size_t len, size_t at, char *ac)
 {
-    if (c >= 0x80 || (unsigned)((c | 0x20) - 'a') < 26 || (unsigned)(c - '0') < 10)
-        return 0;
-    switch (c) {
-    case ' ': case '\t': case '\n': case '\r': case '\f': case '\v':
-    case '"': case '\'': case '&': case '-': case '(':
-        return 0;
-    }
-    return 1;
+    size_t pe = at + 1;
+    while (pe < len && pe - at <= ACRO_MINE_MAX + 2 && s[pe] != ')')
+        pe++;
+    if (pe < len && s[pe] == ')')
+        return acronym_word((const char *)s + at + 1, pe - at - 1, ac);
+    return 0;
+}
+
+/* Whether the word before the "(" at s[at] may be an acronym defined
+ * after it ("DoLS (Deprivation ...)": define_after), judged from the bytes
+ * alone; 1 when unsure.  Only ASCII spaces and quotes may stand between
+ * that word and the "(" (any other ASCII byte is a barrier, a "&" or a
+ * hyphen, none of which leaves an acronym word last; a non-ASCII byte
+ * answers 1).  The word's last byte is then s[e - 1], and the ASCII
+ * letters before it are all of it or it holds a byte acronym_word refuses. */
+static int acronym_before(const unsigned char *s, size_t at)
+{
+    size_t e = at;
+    while (e > 0 && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\n' || s[e - 1] == '\r'
+                     || s[e - 1] == '\f' || s[e - 1] == '\v' || s[e - 1] == '"' || s[e - 1] == '\''))
+        e--;
+    if (e > 0 && s[e - 1] >= 0x80)
+        return 1;
+    size_t k = e;
+    while (k > 0 && e - k <= ACRO_MINE_MAX + 1 && (unsigned)((s[k - 1] | 0x20) - 'a') < 26)
+        k--;
+    char ac[ACRO_MINE_MAX + 2];
+    return acronym_word((const char *)s + k, e - k, ac) > 0;
 }
 
 int as_acrotab_mine(as_acrotab *t, const char *text, size_t len)
@@ -716,7 +769,8 @@ int as_acrotab_mine(as_acrotab *t, const char *text, size_t len)
     mword w[MINE_WORDS]; /* the words since the last barrier */
     size_t nw = 0;
     int hyphen = 0; /* the last word ended with a hyphen joining the next */
-    size_t i = 0, nexto = 0;
+    size_t i = 0, nexto = 0, al = 0; /* al: paren_acronym at nexto */
+    char ac[ACRO_MINE_MAX + 1];
     int seen = 0;
     while (i < len) {
         if (!seen || i > nexto) {
@@ -729,8 +783,19 @@ int as_acrotab_mine(as_acrotab *t, const char *text, size_t len)
                 return AS_OK;
             nexto = (size_t)(op - s);
             seen = 1;
+            al = paren_acronym(s, len, nexto, ac);
+            if (!al && !acronym_before(s, nexto)) {
+                /* This "(" defines nothing, whatever the words before it
+                 * (IT_OPEN below), and after it the walk starts afresh:
+                 * go straight past it (the words before most "(" were
+                 * two thirds of the miner's time). */
+                i = nexto + 1;
+                nw = 0;
+                hyphen = 0;
+                continue;
+            }
             for (size_t r = nexto; r > i; r--)
-                if (resets(s[r - 1])) {
+                if (resets[s[r - 1]]) {
                     i = r;
                     nw = 0;
                     hyphen = 0;
@@ -748,14 +813,7 @@ int as_acrotab_mine(as_acrotab *t, const char *text, size_t len)
         if (it == IT_SPACE)
             continue;
         if (it == IT_OPEN) {
-            int rc = AS_OK;
-            size_t pe = at + 1;
-            while (pe < len && pe - at <= ACRO_MINE_MAX + 2 && s[pe] != ')')
-                pe++;
-            char ac[ACRO_MINE_MAX + 1];
-            size_t al = 0;
-            if (pe < len && s[pe] == ')')
-                al = acronym_word(text + at + 1, pe - at - 1, ac);
+            int rc = AS_OK; /* at == nexto: al and ac are its */
             if (al)
                 rc = define(t, text, at + 1, ac, al, w, nw, 0);
             else if (nw > 0 && w[nw - 1].gpos == 0 && !w[nw - 1].cut && w[nw - 1].init != '&')
