@@ -554,7 +554,9 @@ static int next_item(const unsigned char *s, size_t len, size_t *ip, mword *wd,
     wd->stop = (unsigned char)is_stop(lw, ln);
     *hyphen = 0;
     size_t hl, cl3;
-    if (j < len && wordcls(s, len, j, &hl) == AS_CH_HYPHEN && j + hl < len) {
+    /* (an ASCII byte other than "-" is no hyphen: most words end so) */
+    if (j < len && (s[j] >= 0x80 || s[j] == '-') && wordcls(s, len, j, &hl) == AS_CH_HYPHEN
+        && j + hl < len) {
         int k3 = wordcls(s, len, j + hl, &cl3);
         if (k3 == AS_CH_LETTER || k3 == AS_CH_DIGIT) {
             *hyphen = 1;
@@ -801,6 +803,10 @@ int as_acrotab_mine(as_acrotab *t, const char *text, size_t len)
                     hyphen = 0;
                     break;
                 }
+        }
+        if (s[i] == ' ') {
+            i++; /* IT_SPACE, as next_item would say, without the call */
+            continue;
         }
         mword cur;
         size_t at = i;
