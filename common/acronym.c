@@ -55,6 +55,7 @@
 #define EXP_STORE_MAX 1024  /* bytes of an expansion */
 #define ACRO_MINE_MAX 10    /* letters of a mined acronym */
 #define MINE_WORDS 64       /* words kept before a parenthesis */
+#define MINE_SPACES 12      /* spaces back from a "(" its walk starts at first */
 #define MATCH_BUDGET 20000  /* recursion steps per candidate */
 #define ACAC_VERSION 1
 
@@ -367,7 +368,8 @@ typedef struct matcher {
     const mword *w;
     const char *acro; /* folded (lower-case) letters */
     int budget;
-    int all; /* every word must be used (but leading stop words) */
+    int all;   /* every word must be used (but leading stop words) */
+    int under; /* a step wanted a word before w[0] */
 } matcher;
 
 /* Matches acronym letters [0..li] against words [0..wi], reading backwards;
@@ -386,7 +388,11 @@ static int match(matcher *m, int wi, int li, int noskip, int *first)
         *first = wi + 1;
         return 1;
     }
-    if (wi < 0 || --m->budget < 0)
+    if (wi < 0) {
+        m->under = 1;
+        return 0;
+    }
+    if (--m->budget < 0)
         return 0;
     const mword *w = &m->w[wi];
     char want = m->acro[li];
@@ -619,15 +625,25 @@ static size_t acronym_word(const char *t, size_t n, char *ac)
 }
 
 /* Matches and, on success, adds acro[0..al) (as written at text+acro_at)
- * defined by words w[0..nw). */
+ * defined by words w[0..nw).  under: NULL, or w holds only the last words
+ * before the "(" and *under is set, nothing added, when the match asked
+ * for a word before them (it may then go otherwise with all the words). */
 static int define(as_acrotab *t, const char *text, size_t acro_at, const char *ac,
-                  size_t al, const mword *w, size_t nw, int all)
+                  size_t al, const mword *w, size_t nw, int all, int *under)
 {
-    if (nw == 0 || nw > INT32_MAX)
+    if (nw == 0 || nw > INT32_MAX) {
+        if (under)
+            *under = 1;
         return AS_OK;
-    matcher m = {w, ac, MATCH_BUDGET, all};
+    }
+    matcher m = {w, ac, MATCH_BUDGET, all, 0};
     int first = -1;
-    if (!match(&m, (int)nw - 1, (int)al - 1, 1, &first))
+    int ok = match(&m, (int)nw - 1, (int)al - 1, 1, &first);
+    if (under && m.under) {
+        *under = 1;
+        return AS_OK;
+    }
+    if (!ok)
         return AS_OK;
     /* the expansion as written, whitespace (and line breaks) collapsed */
     char exp[EXP_STORE_MAX];
@@ -699,7 +715,7 @@ static int define_after(as_acrotab *t, const char *text, size_t len, const mword
         int was = hyphen;
         int it = next_item(s, len, &i, &cur, &hyphen);
         if (it == IT_CLOSE)
-            return define(t, text, aw->start, ac, al, w, nw, 1);
+            return define(t, text, aw->start, ac, al, w, nw, 1, NULL);
         if (it == IT_SPACE)
             continue;
         if (it != IT_WORD || nw == MINE_WORDS)
@@ -774,6 +790,16 @@ int as_acrotab_mine(as_acrotab *t, const char *text, size_t len)
     size_t i = 0, nexto = 0, al = 0; /* al: paren_acronym at nexto */
     char ac[ACRO_MINE_MAX + 1];
     int seen = 0;
+    /* The walk to a "(" starts at first after the MINE_SPACES-th space back
+     * (at tfrom, where the whole walk would start at wfrom): a definition
+     * seldom has that many words, and the words before it were most of the
+     * miner's time.  After a space the whole walk too is between items, at
+     * a word's start that no hyphen joins to the one before (a joining
+     * hyphen is followed by a letter), so it sees the same words from there
+     * on; define says when the match wanted more (under), and the walk then
+     * starts again from wfrom. */
+    int trunc = 0;
+    size_t tfrom = 0, wfrom = 0;
     while (i < len) {
         if (!seen || i > nexto) {
             /* Only a "(" defines, from the words since the last barrier:
@@ -796,13 +822,22 @@ int as_acrotab_mine(as_acrotab *t, const char *text, size_t len)
                 hyphen = 0;
                 continue;
             }
-            for (size_t r = nexto; r > i; r--)
+            trunc = 0;
+            size_t sp = 0;
+            for (size_t r = nexto; r > i; r--) {
                 if (resets[s[r - 1]]) {
                     i = r;
                     nw = 0;
                     hyphen = 0;
                     break;
                 }
+                if (s[r - 1] == ' ' && ++sp == MINE_SPACES) {
+                    trunc = 1; /* (nw and hyphen are 0: before any "(" or after one) */
+                    wfrom = i;
+                    i = tfrom = r;
+                    break;
+                }
+            }
         }
         if (s[i] == ' ') {
             i++; /* IT_SPACE, as next_item would say, without the call */
@@ -819,13 +854,29 @@ int as_acrotab_mine(as_acrotab *t, const char *text, size_t len)
         if (it == IT_SPACE)
             continue;
         if (it == IT_OPEN) {
-            int rc = AS_OK; /* at == nexto: al and ac are its */
-            if (al)
-                rc = define(t, text, at + 1, ac, al, w, nw, 0);
+            int rc = AS_OK, under = 0; /* at == nexto: al and ac are its */
+            if (trunc && (nw == MINE_WORDS || nw == 0))
+                under = 1; /* a word may have left the window (its cut
+                              marks), or the last word lies before tfrom */
+            else if (al)
+                rc = define(t, text, at + 1, ac, al, w, nw, 0, trunc ? &under : NULL);
             else if (nw > 0 && w[nw - 1].gpos == 0 && !w[nw - 1].cut && w[nw - 1].init != '&')
                 rc = define_after(t, text, len, &w[nw - 1], at);
             if (rc)
                 return rc;
+            if (under) {
+                /* the whole walk, from the last barrier before tfrom */
+                trunc = 0;
+                i = wfrom;
+                for (size_t r = tfrom; r > wfrom; r--)
+                    if (resets[s[r - 1]]) {
+                        i = r;
+                        break;
+                    }
+                nw = 0;
+                hyphen = 0;
+                continue;
+            }
         }
         nw = 0; /* a definition does not reach across punctuation */
         hyphen = 0;

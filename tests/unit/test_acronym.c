@@ -107,6 +107,13 @@ static const struct {
     {"the CQC- (Care Quality Commission)", ""},
     {"a (b) Care (c) Quality (d) CQC (Care Quality Commission) (e) x (f)",
      "CQC=Care Quality Commission(1)"},
+    /* the walk from the MINE_SPACES-th space back, and again from the
+     * last barrier when the match wants more words (acronym.c: under) */
+    {"x, Alpha of of of of of of of of of of of of of Beta (AB)",
+     "AB=Alpha of of of of of of of of of of of of of Beta(1)"},
+    {"a b c d e f g h i j k l m n o p Quality Care Commission (QCC) q",
+     "QCC=Quality Care Commission(1)"},
+    {"the CQC              (Care Quality Commission)", "CQC=Care Quality Commission(1)"},
     {"TEC (see above)", ""},
     {"TEC (technology enabled care, for example)", ""},
     {"TEC (new technology enabled care)", ""},        /* a word left over */
