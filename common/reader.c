@@ -1373,6 +1373,24 @@ static int parse_tsv(parser *p, as_err *err)
     int last_st = 0;
     datememo dpub = {0}, dupd = {0};
     kindmemo dkind = {0};
+    /* Rows of a file mostly repeat their metadata columns byte for byte
+     * (council, statement, score, dates, section, kind): when they all come
+     * before the id and text (the first pre columns), a row whose first pre
+     * fields are the last taken row's bytes takes that row's findings (its
+     * meta, kind and section) without parsing them again, its meta the
+     * current one (same below).  The last taken row's bytes are still in
+     * p->t (only its text's end was overwritten). */
+    size_t pre = 0;
+    while (pre < ncols && col[pre] != F_ID && col[pre] != F_TEXT)
+        pre++;
+    for (size_t c = pre; c < ncols; c++)
+        if (col[c] != F_ID && col[c] != F_TEXT && col[c] != F_IGNORE)
+            pre = 0;
+    const char *prevrow = NULL; /* the last taken row, when pre > 0 */
+    size_t prevn = 0;           /* its first pre fields' bytes, with their tabs */
+    as_meta prevm = {0};
+    int prevkind = 0;
+    const char *prevsec = NULL;
     while (pos < p->n && rc == AS_OK) {
         /* The row's end and its tabs in one pass, 16 bytes at a time (a
          * memchr for the end and then a pass for the tabs read each row
@@ -1420,7 +1438,10 @@ static int parse_tsv(parser *p, as_err *err)
         const char *fv[F_N] = {0};
         size_t fl[F_N] = {0};
         size_t nf = nt + 1;
-        for (size_t f = 0, a = 0; f < nf && f < ncols; f++) {
+        int reuse = prevrow && nt >= pre && nf <= ncols && tabs[pre - 1] + 1 == prevn
+                    && memcmp(s, prevrow, prevn) == 0;
+        size_t f0 = reuse ? pre : 0;
+        for (size_t f = f0, a = f0 ? prevn : 0; f < nf && f < ncols; f++) {
             size_t b = f < nt ? tabs[f] : n;
             if (col[f]) {
                 fv[col[f]] = s + a;
@@ -1437,9 +1458,12 @@ static int parse_tsv(parser *p, as_err *err)
         as_meta m = {0};
         int kind = AS_KIND_FINDING;
         const char *bad = NULL;
+        if (reuse) {
+            m = prevm;
+            kind = prevkind;
         /* Rows of a file usually repeat one statement name: matching it by
          * keyword once per distinct value saves most of the reader's time. */
-        if (fl[F_STATEMENT] && fl[F_STATEMENT] == last_stlen && last_st
+        } else if (fl[F_STATEMENT] && fl[F_STATEMENT] == last_stlen && last_st
             && memcmp(fv[F_STATEMENT], last_stval, last_stlen) == 0) {
             m.statement = last_st;
         } else if (fl[F_STATEMENT]) {
@@ -1450,7 +1474,9 @@ static int parse_tsv(parser *p, as_err *err)
                 last_st = m.statement;
             }
         }
-        if (fl[F_STATEMENT] && !m.statement)
+        if (reuse)
+            ; /* the last taken row's fields: none bad */
+        else if (fl[F_STATEMENT] && !m.statement)
             bad = "statement";
         else if (fl[F_SCORE] && !(m.score = score_value(fv[F_SCORE], fl[F_SCORE], 0)))
             bad = "score";
@@ -1474,11 +1500,11 @@ static int parse_tsv(parser *p, as_err *err)
         }
         /* Consecutive rows with the same metadata share one meta. */
         as_meta *last = &p->pg->pub.metas[p->cur];
-        int same = last->statement == m.statement && last->score == m.score
+        int same = reuse || (last->statement == m.statement && last->score == m.score
                    && last->published == m.published && last->updated == m.updated
                    && (last->council ? fl[F_COUNCIL] == councillen
                                            && memcmp(last->council, fv[F_COUNCIL], fl[F_COUNCIL]) == 0
-                                     : fl[F_COUNCIL] == 0);
+                                     : fl[F_COUNCIL] == 0));
         if (!same && meta_used(p)) {
             if ((rc = new_meta(p)))
                 break;
@@ -1493,7 +1519,9 @@ static int parse_tsv(parser *p, as_err *err)
             councillen = fl[F_COUNCIL];
         }
         const char *section = NULL;
-        if (fl[F_SECTION]) {
+        if (reuse) {
+            section = prevsec;
+        } else if (fl[F_SECTION]) {
             if (prev_section && prev_seclen == fl[F_SECTION]
                 && memcmp(prev_section, fv[F_SECTION], fl[F_SECTION]) == 0)
                 section = prev_section;
@@ -1527,6 +1555,15 @@ static int parse_tsv(parser *p, as_err *err)
                 p->pg->pub.sents[i].id = id;
         }
         p->paragraph++;
+        /* the row taken: the one the next rows compare with (none when it
+         * lacks a field of the first pre: its meta may be any) */
+        prevrow = pre && nt >= pre ? s : NULL;
+        if (prevrow) {
+            prevn = tabs[pre - 1] + 1;
+            prevm = m;
+            prevkind = kind;
+            prevsec = section;
+        }
     }
     free(col);
     free(tabs);

@@ -895,6 +895,69 @@ static void tsv_in_place(void **state)
     free(buf);
 }
 
+/* A .tsv row whose metadata columns (all before its id and text) are the
+ * last taken row's bytes takes that row's findings without parsing them
+ * (reader.c: parse_tsv's pre): a changed field, a bad row or an empty
+ * text between, a row short of fields and a column after the text. */
+static void tsv_same_fields(void **state)
+{
+    (void)state;
+    struct warns w;
+    memset(&w, 0, sizeof w);
+    as_page *p = parse("h.tsv",
+                       "council\tscore\tkind\tsection\tid\ttext\n"
+                       "A\t2\tfinding\tS1\ti1\tOne.\n"
+                       "A\t2\tfinding\tS1\ti2\tTwo.\n"
+                       "A\t3\tfinding\tS1\ti3\tThree.\n"
+                       "A\t3\tbogus\tS1\ti4\tFour.\n"
+                       "A\t3\tfinding\tS1\ti5\tFive.\n"
+                       "A\t3\tfinding\tS1\ti6\t\n"
+                       "A\t3\tfinding\tS2\ti7\tSeven.\n"
+                       "B\t3\theading\tS2\ti8\tEight.\n"
+                       "B\t3\theading\tS2\ti9\tNine.\n"
+                       "B\t3\theading\n"
+                       "B\t3\theading\tS2\tj1\tTen.\n",
+                       &w);
+    assert_string_equal(w.all, "line 5: bad kind \"bogus\"; row skipped\n"
+                               "line 7: empty text; row skipped\n"
+                               "line 11: empty text; row skipped\n");
+    static const struct {
+        const char *text, *id, *council, *section;
+        int score, kind;
+    } want[] = {
+        {"One.", "i1", "A", "S1", 2, AS_KIND_FINDING},
+        {"Two.", "i2", "A", "S1", 2, AS_KIND_FINDING},
+        {"Three.", "i3", "A", "S1", 3, AS_KIND_FINDING},
+        {"Five.", "i5", "A", "S1", 3, AS_KIND_FINDING},
+        {"Seven.", "i7", "A", "S2", 3, AS_KIND_FINDING},
+        {"Eight.", "i8", "B", "S2", 3, AS_KIND_HEADING},
+        {"Nine.", "i9", "B", "S2", 3, AS_KIND_HEADING},
+        {"Ten.", "j1", "B", "S2", 3, AS_KIND_HEADING},
+    };
+    assert_int_equal(p->nsents, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < p->nsents; i++) {
+        const as_sentence *t = &p->sents[i];
+        assert_string_equal(t->text, want[i].text);
+        assert_string_equal(t->id, want[i].id);
+        assert_string_equal(t->meta->council, want[i].council);
+        assert_string_equal(t->section, want[i].section);
+        assert_int_equal(t->meta->score, want[i].score);
+        assert_int_equal(t->kind, want[i].kind);
+    }
+    assert_ptr_equal(p->sents[0].meta, p->sents[1].meta);
+    assert_ptr_equal(p->sents[2].meta, p->sents[4].meta);
+    assert_ptr_equal(p->sents[5].meta, p->sents[7].meta);
+    assert_int_equal(p->nmetas, 3);
+    as_page_free(p);
+    /* the score after the text: every row parsed */
+    memset(&w, 0, sizeof w);
+    p = parse("i.tsv", "council\ttext\tscore\nA\tOne.\t1\nA\tTwo.\t2\n", &w);
+    assert_int_equal(p->nsents, 2);
+    assert_int_equal(p->sents[0].meta->score, 1);
+    assert_int_equal(p->sents[1].meta->score, 2);
+    as_page_free(p);
+}
+
 static void gzip_pages(void **state)
 {
     (void)state;
@@ -1102,6 +1165,7 @@ int main(void)
         cmocka_unit_test(gzip_pages),
         cmocka_unit_test(read_in_place),
         cmocka_unit_test(tsv_in_place),
+        cmocka_unit_test(tsv_same_fields),
         cmocka_unit_test(too_large),
         cmocka_unit_test(fifo_not_opened_for_reading),
         cmocka_unit_test(json_strings),
