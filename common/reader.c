@@ -1335,7 +1335,8 @@ static int parse_tsv(parser *p, as_err *err)
         ncols = 1;
         for (size_t i = 0; i < n; i++)
             ncols += s[i] == '\t';
-        if (!(col = calloc(ncols, sizeof *col)) || !(tabs = malloc(ncols * sizeof *tabs))) {
+        /* tabs: a row's, then the last taken row's first ones (ptabs) */
+        if (!(col = calloc(ncols, sizeof *col)) || !(tabs = malloc(2 * ncols * sizeof *tabs))) {
             free(col);
             return as_err_set(err, AS_ENOMEM, "%s: out of memory", p->path);
         }
@@ -1388,6 +1389,7 @@ static int parse_tsv(parser *p, as_err *err)
             pre = 0;
     const char *prevrow = NULL; /* the last taken row, when pre > 0 */
     size_t prevn = 0;           /* its first pre fields' bytes, with their tabs */
+    size_t *ptabs = tabs + ncols; /* their tabs */
     as_meta prevm = {0};
     int prevkind = 0;
     const char *prevsec = NULL;
@@ -1399,6 +1401,15 @@ static int parse_tsv(parser *p, as_err *err)
          * passes p->n: the last bytes go through the byte loop. */
         const char *s = p->t + pos;
         size_t left = p->n - pos, n = left, nt = 0, i = 0;
+        /* The same first fields as the last taken row (pre): their bytes
+         * hold its tabs and no line break, and the walk starts after them
+         * (they were a third of each row's bytes). */
+        int reuse = prevrow && left >= prevn && memcmp(s, prevrow, prevn) == 0;
+        if (reuse) {
+            memcpy(tabs, ptabs, pre * sizeof *tabs);
+            nt = pre;
+            i = prevn;
+        }
 #ifdef __SSE2__
         const __m128i tabv = _mm_set1_epi8('\t'), nlv = _mm_set1_epi8('\n');
         for (; i + 16 <= left; i += 16) {
@@ -1438,8 +1449,6 @@ static int parse_tsv(parser *p, as_err *err)
         const char *fv[F_N] = {0};
         size_t fl[F_N] = {0};
         size_t nf = nt + 1;
-        int reuse = prevrow && nt >= pre && nf <= ncols && tabs[pre - 1] + 1 == prevn
-                    && memcmp(s, prevrow, prevn) == 0;
         size_t f0 = reuse ? pre : 0;
         for (size_t f = f0, a = f0 ? prevn : 0; f < nf && f < ncols; f++) {
             size_t b = f < nt ? tabs[f] : n;
@@ -1560,6 +1569,7 @@ static int parse_tsv(parser *p, as_err *err)
         prevrow = pre && nt >= pre ? s : NULL;
         if (prevrow) {
             prevn = tabs[pre - 1] + 1;
+            memcpy(ptabs, tabs, pre * sizeof *tabs);
             prevm = m;
             prevkind = kind;
             prevsec = section;
