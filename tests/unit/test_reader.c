@@ -949,6 +949,22 @@ static void tsv_same_fields(void **state)
     assert_ptr_equal(p->sents[5].meta, p->sents[7].meta);
     assert_int_equal(p->nmetas, 3);
     as_page_free(p);
+    /* the last field's end and further tabs found by memchr once the
+     * header's tabs are all seen (reader.c: parse_tsv's tail) */
+    memset(&w, 0, sizeof w);
+    p = parse("j.tsv",
+              "id\ttext\n"
+              "r1\tA long first text, longer than a block.\n"
+              "r2\tA second text, longer than a block,\twith a tab.\n"
+              "r3\tThird, and past the first 16 bytes.",
+              &w);
+    assert_string_equal(w.all, "line 3: 3 fields, the header has 2; row skipped\n");
+    assert_int_equal(p->nsents, 2);
+    assert_string_equal(p->sents[0].text, "A long first text, longer than a block.");
+    assert_string_equal(p->sents[1].text, "Third, and past the first 16 bytes.");
+    assert_string_equal(p->sents[1].id, "r3");
+    assert_int_equal(p->sents[1].line, 4);
+    as_page_free(p);
     /* the score after the text: every row parsed */
     memset(&w, 0, sizeof w);
     p = parse("i.tsv", "council\ttext\tscore\nA\tOne.\t1\nA\tTwo.\t2\n", &w);
