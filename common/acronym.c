@@ -44,12 +44,12 @@
  * the other is freed, so readers need no lock.
  */
 #include "analyze.h"
+#include "crc.h"
 #include "utf8.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #define ACRO_STORE_MAX 32   /* bytes of an acronym */
 #define EXP_STORE_MAX 1024  /* bytes of an expansion */
@@ -104,14 +104,30 @@ static int key_cmp(const char *acro, size_t alen, const char *exp, const as_acro
     return c ? c : strcmp(exp, e->expansion);
 }
 
-/* First index whose key is >= (acro, exp). */
+/* strcmp's order of s[0..n) (no NUL inside) against the string z. */
+static int cmp_nz(const char *s, size_t n, const char *z)
+{
+    size_t zn = strlen(z);
+    int c = memcmp(s, z, n < zn ? n : zn);
+    return c ? c : n < zn ? -1 : n > zn;
+}
+
+/* key_cmp of an expansion exp[0..elen) (no NUL inside). */
+static int key_cmp_n(const char *acro, size_t alen, const char *exp, size_t elen,
+                     const as_acronym *e)
+{
+    int c = acro_cmp(acro, alen, e->acro, strlen(e->acro));
+    return c ? c : cmp_nz(exp, elen, e->expansion);
+}
+
+/* First index whose key is >= (acro, exp[0..elen)). */
 static size_t lower_bound(const as_acrotab *t, const char *acro, size_t alen,
-                          const char *exp)
+                          const char *exp, size_t elen)
 {
     size_t lo = 0, hi = t->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (key_cmp(acro, alen, exp, &t->e[mid]) > 0)
+        if (key_cmp_n(acro, alen, exp, elen, &t->e[mid]) > 0)
             lo = mid + 1;
         else
             hi = mid;
@@ -150,6 +166,25 @@ static int add_n(as_acrotab *t, const char *acro, size_t alen, const char *exp,
     if (!valid_str(acro, alen, ACRO_STORE_MAX) || !valid_str(exp, elen, EXP_STORE_MAX))
         return AS_EINVAL;
     drop_memo(t);
+    /* Found before copied: most adds (a file's repeated definitions, every
+     * merge of a file's table) find their entry, and the two copies' malloc
+     * and free were most of an add. */
+    size_t i = lower_bound(t, acro, alen, exp, elen);
+    if (i < t->n && key_cmp_n(acro, alen, exp, elen, &t->e[i]) == 0) {
+        as_acronym *e = &t->e[i];
+        if (cmp_nz(acro, alen, e->acro) < 0) {
+            char *a = malloc(alen + 1);
+            if (!a)
+                return AS_ENOMEM;
+            memcpy(a, acro, alen);
+            a[alen] = '\0';
+            free(e->acro);
+            e->acro = a;
+        }
+        e->count = count > UINT32_MAX - e->count ? UINT32_MAX : e->count + count;
+        e->curated |= curated ? 1 : 0;
+        return AS_OK;
+    }
     char *a = malloc(alen + 1), *x = malloc(elen + 1);
     if (!a || !x) {
         free(a);
@@ -160,20 +195,6 @@ static int add_n(as_acrotab *t, const char *acro, size_t alen, const char *exp,
     a[alen] = '\0';
     memcpy(x, exp, elen);
     x[elen] = '\0';
-    size_t i = lower_bound(t, a, alen, x);
-    if (i < t->n && key_cmp(a, alen, x, &t->e[i]) == 0) {
-        as_acronym *e = &t->e[i];
-        e->count = count > UINT32_MAX - e->count ? UINT32_MAX : e->count + count;
-        e->curated |= curated ? 1 : 0;
-        if (strcmp(a, e->acro) < 0) {
-            free(e->acro);
-            e->acro = a;
-            a = NULL;
-        }
-        free(a);
-        free(x);
-        return AS_OK;
-    }
     if (t->n == t->cap) {
         size_t nc = t->cap ? t->cap * 2 : 32;
         as_acronym *ne = realloc(t->e, nc * sizeof *ne);
@@ -930,7 +951,7 @@ int as_acrotab_serialize(const as_acrotab *t, char **buf, size_t *len)
         p += 4;
         *p++ = (unsigned char)(e->curated ? 1 : 0);
     }
-    put32(p, (uint32_t)crc32(0L, b, (uInt)(n - 4)));
+    put32(p, as_crc32(0, b, n - 4)); /* zlib's crc32, folded faster */
     *buf = (char *)b;
     *len = n;
     return AS_OK;
@@ -946,7 +967,7 @@ int as_acrotab_deserialize(as_acrotab **out, const char *buf, size_t len, as_err
         return as_err_set(err, AS_EFORMAT, "acronym table: version %u, expected %u",
                           (unsigned)get32(b + 4), ACAC_VERSION);
     if (len > UINT32_MAX
-        || get32(b + len - 4) != (uint32_t)crc32(0L, b, (uInt)(len - 4)))
+        || get32(b + len - 4) != as_crc32(0, b, len - 4))
         return as_err_set(err, AS_ECORRUPT, "acronym table: checksum mismatch");
     uint32_t n = get32(b + 8);
     if (n > (len - 16) / 9) /* each entry takes >= 9 bytes */
