@@ -1563,10 +1563,10 @@ static int parse_tsv(parser *p, as_err *err)
         if (fl[F_TEXT] <= AS_SENTENCE_MAX) {
             /* What as_segment_bound gives a text within the limit: the
              * text itself (trimmed above of the same white space, no line
-             * break inside), on the row's line; its walk and callback
-             * were a sixth of the reader. */
-            as_segment g = {0, fl[F_TEXT], p->lineno, 0};
-            if ((rc = on_segment(&u, &g)))
+             * break inside), on the row's line, ended in place (its end
+             * is the field's: on_segment); its walk and callback were a
+             * sixth of the reader. */
+            if ((rc = add_sentence(p, fv[F_TEXT], fl[F_TEXT], p->lineno, kind, section, 1, 1)))
                 break;
         } else if ((rc = as_segment_bound(fv[F_TEXT], fl[F_TEXT], p->lineno, on_segment, &u))) {
             break;
