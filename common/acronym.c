@@ -55,7 +55,7 @@
 #define EXP_STORE_MAX 1024  /* bytes of an expansion */
 #define ACRO_MINE_MAX 10    /* letters of a mined acronym */
 #define MINE_WORDS 64       /* words kept before a parenthesis */
-#define MINE_SPACES 12      /* spaces back from a "(" its walk starts at first */
+#define MINE_SPACES 8       /* spaces back from a "(" its walk starts at first */
 #define MATCH_BUDGET 20000  /* recursion steps per candidate */
 #define ACAC_VERSION 1
 
