@@ -94,6 +94,26 @@ static const struct {
     {"the CQC (the Care Quality Commission)", "CQC=Care Quality Commission(1)"},
     {"SARs (Safeguarding Adults Reviews)", "SAR=Safeguarding Adults Reviews(1)"},
     {"TEC (technology-enabled care)", "TEC=technology-enabled care(1)"},
+    /* what may stand between the acronym and its "(" (acronym.c:
+     * acronym_before, which lets the walk skip a "(" that defines nothing) */
+    {"the CQC \"(Care Quality Commission)", "CQC=Care Quality Commission(1)"},
+    {"the CQC' (Care Quality Commission)", "CQC=Care Quality Commission(1)"},
+    {"the CQC\xc2\xa0(Care Quality Commission)", "CQC=Care Quality Commission(1)"},
+    {"the CQC\xe2\x80\x9d (Care Quality Commission)", "CQC=Care Quality Commission(1)"},
+    {"ABCDEFGHIJs (aa bb cc dd ee ff gg hh ii jj)", "ABCDEFGHIJ=aa bb cc dd ee ff gg hh ii jj(1)"},
+    {"ABCDEFGHIJK (aa bb cc dd ee ff gg hh ii jj kk)", ""},
+    {"O'CQC (Care Quality Commission)", ""},
+    {"2CQC (Care Quality Commission)", ""},
+    {"the CQC- (Care Quality Commission)", ""},
+    {"a (b) Care (c) Quality (d) CQC (Care Quality Commission) (e) x (f)",
+     "CQC=Care Quality Commission(1)"},
+    /* the walk from the MINE_SPACES-th space back, and again from the
+     * last barrier when the match wants more words (acronym.c: under) */
+    {"x, Alpha of of of of of of of of of of of of of Beta (AB)",
+     "AB=Alpha of of of of of of of of of of of of of Beta(1)"},
+    {"a b c d e f g h i j k l m n o p Quality Care Commission (QCC) q",
+     "QCC=Quality Care Commission(1)"},
+    {"the CQC              (Care Quality Commission)", "CQC=Care Quality Commission(1)"},
     {"TEC (see above)", ""},
     {"TEC (technology enabled care, for example)", ""},
     {"TEC (new technology enabled care)", ""},        /* a word left over */

@@ -841,6 +841,139 @@ static void read_in_place(void **state)
     remove(path);
 }
 
+/* A .tsv sentence lies in the page's text, ended in place (reader.c:
+ * on_segment), only when it ends at its field's end: the pieces of a
+ * row over AS_SENTENCE_MAX, cut at a space and cut inside a word, come
+ * out whole, and so do the row's other fields (an id after the text) and
+ * the rows after it. */
+static void tsv_in_place(void **state)
+{
+    (void)state;
+    size_t cap = 4 * AS_SENTENCE_MAX + 256, o = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    o += (size_t)snprintf(buf + o, cap - o, "text\tid\n");
+    /* row 2: words, cut at the last space of the window */
+    size_t w0 = o;
+    while (o - w0 < AS_SENTENCE_MAX + 100)
+        o += (size_t)snprintf(buf + o, cap - o, "abcdefg ");
+    size_t w1 = o - 1; /* the last space trimmed */
+    o = w1;
+    o += (size_t)snprintf(buf + o, cap - o, "  \tr2\n");
+    /* row 3: one word, cut inside it */
+    size_t x0 = o;
+    memset(buf + o, 'x', AS_SENTENCE_MAX + 10);
+    o += AS_SENTENCE_MAX + 10;
+    buf[o - 1] = 'y';
+    o += (size_t)snprintf(buf + o, cap - o, "\tr3\nLast.\tr4\n");
+    struct warns w;
+    memset(&w, 0, sizeof w);
+    as_page *p = parse("g.tsv", buf, &w);
+    assert_int_equal(p->nsents, 5);
+    /* row 2's pieces, put back together with the space at the cut */
+    const as_sentence *a = &p->sents[0], *b = &p->sents[1];
+    assert_true(a->len <= AS_SENTENCE_MAX && a->len + 1 + b->len == w1 - w0);
+    assert_memory_equal(a->text, buf + w0, a->len);
+    assert_int_equal(strlen(a->text), a->len);
+    assert_memory_equal(b->text, buf + w0 + a->len + 1, b->len);
+    assert_int_equal(strlen(b->text), b->len);
+    assert_string_equal(a->id, "r2");
+    assert_string_equal(b->id, "r2");
+    /* row 3's pieces: every x there, the y last */
+    const as_sentence *c = &p->sents[2], *d = &p->sents[3];
+    assert_int_equal(c->len + d->len, AS_SENTENCE_MAX + 10);
+    assert_int_equal(strlen(c->text), c->len);
+    assert_int_equal(strlen(d->text), d->len);
+    assert_memory_equal(c->text, buf + x0, c->len);
+    assert_memory_equal(d->text, buf + x0 + c->len, d->len);
+    assert_int_equal(d->text[d->len - 1], 'y');
+    assert_string_equal(d->id, "r3");
+    assert_string_equal(p->sents[4].text, "Last.");
+    assert_string_equal(p->sents[4].id, "r4");
+    assert_int_equal(p->sents[4].line, 4);
+    as_page_free(p);
+    free(buf);
+}
+
+/* A .tsv row whose metadata columns (all before its id and text) are the
+ * last taken row's bytes takes that row's findings without parsing them
+ * (reader.c: parse_tsv's pre): a changed field, a bad row or an empty
+ * text between, a row short of fields and a column after the text. */
+static void tsv_same_fields(void **state)
+{
+    (void)state;
+    struct warns w;
+    memset(&w, 0, sizeof w);
+    as_page *p = parse("h.tsv",
+                       "council\tscore\tkind\tsection\tid\ttext\n"
+                       "A\t2\tfinding\tS1\ti1\tOne.\n"
+                       "A\t2\tfinding\tS1\ti2\tTwo.\n"
+                       "A\t3\tfinding\tS1\ti3\tThree.\n"
+                       "A\t3\tbogus\tS1\ti4\tFour.\n"
+                       "A\t3\tfinding\tS1\ti5\tFive.\n"
+                       "A\t3\tfinding\tS1\ti6\t\n"
+                       "A\t3\tfinding\tS2\ti7\tSeven.\n"
+                       "B\t3\theading\tS2\ti8\tEight.\n"
+                       "B\t3\theading\tS2\ti9\tNine.\n"
+                       "B\t3\theading\n"
+                       "B\t3\theading\tS2\tj1\tTen.\n",
+                       &w);
+    assert_string_equal(w.all, "line 5: bad kind \"bogus\"; row skipped\n"
+                               "line 7: empty text; row skipped\n"
+                               "line 11: empty text; row skipped\n");
+    static const struct {
+        const char *text, *id, *council, *section;
+        int score, kind;
+    } want[] = {
+        {"One.", "i1", "A", "S1", 2, AS_KIND_FINDING},
+        {"Two.", "i2", "A", "S1", 2, AS_KIND_FINDING},
+        {"Three.", "i3", "A", "S1", 3, AS_KIND_FINDING},
+        {"Five.", "i5", "A", "S1", 3, AS_KIND_FINDING},
+        {"Seven.", "i7", "A", "S2", 3, AS_KIND_FINDING},
+        {"Eight.", "i8", "B", "S2", 3, AS_KIND_HEADING},
+        {"Nine.", "i9", "B", "S2", 3, AS_KIND_HEADING},
+        {"Ten.", "j1", "B", "S2", 3, AS_KIND_HEADING},
+    };
+    assert_int_equal(p->nsents, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < p->nsents; i++) {
+        const as_sentence *t = &p->sents[i];
+        assert_string_equal(t->text, want[i].text);
+        assert_string_equal(t->id, want[i].id);
+        assert_string_equal(t->meta->council, want[i].council);
+        assert_string_equal(t->section, want[i].section);
+        assert_int_equal(t->meta->score, want[i].score);
+        assert_int_equal(t->kind, want[i].kind);
+    }
+    assert_ptr_equal(p->sents[0].meta, p->sents[1].meta);
+    assert_ptr_equal(p->sents[2].meta, p->sents[4].meta);
+    assert_ptr_equal(p->sents[5].meta, p->sents[7].meta);
+    assert_int_equal(p->nmetas, 3);
+    as_page_free(p);
+    /* the last field's end and further tabs found by memchr once the
+     * header's tabs are all seen (reader.c: parse_tsv's tail) */
+    memset(&w, 0, sizeof w);
+    p = parse("j.tsv",
+              "id\ttext\n"
+              "r1\tA long first text, longer than a block.\n"
+              "r2\tA second text, longer than a block,\twith a tab.\n"
+              "r3\tThird, and past the first 16 bytes.",
+              &w);
+    assert_string_equal(w.all, "line 3: 3 fields, the header has 2; row skipped\n");
+    assert_int_equal(p->nsents, 2);
+    assert_string_equal(p->sents[0].text, "A long first text, longer than a block.");
+    assert_string_equal(p->sents[1].text, "Third, and past the first 16 bytes.");
+    assert_string_equal(p->sents[1].id, "r3");
+    assert_int_equal(p->sents[1].line, 4);
+    as_page_free(p);
+    /* the score after the text: every row parsed */
+    memset(&w, 0, sizeof w);
+    p = parse("i.tsv", "council\ttext\tscore\nA\tOne.\t1\nA\tTwo.\t2\n", &w);
+    assert_int_equal(p->nsents, 2);
+    assert_int_equal(p->sents[0].meta->score, 1);
+    assert_int_equal(p->sents[1].meta->score, 2);
+    as_page_free(p);
+}
+
 static void gzip_pages(void **state)
 {
     (void)state;
@@ -1047,6 +1180,8 @@ int main(void)
         cmocka_unit_test(hostile_bytes),
         cmocka_unit_test(gzip_pages),
         cmocka_unit_test(read_in_place),
+        cmocka_unit_test(tsv_in_place),
+        cmocka_unit_test(tsv_same_fields),
         cmocka_unit_test(too_large),
         cmocka_unit_test(fifo_not_opened_for_reading),
         cmocka_unit_test(json_strings),
