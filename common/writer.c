@@ -796,7 +796,7 @@ int as_wpost_finish(as_wpost *p)
             return AS_ENOMEM;
         }
     }
-    uint8_t *bytes = p->bytes = malloc(off + 1);
+    uint8_t *bytes = p->bytes = malloc(off + 16); /* as_writer_add_post's copies */
     if (!bytes) {
         free(st);
         return AS_ENOMEM;
@@ -912,7 +912,13 @@ int as_writer_add_post(as_writer *w, uint32_t first, const as_wpost *p)
             }
             uint8_t *q = t->buf + t->len;
             q += varint_put(q, (uint64_t)doc + 1 - t->prev1);
-            memcpy(q, p->bytes + e->boff, e->blen);
+            /* most terms of a file code in a few bytes: one 16-byte copy
+             * (as_wpost_finish leaves 16 bytes after the last term's), not
+             * a call, when the buffer has room for it */
+            if (e->blen <= 16 && (size_t)(t->buf + t->cap - q) >= 16)
+                memcpy(q, p->bytes + e->boff, 16);
+            else
+                memcpy(q, p->bytes + e->boff, e->blen);
             t->len = (uint32_t)(q + e->blen - t->buf);
             t->prev1 = first + e->last + 1;
         }
