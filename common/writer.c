@@ -665,10 +665,16 @@ static WP_INLINE int wpost_add(as_wpost *p, uint32_t s, const as_token *toks, si
     if (wp_grow((void **)&p->pos, &kc, p->nk + n, sizeof *p->pos) != 0)
         return AS_ENOMEM;
     p->kcap = kc;
-    /* room for n new terms at load <= 1/2, once for the sentence */
+    /* room for n new terms at load <= 1/2 and their records, once for the
+     * sentence, not at each new term */
     while (((uint64_t)p->nt + n + 1) * 2 > (uint64_t)p->mask + 1)
         if (wp_rehash(p) != 0)
             return AS_ENOMEM;
+    size_t tc = p->tcap;
+    if ((uint64_t)p->nt + n >= UINT32_MAX ||
+        wp_grow((void **)&p->t, &tc, (size_t)p->nt + n, sizeof *p->t) != 0)
+        return AS_ENOMEM;
+    p->tcap = (uint32_t)tc;
     uint32_t prevpos;
     as_wprun *run = wp_run(p, s, &prevpos);
     if (!run)
@@ -684,8 +690,9 @@ static WP_INLINE int wpost_add(as_wpost *p, uint32_t s, const as_token *toks, si
         const as_token *tk = &toks[k];
         const char *term = tk->term;
         uint32_t len = tk->len, pos = tk->pos;
-        /* len 0 wraps: three tests, not five, on every token */
-        if (len - 1 >= AS_TERM_BYTES || !term || pos < prevpos) {
+        /* len 0 wraps: three tests, not five, on every token (two for
+         * as_analyze's tokens, whose term is never NULL) */
+        if (len - 1 >= AS_TERM_BYTES || (!given && !term) || pos < prevpos) {
             rc = AS_EINVAL;
             break;
         }
@@ -716,19 +723,15 @@ static WP_INLINE int wpost_add(as_wpost *p, uint32_t s, const as_token *toks, si
             e->last = s;
             e->blen++;
         } else {
-            size_t tc = p->tcap, bc = p->tbcap;
-            if (p->nt == UINT32_MAX - 1 || p->tbytes + len > UINT32_MAX ||
-                wp_grow((void **)&p->t, &tc, (size_t)p->nt + 1, sizeof *p->t) != 0) {
-                rc = AS_ENOMEM;
-                break;
+            if (p->tbytes + len > p->tbcap) {
+                size_t bc = p->tbcap;
+                if (p->tbytes + len > UINT32_MAX ||
+                    wp_grow((void **)&p->terms, &bc, p->tbytes + len, 1) != 0) {
+                    rc = AS_ENOMEM;
+                    break;
+                }
+                p->tbcap = bc;
             }
-            p->tcap = (uint32_t)tc;
-            t = p->t;
-            if (wp_grow((void **)&p->terms, &bc, p->tbytes + len, 1) != 0) {
-                rc = AS_ENOMEM;
-                break;
-            }
-            p->tbcap = bc;
             id = p->nt++;
             t[id] = (as_wpterm){head, h, len, (uint32_t)p->tbytes, s, s, 1, 1};
             memcpy(p->terms + p->tbytes, term, len);
