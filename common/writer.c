@@ -221,13 +221,30 @@ static void store_add(as_writer *w, uint32_t doc, const as_doc_in *d, size_t tle
         w->shavesec = 0;
     }
     const char *sec = d->section ? d->section : "";
-    as_gbuf_varint(c, &w->sfields, tlen);
-    if (w->shavesec &&
-        (samesec || (slen == w->sprevseclen && memcmp(sec, w->sprevsecbuf, slen) == 0))) {
-        as_gbuf_varint(c, &w->sfields, 0);
+    int same = w->shavesec &&
+               (samesec || (slen == w->sprevseclen && memcmp(sec, w->sprevsecbuf, slen) == 0));
+    size_t idlen = d->id ? strlen(d->id) : 0; /* storew.h: the raw form */
+    /* the record's fields at most: six varints, the section and the id;
+     * room made once, not at each field */
+    uint8_t *q = as_gbuf_room(c, &w->sfields, 60 + (same ? 0 : slen) + idlen);
+    if (!q)
+        return;
+    q += varint_put(q, tlen);
+    if (same) {
+        *q++ = 0;
     } else {
-        as_gbuf_varint(c, &w->sfields, slen + 1);
-        as_gbuf_put(c, &w->sfields, sec, slen);
+        q += varint_put(q, slen + 1);
+        memcpy(q, sec, slen);
+        q += slen;
+    }
+    q += varint_put(q, zigzag((int64_t)d->line - w->sprevline));
+    q += varint_put(q, zigzag((int64_t)d->paragraph - w->sprevpara));
+    q += varint_put(q, d->sentence);
+    q += varint_put(q, idlen);
+    if (idlen)
+        memcpy(q, d->id, idlen);
+    w->sfields.n = (size_t)(q + idlen - w->sfields.p);
+    if (!same) {
         if (!GROW(c, w->sprevsecbuf, w->sprevseccap, slen + 1))
             return;
         memcpy(w->sprevsecbuf, sec, slen);
@@ -235,13 +252,6 @@ static void store_add(as_writer *w, uint32_t doc, const as_doc_in *d, size_t tle
         w->shavesec = 1;
     }
     w->sprevsecp = stable ? d->section : NULL; /* sprevsecbuf holds its bytes */
-    as_gbuf_varint(c, &w->sfields, zigzag((int64_t)d->line - w->sprevline));
-    as_gbuf_varint(c, &w->sfields, zigzag((int64_t)d->paragraph - w->sprevpara));
-    as_gbuf_varint(c, &w->sfields, d->sentence);
-    size_t idlen = d->id ? strlen(d->id) : 0; /* storew.h: the raw form */
-    as_gbuf_varint(c, &w->sfields, idlen);
-    if (idlen)
-        as_gbuf_put(c, &w->sfields, d->id, idlen);
     as_gbuf_put(c, &w->stexts, d->text, tlen);
     w->sprevline = d->line;
     w->sprevpara = d->paragraph;
@@ -254,12 +264,14 @@ static void store_add(as_writer *w, uint32_t doc, const as_doc_in *d, size_t tle
 
 static int add_doc_columns(as_writer *w, uint32_t doclen, int kind, uint32_t hash)
 {
-    size_t cap = w->dcap, cap2 = w->dcap, cap3 = w->dcap;
-    if (!GROW(&w->c, w->doclen, cap, (size_t)w->ndocs + 1) ||
-        !GROW(&w->c, w->hash, cap2, (size_t)w->ndocs + 1) ||
-        !GROW(&w->c, w->kind, cap3, (size_t)w->ndocs + 1))
-        return w->c.rc;
-    w->dcap = cap;
+    if (w->ndocs >= w->dcap) { /* (three calls a sentence before) */
+        size_t cap = w->dcap, cap2 = w->dcap, cap3 = w->dcap;
+        if (!GROW(&w->c, w->doclen, cap, (size_t)w->ndocs + 1) ||
+            !GROW(&w->c, w->hash, cap2, (size_t)w->ndocs + 1) ||
+            !GROW(&w->c, w->kind, cap3, (size_t)w->ndocs + 1))
+            return w->c.rc;
+        w->dcap = cap;
+    }
     w->doclen[w->ndocs] = doclen;
     w->hash[w->ndocs] = hash;
     w->kind[w->ndocs] = (uint8_t)kind;
