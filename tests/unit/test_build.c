@@ -670,6 +670,70 @@ static void test_wpost_code(void **state)
     free(tk);
 }
 
+/* The dictionary is in byte order however the terms came: the writer
+ * sorts them by their first 8 bytes (a radix sort of the big-endian
+ * heads) and then the ties by their bytes.  2,000 random terms of 1 to 20
+ * bytes over "a", "b" and a NUL (so that most share 8-byte heads, some are
+ * others' prefixes, and "ab" pads like "ab\0"), added in random order, come
+ * out strictly ascending, each once. */
+static void test_term_order(void **state)
+{
+    (void)state;
+    enum { NT = 2000 };
+    static char terms[NT][21];
+    static uint32_t lens[NT];
+    uint32_t seed = 99;
+#define RND() (seed = seed * 1103515245u + 12345u, seed >> 8)
+    for (int i = 0; i < NT; i++) {
+        lens[i] = 1 + RND() % 20;
+        for (uint32_t k = 0; k < lens[i]; k++) {
+            uint32_t r = RND() % 9;
+            terms[i][k] = r < 4 ? 'a' : r < 8 ? 'b' : '\0';
+        }
+    }
+#undef RND
+    char *dir = tempdir();
+    as_writer *w = NULL;
+    as_err err = {0};
+    assert_int_equal(as_writer_open(dir, NULL, &w, &err), AS_OK);
+    as_file_state fs = {"/c/t.txt", "/c/t.txt", 1, 1, 1, 0, 0};
+    assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
+    as_doc_in in = {NULL, "t", NULL, AS_KIND_FINDING, 1, 1, 1, NULL};
+    for (int i = 0; i < NT; i += 10) {
+        as_token tk[10];
+        for (int k = 0; k < 10; k++)
+            tk[k] = (as_token){terms[i + k], lens[i + k], (uint32_t)k, 0, 0, 0, 0, 0};
+        assert_int_equal(as_writer_add(w, &in, tk, 10), AS_OK);
+    }
+    assert_int_equal(as_writer_end_file(w, NULL), AS_OK);
+    assert_int_equal(as_writer_finish(w, &err), AS_OK);
+    as_index *ix = NULL;
+    assert_int_equal(as_index_open_gen(dir, &ix, &err), AS_OK);
+    as_ix_dictit it;
+    assert_int_equal(as_ix_dictit_start(&it, ix, 0), AS_OK);
+    char prev[AS_TERM_BYTES + 1];
+    size_t plen = 0, n = 0;
+    while (as_ix_dictit_next(&it) == 1) {
+        if (n > 0)
+            assert_true(bytes_cmp(prev, plen, it.term, it.tlen) < 0);
+        memcpy(prev, it.term, it.tlen);
+        plen = it.tlen;
+        n++;
+    }
+    /* every distinct term is there */
+    size_t distinct = 0;
+    for (int i = 0; i < NT; i++) {
+        int seen = 0;
+        for (int j = 0; j < i && !seen; j++)
+            seen = lens[j] == lens[i] && memcmp(terms[j], terms[i], lens[i]) == 0;
+        distinct += !seen;
+    }
+    assert_int_equal(n, distinct);
+    as_index_close(ix);
+    rmtree(dir);
+    free(dir);
+}
+
 static void test_wpost(void **state)
 {
     (void)state;
@@ -745,6 +809,7 @@ int main(void)
         cmocka_unit_test(test_wpost),
         cmocka_unit_test(test_wpost_hashes),
         cmocka_unit_test(test_wpost_code),
+        cmocka_unit_test(test_term_order),
         cmocka_unit_test(test_wpost_terms),
         cmocka_unit_test(test_wpost_reserve),
         cmocka_unit_test(test_wpost_collide),
