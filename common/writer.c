@@ -655,6 +655,19 @@ static as_wprun *wp_run(as_wpost *p, uint32_t s, uint32_t *prevpos)
     return r;
 }
 
+/* Whether two terms of len (> 8) bytes whose first 8 are equal are:
+ * up to 16 bytes by one 8-byte load of each ending at its last byte (a
+ * memcmp call there, most long terms, cost the loop its registers). */
+static WP_INLINE int wp_tail_eq(const char *a, const char *b, uint32_t len)
+{
+    if (len > 16)
+        return memcmp(a + 8, b + 8, len - 8) == 0;
+    uint64_t x, y;
+    memcpy(&x, a + len - 8, 8);
+    memcpy(&y, b + len - 8, 8);
+    return x == y;
+}
+
 /* as_wpost_add's work; given: the tokens' hash and head fields are set
  * (a constant in each caller, so that each has its own loop).
  *
@@ -687,10 +700,11 @@ static WP_INLINE int wpost_add(as_wpost *p, uint32_t s, const as_token *toks, si
         wp_grow((void **)&p->t, &tc, (size_t)p->nt + n, sizeof *p->t) != 0)
         return AS_ENOMEM;
     p->tcap = (uint32_t)tc;
-    uint32_t prevpos;
-    as_wprun *run = wp_run(p, s, &prevpos);
+    uint32_t pp;
+    as_wprun *run = wp_run(p, s, &pp);
     if (!run)
         return AS_ENOMEM;
+    uint32_t prevpos = pp; /* (its address not taken: kept in a register) */
     /* The table, the token arrays and their count in locals: a store into
      * them may alias p's fields and the tokens' (p->t moves only when a
      * term is added, and is taken again then). */
@@ -722,7 +736,7 @@ static WP_INLINE int wpost_add(as_wpost *p, uint32_t s, const as_token *toks, si
         for (j = h & mask; slots[j]; j = (j + 1) & mask) {
             const as_wpterm *e = &t[slots[j] - 1];
             if (e->hash == h && e->head == head && e->len == len &&
-                (len <= 8 || memcmp(p->terms + e->toff + 8, term + 8, len - 8) == 0)) {
+                (len <= 8 || wp_tail_eq(p->terms + e->toff, term, len))) {
                 id = slots[j] - 1;
                 break;
             }
