@@ -225,8 +225,16 @@ typedef struct as_wpterm {
     uint32_t hash, len;
     uint32_t toff;         /* the term's bytes: terms + toff */
     uint32_t first, last;  /* the first and the last sentence holding it */
-    uint32_t boff, blen;   /* its postings: bytes[boff, boff + blen) */
+    /* its postings: bytes[boff, boff + blen); until as_wpost_finish, boff
+     * counts its sentences and blen its tokens */
+    uint32_t boff, blen;
 } as_wpterm;
+
+/* A sentence's tokens: those from k0 to the next run's k0 (p->nk for the
+ * last). */
+typedef struct as_wprun {
+    uint32_t s, k0;
+} as_wprun;
 
 typedef struct as_wpost {
     as_wpterm *t;
@@ -234,8 +242,11 @@ typedef struct as_wpost {
     char *terms;
     size_t tbytes, tbcap;
     uint32_t *lid;         /* per token (nk of them): its term */
-    uint64_t *sp;          /* per token: sentence << 32 | position */
+    uint32_t *pos;         /* per token: its position */
     size_t nk, kcap;
+    uint32_t maxpos;       /* the largest position */
+    as_wprun *runs;        /* per sentence with tokens, ascending */
+    size_t nr, rcap;
     uint8_t *bytes;        /* per term: the in-memory postings (writer.c)
                             * without the first sentence's doc gap */
     uint32_t *slots;       /* local id + 1 by hash; mask + 1 of them */
@@ -244,7 +255,8 @@ typedef struct as_wpost {
 
 /* Adds sentence s's tokens (in position order).  AS_OK, AS_ENOMEM, or
  * AS_EINVAL for a term of 0 or more than AS_TERM_BYTES bytes or tokens out
- * of position order; sentences must come in ascending order. */
+ * of position order (also after an earlier call's for the same sentence);
+ * sentences must come in ascending order. */
 int as_wpost_add(as_wpost *p, uint32_t s, const as_token *toks, size_t n);
 /* as_wpost_add of as_analyze's tokens: their hash and head fields (the
  * analyzer's, as_strtab_hash's) are used, not made again per token. */

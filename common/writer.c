@@ -221,13 +221,30 @@ static void store_add(as_writer *w, uint32_t doc, const as_doc_in *d, size_t tle
         w->shavesec = 0;
     }
     const char *sec = d->section ? d->section : "";
-    as_gbuf_varint(c, &w->sfields, tlen);
-    if (w->shavesec &&
-        (samesec || (slen == w->sprevseclen && memcmp(sec, w->sprevsecbuf, slen) == 0))) {
-        as_gbuf_varint(c, &w->sfields, 0);
+    int same = w->shavesec &&
+               (samesec || (slen == w->sprevseclen && memcmp(sec, w->sprevsecbuf, slen) == 0));
+    size_t idlen = d->id ? strlen(d->id) : 0; /* storew.h: the raw form */
+    /* the record's fields at most: six varints, the section and the id;
+     * room made once, not at each field */
+    uint8_t *q = as_gbuf_room(c, &w->sfields, 60 + (same ? 0 : slen) + idlen);
+    if (!q)
+        return;
+    q += varint_put(q, tlen);
+    if (same) {
+        *q++ = 0;
     } else {
-        as_gbuf_varint(c, &w->sfields, slen + 1);
-        as_gbuf_put(c, &w->sfields, sec, slen);
+        q += varint_put(q, slen + 1);
+        memcpy(q, sec, slen);
+        q += slen;
+    }
+    q += varint_put(q, zigzag((int64_t)d->line - w->sprevline));
+    q += varint_put(q, zigzag((int64_t)d->paragraph - w->sprevpara));
+    q += varint_put(q, d->sentence);
+    q += varint_put(q, idlen);
+    if (idlen)
+        memcpy(q, d->id, idlen);
+    w->sfields.n = (size_t)(q + idlen - w->sfields.p);
+    if (!same) {
         if (!GROW(c, w->sprevsecbuf, w->sprevseccap, slen + 1))
             return;
         memcpy(w->sprevsecbuf, sec, slen);
@@ -235,13 +252,6 @@ static void store_add(as_writer *w, uint32_t doc, const as_doc_in *d, size_t tle
         w->shavesec = 1;
     }
     w->sprevsecp = stable ? d->section : NULL; /* sprevsecbuf holds its bytes */
-    as_gbuf_varint(c, &w->sfields, zigzag((int64_t)d->line - w->sprevline));
-    as_gbuf_varint(c, &w->sfields, zigzag((int64_t)d->paragraph - w->sprevpara));
-    as_gbuf_varint(c, &w->sfields, d->sentence);
-    size_t idlen = d->id ? strlen(d->id) : 0; /* storew.h: the raw form */
-    as_gbuf_varint(c, &w->sfields, idlen);
-    if (idlen)
-        as_gbuf_put(c, &w->sfields, d->id, idlen);
     as_gbuf_put(c, &w->stexts, d->text, tlen);
     w->sprevline = d->line;
     w->sprevpara = d->paragraph;
@@ -254,12 +264,14 @@ static void store_add(as_writer *w, uint32_t doc, const as_doc_in *d, size_t tle
 
 static int add_doc_columns(as_writer *w, uint32_t doclen, int kind, uint32_t hash)
 {
-    size_t cap = w->dcap, cap2 = w->dcap, cap3 = w->dcap;
-    if (!GROW(&w->c, w->doclen, cap, (size_t)w->ndocs + 1) ||
-        !GROW(&w->c, w->hash, cap2, (size_t)w->ndocs + 1) ||
-        !GROW(&w->c, w->kind, cap3, (size_t)w->ndocs + 1))
-        return w->c.rc;
-    w->dcap = cap;
+    if (w->ndocs >= w->dcap) { /* (three calls a sentence before) */
+        size_t cap = w->dcap, cap2 = w->dcap, cap3 = w->dcap;
+        if (!GROW(&w->c, w->doclen, cap, (size_t)w->ndocs + 1) ||
+            !GROW(&w->c, w->hash, cap2, (size_t)w->ndocs + 1) ||
+            !GROW(&w->c, w->kind, cap3, (size_t)w->ndocs + 1))
+            return w->c.rc;
+        w->dcap = cap;
+    }
     w->doclen[w->ndocs] = doclen;
     w->hash[w->ndocs] = hash;
     w->kind[w->ndocs] = (uint8_t)kind;
@@ -588,7 +600,7 @@ int as_wpost_reserve(as_wpost *p, size_t ntok)
     if (wp_grow((void **)&p->lid, &kc, ntok, sizeof *p->lid) != 0)
         return AS_ENOMEM;
     kc = p->kcap;
-    if (wp_grow((void **)&p->sp, &kc, ntok, sizeof *p->sp) != 0)
+    if (wp_grow((void **)&p->pos, &kc, ntok, sizeof *p->pos) != 0)
         return AS_ENOMEM;
     p->kcap = kc;
     /* a file's distinct terms: about a quarter of its tokens */
@@ -617,31 +629,86 @@ int as_wpost_reserve(as_wpost *p, size_t ntok)
 #define WP_INLINE inline
 #endif
 
+/* The bytes of varint_put(v): (bits + 6) / 7 by a multiply (exact for
+ * 1..32 bits). */
+static WP_INLINE uint32_t vlen32(uint32_t v)
+{
+    uint32_t bits = 32 - (uint32_t)__builtin_clz(v | 1);
+    return ((bits + 6) * 37) >> 8;
+}
+
+/* The sentence run for s (a new one unless the last run is s's), or NULL
+ * when out of memory; *prevpos: the position tokens of s must not go
+ * below (the last one added to s: a position gap is then never more than
+ * the file's largest position, as as_wpost_finish's bound takes it). */
+static as_wprun *wp_run(as_wpost *p, uint32_t s, uint32_t *prevpos)
+{
+    if (p->nr > 0 && p->runs[p->nr - 1].s == s) {
+        *prevpos = p->pos[p->nk - 1];
+        return &p->runs[p->nr - 1];
+    }
+    if (wp_grow((void **)&p->runs, &p->rcap, p->nr + 1, sizeof *p->runs) != 0)
+        return NULL;
+    *prevpos = 0;
+    as_wprun *r = &p->runs[p->nr++];
+    *r = (as_wprun){s, (uint32_t)p->nk};
+    return r;
+}
+
+/* Whether two terms of len (> 8) bytes whose first 8 are equal are:
+ * up to 16 bytes by one 8-byte load of each ending at its last byte (a
+ * memcmp call there, most long terms, cost the loop its registers). */
+static WP_INLINE int wp_tail_eq(const char *a, const char *b, uint32_t len)
+{
+    if (len > 16)
+        return memcmp(a + 8, b + 8, len - 8) == 0;
+    uint64_t x, y;
+    memcpy(&x, a + len - 8, 8);
+    memcpy(&y, b + len - 8, 8);
+    return x == y;
+}
+
 /* as_wpost_add's work; given: the tokens' hash and head fields are set
- * (a constant in each caller, so that each has its own loop). */
+ * (a constant in each caller, so that each has its own loop).
+ *
+ * Each term's sentences and tokens are counted as they come, so that
+ * as_wpost_finish can bound its bytes and code each token straight at its
+ * term's place, with no sort. */
 static WP_INLINE int wpost_add(as_wpost *p, uint32_t s, const as_token *toks, size_t n,
                                int given)
 {
-    if (p->nk > 0 && s < (uint32_t)(p->sp[p->nk - 1] >> 32))
+    if (p->nr > 0 && s < p->runs[p->nr - 1].s)
         return AS_EINVAL;
+    if (n == 0)
+        return AS_OK;
     if (n > UINT32_MAX - p->nk)
         return AS_ENOMEM;
     size_t kc = p->kcap;
     if (wp_grow((void **)&p->lid, &kc, p->nk + n, sizeof *p->lid) != 0)
         return AS_ENOMEM;
     kc = p->kcap;
-    if (wp_grow((void **)&p->sp, &kc, p->nk + n, sizeof *p->sp) != 0)
+    if (wp_grow((void **)&p->pos, &kc, p->nk + n, sizeof *p->pos) != 0)
         return AS_ENOMEM;
     p->kcap = kc;
-    /* room for n new terms at load <= 1/2, once for the sentence */
+    /* room for n new terms at load <= 1/2 and their records, once for the
+     * sentence, not at each new term */
     while (((uint64_t)p->nt + n + 1) * 2 > (uint64_t)p->mask + 1)
         if (wp_rehash(p) != 0)
             return AS_ENOMEM;
+    size_t tc = p->tcap;
+    if ((uint64_t)p->nt + n >= UINT32_MAX ||
+        wp_grow((void **)&p->t, &tc, (size_t)p->nt + n, sizeof *p->t) != 0)
+        return AS_ENOMEM;
+    p->tcap = (uint32_t)tc;
+    uint32_t pp;
+    as_wprun *run = wp_run(p, s, &pp);
+    if (!run)
+        return AS_ENOMEM;
+    uint32_t prevpos = pp; /* (its address not taken: kept in a register) */
     /* The table, the token arrays and their count in locals: a store into
      * them may alias p's fields and the tokens' (p->t moves only when a
      * term is added, and is taken again then). */
-    uint32_t *slots = p->slots, mask = p->mask, *lid = p->lid, prevpos = 0;
-    uint64_t *sp = p->sp;
+    uint32_t *slots = p->slots, mask = p->mask, *lid = p->lid, *pa = p->pos;
     as_wpterm *t = p->t;
     size_t nk = p->nk;
     int rc = AS_OK;
@@ -649,9 +716,9 @@ static WP_INLINE int wpost_add(as_wpost *p, uint32_t s, const as_token *toks, si
         const as_token *tk = &toks[k];
         const char *term = tk->term;
         uint32_t len = tk->len, pos = tk->pos;
-        /* len 0 wraps; prevpos starts at 0, which no position is below:
-         * three tests, not five, on every token */
-        if (len - 1 >= AS_TERM_BYTES || !term || pos < prevpos) {
+        /* len 0 wraps: three tests, not five, on every token (two for
+         * as_analyze's tokens, whose term is never NULL) */
+        if (len - 1 >= AS_TERM_BYTES || (!given && !term) || pos < prevpos) {
             rc = AS_EINVAL;
             break;
         }
@@ -669,107 +736,136 @@ static WP_INLINE int wpost_add(as_wpost *p, uint32_t s, const as_token *toks, si
         for (j = h & mask; slots[j]; j = (j + 1) & mask) {
             const as_wpterm *e = &t[slots[j] - 1];
             if (e->hash == h && e->head == head && e->len == len &&
-                (len <= 8 || memcmp(p->terms + e->toff + 8, term + 8, len - 8) == 0)) {
+                (len <= 8 || wp_tail_eq(p->terms + e->toff, term, len))) {
                 id = slots[j] - 1;
                 break;
             }
         }
-        if (id == UINT32_MAX) {
-            size_t tc = p->tcap, bc = p->tbcap;
-            if (p->nt == UINT32_MAX - 1 || p->tbytes + len > UINT32_MAX ||
-                wp_grow((void **)&p->t, &tc, (size_t)p->nt + 1, sizeof *p->t) != 0) {
-                rc = AS_ENOMEM;
-                break;
-            }
-            p->tcap = (uint32_t)tc;
-            t = p->t;
-            if (wp_grow((void **)&p->terms, &bc, p->tbytes + len, 1) != 0) {
-                rc = AS_ENOMEM;
-                break;
-            }
-            p->tbcap = bc;
-            id = p->nt++;
+        if (id != UINT32_MAX) {
             as_wpterm *e = &t[id];
-            memset(e, 0, sizeof *e);
-            e->head = head;
-            e->hash = h;
-            e->len = len;
-            e->toff = (uint32_t)p->tbytes;
-            e->first = s;
+            /* its sentences and tokens, until as_wpost_finish (with no
+             * branch: a term repeats in a sentence at random) */
+            e->boff += e->last != s;
+            e->last = s;
+            e->blen++;
+        } else {
+            if (p->tbytes + len > p->tbcap) {
+                size_t bc = p->tbcap;
+                if (p->tbytes + len > UINT32_MAX ||
+                    wp_grow((void **)&p->terms, &bc, p->tbytes + len, 1) != 0) {
+                    rc = AS_ENOMEM;
+                    break;
+                }
+                p->tbcap = bc;
+            }
+            id = p->nt++;
+            t[id] = (as_wpterm){head, h, len, (uint32_t)p->tbytes, s, s, 1, 1};
             memcpy(p->terms + p->tbytes, term, len);
             p->tbytes += len;
             slots[j] = id + 1;
         }
-        t[id].last = s;
-        t[id].blen++; /* the term's tokens, until as_wpost_finish */
         lid[nk] = id;
-        sp[nk] = (uint64_t)s << 32 | pos;
+        pa[nk] = pos;
         nk++;
     }
     p->nk = nk;
+    if (p->nk == run->k0) /* no token of it kept */
+        p->nr--;
+    else if (prevpos > p->maxpos) /* the last one kept: their largest */
+        p->maxpos = prevpos;
     return rc;
+}
+
+/* Where as_wpost_finish codes a term's next token: its bytes' end (cur),
+ * the sentence and position last coded, the wdf byte of that sentence
+ * (wat) and its count so far (cnt; 0: none yet). */
+typedef struct wpcur {
+    uint32_t cur, lasts, prev, wat, cnt;
+} wpcur;
+
+/* Sets a wdf past 127 at its byte, wat, the positions after it (up to cur)
+ * moved up by its bytes but one; returns the new cur. */
+static uint32_t wp_widen(uint8_t *bytes, uint32_t wat, uint32_t cur, uint32_t cnt)
+{
+    uint32_t extra = vlen32(cnt) - 1;
+    memmove(bytes + wat + 1 + extra, bytes + wat + 1, cur - wat - 1);
+    varint_put(bytes + wat, cnt);
+    return cur + extra;
 }
 
 int as_wpost_finish(as_wpost *p)
 {
     if (p->nk == 0)
         return AS_OK;
-    /* Each term's tokens together (a counting sort, stable: sentences and
-     * positions stay in order; the (sentence, position) pairs themselves
-     * moved, so that the coding below reads them in order), then coded as
-     * term_append codes them. */
-    uint64_t *ord = malloc(p->nk * sizeof *ord);
-    uint32_t *at = malloc(((size_t)p->nt + 1) * sizeof *at);
-    /* a token codes in at most 5 bytes, its sentence's gap and wdf in 10 */
-    p->bytes = p->nk <= SIZE_MAX / 16 ? malloc(15 * p->nk) : NULL;
-    if (!ord || !at || !p->bytes) {
-        free(ord);
-        free(at);
+    /* Each term's place, from a bound on its bytes, so that each token is
+     * coded straight at its term's bytes, as term_append codes them, in one
+     * pass over the tokens and no sort (a counting sort of the tokens
+     * first, 8 bytes each scattered over a file's memory, then read again,
+     * missed the caches twice as often).  A sentence's wdf, known at its
+     * end, goes into a byte left for it.  The bound leaves gaps between
+     * the terms (as_writer_add_post copies each term's blen bytes). */
+    wpcur *st = malloc(((size_t)p->nt + 1) * sizeof *st);
+    if (!st)
         return AS_ENOMEM;
-    }
-    uint32_t a = 0;
-    for (uint32_t i = 0; i < p->nt; i++) {
-        at[i] = a;
-        a += p->t[i].blen;
-    }
-    for (size_t k = 0; k < p->nk; k++)
-        ord[at[p->lid[k]]++] = p->sp[k];
-    uint8_t *q = p->bytes;
-    size_t k = 0;
+    /* a sentence of a term codes its gap (at most vs bytes: none is above
+     * the last sentence), its wdf (one byte, or vlen32(wdf) - 1 <= wdf / 128
+     * more) and its positions' gaps (at most vp bytes each: none is above
+     * the file's largest position) */
+    uint32_t vs = vlen32(p->runs[p->nr - 1].s), vp = vlen32(p->maxpos);
+    uint64_t off = 0;
     for (uint32_t i = 0; i < p->nt; i++) {
         as_wpterm *e = &p->t[i];
-        size_t end = k + e->blen;
-        e->boff = (uint32_t)(q - p->bytes);
-        const uint32_t first = e->first; /* (a byte store may alias e) */
-        uint32_t prevs = first;
-        while (k < end) {
-            uint32_t s = (uint32_t)(ord[k] >> 32);
-            if (s != first)
-                q += varint_put(q, s - prevs);
-            prevs = s;
-            if (k + 1 == end || (uint32_t)(ord[k + 1] >> 32) != s) {
-                /* most sentences hold a term once: wdf 1, no scan */
-                *q++ = 1;
-                q += varint_put(q, (uint32_t)ord[k]);
-                k++;
-                continue;
-            }
-            size_t k1 = k + 2;
-            while (k1 < end && (uint32_t)(ord[k1] >> 32) == s)
-                k1++;
-            q += varint_put(q, k1 - k);
-            uint32_t prev = 0;
-            for (; k < k1; k++) {
-                uint32_t ps = (uint32_t)ord[k];
-                q += varint_put(q, ps - prev);
-                prev = ps;
-            }
-            prevs = s;
+        /* lasts: not the first sentence, which so begins with no gap */
+        st[i] = (wpcur){(uint32_t)off, e->first + 1, 0, 0, 0};
+        uint64_t nsen = e->boff, ntok = e->blen;
+        e->boff = (uint32_t)off;
+        off += nsen * (vs + 1) + ntok * vp + ntok / 128;
+        if (off > UINT32_MAX) {
+            free(st);
+            return AS_ENOMEM;
         }
-        e->blen = (uint32_t)(q - p->bytes) - e->boff;
     }
-    free(ord);
-    free(at);
+    uint8_t *bytes = p->bytes = malloc(off + 16); /* as_writer_add_post's copies */
+    if (!bytes) {
+        free(st);
+        return AS_ENOMEM;
+    }
+    const uint32_t *lid = p->lid, *pos = p->pos;
+    for (size_t r = 0; r < p->nr; r++) {
+        uint32_t s = p->runs[r].s;
+        size_t k1 = r + 1 < p->nr ? p->runs[r + 1].k0 : p->nk;
+        for (size_t k = p->runs[r].k0; k < k1; k++) {
+            /* the state in locals: a byte store may alias it */
+            wpcur *c = &st[lid[k]];
+            uint32_t cur = c->cur, prev = c->prev, cnt = c->cnt, ps = pos[k];
+            if (s != c->lasts) {
+                if (cnt) { /* the term's previous sentence ends */
+                    if (__builtin_expect(cnt < 128, 1))
+                        bytes[c->wat] = (uint8_t)cnt;
+                    else
+                        cur = wp_widen(bytes, c->wat, cur, cnt);
+                    cur += varint_put(bytes + cur, s - c->lasts);
+                }
+                c->wat = cur++;
+                c->lasts = s;
+                cnt = 0;
+                prev = 0;
+            }
+            cur += varint_put(bytes + cur, ps - prev);
+            c->cur = cur;
+            c->prev = ps;
+            c->cnt = cnt + 1;
+        }
+    }
+    for (uint32_t i = 0; i < p->nt; i++) {
+        wpcur *c = &st[i];
+        if (c->cnt < 128)
+            bytes[c->wat] = (uint8_t)c->cnt;
+        else
+            c->cur = wp_widen(bytes, c->wat, c->cur, c->cnt);
+        p->t[i].blen = c->cur - p->t[i].boff;
+    }
+    free(st);
     return AS_OK;
 }
 
@@ -790,7 +886,8 @@ void as_wpost_free(as_wpost *p)
     free(p->t);
     free(p->terms);
     free(p->lid);
-    free(p->sp);
+    free(p->pos);
+    free(p->runs);
     free(p->bytes);
     free(p->slots);
     memset(p, 0, sizeof *p);
@@ -844,7 +941,13 @@ int as_writer_add_post(as_writer *w, uint32_t first, const as_wpost *p)
             }
             uint8_t *q = t->buf + t->len;
             q += varint_put(q, (uint64_t)doc + 1 - t->prev1);
-            memcpy(q, p->bytes + e->boff, e->blen);
+            /* most terms of a file code in a few bytes: one 16-byte copy
+             * (as_wpost_finish leaves 16 bytes after the last term's), not
+             * a call, when the buffer has room for it */
+            if (e->blen <= 16 && (size_t)(t->buf + t->cap - q) >= 16)
+                memcpy(q, p->bytes + e->boff, 16);
+            else
+                memcpy(q, p->bytes + e->boff, e->blen);
             t->len = (uint32_t)(q + e->blen - t->buf);
             t->prev1 = first + e->last + 1;
         }

@@ -358,8 +358,11 @@ static void test_wpost_terms(void **state)
     }
     assert_int_equal(p.nt, NW + NX);
     assert_true(p.mask + 1 >= 2 * (NW + NX));
-    for (size_t k = 0; k < p.nk; k++) {
-        uint32_t s = (uint32_t)(p.sp[k] >> 32), pos = (uint32_t)p.sp[k];
+    assert_int_equal(p.nr, NX); /* a run per sentence */
+    for (size_t k = 0, r = 0; k < p.nk; k++) {
+        while (r + 1 < p.nr && p.runs[r + 1].k0 <= k)
+            r++;
+        uint32_t s = p.runs[r].s, pos = p.pos[k];
         size_t n = 0, i;
         for (i = 0; i < NW; i++)
             if ((s + i) % 3 != 0 && n++ == pos)
@@ -541,6 +544,196 @@ static void test_wpost_hashes(void **state)
     as_analyzer_free(an);
 }
 
+/* A term's postings coded as term_append codes them, from its tokens'
+ * (sentence, position) pairs in the order they were added: the reference
+ * as_wpost_finish's single pass (each token coded at its term's place,
+ * from a bound on the term's bytes, each wdf set at its sentence's end)
+ * must match. */
+static size_t ref_code(const uint32_t *ts, const uint32_t *tp, size_t n, uint8_t *out)
+{
+    uint8_t *q = out;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && ts[j] == ts[i])
+            j++;
+        if (i > 0)
+            q += varint_put(q, ts[i] - ts[i - 1]);
+        q += varint_put(q, j - i);
+        for (size_t k = i; k < j; k++)
+            q += varint_put(q, tp[k] - (k > i ? tp[k - 1] : 0));
+        i = j;
+    }
+    return (size_t)(q - out);
+}
+
+/* as_wpost_finish codes every token at its term's place in one pass over
+ * the sentences: random files of a few terms, with sentence gaps and
+ * positions of one to three varint bytes, wdfs past 127 and 16383 (their
+ * byte count grows), and a sentence added in two calls, code each term's
+ * tokens as the reference does; positions that go back across the two
+ * calls of one sentence are refused. */
+static void test_wpost_code(void **state)
+{
+    (void)state;
+    static const char *const words[] = {"a", "bb", "ccc", "dddd", "eeeeeeeeeeee"};
+    enum { NW = 5, MAXK = 40000 };
+    uint32_t *ts = malloc(MAXK * sizeof *ts), *tp = malloc(MAXK * sizeof *tp);
+    uint32_t *tw = malloc(MAXK * sizeof *tw);
+    uint32_t *xs = malloc(MAXK * sizeof *xs), *xp = malloc(MAXK * sizeof *xp);
+    uint8_t *want = malloc(16 * MAXK);
+    as_token *tk = malloc(20000 * sizeof *tk);
+    assert_true(ts && tp && tw && xs && xp && want && tk);
+    uint32_t seed = 12345;
+#define RND() (seed = seed * 1103515245u + 12345u, seed >> 8)
+    for (int round = 0; round < 40; round++) {
+        as_wpost p;
+        memset(&p, 0, sizeof p);
+        size_t nk = 0;
+        uint32_t s = RND() % 3;
+        int nsent = 1 + (int)(RND() % 30);
+        for (int si = 0; si < nsent; si++) {
+            /* the sentence gap: mostly 1, sometimes of 2 or 3 bytes */
+            uint32_t g = RND() % 8;
+            s += g < 6 ? 1 : g == 6 ? 200 + RND() % 100 : 20000;
+            size_t n = RND() % 8 == 0 ? 150 + RND() % 17000 : RND() % 30;
+            if (n > MAXK - nk)
+                n = MAXK - nk;
+            uint32_t pos = RND() % 4 == 0 ? 130 + RND() % 20000 : 0;
+            size_t split = RND() % 2 ? RND() % (n + 1) : n; /* two calls */
+            size_t k0 = 0;
+            for (size_t k = 0; k < n; k++) {
+                pos += RND() % 3 == 0 ? 0 : RND() % 16 == 0 ? 300 : 1;
+                /* a long sentence mostly repeats one term */
+                uint32_t wi = n > 100 && RND() % 8 ? 0 : RND() % NW;
+                tk[k] = (as_token){words[wi], (uint32_t)strlen(words[wi]), pos, 0, 0, 0, 0, 0};
+                ts[nk] = s;
+                tp[nk] = pos;
+                tw[nk] = wi;
+                nk++;
+                if (k + 1 == split || k + 1 == n) {
+                    assert_int_equal(as_wpost_add(&p, s, tk + k0, k + 1 - k0), AS_OK);
+                    k0 = k + 1;
+                }
+            }
+        }
+        assert_int_equal(p.nk, nk);
+        assert_int_equal(as_wpost_finish(&p), AS_OK);
+        for (uint32_t id = 0; id < p.nt; id++) {
+            const as_wpterm *e = &p.t[id];
+            size_t wi = 0;
+            while (strlen(words[wi]) != e->len || memcmp(words[wi], p.terms + e->toff, e->len))
+                wi++;
+            size_t n = 0;
+            for (size_t k = 0; k < nk; k++)
+                if (tw[k] == wi) {
+                    xs[n] = ts[k];
+                    xp[n] = tp[k];
+                    n++;
+                }
+            size_t len = ref_code(xs, xp, n, want);
+            assert_int_equal(e->first, xs[0]);
+            assert_int_equal(e->last, xs[n - 1]);
+            assert_int_equal(e->blen, len);
+            assert_memory_equal(p.bytes + e->boff, want, len);
+        }
+        as_wpost_free(&p);
+    }
+#undef RND
+    /* wdf 16384 in one sentence: its wdf takes 3 bytes */
+    as_wpost p;
+    memset(&p, 0, sizeof p);
+    for (size_t k = 0; k < 16384; k++)
+        tk[k] = (as_token){"w", 1, (uint32_t)k / 2, 0, 0, 0, 0, 0};
+    assert_int_equal(as_wpost_add(&p, 7, tk, 16384), AS_OK);
+    assert_int_equal(as_wpost_finish(&p), AS_OK);
+    for (size_t k = 0; k < 16384; k++) {
+        xs[k] = 7;
+        xp[k] = (uint32_t)k / 2;
+    }
+    size_t len = ref_code(xs, xp, 16384, want);
+    assert_int_equal(p.t[0].blen, len);
+    assert_memory_equal(p.bytes + p.t[0].boff, want, len);
+    as_wpost_free(&p);
+    /* a sentence's second call may not go back from its first's positions */
+    memset(&p, 0, sizeof p);
+    as_token a[2] = {{"a", 1, 5, 0, 0, 0, 0, 0}, {"a", 1, 4, 0, 0, 0, 0, 0}};
+    assert_int_equal(as_wpost_add(&p, 3, a, 1), AS_OK);
+    assert_int_equal(as_wpost_add(&p, 3, a + 1, 1), AS_EINVAL);
+    assert_int_equal(as_wpost_add(&p, 4, a + 1, 1), AS_OK); /* a new sentence may */
+    as_wpost_free(&p);
+    free(ts);
+    free(tp);
+    free(tw);
+    free(xs);
+    free(xp);
+    free(want);
+    free(tk);
+}
+
+/* The dictionary is in byte order however the terms came: the writer
+ * sorts them by their first 8 bytes (a radix sort of the big-endian
+ * heads) and then the ties by their bytes.  2,000 random terms of 1 to 20
+ * bytes over "a", "b" and a NUL (so that most share 8-byte heads, some are
+ * others' prefixes, and "ab" pads like "ab\0"), added in random order, come
+ * out strictly ascending, each once. */
+static void test_term_order(void **state)
+{
+    (void)state;
+    enum { NT = 2000 };
+    static char terms[NT][21];
+    static uint32_t lens[NT];
+    uint32_t seed = 99;
+#define RND() (seed = seed * 1103515245u + 12345u, seed >> 8)
+    for (int i = 0; i < NT; i++) {
+        lens[i] = 1 + RND() % 20;
+        for (uint32_t k = 0; k < lens[i]; k++) {
+            uint32_t r = RND() % 9;
+            terms[i][k] = r < 4 ? 'a' : r < 8 ? 'b' : '\0';
+        }
+    }
+#undef RND
+    char *dir = tempdir();
+    as_writer *w = NULL;
+    as_err err = {0};
+    assert_int_equal(as_writer_open(dir, NULL, &w, &err), AS_OK);
+    as_file_state fs = {"/c/t.txt", "/c/t.txt", 1, 1, 1, 0, 0};
+    assert_int_equal(as_writer_begin_file(w, &fs), AS_OK);
+    as_doc_in in = {NULL, "t", NULL, AS_KIND_FINDING, 1, 1, 1, NULL};
+    for (int i = 0; i < NT; i += 10) {
+        as_token tk[10];
+        for (int k = 0; k < 10; k++)
+            tk[k] = (as_token){terms[i + k], lens[i + k], (uint32_t)k, 0, 0, 0, 0, 0};
+        assert_int_equal(as_writer_add(w, &in, tk, 10), AS_OK);
+    }
+    assert_int_equal(as_writer_end_file(w, NULL), AS_OK);
+    assert_int_equal(as_writer_finish(w, &err), AS_OK);
+    as_index *ix = NULL;
+    assert_int_equal(as_index_open_gen(dir, &ix, &err), AS_OK);
+    as_ix_dictit it;
+    assert_int_equal(as_ix_dictit_start(&it, ix, 0), AS_OK);
+    char prev[AS_TERM_BYTES + 1];
+    size_t plen = 0, n = 0;
+    while (as_ix_dictit_next(&it) == 1) {
+        if (n > 0)
+            assert_true(bytes_cmp(prev, plen, it.term, it.tlen) < 0);
+        memcpy(prev, it.term, it.tlen);
+        plen = it.tlen;
+        n++;
+    }
+    /* every distinct term is there */
+    size_t distinct = 0;
+    for (int i = 0; i < NT; i++) {
+        int seen = 0;
+        for (int j = 0; j < i && !seen; j++)
+            seen = lens[j] == lens[i] && memcmp(terms[j], terms[i], lens[i]) == 0;
+        distinct += !seen;
+    }
+    assert_int_equal(n, distinct);
+    as_index_close(ix);
+    rmtree(dir);
+    free(dir);
+}
+
 static void test_wpost(void **state)
 {
     (void)state;
@@ -615,6 +808,8 @@ int main(void)
         cmocka_unit_test(test_copy_whole_blocks),
         cmocka_unit_test(test_wpost),
         cmocka_unit_test(test_wpost_hashes),
+        cmocka_unit_test(test_wpost_code),
+        cmocka_unit_test(test_term_order),
         cmocka_unit_test(test_wpost_terms),
         cmocka_unit_test(test_wpost_reserve),
         cmocka_unit_test(test_wpost_collide),
