@@ -49,7 +49,8 @@ for size in $BENCH_SIZES; do
     nr=$(awk '{ print $3 }' "$R/native.time.spread" 2>/dev/null || true)
     if [ -n "$nr" ]; then
         echo "Rows with a min–max are the run of median wall time of $nr (its CPU, RSS and size);"
-        echo "the others are single runs."
+        echo "the others are single runs.  The floors' runs alternate with the full native"
+        echo "build's (floor, build, floor, build...), so that their ratio sees one machine."
         echo
     fi
     echo "| | wall s | CPU s | sentences/s | text MB/s | peak RSS MB | on disk MB | disk / text |"
