@@ -7,6 +7,8 @@
  * bytes may run past the packed data for the last few values; there the
  * bytes are gathered one by one instead, so nothing outside is touched.
  */
+#include <string.h>
+
 #include "bitpack.h"
 #include "varint.h"
 
@@ -705,6 +707,55 @@ void as_bitpack_gather(const uint32_t *col, const uint32_t *idx, size_t n, uint3
 #endif
     for (; j < n; j++)
         out[j] = col[idx[j]];
+}
+
+#ifdef AS_BITPACK_AVX2
+/* gather_avx2 on the byte column: each lane loads the four bytes at its
+ * index (scale 1) and keeps the low one; the few lanes that hold the
+ * escape take col's value.  Returns the values done. */
+__attribute__((target("avx2"))) static size_t gather8_avx2(const uint8_t *col8,
+                                                           const uint32_t *col,
+                                                           const uint32_t *idx, size_t n,
+                                                           uint32_t *out)
+{
+    const __m256i ff = _mm256_set1_epi32((int)AS_BITPACK_ESC);
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m256i ix = _mm256_loadu_si256((const __m256i *)(idx + j));
+        if (_mm256_movemask_ps(_mm256_castsi256_ps(ix)) != 0)
+            break;
+        __m256i v = _mm256_and_si256(_mm256_i32gather_epi32((const int *)col8, ix, 1), ff);
+        _mm256_storeu_si256((__m256i *)(out + j), v);
+        unsigned esc = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(v, ff)));
+        while (esc) {
+            unsigned b = (unsigned)__builtin_ctz(esc);
+            out[j + b] = col[idx[j + b]];
+            esc &= esc - 1;
+        }
+    }
+    return j;
+}
+#endif
+
+void as_bitpack_gather8(const uint8_t *col8, const uint32_t *col, const uint32_t *idx,
+                        size_t n, uint32_t *out)
+{
+    size_t j = 0;
+#ifdef AS_BITPACK_AVX2
+    if (n >= 8 && __builtin_cpu_supports("avx2"))
+        j = gather8_avx2(col8, col, idx, n, out);
+#endif
+    for (; j < n; j++) {
+        uint32_t v = col8[idx[j]];
+        out[j] = v == AS_BITPACK_ESC ? col[idx[j]] : v;
+    }
+}
+
+void as_bitpack_narrow(const uint32_t *col, size_t n, uint8_t *col8)
+{
+    for (size_t i = 0; i < n; i++) /* vectorised by the compiler */
+        col8[i] = (uint8_t)(col[i] < AS_BITPACK_ESC ? col[i] : AS_BITPACK_ESC);
+    memset(col8 + n, 0, 3);
 }
 
 #ifdef AS_BITPACK_AVX2

@@ -79,6 +79,19 @@ size_t as_bitpack_short3(const uint8_t *in, size_t avail, uint32_t prev1, uint32
  * one is read one by one). */
 void as_bitpack_gather(const uint32_t *col, const uint32_t *idx, size_t n, uint32_t *out);
 
+/* out[j] = col[idx[j]] for j < n, read from col8, col's values capped at
+ * AS_BITPACK_ESC (as_bitpack_narrow): col is read only where col8 holds
+ * AS_BITPACK_ESC.  col8 has 3 bytes of room past its last index (AVX2
+ * gathers four bytes at each index, eight a step). */
+#define AS_BITPACK_ESC 255u
+void as_bitpack_gather8(const uint8_t *col8, const uint32_t *col, const uint32_t *idx,
+                        size_t n, uint32_t *out);
+
+/* col8[i] = min(col[i], AS_BITPACK_ESC) for i < n, and the 3 bytes past
+ * them 0 (col8 has n + 3 bytes): the compact column as_bitpack_gather8
+ * reads. */
+void as_bitpack_narrow(const uint32_t *col, size_t n, uint8_t *col8);
+
 /* The indices j < n (ascending, into idx, which has room for n) whose
  * keys[j] lies in one of the closed ranges [lo[r], hi[r]], r < 4 (lo[r] <=
  * hi[r]); returns how many.  AVX2 tests sixteen keys a step. */

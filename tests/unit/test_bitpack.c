@@ -383,6 +383,44 @@ static void test_gather(void **state)
     free(col);
 }
 
+/* as_bitpack_gather8 on as_bitpack_narrow's column against col[idx[j]]
+ * at every count 0..300, with values around the escape (254, 255, 256
+ * and large ones, read from col) and indices up to the column's last
+ * (the AVX2 loads' four bytes reach into the padding). */
+static void test_gather8(void **state)
+{
+    (void)state;
+    enum { NCOL = 100000 };
+    uint32_t *col = malloc(NCOL * sizeof *col);
+    uint8_t *col8 = malloc(NCOL + 3);
+    assert_non_null(col);
+    assert_non_null(col8);
+    uint64_t s = 0x452821e638d01377ull;
+    for (uint32_t i = 0; i < NCOL; i++) {
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        uint32_t r = (uint32_t)(s % 16);
+        col[i] = r < 10 ? (uint32_t)(s >> 32) % 60 : r < 13 ? 253 + r - 10 : (uint32_t)(s >> 20);
+    }
+    col[NCOL - 1] = 255;
+    as_bitpack_narrow(col, NCOL, col8);
+    for (uint32_t i = 0; i < NCOL; i++)
+        assert_int_equal(col8[i], col[i] < 255 ? col[i] : 255);
+    uint32_t idx[300], out[301];
+    for (size_t n = 0; n <= 300; n++) {
+        for (size_t i = 0; i < n; i++) {
+            s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+            idx[i] = i % 7 == 3 ? NCOL - 1 - (uint32_t)(i % 3) : (uint32_t)(s % NCOL);
+        }
+        out[n] = 0xdeadbeef;
+        as_bitpack_gather8(col8, col, idx, n, out);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(out[i], col[idx[i]]);
+        assert_int_equal(out[n], 0xdeadbeef); /* nothing written past */
+    }
+    free(col8);
+    free(col);
+}
+
 /* as_bitpack_select against a plain test of each key, at every count
  * 0..300 (the AVX2 sixteens and the tail), with ranges like a high
  * list's (one per wdf and a single key) and keys around their ends, the
@@ -433,6 +471,7 @@ int main(void)
         cmocka_unit_test(test_block),
         cmocka_unit_test(test_short3),
         cmocka_unit_test(test_gather),
+        cmocka_unit_test(test_gather8),
         cmocka_unit_test(test_select),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
