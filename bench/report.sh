@@ -51,6 +51,10 @@ for size in $BENCH_SIZES; do
         echo "Rows with a min–max are the run of median wall time of $nr (its CPU, RSS and size);"
         echo "the others are single runs.  The floors' runs alternate with the full native"
         echo "build's (floor, build, floor, build...), so that their ratio sees one machine."
+        echo "Peak RSS counts the index files' pages a process maps besides its own memory:"
+        echo "an update maps the old generation to copy the unchanged files from it, so its"
+        echo "figure is about its own memory plus the old index's size (page cache, shared"
+        echo "and reclaimable; the full build's is nearly all its own)."
         echo
     fi
     echo "| | wall s | CPU s | sentences/s | text MB/s | peak RSS MB | on disk MB | disk / text |"
