@@ -230,7 +230,8 @@ typedef struct as_pcur {
     uint32_t i, n;                /* index within decoded block, its size */
     int decoded;                  /* block docs decoded? */
     int lazy;                     /* a probe's: on doc/wdf/i of block, whose
-                                   * docs[] hold its gaps, not yet summed */
+                                   * docs[] hold its gaps, not yet summed
+                                   * (2: their sums fit in 32 bits) */
     int posdecoded;               /* positions of block decoded? */
     uint32_t docs[128], wdfs[128];
     const uint8_t *wdfp;          /* the block's packed wdfs - 1 */

@@ -21,6 +21,7 @@
 
 #ifdef __SSE2__
 #include <emmintrin.h>
+#include <immintrin.h>
 #endif
 
 static uint32_t fail(as_pcur *c, const char *what)
@@ -530,13 +531,54 @@ static uint32_t lazy_find(as_pcur *c, uint32_t k, uint64_t a, uint32_t target)
     const uint32_t *g = c->docs;
     uint32_t n = c->n, j;
     uint64_t d;
-    if ((target - a) * 2 < (uint64_t)c->block_last + 1 - a) {
-        for (j = k; j < n; j++) {
+    /* forwards where target lies in the lower half of the docs left; with
+     * the forwards steps of four (lazy 2), in the lower three quarters:
+     * they cost about a quarter of the backwards steps a doc */
+    if ((target - a) * (c->lazy == 2 ? 4 : 2) <
+        ((uint64_t)c->block_last + 1 - a) * (c->lazy == 2 ? 3 : 1)) {
+        j = k;
+#ifdef __SSE2__
+        if (c->lazy == 2) {
+            /* four docs a step: the gaps + 1 summed in the register, each
+             * doc compared with target (unsigned, by the sign bit flipped);
+             * the sums cannot pass 2^32 - 1 (lazy 2: probe_block), so they
+             * equal the 64-bit ones below.  ~12 instructions for four
+             * docs, where the loop below takes ~6 a doc (probes of the
+             * main lists of learning safeguarding reviews at 1M: ~460 a
+             * run, a fresh block each) */
+            const __m128i one = _mm_set1_epi32(1), sg = _mm_set1_epi32((int)0x80000000u);
+            const __m128i vt = _mm_xor_si128(_mm_set1_epi32((int)target), sg);
+            __m128i base = _mm_set1_epi32((int)(uint32_t)a - 1); /* doc before k */
+            while (j + 4 <= n) {
+                __m128i x = _mm_add_epi32(_mm_loadu_si128((const __m128i *)(g + j)), one);
+                x = _mm_add_epi32(x, _mm_slli_si128(x, 4));
+                x = _mm_add_epi32(x, _mm_slli_si128(x, 8));
+                x = _mm_add_epi32(x, base); /* docs j .. j + 3 */
+                unsigned m = (unsigned)_mm_movemask_ps(
+                    _mm_castsi128_ps(_mm_cmpgt_epi32(vt, _mm_xor_si128(x, sg))));
+                if (m != 0xf) { /* the docs < target lead */
+                    uint32_t dd[4];
+                    _mm_storeu_si128((__m128i *)dd, x);
+                    unsigned l = (unsigned)__builtin_ctz(~m);
+                    j += l;
+                    a = dd[l];
+                    goto found;
+                }
+                base = _mm_shuffle_epi32(x, 0xff);
+                j += 4;
+            }
+            a = (uint32_t)_mm_cvtsi128_si32(base) + 1; /* doc j - 1, + 1 */
+        }
+#endif
+        for (; j < n; j++) {
             a += g[j];
             if (a >= target)
                 break;
             a++;
         }
+#ifdef __SSE2__
+    found:
+#endif
         d = a;
     } else {
         for (j = n - 1, d = c->block_last; j > k; j--) {
@@ -575,7 +617,8 @@ static uint32_t probe_block(as_pcur *c, uint32_t b, uint32_t target)
     size_t avail = (size_t)(x->body + x->len - (p + 2)); /* as in load_block */
     as_bitpack_unpack_in(p + 2, avail, c->docs, n, p[0]);
     c->decoded = 0;
-    c->lazy = 1;
+    /* 2: no sum of gaps + 1 from prev1 can pass 2^32 - 1 (lazy_find) */
+    c->lazy = (uint64_t)prev1 + ((uint64_t)n << p[0]) < UINT32_MAX ? 2 : 1;
     c->n = n;
     c->wdfp = p + 2 + gb;
     c->wdfbytes = avail - gb;
@@ -685,11 +728,12 @@ static inline __attribute__((always_inline)) int meet_sparse(as_pcur *s, as_pcur
  * every doc of b it could equal.  The last docs of a block (four or
  * fewer left) merge one at a time.  Its own function, so that no caller's
  * code moves. */
-static inline __attribute__((always_inline)) int meet_dense_in(as_pcur *a, as_pcur *b, const int w)
+static inline __attribute__((always_inline)) int meet_dense_steps(const uint32_t *da,
+                                                                  const uint32_t *db,
+                                                                  uint32_t *pia, uint32_t *pib,
+                                                                  uint32_t na, uint32_t nb)
 {
-    const uint32_t *da = a->docs, *db = b->docs;
-    uint32_t ia = a->i, ib = b->i;
-    const uint32_t na = a->n, nb = b->n;
+    uint32_t ia = *pia, ib = *pib;
     int done = 0;
     while (ia + 4 < na && ib + 4 < nb) { /* a step leaves both inside */
         __m128i va = _mm_loadu_si128((const __m128i *)(da + ia));
@@ -724,8 +768,78 @@ static inline __attribute__((always_inline)) int meet_dense_in(as_pcur *a, as_pc
             ib++;
         }
     }
+    *pia = ia;
+    *pib = ib;
+    return done;
+}
+
+static inline __attribute__((always_inline)) int meet_dense_in(as_pcur *a, as_pcur *b, const int w)
+{
+    uint32_t ia = a->i, ib = b->i;
+    int done = meet_dense_steps(a->docs, b->docs, &ia, &ib, a->n, b->n);
     put_pair(a, ia, b, ib, w);
     return done;
+}
+
+/* meet_dense_in with AVX2: first eight docs of each list against the
+ * other's eight in one go (each against every rotation of the other:
+ * three in-lane rotations of b and of b's halves swapped), the eight
+ * whose last doc is lower (or both) moving on, while a step leaves both
+ * inside their blocks; then meet_dense_steps' fours and single steps.  A
+ * step passes eight postings for ~35 instructions, where the fours pass
+ * four for ~25 (learning safeguarding reviews at 1M: review and ^sar meet
+ * over 84,564 postings on 3,136 docs).  The lowest lane of a equal to a
+ * lane of b is the first doc both have, as in the fours. */
+__attribute__((target("avx2"))) static inline __attribute__((always_inline)) int
+meet_dense_in8(as_pcur *a, as_pcur *b, const int w)
+{
+    const uint32_t *da = a->docs, *db = b->docs;
+    uint32_t ia = a->i, ib = b->i;
+    const uint32_t na = a->n, nb = b->n;
+    int done = 0;
+    while (ia + 8 < na && ib + 8 < nb) {
+        __m256i va = _mm256_loadu_si256((const __m256i *)(da + ia));
+        __m256i vb = _mm256_loadu_si256((const __m256i *)(db + ib));
+        __m256i vs = _mm256_permute4x64_epi64(vb, 0x4e); /* halves swapped */
+        __m256i e0 = _mm256_or_si256(_mm256_cmpeq_epi32(va, vb),
+                                     _mm256_cmpeq_epi32(va, _mm256_shuffle_epi32(vb, 0x39)));
+        __m256i e1 = _mm256_or_si256(_mm256_cmpeq_epi32(va, _mm256_shuffle_epi32(vb, 0x4e)),
+                                     _mm256_cmpeq_epi32(va, _mm256_shuffle_epi32(vb, 0x93)));
+        __m256i e2 = _mm256_or_si256(_mm256_cmpeq_epi32(va, vs),
+                                     _mm256_cmpeq_epi32(va, _mm256_shuffle_epi32(vs, 0x39)));
+        __m256i e3 = _mm256_or_si256(_mm256_cmpeq_epi32(va, _mm256_shuffle_epi32(vs, 0x4e)),
+                                     _mm256_cmpeq_epi32(va, _mm256_shuffle_epi32(vs, 0x93)));
+        __m256i eq = _mm256_or_si256(_mm256_or_si256(e0, e1), _mm256_or_si256(e2, e3));
+        unsigned m = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(eq));
+        if (m) {
+            /* b's lane equal to a's lowest lane that matched: one of the
+             * eight, by one compare (a scan of b's lanes cost ~4 steps) */
+            ia += (unsigned)__builtin_ctz(m);
+            __m256i vx = _mm256_set1_epi32((int)da[ia]);
+            unsigned mb = (unsigned)_mm256_movemask_ps(
+                _mm256_castsi256_ps(_mm256_cmpeq_epi32(vb, vx)));
+            ib += (unsigned)__builtin_ctz(mb);
+            done = 1;
+            break;
+        }
+        uint32_t la = da[ia + 7], lb = db[ib + 7];
+        ia += la < lb ? 8 : 0;
+        ib += lb < la ? 8 : 0;
+    }
+    if (!done)
+        done = meet_dense_steps(da, db, &ia, &ib, na, nb);
+    put_pair(a, ia, b, ib, w);
+    return done;
+}
+
+__attribute__((target("avx2"), noinline)) static int meet_dense_avx2(as_pcur *a, as_pcur *b)
+{
+    return meet_dense_in8(a, b, 1);
+}
+
+__attribute__((target("avx2"), noinline)) static int meet_dense_nw_avx2(as_pcur *a, as_pcur *b)
+{
+    return meet_dense_in8(a, b, 0);
 }
 
 static __attribute__((noinline)) int meet_dense(as_pcur *a, as_pcur *b)
@@ -750,7 +864,11 @@ static inline __attribute__((always_inline)) int meet_blocks(as_pcur *a, as_pcur
 #ifdef __SSE2__
     if (dense && (uint64_t)a->df <= AS_MEET_DENSE * (uint64_t)b->df &&
         (uint64_t)b->df <= AS_MEET_DENSE * (uint64_t)a->df)
+    {
+        if (__builtin_cpu_supports("avx2"))
+            return dense == 2 ? meet_dense_nw_avx2(a, b) : meet_dense_avx2(a, b);
         return dense == 2 ? meet_dense_nw(a, b) : meet_dense(a, b);
+    }
     if (lim == AS_DOC_END && (da[na - 1] | db[nb - 1]) < 0x80000000u)
         return a->df <= b->df ? meet_sparse(a, b, dense != 2) : meet_sparse(b, a, dense != 2);
 #endif
