@@ -12,7 +12,11 @@
 #include "bitpack.h"
 #include "varint.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
+/* The AVX2 paths, chosen at run time (__builtin_cpu_supports), each with
+ * its scalar (or SSE2) fallback.  AS_NO_AVX2 leaves them out: `make
+ * test-noavx2` runs the unit tests so, since on a machine with AVX2 the
+ * fallbacks would otherwise only ever see short tails. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(AS_NO_AVX2)
 #define AS_BITPACK_AVX2 1
 #include <immintrin.h>
 #elif defined(__SSE2__)

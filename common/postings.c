@@ -21,6 +21,13 @@
 
 #ifdef __SSE2__
 #include <emmintrin.h>
+#endif
+/* The AVX2 meets, chosen at run time (__builtin_cpu_supports).  AS_NO_AVX2
+ * leaves them out, as bitpack.c's AVX2 paths: `make test-noavx2` runs the
+ * unit tests so, since on a machine with AVX2 the SSE2 and scalar code
+ * would otherwise only ever see blocks' last few docs. */
+#if defined(__SSE2__) && defined(__GNUC__) && !defined(AS_NO_AVX2)
+#define AS_MEET_AVX2 1
 #include <immintrin.h>
 #endif
 
@@ -781,6 +788,7 @@ static inline __attribute__((always_inline)) int meet_dense_in(as_pcur *a, as_pc
     return done;
 }
 
+#ifdef AS_MEET_AVX2
 /* meet_dense_in with AVX2: first eight docs of each list against the
  * other's eight in one go (each against every rotation of the other:
  * three in-lane rotations of b and of b's halves swapped), the eight
@@ -841,6 +849,7 @@ __attribute__((target("avx2"), noinline)) static int meet_dense_nw_avx2(as_pcur 
 {
     return meet_dense_in8(a, b, 0);
 }
+#endif
 
 static __attribute__((noinline)) int meet_dense(as_pcur *a, as_pcur *b)
 {
@@ -865,8 +874,10 @@ static inline __attribute__((always_inline)) int meet_blocks(as_pcur *a, as_pcur
     if (dense && (uint64_t)a->df <= AS_MEET_DENSE * (uint64_t)b->df &&
         (uint64_t)b->df <= AS_MEET_DENSE * (uint64_t)a->df)
     {
+#ifdef AS_MEET_AVX2
         if (__builtin_cpu_supports("avx2"))
             return dense == 2 ? meet_dense_nw_avx2(a, b) : meet_dense_avx2(a, b);
+#endif
         return dense == 2 ? meet_dense_nw(a, b) : meet_dense(a, b);
     }
     if (lim == AS_DOC_END && (da[na - 1] | db[nb - 1]) < 0x80000000u)
