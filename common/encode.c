@@ -224,16 +224,11 @@ static void enc_flush_block(as_wctx *c, tenc *e)
  * with the context failed.  Callers test the room first (the hot path). */
 static int pos_grow(as_wctx *c, tenc *e, uint32_t wdf)
 {
-    size_t nc = e->poscap ? e->poscap : 1024;
-    while (nc < e->npos + wdf)
-        nc *= 2;
-    uint32_t *p = realloc(e->pos, nc * sizeof *p);
-    if (!p) {
-        as_wctx_fail(c, AS_ENOMEM, "out of memory");
+    /* as_wr_grow keeps e->pos (and e->poscap) when it fails */
+    uint32_t *p = as_wr_grow(c, e->pos, &e->poscap, e->npos + wdf, sizeof *p);
+    if (!p)
         return AS_ENOMEM;
-    }
     e->pos = p;
-    e->poscap = nc;
     return AS_OK;
 }
 
